@@ -1,0 +1,171 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Call, Case, Unit
+from .services import phone_validate
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CallForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = [
+            "title", "slug", "host_line", "notice", "opens_at", "closes_at",
+            "min_photos", "max_photos", "max_photo_mb", "body_max_chars",
+        ]
+        widgets = {"opens_at": DATETIME_WIDGET, "closes_at": DATETIME_WIDGET}
+        help_texts = {
+            "slug": _("Letters, digits and hyphens, used in addresses, e.g. 2026-civic-cases."),
+            "opens_at": _("Beijing time."),
+            "closes_at": _("Beijing time. Units cannot submit after this moment unless they "
+                           "have an extension."),
+        }
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The closing time must be after the opening time."))
+        lo, hi = data.get("min_photos"), data.get("max_photos")
+        if lo is not None and hi is not None and hi < lo:
+            self.add_error("max_photos", _("The maximum cannot be below the minimum."))
+        if data.get("max_photo_mb") is not None and not 1 <= data["max_photo_mb"] <= 20:
+            self.add_error("max_photo_mb", _("Choose between 1 and 20 MB."))
+        return data
+
+
+class CaseForm(forms.ModelForm):
+    """The case's text. Saving a draft needs only a title; `services.case_submit` checks the rest."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Submitting unit"))
+
+    class Meta:
+        model = Case
+        fields = ["unit", "title", "category", "contact_name", "contact_phone", "summary", "body"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "body": forms.Textarea(attrs={"rows": 14, "data-counter": "body"}),
+        }
+
+    def __init__(self, *args, call: Call, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+        self.fields["unit"].queryset = units
+        if self.instance.pk:
+            del self.fields["unit"]
+            self.fields["version"].initial = self.instance.version
+        elif len(choices := list(units)) == 1:
+            self.fields["unit"].initial = choices[0]
+            self.fields["unit"].widget = forms.HiddenInput()
+        self.fields["category"].queryset = call.categories.all()
+        if not call.categories.exists():
+            del self.fields["category"]
+        self.fields["body"].help_text = _("At most %(max)d characters.") % {
+            "max": call.body_max_chars
+        }
+
+    def clean_contact_phone(self):
+        value = self.cleaned_data.get("contact_phone", "")
+        return phone_validate(value) if value.strip() else ""
+
+    def clean_body(self):
+        body = self.cleaned_data.get("body", "")
+        if len(body) > self.call.body_max_chars:
+            raise ValidationError(
+                _("The body has %(n)d characters; at most %(max)d are allowed."),
+                params={"n": len(body), "max": self.call.body_max_chars},
+            )
+        return body
+
+
+class PhotoRowForm(forms.Form):
+    """One photo row: an existing or staged photo (by id), or a new upload; caption and order."""
+
+    photo = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    image = forms.FileField(label=_("Photo file"), required=False)
+    caption = forms.CharField(label=_("Caption"), max_length=300, required=False)
+    position = forms.IntegerField(label=_("Order"), min_value=0, max_value=999, required=False)
+    remove = forms.BooleanField(label=_("Remove"), required=False)
+
+
+PhotoFormSet = forms.formset_factory(PhotoRowForm, extra=0, max_num=50, absolute_max=60)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class AttachmentUploadForm(forms.Form):
+    files = MultipleFileField(label=_("Add attachments (PDF or Word)"), required=False)
+
+
+class ScreeningForm(forms.Form):
+    ACTIONS = [
+        ("accept", _("Accept")),
+        ("return", _("Return for revision")),
+        ("reject", _("Reject")),
+    ]
+    action = forms.ChoiceField(label=_("Decision"), choices=ACTIONS)
+    reason = forms.CharField(
+        label=_("Reason (shown to the unit)"), widget=forms.Textarea(attrs={"rows": 3}),
+        required=False, max_length=2000,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in ("reject", "return") and not data.get("reason", "").strip():
+            self.add_error("reason", _("Give a reason when you reject a case or return it."))
+        return data
+
+
+class BulkScreeningForm(ScreeningForm):
+    cases = forms.ModelMultipleChoiceField(queryset=Case.objects.none(), required=True,
+                                           error_messages={"required": _("Select at least one case.")})
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = queryset
+
+
+class ExtensionForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), label=_("Unit"))
+    until = forms.DateTimeField(label=_("Extended until (Beijing time)"), widget=DATETIME_WIDGET)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until <= timezone.now():
+            raise ValidationError(_("The extension must end in the future."))
+        return until
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label=_("Unit name"), max_length=200)
+    username = forms.CharField(label=_("User name for its account"), max_length=150,
+                               required=False)
+    full_name = forms.CharField(label=_("Person's name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"), required=False, widget=forms.PasswordInput,
+        help_text=_("Leave empty to generate one; it is shown once."),
+    )
+
+
+class TableUploadForm(forms.Form):
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))

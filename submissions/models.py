@@ -1,0 +1,319 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.Model):
+    """A submitting unit (选送单位): a department, sub-district office, community or company."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="units", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "user"], name="membership_unique")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.unit}"
+
+
+class Call(models.Model):
+    """A call for cases (征集活动)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        JUDGING = "judging", _("Judging")
+        NOTICE = "notice", _("Public notice")
+        FINAL = "final", _("Final")
+
+    slug = models.SlugField(_("short name (for addresses)"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    host_line = models.CharField(
+        _("host line"), max_length=200, blank=True, help_text=_("For example: 某区委宣传部 某区文明办")
+    )
+    notice = models.TextField(_("notice text"), blank=True)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    min_photos = models.PositiveSmallIntegerField(_("minimum photos"), default=1)
+    max_photos = models.PositiveSmallIntegerField(_("maximum photos"), default=9)
+    max_photo_mb = models.PositiveSmallIntegerField(_("maximum photo size (MB)"), default=20)
+    body_max_chars = models.PositiveIntegerField(_("maximum body length (characters)"), default=8000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opens_at", "-id"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_photos__gte=models.F("min_photos")), name="call_photo_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("submissions:call_detail", kwargs={"slug": self.slug})
+
+
+class Category(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["call", "name"], name="category_unique")]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+
+class DeadlineExtension(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="extensions")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="extensions")
+    until = models.DateTimeField(_("extended until"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "unit"], name="extension_one_per_unit")
+        ]
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+
+    def __str__(self):
+        return f"{self.unit} → {self.until:%Y-%m-%d %H:%M}"
+
+
+class Case(models.Model):
+    """A case (案例) submitted by a unit to a call."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for revision")
+        RESUBMITTED = "resubmitted", _("Resubmitted")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    EDITABLE = (Status.DRAFT, Status.RETURNED, Status.WITHDRAWN)
+    AWAITING_SCREENING = (Status.SUBMITTED, Status.RESUBMITTED)
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="cases")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases",
+        verbose_name=_("category"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=1000)
+    body = models.TextField(_("body"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    status_reason = models.TextField(_("organizer's reason"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["call", "number"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "number"], name="case_number_unique"),
+        ]
+        indexes = [models.Index(fields=["call", "status"]), models.Index(fields=["call", "unit"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("submissions:case_detail", kwargs={"pk": self.pk})
+
+    @property
+    def code(self) -> str:
+        """A short, stable reference, e.g. "A-0007" (call id, case number)."""
+        return f"{self.call_id}-{self.number:04d}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+
+class CaseEvent(models.Model):
+    """One status change of a case: the record behind the unit's history and the audit."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=12, choices=Case.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Case.Status.choices)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.from_status} → {self.to_status}"
+
+
+def photo_upload_to(instance, filename):
+    # Server-generated names only: nothing of the uploader's file name (or unit) reaches disk.
+    return f"photos/{instance.uid.hex[:2]}/{instance.uid.hex}{instance.extension}"
+
+
+def rendition_upload_to(instance, filename):
+    return f"renditions/{instance.uid.hex[:2]}/{filename}"
+
+
+class Photo(models.Model):
+    """A case photo. `case` is empty while the upload is staged (a form failed elsewhere)."""
+
+    class Processing(models.TextChoices):
+        PENDING = "pending", _("Processing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    image = models.FileField(_("photo"), upload_to=photo_upload_to, max_length=200)
+    extension = models.CharField(max_length=8, editable=False)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    web = models.FileField(upload_to=rendition_upload_to, max_length=200, blank=True)
+    thumb = models.FileField(upload_to=rendition_upload_to, max_length=200, blank=True)
+    processing = models.CharField(
+        max_length=8, choices=Processing.choices, default=Processing.PENDING, db_index=True
+    )
+    processing_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return self.caption or self.original_name or str(self.uid)
+
+
+def attachment_upload_to(instance, filename):
+    return f"attachments/{instance.uid.hex[:2]}/{instance.uid.hex}{instance.extension}"
+
+
+class Attachment(models.Model):
+    """A PDF or Word file that comes with a case."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", null=True, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=200)
+    extension = models.CharField(max_length=8, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+class ImportJob(models.Model):
+    """A bulk import of offline-collected cases, run by a task with progress the page polls."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="import_jobs")
+    file = models.FileField(upload_to="imports/", max_length=200)
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0

@@ -1,0 +1,89 @@
+"""Reads. `cases_visible_to` is the one visibility policy of this app: every view, export and
+task that shows cases, photos or attachments gets its rows through it."""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts import roles
+
+from .models import Attachment, Call, Case, DeadlineExtension, Photo, Unit
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Organizers see every case; unit members see their own units' cases; nobody else any."""
+    qs = Case.objects.all()
+    if roles.is_organizer(user):
+        return qs
+    ids = roles.unit_ids(user)
+    if ids:
+        return qs.filter(unit_id__in=ids)
+    return qs.none()
+
+
+def photos_visible_to(user) -> QuerySet[Photo]:
+    """Photos of visible cases, plus the user's own staged uploads (not yet on a case)."""
+    if not user.is_authenticated:
+        return Photo.objects.none()
+    return Photo.objects.filter(
+        Q(case__in=cases_visible_to(user)) | Q(case__isnull=True, uploaded_by=user)
+    )
+
+
+def attachments_visible_to(user) -> QuerySet[Attachment]:
+    if not user.is_authenticated:
+        return Attachment.objects.none()
+    return Attachment.objects.filter(
+        Q(case__in=cases_visible_to(user)) | Q(case__isnull=True, uploaded_by=user)
+    )
+
+
+def calls_for_units(*, now=None) -> QuerySet[Call]:
+    """Calls a unit user may see: open ones (whether or not the deadline has passed)."""
+    now = now or timezone.now()
+    return Call.objects.filter(status=Call.Status.OPEN, opens_at__lte=now)
+
+
+def unit_deadline(*, call: Call, unit: Unit):
+    """The unit's effective deadline: the call's, or a later extension granted to the unit."""
+    ext = DeadlineExtension.objects.filter(call=call, unit=unit).values_list("until", flat=True)
+    until = ext.first()
+    return max(call.closes_at, until) if until else call.closes_at
+
+
+def case_list(*, user, call: Call | None = None, unit_id=None, status=None, q=None):
+    """The case list of a page: visible cases with what the list shows, in a fixed query count."""
+    qs = cases_visible_to(user).select_related("unit", "call", "category")
+    if call is not None:
+        qs = qs.filter(call=call)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(unit__name__icontains=q))
+    return qs.annotate(
+        photo_count=Count("photos", distinct=True),
+        failed_photos=Count("photos", filter=Q(photos__processing=Photo.Processing.FAILED),
+                            distinct=True),
+    ).order_by("-updated_at", "-id")
+
+
+def status_counts(*, user, call: Call) -> dict[str, int]:
+    rows = (
+        cases_visible_to(user).filter(call=call).values("status").annotate(n=Count("id"))
+    )
+    counts = {s: 0 for s in Case.Status.values}
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    counts["all"] = sum(counts.values())
+    return counts
+
+
+def case_detail(*, user, pk) -> Case:
+    """One visible case with its photos, attachments and history; raises DoesNotExist."""
+    return (
+        cases_visible_to(user)
+        .select_related("unit", "call", "category", "created_by")
+        .prefetch_related("photos", "attachments", "events__actor")
+        .get(pk=pk)
+    )

@@ -1,0 +1,525 @@
+"""Writes of case collection: calls, units, cases, screening, extensions and photos.
+
+Every state change of a case goes through here. Functions take keyword arguments, validate,
+write inside a transaction and enqueue their follow-up tasks on commit.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import images
+from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
+from .selectors import unit_deadline
+
+User = get_user_model()
+
+PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8})$")
+
+
+def phone_validate(value: str) -> str:
+    """A mainland mobile (13812345678) or landline (010-12345678, 0571-8765432-123) number."""
+    cleaned = re.sub(r"[\s\u3000()（）]", "", value or "")
+    cleaned = cleaned.replace("—", "-").replace("－", "-")
+    if not PHONE_RE.match(cleaned):
+        raise ValidationError(
+            _("“%(value)s” is not a valid phone number. Use a mobile number such as 13812345678 "
+              "or a landline such as 010-12345678."),
+            code="phone", params={"value": value},
+        )
+    return cleaned
+
+
+# ---------------------------------------------------------------- calls
+
+
+def call_save(*, call: Call, actor) -> Call:
+    call.full_clean()
+    call.save()
+    return call
+
+
+def call_set_status(*, call: Call, status: str, actor) -> Call:
+    allowed = {
+        Call.Status.DRAFT: {Call.Status.OPEN},
+        Call.Status.OPEN: {Call.Status.CLOSED, Call.Status.DRAFT},
+        Call.Status.CLOSED: {Call.Status.OPEN},
+    }
+    if status not in allowed.get(call.status, set()):
+        raise ValidationError(
+            _("A call in state “%(state)s” cannot change to “%(new)s”."),
+            params={"state": call.get_status_display(), "new": Call.Status(status).label},
+        )
+    call.status = status
+    call.save(update_fields=["status", "updated_at"])
+    return call
+
+
+# ---------------------------------------------------------------- units and accounts
+
+
+@dataclass
+class NewAccount:
+    unit: Unit
+    user: User
+    password: str  # shown once to the organizer when it was generated
+
+
+def unit_get_or_create(*, name: str) -> tuple[Unit, bool]:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("The unit name is empty."))
+    return Unit.objects.get_or_create(name=name)
+
+
+def unit_account_create(
+    *, unit: Unit, username: str, full_name: str = "", email: str = "", password: str = ""
+) -> NewAccount:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError(_("The user name is empty."))
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            _("The user name “%(name)s” is already taken."), params={"name": username}
+        )
+    user = User(username=username, full_name=full_name.strip(), email=email.strip())
+    user.full_clean(exclude=["password"])
+    if password:
+        validate_password(password, user)
+    else:
+        password = secrets.token_urlsafe(9)
+    user.set_password(password)
+    user.save()
+    Membership.objects.create(unit=unit, user=user)
+    return NewAccount(unit=unit, user=user, password=password)
+
+
+@transaction.atomic
+def units_import(*, rows: list[dict]) -> list[NewAccount]:
+    """Create units and accounts from parsed rows; all or nothing. Keys: unit, username, ..."""
+    created = []
+    errors = []
+    for i, row in enumerate(rows, start=2):
+        try:
+            unit, _created = unit_get_or_create(name=row.get("unit", ""))
+            if row.get("username"):
+                created.append(
+                    unit_account_create(
+                        unit=unit,
+                        username=row["username"],
+                        full_name=row.get("full_name", ""),
+                        email=row.get("email", ""),
+                        password=row.get("password", ""),
+                    )
+                )
+        except ValidationError as exc:
+            errors.append(_("Row %(row)d: %(error)s") % {"row": i, "error": " ".join(exc.messages)})
+    if errors:
+        raise ValidationError(errors)
+    return created
+
+
+# ---------------------------------------------------------------- the deadline
+
+
+def submission_open_for(*, call: Call, unit: Unit, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if call.status != Call.Status.OPEN or now < call.opens_at:
+        return False
+    return now <= unit_deadline(call=call, unit=unit)
+
+
+def _check_window(*, case: Case, now) -> None:
+    if case.status == Case.Status.RETURNED and case.call.status in (
+        Call.Status.OPEN, Call.Status.CLOSED
+    ):
+        return  # a case returned for revision may be resubmitted until judging starts
+    if submission_open_for(call=case.call, unit=case.unit, now=now):
+        return
+    if case.call.status != Call.Status.OPEN or now < case.call.opens_at:
+        raise ValidationError(_("This call is not accepting submissions."), code="closed")
+    deadline = timezone.localtime(unit_deadline(call=case.call, unit=case.unit))
+    raise ValidationError(
+        _("The deadline (%(deadline)s, Beijing time) has passed; the case was not submitted. "
+          "Ask the organizer for an extension."),
+        code="deadline", params={"deadline": deadline.strftime("%Y-%m-%d %H:%M:%S")},
+    )
+
+
+# ---------------------------------------------------------------- cases
+
+
+def _next_number(call: Call) -> int:
+    # Locks the call row so two units creating at once cannot take the same number.
+    Call.objects.select_for_update().filter(pk=call.pk).first()
+    return (Case.objects.filter(call=call).aggregate(m=Max("number"))["m"] or 0) + 1
+
+
+def _event(case: Case, actor, from_status: str, reason: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor, from_status=from_status, to_status=case.status, reason=reason
+    )
+
+
+@dataclass
+class PhotoRow:
+    """One row of the photo list a form hands over: an uploaded or staged photo."""
+
+    photo: Photo
+    caption: str
+    position: int
+
+
+@transaction.atomic
+def case_save(
+    *,
+    case: Case,
+    actor,
+    photos: list[PhotoRow],
+    removed_photos: list[Photo] = (),
+    attachments: list[Attachment] = (),
+    removed_attachments: list[Attachment] = (),
+    expected_version: int | None = None,
+) -> Case:
+    """Create or update a case (as a draft) with its photos, in one transaction.
+
+    `expected_version` guards against lost updates: when another user saved the case since this
+    user opened the form, the save is refused.
+    """
+    creating = case.pk is None
+    if not creating:
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status not in Case.EDITABLE:
+            raise ValidationError(
+                _("This case is “%(status)s” and can no longer be edited."),
+                params={"status": locked.get_status_display()}, code="locked",
+            )
+        if expected_version is not None and locked.version != expected_version:
+            raise ValidationError(
+                _("Someone else saved this case while you were editing it. Your changes were "
+                  "not saved; open the case again to see the latest version."),
+                code="conflict",
+            )
+    kept = [row for row in photos if row.photo not in removed_photos]
+    if len(kept) > case.call.max_photos:
+        raise ValidationError(
+            _("At most %(max)d photos are allowed; this case has %(n)d."),
+            params={"max": case.call.max_photos, "n": len(kept)}, code="photos",
+        )
+    if creating:
+        case.number = _next_number(case.call)
+        case.created_by = actor
+    else:
+        case.version = F("version") + 1
+    case.full_clean(exclude=["number", "version", "created_by"])
+    case.save()
+    case.refresh_from_db(fields=["version"])
+    if creating:
+        _event(case, actor, "")
+    for photo in removed_photos:
+        if photo.case_id == case.pk:
+            photo.delete()
+    for row in kept:
+        row.photo.case = case
+        row.photo.caption = row.caption
+        row.photo.position = row.position
+        row.photo.save(update_fields=["case", "caption", "position"])
+    for att in removed_attachments:
+        if att.case_id == case.pk:
+            att.delete()
+    for att in attachments:
+        if att.case_id is None:
+            att.case = case
+            att.save(update_fields=["case"])
+    return case
+
+
+def case_submission_problems(case: Case) -> list[str]:
+    """What still keeps a case from being submitted (missing fields, photo count, length)."""
+    problems = []
+    labels = {
+        "title": _("title"), "contact_name": _("contact person"),
+        "contact_phone": _("contact phone"), "summary": _("summary"), "body": _("body"),
+    }
+    for field, label in labels.items():
+        if not (getattr(case, field) or "").strip():
+            problems.append(_("The %(field)s is missing.") % {"field": label})
+    if case.contact_phone:
+        try:
+            phone_validate(case.contact_phone)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    if len(case.body) > case.call.body_max_chars:
+        problems.append(
+            _("The body has %(n)d characters; at most %(max)d are allowed.")
+            % {"n": len(case.body), "max": case.call.body_max_chars}
+        )
+    n = case.photos.count()
+    if n < case.call.min_photos:
+        problems.append(
+            _("At least %(min)d photo(s) are required; the case has %(n)d.")
+            % {"min": case.call.min_photos, "n": n}
+        )
+    if n > case.call.max_photos:
+        problems.append(
+            _("At most %(max)d photos are allowed; the case has %(n)d.")
+            % {"max": case.call.max_photos, "n": n}
+        )
+    return problems
+
+
+@transaction.atomic
+def case_submit(*, case: Case, actor, now: datetime | None = None) -> Case:
+    """Submit (or resubmit a returned) case; enforces the deadline and the call's rules."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().select_related("call", "unit").get(pk=case.pk)
+    if case.status not in Case.EDITABLE:
+        raise ValidationError(
+            _("This case is already “%(status)s”; nothing was changed."),
+            params={"status": case.get_status_display()}, code="state",
+        )
+    _check_window(case=case, now=now)
+    problems = case_submission_problems(case)
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    before = case.status
+    case.status = (
+        Case.Status.RESUBMITTED if before == Case.Status.RETURNED else Case.Status.SUBMITTED
+    )
+    case.submitted_at = now
+    case.version = F("version") + 1
+    case.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+    _event(case, actor, before)
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, actor, now: datetime | None = None) -> Case:
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().select_related("call", "unit").get(pk=case.pk)
+    if case.status not in Case.AWAITING_SCREENING:
+        raise ValidationError(
+            _("Only a submitted case that has not been screened can be withdrawn."), code="state"
+        )
+    if not submission_open_for(call=case.call, unit=case.unit, now=now):
+        raise ValidationError(
+            _("The deadline has passed: the case can no longer be withdrawn."), code="deadline"
+        )
+    before = case.status
+    case.status = Case.Status.WITHDRAWN
+    case.version = F("version") + 1
+    case.save(update_fields=["status", "version", "updated_at"])
+    _event(case, actor, before)
+    return case
+
+
+SCREENING_ACTIONS = {
+    "accept": Case.Status.ACCEPTED,
+    "reject": Case.Status.REJECTED,
+    "return": Case.Status.RETURNED,
+}
+
+
+def _screen_one(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
+    if action not in SCREENING_ACTIONS:
+        raise ValidationError(_("Unknown screening action."), code="action")
+    target = SCREENING_ACTIONS[action]
+    if action in ("reject", "return") and not reason.strip():
+        raise ValidationError(
+            _("Give a reason when you reject a case or return it for revision: the unit sees it."),
+            code="reason",
+        )
+    screenable = (*Case.AWAITING_SCREENING, Case.Status.ACCEPTED, Case.Status.REJECTED)
+    if case.status not in screenable:
+        raise ValidationError(
+            _("“%(title)s” is “%(status)s” and cannot be screened."),
+            params={"title": case.title, "status": case.get_status_display()}, code="state",
+        )
+    if case.call.status not in (Call.Status.OPEN, Call.Status.CLOSED):
+        raise ValidationError(_("Screening has ended for this call."), code="closed")
+    before = case.status
+    case.status = target
+    case.status_reason = reason.strip()
+    case.version = F("version") + 1
+    case.save(update_fields=["status", "status_reason", "version", "updated_at"])
+    return _event(case, actor, before, reason.strip())
+
+
+@transaction.atomic
+def cases_screen(*, cases, actor, action: str, reason: str = "") -> list[CaseEvent]:
+    """Accept, reject or return cases (one or many); all or nothing; emails the units."""
+    locked = list(
+        Case.objects.select_for_update()
+        .select_related("call")
+        .filter(pk__in=[c.pk for c in cases])
+        .order_by("pk")
+    )
+    if not locked:
+        raise ValidationError(_("Select at least one case."), code="empty")
+    events = [_screen_one(case, actor=actor, action=action, reason=reason) for case in locked]
+    from .tasks import case_status_notify
+
+    for event in events:
+        transaction.on_commit(lambda pk=event.pk: case_status_notify.delay(pk))
+    return events
+
+
+@transaction.atomic
+def extension_grant(*, call: Call, unit: Unit, until: datetime, reason: str, actor):
+    if until <= call.closes_at:
+        raise ValidationError(
+            _("An extension must end after the call's deadline (%(deadline)s)."),
+            params={"deadline": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M")},
+        )
+    ext, _created = DeadlineExtension.objects.update_or_create(
+        call=call, unit=unit, defaults={"until": until, "reason": reason, "granted_by": actor}
+    )
+    return ext
+
+
+# ---------------------------------------------------------------- photos and attachments
+
+
+def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -> Photo:
+    """Validate an uploaded image by decoding it and store it under a server-generated name.
+
+    The photo is not yet on a case ("staged") so that a form that fails elsewhere keeps it.
+    JPEG metadata is stripped here (cheap and lossless); the rest happens in `photo_process`.
+    Raises ValidationError naming the file.
+    """
+    name = original_name or getattr(upload, "name", "") or "photo"
+    max_bytes = min(settings.PHOTO_MAX_BYTES, call.max_photo_mb * 1024 * 1024)
+    try:
+        info = images.inspect_upload(
+            upload, name=name, max_bytes=max_bytes, max_pixels=settings.PHOTO_MAX_PIXELS
+        )
+    except images.ImageRejected as exc:
+        raise ValidationError(str(exc), code="image") from exc
+    data = upload.read()
+    if info.format == "JPEG":
+        data, info = images.clean_original(data, info)
+    photo = Photo(
+        uploaded_by=user,
+        original_name=name[-255:],
+        extension=info.extension,
+        width=info.width,
+        height=info.height,
+        size=len(data),
+    )
+    photo.image.save("x", ContentFile(data), save=False)
+    photo.save()
+    transaction.on_commit(lambda: _enqueue_photo(photo.pk))
+    return photo
+
+
+def _enqueue_photo(photo_id: int) -> None:
+    from .tasks import photo_process
+
+    try:
+        photo_process.delay(photo_id)
+    except Exception:  # noqa: BLE001 — broker down: the sweep task picks the photo up later
+        import logging
+
+        logging.getLogger(__name__).warning("broker unavailable; photo %s queued later", photo_id)
+
+
+def _replace_file(field, data: bytes, name: str) -> None:
+    storage = field.storage
+    if storage.exists(name):
+        storage.delete(name)
+    field.name = storage.save(name, ContentFile(data))
+
+
+WEB_SIDE = 1600
+THUMB_SIDE = 400
+
+
+def photo_process(*, photo: Photo) -> Photo:
+    """Strip metadata from the stored original and make the web and thumbnail renditions.
+
+    Idempotent: a photo already processed is left alone. The original is replaced only after
+    the cleaned copy is written, so a failure never loses it.
+    """
+    if photo.processing == Photo.Processing.DONE:
+        return photo
+    storage = photo.image.storage
+    with storage.open(photo.image.name, "rb") as fh:
+        raw = fh.read()
+    info = images.ImageInfo(
+        format={".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".heic": "HEIF"}[photo.extension],
+        width=photo.width, height=photo.height, extension=photo.extension, frames=1,
+    )
+    cleaned, new_info = images.clean_original(raw, info)
+    old_name = photo.image.name
+    if cleaned != raw:
+        base = f"photos/{photo.uid.hex[:2]}/{photo.uid.hex}-clean{new_info.extension}"
+        _replace_file(photo.image, cleaned, base)
+        photo.extension = new_info.extension
+        photo.size = len(cleaned)
+    for attr, side in (("web", WEB_SIDE), ("thumb", THUMB_SIDE)):
+        with storage.open(photo.image.name, "rb") as fh:
+            data, _w, _h = images.render_variant(fh, max_side=side)
+        _replace_file(getattr(photo, attr), data,
+                      f"renditions/{photo.uid.hex[:2]}/{photo.uid.hex}-{attr}.jpg")
+    photo.processing = Photo.Processing.DONE
+    photo.processing_error = ""
+    photo.save(update_fields=["image", "extension", "size", "web", "thumb", "processing",
+                              "processing_error"])
+    if photo.image.name != old_name:
+        storage.delete(old_name)
+    return photo
+
+
+def photo_mark_failed(*, photo: Photo, error: str) -> None:
+    Photo.objects.filter(pk=photo.pk).update(
+        processing=Photo.Processing.FAILED, processing_error=error[:2000]
+    )
+
+
+ATTACHMENT_KINDS = {
+    b"%PDF-": ".pdf",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": ".doc",
+    b"PK\x03\x04": ".docx",
+}
+
+
+def attachment_stage(*, upload, user) -> Attachment:
+    """Store a PDF or Word file, identified by its content; raises ValidationError naming it."""
+    name = getattr(upload, "name", "") or "file"
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is larger than %(mb)d MB."),
+            params={"name": name, "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    ext = next((e for magic, e in ATTACHMENT_KINDS.items() if head.startswith(magic)), None)
+    if ext == ".docx":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(upload) as zf:
+                if "word/document.xml" not in zf.namelist():
+                    ext = None
+        except zipfile.BadZipFile:
+            ext = None
+        upload.seek(0)
+    if ext is None:
+        raise ValidationError(
+            _("“%(name)s” is not a PDF or Word file."), params={"name": name}, code="attachment"
+        )
+    att = Attachment(uploaded_by=user, original_name=name[-255:], extension=ext, size=upload.size)
+    att.file.save("x", upload, save=False)
+    att.save()
+    return att

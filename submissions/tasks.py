@@ -1,0 +1,85 @@
+"""Tasks: another entry point to the services. Primitive ids in, quiet return when gone."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from . import images, services
+from .models import CaseEvent, ImportJob, Photo
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="submissions.photo_process",
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+    acks_late=True,
+)
+def photo_process(self, photo_id: int) -> None:
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None or photo.processing == Photo.Processing.DONE:
+        return
+    try:
+        services.photo_process(photo=photo)
+    except images.ImageRejected as exc:
+        services.photo_mark_failed(photo=photo, error=str(exc))
+    except OSError as exc:
+        if self.request.retries >= self.max_retries:
+            services.photo_mark_failed(photo=photo, error=repr(exc))
+            return
+        raise
+    except Exception as exc:  # noqa: BLE001 — the organizer sees the failure on the case
+        log.exception("photo %s failed", photo_id)
+        services.photo_mark_failed(photo=photo, error=repr(exc))
+
+
+@shared_task(name="submissions.photos_sweep")
+def photos_sweep() -> int:
+    """Re-enqueue photos still pending (e.g. saved while the broker was down)."""
+    ids = list(
+        Photo.objects.filter(processing=Photo.Processing.PENDING).values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        photo_process.delay(pk)
+    return len(ids)
+
+
+@shared_task(name="submissions.case_status_notify", autoretry_for=(OSError,), max_retries=5,
+             retry_backoff=10)
+def case_status_notify(event_id: int) -> int:
+    """Email the unit's users that a case was returned, accepted or rejected."""
+    event = (
+        CaseEvent.objects.select_related("case__unit", "case__call").filter(pk=event_id).first()
+    )
+    if event is None:
+        return 0
+    case = event.case
+    recipients = [
+        u.email for u in case.unit.members.filter(is_active=True).exclude(email="")
+    ]
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        ctx = {"event": event, "case": case, "base_url": settings.PORTAL_BASE_URL}
+        subject = render_to_string("submissions/email/status_subject.txt", ctx).strip()
+        body = render_to_string("submissions/email/status_body.txt", ctx)
+    send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [r]) for r in recipients])
+    return len(recipients)
+
+
+@shared_task(name="submissions.import_job_run")
+def import_job_run(job_id: int) -> None:
+    from .importing import import_job_execute
+
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return
+    import_job_execute(job=job)

@@ -1,0 +1,177 @@
+"""Call pages: organizers manage calls and screen cases; unit users see open calls."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from accounts.roles import organizer_required
+
+from .. import selectors, services
+from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
+from ..models import Call, Case, DeadlineExtension, Unit
+
+PAGE_SIZE = 50
+
+
+@login_required
+def call_list(request):
+    if roles.is_organizer(request.user):
+        calls = Call.objects.annotate(n_cases=Count("cases"))
+    elif roles.is_unit_member(request.user):
+        calls = selectors.calls_for_units()
+    else:
+        raise PermissionDenied
+    return render(request, "submissions/call_list.html", {"calls": calls})
+
+
+@organizer_required
+def call_create(request):
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        call = services.call_save(call=form.instance, actor=request.user)
+        messages.success(request, _("The call was created as a draft. Open it when ready."))
+        return redirect(call)
+    return render(request, "submissions/call_form.html", {"form": form})
+
+
+@organizer_required
+def call_edit(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    form = CallForm(request.POST or None, instance=call)
+    if request.method == "POST" and form.is_valid():
+        services.call_save(call=form.instance, actor=request.user)
+        messages.success(request, _("The call was saved."))
+        return redirect(call)
+    return render(request, "submissions/call_form.html", {"form": form, "call": call})
+
+
+@require_POST
+@organizer_required
+def call_status(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    try:
+        services.call_set_status(call=call, status=request.POST.get("status", ""),
+                                 actor=request.user)
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("The call is now “%(state)s”.")
+                         % {"state": call.get_status_display()})
+    return redirect(call)
+
+
+@login_required
+def call_detail(request, slug):
+    if roles.is_organizer(request.user):
+        return _organizer_call(request, slug)
+    if not roles.is_unit_member(request.user):
+        raise PermissionDenied
+    call = get_object_or_404(selectors.calls_for_units(), slug=slug)
+    units = Unit.objects.filter(pk__in=roles.unit_ids(request.user))
+    return render(request, "submissions/call_unit.html", {
+        "call": call,
+        "cases": selectors.case_list(user=request.user, call=call),
+        "windows": [
+            (u, selectors.unit_deadline(call=call, unit=u),
+             services.submission_open_for(call=call, unit=u)) for u in units
+        ],
+    })
+
+
+def _organizer_call(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    status = request.GET.get("status") or None
+    unit_id = request.GET.get("unit") or None
+    q = (request.GET.get("q") or "").strip()[:100] or None
+    if unit_id and not str(unit_id).isdigit():
+        unit_id = None
+    cases = selectors.case_list(user=request.user, call=call, unit_id=unit_id, status=status, q=q)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "submissions/call_organizer.html", {
+        "call": call,
+        "page": page,
+        "counts": selectors.status_counts(user=request.user, call=call),
+        "statuses": Case.Status.choices,
+        "units": Unit.objects.filter(cases__call=call).distinct(),
+        "filters": {"status": status or "", "unit": unit_id or "", "q": q or ""},
+        "screening_form": ScreeningForm(),
+        "extension_form": ExtensionForm(),
+        "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
+    })
+
+
+@require_POST
+@organizer_required
+def call_screen(request, slug):
+    """Screen the selected cases of a call in one decision."""
+    call = get_object_or_404(Call, slug=slug)
+    form = BulkScreeningForm(request.POST, queryset=Case.objects.filter(call=call))
+    if form.is_valid():
+        try:
+            events = services.cases_screen(
+                cases=form.cleaned_data["cases"], actor=request.user,
+                action=form.cleaned_data["action"], reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, _("%(n)d case(s) screened.") % {"n": len(events)})
+    else:
+        for errors in form.errors.values():
+            for msg in errors:
+                messages.error(request, msg)
+    return redirect(request.POST.get("next") or call.get_absolute_url())
+
+
+@require_POST
+@organizer_required
+def case_screen(request, pk):
+    case = get_object_or_404(Case, pk=pk)
+    form = ScreeningForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cases_screen(cases=[case], actor=request.user,
+                                  action=form.cleaned_data["action"],
+                                  reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            case.refresh_from_db()
+            messages.success(request, _("“%(title)s” is now “%(status)s”.")
+                             % {"title": case.title, "status": case.get_status_display()})
+    else:
+        for errors in form.errors.values():
+            for msg in errors:
+                messages.error(request, msg)
+    return redirect(case)
+
+
+@require_POST
+@organizer_required
+def extension_grant(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            ext = services.extension_grant(call=call, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, _("%(unit)s may submit until %(until)s.") % {
+                "unit": ext.unit, "until": localtime(ext.until).strftime("%Y-%m-%d %H:%M")})
+    else:
+        for field, errors in form.errors.items():
+            for msg in errors:
+                messages.error(request, f"{form.fields[field].label}: {msg}"
+                               if field in form.fields else msg)
+    return redirect(call)

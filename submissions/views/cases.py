@@ -1,0 +1,246 @@
+"""Case pages for unit users (create, edit, submit, withdraw) and the shared case detail."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from accounts.roles import unit_member_required
+
+from .. import selectors, services
+from ..forms import AttachmentUploadForm, CaseForm, PhotoFormSet, ScreeningForm
+from ..models import Call, Case, Unit
+
+BLANK_PHOTO_ROWS = 2
+
+
+def _visible_case(request, pk) -> Case:
+    try:
+        return selectors.case_detail(user=request.user, pk=pk)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def case_list(request):
+    """A unit user's own cases, across calls."""
+    if not roles.is_unit_member(request.user):
+        return redirect("home")
+    cases = selectors.case_list(user=request.user, status=request.GET.get("status") or None)
+    return render(request, "submissions/my_cases.html", {
+        "cases": cases,
+        "calls": selectors.calls_for_units(),
+        "statuses": Case.Status.choices,
+    })
+
+
+@login_required
+def case_detail(request, pk):
+    case = _visible_case(request, pk)
+    is_org = roles.is_organizer(request.user)
+    return render(request, "submissions/case_detail.html", {
+        "case": case,
+        "photos": case.photos.all(),
+        "attachments": case.attachments.all(),
+        "events": case.events.all(),
+        "screening_form": ScreeningForm() if is_org else None,
+        "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),
+        "can_withdraw": case.status in Case.AWAITING_SCREENING
+        and case.unit_id in roles.unit_ids(request.user)
+        and services.submission_open_for(call=case.call, unit=case.unit),
+        "problems": services.case_submission_problems(case) if case.is_editable else [],
+    })
+
+
+def _photo_rows_initial(photos, extra: int):
+    rows = [
+        {"photo": p.pk, "caption": p.caption, "position": p.position, "obj": p} for p in photos
+    ]
+    return rows + [{} for _ in range(extra)]
+
+
+def _photo_formset(initial, objects):
+    formset = PhotoFormSet(prefix="photos", initial=initial)
+    for form, obj in zip(formset.forms, objects, strict=False):
+        form.photo_obj = obj
+    return formset
+
+
+def _blank_rows(call: Call, n_photos: int) -> int:
+    return max(0, min(BLANK_PHOTO_ROWS, call.max_photos - n_photos))
+
+
+def _collect_photos(request, *, call, case, formset):
+    """Stage every decodable new upload, whatever else fails, so nothing uploaded is lost.
+
+    Returns (rows, removed, errors): rows to keep, photos to remove, messages naming files.
+    """
+    rows, removed, errors = [], [], []
+    allowed = selectors.photos_visible_to(request.user)
+    for index, form in enumerate(formset.forms):
+        if not form.is_valid():
+            errors.extend(
+                _("Photo %(n)d: %(error)s") % {"n": index + 1, "error": msg}
+                for msgs in form.errors.values() for msg in msgs
+            )
+            continue
+        data = form.cleaned_data
+        photo = None
+        if data.get("image"):
+            try:
+                photo = services.photo_stage(upload=data["image"], user=request.user, call=call)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+        elif data.get("photo"):
+            photo = allowed.filter(pk=data["photo"]).first()
+            if photo is None or (photo.case_id and photo.case_id != getattr(case, "pk", None)):
+                continue
+        if photo is None:
+            continue
+        if data.get("remove"):
+            removed.append(photo)
+            continue
+        position = data.get("position")
+        rows.append(services.PhotoRow(
+            photo=photo, caption=data.get("caption", ""),
+            position=index + 1 if position is None else position,
+        ))
+    rows.sort(key=lambda r: (r.position, r.photo.pk))
+    return rows, removed, errors
+
+
+def _collect_attachments(request, *, case, upload_form):
+    staged_ids = request.POST.getlist("staged_attachment")
+    allowed = selectors.attachments_visible_to(request.user)
+    staged = list(allowed.filter(pk__in=staged_ids, case__isnull=True))
+    errors = []
+    if upload_form.is_valid():
+        for upload in upload_form.cleaned_data["files"]:
+            try:
+                staged.append(services.attachment_stage(upload=upload, user=request.user))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+    else:
+        errors.extend(m for msgs in upload_form.errors.values() for m in msgs)
+    removed = []
+    if case is not None and case.pk:
+        removed = list(case.attachments.filter(pk__in=request.POST.getlist("remove_attachment")))
+    return staged, removed, errors
+
+
+def _case_form(request, *, call: Call, case: Case | None):
+    user = request.user
+    units = Unit.objects.filter(pk__in=roles.unit_ids(user))
+    instance = case or Case(call=call)
+    existing = list(case.photos.all()) if case else []
+    if request.method != "POST":
+        form = CaseForm(instance=instance, call=call, units=units)
+        initial = _photo_rows_initial(existing, _blank_rows(call, len(existing)))
+        return _render_form(request, call, case, form, initial, existing, [], [])
+
+    form = CaseForm(request.POST, instance=instance, call=call, units=units)
+    formset = PhotoFormSet(request.POST, request.FILES, prefix="photos")
+    rows, removed, photo_errors = _collect_photos(request, call=call, case=case, formset=formset)
+    staged_atts, removed_atts, att_errors = _collect_attachments(
+        request, case=case, upload_form=AttachmentUploadForm(request.POST, request.FILES)
+    )
+    errors = photo_errors + att_errors
+    if form.is_valid() and not errors:
+        if case is None and form.cleaned_data["unit"].pk not in roles.unit_ids(user):
+            raise Http404
+        try:
+            saved = services.case_save(
+                case=form.instance, actor=user, photos=rows, removed_photos=removed,
+                attachments=staged_atts, removed_attachments=removed_atts,
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            if "submit" in request.POST:
+                return _submit(request, saved)
+            messages.success(request, _("Draft saved."))
+            return redirect("submissions:case_edit", pk=saved.pk)
+    kept = [r.photo for r in rows]
+    initial = [
+        {"photo": r.photo.pk, "caption": r.caption, "position": r.position} for r in rows
+    ] + [{} for _ in range(_blank_rows(call, len(rows)) or 1)]
+    if errors:
+        messages.error(request, _("Nothing was saved yet: please correct the problems below."))
+    return _render_form(request, call, case, form, initial, kept, errors, staged_atts)
+
+
+def _render_form(request, call, case, form, initial, photos, errors, staged_atts):
+    return render(request, "submissions/case_form.html", {
+        "call": call,
+        "case": case,
+        "form": form,
+        "photo_formset": _photo_formset(initial, photos),
+        "attachment_form": AttachmentUploadForm(),
+        "attachments": list(case.attachments.all()) if case else [],
+        "staged_attachments": staged_atts,
+        "upload_errors": errors,
+        "deadline": selectors.unit_deadline(call=call, unit=case.unit) if case else call.closes_at,
+    }, status=400 if errors or form.errors else 200)
+
+
+@unit_member_required
+def case_create(request, slug):
+    call = get_object_or_404(selectors.calls_for_units(), slug=slug)
+    return _case_form(request, call=call, case=None)
+
+
+@unit_member_required
+def case_edit(request, pk):
+    case = _visible_case(request, pk)
+    if case.unit_id not in roles.unit_ids(request.user):
+        raise Http404
+    if not case.is_editable:
+        messages.info(request, _("This case is “%(status)s” and is read-only.")
+                      % {"status": case.get_status_display()})
+        return redirect(case)
+    return _case_form(request, call=case.call, case=case)
+
+
+def _submit(request, case):
+    try:
+        services.case_submit(case=case, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _("The case was saved but not submitted:"))
+        for msg in exc.messages:
+            messages.error(request, msg)
+        return redirect("submissions:case_edit", pk=case.pk)
+    messages.success(request, _("The case was submitted. You will be told when it is screened."))
+    return redirect(case)
+
+
+@require_POST
+@unit_member_required
+def case_submit(request, pk):
+    case = _visible_case(request, pk)
+    if case.unit_id not in roles.unit_ids(request.user):
+        raise Http404
+    return _submit(request, case)
+
+
+@require_POST
+@unit_member_required
+def case_withdraw(request, pk):
+    case = _visible_case(request, pk)
+    if case.unit_id not in roles.unit_ids(request.user):
+        raise Http404
+    try:
+        services.case_withdraw(case=case, actor=request.user)
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    else:
+        messages.success(request, _("The case was withdrawn. You can edit it and submit it "
+                                    "again before the deadline."))
+    return redirect(case)
+

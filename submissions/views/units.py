@@ -1,0 +1,68 @@
+"""Units and their accounts, registered one by one or in bulk by organizers."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.roles import organizer_required
+
+from .. import services
+from ..forms import TableUploadForm, UnitForm
+from ..models import Unit
+
+UNIT_COLUMNS = {"单位名称": "unit", "用户名": "username", "姓名": "full_name", "邮箱": "email",
+                "初始密码": "password"}
+
+
+@organizer_required
+def unit_list(request):
+    form = UnitForm(request.POST or None)
+    new_accounts = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                unit, created = services.unit_get_or_create(name=data["name"])
+                if data["username"]:
+                    new_accounts.append(services.unit_account_create(
+                        unit=unit, username=data["username"], full_name=data["full_name"],
+                        email=data["email"], password=data["password"]))
+        except ValidationError as exc:
+            for msg in exc.messages:
+                form.add_error(None, msg)
+        else:
+            messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
+            if not new_accounts:
+                return redirect("submissions:unit_list")
+            form = UnitForm()
+    units = Unit.objects.annotate(n_members=Count("memberships", distinct=True),
+                                  n_cases=Count("cases", distinct=True)).prefetch_related("members")
+    return render(request, "submissions/unit_list.html", {
+        "form": form, "units": units, "new_accounts": new_accounts,
+        "import_form": TableUploadForm(), "columns": UNIT_COLUMNS,
+    })
+
+
+@organizer_required
+def unit_import(request):
+    from ..tabular import read_table
+
+    form = TableUploadForm(request.POST or None, request.FILES or None)
+    new_accounts, errors = [], []
+    if request.method == "POST" and form.is_valid():
+        try:
+            table = read_table(form.cleaned_data["file"], required=["单位名称"],
+                               optional=[c for c in UNIT_COLUMNS if c != "单位名称"])
+            rows = [{UNIT_COLUMNS[k]: v for k, v in row.items() if k in UNIT_COLUMNS}
+                    for row in table.rows]
+            new_accounts = services.units_import(rows=rows)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("%(n)d row(s) imported.") % {"n": len(rows)})
+    return render(request, "submissions/unit_import.html", {
+        "form": form, "errors": errors, "new_accounts": new_accounts, "columns": UNIT_COLUMNS,
+    }, status=400 if errors else 200)

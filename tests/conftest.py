@@ -1,0 +1,79 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from civiccases.celery import app as celery_app
+
+from .factories import CallFactory, UnitFactory, UserFactory, unit_user
+
+REPO = Path(__file__).resolve().parent.parent
+TESTDATA = Path(os.environ.get("CIVIC_TESTDATA", REPO.parent / "shared" / "testdata"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _eager_tasks():
+    """Tasks run in-process unless a test starts a live worker (tests/live/)."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = False
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path_factory):
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LANGUAGE_CODE = "zh-hans"
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def organizer(db):
+    return UserFactory(is_organizer=True, username="organizer")
+
+
+@pytest.fixture
+def unit_a(db):
+    return UnitFactory(name="甲街道")
+
+
+@pytest.fixture
+def unit_b(db):
+    return UnitFactory(name="乙街道")
+
+
+@pytest.fixture
+def user_a(unit_a):
+    return unit_user(unit_a, username="alice")
+
+
+@pytest.fixture
+def user_b(unit_b):
+    return unit_user(unit_b, username="bob")
+
+
+@pytest.fixture
+def judge(db):
+    return UserFactory(is_judge=True, username="judge")
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(is_editor=True, username="editor")
+
+
+@pytest.fixture
+def call(db):
+    return CallFactory(slug="civic-2026")
+
+
+@pytest.fixture
+def testdata() -> Path:
+    if not TESTDATA.is_dir():
+        pytest.fail(f"test data folder not found: {TESTDATA} (set CIVIC_TESTDATA)")
+    return TESTDATA

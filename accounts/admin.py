@@ -9,6 +9,9 @@ from .models import User
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Portal roles"), {"fields": ("full_name", "phone", "is_organizer", "is_editor", "is_judge")}),
+        (
+            _("Portal roles"),
+            {"fields": ("full_name", "phone", "is_organizer", "is_editor", "is_judge")},
+        ),
     )
     list_display = ("username", "full_name", "email", "is_organizer", "is_editor", "is_judge")

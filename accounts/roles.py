@@ -5,7 +5,9 @@ from django.core.exceptions import PermissionDenied
 
 
 def is_organizer(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_organizer or user.is_superuser))
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_organizer or user.is_superuser)
 
 
 def is_editor(user) -> bool:

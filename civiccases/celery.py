@@ -1,4 +1,4 @@
-"""The Celery app. Workers: `celery -A civiccases worker`; scheduler: `celery -A civiccases beat`."""
+"""The Celery app: `celery -A civiccases worker` and `celery -A civiccases beat`."""
 
 import os
 

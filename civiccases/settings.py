@@ -166,3 +166,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+CELERY_BEAT_SCHEDULE = {
+    # Photos saved while the broker was down, or whose task was lost, get processed.
+    "photos-sweep": {"task": "submissions.photos_sweep", "schedule": 300.0},
+    # Uploads staged by a form that was never saved are removed after two days.
+    "staged-uploads-cleanup": {"task": "submissions.staged_uploads_cleanup", "schedule": 3600.0},
+}

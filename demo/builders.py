@@ -15,7 +15,7 @@ from accounts.models import User
 from submissions import services
 from submissions.models import Call, Case, Membership, Unit
 
-PASSWORD = "demo12345"
+PASSWORD = "demo12345"  # noqa: S105 — the documented demo password
 
 UNITS = [
     "某某街道", "东城街道", "西湖社区", "区市场监管局", "区城管局", "区教育局", "区卫健委",
@@ -107,7 +107,8 @@ def build_collection() -> list[str]:
             services.case_submit(case=case, actor=user)
     Call.objects.get_or_create(
         slug="2025-civic-cases",
-        defaults={"title": "2025年度文明城市创建优秀案例征集", "host_line": "某区委宣传部 某区文明办",
+        defaults={"title": "2025年度文明城市创建优秀案例征集",
+                  "host_line": "某区委宣传部 某区文明办",
                   "opens_at": now - timedelta(days=400), "closes_at": now - timedelta(days=330),
                   "status": Call.Status.CLOSED},
     )

@@ -38,7 +38,7 @@ class CallForm(forms.ModelForm):
 
 
 class CaseForm(forms.ModelForm):
-    """The case's text. Saving a draft needs only a title; `services.case_submit` checks the rest."""
+    """The text of a case. A draft needs only a title; `services.case_submit` checks the rest."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Submitting unit"))
@@ -135,8 +135,10 @@ class ScreeningForm(forms.Form):
 
 
 class BulkScreeningForm(ScreeningForm):
-    cases = forms.ModelMultipleChoiceField(queryset=Case.objects.none(), required=True,
-                                           error_messages={"required": _("Select at least one case.")})
+    cases = forms.ModelMultipleChoiceField(
+        queryset=Case.objects.none(), required=True,
+        error_messages={"required": _("Select at least one case.")},
+    )
 
     def __init__(self, *args, queryset, **kwargs):
         super().__init__(*args, **kwargs)

@@ -54,7 +54,8 @@ class Call(models.Model):
     slug = models.SlugField(_("short name (for addresses)"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     host_line = models.CharField(
-        _("host line"), max_length=200, blank=True, help_text=_("For example: 某区委宣传部 某区文明办")
+        _("host line"), max_length=200, blank=True,
+        help_text=_("For example: 某区委宣传部 某区文明办"),
     )
     notice = models.TextField(_("notice text"), blank=True)
     opens_at = models.DateTimeField(_("opens at"))
@@ -65,7 +66,9 @@ class Call(models.Model):
     min_photos = models.PositiveSmallIntegerField(_("minimum photos"), default=1)
     max_photos = models.PositiveSmallIntegerField(_("maximum photos"), default=9)
     max_photo_mb = models.PositiveSmallIntegerField(_("maximum photo size (MB)"), default=20)
-    body_max_chars = models.PositiveIntegerField(_("maximum body length (characters)"), default=8000)
+    body_max_chars = models.PositiveIntegerField(
+        _("maximum body length (characters)"), default=8000
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

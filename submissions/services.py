@@ -228,8 +228,8 @@ def case_save(
     if creating:
         _event(case, actor, "")
     for photo in removed_photos:
-        if photo.case_id == case.pk:
-            photo.delete()
+        if photo.case_id in (None, case.pk):
+            upload_delete(photo)
     for row in kept:
         row.photo.case = case
         row.photo.caption = row.caption
@@ -237,7 +237,7 @@ def case_save(
         row.photo.save(update_fields=["case", "caption", "position"])
     for att in removed_attachments:
         if att.case_id == case.pk:
-            att.delete()
+            upload_delete(att)
     for att in attachments:
         if att.case_id is None:
             att.case = case
@@ -479,6 +479,29 @@ def photo_process(*, photo: Photo) -> Photo:
     if photo.image.name != old_name:
         storage.delete(old_name)
     return photo
+
+
+def upload_delete(obj: Photo | Attachment) -> None:
+    """Delete a photo or attachment row; its files go once the transaction commits."""
+    fields = [f for f in (getattr(obj, n, None) for n in ("image", "web", "thumb", "file")) if f]
+    names = [(f.storage, f.name) for f in fields]
+    obj.delete()
+
+    def remove():
+        for storage, name in names:
+            storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
+def staged_uploads_cleanup(*, older_than) -> int:
+    """Remove uploads staged by forms that were never saved."""
+    n = 0
+    for model in (Photo, Attachment):
+        for obj in model.objects.filter(case__isnull=True, created_at__lt=older_than):
+            upload_delete(obj)
+            n += 1
+    return n
 
 
 def photo_mark_failed(*, photo: Photo, error: str) -> None:

@@ -1,12 +1,13 @@
 """Tasks: another entry point to the services. Primitive ids in, quiet return when gone."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from . import images, services
 from .models import CaseEvent, ImportJob, Photo
@@ -44,12 +45,19 @@ def photo_process(self, photo_id: int) -> None:
 @shared_task(name="submissions.photos_sweep")
 def photos_sweep() -> int:
     """Re-enqueue photos still pending (e.g. saved while the broker was down)."""
+    stale = timezone.now() - timedelta(minutes=5)
     ids = list(
-        Photo.objects.filter(processing=Photo.Processing.PENDING).values_list("pk", flat=True)[:500]
+        Photo.objects.filter(processing=Photo.Processing.PENDING, created_at__lt=stale)
+        .values_list("pk", flat=True)[:1000]
     )
     for pk in ids:
         photo_process.delay(pk)
     return len(ids)
+
+
+@shared_task(name="submissions.staged_uploads_cleanup")
+def staged_uploads_cleanup() -> int:
+    return services.staged_uploads_cleanup(older_than=timezone.now() - timedelta(days=2))
 
 
 @shared_task(name="submissions.case_status_notify", autoretry_for=(OSError,), max_retries=5,

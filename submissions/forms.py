@@ -15,6 +15,7 @@ class CallForm(forms.ModelForm):
         fields = [
             "title", "slug", "host_line", "notice", "opens_at", "closes_at",
             "min_photos", "max_photos", "max_photo_mb", "body_max_chars",
+            "award_top_n", "award_excellent_m",
         ]
         widgets = {"opens_at": DATETIME_WIDGET, "closes_at": DATETIME_WIDGET}
         help_texts = {

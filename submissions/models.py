@@ -69,6 +69,10 @@ class Call(models.Model):
     body_max_chars = models.PositiveIntegerField(
         _("maximum body length (characters)"), default=8000
     )
+    award_top_n = models.PositiveSmallIntegerField(_("number of top cases (十佳)"), default=10)
+    award_excellent_m = models.PositiveSmallIntegerField(
+        _("number of excellent cases (优秀)"), default=20
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,319 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from submissions.models import Call, Case, Unit
+
+
+class Judge(models.Model):
+    """An expert of the pool (评审专家)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judge_profile"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="judges",
+        verbose_name=_("unit (if the expert works for a submitting unit)"),
+    )
+    affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    expertise = models.CharField(_("expertise"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("judge")
+        verbose_name_plural = _("judges")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def affiliation_label(self) -> str:
+        return self.affiliation or (self.unit.name if self.unit_id else "")
+
+
+class Round(models.Model):
+    """A judging round of a call (初评, 复评 …)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Being set up")
+        OPEN = "open", _("Open for scoring")
+        CLOSED = "closed", _("Closed")
+
+    class Rule(models.TextChoices):
+        MEAN = "mean", _("Mean")
+        TRIMMED = "trimmed", _("Trimmed mean (drop highest and lowest)")
+        ZSCORE = "zscore", _("Per-judge z-score normalisation")
+
+    class Entry(models.TextChoices):
+        ACCEPTED = "accepted", _("All accepted cases")
+        TOP_N = "top_n", _("The top N of an earlier round")
+        PICKED = "picked", _("A hand-picked list")
+
+    class Mode(models.TextChoices):
+        BALANCED = "balanced", _("Each case to k judges, balanced")
+        ALL = "all", _("Every judge scores every case")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField(_("round number"), default=1)
+    name = models.CharField(_("name"), max_length=50, help_text=_("For example 初评 or 复评."))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    blind = models.BooleanField(_("blind review"), default=True,
+                                help_text=_("Judges do not see the unit or its contact."))
+    score_step = models.DecimalField(
+        _("score step"), max_digits=3, decimal_places=1, default=Decimal("1"),
+        choices=[(Decimal("1"), _("Whole points")), (Decimal("0.5"), _("Half points"))],
+    )
+    rule = models.CharField(_("scoring rule"), max_length=8, choices=Rule.choices,
+                            default=Rule.TRIMMED)
+    trim_min_judges = models.PositiveSmallIntegerField(
+        _("trim only with at least this many judges"), default=5
+    )
+    mode = models.CharField(_("assignment"), max_length=8, choices=Mode.choices,
+                            default=Mode.BALANCED)
+    judges_per_case = models.PositiveSmallIntegerField(_("judges per case (k)"), default=5)
+    entry = models.CharField(_("which cases enter"), max_length=8, choices=Entry.choices,
+                             default=Entry.ACCEPTED)
+    entry_round = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("earlier round"),
+    )
+    entry_top_n = models.PositiveIntegerField(_("top N"), null=True, blank=True)
+    deadline = models.DateTimeField(_("scoring deadline"), null=True, blank=True)
+    panel = models.ManyToManyField(Judge, related_name="rounds", blank=True,
+                                   verbose_name=_("panel"))
+    results_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "number"], name="round_number_unique"),
+        ]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+
+    def __str__(self):
+        return f"{self.call} · {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("judging:round_detail", kwargs={"pk": self.pk})
+
+
+class Criterion(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    max_points = models.DecimalField(_("maximum points"), max_digits=5, decimal_places=1)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "name"], name="criterion_name_unique"),
+            models.CheckConstraint(condition=Q(max_points__gt=0), name="criterion_max_positive"),
+        ]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+
+    def __str__(self):
+        return f"{self.name} ({self.max_points})"
+
+
+class RoundCase(models.Model):
+    """A case that entered a round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="entries")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="round_entries")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "case"], name="round_case_unique"),
+        ]
+
+
+class Conflict(models.Model):
+    """A conflict of interest (回避) a judge declared, or an organizer recorded, for a case."""
+
+    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="conflicts")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conflicts")
+    reason = models.CharField(_("reason"), max_length=500)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["judge", "case"], name="conflict_unique"),
+        ]
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+
+
+class Assignment(models.Model):
+    """One judge's review of one case in a round; `total` is kept by services.review_save."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not started")
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments")
+    judge = models.ForeignKey(Judge, on_delete=models.PROTECT, related_name="assignments")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    comment = models.TextField(_("comment"), blank=True)
+    total = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["round", "case_id", "judge_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "judge", "case"],
+                                    name="assignment_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["round", "judge", "status"]),
+            models.Index(fields=["round", "case"]),
+        ]
+
+    def __str__(self):
+        return f"{self.judge} → {self.case_id}"
+
+
+class Score(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    points = models.DecimalField(max_digits=5, decimal_places=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "criterion"], name="score_unique"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="score_non_negative"),
+        ]
+
+
+class ScoreAudit(models.Model):
+    """Every change of a review: drafts, submissions, reopenings, imports."""
+
+    class Action(models.TextChoices):
+        DRAFT = "draft", _("Draft saved")
+        SUBMIT = "submit", _("Submitted")
+        REOPEN = "reopen", _("Reopened")
+        IMPORT = "import", _("Imported")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="audits")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Result(models.Model):
+    """A case's computed result in a round (recomputed by services.results_compute)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="results")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="results")
+    n_judges = models.PositiveSmallIntegerField(default=0)
+    mean = models.FloatField(null=True)
+    trimmed_mean = models.FloatField(null=True)
+    median = models.FloatField(null=True)
+    zscore = models.FloatField(null=True)
+    rank_mean = models.PositiveIntegerField(null=True)
+    rank_trimmed = models.PositiveIntegerField(null=True)
+    rank_zscore = models.PositiveIntegerField(null=True)
+    rank = models.PositiveIntegerField(null=True, help_text="rank under the round's rule")
+    rank_changes = models.BooleanField(default=False)
+    near_cut = models.BooleanField(default=False)
+    top_probability = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["round", "rank", "case_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "case"], name="result_unique"),
+        ]
+
+
+class Award(models.Model):
+    """An award of a call: 十佳案例 (top) or 优秀案例 (excellent)."""
+
+    class Level(models.TextChoices):
+        TOP = "top", _("十佳案例 (top ten)")
+        EXCELLENT = "excellent", _("优秀案例 (excellent)")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="awards")
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="award")
+    level = models.CharField(_("award"), max_length=10, choices=Level.choices)
+    rank = models.PositiveIntegerField(_("rank"))
+    adjusted = models.BooleanField(default=False)
+    reason = models.TextField(_("reason for the adjustment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call", "rank"]
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+
+    def __str__(self):
+        return f"{self.get_level_display()} {self.rank}: {self.case}"
+
+
+class AwardChange(models.Model):
+    """A recorded adjustment of the award list."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="award_changes")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="+")
+    before = models.CharField(max_length=50, blank=True)
+    after = models.CharField(max_length=50, blank=True)
+    reason = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Notice(models.Model):
+    """The public notice period (公示) of a call's provisional awards."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="notice_period")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+
+
+class Objection(models.Model):
+    """An objection (异议) received during the notice, with the organizer's answer."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="objections")
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("case concerned"))
+    received_at = models.DateTimeField(_("received"))
+    submitter = models.CharField(_("from"), max_length=200, blank=True)
+    text = models.TextField(_("objection"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+
+    class Meta:
+        ordering = ["received_at", "id"]

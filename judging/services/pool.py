@@ -1,0 +1,84 @@
+"""The expert pool: judges and their accounts."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from submissions.models import Unit
+
+from ..models import Judge
+
+User = get_user_model()
+
+
+@dataclass
+class NewJudge:
+    judge: Judge
+    password: str  # shown once when it was generated; empty for an existing account
+
+
+def judge_create(
+    *, name: str, username: str, email: str = "", unit_name: str = "", affiliation: str = "",
+    expertise: str = "", password: str = "",
+) -> NewJudge:
+    """Add an expert to the pool, with a new account or an existing one of that user name."""
+    name, username = (name or "").strip(), (username or "").strip()
+    if not name:
+        raise ValidationError(_("The expert's name is empty."))
+    if not username:
+        raise ValidationError(_("The user name is empty."))
+    unit = None
+    if unit_name.strip():
+        unit = Unit.objects.filter(name=" ".join(unit_name.split())).first()
+        if unit is None:
+            raise ValidationError(
+                _("No unit is called “%(name)s”. Leave the unit empty for an expert from "
+                  "outside the submitting units, and give the affiliation instead."),
+                params={"name": unit_name},
+            )
+    user = User.objects.filter(username__iexact=username).first()
+    shown = ""
+    if user is None:
+        user = User(username=username, full_name=name, email=email.strip())
+        user.full_clean(exclude=["password"])
+        if password:
+            validate_password(password, user)
+        else:
+            password = shown = secrets.token_urlsafe(9)
+        user.set_password(password)
+    elif Judge.objects.filter(user=user).exists():
+        raise ValidationError(
+            _("“%(name)s” is already in the expert pool."), params={"name": username}
+        )
+    user.is_judge = True
+    user.save()
+    judge = Judge.objects.create(
+        user=user, name=name, unit=unit, affiliation=affiliation.strip(),
+        expertise=expertise.strip(),
+    )
+    return NewJudge(judge=judge, password=shown)
+
+
+JUDGE_COLUMNS = {"姓名": "name", "用户名": "username", "邮箱": "email", "单位": "unit_name",
+                 "工作单位": "affiliation", "专业领域": "expertise", "初始密码": "password"}
+
+
+@transaction.atomic
+def judges_import(*, rows: list[tuple[int, dict]]) -> list[NewJudge]:
+    """Create judges from (row number, fields) pairs; all or nothing, errors name the row."""
+    created, errors = [], []
+    for number, row in rows:
+        try:
+            with transaction.atomic():
+                created.append(judge_create(**row))
+        except ValidationError as exc:
+            errors.append(_("Row %(row)d: %(error)s") % {"row": number,
+                                                         "error": " ".join(exc.messages)})
+    if errors:
+        raise ValidationError(errors)
+    return created

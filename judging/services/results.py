@@ -1,0 +1,214 @@
+"""Results, awards, the public notice (公示) and finalization.
+
+Tie-break order (shown on the results page): 1. the round's scoring rule, higher first;
+2. the higher mean score on the first criterion; 3. more judges; 4. the organizer's decision,
+recorded with a reason as an award adjustment.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from submissions.models import Call, Case
+
+from .. import scoring
+from ..models import Assignment, Award, AwardChange, Notice, Objection, Result, Round, Score
+
+RULE_FIELD = {
+    Round.Rule.MEAN: ("mean", "rank_mean"),
+    Round.Rule.TRIMMED: ("trimmed_mean", "rank_trimmed"),
+    Round.Rule.ZSCORE: ("zscore", "rank_zscore"),
+}
+RULE_METHOD = {Round.Rule.MEAN: "mean", Round.Rule.TRIMMED: "trimmed",
+               Round.Rule.ZSCORE: "zscore"}
+
+
+def round_scores(*, round: Round) -> dict[tuple[int, int], float]:
+    """{(judge id, case id): total} of the round's submitted reviews."""
+    rows = Assignment.objects.filter(
+        round=round, status=Assignment.Status.SUBMITTED, total__isnull=False
+    ).values_list("judge_id", "case_id", "total")
+    return {(j, c): float(t) for j, c, t in rows.iterator(chunk_size=20000)}
+
+
+def _tiebreak(round: Round, scores) -> dict[int, tuple]:
+    first = round.criteria.order_by("position", "id").first()
+    n_judges: dict[int, int] = {}
+    for _judge, case in scores:
+        n_judges[case] = n_judges.get(case, 0) + 1
+    first_means = {}
+    if first is not None:
+        first_means = dict(
+            Score.objects.filter(
+                criterion=first, assignment__status=Assignment.Status.SUBMITTED
+            ).values("assignment__case_id").annotate(m=Avg("points"))
+            .values_list("assignment__case_id", "m")
+        )
+    return {c: (float(first_means.get(c) or 0), n) for c, n in n_judges.items()}
+
+
+@transaction.atomic
+def results_compute(*, round: Round, stability_samples: int = 0) -> int:
+    """Recompute and store every case's result in the round; returns the number of cases."""
+    scores = round_scores(round=round)
+    computed = scoring.compute_results(
+        scores, min_judges=max(3, round.trim_min_judges), tiebreak=_tiebreak(round, scores)
+    )
+    value_field, rank_field = RULE_FIELD[round.rule]
+    call = round.call
+    cuts = [call.award_top_n, call.award_top_n + call.award_excellent_m]
+    values = {c: getattr(r, value_field) for c, r in computed.items()}
+    ranks = {c: getattr(r, rank_field) for c, r in computed.items()}
+    near = scoring.cut_line_flags(ranks, cuts, values=values)
+    stability = {}
+    if stability_samples and scores:
+        stability = scoring.rank_stability(
+            scores, method=RULE_METHOD[round.rule], top=call.award_top_n,
+            samples=stability_samples, min_judges=max(3, round.trim_min_judges),
+        )
+    Result.objects.filter(round=round).delete()
+    Result.objects.bulk_create(
+        (
+            Result(
+                round=round, case_id=case_id, n_judges=r.n_judges, mean=r.mean,
+                trimmed_mean=r.trimmed_mean, median=r.median, zscore=r.zscore,
+                rank_mean=r.rank_mean, rank_trimmed=r.rank_trimmed, rank_zscore=r.rank_zscore,
+                rank=ranks[case_id], rank_changes=r.rank_changes, near_cut=case_id in near,
+                top_probability=stability.get(case_id),
+            )
+            for case_id, r in computed.items()
+        ),
+        batch_size=5000,
+    )
+    round.results_computed_at = timezone.now()
+    round.save(update_fields=["results_computed_at"])
+    return len(computed)
+
+
+def results_fresh(*, round: Round) -> bool:
+    return round.results_computed_at is not None
+
+
+def _final_round(call: Call) -> Round:
+    rnd = call.rounds.order_by("-number").first()
+    if rnd is None:
+        raise ValidationError(_("This call has no judging round."))
+    return rnd
+
+
+def _awards_locked(call: Call) -> None:
+    if call.status == Call.Status.FINAL:
+        raise ValidationError(_("The awards are final and locked."))
+
+
+@transaction.atomic
+def awards_propose(*, call: Call, actor) -> int:
+    """Top N of the last round → 十佳案例, the next M → 优秀案例 (replacing earlier proposals)."""
+    _awards_locked(call)
+    rnd = _final_round(call)
+    if rnd.status != Round.Status.CLOSED:
+        raise ValidationError(_("Close the last round (%(name)s) first."), params={"name": rnd.name})
+    if not results_fresh(round=rnd):
+        results_compute(round=rnd)
+    results = list(
+        Result.objects.filter(round=rnd, rank__isnull=False).order_by("rank", "case_id")
+        .values_list("case_id", flat=True)[: call.award_top_n + call.award_excellent_m]
+    )
+    Award.objects.filter(call=call).delete()
+    Award.objects.bulk_create(
+        Award(call=call, case_id=case_id, rank=i + 1,
+              level=Award.Level.TOP if i < call.award_top_n else Award.Level.EXCELLENT)
+        for i, case_id in enumerate(results)
+    )
+    return len(results)
+
+
+def _label(award: Award | None) -> str:
+    return f"{award.level}#{award.rank}" if award else ""
+
+
+@transaction.atomic
+def award_adjust(*, call: Call, case: Case, level: str | None, rank: int | None, reason: str,
+                 actor) -> Award | None:
+    """Add, move or remove one case in the award list; the reason is recorded."""
+    _awards_locked(call)
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the adjustment: it is recorded."))
+    if case.call_id != call.pk or case.status != Case.Status.ACCEPTED:
+        raise ValidationError(_("Only accepted cases of this call can be awarded."))
+    award = Award.objects.filter(call=call, case=case).first()
+    before = _label(award)
+    if level is None:
+        if award is None:
+            raise ValidationError(_("This case has no award."))
+        award.delete()
+        award = None
+    else:
+        if level not in Award.Level.values or not rank or rank < 1:
+            raise ValidationError(_("Choose an award and a rank."))
+        award = award or Award(call=call, case=case)
+        award.level, award.rank, award.adjusted = level, rank, True
+        award.reason = reason.strip()
+        award.save()
+    AwardChange.objects.create(call=call, case=case, actor=actor, before=before,
+                               after=_label(award), reason=reason.strip())
+    return award
+
+
+@transaction.atomic
+def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, actor) -> Notice:
+    """Publish the provisional award list on the public notice page for a period."""
+    _awards_locked(call)
+    if ends_at <= starts_at:
+        raise ValidationError(_("The notice must end after it starts."))
+    if not Award.objects.filter(call=call).exists():
+        raise ValidationError(_("Propose the awards before publishing the notice."))
+    notice, _created = Notice.objects.update_or_create(
+        call=call, defaults={"title": title.strip(), "text": text, "starts_at": starts_at,
+                             "ends_at": ends_at},
+    )
+    Call.objects.filter(pk=call.pk).update(status=Call.Status.NOTICE)
+    return notice
+
+
+def objection_record(*, notice: Notice, text: str, submitter: str, received_at, case=None,
+                     actor) -> Objection:
+    if not text.strip():
+        raise ValidationError(_("Write down the objection."))
+    if notice.finalized_at:
+        raise ValidationError(_("The awards are final and locked."))
+    return Objection.objects.create(notice=notice, text=text.strip(), submitter=submitter.strip(),
+                                    received_at=received_at, case=case, recorded_by=actor)
+
+
+def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
+    if not answer.strip():
+        raise ValidationError(_("The answer is empty."))
+    objection.answer = answer.strip()
+    objection.answered_at = timezone.now()
+    objection.save(update_fields=["answer", "answered_at"])
+    return objection
+
+
+@transaction.atomic
+def call_finalize(*, call: Call, actor, now=None) -> Call:
+    """Lock results and awards once the notice has ended and every objection is answered."""
+    now = now or timezone.now()
+    _awards_locked(call)
+    notice = Notice.objects.filter(call=call).first()
+    if notice is None:
+        raise ValidationError(_("Publish the public notice first."))
+    if now < notice.ends_at:
+        raise ValidationError(
+            _("The notice period runs until %(end)s."),
+            params={"end": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M")},
+        )
+    if notice.objections.filter(answer="").exists():
+        raise ValidationError(_("Answer every objection before finalizing."))
+    notice.finalized_at, notice.finalized_by = now, actor
+    notice.save(update_fields=["finalized_at", "finalized_by"])
+    call.status = Call.Status.FINAL
+    call.save(update_fields=["status", "updated_at"])
+    return call

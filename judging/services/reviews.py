@@ -1,0 +1,129 @@
+"""Reviews: a judge's criterion scores for a case, drafts, submission, reopening, imports."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Assignment, Criterion, Round, Score, ScoreAudit
+
+
+def _snapshot(assignment: Assignment) -> dict:
+    return {
+        "status": assignment.status,
+        "comment": assignment.comment,
+        "total": str(assignment.total) if assignment.total is not None else None,
+        "scores": {
+            str(s.criterion_id): str(s.points) for s in assignment.scores.all()
+        },
+    }
+
+
+def points_parse(value, *, criterion: Criterion, step: Decimal) -> Decimal | None:
+    """A criterion score as typed: empty, or a number in 0..max on the round's step."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        points = Decimal(str(value).strip().replace("，", ".").replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(
+            _("“%(criterion)s”: “%(value)s” is not a number."),
+            params={"criterion": criterion.name, "value": value},
+        )
+    if not points.is_finite() or points < 0 or points > criterion.max_points:
+        raise ValidationError(
+            _("“%(criterion)s”: give between 0 and %(max)s points."),
+            params={"criterion": criterion.name, "max": criterion.max_points.normalize()},
+        )
+    if points % step != 0:
+        raise ValidationError(
+            _("“%(criterion)s”: scores go in steps of %(step)s."),
+            params={"criterion": criterion.name, "step": step.normalize()},
+        )
+    return points
+
+
+@transaction.atomic
+def review_save(
+    *, assignment: Assignment, actor, points: dict[int, object], comment: str = "",
+    submit: bool = False, action: str | None = None, reason: str = "",
+) -> Assignment:
+    """Save a judge's scores (a draft, or submitted and then locked), with an audit record.
+
+    `points` maps criterion id → the typed value. Every error names its criterion; nothing is
+    saved when any value is wrong. `total` is maintained here and nowhere else.
+    """
+    assignment = (
+        Assignment.objects.select_for_update().select_related("round").get(pk=assignment.pk)
+    )
+    rnd = assignment.round
+    if action != ScoreAudit.Action.IMPORT:
+        if rnd.status != Round.Status.OPEN:
+            raise ValidationError(_("The round is not open for scoring."))
+        if assignment.status == Assignment.Status.SUBMITTED:
+            raise ValidationError(
+                _("You have submitted this review; it can no longer be changed. Ask the "
+                  "organizer to reopen it if it must change.")
+            )
+    criteria = list(rnd.criteria.all())
+    parsed, errors = {}, []
+    for criterion in criteria:
+        try:
+            parsed[criterion.pk] = points_parse(
+                points.get(criterion.pk), criterion=criterion, step=rnd.score_step
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if submit and not errors:
+        missing = [c.name for c in criteria if parsed.get(c.pk) is None]
+        if missing:
+            errors.append(_("Score every criterion before submitting: %(names)s.")
+                          % {"names": "、".join(missing)})
+    if errors:
+        raise ValidationError(errors)
+    before = _snapshot(assignment)
+    Score.objects.filter(assignment=assignment).delete()
+    Score.objects.bulk_create(
+        Score(assignment=assignment, criterion_id=cid, points=p)
+        for cid, p in parsed.items() if p is not None
+    )
+    given = [p for p in parsed.values() if p is not None]
+    assignment.total = sum(given, Decimal(0)) if given else None
+    assignment.comment = comment.strip()
+    if submit:
+        assignment.status = Assignment.Status.SUBMITTED
+        assignment.submitted_at = timezone.now()
+    elif assignment.status == Assignment.Status.PENDING:
+        assignment.status = Assignment.Status.DRAFT
+    assignment.save()
+    ScoreAudit.objects.create(
+        assignment=assignment, actor=actor,
+        action=action or (ScoreAudit.Action.SUBMIT if submit else ScoreAudit.Action.DRAFT),
+        before=before, after=_snapshot(assignment), reason=reason,
+    )
+    Round.objects.filter(pk=rnd.pk).update(results_computed_at=None)
+    return assignment
+
+
+@transaction.atomic
+def review_reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
+    """Let a judge change a submitted review again; needs a reason and is recorded."""
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for reopening: it is recorded."))
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.status != Assignment.Status.SUBMITTED:
+        raise ValidationError(_("Only a submitted review can be reopened."))
+    if assignment.round.status != Round.Status.OPEN:
+        raise ValidationError(_("Reopen the round first: it is closed."))
+    before = _snapshot(assignment)
+    assignment.status = Assignment.Status.DRAFT
+    assignment.submitted_at = None
+    assignment.save(update_fields=["status", "submitted_at", "updated_at"])
+    ScoreAudit.objects.create(
+        assignment=assignment, actor=actor, action=ScoreAudit.Action.REOPEN,
+        before=before, after=_snapshot(assignment), reason=reason.strip(),
+    )
+    Round.objects.filter(pk=assignment.round_id).update(results_computed_at=None)
+    return assignment

@@ -1,0 +1,306 @@
+"""Rounds: criteria, which cases enter, the panel, conflicts and assignment."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from submissions.models import Call, Case, Membership
+
+from .. import assignment as algo
+from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
+
+
+@dataclass
+class CriterionSpec:
+    name: str
+    max_points: float
+    description: str = ""
+
+
+@transaction.atomic
+def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> Round:
+    """Create or update a round (and replace its criteria while nobody has scored)."""
+    if round.pk is None:
+        last = Round.objects.filter(call=round.call).aggregate(m=Max("number"))["m"] or 0
+        round.number = last + 1
+    if round.entry == Round.Entry.TOP_N and (not round.entry_round_id or not round.entry_top_n):
+        raise ValidationError(_("Choose the earlier round and N for “top N of an earlier round”."))
+    if round.entry_round_id and round.entry_round.call_id != round.call_id:
+        raise ValidationError(_("The earlier round must belong to the same call."))
+    round.full_clean(exclude=["number"])
+    round.save()
+    if criteria is not None:
+        if Assignment.objects.filter(round=round).exclude(
+            status=Assignment.Status.PENDING
+        ).exists():
+            raise ValidationError(_("Judges have started scoring: the criteria are locked."))
+        if not criteria:
+            raise ValidationError(_("A round needs at least one criterion."))
+        names = [c.name.strip() for c in criteria]
+        if len(set(names)) != len(names):
+            raise ValidationError(_("Two criteria have the same name."))
+        round.criteria.all().delete()
+        Criterion.objects.bulk_create(
+            Criterion(round=round, name=c.name.strip(), description=c.description,
+                      max_points=c.max_points, position=i)
+            for i, c in enumerate(criteria)
+        )
+    return round
+
+
+def _entry_cases(round: Round) -> list[int]:
+    if round.entry == Round.Entry.ACCEPTED:
+        return list(
+            Case.objects.filter(call=round.call, status=Case.Status.ACCEPTED)
+            .order_by("number").values_list("pk", flat=True)
+        )
+    if round.entry == Round.Entry.TOP_N:
+        return list(
+            Result.objects.filter(round=round.entry_round, rank__lte=round.entry_top_n)
+            .order_by("rank", "case_id").values_list("case_id", flat=True)
+        )
+    return list(round.entries.values_list("case_id", flat=True))
+
+
+@transaction.atomic
+def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int:
+    """Fill the round with its cases: all accepted, top N of an earlier round, or `case_ids`."""
+    if round.status != Round.Status.DRAFT:
+        raise ValidationError(_("The cases of a round are fixed once it opens."))
+    if round.entry == Round.Entry.PICKED:
+        if case_ids is None:
+            raise ValidationError(_("Pick the cases of this round."))
+        allowed = set(
+            Case.objects.filter(call=round.call, status=Case.Status.ACCEPTED, pk__in=case_ids)
+            .values_list("pk", flat=True)
+        )
+        if set(case_ids) - allowed:
+            raise ValidationError(_("Only accepted cases of this call can enter a round."))
+        ids = [c for c in case_ids if c in allowed]
+    else:
+        ids = _entry_cases(round)
+    round.entries.exclude(case_id__in=ids).delete()
+    Assignment.objects.filter(round=round).exclude(case_id__in=ids).delete()
+    existing = set(round.entries.values_list("case_id", flat=True))
+    RoundCase.objects.bulk_create(
+        RoundCase(round=round, case_id=c) for c in ids if c not in existing
+    )
+    return len(ids)
+
+
+def conflict_pairs(*, round: Round) -> set[tuple[int, int]]:
+    """(judge id, case id) pairs that must never meet in this round.
+
+    A judge conflicts with a case of his or her own unit, of a unit he or she is a member of,
+    and with every case he or she (or an organizer) declared a conflict with.
+    """
+    judges = list(round.panel.values_list("pk", "unit_id", "user_id"))
+    cases = list(round.entries.values_list("case_id", "case__unit_id"))
+    by_unit: dict[int, list[int]] = {}
+    for case_id, unit_id in cases:
+        by_unit.setdefault(unit_id, []).append(case_id)
+    member_units: dict[int, set[int]] = {}
+    for user_id, unit_id in Membership.objects.filter(
+        user_id__in=[u for _j, _u, u in judges]
+    ).values_list("user_id", "unit_id"):
+        member_units.setdefault(user_id, set()).add(unit_id)
+    pairs = set()
+    for judge_id, unit_id, user_id in judges:
+        units = set(member_units.get(user_id, ())) | ({unit_id} if unit_id else set())
+        for unit in units:
+            pairs.update((judge_id, c) for c in by_unit.get(unit, ()))
+    pairs.update(
+        Conflict.objects.filter(judge__rounds=round, case__round_entries__round=round)
+        .values_list("judge_id", "case_id")
+    )
+    return pairs
+
+
+@dataclass
+class AssignReport:
+    created: int
+    removed: int
+    balanced: bool
+    message: str
+    unassigned: dict[int, str] = field(default_factory=dict)  # case id → reason
+    loads: dict[int, int] = field(default_factory=dict)
+
+
+@transaction.atomic
+def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
+    """(Re)assign the round's cases to its panel; judges' started reviews are kept."""
+    if round.status == Round.Status.CLOSED:
+        raise ValidationError(_("The round is closed."))
+    judges = list(round.panel.all())
+    if not judges:
+        raise ValidationError(_("Add judges to the panel first."))
+    cases = list(round.entries.values_list("case_id", "case__unit_id"))
+    if not cases:
+        raise ValidationError(_("No case has entered this round yet."))
+    conflicts = conflict_pairs(round=round)
+    started = set(
+        Assignment.objects.filter(round=round).exclude(status=Assignment.Status.PENDING)
+        .values_list("judge_id", "case_id")
+    )
+    case_specs = [algo.CaseSpec(id=c, unit_id=u) for c, u in cases]
+    judge_specs = [
+        algo.JudgeSpec(id=j.pk, unit_id=j.unit_id, affiliation=j.affiliation_label) for j in judges
+    ]
+    if round.mode == Round.Mode.ALL:
+        result = algo.assign_all(case_specs, judge_specs, conflicts)
+    else:
+        if round.judges_per_case > len(judges):
+            raise ValidationError(
+                _("Each case needs %(k)d judges but the panel has only %(n)d."),
+                params={"k": round.judges_per_case, "n": len(judges)},
+            )
+        started_known = {(j, c) for j, c in started if c in {s.id for s in case_specs}}
+        result = algo.assign(case_specs, judge_specs, k=round.judges_per_case,
+                             conflicts=conflicts, existing=started_known - conflicts, seed=seed)
+    wanted = result.pairs
+    current = set(Assignment.objects.filter(round=round).values_list("judge_id", "case_id"))
+    removable = (current - wanted) - started
+    removed = 0
+    if removable:
+        for judge_id, case_id in removable:
+            removed += Assignment.objects.filter(
+                round=round, judge_id=judge_id, case_id=case_id,
+                status=Assignment.Status.PENDING,
+            ).delete()[0]
+    new = wanted - current
+    Assignment.objects.bulk_create(
+        Assignment(round=round, judge_id=j, case_id=c) for j, c in sorted(new)
+    )
+    return AssignReport(
+        created=len(new), removed=removed, balanced=result.balanced, message=result.message,
+        unassigned={c: str(s) for c, s in result.unassigned.items()}, loads=dict(result.loads),
+    )
+
+
+@transaction.atomic
+def assignment_add(*, round: Round, judge: Judge, case: Case) -> Assignment:
+    if round.status == Round.Status.CLOSED:
+        raise ValidationError(_("The round is closed."))
+    if not round.panel.filter(pk=judge.pk).exists():
+        raise ValidationError(_("%(judge)s is not on this round's panel."), params={"judge": judge})
+    if not round.entries.filter(case=case).exists():
+        raise ValidationError(_("This case is not in the round."))
+    if (judge.pk, case.pk) in conflict_pairs(round=round):
+        raise ValidationError(
+            _("%(judge)s has a conflict of interest with this case and cannot score it."),
+            params={"judge": judge.name},
+        )
+    assignment, created = Assignment.objects.get_or_create(round=round, judge=judge, case=case)
+    if not created:
+        raise ValidationError(_("%(judge)s already scores this case."), params={"judge": judge})
+    return assignment
+
+
+@transaction.atomic
+def assignment_remove(*, assignment: Assignment) -> None:
+    if assignment.status != Assignment.Status.PENDING:
+        raise ValidationError(
+            _("%(judge)s has started scoring this case; reopen or keep the review instead."),
+            params={"judge": assignment.judge.name},
+        )
+    assignment.delete()
+
+
+def _replacement(round: Round, case_id: int) -> Judge | None:
+    """The least-loaded panel judge who is free to take a case."""
+    conflicts = conflict_pairs(round=round)
+    taken = set(Assignment.objects.filter(round=round, case_id=case_id)
+                .values_list("judge_id", flat=True))
+    loads = dict(
+        Assignment.objects.filter(round=round).values("judge_id")
+        .annotate(n=Count("id")).values_list("judge_id", "n")
+    )
+    candidates = [
+        j for j in round.panel.all() if j.pk not in taken and (j.pk, case_id) not in conflicts
+    ]
+    candidates.sort(key=lambda j: (loads.get(j.pk, 0), j.pk))
+    return candidates[0] if candidates else None
+
+
+@dataclass
+class ConflictOutcome:
+    conflict: Conflict
+    moved_to: list[Judge]  # the judges who took over the case in open rounds
+    not_moved: list[Round]  # rounds where nobody free was left (the organizer is told)
+
+
+@transaction.atomic
+def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcome:
+    """Record a conflict; the judge's unstarted or draft reviews move to another judge."""
+    if not reason.strip():
+        raise ValidationError(_("Say why you have a conflict of interest."))
+    conflict, _created = Conflict.objects.update_or_create(
+        judge=judge, case=case, defaults={"reason": reason.strip()}
+    )
+    moved, not_moved = [], []
+    for assignment in Assignment.objects.select_related("round").filter(
+        judge=judge, case=case
+    ).exclude(status=Assignment.Status.SUBMITTED):
+        rnd = assignment.round
+        assignment.delete()
+        if rnd.status == Round.Status.CLOSED:
+            continue
+        other = _replacement(rnd, case.pk)
+        if other is None:
+            not_moved.append(rnd)
+            continue
+        Assignment.objects.create(round=rnd, judge=other, case=case)
+        moved.append(other)
+    return ConflictOutcome(conflict=conflict, moved_to=moved, not_moved=not_moved)
+
+
+@transaction.atomic
+def round_set_status(*, round: Round, status: str) -> Round:
+    if status == Round.Status.OPEN:
+        if round.status != Round.Status.DRAFT and round.status != Round.Status.CLOSED:
+            raise ValidationError(_("The round is already open."))
+        if not round.criteria.exists():
+            raise ValidationError(_("Add the criteria before opening the round."))
+        if not Assignment.objects.filter(round=round).exists():
+            raise ValidationError(_("Assign the cases before opening the round."))
+        if round.call.status in (Call.Status.NOTICE, Call.Status.FINAL):
+            raise ValidationError(_("The results of this call are already published."))
+        Call.objects.filter(pk=round.call_id).update(status=Call.Status.JUDGING)
+    elif status == Round.Status.CLOSED:
+        if round.status != Round.Status.OPEN:
+            raise ValidationError(_("Only an open round can be closed."))
+    else:
+        raise ValidationError(_("Unknown round state."))
+    round.status = status
+    round.save(update_fields=["status"])
+    return round
+
+
+def judges_with_open_work(*, round: Round) -> list[tuple[Judge, int]]:
+    """Judges of an open round who still have reviews to submit, with how many."""
+    rows = (
+        Assignment.objects.filter(round=round).exclude(status=Assignment.Status.SUBMITTED)
+        .values("judge_id").annotate(n=Count("id"))
+    )
+    counts = {r["judge_id"]: r["n"] for r in rows}
+    judges = Judge.objects.filter(pk__in=counts).select_related("user")
+    return [(j, counts[j.pk]) for j in judges]
+
+
+def reminders_enqueue(*, round: Round) -> int:
+    """Email every judge who has open reviews (a task sends them)."""
+    if round.status != Round.Status.OPEN:
+        raise ValidationError(_("Reminders go out only while the round is open."))
+    from ..tasks import judge_reminder_send
+
+    pending = judges_with_open_work(round=round)
+    stamp = timezone.now().isoformat()
+    for judge, _n in pending:
+        transaction.on_commit(
+            lambda j=judge.pk: judge_reminder_send.delay(round.pk, j, stamp)
+        )
+    return len(pending)

@@ -1,0 +1,37 @@
+"""Judging tasks: reminders and results computation."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import Judge, Round
+from .services import results as results_services
+from .services.rounds import judges_with_open_work
+
+
+@shared_task(name="judging.judge_reminder_send", autoretry_for=(OSError,), max_retries=5,
+             retry_backoff=10)
+def judge_reminder_send(round_id: int, judge_id: int, stamp: str = "") -> int:
+    rnd = Round.objects.select_related("call").filter(pk=round_id).first()
+    judge = Judge.objects.select_related("user").filter(pk=judge_id).first()
+    if rnd is None or judge is None or not judge.user.email:
+        return 0
+    open_counts = dict((j.pk, n) for j, n in judges_with_open_work(round=rnd))
+    if judge.pk not in open_counts:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        ctx = {"round": rnd, "judge": judge, "open": open_counts[judge.pk],
+               "base_url": settings.PORTAL_BASE_URL}
+        subject = render_to_string("judging/email/reminder_subject.txt", ctx).strip()
+        body = render_to_string("judging/email/reminder_body.txt", ctx)
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [judge.user.email])
+
+
+@shared_task(name="judging.results_compute")
+def results_compute(round_id: int, stability_samples: int = 0) -> int:
+    rnd = Round.objects.select_related("call").filter(pk=round_id).first()
+    if rnd is None:
+        return 0
+    return results_services.results_compute(round=rnd, stability_samples=stability_samples)

@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("collect/", include("submissions.urls")),
+    path("judging/", include("judging.urls")),
+    path("", include("publishing.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 
 from accounts import roles
 
@@ -12,4 +13,11 @@ def home(request):
         return redirect("submissions:call_list")
     if roles.is_unit_member(user):
         return redirect("submissions:case_list")
+    if roles.is_judge(user):
+        return redirect("judging:home")
+    if roles.is_editor(user):
+        try:
+            return redirect(reverse("publishing:series_list"))
+        except NoReverseMatch:
+            pass
     return render(request, "home.html")

@@ -109,7 +109,8 @@ def awards_propose(*, call: Call, actor) -> int:
     _awards_locked(call)
     rnd = _final_round(call)
     if rnd.status != Round.Status.CLOSED:
-        raise ValidationError(_("Close the last round (%(name)s) first."), params={"name": rnd.name})
+        raise ValidationError(_("Close the last round (%(name)s) first."),
+                              params={"name": rnd.name})
     if not results_fresh(round=rnd):
         results_compute(round=rnd)
     results = list(

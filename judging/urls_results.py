@@ -1,0 +1,2 @@
+# Owned by the results work: results, awards, notice, exports, statistics, public notice page.
+urlpatterns = []

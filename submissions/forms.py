@@ -60,8 +60,9 @@ class CaseForm(forms.ModelForm):
             del self.fields["unit"]
             self.fields["version"].initial = self.instance.version
         elif len(choices := list(units)) == 1:
-            self.fields["unit"].initial = choices[0]
-            self.fields["unit"].widget = forms.HiddenInput()
+            # A user of a single unit submits for it; there is nothing to choose.
+            del self.fields["unit"]
+            self.instance.unit = choices[0]
         self.fields["category"].queryset = call.categories.all()
         if not call.categories.exists():
             del self.fields["category"]

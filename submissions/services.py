@@ -4,8 +4,10 @@ Every state change of a case goes through here. Functions take keyword arguments
 write inside a transaction and enqueue their follow-up tasks on commit.
 """
 
+import io
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,12 +27,14 @@ from .selectors import unit_deadline
 
 User = get_user_model()
 
-PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8})$")
+PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8})$", re.ASCII)
 
 
 def phone_validate(value: str) -> str:
     """A mainland mobile (13812345678) or landline (010-12345678, 0571-8765432-123) number."""
-    cleaned = re.sub(r"[\s\u3000()（）]", "", value or "")
+    # NFKC turns full-width input (１３８…, （０１０）, －) into ASCII; other scripts' digits stay
+    # and are refused (re.ASCII).
+    cleaned = re.sub(r"[\s\u3000()（）]", "", unicodedata.normalize("NFKC", value or ""))
     cleaned = cleaned.replace("—", "-").replace("－", "-")
     if not PHONE_RE.match(cleaned):
         raise ValidationError(
@@ -107,10 +111,14 @@ def unit_account_create(
 
 @transaction.atomic
 def units_import(*, rows: list[dict]) -> list[NewAccount]:
-    """Create units and accounts from parsed rows; all or nothing. Keys: unit, username, ..."""
+    """Create units and accounts from parsed rows; all or nothing. Keys: unit, username, ...
+
+    An optional key ``row`` gives the row number the sheet shows, for the error messages.
+    """
     created = []
     errors = []
     for i, row in enumerate(rows, start=2):
+        number = row.get("row") or i  # the row number the sheet shows, when the reader knows it
         try:
             unit, _created = unit_get_or_create(name=row.get("unit", ""))
             if row.get("username"):
@@ -124,7 +132,9 @@ def units_import(*, rows: list[dict]) -> list[NewAccount]:
                     )
                 )
         except ValidationError as exc:
-            errors.append(_("Row %(row)d: %(error)s") % {"row": i, "error": " ".join(exc.messages)})
+            errors.append(
+                _("Row %(row)d: %(error)s") % {"row": number, "error": " ".join(exc.messages)}
+            )
     if errors:
         raise ValidationError(errors)
     return created
@@ -212,10 +222,14 @@ def case_save(
                 code="conflict",
             )
     kept = [row for row in photos if row.photo not in removed_photos]
-    if len(kept) > case.call.max_photos:
+    n_photos = len(kept)
+    if not creating:  # photos already on the case that the caller did not list stay on it
+        listed = [row.photo.pk for row in photos] + [p.pk for p in removed_photos]
+        n_photos += Photo.objects.filter(case=locked).exclude(pk__in=listed).count()
+    if n_photos > case.call.max_photos:
         raise ValidationError(
             _("At most %(max)d photos are allowed; this case has %(n)d."),
-            params={"max": case.call.max_photos, "n": len(kept)}, code="photos",
+            params={"max": case.call.max_photos, "n": n_photos}, code="photos",
         )
     if creating:
         case.number = _next_number(case.call)
@@ -460,16 +474,23 @@ def photo_process(*, photo: Photo) -> Photo:
         format={".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".heic": "HEIF"}[photo.extension],
         width=photo.width, height=photo.height, extension=photo.extension, frames=1,
     )
-    cleaned, new_info = images.clean_original(raw, info)
+    try:  # pure computation: a failure here is the file's fault, so it is not retried
+        cleaned, new_info = images.clean_original(raw, info)
+        web, _w, _h = images.render_variant(io.BytesIO(cleaned), max_side=WEB_SIDE)
+        thumb, _w, _h = images.render_variant(io.BytesIO(web), max_side=THUMB_SIDE)
+    except images.ImageRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 — Pillow raises many kinds; all mean "unreadable"
+        raise images.ImageRejected(
+            _("The stored photo could not be processed (%(error)s).") % {"error": exc}
+        ) from exc
     old_name = photo.image.name
     if cleaned != raw:
         base = f"photos/{photo.uid.hex[:2]}/{photo.uid.hex}-clean{new_info.extension}"
         _replace_file(photo.image, cleaned, base)
         photo.extension = new_info.extension
         photo.size = len(cleaned)
-    for attr, side in (("web", WEB_SIDE), ("thumb", THUMB_SIDE)):
-        with storage.open(photo.image.name, "rb") as fh:
-            data, _w, _h = images.render_variant(fh, max_side=side)
+    for attr, data in (("web", web), ("thumb", thumb)):
         _replace_file(getattr(photo, attr), data,
                       f"renditions/{photo.uid.hex[:2]}/{photo.uid.hex}-{attr}.jpg")
     photo.processing = Photo.Processing.DONE

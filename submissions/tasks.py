@@ -83,7 +83,7 @@ def case_status_notify(event_id: int) -> int:
     return len(recipients)
 
 
-@shared_task(name="submissions.import_job_run")
+@shared_task(name="submissions.import_job_run", soft_time_limit=3600, time_limit=3700)
 def import_job_run(job_id: int) -> None:
     from .importing import import_job_execute
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -128,7 +129,11 @@ def call_screen(request, slug):
         for errors in form.errors.values():
             for msg in errors:
                 messages.error(request, msg)
-    return redirect(request.POST.get("next") or call.get_absolute_url())
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = call.get_absolute_url()  # never send anyone off-site
+    return redirect(next_url)
 
 
 @require_POST

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -145,13 +146,15 @@ def _case_form(request, *, call: Call, case: Case | None):
 
     form = CaseForm(request.POST, instance=instance, call=call, units=units)
     formset = PhotoFormSet(request.POST, request.FILES, prefix="photos")
-    rows, removed, photo_errors = _collect_photos(request, call=call, case=case, formset=formset)
-    staged_atts, removed_atts, att_errors = _collect_attachments(
-        request, case=case, upload_form=AttachmentUploadForm(request.POST, request.FILES)
-    )
+    with transaction.atomic():  # one commit for all staged uploads
+        rows, removed, photo_errors = _collect_photos(request, call=call, case=case,
+                                                      formset=formset)
+        staged_atts, removed_atts, att_errors = _collect_attachments(
+            request, case=case, upload_form=AttachmentUploadForm(request.POST, request.FILES)
+        )
     errors = photo_errors + att_errors
     if form.is_valid() and not errors:
-        if case is None and form.cleaned_data["unit"].pk not in roles.unit_ids(user):
+        if case is None and form.instance.unit_id not in roles.unit_ids(user):
             raise Http404
         try:
             saved = services.case_save(

@@ -56,7 +56,8 @@ def unit_import(request):
         try:
             table = read_table(form.cleaned_data["file"], required=["单位名称"],
                                optional=[c for c in UNIT_COLUMNS if c != "单位名称"])
-            rows = [{UNIT_COLUMNS[k]: v for k, v in row.items() if k in UNIT_COLUMNS}
+            rows = [{"row": row.number,
+                     **{UNIT_COLUMNS[k]: v for k, v in row.items() if k in UNIT_COLUMNS}}
                     for row in table.rows]
             new_accounts = services.units_import(rows=rows)
         except ValidationError as exc:

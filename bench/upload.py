@@ -1,0 +1,163 @@
+"""Upload benchmark: cases with five 12-megapixel JPEGs through gunicorn, PostgreSQL, Redis and
+a Celery worker. Reports request latency p50/p95, the time until all thumbnails exist, and the
+worker's CPU time per photo.
+
+    .venv/bin/python bench/upload.py --uploads 24
+
+Needs the local PostgreSQL (trust auth) and Redis; creates and drops database bench_upload.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from bench.stack import BASE, cpu_seconds, login, percentile, running_stack  # noqa: E402
+
+PASSWORD = "bench-Pass-123"
+
+
+def make_jpeg(seed: int, size=(4000, 3000)) -> bytes:
+    """A camera-like 12 MP JPEG (gradient, shapes, sensor noise) with GPS and orientation."""
+    rnd = random.Random(seed)
+    w, h = size
+    base = Image.linear_gradient("L").resize((w, h)).convert("RGB")
+    tint = Image.new("RGB", (w, h), tuple(rnd.randrange(60, 200) for _ in range(3)))
+    img = Image.blend(base, tint, 0.5)
+    noise = Image.effect_noise((w // 4, h // 4), 40).resize((w, h)).convert("RGB")
+    img = Image.blend(img, noise, 0.25)
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    exif[0x010F] = "BenchCam"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (31.0, 14.0, 5.0), 3: "E", 4: (121.0, 28.0, 7.0)})
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=88, exif=exif)
+    return buf.getvalue()
+
+
+def setup_fixtures():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from submissions.models import Call, Membership, Unit
+
+    call = Call.objects.create(
+        slug="bench", title="Benchmark call", opens_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() + timedelta(days=1), status=Call.Status.OPEN,
+        min_photos=1, max_photos=5, max_photo_mb=20,
+    )
+    unit = Unit.objects.create(name="基准测试街道")
+    user = User.objects.create_user("bench-unit", password=PASSWORD)
+    Membership.objects.create(unit=unit, user=user)
+    return call
+
+
+def upload(session, call, photos: list[bytes], n: int):
+    csrf = session.cookies["csrftoken"]
+    data = {
+        "csrfmiddlewaretoken": csrf, "title": f"基准案例 {n}", "contact_name": "张某某",
+        "contact_phone": "13812345678", "summary": "摘要", "body": "正文。" * 200,
+        "photos-TOTAL_FORMS": str(len(photos)), "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "50", "save": "1",
+    }
+    files = {}
+    for i, blob in enumerate(photos):
+        data[f"photos-{i}-caption"] = f"图片说明 {i + 1}"
+        data[f"photos-{i}-position"] = str(i + 1)
+        files[f"photos-{i}-image"] = (f"IMG_{n:03d}_{i}.jpg", blob, "image/jpeg")
+    url = f"{BASE}/collect/calls/{call.slug}/cases/new/"
+    # The multipart body is encoded before the clock starts: we time the server, not the client.
+    prepared = session.prepare_request(
+        requests.Request("POST", url, data=data, files=files, headers={"Referer": url})
+    )
+    t0 = time.perf_counter()
+    r = session.send(prepared, allow_redirects=False)
+    elapsed = time.perf_counter() - t0
+    if r.status_code != 302:
+        raise SystemExit(f"upload {n} failed: HTTP {r.status_code}\n{r.text[-6000:]}")
+    case_id = int(r.headers["Location"].rstrip("/").split("/")[-2])
+    return elapsed, case_id, time.perf_counter()
+
+
+def wait_done(case_ids, timeout=120.0) -> float:
+    from submissions.models import Photo
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        pending = Photo.objects.filter(case_id__in=case_ids).exclude(processing="done")
+        if not pending.exists():
+            return time.perf_counter()
+        time.sleep(0.02)
+    raise SystemExit(f"thumbnails not ready after {timeout} s")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=24)
+    parser.add_argument("--out", default="bench/results/upload.json")
+    args = parser.parse_args()
+    photos = [make_jpeg(i) for i in range(5)]
+    sizes = [len(p) for p in photos]
+    with running_stack("bench_upload") as (env, worker_pid):
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from submissions.models import Photo
+
+        call = setup_fixtures()
+        session = login("bench-unit", PASSWORD)
+        upload(session, call, photos, 0)  # warm-up (imports, connections)
+        time.sleep(3)
+        latencies, ready = [], []
+        cpu0 = cpu_seconds(worker_pid)
+        done_before = Photo.objects.filter(processing="done").count()
+        # Isolated: each upload's thumbnails timed from the response (after the commit).
+        for n in range(1, args.uploads + 1):
+            elapsed, case_id, t_resp = upload(session, call, photos, n)
+            latencies.append(elapsed)
+            ready.append(wait_done([case_id]) - t_resp)
+        cpu1 = cpu_seconds(worker_pid)
+        processed = Photo.objects.filter(processing="done").count() - done_before
+        # Burst: back-to-back uploads, then the time for the worker to catch up.
+        burst_ids, burst_lat = [], []
+        for n in range(1000, 1000 + 10):
+            elapsed, case_id, t_last = upload(session, call, photos, n)
+            burst_lat.append(elapsed)
+            burst_ids.append(case_id)
+        burst_ready = wait_done(burst_ids) - t_last
+        failed = Photo.objects.filter(processing="failed").count()
+    result = {
+        "uploads": args.uploads, "photos_per_upload": 5, "photo_megapixels": 12,
+        "photo_mb": round(statistics.mean(sizes) / 1e6, 2),
+        "latency_p50_ms": round(percentile(latencies, 50) * 1000),
+        "latency_p95_ms": round(percentile(latencies, 95) * 1000),
+        "thumbnails_ready_p50_ms": round(percentile(ready, 50) * 1000),
+        "thumbnails_ready_p95_ms": round(percentile(ready, 95) * 1000),
+        "thumbnails_ready_max_ms": round(max(ready) * 1000),
+        "worker_cpu_ms_per_photo": round((cpu1 - cpu0) * 1000 / max(1, processed), 1),
+        "burst_10_uploads_latency_p95_ms": round(percentile(burst_lat, 95) * 1000),
+        "burst_10_uploads_all_thumbnails_after_last_ms": round(burst_ready * 1000),
+        "failed_photos": failed,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    for k, v in result.items():
+        print(f"{k:48} {v}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,638 @@
+"""Import of offline-collected cases from a table (+ photos): all or nothing.
+
+Entry points:
+
+- `cases_import`: a table (.xlsx/.csv) on disk whose 图片 column names photo files relative to
+  the table's folder (the management command, and the job after unpacking).
+- `cases_import_file`: the same for a path that may also be a ZIP (table + photos).
+- `import_job_create` / `import_job_execute`: the web upload, run by `tasks.import_job_run`.
+
+The import runs in three steps. (1) Every row is validated (text, phone, lengths, photo paths,
+photo decoding with the upload limits) and *all* errors are collected; if there is any,
+nothing is written. (2) Photos are stored as staged photos via `services.photo_stage`, outside
+a transaction so the progress stays visible and the call is not locked meanwhile. (3) One short
+`transaction.atomic()` creates the missing units, the cases (status SUBMITTED, numbered like
+every other case) with their CaseEvent, and attaches the photos. When step 2 or 3 fails, the
+staged photos and their files are deleted again. (A process killed between steps 2 and 3 leaves
+staged photos with no case, like an abandoned upload form.)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import images, services
+from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
+from .tabular import OLE_MAGIC, read_table
+
+log = logging.getLogger(__name__)
+
+COL_UNIT = "选送单位"
+COL_TITLE = "案例标题"
+COL_CONTACT = "联系人"
+COL_PHONE = "联系电话"
+COL_SUMMARY = "摘要"
+COL_BODY = "正文"
+COL_PHOTOS = "图片"
+COL_CAPTIONS = "图片说明"
+REQUIRED_COLUMNS = [COL_UNIT, COL_TITLE, COL_CONTACT, COL_PHONE, COL_SUMMARY, COL_BODY]
+OPTIONAL_COLUMNS = [COL_PHOTOS, COL_CAPTIONS]
+COLUMNS = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS]
+
+LIST_SEPARATORS = re.compile(r"[;；\r\n]")
+TABLE_SUFFIXES = (".xlsx", ".csv")
+
+# Limits of an uploaded or unpacked archive (settings may override them).
+MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 1024**3)
+MAX_UNPACKED_BYTES = getattr(settings, "IMPORT_MAX_UNPACKED_BYTES", 1024**3)
+MAX_ARCHIVE_FILES = getattr(settings, "IMPORT_MAX_ARCHIVE_FILES", 10_000)
+MAX_JOB_ERRORS = 1000  # errors kept on a job; the command prints them all
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes of a job
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    rows: int
+    created_count: int
+    case_ids: list[int] = field(default_factory=list)
+    photo_count: int = 0
+    units_created: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _PlannedPhoto:
+    path: Path
+    name: str  # as written in the table, e.g. "图片/1.jpg"
+    caption: str
+
+
+@dataclass
+class _PlannedCase:
+    row: int
+    unit: str
+    title: str
+    contact_name: str
+    contact_phone: str
+    summary: str
+    body: str
+    photos: list[_PlannedPhoto]
+    staged: list[Photo] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- messages
+
+
+def cell_error(row: int, column: str, error: str) -> str:
+    return _("Row %(row)d, column “%(column)s”: %(error)s") % {
+        "row": row, "column": column, "error": error,
+    }
+
+
+def _too_long(n: int, limit: int) -> str:
+    return _("The text has %(n)d characters; at most %(max)d are allowed.") % {
+        "n": n, "max": limit,
+    }
+
+
+# ---------------------------------------------------------------- validation
+
+
+def split_list(value: str) -> list[str]:
+    """Items separated by ；, ; or line breaks; empty items are dropped."""
+    return [item.strip() for item in LIST_SEPARATORS.split(value or "") if item.strip()]
+
+
+def _split_captions(value: str) -> list[str]:
+    """Captions keep their positions (an empty one between separators is a photo without a
+    caption); trailing empty ones are dropped."""
+    items = [item.strip() for item in LIST_SEPARATORS.split(value or "")]
+    while items and not items[-1]:
+        items.pop()
+    return items
+
+
+def _resolve_in(base: Path, raw: str) -> Path:
+    """The file `raw` names inside `base`; ValidationError when it escapes or does not exist."""
+    text = raw.strip().replace("\\", "/")
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or "://" in text:
+        raise ValidationError(
+            _("“%(path)s” is an absolute path; write the path relative to the table's folder, "
+              "e.g. 图片/1.jpg."), params={"path": raw},
+        )
+    parts = [p for p in PurePosixPath(text).parts if p != "."]
+    if ".." in parts or not parts:
+        raise ValidationError(
+            _("“%(path)s” points outside the import folder; write the path relative to the "
+              "table's folder, e.g. 图片/1.jpg."), params={"path": raw},
+        )
+    root = base.resolve()
+    candidate = root.joinpath(*parts)
+    if not candidate.exists():
+        candidate = _casefold_lookup(root, parts) or candidate
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(root):
+        raise ValidationError(
+            _("“%(path)s” points outside the import folder."), params={"path": raw}
+        )
+    if not resolved.is_file():
+        raise ValidationError(
+            _("The file “%(path)s” was not found next to the table."), params={"path": raw}
+        )
+    return resolved
+
+
+def _casefold_lookup(root: Path, parts: list[str]) -> Path | None:
+    """Find a file whose name differs only in letter case (IMG_1.JPG for img_1.jpg), as written
+    on Windows, where names are case-insensitive."""
+    current = root
+    for part in parts:
+        if not current.is_dir():
+            return None
+        wanted = part.casefold()
+        match = next((p for p in current.iterdir() if p.name.casefold() == wanted), None)
+        if match is None:
+            return None
+        current = match
+    return current
+
+
+def _photo_check(path: Path, *, name: str, call: Call) -> None:
+    """Decode the photo with the very limits `services.photo_stage` applies to uploads."""
+    max_bytes = min(settings.PHOTO_MAX_BYTES, call.max_photo_mb * 1024 * 1024)
+    with path.open("rb") as fh:
+        try:
+            images.inspect_upload(
+                File(fh, name=name), name=name, max_bytes=max_bytes,
+                max_pixels=settings.PHOTO_MAX_PIXELS,
+            )
+        except images.ImageRejected as exc:
+            raise ValidationError(str(exc), code="image") from exc
+
+
+def _max_length(model, field_name: str) -> int:
+    return model._meta.get_field(field_name).max_length
+
+
+def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, total: int):
+    """Check every row; return (plans, errors). Nothing is written."""
+    text_columns = {
+        COL_TITLE: ("title", _max_length(Case, "title")),
+        COL_CONTACT: ("contact_name", _max_length(Case, "contact_name")),
+        COL_SUMMARY: ("summary", _max_length(Case, "summary")),
+        COL_BODY: ("body", call.body_max_chars),
+    }
+    unit_max = _max_length(Unit, "name")
+    phone_max = _max_length(Case, "contact_phone")
+    caption_max = _max_length(Photo, "caption")
+    existing = _existing_titles(call, {row[COL_TITLE] for row in table.rows})
+    seen: dict[tuple[str, str], int] = {}
+    checked: dict[Path, str | None] = {}  # a photo used twice is decoded once
+    plans, errors = [], []
+
+    for done, row in enumerate(table.rows, start=1):
+        n = row.number
+        row_errors = []
+
+        def err(column, message, row_errors=row_errors):
+            row_errors.append((column, message))
+
+        unit = " ".join(row[COL_UNIT].split())
+        if not unit:
+            err(COL_UNIT, _("The submitting unit is missing."))
+        elif len(unit) > unit_max:
+            err(COL_UNIT, _too_long(len(unit), unit_max))
+        values = {}
+        for column, (attr, limit) in text_columns.items():
+            values[attr] = row[column]
+            if len(row[column]) > limit:
+                err(column, _too_long(len(row[column]), limit))
+        if not values["title"]:
+            err(COL_TITLE, _("The title is missing."))
+        phone = row[COL_PHONE]
+        if phone:
+            try:
+                phone = services.phone_validate(phone)
+            except ValidationError as exc:
+                err(COL_PHONE, " ".join(exc.messages))
+            else:
+                if len(phone) > phone_max:
+                    err(COL_PHONE, _too_long(len(phone), phone_max))
+        key = (unit, values["title"])
+        if unit and values["title"]:
+            if key in seen:
+                err(COL_TITLE, _("Row %(row)d already has a case with this title from this "
+                                 "unit.") % {"row": seen[key]})
+            else:
+                seen[key] = n
+            if key in existing:
+                err(COL_TITLE, _("This call already has a case with this title from this unit "
+                                 "(number %(number)d); it was not imported twice.")
+                    % {"number": existing[key]})
+
+        names = split_list(row[COL_PHOTOS])
+        captions = _split_captions(row[COL_CAPTIONS])
+        photos = []
+        if names and not photos_allowed:
+            err(COL_PHOTOS, _("Photos can only be imported from a ZIP file holding the table "
+                              "and the photos. Upload such a ZIP, or leave this column empty."))
+        elif len(names) > call.max_photos:
+            err(COL_PHOTOS, _("At most %(max)d photos are allowed; this row has %(n)d.")
+                % {"max": call.max_photos, "n": len(names)})
+        else:
+            for position, name in enumerate(names):
+                try:
+                    path = _resolve_in(base, name)
+                except ValidationError as exc:
+                    err(COL_PHOTOS, " ".join(exc.messages))
+                    continue
+                if path not in checked:
+                    try:
+                        _photo_check(path, name=name, call=call)
+                        checked[path] = None
+                    except ValidationError as exc:
+                        checked[path] = " ".join(exc.messages)
+                if checked[path]:
+                    err(COL_PHOTOS, checked[path])
+                caption = captions[position] if position < len(captions) else ""
+                photos.append(_PlannedPhoto(path=path, name=name, caption=caption))
+        if len(captions) > len(names):
+            err(COL_CAPTIONS, _("There are %(captions)d captions but only %(photos)d photos.")
+                % {"captions": len(captions), "photos": len(names)})
+        for caption in captions:
+            if len(caption) > caption_max:
+                err(COL_CAPTIONS, _too_long(len(caption), caption_max))
+
+        row_errors.sort(key=lambda item: COLUMNS.index(item[0]))  # stable: by column
+        errors.extend(cell_error(n, column, message) for column, message in row_errors)
+        if not row_errors:
+            plans.append(_PlannedCase(row=n, unit=unit, contact_phone=phone, photos=photos,
+                                      **values))
+        if progress:
+            progress(done, total)
+    return plans, errors
+
+
+def _existing_titles(call: Call, titles: set[str]) -> dict[tuple[str, str], int]:
+    found = {}
+    titles = sorted(t for t in titles if t)
+    for i in range(0, len(titles), 500):
+        rows = Case.objects.filter(call=call, title__in=titles[i:i + 500]).values_list(
+            "unit__name", "title", "number"
+        )
+        found.update({(unit, title): number for unit, title, number in rows})
+    return found
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _discard(photos: list[Photo]) -> None:
+    """Delete staged photos of a failed import, with their files (renditions included)."""
+    for photo in Photo.objects.filter(pk__in=[p.pk for p in photos], case__isnull=True):
+        for f in (photo.image, photo.web, photo.thumb):
+            if f.name:
+                try:
+                    f.storage.delete(f.name)
+                except OSError:
+                    log.warning("could not delete %s of a failed import", f.name)
+        photo.delete()
+
+
+def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int) -> list[str]:
+    """Store every photo as a staged photo; returns errors (a file changed since step 1)."""
+    errors = []
+    for done, plan in enumerate(plans, start=1):
+        for photo in plan.photos:
+            try:
+                with photo.path.open("rb") as fh:
+                    staged = services.photo_stage(
+                        upload=File(fh, name=photo.path.name), user=actor, call=call,
+                        original_name=photo.name,
+                    )
+            except ValidationError as exc:
+                errors.append(cell_error(plan.row, COL_PHOTOS, " ".join(exc.messages)))
+                continue
+            except OSError as exc:
+                message = _("The file “%(path)s” cannot be read: %(error)s") % {
+                    "path": photo.name, "error": exc.strerror or exc.__class__.__name__}
+                errors.append(cell_error(plan.row, COL_PHOTOS, message))
+                continue
+            staged.caption = photo.caption
+            plan.staged.append(staged)
+        if progress:
+            progress(start + done, total)
+    return errors
+
+
+def case_numbers(*, call: Call, count: int) -> range:
+    """`count` consecutive case numbers of the call. Locks the call row (like every case
+    creation, via `services._next_number`): call inside the transaction that uses them."""
+    first = services._next_number(call)
+    return range(first, first + count)
+
+
+@transaction.atomic
+def _create_cases(plans, *, call: Call, actor, source_name: str) -> ImportReport:
+    now = timezone.now()
+    units: dict[str, Unit] = {}
+    created_units = []
+    report = ImportReport(rows=len(plans), created_count=0)
+    reason = _("Imported from “%(name)s”.") % {"name": source_name} if source_name else ""
+    for plan, number in zip(plans, case_numbers(call=call, count=len(plans)), strict=True):
+        if plan.unit not in units:
+            units[plan.unit], created = services.unit_get_or_create(name=plan.unit)
+            if created:
+                created_units.append(units[plan.unit].name)
+        case = Case.objects.create(
+            call=call, unit=units[plan.unit], number=number, title=plan.title,
+            contact_name=plan.contact_name, contact_phone=plan.contact_phone,
+            summary=plan.summary, body=plan.body, status=Case.Status.SUBMITTED,
+            submitted_at=now, created_by=actor,
+        )
+        CaseEvent.objects.create(case=case, actor=actor, from_status="",
+                                 to_status=case.status, reason=reason)
+        for position, photo in enumerate(plan.staged):
+            photo.case = case
+            photo.position = position
+            photo.save(update_fields=["case", "caption", "position"])
+        report.case_ids.append(case.pk)
+        report.photo_count += len(plan.staged)
+    report.created_count = len(report.case_ids)
+    report.units_created = created_units
+    return report
+
+
+def cases_import(
+    *,
+    path,
+    call: Call,
+    actor,
+    progress: Progress | None = None,
+    photos_allowed: bool = True,
+    source_name: str = "",
+) -> ImportReport:
+    """Import the cases of the table at `path` into `call`, all or nothing.
+
+    Photo paths in the 图片 column are relative to the table's folder and may not leave it.
+    Raises ValidationError with one message per problem, each naming the row and the column.
+    `progress(processed, total)` is called after every row of the validation and of the
+    photo storing; total is twice the number of rows.
+    """
+    path = Path(path)
+    table = read_table(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    n = len(table.rows)
+    total = 2 * n
+    if progress:
+        progress(0, total)
+    plans, errors = _validate(table, base=path.parent, call=call,
+                              photos_allowed=photos_allowed, progress=progress, total=total)
+    if errors:
+        raise ValidationError(errors, code="rows")
+    try:
+        errors = _stage_photos(plans, call=call, actor=actor, progress=progress, start=n,
+                               total=total)
+        if errors:
+            raise ValidationError(errors, code="photos")
+        return _create_cases(plans, call=call, actor=actor,
+                             source_name=source_name or path.name)
+    except BaseException:
+        _discard([photo for plan in plans for photo in plan.staged])
+        raise
+
+
+# ---------------------------------------------------------------- archives
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's real name. ZIPs made on Chinese Windows store GBK names without the UTF-8
+    flag, which Python reads as CP437; ones made on macOS store UTF-8 without the flag."""
+    name = info.filename
+    if info.flag_bits & 0x800:
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeEncodeError:
+        return name
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return name
+
+
+def _is_junk(parts: tuple[str, ...]) -> bool:
+    name = parts[-1]
+    return (
+        parts[0] == "__MACOSX"
+        or name.startswith(("._", "~$"))
+        or name in (".DS_Store", "Thumbs.db", "desktop.ini")
+    )
+
+
+def _archive_error(message: str, **params) -> ValidationError:
+    return ValidationError(message, code="archive", params=params)
+
+
+def archive_extract(archive: Path, target: Path) -> Path:
+    """Unpack a ZIP of one table and its photos into `target`; return the table's path.
+
+    Refuses absolute and `..` paths, encrypted members, more than MAX_ARCHIVE_FILES files and
+    more than MAX_UNPACKED_BYTES unpacked (counted while writing, not trusted from headers).
+    """
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _archive_error(_("The ZIP file cannot be opened.")) from exc
+    tables = []
+    written = 0
+    with zf:
+        members = [i for i in zf.infolist() if not i.is_dir()]
+        if len(members) > MAX_ARCHIVE_FILES:
+            raise _archive_error(_("The ZIP file holds %(n)d files; at most %(max)d are allowed."),
+                                 n=len(members), max=MAX_ARCHIVE_FILES)
+        if sum(i.file_size for i in members) > MAX_UNPACKED_BYTES:
+            raise _archive_error(_("The ZIP file unpacks to more than %(gb)s GB."),
+                                 gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}")
+        for info in members:
+            name = _member_name(info).replace("\\", "/")
+            parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+            if (name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts
+                    or not parts):
+                raise _archive_error(_("The ZIP file holds an unsafe path: “%(name)s”."),
+                                     name=name)
+            if _is_junk(parts):
+                continue
+            if info.flag_bits & 0x1:
+                raise _archive_error(_("“%(name)s” in the ZIP file is encrypted."), name=name)
+            dest = target.joinpath(*parts)
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, dest.open("wb") as out:
+                    while chunk := src.read(1024 * 1024):
+                        written += len(chunk)
+                        if written > MAX_UNPACKED_BYTES:
+                            raise _archive_error(_("The ZIP file unpacks to more than %(gb)s GB."),
+                                                 gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}")
+                        out.write(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+                # NotImplementedError: a compression method zipfile cannot read
+                raise _archive_error(_("“%(name)s” in the ZIP file cannot be unpacked."),
+                                     name=name) from exc
+            if dest.suffix.lower() in TABLE_SUFFIXES:
+                tables.append(dest)
+    if len(tables) != 1:
+        raise _archive_error(
+            _("The ZIP file must hold exactly one table (.xlsx or .csv) besides the photos; "
+              "it holds %(n)d."), n=len(tables),
+        )
+    return tables[0]
+
+
+def is_zip_archive(path: Path) -> bool:
+    """A ZIP that is not itself an .xlsx workbook."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head != b"PK\x03\x04":
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.xml" not in zf.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def cases_import_file(*, path, call: Call, actor, progress: Progress | None = None,
+                      source_name: str = "") -> ImportReport:
+    """Import from a table on disk (photos next to it) or from a ZIP of a table and photos."""
+    path = Path(path)
+    if not is_zip_archive(path):
+        return cases_import(path=path, call=call, actor=actor, progress=progress,
+                            source_name=source_name)
+    with tempfile.TemporaryDirectory(prefix="case-import-") as tmp:
+        table = archive_extract(path, Path(tmp))
+        return cases_import(path=table, call=call, actor=actor, progress=progress,
+                            source_name=source_name or path.name)
+
+
+# ---------------------------------------------------------------- web jobs
+
+
+@transaction.atomic
+def import_job_create(*, call: Call, upload, actor) -> ImportJob:
+    """Store an uploaded .xlsx, .csv or .zip and enqueue its import."""
+    name = getattr(upload, "name", "") or "import"
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("“%(name)s” is larger than %(mb)d MB."),
+                              params={"name": name, "mb": MAX_UPLOAD_BYTES // 1024**2})
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(OLE_MAGIC):
+        raise ValidationError(
+            _("“%(name)s” is an old Excel 97–2003 (.xls) file. Save it as an Excel workbook "
+              "(.xlsx) and try again."), params={"name": name},
+        )
+    suffix = ".csv"  # the job reads it by content; the suffix only helps a person
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as zf:
+                suffix = ".xlsx" if "xl/workbook.xml" in zf.namelist() else ".zip"
+        except zipfile.BadZipFile as exc:
+            raise ValidationError(_("“%(name)s” is a damaged ZIP or Excel file."),
+                                  params={"name": name}) from exc
+        upload.seek(0)
+    job = ImportJob(call=call, original_name=name[-255:], created_by=actor)
+    job.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
+    job.save()
+    from .tasks import import_job_run
+
+    import_job_run.delay_on_commit(job.pk)
+    return job
+
+
+class _JobProgress:
+    """Writes a job's progress at most every PROGRESS_INTERVAL seconds (and at the end)."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.last = 0.0
+        self.processed = 0
+        self.total = 0
+
+    def __call__(self, processed: int, total: int) -> None:
+        self.processed, self.total = processed, total
+        now = time.monotonic()
+        if processed in (0, total) or total <= 40 or now - self.last >= PROGRESS_INTERVAL:
+            ImportJob.objects.filter(pk=self.job_id).update(processed=processed, total=total)
+            self.last = now
+
+
+def _job_errors(messages: list[str]) -> list[str]:
+    if len(messages) <= MAX_JOB_ERRORS:
+        return messages
+    more = len(messages) - MAX_JOB_ERRORS
+    return [*messages[:MAX_JOB_ERRORS],
+            _("… and %(n)d more errors. Nothing was imported.") % {"n": more}]
+
+
+def import_job_execute(*, job: ImportJob) -> ImportJob:
+    """Run an upload's import: unpack, import all or nothing, record the outcome on the job."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, processed=0, total=0, errors=[], created_count=0
+    )
+    progress = _JobProgress(job.pk)
+    outcome: dict = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="case-import-") as tmp:
+            workdir = Path(tmp)
+            upload = workdir / "upload.bin"
+            with job.file.open("rb") as src, upload.open("wb") as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+            if is_zip_archive(upload):
+                table = archive_extract(upload, workdir / "files")
+                photos_allowed = True
+            else:
+                table = upload.rename(workdir / "table")
+                photos_allowed = False
+            report = cases_import(path=table, call=job.call, actor=job.created_by,
+                                  progress=progress, photos_allowed=photos_allowed,
+                                  source_name=job.original_name)
+    except ValidationError as exc:
+        outcome = {"status": ImportJob.Status.FAILED, "errors": _job_errors(exc.messages)}
+    except SoftTimeLimitExceeded:
+        log.warning("import job %s hit the task time limit", job.pk)
+        outcome = {"status": ImportJob.Status.FAILED, "errors": [
+            _("The import took too long and was stopped; nothing was imported. Split the "
+              "table into smaller files and import them one after the other.")]}
+    except Exception:  # noqa: BLE001 — the organizer sees a failed job, the log the details
+        log.exception("import job %s failed", job.pk)
+        outcome = {"status": ImportJob.Status.FAILED, "errors": [
+            _("The import stopped because of an unexpected error; nothing was imported. "
+              "Try again, or ask the administrator to look at the server log.")]}
+    else:
+        outcome = {"status": ImportJob.Status.DONE, "errors": [],
+                   "created_count": report.created_count,
+                   "processed": progress.total, "total": progress.total}
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now(), **outcome)
+    job.refresh_from_db()
+    return job

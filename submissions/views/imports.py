@@ -1,0 +1,169 @@
+"""Bulk import of offline-collected cases by organizers: upload, progress page, template."""
+
+import io
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.roles import organizer_required
+
+from .. import importing
+from ..models import Call, Case, ImportJob
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Table (.xlsx, .csv) or ZIP of the table and its photos"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.zip"}),
+    )
+
+
+def column_help(call: Call) -> list[tuple[str, bool, str]]:
+    """(column, required, explanation) for the page and the template's second sheet."""
+    return [
+        (importing.COL_UNIT, True, _(
+            "The submitting unit's full name. A unit not registered yet is created.")),
+        (importing.COL_TITLE, True, _(
+            "The case title, at most %(max)d characters. A unit cannot have two cases with the "
+            "same title in one call.") % {"max": Case._meta.get_field("title").max_length}),
+        (importing.COL_CONTACT, False, _("The contact person (may be empty).")),
+        (importing.COL_PHONE, False, _(
+            "A mobile number such as 13812345678 or a landline such as 010-12345678 "
+            "(may be empty).")),
+        (importing.COL_SUMMARY, False, _("A short summary, at most %(max)d characters.")
+         % {"max": Case._meta.get_field("summary").max_length}),
+        (importing.COL_BODY, False, _("The full text, at most %(max)d characters.")
+         % {"max": call.body_max_chars}),
+        (importing.COL_PHOTOS, False, _(
+            "Photo files inside the ZIP, written relative to the table and separated by “；”, "
+            "e.g. 图片/1.jpg；图片/2.jpg. At most %(n)d photos of at most %(mb)d MB each "
+            "(JPEG, PNG, WebP or HEIC). Leave empty when you upload the table alone.")
+         % {"n": call.max_photos, "mb": call.max_photo_mb}),
+        (importing.COL_CAPTIONS, False, _(
+            "The photos' captions in the same order, separated by “；”. There may be fewer "
+            "captions than photos, not more.")),
+    ]
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def import_start(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = importing.import_job_create(
+                call=call, upload=form.cleaned_data["file"], actor=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            return redirect("submissions:import_status", pk=job.pk)
+    jobs = ImportJob.objects.filter(call=call).select_related("created_by")[:10]
+    return render(request, "submissions/import_start.html", {
+        "call": call, "form": form, "columns": column_help(call), "jobs": jobs,
+    }, status=400 if form.errors else 200)
+
+
+def _progress_data(job: ImportJob) -> dict:
+    done = job.status == ImportJob.Status.DONE
+    if job.status == ImportJob.Status.PENDING:
+        message = _("Waiting for the import to start…")
+    elif job.status == ImportJob.Status.RUNNING:
+        message = _("Checking and importing the rows: step %(processed)d of %(total)d.") % {
+            "processed": job.processed, "total": job.total}
+    elif done:
+        message = ngettext("%(n)d case was imported.", "%(n)d cases were imported.",
+                           job.created_count) % {"n": job.created_count}
+    else:
+        message = _("Nothing was imported. Correct the problems below in the table and "
+                    "upload it again.")
+    return {
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "processed": job.processed,
+        "total": job.total,
+        "percent": 100 if done else job.percent,
+        "errors": job.errors,
+        "created_count": job.created_count,
+        "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+        "message": message,
+    }
+
+
+@organizer_required
+@require_GET
+def import_status(request, pk):
+    job = get_object_or_404(ImportJob.objects.select_related("call", "created_by"), pk=pk)
+    return render(request, "submissions/import_status.html", {
+        "job": job, "call": job.call, "progress": _progress_data(job),
+    })
+
+
+@organizer_required
+@require_GET
+@never_cache
+def import_progress(request, pk):
+    job = get_object_or_404(ImportJob, pk=pk)
+    return JsonResponse(_progress_data(job))
+
+
+@organizer_required
+@require_GET
+def import_template(request, slug):
+    """An .xlsx with the header row to fill in, and a second sheet explaining the columns."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    call = get_object_or_404(Call, slug=slug)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Cases")[:31]
+    ws.append(importing.COLUMNS)
+    widths = {importing.COL_TITLE: 30, importing.COL_SUMMARY: 40, importing.COL_BODY: 60,
+              importing.COL_PHOTOS: 36, importing.COL_CAPTIONS: 40}
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        ws.column_dimensions[cell.column_letter].width = widths.get(cell.value, 16)
+    # Phone numbers as text, so a landline keeps its leading 0.
+    phone_col = ws.cell(row=1, column=importing.COLUMNS.index(importing.COL_PHONE) + 1)
+    for row in range(2, 501):
+        ws.cell(row=row, column=phone_col.column).number_format = "@"
+    ws.freeze_panes = "A2"
+
+    notes = wb.create_sheet(_("How to fill in")[:31])
+    notes.append([_("Column"), _("Required"), _("Explanation")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for column, required, text in column_help(call):
+        notes.append([column, _("yes") if required else _("no"), text])
+    notes.append([])
+    for line in (
+        _("Fill in the first sheet, one case per row, below the header row. Do not rename "
+          "the columns."),
+        _("With photos, put this table and the photo files into one ZIP file and upload the "
+          "ZIP."),
+        _("Nothing is imported when any row has an error; every error is listed with its row "
+          "and column."),
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 14
+    notes.column_dimensions["B"].width = 10
+    notes.column_dimensions["C"].width = 100
+    for row in notes.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    filename = _("case-import-template-%(slug)s.xlsx") % {"slug": call.slug}
+    return FileResponse(buffer, as_attachment=True, filename=filename)
+

@@ -28,6 +28,10 @@ def _media(settings, tmp_path_factory):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "zh-hans"
+    # The test client's login() passes no request, which the lockout backend needs; the lockout
+    # itself is tested in tests/test_security.py with the backend switched back on.
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    settings.AXES_ENABLED = False
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 

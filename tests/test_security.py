@@ -1,0 +1,101 @@
+"""Security promises: deploy checks, CSP without inline script, login lockout, health."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from .factories import PASSWORD, UserFactory
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(
+        DEBUG="false", SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 30,
+        ALLOWED_HOSTS="cases.example.gov.cn", SECURE_SSL_REDIRECT="true",
+        SESSION_COOKIE_SECURE="true", CSRF_COOKIE_SECURE="true", SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_PRELOAD="true", DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_pages_send_a_csp_without_inline_script(client, organizer):
+    client.force_login(organizer)
+    response = client.get(reverse("submissions:call_list"))
+    policy = response.headers["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]*)", policy).group(1).split()
+    assert script_src == ["'self'"]
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_no_template_has_an_inline_script():
+    offenders = []
+    for path in (REPO / "templates").rglob("*.html"):
+        for tag in re.findall(r"<script\b[^>]*>", path.read_text(encoding="utf-8")):
+            if "src=" not in tag and "application/json" not in tag:
+                offenders.append(f"{path.relative_to(REPO)}: {tag}")
+    assert offenders == []
+
+
+def test_no_template_loads_anything_from_the_internet():
+    offenders = [
+        str(p.relative_to(REPO)) for p in (REPO / "templates").rglob("*.html")
+        if re.search(r"""(src|href)=["']https?://""", p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+@pytest.fixture
+def lockout(settings):
+    settings.AUTHENTICATION_BACKENDS = django_settings.AUTHENTICATION_BACKENDS.__class__(
+        ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+    )
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+
+
+def _login(client, username, password, ip="10.0.0.1"):
+    return client.post(reverse("accounts:login"), {"username": username, "password": password},
+                       REMOTE_ADDR=ip)
+
+
+def test_repeated_wrong_passwords_lock_the_user_out_with_a_clear_message(client, db, lockout):
+    UserFactory(username="victim")
+    for _ in range(2):
+        assert _login(client, "victim", "wrong").status_code == 200
+    assert _login(client, "victim", "wrong").status_code == 429  # the third failure locks
+    response = _login(client, "victim", PASSWORD)  # even the right password is refused now
+    assert response.status_code == 429
+    assert 'id="locked"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_user_name_and_address(client, db, lockout):
+    UserFactory(username="victim")
+    for _ in range(3):
+        _login(client, "victim", "wrong")
+    assert _login(client, "victim", PASSWORD, ip="10.0.0.2").status_code == 302
+
+
+def test_session_expires_after_idle_time():
+    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert django_settings.SESSION_COOKIE_AGE == 2 * 3600
+
+
+def test_healthz_reports_database_broker_and_worker(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "in-process",
+                               "worker": "in-process", "status": "ok"}

@@ -188,7 +188,8 @@ def _render_form(request, call, case, form, initial, photos, errors, staged_atts
         "attachments": list(case.attachments.all()) if case else [],
         "staged_attachments": staged_atts,
         "upload_errors": errors,
-        "deadline": selectors.unit_deadline(call=call, unit=case.unit) if case else call.closes_at,
+        "deadline": selectors.unit_deadline(call=call, unit=form.instance.unit)
+        if getattr(form.instance, "unit_id", None) else call.closes_at,
     }, status=400 if errors or form.errors else 200)
 
 

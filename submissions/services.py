@@ -21,6 +21,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civiccases.queue import enqueue_on_commit
+
 from . import images
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
 from .selectors import unit_deadline
@@ -385,7 +387,7 @@ def cases_screen(*, cases, actor, action: str, reason: str = "") -> list[CaseEve
     from .tasks import case_status_notify
 
     for event in events:
-        transaction.on_commit(lambda pk=event.pk: case_status_notify.delay(pk))
+        enqueue_on_commit(case_status_notify, event.pk)
     return events
 
 
@@ -433,19 +435,10 @@ def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -
     )
     photo.image.save("x", ContentFile(data), save=False)
     photo.save()
-    transaction.on_commit(lambda: _enqueue_photo(photo.pk))
-    return photo
-
-
-def _enqueue_photo(photo_id: int) -> None:
     from .tasks import photo_process
 
-    try:
-        photo_process.delay(photo_id)
-    except Exception:  # noqa: BLE001 — broker down: the sweep task picks the photo up later
-        import logging
-
-        logging.getLogger(__name__).warning("broker unavailable; photo %s queued later", photo_id)
+    enqueue_on_commit(photo_process, photo.pk)
+    return photo
 
 
 def _replace_file(field, data: bytes, name: str) -> None:

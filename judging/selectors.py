@@ -1,12 +1,16 @@
 """Reads of judging. `assignments_for_judge` is the judge-side visibility policy: every page,
 export, image and file a judge reaches goes through it; organizers see everything."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts import roles
-from submissions.models import Case, Photo
+from submissions.models import Attachment, Call, Case, Membership, Photo
 
-from .models import Assignment, Conflict, Judge, Result, Round
+from .models import Assignment, Conflict, Judge, Result, Round, RoundCase
 
 
 def judge_for(user) -> Judge | None:
@@ -25,7 +29,11 @@ def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assig
         return Assignment.objects.none()
     qs = Assignment.objects.filter(judge=judge, round__status=Round.Status.OPEN).exclude(
         Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case")))
+    ).exclude(  # a case of the judge's own unit, or of a unit he or she is a member of
+        case__unit_id__in=Membership.objects.filter(user_id=judge.user_id).values("unit_id")
     )
+    if judge.unit_id:
+        qs = qs.exclude(case__unit_id=judge.unit_id)
     if round is not None:
         qs = qs.filter(round=round)
     return qs
@@ -33,6 +41,152 @@ def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assig
 
 def photos_for_judge(user) -> QuerySet[Photo]:
     return Photo.objects.filter(case__in=assignments_for_judge(user).values("case"))
+
+
+def attachments_for_judge(user) -> QuerySet[Attachment]:
+    """Attachments reach a judge only in rounds that are not blind: a PDF or Word file cannot be
+    checked for the unit's name."""
+    return Attachment.objects.filter(
+        case__in=assignments_for_judge(user).filter(round__blind=False).values("case")
+    )
+
+
+def review_for_judge(user, *, pk) -> Assignment:
+    """One of the judge's visible reviews with what the scoring page needs; DoesNotExist else."""
+    return (
+        assignments_for_judge(user)
+        .select_related("round__call", "case__category", "case__unit")
+        .get(pk=pk)
+    )
+
+
+def review_neighbours(user, *, assignment: Assignment) -> tuple[int | None, int | None, int, int]:
+    """(previous id, next id, position, count) of a review in the judge's queue of its round.
+
+    One query whatever the length of the queue.
+    """
+    ids = list(judge_queue(user, round=assignment.round).values_list("pk", flat=True))
+    try:
+        i = ids.index(assignment.pk)
+    except ValueError:
+        return None, None, 0, len(ids)
+    return (ids[i - 1] if i > 0 else None, ids[i + 1] if i + 1 < len(ids) else None,
+            i + 1, len(ids))
+
+
+def next_open_review(user, *, assignment: Assignment) -> Assignment | None:
+    """The judge's next review of the round still to submit, after this one (wrapping round)."""
+    queue = judge_queue(user, round=assignment.round).exclude(
+        status=Assignment.Status.SUBMITTED
+    ).exclude(pk=assignment.pk).only("pk", "case__number")
+    after = queue.filter(
+        Q(case__number__gt=assignment.case.number)
+        | Q(case__number=assignment.case.number, pk__gt=assignment.pk)
+    ).first()
+    return after or queue.first()
+
+
+def judge_rounds(user) -> list[Round]:
+    """Open rounds in which the judge has visible reviews, with counts (one query)."""
+    visible = assignments_for_judge(user)
+    return list(
+        Round.objects.filter(pk__in=visible.values("round"))
+        .select_related("call")
+        .annotate(
+            n_assigned=Count("assignments", filter=Q(assignments__in=visible)),
+            n_submitted=Count("assignments", filter=Q(
+                assignments__in=visible.filter(status=Assignment.Status.SUBMITTED))),
+            n_drafts=Count("assignments", filter=Q(
+                assignments__in=visible.filter(status=Assignment.Status.DRAFT))),
+        )
+        .order_by("deadline", "call_id", "number")
+    )
+
+
+# ---- what a judge is shown of a case -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewPhoto:
+    uid: str
+    caption: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ReviewCase:
+    """A case as one judge may see it. In a blind round the unit and contact are absent and
+    their mentions in the text are masked; templates get this, never the Case."""
+
+    pk: int
+    code: str
+    number: int
+    title: str
+    summary: str
+    body: str
+    category: str
+    blind: bool
+    unit_name: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    photos: list[ReviewPhoto] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def _identity_pattern(case: Case) -> re.Pattern | None:
+    """A pattern matching the case's unit name, contact name and phone (digits with any
+    spacing or dashes), longest first."""
+    words = {w.strip() for w in (case.unit.name, case.contact_name) if w and len(w.strip()) >= 2}
+    parts = [re.escape(w) for w in sorted(words, key=len, reverse=True)]
+    digits = re.sub(r"\D", "", case.contact_phone or "")
+    if len(digits) >= 5:
+        parts.append(r"[\s-]*".join(digits))
+    return re.compile("|".join(parts)) if parts else None
+
+
+def mask_identity(text: str, *, pattern: re.Pattern | None) -> str:
+    if not text or pattern is None:
+        return text
+    mask = _("[withheld]")
+    return pattern.sub(lambda _match: mask, text)
+
+
+def review_case(*, assignment: Assignment, photos=None, attachments=None) -> ReviewCase:
+    """The judge's view of the assignment's case (its case and unit loaded; photos given or
+    queried once)."""
+    case, blind = assignment.case, assignment.round.blind
+    if photos is None:
+        photos = Photo.objects.filter(case=case).order_by("position", "id")
+    pattern = _identity_pattern(case) if blind else None
+
+    def mask(text):
+        return mask_identity(text, pattern=pattern)
+
+    return ReviewCase(
+        pk=case.pk, code=case.code, number=case.number, title=mask(case.title),
+        summary=mask(case.summary), body=mask(case.body),
+        category=case.category.name if case.category_id else "", blind=blind,
+        unit_name="" if blind else case.unit.name,
+        contact_name="" if blind else case.contact_name,
+        contact_phone="" if blind else case.contact_phone,
+        photos=[ReviewPhoto(uid=str(p.uid), caption=mask(p.caption), width=p.width,
+                            height=p.height) for p in photos],
+        attachments=[] if blind else list(attachments if attachments is not None
+                                          else Attachment.objects.filter(case=case)),
+    )
+
+
+def queue_rows(user, *, round: Round) -> list[tuple[Assignment, str, str]]:
+    """The judge's list as (assignment, title as shown, unit as shown): two queries."""
+    rows = []
+    for a in judge_queue(user, round=round).select_related("case__unit"):
+        if round.blind:
+            title = mask_identity(a.case.title, pattern=_identity_pattern(a.case))
+            rows.append((a, title, ""))
+        else:
+            rows.append((a, a.case.title, a.case.unit.name))
+    return rows
 
 
 def rounds_for_organizer() -> QuerySet[Round]:
@@ -48,9 +202,9 @@ def judge_queue(user, *, round: Round) -> QuerySet[Assignment]:
     )
 
 
-def round_progress(*, round: Round) -> dict:
-    """Per judge and per case: assigned, submitted; with totals."""
-    per_judge = list(
+def round_judge_progress(*, round: Round) -> QuerySet[Judge]:
+    """Judges with reviews in the round, annotated with assigned, submitted and drafts."""
+    return (
         Judge.objects.filter(assignments__round=round)
         .annotate(
             assigned=Count("assignments", filter=Q(assignments__round=round)),
@@ -59,9 +213,13 @@ def round_progress(*, round: Round) -> dict:
             drafts=Count("assignments", filter=Q(assignments__round=round,
                                                  assignments__status="draft")),
         )
-        .order_by("name")
+        .order_by("name", "pk")
     )
-    per_case = list(
+
+
+def round_case_progress(*, round: Round) -> QuerySet[Case]:
+    """Cases with reviews in the round, annotated with assigned and submitted (to paginate)."""
+    return (
         Case.objects.filter(assignments__round=round)
         .annotate(
             assigned=Count("assignments", filter=Q(assignments__round=round)),
@@ -71,6 +229,12 @@ def round_progress(*, round: Round) -> dict:
         .select_related("unit")
         .order_by("number")
     )
+
+
+def round_progress(*, round: Round) -> dict:
+    """Per judge and per case: assigned, submitted; with totals."""
+    per_judge = list(round_judge_progress(round=round))
+    per_case = list(round_case_progress(round=round))
     total = sum(j.assigned for j in per_judge)
     done = sum(j.submitted for j in per_judge)
     return {"judges": per_judge, "cases": per_case, "total": total, "done": done,
@@ -90,3 +254,139 @@ def results_table(*, round: Round) -> tuple[list[Result], list[Judge], dict]:
         ).values_list("judge_id", "case_id", "total")
     }
     return results, judges, matrix
+
+
+# ---- organizer side ----------------------------------------------------------------------------
+
+
+def calls_with_rounds() -> list[Call]:
+    """Calls that can be judged (not drafts), newest first, each with its rounds (two queries)."""
+    return list(
+        Call.objects.exclude(status=Call.Status.DRAFT)
+        .annotate(n_accepted=Count("cases", filter=Q(cases__status=Case.Status.ACCEPTED)))
+        .prefetch_related(Prefetch("rounds", queryset=Round.objects.order_by("number")))
+    )
+
+
+def round_overview(*, round: Round) -> dict:
+    """Counts for the round page: cases, panel, reviews by state (three queries)."""
+    by_status = dict(
+        Assignment.objects.filter(round=round).values("status").annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    total = sum(by_status.values())
+    return {
+        "entries": RoundCase.objects.filter(round=round).count(),
+        "panel": round.panel.count(),
+        "assignments": total,
+        "submitted": by_status.get(Assignment.Status.SUBMITTED, 0),
+        "drafts": by_status.get(Assignment.Status.DRAFT, 0),
+        "percent": int(100 * by_status.get(Assignment.Status.SUBMITTED, 0) / total)
+        if total else 0,
+    }
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    case: Case
+    assigned: int
+    needed: int
+    available: int  # panel judges free of any conflict with the case
+
+    @property
+    def reason(self) -> str:
+        if self.available < self.needed:
+            return _("Only %(available)d judge(s) of the panel are free of a conflict of "
+                     "interest with this case; %(needed)d needed. Add judges to the panel.") % {
+                "available": self.available, "needed": self.needed}
+        return _("%(assigned)d of %(needed)d judges assigned. Run the assignment again or add "
+                 "a judge by hand.") % {"assigned": self.assigned, "needed": self.needed}
+
+
+def round_shortfalls(*, round: Round) -> list[Shortfall]:
+    """Cases of the round with fewer judges than they need, each with the reason.
+
+    A balanced round needs k judges per case; an "everyone scores" round needs every panel judge
+    without a conflict. A conflict declared when nobody else was free shows up here.
+    """
+    from .services.rounds import conflict_pairs
+
+    counts = dict(
+        Assignment.objects.filter(round=round).values("case_id").annotate(n=Count("id"))
+        .values_list("case_id", "n")
+    )
+    panel = round.panel.count()
+    conflicted: dict[int, int] = {}
+    for _judge, case_id in conflict_pairs(round=round):
+        conflicted[case_id] = conflicted.get(case_id, 0) + 1
+    short = []
+    for case_id in round.entries.values_list("case_id", flat=True).iterator(chunk_size=5000):
+        available = panel - conflicted.get(case_id, 0)
+        needed = round.judges_per_case if round.mode == Round.Mode.BALANCED else max(available, 1)
+        if counts.get(case_id, 0) < needed:
+            short.append((case_id, counts.get(case_id, 0), needed, available))
+    cases = Case.objects.in_bulk([c for c, *_rest in short])
+    return [Shortfall(case=cases[c], assigned=a, needed=n, available=v)
+            for c, a, n, v in short if c in cases]
+
+
+# --------------------------------------------------------------------------- results (organizers)
+RESULT_ORDERS = {"rank": ("rank", "case__number"), "mean": ("rank_mean", "case__number"),
+                 "trimmed": ("rank_trimmed", "case__number"),
+                 "zscore": ("rank_zscore", "case__number")}
+
+
+def results_list(*, round: Round, order: str = "rank", flag: str = "") -> QuerySet[Result]:
+    """A round's stored results for the results page and exports, in a fixed query count:
+    `order` is a key of RESULT_ORDERS; `flag` "changes", "near" or "any" keeps flagged cases."""
+    qs = Result.objects.filter(round=round).select_related("case__unit", "case__award")
+    if flag == "changes":
+        qs = qs.filter(rank_changes=True)
+    elif flag == "near":
+        qs = qs.filter(near_cut=True)
+    elif flag == "any":
+        qs = qs.filter(Q(rank_changes=True) | Q(near_cut=True))
+    return qs.order_by(*RESULT_ORDERS.get(order, RESULT_ORDERS["rank"]))
+
+
+def judge_totals_for_cases(*, round: Round, case_ids) -> dict[int, list[tuple[str, object]]]:
+    """{case id: [(judge name, total), …]} of the submitted reviews of some cases (one query)."""
+    totals: dict[int, list[tuple[str, object]]] = {}
+    for case_id, name, total in (
+        Assignment.objects.filter(round=round, status=Assignment.Status.SUBMITTED,
+                                  case_id__in=list(case_ids))
+        .order_by("case_id", "judge__name", "judge_id")
+        .values_list("case_id", "judge__name", "total")
+    ):
+        totals.setdefault(case_id, []).append((name, total))
+    return totals
+
+
+def round_judges(*, round: Round) -> QuerySet[Judge]:
+    """The judges with a review in the round, by name."""
+    return Judge.objects.filter(
+        pk__in=Assignment.objects.filter(round=round).values("judge_id")
+    ).order_by("name", "pk")
+
+
+def public_notice(*, slug: str, now=None):
+    """The published notice of a call (from its start), or None. Public: anyone may read it."""
+    from django.utils import timezone
+
+    from .models import Notice
+
+    now = now or timezone.now()
+    return (
+        Notice.objects.select_related("call").filter(call__slug=slug, starts_at__lte=now).first()
+    )
+
+
+def public_awards(*, call) -> list[dict]:
+    """The provisional award list as the public sees it: title, unit and level only — never a
+    score, a contact or anything else of the case."""
+    from .models import Award
+
+    return list(
+        Award.objects.filter(call=call).order_by("rank", "case__number")
+        .values("level", "case__title", "case__unit__name")
+    )

@@ -64,6 +64,26 @@ def judge_create(
     return NewJudge(judge=judge, password=shown)
 
 
+def judge_update(
+    *, judge: Judge, name: str, email: str = "", unit: Unit | None = None,
+    affiliation: str = "", expertise: str = "",
+) -> Judge:
+    """Change an expert's profile (and the account's e-mail address and full name)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("The expert's name is empty."))
+    judge.name, judge.unit = name, unit
+    judge.affiliation, judge.expertise = affiliation.strip(), expertise.strip()
+    judge.full_clean(exclude=["user"])
+    user = judge.user
+    user.full_name, user.email = name, (email or "").strip()
+    user.full_clean(exclude=["password"])
+    with transaction.atomic():
+        user.save(update_fields=["full_name", "email"])
+        judge.save()
+    return judge
+
+
 JUDGE_COLUMNS = {"姓名": "name", "用户名": "username", "邮箱": "email", "单位": "unit_name",
                  "工作单位": "affiliation", "专业领域": "expertise", "初始密码": "password"}
 

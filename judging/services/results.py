@@ -5,16 +5,28 @@ Tie-break order (shown on the results page): 1. the round's scoring rule, higher
 recorded with a reason as an award adjustment.
 """
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg
+from django.db.models import Avg, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from submissions.models import Call, Case
 
 from .. import scoring
-from ..models import Assignment, Award, AwardChange, Notice, Objection, Result, Round, Score
+from ..models import (
+    Assignment,
+    Award,
+    AwardChange,
+    Notice,
+    Objection,
+    Result,
+    Round,
+    Score,
+    ScoreAudit,
+)
 
 RULE_FIELD = {
     Round.Rule.MEAN: ("mean", "rank_mean"),
@@ -51,7 +63,14 @@ def _tiebreak(round: Round, scores) -> dict[int, tuple]:
 
 @transaction.atomic
 def results_compute(*, round: Round, stability_samples: int = 0) -> int:
-    """Recompute and store every case's result in the round; returns the number of cases."""
+    """Recompute and store every case's result in the round; returns the number of cases.
+
+    Refused once the call is final. Concurrent recomputations of one round run one after the
+    other (the round row is locked), so the stored rows are always one computation's.
+    """
+    locked = Round.objects.select_for_update(of=("self",)).select_related("call").get(pk=round.pk)
+    if locked.call.status == Call.Status.FINAL:
+        raise ValidationError(_("The awards are final and locked."))
     scores = round_scores(round=round)
     computed = scoring.compute_results(
         scores, min_judges=max(3, round.trim_min_judges), tiebreak=_tiebreak(round, scores)
@@ -185,6 +204,8 @@ def objection_record(*, notice: Notice, text: str, submitter: str, received_at, 
 
 
 def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
+    if objection.notice.finalized_at:
+        raise ValidationError(_("The awards are final and locked."))
     if not answer.strip():
         raise ValidationError(_("The answer is empty."))
     objection.answer = answer.strip()
@@ -213,3 +234,67 @@ def call_finalize(*, call: Call, actor, now=None) -> Call:
     call.status = Call.Status.FINAL
     call.save(update_fields=["status", "updated_at"])
     return call
+
+
+# --------------------------------------------------------------------------- refreshing results
+#: Bootstrap samples of the rank-stability estimate (fewer for very big rounds, see below).
+STABILITY_SAMPLES = getattr(settings, "RESULTS_STABILITY_SAMPLES", 1000)
+STABILITY_MIN_SAMPLES = 200
+#: Work (submitted reviews × samples) done inside a request; more goes to a Celery task.
+SYNC_WORK = getattr(settings, "RESULTS_SYNC_WORK", 3_000_000)
+#: Work a task may do (about a minute of one core), so it stays inside the task time limit.
+TASK_WORK = getattr(settings, "RESULTS_TASK_WORK", 100_000_000)
+QUEUED_TTL = 15 * 60  # seconds a "queued" mark lives; a lost task is queued again after it
+
+
+def _queued_key(round_id: int) -> str:
+    return f"judging:results-queued:{round_id}"
+
+
+def stability_samples_for(n_scores: int) -> int:
+    """Bootstrap samples for a round of `n_scores` submitted reviews: the full number when
+    cheap, fewer (never below 200, about ±3.5 percentage points) for a province-sized round."""
+    if n_scores <= 0:
+        return 0
+    return max(STABILITY_MIN_SAMPLES, min(STABILITY_SAMPLES, TASK_WORK // n_scores))
+
+
+def results_state(*, round: Round) -> str:
+    """"fresh" (stored results match the scores), "queued" (a task is recomputing them) or
+    "stale" (a review changed since, or they were never computed)."""
+    if round.results_computed_at is not None:
+        return "fresh"
+    queued = cache.get(_queued_key(round.pk))
+    if not queued:
+        return "stale"
+    # A review changed after the task was queued: the task may have run before the change.
+    changed = ScoreAudit.objects.filter(assignment__round=round).aggregate(m=Max("at"))["m"]
+    if changed is not None and changed.timestamp() > queued:
+        return "stale"
+    return "queued"
+
+
+def results_refresh(*, round: Round) -> str:
+    """Recompute the round's results with the rank-stability estimate: at once when the round
+    is small ("computed"), else by the task `judging.results_compute` ("queued")."""
+    if Call.objects.filter(pk=round.call_id, status=Call.Status.FINAL).exists():
+        raise ValidationError(_("The awards are final and locked."))
+    n_scores = Assignment.objects.filter(
+        round=round, status=Assignment.Status.SUBMITTED, total__isnull=False
+    ).count()
+    samples = stability_samples_for(n_scores)
+    if n_scores * max(samples, 1) <= SYNC_WORK:
+        results_compute(round=round, stability_samples=samples)
+        cache.delete(_queued_key(round.pk))
+        return "computed"
+    from ..tasks import results_compute as results_compute_task
+
+    cache.set(_queued_key(round.pk), timezone.now().timestamp(), QUEUED_TTL)
+    Round.objects.filter(pk=round.pk).update(results_computed_at=None)
+    round.results_computed_at = None
+    transaction.on_commit(lambda: results_compute_task.delay(round.pk, samples))
+    return "queued"
+
+
+def awards_locked(*, call: Call) -> bool:
+    return call.status == Call.Status.FINAL

@@ -21,6 +21,12 @@ def _snapshot(assignment: Assignment) -> dict:
     }
 
 
+def plain_number(value) -> str:
+    """A decimal as people write it: 100 not 1E+2 or 100.0, 7.5 not 7.50."""
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
 def points_parse(value, *, criterion: Criterion, step: Decimal) -> Decimal | None:
     """A criterion score as typed: empty, or a number in 0..max on the round's step."""
     if value is None or str(value).strip() == "":
@@ -35,12 +41,12 @@ def points_parse(value, *, criterion: Criterion, step: Decimal) -> Decimal | Non
     if not points.is_finite() or points < 0 or points > criterion.max_points:
         raise ValidationError(
             _("“%(criterion)s”: give between 0 and %(max)s points."),
-            params={"criterion": criterion.name, "max": criterion.max_points.normalize()},
+            params={"criterion": criterion.name, "max": plain_number(criterion.max_points)},
         )
     if points % step != 0:
         raise ValidationError(
             _("“%(criterion)s”: scores go in steps of %(step)s."),
-            params={"criterion": criterion.name, "step": step.normalize()},
+            params={"criterion": criterion.name, "step": plain_number(step)},
         )
     return points
 

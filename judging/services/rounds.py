@@ -31,6 +31,10 @@ def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> 
         raise ValidationError(_("Choose the earlier round and N for “top N of an earlier round”."))
     if round.entry_round_id and round.entry_round.call_id != round.call_id:
         raise ValidationError(_("The earlier round must belong to the same call."))
+    if round.entry_round_id and (
+        round.entry_round_id == round.pk or round.entry_round.number >= round.number
+    ):
+        raise ValidationError(_("The cases can only come from an earlier round."))
     round.full_clean(exclude=["number"])
     round.save()
     if criteria is not None:
@@ -66,6 +70,19 @@ def _entry_cases(round: Round) -> list[int]:
     return list(round.entries.values_list("case_id", flat=True))
 
 
+def _entry_round_ready(earlier: Round) -> None:
+    """The top N of an earlier round need that round closed and its results computed."""
+    if earlier.status != Round.Status.CLOSED:
+        raise ValidationError(
+            _("Close the round “%(name)s” before taking its top cases."),
+            params={"name": earlier.name},
+        )
+    if earlier.results_computed_at is None:
+        from .results import results_compute
+
+        results_compute(round=earlier)
+
+
 @transaction.atomic
 def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int:
     """Fill the round with its cases: all accepted, top N of an earlier round, or `case_ids`."""
@@ -82,7 +99,11 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
             raise ValidationError(_("Only accepted cases of this call can enter a round."))
         ids = [c for c in case_ids if c in allowed]
     else:
+        if round.entry == Round.Entry.TOP_N:
+            _entry_round_ready(round.entry_round)
         ids = _entry_cases(round)
+        if not ids:
+            raise ValidationError(_("No case qualifies for this round."))
     round.entries.exclude(case_id__in=ids).delete()
     Assignment.objects.filter(round=round).exclude(case_id__in=ids).delete()
     existing = set(round.entries.values_list("case_id", flat=True))
@@ -90,6 +111,35 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
         RoundCase(round=round, case_id=c) for c in ids if c not in existing
     )
     return len(ids)
+
+
+@transaction.atomic
+def round_set_panel(*, round: Round, judges) -> tuple[int, int]:
+    """Set the round's panel; returns (added, removed).
+
+    A judge who has started scoring in the round cannot leave the panel; a judge who leaves
+    loses the reviews not yet started.
+    """
+    if round.status == Round.Status.CLOSED:
+        raise ValidationError(_("The round is closed."))
+    wanted = {j.pk for j in judges}
+    current = set(round.panel.values_list("pk", flat=True))
+    leaving = current - wanted
+    busy = list(
+        Judge.objects.filter(
+            pk__in=Assignment.objects.filter(round=round, judge_id__in=leaving)
+            .exclude(status=Assignment.Status.PENDING).values("judge_id")
+        ).values_list("name", flat=True)
+    )
+    if busy:
+        raise ValidationError(
+            _("These judges have started scoring in this round and must stay on the panel: "
+              "%(names)s."), params={"names": "、".join(busy)},
+        )
+    Assignment.objects.filter(round=round, judge_id__in=leaving).delete()
+    round.panel.remove(*leaving)
+    round.panel.add(*(wanted - current))
+    return len(wanted - current), len(leaving)
 
 
 def conflict_pairs(*, round: Round) -> set[tuple[int, int]]:

@@ -1,0 +1,171 @@
+"""Demo data of expert judging, built through the services on the demo call of
+`demo/builders.py` ("2026-civic-cases"): five experts, a closed blind first round (初评) fully
+scored, and an open second round (复评) with the top four, partly scored, so that the judge demo
+accounts have work waiting. Idempotent; seeded, so every build gives the same scores.
+
+Opening a round moves the call to “judging” (as in real use). Awards are not made here.
+"""
+
+import random
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from submissions.models import Call, Unit
+
+from .models import Assignment, Judge, Round
+from .services import pool, results, reviews, rounds
+from .services.rounds import CriterionSpec
+
+DEMO_CALL = "2026-civic-cases"
+PASSWORD = "demo12345"  # noqa: S105 — the documented demo password
+SEED = 2026
+
+# username → (name, affiliation, submitting unit the expert works for, expertise)
+JUDGES = [
+    ("judge1", "张教授", "某大学公共管理学院", "", "城市治理"),
+    ("judge2", "李研究员", "市社会科学院", "", "社会学"),
+    ("judge3", "王主任", "", "区教育局", "基础教育"),  # conflicts with 区教育局's cases
+    ("judge4", "赵编辑", "某日报社", "", "新闻传播"),
+    ("judge5", "陈老师", "市委党校", "", "精神文明建设"),
+]
+FIRST_CRITERIA = [
+    CriterionSpec("创新性", 30, "做法新颖，有首创或突破。"),
+    CriterionSpec("实效性", 40, "成效明显，群众认可，有数据支撑。"),
+    CriterionSpec("示范性", 30, "可复制、可推广，对同类单位有借鉴意义。"),
+]
+SECOND_CRITERIA = [
+    CriterionSpec("工作成效", 60, "解决了什么问题，群众获得感如何。"),
+    CriterionSpec("推广价值", 40, "经验能否在全区推广。"),
+]
+COMMENTS = [
+    "做法扎实，成效数据翔实，建议补充群众评价。",
+    "创新点突出，示范意义较强。",
+    "案例典型，但推广路径尚需提炼。",
+    "群众参与度高，文字表述可再精炼。",
+    "亮点鲜明，建议进一步总结长效机制。",
+    "基础工作扎实，特色还不够突出。",
+]
+
+
+def _judges() -> list[Judge]:
+    User = get_user_model()
+    judges = []
+    for username, name, affiliation, unit_name, expertise in JUDGES:
+        judge = Judge.objects.filter(user__username=username).first()
+        if judge is None:
+            if not Unit.objects.filter(name=unit_name).exists():
+                unit_name = ""
+            existing = User.objects.filter(username=username).exists()
+            judge = pool.judge_create(
+                name=name, username=username, email=f"{username}@example.org",
+                unit_name=unit_name, affiliation=affiliation, expertise=expertise,
+                password="" if existing else PASSWORD,
+            ).judge
+        judges.append(judge)
+    return judges
+
+
+def _points(rng: random.Random, quality: float, severity: float, criterion,
+            step: Decimal) -> Decimal:
+    share = min(0.98, max(0.35, quality + severity + rng.gauss(0, 0.05)))
+    raw = Decimal(str(float(criterion.max_points) * share))
+    return (raw / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+
+
+def _score(rnd: Round, assignment: Assignment, rng: random.Random, quality: dict,
+           severity: dict, *, submit: bool, partial: bool = False) -> None:
+    criteria = list(rnd.criteria.all())
+    points = {c.pk: _points(rng, quality[assignment.case_id], severity[assignment.judge_id], c,
+                            rnd.score_step) for c in criteria}
+    if partial:
+        points[criteria[-1].pk] = ""
+    reviews.review_save(assignment=assignment, actor=assignment.judge.user, points=points,
+                        comment=rng.choice(COMMENTS), submit=submit)
+
+
+def _set_up(call: Call, round: Round, criteria, judges, *, seed: int) -> Round:
+    rounds.round_save(round=round, criteria=criteria)
+    rounds.round_set_panel(round=round, judges=judges)
+    rounds.round_set_entries(round=round)
+    rounds.round_assign(round=round, seed=seed)
+    rounds.round_set_status(round=round, status=Round.Status.OPEN)
+    return round
+
+
+def _assignments(rnd: Round) -> list[Assignment]:
+    return list(Assignment.objects.filter(round=rnd).select_related("judge__user")
+                .order_by("judge__user__username", "case__number"))
+
+
+@transaction.atomic
+def _first_round(call: Call, judges: list[Judge], organizer, rng, quality, severity) -> Round:
+    now = timezone.now()
+    rnd = _set_up(call, Round(
+        call=call, name="初评", blind=True, score_step=Decimal("1"), rule=Round.Rule.TRIMMED,
+        trim_min_judges=3, mode=Round.Mode.BALANCED, judges_per_case=3,
+        entry=Round.Entry.ACCEPTED, deadline=now - timedelta(days=3),
+    ), FIRST_CRITERIA, judges, seed=SEED)
+    mine = _assignments(rnd)
+    for a in mine:
+        _score(rnd, a, rng, quality, severity, submit=True)
+    if organizer is not None and mine:  # one reopened and resubmitted review in the audit
+        reviews.review_reopen(assignment=mine[0], actor=organizer,
+                              reason="专家来电：实效性一项误将附件数据看错，申请修改。")
+        _score(rnd, Assignment.objects.select_related("judge__user").get(pk=mine[0].pk), rng,
+               quality, severity, submit=True)
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+    results.results_compute(round=rnd)
+    return rnd
+
+
+@transaction.atomic
+def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality,
+                  severity) -> Round:
+    rnd = _set_up(call, Round(
+        call=call, name="复评", blind=True, score_step=Decimal("0.5"), rule=Round.Rule.MEAN,
+        mode=Round.Mode.ALL, entry=Round.Entry.TOP_N, entry_round=first, entry_top_n=4,
+        deadline=timezone.now() + timedelta(days=7),
+    ), SECOND_CRITERIA, judges, seed=SEED)
+    by_judge: dict[str, list[Assignment]] = {}
+    for a in _assignments(rnd):
+        by_judge.setdefault(a.judge.user.username, []).append(a)
+    for a in by_judge.get("judge2", []):  # done
+        _score(rnd, a, rng, quality, severity, submit=True)
+    for a in by_judge.get("judge1", [])[:1]:  # one submitted, one draft, the rest waiting
+        _score(rnd, a, rng, quality, severity, submit=True)
+    for a in by_judge.get("judge1", [])[1:2]:
+        _score(rnd, a, rng, quality, severity, submit=False, partial=True)
+    for a in by_judge.get("judge3", [])[:2]:
+        _score(rnd, a, rng, quality, severity, submit=True)
+    for a in by_judge.get("judge4", [])[-1:]:  # a declared conflict of interest
+        rounds.conflict_declare(judge=a.judge, case=a.case,
+                                reason="曾参与该案例的宣传报道，申请回避。")
+    return rnd
+
+
+def build_judging() -> list[str]:
+    """Create the judging demo on the demo call, or leave it as it is when already there."""
+    call = Call.objects.filter(slug=DEMO_CALL).first()
+    if call is None:
+        return ["Demo judging skipped: the demo call is missing."]
+    judges = _judges()
+    organizer = get_user_model().objects.filter(username="organizer").first()
+    rng = random.Random(SEED)
+    cases = list(call.cases.order_by("number").values_list("pk", flat=True))
+    quality = {c: rng.uniform(0.62, 0.9) for c in cases}
+    severity = {j.pk: rng.gauss(0, 0.04) for j in judges}
+    done = []
+    first = call.rounds.filter(name="初评").first()
+    if first is None:
+        first = _first_round(call, judges, organizer, rng, quality, severity)
+        done.append(f"Round “{first.name}”: closed, "
+                    f"{Assignment.objects.filter(round=first).count()} reviews scored.")
+    if not call.rounds.filter(name="复评").exists():
+        second = _second_round(call, first, judges, rng, quality, severity)
+        done.append(f"Round “{second.name}”: open with the top {second.entries.count()} cases, "
+                    f"partly scored.")
+    return done or ["Demo judging already present."]

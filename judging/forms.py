@@ -1,0 +1,306 @@
+"""Forms of expert judging: the pool, rounds and criteria, panel, entries, assignment, reviews.
+
+Forms collect and check input; the services decide. A review's points are checked here with the
+service's own parser so that each error sits beside its criterion and names it.
+"""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from submissions.forms import DATETIME_WIDGET
+from submissions.models import Call, Case, Unit
+
+from .models import Criterion, Judge, Round
+from .services.reviews import plain_number, points_parse
+from .services.rounds import CriterionSpec
+
+
+class JudgeForm(forms.Form):
+    """A new expert of the pool, with a new account or an existing one."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    username = forms.CharField(
+        label=_("User name"), max_length=150,
+        help_text=_("An existing account of that name becomes a judge account."),
+    )
+    email = forms.EmailField(label=_("Email"), required=False,
+                             help_text=_("Reminders are sent to this address."))
+    unit = forms.ModelChoiceField(
+        label=_("Submitting unit the expert works for"), queryset=Unit.objects.all(),
+        required=False,
+        help_text=_("Only when the expert works for a submitting unit: the unit's cases are "
+                    "then never assigned to him or her."),
+    )
+    affiliation = forms.CharField(label=_("Affiliation"), max_length=200, required=False)
+    expertise = forms.CharField(label=_("Expertise"), max_length=300, required=False)
+    password = forms.CharField(
+        label=_("Initial password"), required=False, widget=forms.PasswordInput,
+        help_text=_("Leave empty to generate one; it is shown once."),
+    )
+
+
+class JudgeEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.EmailField(label=_("Email"), required=False)
+    unit = JudgeForm.base_fields["unit"]
+    affiliation = forms.CharField(label=_("Affiliation"), max_length=200, required=False)
+    expertise = forms.CharField(label=_("Expertise"), max_length=300, required=False)
+
+
+class RoundForm(forms.ModelForm):
+    class Meta:
+        model = Round
+        fields = [
+            "name", "blind", "score_step", "rule", "trim_min_judges", "entry", "entry_round",
+            "entry_top_n", "mode", "judges_per_case", "deadline",
+        ]
+        widgets = {"deadline": DATETIME_WIDGET}
+        help_texts = {
+            "trim_min_judges": _("Below this number of judges a case gets the plain mean."),
+            "judges_per_case": _("Only for the balanced assignment."),
+            "entry_top_n": _("Ties at the cut all enter."),
+            "deadline": _("Beijing time. Shown to the judges and in the reminders."),
+        }
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.call = call
+        earlier = Round.objects.filter(call=call)
+        if self.instance.pk:
+            earlier = earlier.filter(number__lt=self.instance.number)
+        self.fields["entry_round"].queryset = earlier.order_by("number")
+        self.fields["entry_round"].label_from_instance = lambda r: f"{r.number}. {r.name}"
+        self.fields["entry_round"].required = False
+        self.fields["score_step"].widget = forms.RadioSelect(
+            choices=self.fields["score_step"].choices
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("entry") == Round.Entry.TOP_N:
+            if not data.get("entry_round"):
+                self.add_error("entry_round", _("Choose the earlier round."))
+            if not data.get("entry_top_n"):
+                self.add_error("entry_top_n", _("Give N."))
+        trim = data.get("trim_min_judges")
+        if trim is not None and trim < 3:
+            self.add_error("trim_min_judges", _("Trimming needs at least 3 judges."))
+        k = data.get("judges_per_case")
+        if k is not None and k < 1:
+            self.add_error("judges_per_case", _("At least one judge per case."))
+        return data
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(label=_("Criterion"), max_length=100, widget=forms.TextInput(
+        attrs={"class": "form-control form-control-sm"}))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(
+        attrs={"rows": 1, "class": "form-control form-control-sm"}))
+    max_points = forms.DecimalField(
+        label=_("Maximum points"), min_value=Decimal("0.5"), max_value=Decimal("1000"),
+        decimal_places=1, widget=forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "step": "0.5",
+                   "data-role": "criterion-max"}),
+    )
+
+
+class BaseCriterionFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+        form.fields["DELETE"].label = _("Remove")
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        names = [f.cleaned_data["name"].strip() for f in self.kept_forms()]
+        if not names:
+            raise ValidationError(_("A round needs at least one criterion."))
+        if len(set(names)) != len(names):
+            raise ValidationError(_("Two criteria have the same name."))
+
+    def kept_forms(self):
+        return [f for f in self.forms
+                if f.cleaned_data.get("name") and not f.cleaned_data.get("DELETE")]
+
+    def specs(self) -> list[CriterionSpec]:
+        return [CriterionSpec(name=f.cleaned_data["name"], max_points=f.cleaned_data["max_points"],
+                              description=f.cleaned_data["description"])
+                for f in self.kept_forms()]
+
+
+CriterionFormSet = forms.formset_factory(
+    CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True, max_num=20,
+    absolute_max=30,
+)
+
+
+def criteria_initial(criteria) -> list[dict]:
+    return [{"name": c.name, "description": c.description,
+             "max_points": plain_number(c.max_points)} for c in criteria]
+
+
+class JudgeChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, judge):
+        extra = " · ".join(x for x in (judge.affiliation_label, judge.expertise) if x)
+        return f"{judge.name}（{extra}）" if extra else judge.name
+
+
+class PanelForm(forms.Form):
+    judges = JudgeChoiceField(
+        label=_("Judges of this round"), queryset=Judge.objects.select_related("unit"),
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+
+
+NUMBER_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+class EntriesForm(forms.Form):
+    """A hand-picked list: ticked cases and/or typed case numbers."""
+
+    cases = forms.ModelMultipleChoiceField(
+        label=_("Accepted cases"), queryset=Case.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    numbers = forms.CharField(
+        label=_("Or type case numbers"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Separated by spaces or commas, e.g. 3, 7, 12."),
+    )
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+        self.fields["cases"].queryset = Case.objects.filter(
+            call=call, status=Case.Status.ACCEPTED
+        ).select_related("unit").order_by("number")
+
+    def clean_numbers(self):
+        text = self.cleaned_data.get("numbers", "").strip()
+        if not text:
+            return []
+        numbers = []
+        for part in NUMBER_SPLIT.split(text):
+            if not part:
+                continue
+            if not part.isdigit():
+                raise ValidationError(_("“%(value)s” is not a case number."),
+                                      params={"value": part})
+            numbers.append(int(part))
+        found = dict(Case.objects.filter(
+            call=self.call, status=Case.Status.ACCEPTED, number__in=numbers
+        ).values_list("number", "pk"))
+        unknown = [str(n) for n in numbers if n not in found]
+        if unknown:
+            raise ValidationError(_("No accepted case has the number(s) %(numbers)s."),
+                                  params={"numbers": ", ".join(unknown)})
+        return [found[n] for n in numbers]
+
+    def case_ids(self) -> list[int]:
+        ids = [c.pk for c in self.cleaned_data.get("cases", [])]
+        return list(dict.fromkeys(ids + self.cleaned_data.get("numbers", [])))
+
+
+class RoundCaseField(forms.IntegerField):
+    """A case of the round, typed by its number."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Case number"))
+        kwargs.setdefault("min_value", 1)
+        super().__init__(*args, **kwargs)
+
+
+class _RoundCaseForm(forms.Form):
+    case_number = RoundCaseField()
+
+    def __init__(self, *args, round: Round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round
+        self.fields["judge"].queryset = round.panel.all()
+
+    def clean_case_number(self):
+        number = self.cleaned_data["case_number"]
+        case = Case.objects.filter(
+            call_id=self.round.call_id, number=number, round_entries__round=self.round
+        ).first()
+        if case is None:
+            raise ValidationError(_("Case %(n)d is not in this round."), params={"n": number})
+        self.cleaned_data["case"] = case
+        return number
+
+
+class AssignmentAddForm(_RoundCaseForm):
+    judge = forms.ModelChoiceField(label=_("Judge"), queryset=Judge.objects.none())
+    field_order = ["case_number", "judge"]
+
+
+class ConflictRecordForm(_RoundCaseForm):
+    judge = forms.ModelChoiceField(label=_("Judge"), queryset=Judge.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+    field_order = ["judge", "case_number", "reason"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (recorded)"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConflictDeclareForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you have a conflict of interest with this case?"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: you worked on the project, or a relative works for the unit."),
+    )
+
+
+class ReviewForm(forms.Form):
+    """One field per criterion (named ``c<id>``) and the comment.
+
+    Points are plain text so that a wrong entry reaches the server as typed and gets a message
+    naming its criterion; an empty field is allowed in a draft.
+    """
+
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, criteria: list[Criterion], step: Decimal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria, self.step = criteria, step
+        for c in criteria:
+            self.fields[self.field_name(c)] = forms.CharField(
+                label=c.name, required=False, max_length=20,
+                widget=forms.TextInput(attrs={
+                    "inputmode": "decimal", "autocomplete": "off", "class": "score-input",
+                    "data-max": plain_number(c.max_points),
+                    "data-step": plain_number(step),
+                }),
+            )
+        self.order_fields([self.field_name(c) for c in criteria] + ["comment"])
+
+    @staticmethod
+    def field_name(criterion) -> str:
+        return f"c{criterion.pk}"
+
+    def clean(self):
+        data = super().clean()
+        for c in self.criteria:
+            name = self.field_name(c)
+            if name in self.errors:
+                continue
+            try:
+                points_parse(data.get(name), criterion=c, step=self.step)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        return data
+
+    def points(self) -> dict[int, str]:
+        return {c.pk: self.cleaned_data.get(self.field_name(c), "") for c in self.criteria}
+
+    def criterion_fields(self):
+        return [(c, self[self.field_name(c)]) for c in self.criteria]

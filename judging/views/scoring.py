@@ -1,0 +1,159 @@
+"""Judge pages: the review queue of a round, the scoring page, declaring a conflict, and the
+photos and attachments of the judge's cases.
+
+Every object comes through `selectors.assignments_for_judge` (the judge-side visibility policy):
+a case the judge is not assigned to, or has a conflict with, or of a round that is not open, is a
+404. Cases reach templates only as `selectors.ReviewCase`, which in a blind round carries neither
+the unit nor its contact. Files are served under their uid, never their uploaded name.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from accounts import roles
+from submissions.views.files import CONTENT_TYPES, _serve
+
+from .. import selectors
+from ..forms import ConflictDeclareForm, ReviewForm
+from ..models import Assignment, Round
+from ..services import reviews, rounds
+from ..services.reviews import plain_number
+from .setup import _conflict_messages
+
+judge_required = roles.role_required(roles.is_judge)
+
+
+def _review(request, pk) -> Assignment:
+    try:
+        return selectors.review_for_judge(request.user, pk=pk)
+    except Assignment.DoesNotExist:
+        raise Http404 from None
+
+
+@judge_required
+def queue(request, pk):
+    """The judge's cases in one open round."""
+    rnd = Round.objects.select_related("call").filter(
+        pk=pk, pk__in=selectors.assignments_for_judge(request.user).values("round")
+    ).first()
+    if rnd is None:
+        raise Http404
+    rows = selectors.queue_rows(request.user, round=rnd)
+    done = sum(1 for a, _t, _u in rows if a.status == Assignment.Status.SUBMITTED)
+    return render(request, "judging/queue.html", {
+        "round": rnd, "rows": rows, "done": done, "total": len(rows),
+        "percent": int(100 * done / len(rows)) if rows else 0,
+        "criteria": list(rnd.criteria.all()),
+    })
+
+
+@never_cache
+@judge_required
+def review(request, pk):
+    """Score one case: criteria beside the case text and photos; draft, submit, next."""
+    a = _review(request, pk)
+    rnd = a.round
+    criteria = list(rnd.criteria.all())
+    scores = {s.criterion_id: s.points for s in a.scores.all()}
+    initial = {ReviewForm.field_name(c): plain_number(scores[c.pk]) if c.pk in scores else ""
+               for c in criteria}
+    initial["comment"] = a.comment
+    locked = a.status == Assignment.Status.SUBMITTED
+    if request.method == "POST" and locked:
+        messages.error(request, _("You have submitted this review; it can no longer be changed. "
+                                  "Ask the organizer to reopen it if it must change."))
+        return redirect("judging:review", pk=a.pk)
+    form = ReviewForm(request.POST or None, criteria=criteria, step=rnd.score_step,
+                      initial=initial)
+    if request.method == "POST":
+        submit = "submit" in request.POST
+        if form.is_valid():
+            try:
+                reviews.review_save(assignment=a, actor=request.user, points=form.points(),
+                                    comment=form.cleaned_data["comment"], submit=submit)
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    form.add_error(None, msg)
+            else:
+                if not submit:
+                    messages.success(request, _("Draft saved."))
+                    return redirect("judging:review", pk=a.pk)
+                messages.success(request, _("Your scores for case %(code)s were submitted.")
+                                 % {"code": a.case.code})
+                following = selectors.next_open_review(request.user, assignment=a)
+                if following is not None:
+                    return redirect("judging:review", pk=following.pk)
+                messages.info(request, _("You have submitted every case of this round. "
+                                         "Thank you!"))
+                return redirect("judging:queue", pk=rnd.pk)
+        messages.error(request, _("Nothing was saved: please correct the scores below."))
+    prev_id, next_id, position, count = selectors.review_neighbours(request.user, assignment=a)
+    max_total = sum((c.max_points for c in criteria), 0)
+    return render(request, "judging/review.html", {
+        "a": a, "round": rnd, "case": selectors.review_case(assignment=a),
+        "form": form, "locked": locked,
+        "scores": [(c, scores.get(c.pk)) for c in criteria],
+        "max_total": plain_number(max_total),
+        "prev_id": prev_id, "next_id": next_id, "position": position, "count": count,
+    }, status=400 if form.errors else 200)
+
+
+@judge_required
+def review_conflict(request, pk):
+    """Declare a conflict of interest with the case; the case moves to another judge."""
+    a = _review(request, pk)
+    if a.status == Assignment.Status.SUBMITTED:
+        messages.error(request, _("You have submitted this review. Tell the organizer about "
+                                  "the conflict of interest."))
+        return redirect("judging:review", pk=a.pk)
+    form = ConflictDeclareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        judge = selectors.judge_for(request.user)
+        try:
+            outcome = rounds.conflict_declare(judge=judge, case=a.case,
+                                              reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for msg in exc.messages:
+                form.add_error(None, msg)
+        else:
+            _conflict_messages(request, outcome, organizer=False)
+            if selectors.assignments_for_judge(request.user, round=a.round).exists():
+                return redirect("judging:queue", pk=a.round_id)
+            return redirect("judging:home")
+    return render(request, "judging/review_conflict.html", {
+        "a": a, "round": a.round, "case": selectors.review_case(assignment=a, photos=[]),
+        "form": form,
+    }, status=400 if form.errors else 200)
+
+
+@judge_required
+def review_photo(request, uid, variant):
+    """A photo of one of the judge's cases: renditions only, named by uid."""
+    if variant not in ("web", "thumb"):
+        raise Http404
+    photo = selectors.photos_for_judge(request.user).filter(uid=uid).first()
+    if photo is None:
+        raise Http404
+    field = getattr(photo, variant)
+    if field:
+        return _serve(field, content_type="image/jpeg",
+                      filename=f"{photo.uid.hex}-{variant}.jpg")
+    # not processed yet: the original, whose metadata was stripped when it was stored
+    return _serve(photo.image, content_type=CONTENT_TYPES.get(photo.extension, "image/jpeg"),
+                  filename=f"{photo.uid.hex}{photo.extension}")
+
+
+@judge_required
+def review_attachment(request, uid):
+    """An attachment of one of the judge's cases in a round that is not blind."""
+    att = selectors.attachments_for_judge(request.user).filter(uid=uid).first()
+    if att is None:
+        raise Http404
+    types = {".pdf": "application/pdf", ".doc": "application/msword",
+             ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    return _serve(att.file, content_type=types.get(att.extension, "application/octet-stream"),
+                  filename=f"{att.uid.hex}{att.extension}", attachment=True)

@@ -53,8 +53,52 @@ def _photo(seed: int) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"demo-{seed}.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
-def build_collection() -> list[str]:
+def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
+    """Cases with two generated photos each, taken through the real services to `statuses`."""
+    for i, target in enumerate(statuses):
+        unit, user = units[(i + seed) % len(units)]
+        title = TITLES[i % len(TITLES)] + ("" if i < len(TITLES) else f"（{i // len(TITLES) + 1}）")
+        case = Case(call=call, unit=unit, title=title, contact_name="张某某",
+                    contact_phone=f"1381234{5600 + i:04d}",
+                    summary=f"{unit.name}探索“{title}”的做法与成效。",
+                    body="\n".join(f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
+                                   for p in range(1, 6)))
+        photos = []
+        for p in range(2):
+            staged = services.photo_stage(upload=_photo(seed * 100 + i * 10 + p), user=user,
+                                          call=call)
+            photos.append(services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3],
+                                             position=p + 1))
+        case = services.case_save(case=case, actor=user, photos=photos)
+        if target == "draft":
+            continue
+        services.case_submit(case=case, actor=user)
+        if target in ("accepted", "rejected", "returned", "resubmitted"):
+            action = {"accepted": "accept", "rejected": "reject"}.get(target, "return")
+            reason = "" if action == "accept" else "请补充工作成效的具体数据。"
+            services.cases_screen(cases=[case], actor=organizer, action=action, reason=reason)
+        if target == "resubmitted":
+            services.case_submit(case=case, actor=user)
+
+
+def _call(slug: str, title: str, *, days_open: int, days_left: int) -> tuple[Call, bool]:
     now = timezone.now()
+    return Call.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "title": title,
+            "host_line": "某区委宣传部 某区文明办",
+            "notice": "请各单位围绕文明城市创建工作，选送具有代表性的优秀案例。\n"
+                      "每个案例需附1至5张图片，并为每张图片填写图片说明。",
+            "opens_at": now - timedelta(days=days_open),
+            "closes_at": now + timedelta(days=days_left),
+            "status": Call.Status.OPEN, "min_photos": 1, "max_photos": 5,
+            "award_top_n": 3, "award_excellent_m": 5,
+        },
+    )
+
+
+def _accounts():
     organizer = _user("organizer", full_name="区委宣传部 王老师", is_organizer=True, is_staff=True)
     _user("editor", full_name="报社编辑 李记者", is_editor=True)
     for i in range(1, 6):
@@ -65,55 +109,42 @@ def build_collection() -> list[str]:
         user = _user(f"unit{i}", full_name=f"{name}联络员")
         Membership.objects.get_or_create(unit=unit, user=user)
         units.append((unit, user))
+    return organizer, units
 
-    call, created = Call.objects.get_or_create(
-        slug="2026-civic-cases",
-        defaults={
-            "title": "2026年度文明城市创建优秀案例征集",
-            "host_line": "某区委宣传部 某区文明办",
-            "notice": "请各单位围绕文明城市创建工作，选送具有代表性的优秀案例。\n"
-                      "每个案例需附1至5张图片，并为每张图片填写图片说明。",
-            "opens_at": now - timedelta(days=20), "closes_at": now + timedelta(days=30),
-            "status": Call.Status.OPEN, "min_photos": 1, "max_photos": 5,
-        },
-    )
-    if not created:
-        return ["Demo collection already present."]
 
-    statuses = ["accepted"] * 6 + ["submitted", "returned", "rejected", "draft", "resubmitted",
-                                    "submitted"]
-    for i, title in enumerate(TITLES):
-        unit, user = units[i % len(units)]
-        case = Case(call=call, unit=unit, title=title, contact_name="张某某",
-                    contact_phone=f"1381234{5600 + i:04d}",
-                    summary=f"{unit.name}探索“{title}”的做法与成效。",
-                    body="\n".join(f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
-                                   for p in range(1, 6)))
-        photos = []
-        for p in range(2):
-            staged = services.photo_stage(upload=_photo(i * 10 + p), user=user, call=call)
-            photos.append(services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3],
-                                             position=p + 1))
-        case = services.case_save(case=case, actor=user, photos=photos)
-        target = statuses[i]
-        if target == "draft":
-            continue
-        services.case_submit(case=case, actor=user)
-        if target in ("accepted", "rejected", "returned", "resubmitted"):
-            action = {"accepted": "accept", "rejected": "reject"}.get(target, "return")
-            reason = "" if action == "accept" else "请补充工作成效的具体数据。"
-            services.cases_screen(cases=[case], actor=organizer, action=action, reason=reason)
-        if target == "resubmitted":
-            services.case_submit(case=case, actor=user)
-    Call.objects.get_or_create(
-        slug="2025-civic-cases",
-        defaults={"title": "2025年度文明城市创建优秀案例征集",
-                  "host_line": "某区委宣传部 某区文明办",
-                  "opens_at": now - timedelta(days=400), "closes_at": now - timedelta(days=330),
-                  "status": Call.Status.CLOSED},
-    )
-    return [f"Created call “{call.title}” with {len(TITLES)} cases from {len(units)} units."]
+OPEN_CALL = "2026-civic-cases"
+JUDGING_CALL = "2026-spring-civic-cases"
+FINAL_CALL = "2025-civic-cases"
+
+
+def build_collection() -> list[str]:
+    """Three calls: one open for submissions, one being judged, one finished (judged, final)."""
+    organizer, units = _accounts()
+    report = []
+    call, created = _call(OPEN_CALL, "2026年度文明城市创建优秀案例征集", days_open=20, days_left=30)
+    if created:
+        statuses = ["accepted"] * 6 + ["submitted", "returned", "rejected", "draft",
+                                        "resubmitted", "submitted"]
+        _cases(call, units, organizer, statuses, seed=0)
+        report.append(f"Call “{call.title}”: open, {len(statuses)} cases in every state.")
+    for slug, title, seed in (
+        (JUDGING_CALL, "2026年上半年文明实践优秀案例征集", 1),
+        (FINAL_CALL, "2025年度文明城市创建优秀案例征集", 2),
+    ):
+        call, created = _call(slug, title, days_open=60, days_left=1)
+        if created:
+            _cases(call, units, organizer, ["accepted"] * 10, seed=seed)
+            now = timezone.now()
+            Call.objects.filter(pk=call.pk).update(  # its collection ended in the past
+                status=Call.Status.CLOSED, opens_at=now - timedelta(days=90 * seed),
+                closes_at=now - timedelta(days=90 * seed - 30))
+            report.append(f"Call “{title}”: 10 accepted cases.")
+    return report or ["Demo collection already present."]
 
 
 def build_all() -> list[str]:
-    return build_collection()
+    from judging.demo import build_judging
+
+    report = build_collection()
+    report += build_judging(JUDGING_CALL)
+    return report

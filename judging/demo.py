@@ -147,9 +147,9 @@ def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality,
     return rnd
 
 
-def build_judging() -> list[str]:
-    """Create the judging demo on the demo call, or leave it as it is when already there."""
-    call = Call.objects.filter(slug=DEMO_CALL).first()
+def build_judging(slug: str = DEMO_CALL) -> list[str]:
+    """Create the judging demo on a demo call, or leave it as it is when already there."""
+    call = Call.objects.filter(slug=slug).first()
     if call is None:
         return ["Demo judging skipped: the demo call is missing."]
     judges = _judges()

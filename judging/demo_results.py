@@ -1,0 +1,60 @@
+"""Demo results for `make run`: results, proposed awards and a running public notice.
+
+Called after `judging.demo.build_judging()`, which sets up the demo call's rounds (a closed 初评
+and an open 复评). Services only, idempotent: results are recomputed (the same scores give the
+same results), awards are proposed only when the call has none, the notice is published only
+when there is none, and nothing is touched once the call is final.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from submissions.models import Call
+
+from .models import Award, Notice, Round
+from .services import results as services
+
+DEMO_CALL = "2026-civic-cases"
+NOTICE_DAYS = 7
+
+
+def build_results() -> list[str]:
+    call = Call.objects.filter(slug=DEMO_CALL).first()
+    if call is None:
+        return [f"Demo results: no call “{DEMO_CALL}”."]
+    if call.status == Call.Status.FINAL:
+        return ["Demo results: the demo call is final; nothing changed."]
+    rounds = list(call.rounds.order_by("number"))
+    if not rounds:
+        return ["Demo results: the demo call has no judging round yet."]
+    log = []
+    for rnd in rounds:
+        if rnd.status != Round.Status.CLOSED:
+            continue
+        samples = services.stability_samples_for(
+            rnd.assignments.filter(status="submitted").count())
+        n = services.results_compute(round=rnd, stability_samples=samples)
+        log.append(f"Computed the results of “{rnd.name}”: {n} case(s).")
+    last = rounds[-1]
+    if last.status != Round.Status.CLOSED:
+        log.append(f"“{last.name}” is still open: awards and the notice wait for it.")
+        return log or ["Demo results: no closed round yet."]
+    organizer = get_user_model().objects.filter(is_organizer=True).order_by("pk").first()
+    if not Award.objects.filter(call=call).exists():
+        n = services.awards_propose(call=call, actor=organizer)
+        log.append(f"Proposed {n} award(s) from “{last.name}”.")
+    if not Notice.objects.filter(call=call).exists() and Award.objects.filter(call=call).exists():
+        now = timezone.now()
+        services.notice_publish(
+            call=call, title=f"关于{call.title}评选结果的公示",
+            text="以下案例拟评为十佳案例和优秀案例，现予公示。公示期内如有异议，请以书面形式署名"
+                 "反映，并留下联系方式。",
+            starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=NOTICE_DAYS),
+            actor=organizer,
+        )
+        log.append("Published the public notice: "
+                   + reverse("judging:public_notice", kwargs={"slug": call.slug}))
+    return log

@@ -1,0 +1,51 @@
+"""Write a round's 评分汇总表 (.xlsx), the same file the results page offers for download."""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from judging import exports, importing
+from judging.services import results as results_services
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the 评分汇总表 of a round as .xlsx: every judge's total per case, every "
+        "method's aggregate and rank, the flags and the awards (sheet 1), every criterion "
+        "score and comment (sheet 2) and how the results were computed (sheet 3). Stale "
+        "results are recomputed first (unless the call is final)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--call", required=True, metavar="SLUG", help="the call's slug")
+        parser.add_argument("--round", required=True, type=int, metavar="N",
+                            help="the round number (1 for 初评, 2 for 复评 …)")
+        parser.add_argument("-o", "--output", required=True, metavar="FILE.xlsx",
+                            help="the file to write")
+
+    def handle(self, *args, call, round, output, **options):
+        try:
+            rnd = importing.round_by_number(slug=call, number=round)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages))
+        if rnd.results_computed_at is None:
+            if results_services.awards_locked(call=rnd.call):
+                self.stderr.write("The call is final; exporting the results as stored.")
+            else:
+                samples = results_services.stability_samples_for(
+                    rnd.assignments.filter(status="submitted").count())
+                n = results_services.results_compute(round=rnd, stability_samples=samples)
+                self.stdout.write(f"Recomputed the results of {n} case(s).")
+        path = Path(output)
+        if path.suffix.lower() != ".xlsx":
+            raise CommandError("The output file must end in .xlsx.")
+        try:
+            path.write_bytes(exports.summary_workbook(round=rnd))
+        except OSError as exc:
+            raise CommandError(f"Cannot write {path}: {exc.strerror}")
+        n_results = rnd.results.count()
+        self.stdout.write(self.style.SUCCESS(
+            f"Wrote the 评分汇总表 of “{rnd.call.title} · {rnd.name}” ({n_results} case(s)) "
+            f"to {path}."
+        ))

@@ -1,0 +1,79 @@
+"""Downloads of results (organizers only): the 评分汇总表 and each judge's score sheet, as
+.xlsx and as a printable page with a signature line."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.roles import organizer_required
+
+from .. import exports, selectors
+from ..models import Assignment
+from .results import _round, ensure_results
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = _attachment(filename)
+    return response
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "ignore").decode() or "export.xlsx"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@organizer_required
+@require_GET
+def results_export(request, pk):
+    rnd = _round(pk)
+    if ensure_results(request, rnd) == "queued":
+        messages.info(request, _("The results are being recomputed; download the table when "
+                                 "they are ready."))
+        return redirect("judging:round_results", pk=rnd.pk)
+    return _xlsx(exports.summary_workbook(round=rnd), exports.summary_filename(rnd))
+
+
+@organizer_required
+@require_GET
+def judge_sheets(request, pk):
+    rnd = _round(pk)
+    judges = selectors.round_judges(round=rnd).annotate(
+        assigned=Count("assignments", filter=Q(assignments__round=rnd)),
+        submitted=Count("assignments", filter=Q(assignments__round=rnd,
+                                                assignments__status=Assignment.Status.SUBMITTED)),
+    )
+    page = Paginator(judges, 100).get_page(request.GET.get("page"))
+    return render(request, "judging/export_judges.html", {
+        "round": rnd, "call": rnd.call, "page": page,
+    })
+
+
+def _sheet(pk, judge_pk) -> exports.JudgeSheet:
+    rnd = _round(pk)
+    judge = get_object_or_404(selectors.round_judges(round=rnd), pk=judge_pk)
+    return exports.judge_sheet(round=rnd, judge=judge)
+
+
+@organizer_required
+@require_GET
+def judge_sheet_xlsx(request, pk, judge_pk):
+    sheet = _sheet(pk, judge_pk)
+    return _xlsx(exports.judge_sheet_workbook(sheet), exports.judge_sheet_filename(sheet))
+
+
+@organizer_required
+@require_GET
+def judge_sheet_print(request, pk, judge_pk):
+    sheet = _sheet(pk, judge_pk)
+    return render(request, "judging/export_judge_sheet.html", {
+        "sheet": sheet, "round": sheet.round, "call": sheet.round.call, "judge": sheet.judge,
+    })

@@ -1,0 +1,32 @@
+"""The public notice page (公示): anyone, logged in or not, reads the provisional award list.
+
+Only the case titles, their units and the award levels are shown — never a score, a rank
+number of the ranking, a judge or a contact — and only from the notice's start."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .. import selectors
+from ..models import Award
+
+
+@require_GET
+def public_notice(request, slug):
+    notice = selectors.public_notice(slug=slug)
+    if notice is None:
+        raise Http404
+    awards = selectors.public_awards(call=notice.call)
+    now = timezone.now()
+    if notice.finalized_at:
+        state = "final"
+    elif now < notice.ends_at:
+        state = "running"
+    else:
+        state = "ended"
+    return render(request, "judging/public_notice.html", {
+        "notice": notice, "call": notice.call, "state": state,
+        "top": [a for a in awards if a["level"] == Award.Level.TOP],
+        "excellent": [a for a in awards if a["level"] == Award.Level.EXCELLENT],
+    })

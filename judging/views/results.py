@@ -1,0 +1,426 @@
+"""Organizer pages of results: the ranking table, statistics, score import, awards, the public
+notice (公示) and finalization. Every page is organizer-only: judges never see results."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import organizer_required
+from submissions.models import Call
+
+from .. import importing, selectors, statistics
+from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
+from ..models import Award, AwardChange, Notice, Objection, Result, Round
+from ..services import results as services
+
+PAGE_SIZE = 50
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+NOTICE_DAYS = 7
+
+
+# --------------------------------------------------------------------------- forms
+
+
+class ScoreImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Score table (.xlsx or .csv)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+
+
+class AwardAdjustForm(forms.Form):
+    LEVELS = [(Award.Level.TOP, Award.Level.TOP.label),
+              (Award.Level.EXCELLENT, Award.Level.EXCELLENT.label),
+              ("none", gettext_lazy("No award (remove)"))]
+
+    case = forms.CharField(label=gettext_lazy("Case code"), max_length=20,
+                           help_text=gettext_lazy("As shown in the results, e.g. 3-0007."))
+    level = forms.ChoiceField(label=gettext_lazy("Award"), choices=LEVELS)
+    rank = forms.IntegerField(label=gettext_lazy("Rank in the award list"), min_value=1,
+                              required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason (recorded)"),
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def clean_case(self):
+        return importing.case_by_code(call=self.call, code=self.cleaned_data["case"])
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = ["title", "text", "starts_at", "ends_at"]
+        widgets = {"starts_at": DATETIME_WIDGET, "ends_at": DATETIME_WIDGET,
+                   "text": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"text": gettext_lazy("Shown above the list: how and until when to raise "
+                                           "an objection, and to whom."),
+                      "ends_at": gettext_lazy("Beijing time. The awards can be finalized after "
+                                              "this moment.")}
+
+
+class ObjectionForm(forms.Form):
+    received_at = forms.DateTimeField(label=gettext_lazy("Received"), widget=DATETIME_WIDGET)
+    submitter = forms.CharField(label=gettext_lazy("From"), max_length=200, required=False)
+    case = forms.CharField(label=gettext_lazy("Case code (if it concerns one case)"),
+                           max_length=20, required=False)
+    text = forms.CharField(label=gettext_lazy("Objection"),
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def clean_case(self):
+        code = self.cleaned_data["case"].strip()
+        return importing.case_by_code(call=self.call, code=code) if code else None
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=gettext_lazy("Answer"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _round(pk) -> Round:
+    return get_object_or_404(selectors.rounds_for_organizer(), pk=pk)
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request, form) -> None:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for message in errors:
+            messages.error(request, f"{label}: {message}" if label else message)
+
+
+def ensure_results(request, rnd: Round) -> str:
+    """Compute the results when they are stale (or queue the task for a big round); returns
+    the state to show: "fresh", "queued" or "stale" (when the call is final)."""
+    state = services.results_state(round=rnd)
+    if state == "stale" and not services.awards_locked(call=rnd.call):
+        try:
+            services.results_refresh(round=rnd)
+        except ValidationError as exc:
+            _errors(request, exc)
+        state = services.results_state(round=rnd)
+    return state
+
+
+def _last_round_id(call: Call):
+    return call.rounds.order_by("-number").values_list("pk", flat=True).first()
+
+
+# --------------------------------------------------------------------------- results
+
+
+@organizer_required
+@require_GET
+def results_index(request):
+    calls = selectors.calls_with_rounds()
+    return render(request, "judging/results_index.html", {"calls": calls})
+
+
+@organizer_required
+@require_GET
+def results(request, pk):
+    rnd = _round(pk)
+    call = rnd.call
+    state = ensure_results(request, rnd)
+    order = request.GET.get("order", "rank")
+    order = order if order in selectors.RESULT_ORDERS else "rank"
+    flag = request.GET.get("flag", "")
+    flag = flag if flag in ("changes", "near", "any") else ""
+    page = Paginator(selectors.results_list(round=rnd, order=order, flag=flag),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    totals = selectors.judge_totals_for_cases(round=rnd, case_ids=[r.case_id for r in rows])
+    top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
+    previous = None
+    for r in rows:
+        r.judge_totals = totals.get(r.case_id, [])
+        r.zone = ("top" if r.rank and r.rank <= top
+                  else "excellent" if r.rank and r.rank <= excellent else "")
+        r.cut_before = ""
+        if order == "rank" and not flag and previous is not None and r.rank:
+            for cut, label in ((top, _("十佳 cut line (top %(n)d)") % {"n": top}),
+                               (excellent, _("优秀 cut line (top %(n)d)") % {"n": excellent})):
+                if previous <= cut < r.rank:
+                    r.cut_before = label
+        previous = r.rank
+    last_round = _last_round_id(call)
+    return render(request, "judging/results.html", {
+        "round": rnd, "call": call, "state": state, "page": page, "rows": rows,
+        "order": order, "flag": flag, "locked": services.awards_locked(call=call),
+        "is_last_round": last_round == rnd.pk,
+        "award_count": Award.objects.filter(call=call).count(),
+        "cuts": {"top": top, "excellent": excellent},
+        "rule_field": services.RULE_FIELD[rnd.rule][0],
+    })
+
+
+@require_POST
+@organizer_required
+def results_recompute(request, pk):
+    rnd = _round(pk)
+    try:
+        outcome = services.results_refresh(round=rnd)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if outcome == "queued":
+            messages.info(request, _("The results are being recomputed in the background; "
+                                     "this page shows them when they are ready."))
+        else:
+            messages.success(request, _("The results were recomputed."))
+    return redirect("judging:round_results", pk=rnd.pk)
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def results_import(request, pk):
+    rnd = _round(pk)
+    form = ScoreImportForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = importing.scores_import(round=rnd, source=form.cleaned_data["file"],
+                                             actor=request.user)
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            messages.success(request, _(
+                "%(rows)d review(s) of %(judges)d judge(s) were imported and submitted "
+                "(%(new)d new assignment(s), %(replaced)d earlier review(s) replaced).") % {
+                "rows": report.rows, "judges": len(report.judges),
+                "new": report.created_assignments, "replaced": report.replaced})
+            return redirect("judging:round_results", pk=rnd.pk)
+    return render(request, "judging/results_import.html", {
+        "round": rnd, "call": rnd.call, "form": form, "problems": problems,
+        "criteria": list(rnd.criteria.order_by("position", "pk")),
+        "columns": {"judge": COL_JUDGE, "code": COL_CODE, "title": COL_TITLE,
+                    "comment": COL_COMMENT},
+        "locked": services.awards_locked(call=rnd.call),
+    }, status=400 if (problems or form.errors) else 200)
+
+
+@organizer_required
+@require_GET
+def results_stats(request, pk):
+    rnd = _round(pk)
+    state = ensure_results(request, rnd)
+    data = statistics.round_statistics(round=rnd)
+    labels = {
+        "range": _("Lowest to highest"), "quartiles": _("Middle half (quartiles)"),
+        "median": _("Median"), "mean": _("Mean"), "total": _("Total"),
+        "count": _("Number of totals"), "severity": _("Severity (average deviation)"),
+        "spread": _("Spread (standard deviation of the deviations)"),
+        "probability": _("Probability of the top %(n)d") % {"n": rnd.call.award_top_n},
+        "inside": _("Ranked inside the top %(n)d") % {"n": rnd.call.award_top_n},
+        "outside": _("Ranked below"), "rank": _("Rank"),
+    }
+    return render(request, "judging/stats.html", {
+        "round": rnd, "call": rnd.call, "state": state, "data": data, "labels": labels,
+        "locked": services.awards_locked(call=rnd.call),
+    })
+
+
+# --------------------------------------------------------------------------- awards
+
+
+@organizer_required
+@require_GET
+def awards(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    award_list = list(Award.objects.filter(call=call).select_related("case__unit")
+                      .order_by("rank", "case__number"))
+    last = call.rounds.order_by("-number").first()
+    results = {}
+    if last is not None:
+        results = {r.case_id: r for r in Result.objects.filter(
+            round=last, case_id__in=[a.case_id for a in award_list])}
+    for award in award_list:
+        award.result = results.get(award.case_id)
+    changes = list(AwardChange.objects.filter(call=call).select_related("case", "actor")
+                   .order_by("-at", "-id")[:200])
+    for change in changes:
+        change.before, change.after = _change_label(change.before), _change_label(change.after)
+    return render(request, "judging/awards.html", {
+        "call": call, "last_round": last, "awards": award_list,
+        "groups": [
+            (Award.Level.TOP.label, [a for a in award_list if a.level == Award.Level.TOP],
+             "success", "top"),
+            (Award.Level.EXCELLENT.label,
+             [a for a in award_list if a.level == Award.Level.EXCELLENT], "primary",
+             "excellent"),
+        ],
+        "changes": changes,
+        "form": AwardAdjustForm(call=call),
+        "locked": services.awards_locked(call=call),
+        "notice": Notice.objects.filter(call=call).first(),
+        "rule_field": services.RULE_FIELD[last.rule][0] if last else "mean",
+    })
+
+
+def _change_label(label: str) -> str:
+    """"top#3" (as recorded) → "十佳案例 (top ten) · 3"."""
+    level, _sep, rank = label.partition("#")
+    if level not in Award.Level.values:
+        return label
+    return f"{Award.Level(level).label} · {rank}"
+
+
+@require_POST
+@organizer_required
+def awards_propose(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    try:
+        n = services.awards_propose(call=call, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _(
+            "%(n)d awards were proposed from the ranking: the top %(top)d as 十佳案例, the next "
+            "ones as 优秀案例.") % {"n": n, "top": call.award_top_n})
+    return redirect("judging:awards", slug=call.slug)
+
+
+@require_POST
+@organizer_required
+def award_adjust(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    form = AwardAdjustForm(request.POST, call=call)
+    if form.is_valid():
+        data = form.cleaned_data
+        level = None if data["level"] == "none" else data["level"]
+        try:
+            services.award_adjust(call=call, case=data["case"], level=level, rank=data["rank"],
+                                  reason=data["reason"], actor=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("The award of “%(title)s” was changed and the reason "
+                                        "recorded.") % {"title": data["case"].title})
+    else:
+        _form_errors(request, form)
+    return redirect("judging:awards", slug=call.slug)
+
+
+# --------------------------------------------------------------------------- notice
+
+
+@organizer_required
+@require_GET
+def notice(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    current = Notice.objects.filter(call=call).select_related("finalized_by").first()
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    notice_form = NoticeForm(instance=current, initial=None if current else {
+        "title": _("Public notice of the results of “%(title)s”") % {"title": call.title},
+        "text": _("The following cases are proposed for the awards. Objections can be raised "
+                  "in writing, with the name and a contact of the person raising them, until "
+                  "the end of the notice period."),
+        "starts_at": now, "ends_at": now + timedelta(days=NOTICE_DAYS)})
+    objections = []
+    if current is not None:
+        objections = list(current.objections.select_related("case", "recorded_by"))
+    return render(request, "judging/notice.html", {
+        "call": call, "notice": current, "notice_form": notice_form,
+        "last_round": call.rounds.order_by("-number").first(),
+        "objection_form": ObjectionForm(call=call, initial={"received_at": now}),
+        "answer_form": AnswerForm(), "objections": objections,
+        "unanswered": sum(1 for o in objections if not o.answer),
+        "award_count": Award.objects.filter(call=call).count(),
+        "locked": services.awards_locked(call=call),
+        "now": timezone.now(),
+        "public_url": request.build_absolute_uri(reverse("judging:public_notice",
+                                                         kwargs={"slug": call.slug})),
+    })
+
+
+@require_POST
+@organizer_required
+def notice_publish(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    form = NoticeForm(request.POST, instance=Notice.objects.filter(call=call).first())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.notice_publish(call=call, title=data["title"], text=data["text"],
+                                    starts_at=data["starts_at"], ends_at=data["ends_at"],
+                                    actor=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("The provisional award list is published on the public "
+                                        "notice page."))
+    else:
+        _form_errors(request, form)
+    return redirect("judging:notice", slug=call.slug)
+
+
+@require_POST
+@organizer_required
+def objection_record(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    current = get_object_or_404(Notice, call=call)
+    form = ObjectionForm(request.POST, call=call)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.objection_record(notice=current, text=data["text"],
+                                      submitter=data["submitter"], received_at=data["received_at"],
+                                      case=data["case"], actor=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("The objection was recorded. Answer it before "
+                                        "finalizing."))
+    else:
+        _form_errors(request, form)
+    return redirect("judging:notice", slug=call.slug)
+
+
+@require_POST
+@organizer_required
+def objection_answer(request, pk):
+    objection = get_object_or_404(Objection.objects.select_related("notice__call"), pk=pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.objection_answer(objection=objection, answer=form.cleaned_data["answer"],
+                                      actor=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("The answer was recorded."))
+    else:
+        _form_errors(request, form)
+    return redirect("judging:notice", slug=objection.notice.call.slug)
+
+
+@require_POST
+@organizer_required
+def call_finalize(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    try:
+        services.call_finalize(call=call, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The awards are final. Results and awards are now locked."))
+    return redirect("judging:notice", slug=call.slug)

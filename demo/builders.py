@@ -142,9 +142,48 @@ def build_collection() -> list[str]:
     return report or ["Demo collection already present."]
 
 
+def build_finished_call() -> list[str]:
+    """The finished call: both rounds closed, results, awards, the notice over, finalized."""
+    from judging.demo import build_judging
+    from judging.demo_results import build_results
+    from judging.models import Notice, Round
+    from judging.services import results as result_services
+    from judging.services import reviews, rounds
+
+    call = Call.objects.get(slug=FINAL_CALL)
+    if call.status == Call.Status.FINAL:
+        return []
+    report = build_judging(FINAL_CALL)
+    organizer = User.objects.get(username="organizer")
+    rng = random.Random(2025)
+    for rnd in call.rounds.filter(status=Round.Status.OPEN):
+        criteria = list(rnd.criteria.all())
+        for a in rnd.assignments.exclude(status="submitted").select_related("judge__user"):
+            points = {c.pk: int(float(c.max_points) * rng.uniform(0.6, 0.95)) for c in criteria}
+            reviews.review_save(assignment=a, actor=a.judge.user, points=points,
+                                comment="材料翔实，成效明显。", submit=True)
+        rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+    report += build_results(FINAL_CALL)
+    now = timezone.now()
+    Notice.objects.filter(call=call).update(starts_at=now - timedelta(days=12),
+                                            ends_at=now - timedelta(days=5))
+    notice = Notice.objects.get(call=call)
+    objection = result_services.objection_record(
+        notice=notice, text="对某案例的实施时间有疑问。", submitter="群众来信",
+        received_at=now - timedelta(days=8), actor=organizer)
+    result_services.objection_answer(objection=objection, actor=organizer,
+                                     answer="经核实，该案例实施时间符合征集要求，维持原结果。")
+    result_services.call_finalize(call=call, actor=organizer)
+    report.append(f"Call “{call.title}”: judged, notice over, awards final.")
+    return report
+
+
 def build_all() -> list[str]:
     from judging.demo import build_judging
+    from judging.demo_results import build_results
 
     report = build_collection()
     report += build_judging(JUDGING_CALL)
+    report += build_results(JUDGING_CALL)
+    report += build_finished_call()
     return report

@@ -21,10 +21,10 @@ DEMO_CALL = "2026-civic-cases"
 NOTICE_DAYS = 7
 
 
-def build_results() -> list[str]:
-    call = Call.objects.filter(slug=DEMO_CALL).first()
+def build_results(slug: str = DEMO_CALL) -> list[str]:
+    call = Call.objects.filter(slug=slug).first()
     if call is None:
-        return [f"Demo results: no call “{DEMO_CALL}”."]
+        return [f"Demo results: no call “{slug}”."]
     if call.status == Call.Status.FINAL:
         return ["Demo results: the demo call is final; nothing changed."]
     rounds = list(call.rounds.order_by("number"))

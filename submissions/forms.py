@@ -74,8 +74,12 @@ class CaseForm(forms.ModelForm):
         value = self.cleaned_data.get("contact_phone", "")
         return phone_validate(value) if value.strip() else ""
 
+    def clean_summary(self):
+        return self.cleaned_data.get("summary", "").replace("\r\n", "\n")
+
     def clean_body(self):
-        body = self.cleaned_data.get("body", "")
+        # Browsers send line breaks as CRLF; count and store them as one character.
+        body = self.cleaned_data.get("body", "").replace("\r\n", "\n")
         if len(body) > self.call.body_max_chars:
             raise ValidationError(
                 _("The body has %(n)d characters; at most %(max)d are allowed."),

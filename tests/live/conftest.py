@@ -1,0 +1,121 @@
+"""A live Celery worker (solo pool, in a thread of this process) on the real Redis broker.
+
+Skip rule: when CELERY_BROKER_URL is unset or its Redis does not answer, the live tests are
+skipped on a laptop but fail under CI=true (CI must exercise the real broker).
+
+The broker comes from CELERY_BROKER_URL at settings import; only `task_always_eager` is flipped
+here, for the duration of a test. The worker thread shares this process's settings (so the tmp
+MEDIA_ROOT of tests/conftest.py) and opens its own database connections, which is why the tests
+use `django_db(transaction=True)`.
+"""
+
+import os
+import threading
+
+import pytest
+from celery import signals
+from django.db import connections
+
+from civiccases.celery import app as celery_app
+
+IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+
+
+def _broker_problem() -> str | None:
+    url = os.environ.get("CELERY_BROKER_URL", "").strip()
+    if not url:
+        return "CELERY_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0)"
+    if not url.startswith(("redis://", "rediss://")):
+        return f"CELERY_BROKER_URL is not a Redis URL: {url}"
+    if celery_app.conf.broker_url != url:
+        return (f"the Celery app uses {celery_app.conf.broker_url}, not CELERY_BROKER_URL={url}: "
+                "set the variable before Django settings are imported")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {url} is unreachable: {exc}"
+    return None
+
+
+def _unavailable(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason}; CI=true, so the live-stack tests must run, not skip", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip early (before the test database is built) when there is no broker, unless CI."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    mine = [item for item in items if str(item.path).startswith(here + os.sep)]
+    reason = _broker_problem() if mine and not IN_CI else None
+    if reason:
+        for item in mine:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+class TaskLog:
+    """What went through the broker during a test: published and started tasks."""
+
+    def __init__(self):
+        self.published: list[tuple[str, tuple]] = []
+        self.started: list[dict] = []
+        self.lock = threading.Lock()
+
+    def on_publish(self, sender=None, body=None, headers=None, **kwargs):
+        args = body[0] if isinstance(body, (list, tuple)) and body else ()
+        with self.lock:
+            self.published.append((sender, tuple(args)))
+
+    def on_prerun(self, sender=None, task_id=None, task=None, args=None, **kwargs):
+        request = task.request
+        with self.lock:
+            self.started.append({
+                "name": task.name,
+                "args": tuple(args or ()),
+                "eager": bool(request.is_eager),
+                "routing_key": (request.delivery_info or {}).get("routing_key"),
+                "retries": request.retries,
+                "thread": threading.current_thread().name,
+            })
+
+    def started_for(self, name: str, *args) -> list[dict]:
+        with self.lock:
+            return [s for s in self.started if s["name"] == name and s["args"] == args]
+
+
+@pytest.fixture
+def live_worker():
+    """Start a solo-pool worker on the real broker; tasks are sent to it, not run eagerly."""
+    reason = _broker_problem()
+    if reason:
+        _unavailable(reason)
+    from celery.contrib.testing.worker import start_worker
+
+    log = TaskLog()
+
+    def close_connections(**kwargs):
+        # Runs in the worker thread: leave no idle connection behind (PostgreSQL would refuse
+        # to drop the test database at the end of the session).
+        connections.close_all()
+
+    handlers = [
+        (signals.before_task_publish, log.on_publish),
+        (signals.task_prerun, log.on_prerun),
+        (signals.task_postrun, close_connections),
+    ]
+    for signal, handler in handlers:
+        signal.connect(handler, weak=False)
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30
+        ) as worker:
+            worker.task_log = log
+            yield worker
+    finally:
+        celery_app.conf.task_always_eager = eager
+        for signal, handler in handlers:
+            signal.disconnect(handler)

@@ -181,9 +181,11 @@ def build_finished_call() -> list[str]:
 def build_all() -> list[str]:
     from judging.demo import build_judging
     from judging.demo_results import build_results
+    from publishing.demo import build_publishing
 
     report = build_collection()
     report += build_judging(JUDGING_CALL)
     report += build_results(JUDGING_CALL)
     report += build_finished_call()
+    report += build_publishing(FINAL_CALL)
     return report

@@ -1,0 +1,137 @@
+"""The content of an installment as readers see it, and its text layout (DESIGN.md).
+
+`draft_content` renders the editor's draft into a plain dict; publishing stores that dict (with
+photo copies) as an InstallmentVersion. Every output — the web page, the preview, the feed, the
+txt, docx and html exports — is made from such a dict, so all of them say the same thing.
+
+Content keys: series_title, number, numeral, heading, host_line, headline, editors_note
+(list of paragraphs), byline, features (title, unit_line, paragraphs, photos: uid or source_uid,
+caption, width, height). No contact data of a unit is ever part of it.
+"""
+
+import copy
+import re
+from collections.abc import Callable
+
+from .numerals import chinese_numeral, installment_heading
+
+# Fixed words of the newspaper layout: part of the published text in every language.
+CASE_LABEL = "案例"
+UNIT_LABEL = "选送单位："
+HOST_LABEL = "主办："
+NOTE_LABEL = "编者按："
+CAPTION_MARK = "■"
+
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_NOTE_PREFIX = re.compile(r"^编者按\s*[：:]\s*")
+
+
+def clean_line(text: str) -> str:
+    """One printed line: runs of ASCII whitespace become one space; ends are stripped
+    (full-width indent spaces too: the web adds its own indent, print has its own style)."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def paragraphs(text: str) -> list[str]:
+    """Body or note text → its non-empty paragraphs (one per line)."""
+    return [p for p in (clean_line(line) for line in (text or "").splitlines()) if p]
+
+
+def clean_caption(text: str) -> str:
+    """A caption without the ■ mark (submissions sometimes type it; the layout adds it)."""
+    return clean_line(text).lstrip(CAPTION_MARK).strip()
+
+
+def body_length(text: str) -> int:
+    """Characters of a body as the print desk counts them: no spaces or line breaks."""
+    return len(re.sub(r"\s", "", text or ""))
+
+
+def draft_content(installment) -> dict:
+    """The installment's draft as readers would see it (features and photos prefetched)."""
+    series = installment.series
+    features = []
+    for feature in installment.features.all():
+        features.append({
+            "case_id": feature.case_id,
+            "title": clean_line(feature.title),
+            "unit_line": clean_line(feature.unit_line),
+            "paragraphs": paragraphs(feature.body),
+            "photos": [
+                {
+                    "source_uid": str(fp.photo.uid),
+                    "caption": clean_caption(fp.caption),
+                    "width": fp.photo.width,
+                    "height": fp.photo.height,
+                }
+                for fp in feature.photos.all()
+            ],
+        })
+    return {
+        "series_title": clean_line(series.title),
+        "number": installment.number,
+        "numeral": chinese_numeral(installment.number),
+        "heading": installment_heading(clean_line(series.title), installment.number),
+        "host_line": clean_line(series.host_line),
+        "headline": clean_line(installment.headline),
+        "editors_note": [_NOTE_PREFIX.sub("", p) for p in paragraphs(installment.editors_note)],
+        "byline": clean_line(installment.byline),
+        "features": features,
+    }
+
+
+def comparable(content: dict) -> dict:
+    """Content without what only differs between a draft and its frozen copy (photo files)."""
+    data = copy.deepcopy(content)
+    for feature in data.get("features", []):
+        for photo in feature.get("photos", []):
+            photo.pop("uid", None)
+            photo.pop("url", None)
+            photo.pop("width", None)
+            photo.pop("height", None)
+    return data
+
+
+def with_photo_urls(content: dict, url_for: Callable[[dict], str]) -> dict:
+    """A copy of the content whose photos carry the `url` a page or file shows them by."""
+    data = copy.deepcopy(content)
+    for feature in data["features"]:
+        for photo in feature["photos"]:
+            photo["url"] = url_for(photo)
+    return data
+
+
+def layout_lines(content: dict) -> list[str]:
+    """The installment as printed text, line by line, exactly as in DESIGN.md."""
+    blocks: list[list[str]] = []
+    head = [content["heading"]]
+    if content.get("host_line"):
+        head.append(HOST_LABEL + content["host_line"])
+    blocks.append(head)
+    if content.get("headline"):
+        blocks.append([content["headline"]])
+    note = content.get("editors_note") or []
+    if note:
+        blocks.append([NOTE_LABEL + note[0], *note[1:]])
+    for feature in content["features"]:
+        lines = [f"{CASE_LABEL} {feature['title']}", UNIT_LABEL + feature["unit_line"]]
+        lines.extend(feature["paragraphs"])
+        lines.extend(CAPTION_MARK + p["caption"] for p in feature["photos"] if p["caption"])
+        blocks.append(lines)
+    if content.get("byline"):
+        blocks.append([content["byline"]])
+    lines: list[str] = []
+    for block in blocks:
+        if lines:
+            lines.append("")
+        lines.extend(block)
+    return lines
+
+
+def layout_text(content: dict) -> str:
+    return "\n".join(layout_lines(content)) + "\n"
+
+
+def summary(content: dict) -> str:
+    """A short description for feeds and listings: the case titles."""
+    return "；".join(f["title"] for f in content["features"])

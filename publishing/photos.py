@@ -1,0 +1,50 @@
+"""Photo bytes for publishing: web copies of case photos, frozen copies of published ones."""
+
+import io
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from submissions import images
+from submissions.models import Photo
+
+from .models import PublishedPhoto
+
+WEB_SIDE = 1600  # the long side of a published photo, as the web rendition of submissions
+
+
+def web_copy(photo: Photo) -> tuple[bytes, int, int]:
+    """(JPEG bytes, width, height) of a case photo's web rendition, made from the original
+    when the rendition is missing (processing pending or failed)."""
+    try:
+        if photo.web:
+            with photo.web.storage.open(photo.web.name, "rb") as fh:
+                data = fh.read()
+            with Image.open(io.BytesIO(data)) as img:
+                return data, img.width, img.height
+        with photo.image.storage.open(photo.image.name, "rb") as fh:
+            return images.render_variant(fh, max_side=WEB_SIDE)
+    except (OSError, images.ImageRejected) as exc:
+        raise ValidationError(
+            _("A photo of “%(title)s” cannot be read (%(error)s); take it out of the feature."),
+            params={"title": photo.case.title if photo.case_id else "", "error": exc},
+        ) from exc
+
+
+def content_photo_data(content: dict) -> dict[str, bytes]:
+    """{key: JPEG bytes} of every photo of a content dict, key as `photo_key` gives it."""
+    items = [p for f in content["features"] for p in f["photos"]]
+    frozen = [p["uid"] for p in items if p.get("uid")]
+    sources = [p["source_uid"] for p in items if not p.get("uid")]
+    data: dict[str, bytes] = {}
+    for copy in PublishedPhoto.objects.filter(uid__in=frozen):
+        with copy.file.storage.open(copy.file.name, "rb") as fh:
+            data[str(copy.uid)] = fh.read()
+    for photo in Photo.objects.filter(uid__in=sources).select_related("case"):
+        data[str(photo.uid)] = web_copy(photo)[0]
+    return data
+
+
+def photo_key(item: dict) -> str:
+    return item.get("uid") or item["source_uid"]

@@ -31,6 +31,7 @@ def bench_env(db_name: str, media: str) -> dict:
         STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="WARNING",
+        BENCHMARK_ENDPOINTS="true",
         DJANGO_SETTINGS_MODULE="civiccases.settings",
         PYTHONPATH=str(REPO),
     )

@@ -228,3 +228,4 @@ CELERY_BEAT_SCHEDULE = {
     "publishing-publish-due": {"task": "publishing.publish_due", "schedule": 60.0},
 }
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
+BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False)

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
 from . import health, views
@@ -13,3 +15,6 @@ urlpatterns = [
     path("", include("publishing.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_ENDPOINTS:  # a bare view to compare page throughput with (bench/)
+    urlpatterns.append(path("bench/bare/", lambda request: HttpResponse("ok"), name="bench_bare"))

@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from civiccases.celery import app as celery_app
 
@@ -27,7 +28,9 @@ def _media(settings, tmp_path_factory):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings.LANGUAGE_CODE = "zh-hans"
+    # Tests assert the English source messages; tests/test_i18n.py checks the Chinese default.
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
     # The test client's login() passes no request, which the lockout backend needs; the lockout
     # itself is tested in tests/test_security.py with the backend switched back on.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
+from civiccases.flash import flash_errors as _errors
+from civiccases.flash import flash_form_errors as _form_errors
 from submissions.models import Call
 
 from .. import importing, selectors, statistics
@@ -94,18 +96,6 @@ class AnswerForm(forms.Form):
 
 def _round(pk) -> Round:
     return get_object_or_404(selectors.rounds_for_organizer(), pk=pk)
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request, form) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for message in errors:
-            messages.error(request, f"{label}: {message}" if label else message)
 
 
 def ensure_results(request, rnd: Round) -> str:

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
+from civiccases.flash import flash_errors as _error
+from civiccases.flash import flash_form_errors as _form_errors
 from submissions.forms import TableUploadForm
 from submissions.models import Call
 from submissions.tabular import read_table
@@ -41,18 +43,6 @@ from ..services.reviews import plain_number
 PAGE_SIZE = 50
 SHORTFALLS_SHOWN = 50
 PICKER_LIMIT = 500  # above this many accepted cases the picker asks for numbers only
-
-
-def _error(request, exc: ValidationError) -> None:
-    for msg in exc.messages:
-        messages.error(request, msg)
-
-
-def _form_errors(request, form) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for msg in errors:
-            messages.error(request, f"{label}: {msg}" if label else msg)
 
 
 @login_required

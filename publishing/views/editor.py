@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import role_required
+from civiccases.flash import flash_errors as _errors
 from submissions.models import Call, Photo
 from submissions.views.files import _serve
 
@@ -29,11 +30,6 @@ from ..models import Feature, Installment, InstallmentVersion, Series
 from .public import published_photo_url, source_photo_url
 
 publisher_required = role_required(selectors.can_publish)
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _installment(slug, number) -> Installment:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
+from civiccases.flash import flash_errors, flash_form_errors
 
 from .. import selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
@@ -121,14 +122,11 @@ def call_screen(request, slug):
                 action=form.cleaned_data["action"], reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("%(n)d case(s) screened.") % {"n": len(events)})
     else:
-        for errors in form.errors.values():
-            for msg in errors:
-                messages.error(request, msg)
+        flash_form_errors(request, form, labels=False)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
@@ -147,16 +145,13 @@ def case_screen(request, pk):
                                   action=form.cleaned_data["action"],
                                   reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
+            flash_errors(request, exc)
         else:
             case.refresh_from_db()
             messages.success(request, _("“%(title)s” is now “%(status)s”.")
                              % {"title": case.title, "status": case.get_status_display()})
     else:
-        for errors in form.errors.values():
-            for msg in errors:
-                messages.error(request, msg)
+        flash_form_errors(request, form, labels=False)
     return redirect(case)
 
 
@@ -169,8 +164,7 @@ def extension_grant(request, slug):
         try:
             ext = services.extension_grant(call=call, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("%(unit)s may submit until %(until)s.") % {
                 "unit": ext.unit, "until": localtime(ext.until).strftime("%Y-%m-%d %H:%M")})

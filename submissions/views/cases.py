@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import unit_member_required
+from civiccases.flash import flash_errors
 
 from .. import selectors, services
 from ..forms import AttachmentUploadForm, CaseForm, PhotoFormSet, ScreeningForm
@@ -216,8 +217,7 @@ def _submit(request, case):
         services.case_submit(case=case, actor=request.user)
     except ValidationError as exc:
         messages.error(request, _("The case was saved but not submitted:"))
-        for msg in exc.messages:
-            messages.error(request, msg)
+        flash_errors(request, exc)
         return redirect("submissions:case_edit", pk=case.pk)
     messages.success(request, _("The case was submitted. You will be told when it is screened."))
     return redirect(case)
@@ -241,8 +241,7 @@ def case_withdraw(request, pk):
     try:
         services.case_withdraw(case=case, actor=request.user)
     except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("The case was withdrawn. You can edit it and submit it "
                                     "again before the deadline."))

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def flash_errors(request, exc: ValidationError) -> None:
@@ -14,4 +15,6 @@ def flash_form_errors(request, form, *, labels: bool = True) -> None:
     for name, errors in form.errors.items():
         label = form.fields[name].label if labels and name in form.fields else ""
         for message in errors:
-            messages.error(request, f"{label}: {message}" if label else message)
+            messages.error(request, _("%(label)s: %(message)s") % {"label": label,
+                                                                    "message": message}
+                           if label else message)

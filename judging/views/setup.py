@@ -283,8 +283,16 @@ def round_assign(request, pk):
     messages.success(request, _("Assignment done: %(created)d review(s) added, %(removed)d "
                                 "removed.") % {"created": report.created,
                                                "removed": report.removed})
-    if report.message:
-        (messages.info if report.balanced else messages.warning)(request, report.message)
+    if report.loads:
+        low, high = min(report.loads.values()), max(report.loads.values())
+        if report.balanced:
+            messages.info(request, _("Balanced: every judge has %(low)d to %(high)d case(s).")
+                          % {"low": low, "high": high})
+        else:
+            messages.warning(request, _("Loads could not be balanced within one case: judges "
+                                        "have %(low)d to %(high)d case(s), because conflicts "
+                                        "leave too few judges for some cases.")
+                             % {"low": low, "high": high})
     if report.unassigned:
         messages.warning(request, _("%(n)d case(s) could not be assigned; see the list of cases "
                                     "short of judges.") % {"n": len(report.unassigned)})

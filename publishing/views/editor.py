@@ -198,7 +198,8 @@ def installment_version(request, slug, number, version):
         "banner": (_("Version %(n)d, published %(at)s: the one readers see.") if current else
                    _("Version %(n)d, published %(at)s: kept for the record; readers no longer "
                      "see it.")) % {"n": frozen.number,
-                                    "at": frozen.published_at.strftime("%Y-%m-%d %H:%M")},
+                                    "at": localtime(frozen.published_at)
+                                    .strftime("%Y-%m-%d %H:%M")},
         "banner_kind": "version", "edit_url": inst.get_edit_url(),
     })
 

@@ -322,7 +322,9 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
     for i, a in enumerate(assignments, start=1):
         given = {s.criterion_id: s.points for s in a.scores.all()}
         sheet.rows.append(SheetRow(
-            number=i, code=a.case.code, title=a.case.title, unit=a.case.unit.name,
+            number=i, code=a.case.code,
+            title=selectors.case_title_for_round(a.case, blind=round.blind),
+            unit=a.case.unit.name,
             points=[given.get(c.pk) for c in criteria], total=a.total, comment=a.comment,
             status=a.status,
         ))

@@ -152,6 +152,11 @@ def mask_identity(text: str, *, pattern: re.Pattern | None) -> str:
     return pattern.sub(lambda _match: mask, text)
 
 
+def case_title_for_round(case: Case, *, blind: bool) -> str:
+    """A case's title as judges of a round may read it (unit and contact withheld if blind)."""
+    return mask_identity(case.title, pattern=_identity_pattern(case)) if blind else case.title
+
+
 def review_case(*, assignment: Assignment, photos=None, attachments=None) -> ReviewCase:
     """The judge's view of the assignment's case (its case and unit loaded; photos given or
     queried once)."""

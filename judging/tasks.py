@@ -13,7 +13,7 @@ from .services.rounds import judges_with_open_work
 
 @shared_task(name="judging.judge_reminder_send", autoretry_for=(OSError,), max_retries=5,
              retry_backoff=10)
-def judge_reminder_send(round_id: int, judge_id: int, stamp: str = "") -> int:
+def judge_reminder_send(round_id: int, judge_id: int) -> int:
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     judge = Judge.objects.select_related("user").filter(pk=judge_id).first()
     if rnd is None or judge is None or not judge.user.email:

@@ -70,6 +70,13 @@ class CaseForm(forms.ModelForm):
             "max": call.body_max_chars
         }
 
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and data.get("version") is None:
+            # Without the version the lost-update check cannot run: refuse rather than guess.
+            raise ValidationError(_("The form is incomplete. Reload the page and try again."))
+        return data
+
     def clean_contact_phone(self):
         value = self.cleaned_data.get("contact_phone", "")
         return phone_validate(value) if value.strip() else ""

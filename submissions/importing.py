@@ -38,6 +38,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civiccases.queue import enqueue_on_commit
+
 from . import images, services
 from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
 from .tabular import OLE_MAGIC, read_table
@@ -566,7 +568,7 @@ def import_job_create(*, call: Call, upload, actor) -> ImportJob:
     job.save()
     from .tasks import import_job_run
 
-    import_job_run.delay_on_commit(job.pk)
+    enqueue_on_commit(import_job_run, job.pk)
     return job
 
 

@@ -423,8 +423,8 @@ def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -
     except images.ImageRejected as exc:
         raise ValidationError(str(exc), code="image") from exc
     data = upload.read()
-    if info.format == "JPEG":
-        data, info = images.clean_original(data, info)
+    # Metadata (GPS) never reaches the disk: lossless for JPEG, re-encoded for the others.
+    data, info = images.clean_original(data, info)
     photo = Photo(
         uploaded_by=user,
         original_name=name[-255:],
@@ -458,8 +458,15 @@ def photo_process(*, photo: Photo) -> Photo:
     Idempotent: a photo already processed is left alone. The original is replaced only after
     the cleaned copy is written, so a failure never loses it.
     """
-    if photo.processing == Photo.Processing.DONE:
-        return photo
+    with transaction.atomic():
+        # One worker at a time per photo (a sweep or a redelivery may run it twice).
+        photo = Photo.objects.select_for_update().get(pk=photo.pk)
+        if photo.processing == Photo.Processing.DONE:
+            return photo
+        return _photo_render(photo)
+
+
+def _photo_render(photo: Photo) -> Photo:
     storage = photo.image.storage
     with storage.open(photo.image.name, "rb") as fh:
         raw = fh.read()
@@ -491,7 +498,7 @@ def photo_process(*, photo: Photo) -> Photo:
     photo.save(update_fields=["image", "extension", "size", "web", "thumb", "processing",
                               "processing_error"])
     if photo.image.name != old_name:
-        storage.delete(old_name)
+        transaction.on_commit(lambda: storage.delete(old_name))
     return photo
 
 

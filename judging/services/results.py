@@ -13,6 +13,7 @@ from django.db.models import Avg, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civiccases.queue import enqueue_on_commit
 from submissions.models import Call, Case
 
 from .. import scoring
@@ -118,6 +119,9 @@ def _final_round(call: Call) -> Round:
 
 
 def _awards_locked(call: Call) -> None:
+    """Refuse when the call is final; locks the call row so finalizing cannot race a change."""
+    current = Call.objects.select_for_update().only("status").get(pk=call.pk)
+    call.status = current.status
     if call.status == Call.Status.FINAL:
         raise ValidationError(_("The awards are final and locked."))
 
@@ -292,7 +296,7 @@ def results_refresh(*, round: Round) -> str:
     cache.set(_queued_key(round.pk), timezone.now().timestamp(), QUEUED_TTL)
     Round.objects.filter(pk=round.pk).update(results_computed_at=None)
     round.results_computed_at = None
-    transaction.on_commit(lambda: results_compute_task.delay(round.pk, samples))
+    enqueue_on_commit(results_compute_task, round.pk, samples)
     return "queued"
 
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civiccases.queue import enqueue_on_commit
 from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo
@@ -216,11 +216,13 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
     removable = (current - wanted) - started
     removed = 0
     if removable:
-        for judge_id, case_id in removable:
-            removed += Assignment.objects.filter(
-                round=round, judge_id=judge_id, case_id=case_id,
-                status=Assignment.Status.PENDING,
-            ).delete()[0]
+        ids = [
+            pk for pk, j, c in Assignment.objects.filter(
+                round=round, status=Assignment.Status.PENDING
+            ).values_list("pk", "judge_id", "case_id") if (j, c) in removable
+        ]
+        for start in range(0, len(ids), 5000):
+            removed += Assignment.objects.filter(pk__in=ids[start:start + 5000]).delete()[0]
     new = wanted - current
     Assignment.objects.bulk_create(
         Assignment(round=round, judge_id=j, case_id=c) for j, c in sorted(new)
@@ -292,13 +294,12 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
         judge=judge, case=case, defaults={"reason": reason.strip()}
     )
     moved, not_moved = [], []
-    for assignment in Assignment.objects.select_related("round").filter(
+    # Closed rounds keep their record; submitted reviews stay (the organizer decides).
+    for assignment in Assignment.objects.select_for_update().select_related("round").filter(
         judge=judge, case=case
-    ).exclude(status=Assignment.Status.SUBMITTED):
+    ).exclude(status=Assignment.Status.SUBMITTED).exclude(round__status=Round.Status.CLOSED):
         rnd = assignment.round
         assignment.delete()
-        if rnd.status == Round.Status.CLOSED:
-            continue
         other = _replacement(rnd, case.pk)
         if other is None:
             not_moved.append(rnd)
@@ -348,9 +349,6 @@ def reminders_enqueue(*, round: Round) -> int:
     from ..tasks import judge_reminder_send
 
     pending = judges_with_open_work(round=round)
-    stamp = timezone.now().isoformat()
     for judge, _n in pending:
-        transaction.on_commit(
-            lambda j=judge.pk: judge_reminder_send.delay(round.pk, j, stamp)
-        )
+        enqueue_on_commit(judge_reminder_send, round.pk, judge.pk)
     return len(pending)

@@ -50,6 +50,7 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
     from datetime import timedelta
 
     from django.contrib.auth.hashers import make_password
+    from django.db import connection
     from django.utils import timezone
 
     from accounts.models import User
@@ -103,22 +104,27 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
     quality = {c: rnd.uniform(8, 18) for c in
                Case.objects.filter(call=call).values_list("pk", flat=True)}
     scored = criteria if all_criteria else criteria[:1]
-    updates, scores = [], []
-    for a in Assignment.objects.filter(round=the_round).only("pk", "judge_id", "case_id"):
+    ids, totals, scores = [], [], []
+    for a in Assignment.objects.filter(round=the_round).values_list("pk", "judge_id", "case_id"):
+        pk, judge_id, case_id = a
         total = Decimal(0)
         for crit in criteria:
-            p = Decimal(max(0, min(20, round_half(quality[a.case_id] + severity[a.judge_id]
+            p = Decimal(max(0, min(20, round_half(quality[case_id] + severity[judge_id]
                                                  + rnd.gauss(0, 1.5)))))
             total += p
             if crit in scored:
-                scores.append(Score(assignment_id=a.pk, criterion=crit, points=p))
-        a.total, a.status, a.submitted_at = total, Assignment.Status.SUBMITTED, now
-        updates.append(a)
+                scores.append(Score(assignment_id=pk, criterion=crit, points=p))
+        ids.append(pk)
+        totals.append(total)
         if len(scores) >= 50000:
             Score.objects.bulk_create(scores, batch_size=10000)
             scores = []
     Score.objects.bulk_create(scores, batch_size=10000)
-    Assignment.objects.bulk_update(updates, ["total", "status", "submitted_at"], batch_size=5000)
+    with connection.cursor() as cursor:  # every review submitted, in one statement
+        cursor.execute(
+            "UPDATE judging_assignment AS a SET total = v.total, status = 'submitted', "
+            "submitted_at = %s FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, total) "
+            "WHERE a.id = v.id", [now, ids, totals])
     return the_round, report, assign_s
 
 
@@ -142,7 +148,7 @@ def query_count(path: str, username: str) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     from accounts.models import User
 
     client.force_login(User.objects.get(username=username))
@@ -198,6 +204,7 @@ def main():
         times = time_results(the_round)
         result["results_compute_s_median"] = round_s(statistics.median(times))
         result["results_compute_s_all"] = [round_s(t) for t in times]
+        print(json.dumps(result), flush=True)
         Round.objects.filter(pk=the_round.pk).update(status=Round.Status.CLOSED)
         the_round.refresh_from_db()
         results_path = reverse("judging:round_results", kwargs={"pk": the_round.pk})

@@ -222,8 +222,12 @@ class ScoreAudit(models.Model):
 class Result(models.Model):
     """A case's computed result in a round (recomputed by services.results_compute)."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="results")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="results")
+    # Derived rows, rewritten wholesale by results_compute: no database-level foreign key
+    # checks (deletes still cascade in Django).
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="results",
+                              db_constraint=False, db_index=False)  # the unique index serves
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="results",
+                             db_constraint=False)
     n_judges = models.PositiveSmallIntegerField(default=0)
     mean = models.FloatField(null=True)
     trimmed_mean = models.FloatField(null=True)

@@ -5,6 +5,8 @@ Tie-break order (shown on the results page): 1. the round's scoring rule, higher
 recorded with a reason as an award adjustment.
 """
 
+import io
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -104,13 +106,19 @@ def results_compute(*, round: Round, stability_samples: int = 0) -> int:
 RESULT_COLUMNS = ("case_id", "n_judges", "mean", "trimmed_mean", "median", "zscore",
                   "rank_mean", "rank_trimmed", "rank_zscore", "rank", "rank_changes", "near_cut",
                   "top_probability")
-PG_ARRAY_TYPES = ("bigint", "integer", "float8", "float8", "float8", "float8", "integer",
-                  "integer", "integer", "integer", "boolean", "boolean", "float8")
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _results_store(round: Round, rows: list[tuple]) -> None:
-    """Insert result rows: one INSERT … SELECT unnest(…) on PostgreSQL (10,000 rows in a few
-    tens of milliseconds, where building model objects took seconds), bulk_create elsewhere."""
+    """Insert result rows: COPY on PostgreSQL (100,000 rows in well under a second, where
+    building model objects took seconds), bulk_create elsewhere."""
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -119,12 +127,15 @@ def _results_store(round: Round, rows: list[tuple]) -> None:
             batch_size=2000,
         )
         return
-    columns = list(zip(*rows, strict=True))
-    arrays = ", ".join(f"%s::{t}[]" for t in PG_ARRAY_TYPES)
-    sql = (f"INSERT INTO {Result._meta.db_table} (round_id, {', '.join(RESULT_COLUMNS)}) "  # noqa: S608 (constants)
-           f"SELECT %s, * FROM unnest({arrays})")
+    prefix = f"{round.pk}\t"
+    buffer = io.StringIO("".join(
+        prefix + "\t".join(map(_copy_value, row)) + "\n" for row in rows
+    ))
+    columns = ", ".join(("round_id", *RESULT_COLUMNS))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [round.pk, *[list(c) for c in columns]])
+        cursor.cursor.copy_expert(
+            f"COPY {Result._meta.db_table} ({columns}) FROM STDIN", buffer
+        )
 
 
 def results_fresh(*, round: Round) -> bool:

@@ -236,34 +236,6 @@ def round_case_progress(*, round: Round) -> QuerySet[Case]:
     )
 
 
-def round_progress(*, round: Round) -> dict:
-    """Per judge and per case: assigned, submitted; with totals."""
-    per_judge = list(round_judge_progress(round=round))
-    per_case = list(round_case_progress(round=round))
-    total = sum(j.assigned for j in per_judge)
-    done = sum(j.submitted for j in per_judge)
-    return {"judges": per_judge, "cases": per_case, "total": total, "done": done,
-            "percent": int(100 * done / total) if total else 0}
-
-
-def results_table(*, round: Round) -> tuple[list[Result], list[Judge], dict]:
-    """Stored results with each judge's total per case (a matrix for the page and exports)."""
-    results = list(
-        Result.objects.filter(round=round).select_related("case__unit", "case__award")
-        .order_by("rank", "case__number")
-    )
-    judges = list(Judge.objects.filter(assignments__round=round).distinct().order_by("name"))
-    matrix: dict[tuple[int, int], object] = {
-        (j, c): t for j, c, t in Assignment.objects.filter(
-            round=round, status=Assignment.Status.SUBMITTED
-        ).values_list("judge_id", "case_id", "total")
-    }
-    return results, judges, matrix
-
-
-# ---- organizer side ----------------------------------------------------------------------------
-
-
 def calls_with_rounds() -> list[Call]:
     """Calls that can be judged (not drafts), newest first, each with its rounds (two queries)."""
     return list(

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Avg, FloatField, Max
+from django.db.models import Avg, Exists, FloatField, Max, OuterRef
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from ..models import (
     Assignment,
     Award,
     AwardChange,
+    Conflict,
     Notice,
     Objection,
     Result,
@@ -45,6 +46,8 @@ def round_scores(*, round: Round) -> dict[tuple[int, int], float]:
     """{(judge id, case id): total} of the round's submitted reviews."""
     rows = Assignment.objects.filter(
         round=round, status=Assignment.Status.SUBMITTED, total__isnull=False
+    ).exclude(  # a conflict recorded after the review was submitted voids that review
+        Exists(Conflict.objects.filter(judge=OuterRef("judge"), case=OuterRef("case")))
     ).annotate(points=Cast("total", FloatField())).values_list("judge_id", "case_id", "points")
     return {(j, c): t for j, c, t in rows}  # floats from the database: no Decimal round trip
 

@@ -25,6 +25,7 @@ class CriterionSpec:
 def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> Round:
     """Create or update a round (and replace its criteria while nobody has scored)."""
     if round.pk is None:
+        Call.objects.select_for_update().filter(pk=round.call_id).first()  # one number each
         last = Round.objects.filter(call=round.call).aggregate(m=Max("number"))["m"] or 0
         round.number = last + 1
     if round.entry == Round.Entry.TOP_N and (not round.entry_round_id or not round.entry_top_n):

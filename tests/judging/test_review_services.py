@@ -358,3 +358,18 @@ def test_demo_judging_builds_once_through_the_services():
     assert "pending" in states and "submitted" in states and "draft" in states
     judge1 = selectors.judge_queue(Judge.objects.get(user__username="judge1").user, round=second)
     assert judge1.exclude(status="submitted").exists()
+
+
+def test_conflict_recorded_after_submission_voids_that_review_in_the_results(call):
+    j1, j2 = judge_profile("cj1"), judge_profile("cj2")
+    case = accepted_case(call)
+    rnd = make_round(call, judges=[j1, j2])
+    for judge, points in ((j1, ("40", "60")), (j2, ("10", "10"))):
+        a = Assignment.objects.get(round=rnd, judge=judge, case=case)
+        review_save(assignment=a, actor=judge.user, points=points_for(rnd, *points), submit=True)
+    Conflict.objects.create(judge=j2, case=case, reason="后来发现是该单位的顾问")
+
+    results_compute(round=rnd)
+
+    result = Result.objects.get(round=rnd, case=case)
+    assert (result.n_judges, result.mean) == (1, 100.0)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/switch/<str:code>/", views.language_switch, name="language_switch"),
     path("collect/", include("submissions.urls")),
     path("judging/", include("judging.urls")),
     path("", include("publishing.urls")),

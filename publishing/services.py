@@ -22,6 +22,7 @@ from judging.models import Award
 from submissions.models import Call, Case, Photo
 
 from . import content as content_mod
+from . import pagecache
 from .models import (
     Feature,
     FeaturePhoto,
@@ -369,6 +370,9 @@ def installment_publish(*, installment: Installment, actor, now: datetime | None
                              "publish_error", "updated_at"])
     installment.current_version, installment.first_published_at = version, inst.first_published_at
     installment.scheduled, installment.publish_error = False, ""
+    slug = inst.series.slug
+    pagecache.series_changed(slug)  # now, and again once committed (no stale re-cache)
+    transaction.on_commit(lambda: pagecache.series_changed(slug))
     return version
 
 
@@ -409,6 +413,9 @@ def installment_withdraw(*, installment: Installment, actor) -> Installment:
     inst.scheduled = False
     inst.save(update_fields=["current_version", "scheduled", "updated_at"])
     installment.current_version, installment.scheduled = None, False
+    slug = inst.series.slug
+    pagecache.series_changed(slug)  # now, and again once committed (no stale re-cache)
+    transaction.on_commit(lambda: pagecache.series_changed(slug))
     return inst
 
 

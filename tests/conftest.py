@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from civiccases.celery import app as celery_app
@@ -35,6 +36,7 @@ def _media(settings, tmp_path_factory):
     # itself is tested in tests/test_security.py with the backend switched back on.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
     settings.AXES_ENABLED = False
+    cache.clear()  # the page cache must not carry one test's pages into the next
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 

@@ -71,3 +71,17 @@ def test_every_message_is_translated_and_compiled():
             else catalog.gettext(e["msgid"])) == e["msgid"] != e["msgstr"]
     ]
     assert missing[:5] == [], "the .mo is older than the .po: run `make messages`"
+
+
+def test_visitors_switch_language_with_a_link(client, db, chinese_default):
+    response = client.get(reverse("language_switch", args=["en"]), {"next": "/series/"})
+    assert (response.status_code, response["Location"]) == (302, "/series/")
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert '<html lang="en">' in html
+
+
+def test_language_link_refuses_other_sites_and_unknown_languages(client, db):
+    response = client.get(reverse("language_switch", args=["en"]),
+                          {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert client.get(reverse("language_switch", args=["xx"])).status_code == 404

@@ -4,16 +4,18 @@
 A published installment is rendered from its current version's JSON only (frozen, and the
 same small number of queries whatever the number of cases and photos)."""
 
-from django.http import Http404
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from submissions.views.files import _serve
 
 from .. import content as content_mod
-from .. import selectors
+from .. import pagecache, selectors
 from ..models import Installment, Series
 from ..numerals import chinese_numeral
 
@@ -83,6 +85,13 @@ def _neighbours(request, installment: Installment) -> dict:
 
 @require_GET
 def installment_detail(request, slug, number):
+    # Anonymous readers all get the same page: serve it from the cache (see pagecache).
+    shared = not request.user.is_authenticated
+    if shared:
+        key = pagecache.page_key(slug=slug, number=number, language=get_language())
+        html = cache.get(key)
+        if html is not None:
+            return HttpResponse(html)
     try:
         inst = selectors.public_installment(request.user, slug=slug, number=number)
     except Installment.DoesNotExist:
@@ -107,7 +116,10 @@ def installment_detail(request, slug, number):
         context.update(banner=_("Preview: this installment is not published; readers get “not "
                                 "found” here."), banner_kind="preview",
                        edit_url=inst.get_edit_url())
-    return render(request, "publishing/installment_detail.html", context)
+    response = render(request, "publishing/installment_detail.html", context)
+    if shared and version is not None:
+        cache.set(key, response.content, pagecache.PAGE_TTL)
+    return response
 
 
 @require_GET

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -276,6 +277,7 @@ def test_feeds_show_readers_view_even_to_editors(client, editor):
 
 
 def _queries(client, url) -> int:
+    cache.clear()  # measure the rendering, not the anonymous page cache
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -323,3 +325,21 @@ def test_editor_changes_series_settings_and_adds_an_installment(client, editor, 
     response = client.post(reverse("publishing:installment_add", args=["xunli"]))
     assert response["Location"] == "/publish/series/xunli/3/"
     assert client.get("/publish/series/xunli/3/").context["inst"].heading == "新系列名(三)"
+
+
+def test_anonymous_installment_page_is_served_from_the_cache_until_republished(
+    client, editor
+):
+    series = published_series(cases=1, photos=1, slug="cached", editor=editor)
+    first = client.get("/series/cached/1/")
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get("/series/cached/1/")
+    assert (again.status_code, len(ctx.captured_queries)) == (200, 0)
+    assert again.content == first.content
+    inst = series.installments.get(number=1)
+    services.installment_update(installment=inst, headline="新的主题标题",
+                                editors_note=inst.editors_note, byline=inst.byline,
+                                publish_at=inst.publish_at, actor=editor)
+    assert "新的主题标题" not in client.get("/series/cached/1/").content.decode()
+    services.installment_publish(installment=inst, actor=editor)
+    assert "新的主题标题" in client.get("/series/cached/1/").content.decode()

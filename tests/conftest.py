@@ -67,6 +67,14 @@ def user_b(unit_b):
 
 
 @pytest.fixture
+def org_client(client, organizer):
+    """A client logged in as the organizer, asking for English pages."""
+    client.force_login(organizer)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
 def judge(db):
     return UserFactory(is_judge=True, username="judge")
 

@@ -5,10 +5,8 @@ with a signature line) holds the judge's scores and can be imported back."""
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
 
 from judging import exports, importing
 from judging.models import Assignment, Award, Result, Score, ScoreAudit
@@ -27,26 +25,6 @@ from .results_kit import (  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 SUMMARY_HEADER_ROW = 3
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def org_client(client, organizer):
-    client.force_login(organizer)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 @pytest.fixture

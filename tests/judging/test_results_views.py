@@ -6,11 +6,10 @@ finalization."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from judging.models import Award, AwardChange, Notice, Objection, Result, Round
 from judging.services import results as services
@@ -19,27 +18,6 @@ from submissions.models import Call
 from .results_kit import fast_passwords, page_rows, random_rows, scored_round, shown  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Assertions quote the English source texts."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def org_client(client, organizer):
-    client.force_login(organizer)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def _results_url(rnd, **query):

@@ -3,9 +3,7 @@ the same scores; Kendall's W on a complete block (or why not); rank stability.""
 
 import numpy as np
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
-from django.utils import translation
 from scipy import stats as sps
 
 from judging import scoring, statistics
@@ -16,26 +14,6 @@ from judging.services.results import round_scores
 from .results_kit import fast_passwords, json_block, panel, random_rows, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def org_client(client, organizer):
-    client.force_login(organizer)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def _stats(client, rnd):

@@ -125,6 +125,8 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
             "UPDATE judging_assignment AS a SET total = v.total, status = 'submitted', "
             "submitted_at = %s FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, total) "
             "WHERE a.id = v.id", [now, ids, totals])
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum keeps them live
+        cursor.execute("ANALYZE")
     return the_round, report, assign_s
 
 

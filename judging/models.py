@@ -246,6 +246,7 @@ class Result(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "case"], name="result_unique"),
         ]
+        indexes = [models.Index(fields=["round", "rank", "case"], name="result_round_rank")]
 
 
 class Award(models.Model):

@@ -666,3 +666,33 @@ def test_unit_list_registers_unit_with_account(client, organizer):
     [account] = response.context["new_accounts"]
     assert (account.unit.name, account.user.username) == ("丙 社区", "bing")
     assert Client().login(username="bing", password=account.password)
+
+
+HARMLESS_JPEGS = {"broken_exif_dpi.jpg", "invalid-exif.jpg", "sugarshack_bad_mpo_header.jpg",
+                  "truncated_app14.jpg", "truncated_exif_dpi.jpg"}
+
+
+def test_every_hostile_image_through_the_form_gets_a_message_or_is_accepted(
+    client, call, unit_a, user_a, testdata
+):
+    """The Pillow fuzzing corpus, uploaded through the real form: never a server error."""
+    _as(client, user_a)
+    corpus = sorted(p for p in (testdata / "pillow-bad-images").iterdir()
+                    if p.name not in ("README.md", "MANIFEST.tsv"))
+    accepted, refused = set(), set()
+    for path in corpus:
+        upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="image/jpeg")
+        response = client.post(_create_url(call), {
+            **_text(title=f"语料 {path.name}"), "save": "1",
+            **_photo_rows({"image": upload, "caption": "■说明", "position": "1"}),
+        })
+        if response.status_code == 302:
+            accepted.add(path.name)
+        else:
+            assert response.status_code == 400, path.name
+            errors = response.context["upload_errors"]
+            assert len(errors) == 1 and path.name in errors[0], (path.name, errors)
+            refused.add(path.name)
+    assert accepted == HARMLESS_JPEGS
+    assert len(refused) == len(corpus) - len(HARMLESS_JPEGS)
+    assert Photo.objects.filter(processing=Photo.Processing.FAILED).count() == 0

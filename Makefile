@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint messages setup clean
+.PHONY: run test lint messages setup backup restore clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ lint: $(VENV)/.dev
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=media --ignore=test-artifacts --ignore=tests --ignore=bench --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
+
+backup:
+	scripts/backup.sh $(BACKUP)
+
+restore:
+	@test -n "$(BACKUP)" || (echo "usage: make restore BACKUP=backups/<timestamp>"; exit 2)
+	scripts/restore.sh $(BACKUP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

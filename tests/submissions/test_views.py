@@ -696,3 +696,25 @@ def test_every_hostile_image_through_the_form_gets_a_message_or_is_accepted(
     assert accepted == HARMLESS_JPEGS
     assert len(refused) == len(corpus) - len(HARMLESS_JPEGS)
     assert Photo.objects.filter(processing=Photo.Processing.FAILED).count() == 0
+
+
+def test_attachments_are_identified_by_content(client, call, unit_a, user_a):
+    _as(client, user_a)
+    pdf = SimpleUploadedFile("方案.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+                             content_type="application/pdf")
+    fake = SimpleUploadedFile("总结.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
+
+    response = client.post(_create_url(call), {
+        **_text(), "save": "1", **_photo_rows(), "files": [pdf, fake],
+    })
+
+    assert response.status_code == 400
+    assert response.context["upload_errors"] == ["“总结.pdf” is not a PDF or Word file."]
+    staged = response.context["staged_attachments"]
+    assert [a.original_name for a in staged] == ["方案.pdf"]
+    again = client.post(_create_url(call), {
+        **_text(), "save": "1", **_photo_rows(), "staged_attachment": [str(staged[0].pk)],
+    })
+    assert again.status_code == 302
+    case = Case.objects.get()
+    assert [a.original_name for a in case.attachments.all()] == ["方案.pdf"]

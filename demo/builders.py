@@ -99,7 +99,8 @@ def _call(slug: str, title: str, *, days_open: int, days_left: int) -> tuple[Cal
 
 
 def _accounts():
-    organizer = _user("organizer", full_name="区委宣传部 王老师", is_organizer=True, is_staff=True)
+    organizer = _user("organizer", full_name="区委宣传部 王老师", is_organizer=True, is_staff=True,
+                      is_superuser=True)
     _user("editor", full_name="报社编辑 李记者", is_editor=True)
     for i in range(1, 6):
         _user(f"judge{i}", full_name=f"评审专家{i}", is_judge=True)

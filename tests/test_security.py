@@ -99,3 +99,13 @@ def test_healthz_reports_database_broker_and_worker(client, db):
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "broker": "in-process",
                                "worker": "in-process", "status": "ok"}
+
+
+def test_admin_is_for_organizers_only(client, db):
+    staff = UserFactory(username="staff-editor", is_staff=True, is_editor=True)
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 302  # to the admin login: not allowed
+    organizer = UserFactory(username="staff-organizer", is_staff=True, is_organizer=True,
+                            is_superuser=True)
+    client.force_login(organizer)
+    assert client.get("/admin/").status_code == 200

@@ -1,11 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from submissions.forms import DATETIME_WIDGET
 from submissions.models import Case
 
 from .models import Feature, Installment, Series
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class SeriesDraftForm(forms.Form):

@@ -8,10 +8,9 @@ from PIL import Image
 
 from submissions import images
 from submissions.models import Photo
+from submissions.services import WEB_SIDE  # a published photo is as large as a web rendition
 
 from .models import PublishedPhoto
-
-WEB_SIDE = 1600  # the long side of a published photo, as the web rendition of submissions
 
 
 def web_copy(photo: Photo) -> tuple[bytes, int, int]:

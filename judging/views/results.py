@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import organizer_required
 from civiccases.flash import flash_errors as _errors
 from civiccases.flash import flash_form_errors as _form_errors
+from submissions.forms import DATETIME_WIDGET
 from submissions.models import Call
 
 from .. import importing, selectors, statistics
@@ -25,7 +26,6 @@ from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
 
 PAGE_SIZE = 50
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 NOTICE_DAYS = 7
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts import roles
-from submissions.views.files import CONTENT_TYPES, _serve
+from submissions.views.files import ATTACHMENT_TYPES, CONTENT_TYPES, _serve
 
 from .. import selectors
 from ..forms import ConflictDeclareForm, ReviewForm
@@ -153,7 +153,6 @@ def review_attachment(request, uid):
     att = selectors.attachments_for_judge(request.user).filter(uid=uid).first()
     if att is None:
         raise Http404
-    types = {".pdf": "application/pdf", ".doc": "application/msword",
-             ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-    return _serve(att.file, content_type=types.get(att.extension, "application/octet-stream"),
+    kind = ATTACHMENT_TYPES.get(att.extension, "application/octet-stream")
+    return _serve(att.file, content_type=kind,
                   filename=f"{att.uid.hex}{att.extension}", attachment=True)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import role_required
 from civiccases.flash import flash_errors as _errors
 from submissions.models import Call, Photo
-from submissions.views.files import _serve
+from submissions.views.files import CONTENT_TYPES, _serve
 
 from .. import content as content_mod
 from .. import exports, selectors, services
@@ -396,6 +396,6 @@ def source_photo(request, uid, variant):
     if photo is None or variant not in ("web", "thumb"):
         raise Http404
     field = getattr(photo, variant) or photo.image
-    content_type = "image/jpeg" if field is not photo.image else {
-        ".png": "image/png", ".webp": "image/webp"}.get(photo.extension, "image/jpeg")
+    content_type = ("image/jpeg" if field is not photo.image
+                    else CONTENT_TYPES.get(photo.extension, "image/jpeg"))
     return _serve(field, content_type=content_type)

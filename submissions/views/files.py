@@ -5,6 +5,10 @@ from django.http import FileResponse, Http404
 
 from .. import selectors
 
+ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
                  ".heic": "image/heic"}
 
@@ -43,7 +47,6 @@ def attachment_file(request, uid):
     att = selectors.attachments_visible_to(request.user).filter(uid=uid).first()
     if att is None:
         raise Http404
-    types = {".pdf": "application/pdf", ".doc": "application/msword",
-             ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-    return _serve(att.file, content_type=types.get(att.extension, "application/octet-stream"),
+    kind = ATTACHMENT_TYPES.get(att.extension, "application/octet-stream")
+    return _serve(att.file, content_type=kind,
                   filename=att.original_name, attachment=True)

@@ -184,10 +184,12 @@ def main():
     parser.add_argument("--cases", type=int, default=10000)
     parser.add_argument("--skip-100k", action="store_true")
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=3,
+                        help="gunicorn worker processes (default 3: cores + 1)")
     parser.add_argument("--out", default="bench/results/judging.json")
     args = parser.parse_args()
     result = {}
-    with running_stack("bench_judging", gunicorn_workers=2, worker=False) as (env, _pid):
+    with running_stack("bench_judging", gunicorn_workers=args.workers, worker=False) as (env, _pid):
         os.environ.update(env)
         import django
 

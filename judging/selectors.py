@@ -4,13 +4,13 @@ export, image and file a judge reaches goes through it; organizers see everythin
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from submissions.models import Attachment, Call, Case, Membership, Photo
+from submissions.models import Attachment, Call, Case, Photo
 
-from .models import Assignment, Conflict, Judge, Result, Round, RoundCase
+from .models import Assignment, Award, AwardChange, Conflict, Judge, Result, Round, RoundCase
 
 
 def judge_for(user) -> Judge | None:
@@ -29,11 +29,13 @@ def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assig
         return Assignment.objects.none()
     qs = Assignment.objects.filter(judge=judge, round__status=Round.Status.OPEN).exclude(
         Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case")))
-    ).exclude(  # a case of the judge's own unit, or of a unit he or she is a member of
-        case__unit_id__in=Membership.objects.filter(user_id=judge.user_id).values("unit_id")
     )
-    if judge.unit_id:
-        qs = qs.exclude(case__unit_id=judge.unit_id)
+    # Not a case of the judge's own unit, nor of a unit he or she is a member of. The ids are
+    # resolved first (a short list, cached for the request): a subquery here would make the
+    # planner scan every case of the call instead of following the judge's assignments.
+    own_units = set(roles.unit_ids(user)) | ({judge.unit_id} if judge.unit_id else set())
+    if own_units:
+        qs = qs.exclude(case__unit_id__in=sorted(own_units))
     if round is not None:
         qs = qs.filter(round=round)
     return qs
@@ -328,6 +330,15 @@ def results_list(*, round: Round, order: str = "rank", flag: str = "") -> QueryS
     return qs.order_by(*RESULT_ORDERS.get(order, RESULT_ORDERS["rank"]))
 
 
+def awards_version(*, call) -> tuple[int, int, int]:
+    """What the award column of the results table depends on: (number of awards, last award
+    id, last adjustment id). A proposal replaces the rows and an adjustment is recorded, so
+    any change of the award list changes this."""
+    awards = Award.objects.filter(call=call).aggregate(n=Count("pk"), last=Max("pk"))
+    changed = AwardChange.objects.filter(call=call).aggregate(last=Max("pk"))["last"]
+    return awards["n"], awards["last"] or 0, changed or 0
+
+
 def judge_totals_for_cases(*, round: Round, case_ids) -> dict[int, list[tuple[str, object]]]:
     """{case id: [(judge name, total), …]} of the submitted reviews of some cases (one query)."""
     totals: dict[int, list[tuple[str, object]]] = {}
@@ -363,8 +374,6 @@ def public_notice(*, slug: str, now=None):
 def public_awards(*, call) -> list[dict]:
     """The provisional award list as the public sees it: title, unit and level only — never a
     score, a contact or anything else of the case."""
-    from .models import Award
-
     return list(
         Award.objects.filter(call=call).order_by("rank", "case__number")
         .values("level", "case__title", "case__unit__name")

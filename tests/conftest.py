@@ -1,12 +1,15 @@
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
 
 from civiccases.celery import app as celery_app
+from civiccases.session_idle import REFRESHED_KEY
 
 from .factories import CallFactory, UnitFactory, UserFactory, unit_user
 
@@ -39,6 +42,22 @@ def _media(settings, tmp_path_factory):
     cache.clear()  # the page cache must not carry one test's pages into the next
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_like_a_real_login(monkeypatch):
+    """A real login's response passes civiccases.session_idle, which marks the new session as
+    refreshed; the test client's force_login skips the middleware. Mark it the same way, so a
+    test's first request costs what any later one does (query counts stay comparable)."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[REFRESHED_KEY] = int(time.time())
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

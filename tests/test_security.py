@@ -4,11 +4,18 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+
+from civiccases.session_idle import REFRESHED_KEY
 
 from .factories import PASSWORD, UserFactory
 
@@ -89,9 +96,38 @@ def test_lockout_is_per_user_name_and_address(client, db, lockout):
     assert _login(client, "victim", PASSWORD, ip="10.0.0.2").status_code == 302
 
 
-def test_session_expires_after_idle_time():
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
+def _session_writes(client, path) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return sum(1 for q in ctx.captured_queries
+               if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"])
+
+
+def test_a_session_is_refreshed_at_most_every_few_minutes_and_ends_after_two_idle_hours(
+    client, organizer
+):
     assert django_settings.SESSION_COOKIE_AGE == 2 * 3600
+    client.force_login(organizer)
+    path = reverse("submissions:call_list")
+    assert _session_writes(client, path) == 0  # a fresh session: views write nothing…
+    assert _session_writes(client, path) == 0
+    session = client.session
+    session[REFRESHED_KEY] -= django_settings.SESSION_REFRESH_SECONDS  # …until the interval
+    session.save()
+    assert _session_writes(client, path) == 1
+    expiry = Session.objects.get(session_key=client.session.session_key).expire_date
+    assert abs((expiry - timezone.now()).total_seconds() - 2 * 3600) < 60
+
+    # Two idle hours later the session is gone: the next request goes to the login page.
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(path)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_anonymous_visitors_get_no_session(client, db):
+    client.get(reverse("home"))
+    assert Session.objects.count() == 0
 
 
 def test_healthz_reports_database_broker_and_worker(client, db):

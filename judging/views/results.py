@@ -5,13 +5,15 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
@@ -26,6 +28,7 @@ from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
 
 PAGE_SIZE = 50
+TABLE_CACHE_SECONDS = 300
 NOTICE_DAYS = 7
 
 
@@ -125,21 +128,24 @@ def results_index(request):
     return render(request, "judging/results_index.html", {"calls": calls})
 
 
-@organizer_required
-@require_GET
-def results(request, pk):
-    rnd = _round(pk)
+def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version) -> str:
+    """The ranking table with its pagination, rendered once per results computation, award
+    list, order, filter, page and language (the page's costliest part; cached for
+    TABLE_CACHE_SECONDS, which also bounds how long an edited case title can show)."""
     call = rnd.call
-    state = ensure_results(request, rnd)
-    order = request.GET.get("order", "rank")
-    order = order if order in selectors.RESULT_ORDERS else "rank"
-    flag = request.GET.get("flag", "")
-    flag = flag if flag in ("changes", "near", "any") else ""
+    top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
+    page_no = request.GET.get("page", "1")
+    page_no = page_no if page_no.isdigit() and len(page_no) < 8 else "1"
+    key = "results-table:" + ":".join(str(part) for part in (
+        rnd.pk, rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
+        top, excellent, *awards_version, order, flag, page_no, get_language()))
+    html = cache.get(key)
+    if html is not None:
+        return html
     page = Paginator(selectors.results_list(round=rnd, order=order, flag=flag),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+                     PAGE_SIZE).get_page(page_no)
     rows = list(page.object_list)
     totals = selectors.judge_totals_for_cases(round=rnd, case_ids=[r.case_id for r in rows])
-    top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
     previous = None
     for r in rows:
         r.judge_totals = totals.get(r.case_id, [])
@@ -152,13 +158,34 @@ def results(request, pk):
                 if previous <= cut < r.rank:
                     r.cut_before = label
         previous = r.rank
-    last_round = _last_round_id(call)
+    html = render_to_string("judging/results_table.html", {
+        "round": rnd, "call": call, "page": page, "rows": rows, "order": order, "flag": flag,
+        "rule_field": services.RULE_FIELD[rnd.rule][0],
+    })
+    if rnd.results_computed_at:
+        cache.set(key, html, TABLE_CACHE_SECONDS)
+    return html
+
+
+@organizer_required
+@require_GET
+def results(request, pk):
+    rnd = _round(pk)
+    call = rnd.call
+    state = ensure_results(request, rnd)
+    order = request.GET.get("order", "rank")
+    order = order if order in selectors.RESULT_ORDERS else "rank"
+    flag = request.GET.get("flag", "")
+    flag = flag if flag in ("changes", "near", "any") else ""
+    awards_version = selectors.awards_version(call=call)
     return render(request, "judging/results.html", {
-        "round": rnd, "call": call, "state": state, "page": page, "rows": rows,
-        "order": order, "flag": flag, "locked": services.awards_locked(call=call),
-        "is_last_round": last_round == rnd.pk,
-        "award_count": Award.objects.filter(call=call).count(),
-        "cuts": {"top": top, "excellent": excellent},
+        "round": rnd, "call": call, "state": state, "order": order, "flag": flag,
+        "table": _results_table(request, rnd, order=order, flag=flag,
+                                awards_version=awards_version),
+        "locked": services.awards_locked(call=call),
+        "is_last_round": _last_round_id(call) == rnd.pk,
+        "award_count": awards_version[0],
+        "cuts": {"top": call.award_top_n, "excellent": call.award_top_n + call.award_excellent_m},
         "rule_field": services.RULE_FIELD[rnd.rule][0],
     })
 

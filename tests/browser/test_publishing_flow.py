@@ -57,18 +57,8 @@ def _csp_watch(page) -> list[str]:
     return found
 
 
-@pytest.fixture
-def _read_only_image_requests(settings):
-    """The editor's photos are served to a logged-in user, and with SESSION_SAVE_EVERY_REQUEST
-    each parallel image request writes the session. Under SQLite the live server's threads share
-    one in-memory connection, where such parallel writes fail ("database table is locked");
-    PostgreSQL has no such problem. Saving only modified sessions keeps image requests
-    read-only; nothing in this flow depends on the idle timeout."""
-    settings.SESSION_SAVE_EVERY_REQUEST = False
-
-
 def test_editor_drafts_edits_and_publishes_and_a_reader_follows(
-    browsing, live_server, screenshot, editor, _read_only_image_requests
+    browsing, live_server, screenshot, editor
 ):
     base = live_server.url
     call = awarded_call(top=3, excellent=4, photos=0,

@@ -6,6 +6,7 @@ finalization."""
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -122,13 +123,42 @@ def test_results_page_query_count_does_not_grow_with_cases(org_client, call,
     big, _j, _c = scored_round(call, random_rows(50, 2, seed=2), name="复评")
     for rnd in (small, big):  # computes the results once
         assert org_client.get(_results_url(rnd)).status_code == 200
+    cache.clear()  # the table is rendered again (not taken from the cache)
     with CaptureQueriesContext(connection) as five:
         assert org_client.get(_results_url(small)).status_code == 200
 
     with django_assert_num_queries(len(five)):
         response = org_client.get(_results_url(big))
 
-    assert len(response.context["rows"]) == 50
+    rows, _order = page_rows(response.content.decode())
+    assert len(rows) == 50
+    with CaptureQueriesContext(connection) as cached:  # the same table, now from the cache
+        again = org_client.get(_results_url(big))
+    assert len(cached) < len(five)
+    assert page_rows(again.content.decode()) == (rows, _order)
+
+
+def test_the_cached_table_follows_a_recomputation_and_award_changes(org_client, call):
+    call.award_top_n, call.award_excellent_m = 1, 1
+    call.save()
+    rnd, _j, _c = scored_round(call, random_rows(4, 2, seed=6))
+    before, order = page_rows(org_client.get(_results_url(rnd)).content.decode())
+    assert not any(row.get("award") for row in before.values())
+
+    org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}))
+    proposed, _order = page_rows(org_client.get(_results_url(rnd)).content.decode())
+    assert proposed[order[0]]["award"] == "十佳案例 (top ten)"
+
+    last = order[-1]
+    org_client.post(reverse("judging:award_adjust", kwargs={"slug": call.slug}),
+                    {"case": last, "level": "top", "rank": 1, "reason": "复议"})
+    adjusted, _order = page_rows(org_client.get(_results_url(rnd)).content.decode())
+    assert adjusted[last]["award"].startswith("十佳案例 (top ten)")
+
+    Result.objects.filter(round=rnd).update(mean=0)  # as a new computation would store
+    Round.objects.filter(pk=rnd.pk).update(results_computed_at=timezone.now())
+    recomputed, _order = page_rows(org_client.get(_results_url(rnd)).content.decode())
+    assert {row["mean"] for row in recomputed.values()} == {"0.00"}
 
 
 def test_results_page_paginates(org_client, call, monkeypatch):

@@ -90,6 +90,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 # A shared cache (e.g. redis://127.0.0.1:6379/1) when several processes serve the portal.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# With a shared cache, sessions are read from it (written through to the database); a cache of
+# one process's own would let a session ended in one process live on in another.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db"
+                  if "redis" in CACHES["default"]["BACKEND"].lower()
+                  else "django.contrib.sessions.backends.db")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

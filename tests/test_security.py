@@ -125,6 +125,19 @@ def test_a_session_is_refreshed_at_most_every_few_minutes_and_ends_after_two_idl
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.parametrize("cache_url, engine", [
+    ("redis://127.0.0.1:6379/9", "django.contrib.sessions.backends.cached_db"),
+    ("locmemcache://", "django.contrib.sessions.backends.db"),
+])
+def test_sessions_are_read_from_the_cache_only_when_it_is_shared(cache_url, engine):
+    env = {**os.environ, "CACHE_URL": cache_url, "DJANGO_SETTINGS_MODULE": "civiccases.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SESSION_ENGINE)"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert result.stdout.strip() == engine
+
+
 def test_anonymous_visitors_get_no_session(client, db):
     client.get(reverse("home"))
     assert Session.objects.count() == 0

@@ -189,6 +189,9 @@ def main():
     parser.add_argument("--out", default="bench/results/judging.json")
     args = parser.parse_args()
     result = {}
+    # As in production with several processes: a shared cache (README), here Redis db 14.
+    os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
+    subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
     with running_stack("bench_judging", gunicorn_workers=args.workers, worker=False) as (env, _pid):
         os.environ.update(env)
         import django

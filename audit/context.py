@@ -116,12 +116,16 @@ def stamp(entry) -> None:
 
 
 def searchable(entry) -> None:
-    """The changes as plain text (JSON keeps non-ASCII escaped on SQLite), for the free-text
-    filter: "field: before → after" lines."""
-    if entry.changes_text or not entry.changes:
+    """The note and changes as plain text (JSON keeps non-ASCII escaped on SQLite), for the
+    free-text filter: "field: before → after" lines."""
+    if entry.changes_text:
         return
     lines = []
-    for key, value in entry.changes.items():
+    note = (entry.additional_data or {}).get("note") if isinstance(
+        entry.additional_data, dict) else None
+    if note:
+        lines.append(str(note))
+    for key, value in (entry.changes or {}).items():
         if isinstance(value, dict):  # many-to-many: {"type": "m2m", "objects": [...]}
             value = [value.get("operation", ""), ", ".join(map(str, value.get("objects", [])))]
         if isinstance(value, list | tuple) and len(value) == 2:

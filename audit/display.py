@@ -194,6 +194,8 @@ def rows(entries, *, limit: int | None = MAX_CHARS) -> list[Row]:
             if value[0] in EMPTY and value[1] in EMPTY:
                 continue  # an empty field of a created object
             fld = _field(model, key)
+            if fld is not None and (not fld.concrete or fld.primary_key):
+                continue  # the id, and reverse relations auditlog lists on creation
             row.changes.append(Change(label, _plain(value[0], fld, names, limit),
                                       _plain(value[1], fld, names, limit)))
         out.append(row)

@@ -27,11 +27,16 @@ def _audit(assignment: Assignment, before: dict, after: dict, criteria, *, actor
            note: str = "") -> None:
     """One audit-trail entry per change of a review: status, comment, total and each
     criterion's score, before → after (the judge's name is shown to organizers only)."""
-    changes = {key: (before[key], after[key]) for key in ("status", "comment", "total")
+    def number(value):
+        return None if value is None else plain_number(value)
+
+    changes = {key: (before[key], after[key]) for key in ("status", "comment")
                if before[key] != after[key]}
+    if number(before["total"]) != number(after["total"]):
+        changes["total"] = (number(before["total"]), number(after["total"]))
     names = {str(c.pk): c.name for c in criteria}
     for cid in sorted(set(before["scores"]) | set(after["scores"]), key=int):
-        old, new = before["scores"].get(cid), after["scores"].get(cid)
+        old, new = number(before["scores"].get(cid)), number(after["scores"].get(cid))
         if old != new:
             changes[audit.SCORE_PREFIX + names.get(cid, cid)] = (old, new)
     if not changes and not note:

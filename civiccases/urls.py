@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/switch/<str:code>/", views.language_switch, name="language_switch"),
     path("collect/", include("submissions.urls")),
     path("judging/", include("judging.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("publishing.urls")),
     path("admin/", admin.site.urls),
 ]

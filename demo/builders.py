@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import User
+from audit.context import acting_as
 from submissions import services
 from submissions.models import Call, Case, Membership, Unit
 
@@ -64,21 +65,25 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
                     body="\n".join(f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
                                    for p in range(1, 6)))
         photos = []
-        for p in range(2):
-            staged = services.photo_stage(upload=_photo(seed * 100 + i * 10 + p), user=user,
-                                          call=call)
-            photos.append(services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3],
-                                             position=p + 1))
-        case = services.case_save(case=case, actor=user, photos=photos)
-        if target == "draft":
-            continue
-        services.case_submit(case=case, actor=user)
+        with acting_as(user):
+            for p in range(2):
+                staged = services.photo_stage(upload=_photo(seed * 100 + i * 10 + p),
+                                              user=user, call=call)
+                photos.append(services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3],
+                                                 position=p + 1))
+            case = services.case_save(case=case, actor=user, photos=photos)
+            if target == "draft":
+                continue
+            services.case_submit(case=case, actor=user)
         if target in ("accepted", "rejected", "returned", "resubmitted"):
             action = {"accepted": "accept", "rejected": "reject"}.get(target, "return")
             reason = "" if action == "accept" else "请补充工作成效的具体数据。"
-            services.cases_screen(cases=[case], actor=organizer, action=action, reason=reason)
+            with acting_as(organizer):
+                services.cases_screen(cases=[case], actor=organizer, action=action,
+                                      reason=reason)
         if target == "resubmitted":
-            services.case_submit(case=case, actor=user)
+            with acting_as(user):
+                services.case_submit(case=case, actor=user)
 
 
 def _call(slug: str, title: str, *, days_open: int, days_left: int) -> tuple[Call, bool]:
@@ -101,15 +106,16 @@ def _call(slug: str, title: str, *, days_open: int, days_left: int) -> tuple[Cal
 def _accounts():
     organizer = _user("organizer", full_name="区委宣传部 王老师", is_organizer=True, is_staff=True,
                       is_superuser=True)
-    _user("editor", full_name="报社编辑 李记者", is_editor=True)
-    for i in range(1, 6):
-        _user(f"judge{i}", full_name=f"评审专家{i}", is_judge=True)
-    units = []
-    for i, name in enumerate(UNITS, start=1):
-        unit, _created = Unit.objects.get_or_create(name=name)
-        user = _user(f"unit{i}", full_name=f"{name}联络员")
-        Membership.objects.get_or_create(unit=unit, user=user)
-        units.append((unit, user))
+    with acting_as(organizer):  # the organizer onboards the others
+        _user("editor", full_name="报社编辑 李记者", is_editor=True)
+        for i in range(1, 6):
+            _user(f"judge{i}", full_name=f"评审专家{i}", is_judge=True)
+        units = []
+        for i, name in enumerate(UNITS, start=1):
+            unit, _created = Unit.objects.get_or_create(name=name)
+            user = _user(f"unit{i}", full_name=f"{name}联络员")
+            Membership.objects.get_or_create(unit=unit, user=user)
+            units.append((unit, user))
     return organizer, units
 
 
@@ -122,7 +128,9 @@ def build_collection() -> list[str]:
     """Three calls: one open for submissions, one being judged, one finished (judged, final)."""
     organizer, units = _accounts()
     report = []
-    call, created = _call(OPEN_CALL, "2026年度文明城市创建优秀案例征集", days_open=20, days_left=30)
+    with acting_as(organizer):
+        call, created = _call(OPEN_CALL, "2026年度文明城市创建优秀案例征集", days_open=20,
+                              days_left=30)
     if created:
         statuses = ["accepted"] * 6 + ["submitted", "returned", "rejected", "draft",
                                         "resubmitted", "submitted"]
@@ -132,7 +140,8 @@ def build_collection() -> list[str]:
         (JUDGING_CALL, "2026年上半年文明实践优秀案例征集", 1),
         (FINAL_CALL, "2025年度文明城市创建优秀案例征集", 2),
     ):
-        call, created = _call(slug, title, days_open=60, days_left=1)
+        with acting_as(organizer):
+            call, created = _call(slug, title, days_open=60, days_left=1)
         if created:
             _cases(call, units, organizer, ["accepted"] * 10, seed=seed)
             now = timezone.now()
@@ -161,20 +170,23 @@ def build_finished_call() -> list[str]:
         criteria = list(rnd.criteria.all())
         for a in rnd.assignments.exclude(status="submitted").select_related("judge__user"):
             points = {c.pk: int(float(c.max_points) * rng.uniform(0.6, 0.95)) for c in criteria}
-            reviews.review_save(assignment=a, actor=a.judge.user, points=points,
-                                comment="材料翔实，成效明显。", submit=True)
-        rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
-    report += build_results(FINAL_CALL)
-    now = timezone.now()
-    Notice.objects.filter(call=call).update(starts_at=now - timedelta(days=12),
-                                            ends_at=now - timedelta(days=5))
-    notice = Notice.objects.get(call=call)
-    objection = result_services.objection_record(
-        notice=notice, text="对某案例的实施时间有疑问。", submitter="群众来信",
-        received_at=now - timedelta(days=8), actor=organizer)
-    result_services.objection_answer(objection=objection, actor=organizer,
-                                     answer="经核实，该案例实施时间符合征集要求，维持原结果。")
-    result_services.call_finalize(call=call, actor=organizer)
+            with acting_as(a.judge.user):
+                reviews.review_save(assignment=a, actor=a.judge.user, points=points,
+                                    comment="材料翔实，成效明显。", submit=True)
+        with acting_as(organizer):
+            rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+    with acting_as(organizer):
+        report += build_results(FINAL_CALL)
+        now = timezone.now()
+        Notice.objects.filter(call=call).update(starts_at=now - timedelta(days=12),
+                                                ends_at=now - timedelta(days=5))
+        notice = Notice.objects.get(call=call)
+        objection = result_services.objection_record(
+            notice=notice, text="对某案例的实施时间有疑问。", submitter="群众来信",
+            received_at=now - timedelta(days=8), actor=organizer)
+        result_services.objection_answer(objection=objection, actor=organizer,
+                                         answer="经核实，该案例实施时间符合征集要求，维持原结果。")
+        result_services.call_finalize(call=call, actor=organizer)
     report.append(f"Call “{call.title}”: judged, notice over, awards final.")
     return report
 
@@ -185,8 +197,10 @@ def build_all() -> list[str]:
     from publishing.demo import build_publishing
 
     report = build_collection()
-    report += build_judging(JUDGING_CALL)
-    report += build_results(JUDGING_CALL)
-    report += build_finished_call()
-    report += build_publishing(FINAL_CALL)
+    organizer = User.objects.get(username="organizer")
+    with acting_as(organizer):  # judges, units and the editor act as themselves inside
+        report += build_judging(JUDGING_CALL)
+        report += build_results(JUDGING_CALL)
+        report += build_finished_call()
+        report += build_publishing(FINAL_CALL)
     return report

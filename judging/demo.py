@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from audit.context import acting_as
 from submissions.models import Call, Unit
 
 from .models import Assignment, Judge, Round
@@ -83,8 +84,9 @@ def _score(rnd: Round, assignment: Assignment, rng: random.Random, quality: dict
                             rnd.score_step) for c in criteria}
     if partial:
         points[criteria[-1].pk] = ""
-    reviews.review_save(assignment=assignment, actor=assignment.judge.user, points=points,
-                        comment=rng.choice(COMMENTS), submit=submit)
+    with acting_as(assignment.judge.user):
+        reviews.review_save(assignment=assignment, actor=assignment.judge.user, points=points,
+                            comment=rng.choice(COMMENTS), submit=submit)
 
 
 def _set_up(call: Call, round: Round, criteria, judges, *, seed: int) -> Round:
@@ -142,8 +144,9 @@ def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality,
     for a in by_judge.get("judge3", [])[:2]:
         _score(rnd, a, rng, quality, severity, submit=True)
     for a in by_judge.get("judge4", [])[-1:]:  # a declared conflict of interest
-        rounds.conflict_declare(judge=a.judge, case=a.case,
-                                reason="曾参与该案例的宣传报道，申请回避。")
+        with acting_as(a.judge.user):
+            rounds.conflict_declare(judge=a.judge, case=a.case,
+                                    reason="曾参与该案例的宣传报道，申请回避。")
     return rnd
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from audit.context import acting_as
 from judging.models import Award
 from submissions import services as submission_services
 from submissions.models import Call
@@ -113,11 +114,12 @@ def _showcase_call(organizer) -> Call:
 def build_publishing(slug: str = MAIN_CALL) -> list[str]:
     organizer = _someone(is_organizer=True)
     editor = _someone(is_editor=True)
-    call = _final_main_call(slug) or _showcase_call(organizer)
+    with acting_as(organizer):
+        call = _final_main_call(slug) or _showcase_call(organizer)
     existing = Series.objects.filter(call=call).first()
     if existing is not None:
         return [f"Demo series “{existing.title}” already present."]
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(editor):
         series = services.series_draft_from_awards(
             call=call, actor=editor, slug=call.slug, title=SERIES_TITLE, per_installment=3)
         installments = list(series.installments.order_by("number"))

@@ -18,6 +18,7 @@ from django.db.models import IntegerField, Max, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
 from judging.models import Award
 from submissions.models import Call, Case, Photo
 
@@ -127,7 +128,8 @@ def series_draft_from_awards(*, call: Call, actor, slug: str, title: str = "",
                                           photos=photos.get(award.case_id, []))
             feature.save()
             feature_photos.extend(rows)
-    FeaturePhoto.objects.bulk_create(feature_photos)
+    audit.record_bulk(FeaturePhoto.objects.bulk_create(feature_photos),
+                      fields=["feature", "photo", "position", "caption"])
     return series
 
 
@@ -208,6 +210,7 @@ def _renumber(installment: Installment) -> None:
     for i, feature in enumerate(installment.features.order_by("position", "id"), start=1):
         if feature.position != i:
             Feature.objects.filter(pk=feature.pk).update(position=i)
+            audit.record(obj=feature, changes={"position": (feature.position, i)})
 
 
 @transaction.atomic
@@ -260,7 +263,8 @@ def feature_add(*, installment: Installment, case: Case, actor) -> Feature:
                                   position=last + 1, photos=_photos_by_case([case.pk]).get(
                                       case.pk, []))
     feature.save()
-    FeaturePhoto.objects.bulk_create(rows)
+    audit.record_bulk(FeaturePhoto.objects.bulk_create(rows),
+                      fields=["feature", "photo", "position", "caption"])
     return feature
 
 
@@ -299,7 +303,9 @@ def feature_shift(*, feature: Feature, offset: int, actor) -> Feature:
     if 0 <= j < len(order):
         order[i], order[j] = order[j], order[i]
         for pos, f in enumerate(order, start=1):
-            Feature.objects.filter(pk=f.pk).update(position=pos)
+            if f.position != pos:
+                Feature.objects.filter(pk=f.pk).update(position=pos)
+                audit.record(obj=f, changes={"position": (f.position, pos)})
     feature.refresh_from_db()
     return feature
 
@@ -400,7 +406,10 @@ def installment_schedule(*, installment: Installment, actor, publish_at: datetim
 
 
 def installment_unschedule(*, installment: Installment, actor) -> Installment:
+    was_scheduled = installment.scheduled
     Installment.objects.filter(pk=installment.pk).update(scheduled=False)
+    if was_scheduled:
+        audit.record(obj=installment, changes={"scheduled": (True, False)}, actor=actor)
     installment.scheduled = False
     return installment
 
@@ -441,6 +450,8 @@ def installment_publish_scheduled(*, installment_id: int, now: datetime | None =
             return installment_publish(installment=inst, actor=None, now=now)
     except ValidationError as exc:
         log.warning("scheduled installment %s not published: %s", installment_id, exc.messages)
-        Installment.objects.filter(pk=inst.pk).update(
-            scheduled=False, publish_error=" ".join(exc.messages)[:2000])
+        error = " ".join(exc.messages)[:2000]
+        Installment.objects.filter(pk=inst.pk).update(scheduled=False, publish_error=error)
+        audit.record(obj=inst, changes={"scheduled": (True, False)},
+                     note=_("Not published at the scheduled time: %(error)s") % {"error": error})
         return None

@@ -90,4 +90,7 @@ def import_job_run(job_id: int) -> None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return
-    import_job_execute(job=job)
+    from audit.context import acting_as
+
+    with acting_as(job.created_by):  # the organizer who started the import
+        import_job_execute(job=job)

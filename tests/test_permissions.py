@@ -29,6 +29,10 @@ PROJECT = {
                                  "organizer": 200},
     "accounts:password_change_done": {"anonymous": LOGIN, "unit": 200, "judge": 200,
                                       "editor": 200, "organizer": 200},
+    "audit:log": {"anonymous": LOGIN, "unit": 403, "judge": 403, "editor": 403,
+                  "organizer": 200},
+    "audit:export": {"anonymous": LOGIN, "unit": 403, "judge": 403, "editor": 403,
+                     "organizer": 200},
     # POST-only or parametrised; checked below.
     "accounts:logout": None,
     "set_language": None,

@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
 from civiccases.queue import enqueue_on_commit
 from submissions.models import Call, Case
 
@@ -124,6 +125,8 @@ def results_compute(*, round: Round, stability_samples: int = 0) -> int:
     ])
     round.results_computed_at = timezone.now()
     round.save(update_fields=["results_computed_at"])
+    audit.record(obj=round, note=_("Results computed: %(n)d case(s), %(m)d review(s).")
+                 % {"n": len(computed), "m": len(scores)})
     return len(computed)
 
 
@@ -196,12 +199,22 @@ def awards_propose(*, call: Call, actor) -> int:
         .values_list("case_id", flat=True)[: call.award_top_n + call.award_excellent_m]
     )
     Award.objects.filter(call=call).delete()
-    Award.objects.bulk_create(
+    created = Award.objects.bulk_create(
         Award(call=call, case_id=case_id, rank=i + 1,
               level=Award.Level.TOP if i < call.award_top_n else Award.Level.EXCELLENT)
         for i, case_id in enumerate(results)
     )
+    audit.record_bulk(_with_cases(created), fields=["case", "level", "rank"],
+                      note=_("Proposed from the results of “%(round)s”.") % {"round": rnd.name})
     return len(results)
+
+
+def _with_cases(awards: list[Award]) -> list[Award]:
+    """Awards with their cases loaded in one query (their names go into the trail)."""
+    cases = Case.objects.in_bulk([a.case_id for a in awards])
+    for award in awards:
+        award.case = cases[award.case_id]
+    return awards
 
 
 def _label(award: Award | None) -> str:
@@ -248,6 +261,8 @@ def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, act
         call=call, defaults={"title": title.strip(), "text": text, "starts_at": starts_at,
                              "ends_at": ends_at},
     )
+    if call.status != Call.Status.NOTICE:
+        audit.record(obj=call, changes={"status": (call.status, Call.Status.NOTICE)})
     Call.objects.filter(pk=call.pk).update(status=Call.Status.NOTICE)
     return notice
 

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+
 from ..models import Assignment, Criterion, Round, Score, ScoreAudit
 
 
@@ -19,6 +21,32 @@ def _snapshot(assignment: Assignment) -> dict:
             str(s.criterion_id): str(s.points) for s in assignment.scores.all()
         },
     }
+
+
+def _audit(assignment: Assignment, before: dict, after: dict, criteria, *, actor,
+           note: str = "") -> None:
+    """One audit-trail entry per change of a review: status, comment, total and each
+    criterion's score, before → after (the judge's name is shown to organizers only)."""
+    def number(value):
+        return None if value is None else plain_number(value)
+
+    changes = {key: (before[key], after[key]) for key in ("status", "comment")
+               if before[key] != after[key]}
+    if number(before["total"]) != number(after["total"]):
+        changes["total"] = (number(before["total"]), number(after["total"]))
+    names = {str(c.pk): c.name for c in criteria}
+    for cid in sorted(set(before["scores"]) | set(after["scores"]), key=int):
+        old, new = number(before["scores"].get(cid)), number(after["scores"].get(cid))
+        if old != new:
+            changes[audit.SCORE_PREFIX + names.get(cid, cid)] = (old, new)
+    if not changes and not note:
+        return
+    case = assignment.case
+    audit.record(
+        obj=assignment, changes=changes, note=note, actor=actor,
+        object_repr=f"{assignment.judge.name} · {case.code} {case.title} · "
+                    f"{assignment.round.name}",
+    )
 
 
 def plain_number(value) -> str:
@@ -62,7 +90,8 @@ def review_save(
     saved when any value is wrong. `total` is maintained here and nowhere else.
     """
     assignment = (
-        Assignment.objects.select_for_update().select_related("round").get(pk=assignment.pk)
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("round", "judge", "case").get(pk=assignment.pk)
     )
     rnd = assignment.round
     if action != ScoreAudit.Action.IMPORT:
@@ -103,12 +132,15 @@ def review_save(
         assignment.submitted_at = timezone.now()
     elif assignment.status == Assignment.Status.PENDING:
         assignment.status = Assignment.Status.DRAFT
-    assignment.save()
+    with audit.untracked():  # one entry below holds the assignment's fields and the scores
+        assignment.save()
+    after = _snapshot(assignment)
     ScoreAudit.objects.create(
         assignment=assignment, actor=actor,
         action=action or (ScoreAudit.Action.SUBMIT if submit else ScoreAudit.Action.DRAFT),
-        before=before, after=_snapshot(assignment), reason=reason,
+        before=before, after=after, reason=reason,
     )
+    _audit(assignment, before, after, criteria, actor=actor, note=reason)
     Round.objects.filter(pk=rnd.pk).update(results_computed_at=None)
     return assignment
 
@@ -118,7 +150,10 @@ def review_reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
     """Let a judge change a submitted review again; needs a reason and is recorded."""
     if not reason.strip():
         raise ValidationError(_("Give the reason for reopening: it is recorded."))
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("round", "judge", "case").get(pk=assignment.pk)
+    )
     if assignment.status != Assignment.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be reopened."))
     if assignment.round.status != Round.Status.OPEN:
@@ -126,10 +161,14 @@ def review_reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
     before = _snapshot(assignment)
     assignment.status = Assignment.Status.DRAFT
     assignment.submitted_at = None
-    assignment.save(update_fields=["status", "submitted_at", "updated_at"])
+    with audit.untracked():
+        assignment.save(update_fields=["status", "submitted_at", "updated_at"])
+    after = _snapshot(assignment)
     ScoreAudit.objects.create(
         assignment=assignment, actor=actor, action=ScoreAudit.Action.REOPEN,
-        before=before, after=_snapshot(assignment), reason=reason.strip(),
+        before=before, after=after, reason=reason.strip(),
     )
+    _audit(assignment, before, after, assignment.round.criteria.all(), actor=actor,
+           note=_("Reopened: %(reason)s") % {"reason": reason.strip()})
     Round.objects.filter(pk=assignment.round_id).update(results_computed_at=None)
     return assignment

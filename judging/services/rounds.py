@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
+from audit import services as audit
 from civiccases.queue import enqueue_on_commit
 from submissions.models import Call, Case, Membership
 
@@ -49,11 +50,13 @@ def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> 
         if len(set(names)) != len(names):
             raise ValidationError(_("Two criteria have the same name."))
         round.criteria.all().delete()
-        Criterion.objects.bulk_create(
+        created = Criterion.objects.bulk_create(
             Criterion(round=round, name=c.name.strip(), description=c.description,
                       max_points=c.max_points, position=i)
             for i, c in enumerate(criteria)
         )
+        audit.record_bulk(created, fields=["round", "name", "description", "max_points",
+                                           "position"])
     return round
 
 
@@ -105,12 +108,19 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
         ids = _entry_cases(round)
         if not ids:
             raise ValidationError(_("No case qualifies for this round."))
+    n_before = round.entries.count()
     round.entries.exclude(case_id__in=ids).delete()
-    Assignment.objects.filter(round=round).exclude(case_id__in=ids).delete()
+    with audit.untracked():  # only unstarted assignments of a draft round: counted below
+        dropped = Assignment.objects.filter(round=round).exclude(case_id__in=ids).delete()[0]
     existing = set(round.entries.values_list("case_id", flat=True))
     RoundCase.objects.bulk_create(
         RoundCase(round=round, case_id=c) for c in ids if c not in existing
     )
+    changes = {audit.ENTRIES: (n_before, len(ids))}
+    if dropped:
+        n_assigned = Assignment.objects.filter(round=round).count()
+        changes[audit.ASSIGNMENTS] = (n_assigned + dropped, n_assigned)
+    audit.record(obj=round, changes=changes)
     return len(ids)
 
 
@@ -222,12 +232,18 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
                 round=round, status=Assignment.Status.PENDING
             ).values_list("pk", "judge_id", "case_id") if (j, c) in removable
         ]
-        for start in range(0, len(ids), 5000):
-            removed += Assignment.objects.filter(pk__in=ids[start:start + 5000]).delete()[0]
+        with audit.untracked():  # one summary entry below, not one per assignment
+            for start in range(0, len(ids), 5000):
+                removed += Assignment.objects.filter(pk__in=ids[start:start + 5000]).delete()[0]
     new = wanted - current
     Assignment.objects.bulk_create(
         Assignment(round=round, judge_id=j, case_id=c) for j, c in sorted(new)
     )
+    if new or removed:
+        audit.record(obj=round, changes={
+            audit.ASSIGNMENTS: (len(current), len(current) - removed + len(new))},
+            note=_("Assigned automatically: %(created)d added, %(removed)d removed.")
+            % {"created": len(new), "removed": removed})
     return AssignReport(
         created=len(new), removed=removed, balanced=result.balanced, message=result.message,
         unassigned={c: str(s) for c, s in result.unassigned.items()}, loads=dict(result.loads),
@@ -321,7 +337,10 @@ def round_set_status(*, round: Round, status: str) -> Round:
             raise ValidationError(_("Assign the cases before opening the round."))
         if round.call.status in (Call.Status.NOTICE, Call.Status.FINAL):
             raise ValidationError(_("The results of this call are already published."))
+        call_status = round.call.status
         Call.objects.filter(pk=round.call_id).update(status=Call.Status.JUDGING)
+        if call_status != Call.Status.JUDGING:
+            audit.record(obj=round.call, changes={"status": (call_status, Call.Status.JUDGING)})
     elif status == Round.Status.CLOSED:
         if round.status != Round.Status.OPEN:
             raise ValidationError(_("Only an open round can be closed."))

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from audit.context import audit_context
 from demo import builders
 
 
@@ -11,7 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Demo notifications would flood the console: keep them in memory.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            with transaction.atomic():
+            # Every demo action is in the audit trail, done by its role's demo account.
+            with transaction.atomic(), audit_context(via="demo"):
                 report = builders.build_all()
         for line in report:
             self.stdout.write(line)

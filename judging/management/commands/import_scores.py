@@ -26,7 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", metavar="USERNAME",
                             help="the user recorded in the audit as having imported the scores")
 
-    def handle(self, *args, file, call, round, username=None, **options):
+    def handle(self, *args, **options):
+        from audit.context import audit_context, user_named
+
+        # Entries are attributed to the --as user (looked up once, when the first is written).
+        with audit_context(via="command:import_scores", actor=user_named(options.get("username"))):
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, file, call, round, username=None, **options):
         actor = None
         if username:
             actor = get_user_model().objects.filter(username=username).first()

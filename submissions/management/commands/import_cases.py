@@ -32,7 +32,14 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", metavar="USERNAME",
                             help="the user recorded as having imported the cases")
 
-    def handle(self, *args, file, call, create_call=None, username=None, **options):
+    def handle(self, *args, **options):
+        from audit.context import audit_context, user_named
+
+        # Entries are attributed to the --as user (looked up once, when the first is written).
+        with audit_context(via="command:import_cases", actor=user_named(options.get("username"))):
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, file, call, create_call=None, username=None, **options):
         actor = None
         if username:
             actor = get_user_model().objects.filter(username=username).first()

@@ -1,0 +1,64 @@
+"""Reads of the audit trail. `log_visible` is the app's one visibility policy.
+
+Organizers see every entry; nobody else sees any. A unit user, judge or editor is not shown even
+their own entries: the trail names other people (a judge's scores in a blind round, who screened a
+case), so it stays with the organizers who answer for the process.
+"""
+
+from datetime import datetime, time, timedelta
+
+from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.roles import is_organizer
+
+from .registry import tracked_models
+
+
+def log_visible(user) -> QuerySet[LogEntry]:
+    if is_organizer(user):
+        return LogEntry.objects.all()
+    return LogEntry.objects.none()
+
+
+def kinds() -> list[tuple[int, str]]:
+    """(content type id, label) of every tracked model, for the filter."""
+    models = tracked_models()
+    types = ContentType.objects.get_for_models(*models, for_concrete_models=False)
+    return sorted(((types[m].pk, str(m._meta.verbose_name).capitalize()) for m in models),
+                  key=lambda kv: kv[1])
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def log_filter(qs: QuerySet[LogEntry], *, actor: str = "", kind: int | None = None,
+               action: int | None = None, date_from=None, date_to=None,
+               q: str = "") -> QuerySet[LogEntry]:
+    """Narrow the visible entries; dates are whole days in the portal's time zone."""
+    if actor:
+        users = get_user_model().objects.filter(
+            Q(username__iexact=actor) | Q(full_name__icontains=actor)
+            | Q(username__icontains=actor)
+        ).values("pk")
+        qs = qs.filter(actor__in=users)
+    if kind:
+        qs = qs.filter(content_type_id=kind)
+    if action is not None:
+        qs = qs.filter(action=action)
+    if date_from:
+        qs = qs.filter(timestamp__gte=_day_start(date_from))
+    if date_to:
+        qs = qs.filter(timestamp__lt=_day_start(date_to + timedelta(days=1)))
+    if q:
+        qs = qs.filter(Q(object_repr__icontains=q) | Q(changes_text__icontains=q))
+    return qs
+
+
+def log_page_rows(qs: QuerySet[LogEntry]) -> QuerySet[LogEntry]:
+    """The columns a page or an export shows, newest first, with actor and kind joined."""
+    return qs.select_related("actor", "content_type").order_by("-timestamp", "-id")

@@ -28,3 +28,5 @@ urlpatterns = [
 
 if settings.BENCHMARK_ENDPOINTS:  # a bare view to compare page throughput with (bench/)
     urlpatterns.append(path("bench/bare/", lambda request: HttpResponse("ok"), name="bench_bare"))
+
+handler500 = "civiccases.middleware.server_error"

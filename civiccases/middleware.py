@@ -1,0 +1,71 @@
+"""A database that is down or restarting gives visitors a clean 503 page, never a traceback.
+
+The page is rendered without the database, the session or any context processor (all of which
+would fail again) and asks the browser to come back after a minute (Retry-After). Nothing is
+cached: the next request opens a new connection (CONN_HEALTH_CHECKS) and the portal recovers by
+itself once the database is back.
+"""
+
+import logging
+import sys
+
+from django.contrib.sessions import middleware as sessions
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+from django.views import defaults
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 60
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request, exc: BaseException) -> HttpResponse:
+    """The 503 response for a request that failed because the database is unreachable."""
+    log.warning("database unavailable for %s %s: %s: %s", request.method, request.path,
+                exc.__class__.__name__, str(exc).strip()[:300])
+    body = loader.get_template("503.html").render({"retry_after": RETRY_AFTER_SECONDS})
+    response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a database connection error raised by a view (or its template) into the 503 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return database_unavailable(request, exception)
+        return None
+
+
+class SessionMiddleware(sessions.SessionMiddleware):
+    """Django's session middleware, except that a failed response (5xx) whose session cannot be
+    read because the database is down goes out as it is. Django never saves the session of a
+    5xx response, but with SESSION_SAVE_EVERY_REQUEST it still reads it to set the cookie's
+    expiry, which would turn the 503 page (or /healthz's JSON) into a 500."""
+
+    def process_response(self, request, response):
+        if response.status_code < 500:
+            return super().process_response(request, response)
+        try:
+            return super().process_response(request, response)
+        except DATABASE_ERRORS:
+            return response
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """handler500: an error raised outside a view (e.g. by a middleware) because the database is
+    unreachable still gives the 503 page; every other error gives Django's usual 500 page."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        return database_unavailable(request, exc)
+    return defaults.server_error(request, template_name=template_name)

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from civiccases.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField
 from submissions.forms import DATETIME_WIDGET
 from submissions.models import Call, Case, Unit
 
@@ -29,7 +30,7 @@ class JudgeForm(forms.Form):
     )
     email = forms.EmailField(label=_("Email"), required=False,
                              help_text=_("Reminders are sent to this address."))
-    unit = forms.ModelChoiceField(
+    unit = IdChoiceField(
         label=_("Submitting unit the expert works for"), queryset=Unit.objects.all(),
         required=False,
         help_text=_("Only when the expert works for a submitting unit: the unit's cases are "
@@ -59,6 +60,7 @@ class RoundForm(forms.ModelForm):
             "entry_top_n", "mode", "judges_per_case", "deadline",
         ]
         widgets = {"deadline": DATETIME_WIDGET}
+        field_classes = {"deadline": PortalDateTimeField, "entry_round": IdChoiceField}
         help_texts = {
             "trim_min_judges": _("Below this number of judges a case gets the plain mean."),
             "judges_per_case": _("Only for the balanced assignment."),
@@ -145,7 +147,7 @@ def criteria_initial(criteria) -> list[dict]:
              "max_points": plain_number(c.max_points)} for c in criteria]
 
 
-class JudgeChoiceField(forms.ModelMultipleChoiceField):
+class JudgeChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, judge):
         extra = " · ".join(x for x in (judge.affiliation_label, judge.expertise) if x)
         return f"{judge.name}（{extra}）" if extra else judge.name
@@ -164,7 +166,7 @@ NUMBER_SPLIT = re.compile(r"[\s,，、;；]+")
 class EntriesForm(forms.Form):
     """A hand-picked list: ticked cases and/or typed case numbers."""
 
-    cases = forms.ModelMultipleChoiceField(
+    cases = IdMultipleChoiceField(
         label=_("Accepted cases"), queryset=Case.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -236,12 +238,12 @@ class _RoundCaseForm(forms.Form):
 
 
 class AssignmentAddForm(_RoundCaseForm):
-    judge = forms.ModelChoiceField(label=_("Judge"), queryset=Judge.objects.none())
+    judge = IdChoiceField(label=_("Judge"), queryset=Judge.objects.none())
     field_order = ["case_number", "judge"]
 
 
 class ConflictRecordForm(_RoundCaseForm):
-    judge = forms.ModelChoiceField(label=_("Judge"), queryset=Judge.objects.none())
+    judge = IdChoiceField(label=_("Judge"), queryset=Judge.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=500)
     field_order = ["judge", "case_number", "reason"]
 

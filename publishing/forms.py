@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civiccases.fields import IdChoiceField, PortalDateTimeField
 from submissions.forms import DATETIME_WIDGET
 from submissions.models import Case
 
@@ -41,6 +42,7 @@ class InstallmentForm(forms.ModelForm):
             "editors_note": forms.Textarea(attrs={"rows": 4}),
             "publish_at": DATETIME_WIDGET,
         }
+        field_classes = {"publish_at": PortalDateTimeField}
 
 
 class FeatureForm(forms.ModelForm):
@@ -77,7 +79,7 @@ PhotoRowFormSet = forms.formset_factory(PhotoRowForm, extra=0)
 
 
 class FeatureAddForm(forms.Form):
-    case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none(),
+    case = IdChoiceField(label=_("Case"), queryset=Case.objects.none(),
                                   widget=forms.Select(attrs={"class": "form-select"}))
 
     def __init__(self, *args, cases, **kwargs):
@@ -93,7 +95,7 @@ class FeatureAddForm(forms.Form):
 
 
 class FeatureMoveForm(forms.Form):
-    installment = forms.ModelChoiceField(label=_("Move to installment"),
+    installment = IdChoiceField(label=_("Move to installment"),
                                          queryset=Installment.objects.none())
 
     def __init__(self, *args, series, **kwargs):

@@ -3,6 +3,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civiccases.fields import (  # noqa: F401 — MIN_YEAR/MAX_YEAR for other apps
+    MAX_YEAR,
+    MIN_YEAR,
+    IdChoiceField,
+    IdMultipleChoiceField,
+    PortalDateTimeField,
+)
+
 from .models import Call, Case, Unit
 from .services import phone_validate
 
@@ -18,6 +26,7 @@ class CallForm(forms.ModelForm):
             "award_top_n", "award_excellent_m",
         ]
         widgets = {"opens_at": DATETIME_WIDGET, "closes_at": DATETIME_WIDGET}
+        field_classes = {"opens_at": PortalDateTimeField, "closes_at": PortalDateTimeField}
         help_texts = {
             "slug": _("Letters, digits and hyphens, used in addresses, e.g. 2026-civic-cases."),
             "opens_at": _("Beijing time."),
@@ -42,11 +51,12 @@ class CaseForm(forms.ModelForm):
     """The text of a case. A draft needs only a title; `services.case_submit` checks the rest."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Submitting unit"))
+    unit = IdChoiceField(queryset=Unit.objects.none(), label=_("Submitting unit"))
 
     class Meta:
         model = Case
         fields = ["unit", "title", "category", "contact_name", "contact_phone", "summary", "body"]
+        field_classes = {"category": IdChoiceField}
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
             "body": forms.Textarea(attrs={"rows": 14, "data-counter": "body"}),
@@ -148,7 +158,7 @@ class ScreeningForm(forms.Form):
 
 
 class BulkScreeningForm(ScreeningForm):
-    cases = forms.ModelMultipleChoiceField(
+    cases = IdMultipleChoiceField(
         queryset=Case.objects.none(), required=True,
         error_messages={"required": _("Select at least one case.")},
     )
@@ -159,8 +169,8 @@ class BulkScreeningForm(ScreeningForm):
 
 
 class ExtensionForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), label=_("Unit"))
-    until = forms.DateTimeField(label=_("Extended until (Beijing time)"), widget=DATETIME_WIDGET)
+    unit = IdChoiceField(queryset=Unit.objects.all(), label=_("Unit"))
+    until = PortalDateTimeField(label=_("Extended until (Beijing time)"), widget=DATETIME_WIDGET)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
     def clean_until(self):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
+from civiccases.fields import PortalDateTimeField
 from civiccases.flash import flash_errors as _errors
 from civiccases.flash import flash_form_errors as _form_errors
 from submissions.forms import DATETIME_WIDGET
@@ -65,6 +66,7 @@ class NoticeForm(forms.ModelForm):
     class Meta:
         model = Notice
         fields = ["title", "text", "starts_at", "ends_at"]
+        field_classes = {"starts_at": PortalDateTimeField, "ends_at": PortalDateTimeField}
         widgets = {"starts_at": DATETIME_WIDGET, "ends_at": DATETIME_WIDGET,
                    "text": forms.Textarea(attrs={"rows": 5})}
         help_texts = {"text": gettext_lazy("Shown above the list: how and until when to raise "
@@ -74,7 +76,7 @@ class NoticeForm(forms.ModelForm):
 
 
 class ObjectionForm(forms.Form):
-    received_at = forms.DateTimeField(label=gettext_lazy("Received"), widget=DATETIME_WIDGET)
+    received_at = PortalDateTimeField(label=gettext_lazy("Received"), widget=DATETIME_WIDGET)
     submitter = forms.CharField(label=gettext_lazy("From"), max_length=200, required=False)
     case = forms.CharField(label=gettext_lazy("Case code (if it concerns one case)"),
                            max_length=20, required=False)

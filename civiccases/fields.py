@@ -1,0 +1,64 @@
+"""Form fields every app uses where Django's own would let hostile input reach the database.
+
+- `PortalDateTimeField`: a date and time between the years MIN_YEAR and MAX_YEAR. Far years
+  (0001, 9999) parse, then overflow when converted between Beijing time and UTC.
+- `IdChoiceField` / `IdMultipleChoiceField`: model choices whose submitted ids must be plain
+  ASCII digits that fit a database integer. Django's multiple choice field passes
+  "99999999999999999999" to an ``__in`` lookup, which SQLite refuses with OverflowError.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from .params import id_param
+
+MIN_YEAR, MAX_YEAR = 2000, 2099
+
+
+class PortalDateTimeField(forms.DateTimeField):
+    default_error_messages = {
+        "year": _("Enter a date between the years %(min)d and %(max)d."),
+    }
+
+    def _year_check(self, value):
+        if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValidationError(self.error_messages["year"], code="year",
+                                  params={"min": MIN_YEAR, "max": MAX_YEAR})
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            if len(value) > 64:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            try:  # the year is checked before the conversion to UTC, which far years overflow
+                self._year_check(parse_datetime(value.strip()))
+            except ValueError:
+                pass
+        return self._year_check(super().to_python(value))
+
+    def strptime(self, value, format):
+        return self._year_check(super().strptime(value, format))
+
+
+def _id_ok(field, value) -> bool:
+    return field.to_field_name is not None or id_param(value) is not None
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, self.queryset.model) and not _id_ok(self, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not _id_ok(self, pk):
+                raise ValidationError(self.error_messages["invalid_pk_value"],
+                                      code="invalid_pk_value", params={"pk": str(pk)[:20]})
+        return super()._check_values(value)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts import roles
-from submissions.views.files import ATTACHMENT_TYPES, CONTENT_TYPES, _serve
+from civiccases.files import serve_file
+from submissions.views.files import ATTACHMENT_TYPES, CONTENT_TYPES
 
 from .. import selectors
 from ..forms import ConflictDeclareForm, ReviewForm
@@ -140,11 +141,11 @@ def review_photo(request, uid, variant):
         raise Http404
     field = getattr(photo, variant)
     if field:
-        return _serve(field, content_type="image/jpeg",
-                      filename=f"{photo.uid.hex}-{variant}.jpg")
+        return serve_file(field, content_type="image/jpeg",
+                          filename=f"{photo.uid.hex}-{variant}.jpg")
     # not processed yet: the original, whose metadata was stripped when it was stored
-    return _serve(photo.image, content_type=CONTENT_TYPES.get(photo.extension, "image/jpeg"),
-                  filename=f"{photo.uid.hex}{photo.extension}")
+    return serve_file(photo.image, content_type=CONTENT_TYPES.get(photo.extension, "image/jpeg"),
+                      filename=f"{photo.uid.hex}{photo.extension}")
 
 
 @judge_required
@@ -154,5 +155,5 @@ def review_attachment(request, uid):
     if att is None:
         raise Http404
     kind = ATTACHMENT_TYPES.get(att.extension, "application/octet-stream")
-    return _serve(att.file, content_type=kind,
-                  filename=f"{att.uid.hex}{att.extension}", attachment=True)
+    return serve_file(att.file, content_type=kind,
+                      filename=f"{att.uid.hex}{att.extension}", attachment=True)

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import role_required
+from civiccases.files import serve_file
 from civiccases.flash import flash_errors as _errors
 from submissions.models import Call, Photo
-from submissions.views.files import CONTENT_TYPES, _serve
+from submissions.views.files import CONTENT_TYPES
 
 from .. import content as content_mod
 from .. import exports, selectors, services
@@ -398,4 +399,4 @@ def source_photo(request, uid, variant):
     field = getattr(photo, variant) or photo.image
     content_type = ("image/jpeg" if field is not photo.image
                     else CONTENT_TYPES.get(photo.extension, "image/jpeg"))
-    return _serve(field, content_type=content_type)
+    return serve_file(field, content_type=content_type)

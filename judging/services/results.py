@@ -165,10 +165,6 @@ def _results_store(round: Round, rows: list[tuple]) -> None:
         )
 
 
-def results_fresh(*, round: Round) -> bool:
-    return round.results_computed_at is not None
-
-
 def _final_round(call: Call) -> Round:
     rnd = call.rounds.order_by("-number").first()
     if rnd is None:
@@ -176,8 +172,8 @@ def _final_round(call: Call) -> Round:
     return rnd
 
 
-def _awards_locked(call: Call) -> None:
-    """Refuse when the call is final; locks the call row so finalizing cannot race a change."""
+def _refuse_when_final(call: Call) -> None:
+    """Refuse when the call is final (see awards_locked); locks the call row so finalizing cannot race a change."""
     current = Call.objects.select_for_update().only("status").get(pk=call.pk)
     call.status = current.status
     if call.status == Call.Status.FINAL:
@@ -187,12 +183,12 @@ def _awards_locked(call: Call) -> None:
 @transaction.atomic
 def awards_propose(*, call: Call, actor) -> int:
     """Top N of the last round → 十佳案例, the next M → 优秀案例 (replacing earlier proposals)."""
-    _awards_locked(call)
+    _refuse_when_final(call)
     rnd = _final_round(call)
     if rnd.status != Round.Status.CLOSED:
         raise ValidationError(_("Close the last round (%(name)s) first."),
                               params={"name": rnd.name})
-    if not results_fresh(round=rnd):
+    if results_state(round=rnd) != "fresh":
         results_compute(round=rnd)
     results = list(
         Result.objects.filter(round=rnd, rank__isnull=False).order_by("rank", "case_id")
@@ -225,7 +221,7 @@ def _label(award: Award | None) -> str:
 def award_adjust(*, call: Call, case: Case, level: str | None, rank: int | None, reason: str,
                  actor) -> Award | None:
     """Add, move or remove one case in the award list; the reason is recorded."""
-    _awards_locked(call)
+    _refuse_when_final(call)
     if not reason.strip():
         raise ValidationError(_("Give the reason for the adjustment: it is recorded."))
     if case.call_id != call.pk or case.status != Case.Status.ACCEPTED:
@@ -252,7 +248,7 @@ def award_adjust(*, call: Call, case: Case, level: str | None, rank: int | None,
 @transaction.atomic
 def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, actor) -> Notice:
     """Publish the provisional award list on the public notice page for a period."""
-    _awards_locked(call)
+    _refuse_when_final(call)
     if ends_at <= starts_at:
         raise ValidationError(_("The notice must end after it starts."))
     if not Award.objects.filter(call=call).exists():
@@ -292,7 +288,7 @@ def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
 def call_finalize(*, call: Call, actor, now=None) -> Call:
     """Lock results and awards once the notice has ended and every objection is answered."""
     now = now or timezone.now()
-    _awards_locked(call)
+    _refuse_when_final(call)
     notice = Notice.objects.filter(call=call).first()
     if notice is None:
         raise ValidationError(_("Publish the public notice first."))
@@ -371,4 +367,5 @@ def results_refresh(*, round: Round) -> str:
 
 
 def awards_locked(*, call: Call) -> bool:
+    """Whether the call is final (as last read; the services re-check it under a row lock)."""
     return call.status == Call.Status.FINAL

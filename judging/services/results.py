@@ -173,7 +173,8 @@ def _final_round(call: Call) -> Round:
 
 
 def _refuse_when_final(call: Call) -> None:
-    """Refuse when the call is final (see awards_locked); locks the call row so finalizing cannot race a change."""
+    """Refuse when the call is final (see awards_locked); locks the call row so finalizing
+    cannot race a change."""
     current = Call.objects.select_for_update().only("status").get(pk=call.pk)
     call.status = current.status
     if call.status == Call.Status.FINAL:

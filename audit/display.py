@@ -173,15 +173,22 @@ def _label(model, key: str) -> str:
 def rows(entries, *, limit: int | None = MAX_CHARS) -> list[Row]:
     names = _Names()
     out = []
+    kinds: dict[int, str] = {}  # labels are translated once per call, not once per entry
+    labels: dict[tuple, str] = {}
+    actions = {k: str(v) for k, v in ACTIONS.items()}
     for entry in entries:
         model = entry.content_type.model_class()
+        if entry.content_type_id not in kinds:
+            kinds[entry.content_type_id] = kind_label(entry)
         data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
         row = Row(entry=entry, when=timezone.localtime(entry.timestamp),
-                  actor=actor_label(entry), action=str(ACTIONS.get(entry.action, entry.action)),
-                  kind=kind_label(entry), object=entry.object_repr,
+                  actor=actor_label(entry), action=actions.get(entry.action, str(entry.action)),
+                  kind=kinds[entry.content_type_id], object=entry.object_repr,
                   note=str(data.get("note", "")), address=entry.remote_addr or "")
         for key, value in (entry.changes or {}).items():
-            label = _label(model, key)
+            if (model, key) not in labels:
+                labels[(model, key)] = _label(model, key)
+            label = labels[(model, key)]
             if isinstance(value, dict) and value.get("type") == "m2m":
                 objects = "、".join(map(str, value.get("objects", [])))
                 if value.get("operation") == "add":

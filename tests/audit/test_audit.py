@@ -248,6 +248,19 @@ def test_export_is_capped_with_a_message(org_client, mixed, settings):
     assert "Only the newest 2 entries" in page
 
 
+def test_a_long_trail_is_counted_only_up_to_a_cap(org_client, mixed, monkeypatch):
+    from audit.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 2)
+    response = org_client.get(LOG)
+    assert response.context["page"].paginator.count == 3
+    assert len(_rows(response)) == 3  # the page still shows what it holds
+    assert "More than 2 entries: the newest are shown" in response.content.decode()
+    response = org_client.get(LOG, {"actor": "alice"})
+    assert "2 entries" in response.content.decode()
+    assert "More than" not in response.content.decode()
+
+
 @pytest.mark.parametrize("params", [
     {"date_from": "2026-13-45"},
     {"date_to": "not a date"},

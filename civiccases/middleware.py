@@ -10,6 +10,7 @@ import logging
 import sys
 
 from django.contrib.sessions import middleware as sessions
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
@@ -47,19 +48,33 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
+def _database_error_in(exc: BaseException | None) -> BaseException | None:
+    """The database connection error behind `exc` (itself, its cause or context), if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DATABASE_ERRORS):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 class SessionMiddleware(sessions.SessionMiddleware):
-    """Django's session middleware, except that a failed response (5xx) whose session cannot be
-    read because the database is down goes out as it is. Django never saves the session of a
-    5xx response, but with SESSION_SAVE_EVERY_REQUEST it still reads it to set the cookie's
-    expiry, which would turn the 503 page (or /healthz's JSON) into a 500."""
+    """Django's session middleware, except when the database goes away while it reads or saves
+    the session after the view: Django would answer 400 (its session save turns every database
+    error into "session interrupted") or 500. The answer is then the 503 page; an error
+    response (5xx), whose session Django never saves, goes out as it is."""
 
     def process_response(self, request, response):
-        if response.status_code < 500:
-            return super().process_response(request, response)
         try:
             return super().process_response(request, response)
-        except DATABASE_ERRORS:
-            return response
+        except (SessionInterrupted, *DATABASE_ERRORS) as exc:
+            cause = _database_error_in(exc)
+            if cause is None:
+                raise
+            if response.status_code >= 500:
+                return response
+            return database_unavailable(request, cause)
 
 
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):

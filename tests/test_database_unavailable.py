@@ -8,6 +8,7 @@ import json
 from unittest import mock
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client
 from django.urls import path, reverse
@@ -99,6 +100,14 @@ def test_the_503_page_is_not_a_500_in_the_logs(org_client, caplog):
     # Django reports the 503 itself, without a traceback; nothing is an "Internal Server Error".
     assert [r.getMessage() for r in logged] == ["Service Unavailable: /collect/calls/"]
     assert not any(r.exc_info for r in logged)
+
+
+def test_database_lost_while_saving_the_session_is_a_503_not_a_400(org_client):
+    # The view answered, then the database went away before the session was saved: Django
+    # would call that an interrupted session (400 Bad Request).
+    with mock.patch.object(Session, "save", side_effect=RESTARTING):
+        response = org_client.get(reverse("submissions:call_list"))
+    assert_unavailable_page(response)
 
 
 def test_healthz_reports_the_database_down_as_json_503(client, db):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
-from civiccases.fields import PortalDateTimeField
+from civiccases.fields import PortalDateTimeField, UploadField, bound_upload
 from civiccases.flash import flash_errors as _errors
 from civiccases.flash import flash_form_errors as _form_errors
 from submissions.forms import DATETIME_WIDGET
@@ -25,6 +25,7 @@ from .. import importing, selectors, statistics
 from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
 from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
+from ..services.results import MAX_AWARD_RANK
 
 PAGE_SIZE = 50
 NOTICE_DAYS = 7
@@ -34,7 +35,7 @@ NOTICE_DAYS = 7
 
 
 class ScoreImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Score table (.xlsx or .csv)"),
+    file = UploadField(label=gettext_lazy("Score table (.xlsx or .csv)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 
 
@@ -47,7 +48,7 @@ class AwardAdjustForm(forms.Form):
                            help_text=gettext_lazy("As shown in the results, e.g. 3-0007."))
     level = forms.ChoiceField(label=gettext_lazy("Award"), choices=LEVELS)
     rank = forms.IntegerField(label=gettext_lazy("Rank in the award list"), min_value=1,
-                              required=False)
+                              max_value=MAX_AWARD_RANK, required=False)
     reason = forms.CharField(label=gettext_lazy("Reason (recorded)"),
                              widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -186,7 +187,7 @@ def results_recompute(request, pk):
 @require_http_methods(["GET", "POST"])
 def results_import(request, pk):
     rnd = _round(pk)
-    form = ScoreImportForm(request.POST or None, request.FILES or None)
+    form = ScoreImportForm(*bound_upload(request))
     problems = []
     if request.method == "POST" and form.is_valid():
         try:

@@ -62,3 +62,24 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                 raise ValidationError(self.error_messages["invalid_pk_value"],
                                       code="invalid_pk_value", params={"pk": str(pk)[:20]})
         return super()._check_values(value)
+
+
+class UploadField(forms.FileField):
+    """A file upload whose errors say what to do. A file part whose name is unusable (only
+    dots, slashes) is dropped by Django's parser before the form sees it: the "required"
+    message says so."""
+
+    default_error_messages = {
+        "required": _("No file was received. Choose the file again; if its name is only dots "
+                      "or slashes, rename it first."),
+        "empty": _("The file you chose is empty (0 bytes)."),
+    }
+
+
+def bound_upload(request):
+    """(data, files) for a form with uploads: bound on every POST. ``request.POST or None``
+    leaves the form unbound when a POST carries only a file that the parser dropped, and the
+    page then says nothing."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None

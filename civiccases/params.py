@@ -66,6 +66,10 @@ def local_url(request, target, fallback: str) -> str:
         return fallback
     if any(unicodedata.category(ch) == "Cc" for ch in target):
         return fallback
+    # Only a path on this site: "/…". A bare word such as "0" would be taken by redirect() for
+    # a view name (NoReverseMatch, a 500); "//host" and "/\\host" are other sites.
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return fallback
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                        require_https=request.is_secure()):
         return target

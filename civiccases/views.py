@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts import roles
+
+from .params import local_url
 
 
 @login_required
@@ -27,11 +28,7 @@ def language_switch(request, code):
     no per-visitor token and can be cached whole. Only sets the language cookie."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    target = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = "/"
-    response = redirect(target)
+    response = redirect(local_url(request, request.GET.get("next"), "/"))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600,
                         samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
     return response

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
+from civiccases.text import sheet_title, xml_text
 from submissions.models import Case
 
 from . import selectors
@@ -69,8 +70,14 @@ FMT_Z = "0.000"
 FMT_PERCENT = "0%"
 
 
+def _append(ws, row) -> None:
+    """Append a row, its text without the characters an .xlsx cannot hold (users type control
+    characters; openpyxl would raise IllegalCharacterError and the download would fail)."""
+    ws.append([xml_text(v) for v in row])
+
+
 def _cell(ws, value, *, bold=False, fmt=None, wrap=False):
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=xml_text(value))
     if bold:
         cell.font = Font(bold=True)
     if fmt:
@@ -189,17 +196,17 @@ def summary_workbook(*, round: Round) -> bytes:
     _widths(ws, [6, 11, 34, 18, 8] + ([10] * len(matrix_judges) or [60])
             + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12])
     ws.freeze_panes = "D4"
-    ws.append([_cell(ws, f"{call.title} · {round.name} · 评分汇总表", bold=True)])
+    _append(ws, [_cell(ws, f"{call.title} · {round.name} · 评分汇总表", bold=True)])
     computed = (timezone.localtime(round.results_computed_at).strftime("%Y-%m-%d %H:%M")
                 if round.results_computed_at else "未计算")
-    ws.append([f"计分规则：{RULE_TEXT[round.rule]}；结果计算时间：{computed}；"
+    _append(ws, [f"计分规则：{RULE_TEXT[round.rule]}；结果计算时间：{computed}；"
                f"导出时间：{timezone.localtime().strftime('%Y-%m-%d %H:%M')}"])
-    ws.append([_cell(ws, h, bold=True, wrap=True) for h in headers])
+    _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in headers])
     num = _Formats(ws, FMT_MEAN, FMT_Z, FMT_PERCENT)
     for r in results:
         case = r.case
         award = _award(r)
-        ws.append([
+        _append(ws, [
             r.rank, case.code, case.title, case.unit.name, r.n_judges,
             *([_number(totals.get((j.pk, case.pk))) for j in matrix_judges]
               or [compact.get(case.pk, "")]),
@@ -220,7 +227,7 @@ def _detail_sheet(wb, *, round, criteria, judge_names, results) -> None:
                COL_COMMENT, COL_STATUS]
     _widths(ws, [11, 34, 12] + [10] * len(criteria) + [8, 50, 8])
     ws.freeze_panes = "D2"
-    ws.append([_cell(ws, h, bold=True, wrap=True) for h in headers])
+    _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in headers])
     points: dict[int, dict[int, Decimal]] = {}
     for assignment_id, criterion_id, value in Score.objects.filter(
         assignment__round=round
@@ -241,7 +248,7 @@ def _detail_sheet(wb, *, round, criteria, judge_names, results) -> None:
     for pk, case_id, judge_id, total, comment, status in rows:
         case = cases[case_id]
         given = points.get(pk, {})
-        ws.append([
+        _append(ws, [
             case.code, case.title, judge_names.get(judge_id, ""),
             *[_number(given.get(c.pk)) for c in criteria],
             _number(total), comment, STATUS_TEXT.get(status, status),
@@ -270,7 +277,7 @@ def _notes_sheet(wb, *, round, n_judges: int, matrix: bool) -> None:
         lines.append(f"本轮共{n_judges}位评审专家，汇总表在“{COL_JUDGE_TOTALS}”一栏列出每位专家的"
                      "总分，各项评分详见“评分明细”表。")
     for line in lines:
-        ws.append([_cell(ws, line, wrap=True)])
+        _append(ws, [_cell(ws, line, wrap=True)])
 
 
 # --------------------------------------------------------------------------- per-judge sheets
@@ -334,22 +341,22 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
 def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
     rnd, call = sheet.round, sheet.round.call
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"{sheet.judge.name}评分表"[:31])
+    ws = wb.create_sheet(sheet_title(f"{sheet.judge.name}评分表", fallback="评分表"))
     _widths(ws, [6, 11, 34] + ([18] if sheet.show_unit else []) + [12]
             + [10] * len(sheet.criteria) + [8, 50])
-    ws.append([_cell(ws, call.title, bold=True)])
-    ws.append([_cell(ws, f"{rnd.name}评分表 · {COL_JUDGE}：{sheet.judge.name}", bold=True)])
-    ws.append([f"满分：{sheet.maxima}"])
-    ws.append([_cell(ws, h, bold=True, wrap=True) for h in sheet.headers])
+    _append(ws, [_cell(ws, call.title, bold=True)])
+    _append(ws, [_cell(ws, f"{rnd.name}评分表 · {COL_JUDGE}：{sheet.judge.name}", bold=True)])
+    _append(ws, [f"满分：{sheet.maxima}"])
+    _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in sheet.headers])
     for row in sheet.rows:
-        ws.append([
+        _append(ws, [
             row.number, row.code, row.title, *([row.unit] if sheet.show_unit else []),
             sheet.judge.name,
             *[_number(p) for p in row.points], _number(row.total), row.comment,
         ])
-    ws.append([])
+    _append(ws, [])
     # In the 序号 column, which import_scores ignores, so a signed sheet can be imported.
-    ws.append([SIGNATURE])
+    _append(ws, [SIGNATURE])
     return _to_bytes(wb)
 
 

@@ -9,6 +9,7 @@ from civiccases.fields import (  # noqa: F401 — MIN_YEAR/MAX_YEAR for other ap
     IdChoiceField,
     IdMultipleChoiceField,
     PortalDateTimeField,
+    UploadField,
 )
 
 from .models import Call, Case, Unit
@@ -109,7 +110,7 @@ class PhotoRowForm(forms.Form):
     """One photo row: an existing or staged photo (by id), or a new upload; caption and order."""
 
     photo = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    image = forms.FileField(label=_("Photo file"), required=False)
+    image = UploadField(label=_("Photo file"), required=False)
     caption = forms.CharField(label=_("Caption"), max_length=300, required=False)
     position = forms.IntegerField(label=_("Order"), min_value=0, max_value=999, required=False)
     remove = forms.BooleanField(label=_("Remove"), required=False)
@@ -122,7 +123,7 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MultipleFileField(forms.FileField):
+class MultipleFileField(UploadField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx"}))
         super().__init__(*args, **kwargs)
@@ -193,4 +194,4 @@ class UnitForm(forms.Form):
 
 
 class TableUploadForm(forms.Form):
-    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+    file = UploadField(label=_("File (.xlsx or .csv)"))

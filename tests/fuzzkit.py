@@ -15,10 +15,11 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import zipfile
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -100,8 +101,76 @@ hostile_content = st.one_of(
 )
 
 
+XML_ILLEGAL = re.compile("[\ufffe\uffff\ud800-\udfff]")
+
+
+def table_file(header: list[str], rows: list[list[str]], fmt: str = "csv") -> bytes:
+    """A table as .csv (UTF-8, every character kept) or .xlsx (characters an .xlsx cannot hold,
+    the control characters, are dropped: openpyxl refuses them)."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        csv.writer(buf).writerows([header, *rows])
+        return buf.getvalue().encode("utf-8", "surrogatepass")
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def fit(value) -> str:
+        value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        return XML_ILLEGAL.sub("", value)[:32767]
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [header, *rows]:
+        ws.append([fit(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+class RawFile:
+    """A file part sent with exactly this name (the test client's own files refuse names such
+    as ".." before they reach the server; a browser or a script sends them)."""
+
+    def __init__(self, name: str, content: bytes, content_type: str = "application/octet-stream"):
+        self.name, self.content, self.content_type = name, content, content_type
+
+
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
-    return SimpleUploadedFile(name, content, content_type=content_type)
+    return RawFile(name, content, content_type)
+
+
+BOUNDARY = "----fuzzkitBoundary7MA4YWxkTrZu0gW"
+
+
+def _part_name(name: str) -> bytes:
+    # As browsers do (HTML spec): LF, CR and the double quote are percent-encoded, the rest
+    # is sent as UTF-8.
+    name = name.replace("\n", "%0A").replace("\r", "%0D").replace('"', "%22")
+    return name.encode("utf-8", "surrogatepass")
+
+
+def multipart(data: dict) -> bytes:
+    """A multipart/form-data body; values are strings, lists of strings or RawFile(s)."""
+    out = []
+    for key, value in data.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            head = b"--" + BOUNDARY.encode() + b"\r\n"
+            disposition = b'Content-Disposition: form-data; name="' + key.encode() + b'"'
+            if isinstance(item, RawFile):
+                out.append(head + disposition + b'; filename="' + _part_name(item.name)
+                           + b'"\r\nContent-Type: ' + item.content_type.encode()
+                           + b"\r\n\r\n" + item.content + b"\r\n")
+            else:
+                out.append(head + disposition + b"\r\n\r\n"
+                           + str(item).encode("utf-8", "surrogatepass") + b"\r\n")
+    out.append(b"--" + BOUNDARY.encode() + b"--\r\n")
+    return b"".join(out)
+
+
+def post_files(client, url, data: dict):
+    """POST `data` (with RawFile values) as a browser would; never a server error."""
+    return assert_ok(client.post(url, multipart(data),
+                                 content_type=f"multipart/form-data; boundary={BOUNDARY}"))
 
 
 # ---- settings and assertions ------------------------------------------------------------------
@@ -122,7 +191,17 @@ def assert_ok(response):
     return response
 
 
+def _has_files(data) -> bool:
+    return any(isinstance(v, RawFile) or (isinstance(v, (list, tuple))
+                                          and any(isinstance(i, RawFile) for i in v))
+               for v in (data or {}).values())
+
+
 def post_ok(client, url, data=None, **extra):
+    """POST (as multipart/form-data when `data` holds RawFile uploads); never a server error."""
+    if _has_files(data):
+        return assert_ok(client.post(url, multipart(data), **extra,
+                                     content_type=f"multipart/form-data; boundary={BOUNDARY}"))
     return assert_ok(client.post(url, data or {}, **extra))
 
 

@@ -33,6 +33,9 @@ from ..models import (
     ScoreAudit,
 )
 
+#: The largest rank of an award list (the form and the service refuse more).
+MAX_AWARD_RANK = 999
+
 RULE_FIELD = {
     Round.Rule.MEAN: ("mean", "rank_mean"),
     Round.Rule.TRIMMED: ("trimmed_mean", "rank_trimmed"),
@@ -237,6 +240,8 @@ def award_adjust(*, call: Call, case: Case, level: str | None, rank: int | None,
     else:
         if level not in Award.Level.values or not rank or rank < 1:
             raise ValidationError(_("Choose an award and a rank."))
+        if rank > MAX_AWARD_RANK:
+            raise ValidationError(_("The rank is at most %(max)d."), params={"max": MAX_AWARD_RANK})
         award = award or Award(call=call, case=case)
         award.level, award.rank, award.adjusted = level, rank, True
         award.reason = reason.strip()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
-from civiccases.fields import PortalDateTimeField
+from civiccases.fields import PortalDateTimeField, UploadField, bound_upload
 from civiccases.flash import flash_errors as _errors
 from civiccases.flash import flash_form_errors as _form_errors
 from submissions.forms import DATETIME_WIDGET
@@ -27,6 +27,7 @@ from .. import importing, selectors, statistics
 from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
 from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
+from ..services.results import MAX_AWARD_RANK
 
 PAGE_SIZE = 50
 TABLE_CACHE_SECONDS = 300
@@ -37,7 +38,7 @@ NOTICE_DAYS = 7
 
 
 class ScoreImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Score table (.xlsx or .csv)"),
+    file = UploadField(label=gettext_lazy("Score table (.xlsx or .csv)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 
 
@@ -50,7 +51,7 @@ class AwardAdjustForm(forms.Form):
                            help_text=gettext_lazy("As shown in the results, e.g. 3-0007."))
     level = forms.ChoiceField(label=gettext_lazy("Award"), choices=LEVELS)
     rank = forms.IntegerField(label=gettext_lazy("Rank in the award list"), min_value=1,
-                              required=False)
+                              max_value=MAX_AWARD_RANK, required=False)
     reason = forms.CharField(label=gettext_lazy("Reason (recorded)"),
                              widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -213,7 +214,7 @@ def results_recompute(request, pk):
 @require_http_methods(["GET", "POST"])
 def results_import(request, pk):
     rnd = _round(pk)
-    form = ScoreImportForm(request.POST or None, request.FILES or None)
+    form = ScoreImportForm(*bound_upload(request))
     problems = []
     if request.method == "POST" and form.is_valid():
         try:

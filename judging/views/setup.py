@@ -10,14 +10,15 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
+from civiccases.fields import bound_upload
 from civiccases.flash import flash_errors as _error
 from civiccases.flash import flash_form_errors as _form_errors
+from civiccases.params import id_list, id_param, local_url, search_param
 from submissions.forms import TableUploadForm
 from submissions.models import Call
 from submissions.tabular import read_table
@@ -88,7 +89,7 @@ def judge_list(request):
             if not new.password:
                 return redirect("judging:judge_list")
             new_accounts, form = [new], JudgeForm()
-    q = (request.GET.get("q") or "").strip()[:100]
+    q = search_param(request.GET.get("q"))
     judges = Judge.objects.select_related("unit", "user").annotate(
         n_rounds=Count("rounds")).order_by("name", "pk")
     if q:
@@ -122,7 +123,7 @@ def judge_edit(request, pk):
 
 @organizer_required
 def judge_import(request):
-    form = TableUploadForm(request.POST or None, request.FILES or None)
+    form = TableUploadForm(*bound_upload(request))
     new_accounts, errors = [], []
     if request.method == "POST" and form.is_valid():
         try:
@@ -263,7 +264,7 @@ def round_entries(request, pk):
     n_accepted = accepted.count()
     selected = set(current)
     if request.method == "POST":
-        selected = {int(v) for v in request.POST.getlist("cases") if v.isdigit()}
+        selected = set(id_list(request.POST.getlist("cases")))
     return render(request, "judging/round_entries.html", {
         "round": rnd, "form": form, "picked": picked, "n_accepted": n_accepted,
         "picker": n_accepted <= PICKER_LIMIT, "n_current": len(current),
@@ -319,8 +320,7 @@ def round_status(request, pk):
 @organizer_required
 def assignment_list(request, pk):
     rnd = _round(pk)
-    judge_id = request.GET.get("judge") or ""
-    judge_id = int(judge_id) if judge_id.isdigit() else None
+    judge_id = id_param(request.GET.get("judge"))
     assignments = Assignment.objects.filter(round=rnd).select_related("judge").order_by(
         "judge__name", "judge_id")
     entries = RoundCase.objects.filter(round=rnd).select_related("case__unit").order_by(
@@ -372,11 +372,8 @@ def assignment_remove(request, pk):
     else:
         messages.success(request, _("%(judge)s no longer scores case %(n)d.")
                          % {"judge": a.judge.name, "n": a.case.number})
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = reverse("judging:assignment_list", kwargs={"pk": a.round_id})
-    return redirect(target)
+    return redirect(local_url(request, request.POST.get("next"),
+                              reverse("judging:assignment_list", kwargs={"pk": a.round_id})))
 
 
 @require_POST

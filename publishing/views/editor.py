@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import role_required
 from civiccases.files import serve_file
 from civiccases.flash import flash_errors as _errors
+from civiccases.params import id_param
 from submissions.models import Call, Photo
 from submissions.views.files import CONTENT_TYPES
 
@@ -259,7 +260,7 @@ def installment_export(request, slug, number, fmt):
     try:
         exported = exports.export_installment(
             installment=inst, fmt=fmt, published=source == "published",
-            version=int(version) if version and version.isdigit() else None,
+            version=id_param(version),
         )
     except (InstallmentVersion.DoesNotExist, ValueError):
         raise Http404

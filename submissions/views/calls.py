@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from accounts.roles import organizer_required
 from civiccases.flash import flash_errors, flash_form_errors
+from civiccases.params import choice_param, id_param, local_url, search_param
 
 from .. import selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
@@ -89,11 +89,9 @@ def call_detail(request, slug):
 
 def _organizer_call(request, slug):
     call = get_object_or_404(Call, slug=slug)
-    status = request.GET.get("status") or None
-    unit_id = request.GET.get("unit") or None
-    q = (request.GET.get("q") or "").strip()[:100] or None
-    if unit_id and not str(unit_id).isdigit():
-        unit_id = None
+    status = choice_param(request.GET.get("status"), Case.Status.values) or None
+    unit_id = id_param(request.GET.get("unit"))
+    q = search_param(request.GET.get("q")) or None
     cases = selectors.case_list(user=request.user, call=call, unit_id=unit_id, status=status, q=q)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "submissions/call_organizer.html", {
@@ -127,11 +125,8 @@ def call_screen(request, slug):
             messages.success(request, _("%(n)d case(s) screened.") % {"n": len(events)})
     else:
         flash_form_errors(request, form, labels=False)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        next_url = call.get_absolute_url()  # never send anyone off-site
-    return redirect(next_url)
+    # never send anyone off-site
+    return redirect(local_url(request, request.POST.get("next"), call.get_absolute_url()))
 
 
 @require_POST

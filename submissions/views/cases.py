@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from accounts.roles import unit_member_required
 from civiccases.flash import flash_errors
+from civiccases.params import choice_param, id_list
 
 from .. import selectors, services
 from ..forms import AttachmentUploadForm, CaseForm, PhotoFormSet, ScreeningForm
@@ -32,7 +33,8 @@ def case_list(request):
     """A unit user's own cases, across calls."""
     if not roles.is_unit_member(request.user):
         return redirect("home")
-    cases = selectors.case_list(user=request.user, status=request.GET.get("status") or None)
+    status = choice_param(request.GET.get("status"), Case.Status.values) or None
+    cases = selectors.case_list(user=request.user, status=status)
     return render(request, "submissions/my_cases.html", {
         "cases": cases,
         "calls": selectors.calls_for_units(),
@@ -117,7 +119,7 @@ def _collect_photos(request, *, call, case, formset):
 
 
 def _collect_attachments(request, *, case, upload_form):
-    staged_ids = request.POST.getlist("staged_attachment")
+    staged_ids = id_list(request.POST.getlist("staged_attachment"))
     allowed = selectors.attachments_visible_to(request.user)
     staged = list(allowed.filter(pk__in=staged_ids, case__isnull=True))
     errors = []
@@ -131,7 +133,8 @@ def _collect_attachments(request, *, case, upload_form):
         errors.extend(m for msgs in upload_form.errors.values() for m in msgs)
     removed = []
     if case is not None and case.pk:
-        removed = list(case.attachments.filter(pk__in=request.POST.getlist("remove_attachment")))
+        removed_ids = id_list(request.POST.getlist("remove_attachment"))
+        removed = list(case.attachments.filter(pk__in=removed_ids))
     return staged, removed, errors
 
 

@@ -12,13 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import organizer_required
+from civiccases.fields import UploadField, bound_upload
 
 from .. import importing
 from ..models import Call, Case, ImportJob
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
         label=gettext_lazy("Table (.xlsx, .csv) or ZIP of the table and its photos"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.zip"}),
     )
@@ -55,7 +56,7 @@ def column_help(call: Call) -> list[tuple[str, bool, str]]:
 @require_http_methods(["GET", "POST"])
 def import_start(request, slug):
     call = get_object_or_404(Call, slug=slug)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(*bound_upload(request))
     if request.method == "POST" and form.is_valid():
         try:
             job = importing.import_job_create(

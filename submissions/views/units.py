@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.roles import organizer_required
+from civiccases.fields import bound_upload
 
 from .. import services
 from ..forms import TableUploadForm, UnitForm
@@ -50,7 +51,7 @@ def unit_list(request):
 def unit_import(request):
     from ..tabular import read_table
 
-    form = TableUploadForm(request.POST or None, request.FILES or None)
+    form = TableUploadForm(*bound_upload(request))
     new_accounts, errors = [], []
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,4 +67,4 @@ def unit_import(request):
             messages.success(request, _("%(n)d row(s) imported.") % {"n": len(rows)})
     return render(request, "submissions/unit_import.html", {
         "form": form, "errors": errors, "new_accounts": new_accounts, "columns": UNIT_COLUMNS,
-    }, status=400 if errors else 200)
+    }, status=400 if errors or form.errors else 200)

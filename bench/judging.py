@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import BASE, login, running_stack  # noqa: E402
+from bench.stack import BASE, db_name, login, running_stack  # noqa: E402
 
 PASSWORD = "bench-Pass-123"
 WRK_P95 = """
@@ -45,8 +45,9 @@ end
 """
 
 
-def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True, seed=1):
-    """Bulk-generate a round with every review submitted."""
+def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True, seed=1,
+             scored=True):
+    """Bulk-generate an open round: with every review submitted, or (`scored=False`) none."""
     from datetime import timedelta
 
     from django.contrib.auth.hashers import make_password
@@ -100,6 +101,10 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
     report = round_services.round_assign(round=the_round)
     assign_s = time.perf_counter() - t0
     Round.objects.filter(pk=the_round.pk).update(status=Round.Status.OPEN)
+    if not scored:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return the_round, report, assign_s
     severity = {j.pk: rnd.uniform(-2, 2) for j in judges}
     quality = {c: rnd.uniform(8, 18) for c in
                Case.objects.filter(call=call).values_list("pk", flat=True)}
@@ -192,7 +197,8 @@ def main():
     # As in production with several processes: a shared cache (README), here Redis db 14.
     os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
-    with running_stack("bench_judging", gunicorn_workers=args.workers, worker=False) as (env, _pid):
+    stack = running_stack(db_name("judging"), gunicorn_workers=args.workers, worker=False)
+    with stack as (env, _pid):
         os.environ.update(env)
         import django
 
@@ -236,10 +242,10 @@ def main():
 
         from bench.stack import bench_env, manage, recreate_db
 
-        recreate_db("bench_judging_100k")
-        manage(bench_env("bench_judging_100k", tempfile.mkdtemp()), "migrate", "-v0")
+        recreate_db(db_name("judging_100k"))
+        manage(bench_env(db_name("judging_100k"), tempfile.mkdtemp()), "migrate", "-v0")
         connections.close_all()
-        connections["default"].settings_dict["NAME"] = "bench_judging_100k"
+        connections["default"].settings_dict["NAME"] = db_name("judging_100k")
         t0 = time.perf_counter()
         round100, _report, assign100 = generate(100_000, all_criteria=False)
         result["generate_100k_s"] = round_s(time.perf_counter() - t0)

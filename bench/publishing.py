@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import BASE, manage, running_stack  # noqa: E402
+from bench.stack import BASE, db_name, manage, running_stack  # noqa: E402
 
 
 def wrk(path: str, seconds: int, connections: int) -> dict:
@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--out", default="bench/results/publishing.json")
     args = parser.parse_args()
-    with running_stack("bench_publishing", worker=False) as (env, _pid):
+    with running_stack(db_name("publishing"), worker=False) as (env, _pid):
         manage({**env, "CELERY_TASK_ALWAYS_EAGER": "true"}, "load_demo")
         os.environ.update(env)
         import django

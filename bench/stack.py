@@ -5,6 +5,7 @@ Used by the scripts in bench/. Everything runs on loopback and stops when the sc
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,13 +19,18 @@ REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
+# The broker of the bench stack; its Redis database is emptied at start (stale tasks of an
+# earlier run would point at rows of a dropped database).
+BROKER = os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/15")
+# Every database a script creates is named with this prefix (several people share a server).
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_")
 
 
 def bench_env(db_name: str, media: str) -> dict:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
-        CELERY_BROKER_URL=os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/15"),
+        CELERY_BROKER_URL=BROKER,
         MEDIA_ROOT=media,
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -47,26 +53,49 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=REPO, env=env, check=True)
 
 
+def db_name(suffix: str) -> str:
+    return DB_PREFIX + suffix
+
+
+def flush_broker() -> None:
+    url = BROKER.rsplit("/", 1)
+    db = url[1] if len(url) == 2 and url[1].isdigit() else "0"
+    host = BROKER.split("://", 1)[1].split("/", 1)[0]
+    hostname, _, port = host.partition(":")
+    subprocess.run(["redis-cli", "-h", hostname, "-p", port or "6379", "-n", db, "flushdb"],
+                   check=True, capture_output=True)
+
+
 @contextlib.contextmanager
-def running_stack(db_name: str, *, gunicorn_workers: int = 2, worker_concurrency: int = 1,
-                  worker: bool = True):
-    """Yields (env, worker_pid) with gunicorn and a Celery worker serving a fresh database."""
+def running_stack(db_name: str, *, gunicorn_workers: int = 2, gunicorn_threads: int = 1,
+                  worker_concurrency: int = 1, worker: bool = True, timeout: int = 120,
+                  extra_env: dict | None = None):
+    """Yields (env, worker_pid) with gunicorn and a Celery worker serving a fresh database.
+
+    `gunicorn_threads` > 1 runs gthread workers (one database connection per thread);
+    `worker_concurrency` > 1 runs a prefork Celery pool instead of the solo pool. The media
+    directory is removed at the end.
+    """
     media = tempfile.mkdtemp(prefix="bench-media-")
     env = bench_env(db_name, media)
+    env.update(extra_env or {})
     recreate_db(db_name)
     manage(env, "migrate", "-v0")
-    subprocess.run(["redis-cli", "-n", "15", "flushdb"], check=True, capture_output=True)
+    flush_broker()
     procs = []
+    server = [PY, "-m", "gunicorn", "civiccases.wsgi", "--bind", f"127.0.0.1:{PORT}",
+              "--workers", str(gunicorn_workers), "--timeout", str(timeout),
+              "--log-level", "warning"]
+    if gunicorn_threads > 1:
+        server += ["--worker-class", "gthread", "--threads", str(gunicorn_threads)]
+    pool = (["--pool", "solo"] if worker_concurrency == 1
+            else ["--pool", "prefork", "--concurrency", str(worker_concurrency)])
     try:
-        procs.append(subprocess.Popen(
-            [PY, "-m", "gunicorn", "civiccases.wsgi", "--bind", f"127.0.0.1:{PORT}",
-             "--workers", str(gunicorn_workers), "--timeout", "120", "--log-level", "warning"],
-            cwd=REPO, env=env,
-        ))
+        procs.append(subprocess.Popen(server, cwd=REPO, env=env))
         worker_proc = None
         if worker:
             worker_proc = subprocess.Popen(
-                [PY, "-m", "celery", "-A", "civiccases", "worker", "--pool", "solo",
+                [PY, "-m", "celery", "-A", "civiccases", "worker", *pool,
                  "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
                 cwd=REPO, env=env,
             )
@@ -89,6 +118,7 @@ def running_stack(db_name: str, *, gunicorn_workers: int = 2, worker_concurrency
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+        shutil.rmtree(media, ignore_errors=True)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bench.stack import BASE, cpu_seconds, login, percentile, running_stack  # noqa: E402
+from bench.stack import BASE, cpu_seconds, db_name, login, percentile, running_stack  # noqa: E402
 
 PASSWORD = "bench-Pass-123"
 
@@ -111,7 +111,7 @@ def main():
     args = parser.parse_args()
     photos = [make_jpeg(i) for i in range(5)]
     sizes = [len(p) for p in photos]
-    with running_stack("bench_upload") as (env, worker_pid):
+    with running_stack(db_name("upload")) as (env, worker_pid):
         os.environ.update(env)
         import django
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import path, reverse
 
 from civiccases import urls as project_urls
+from civiccases.session_idle import REFRESHED_KEY
 
 RESTARTING = OperationalError(
     "server closed the connection unexpectedly\n"
@@ -104,7 +105,11 @@ def test_the_503_page_is_not_a_500_in_the_logs(org_client, caplog):
 
 def test_database_lost_while_saving_the_session_is_a_503_not_a_400(org_client):
     # The view answered, then the database went away before the session was saved: Django
-    # would call that an interrupted session (400 Bad Request).
+    # would call that an interrupted session (400 Bad Request). The session is due for its
+    # idle-timeout refresh, so this request saves it.
+    session = org_client.session
+    session[REFRESHED_KEY] = 0
+    session.save()
     with mock.patch.object(Session, "save", side_effect=RESTARTING):
         response = org_client.get(reverse("submissions:call_list"))
     assert_unavailable_page(response)

@@ -31,6 +31,22 @@ PSEUDO_FIELDS = {
     services.ENTRIES: gettext_lazy("Cases in the round"),
     services.RESULTS: gettext_lazy("Results"),
 }
+#: Labels of fields that have no verbose name of their own.
+FIELD_LABELS = {
+    "adjusted": gettext_lazy("Adjusted"), "answered_at": gettext_lazy("Answered at"),
+    "call": gettext_lazy("Call"), "case": gettext_lazy("Case"),
+    "created_by": gettext_lazy("Created by"), "current_version": gettext_lazy("Current version"),
+    "feature": gettext_lazy("Feature"), "finalized_at": gettext_lazy("Finalized at"),
+    "finalized_by": gettext_lazy("Finalized by"),
+    "first_published_at": gettext_lazy("First published at"),
+    "granted_by": gettext_lazy("Granted by"), "installment": gettext_lazy("Installment"),
+    "judge": gettext_lazy("Judge"), "notice": gettext_lazy("Public notice"),
+    "photo": gettext_lazy("Photo"), "position": gettext_lazy("Order"),
+    "publish_error": gettext_lazy("Publish error"), "recorded_by": gettext_lazy("Recorded by"),
+    "round": gettext_lazy("Round"), "series": gettext_lazy("Series"),
+    "status": gettext_lazy("Status"), "submitted_at": gettext_lazy("Submitted at"),
+    "total": gettext_lazy("Total"), "unit": gettext_lazy("Unit"), "user": gettext_lazy("User"),
+}
 #: Related objects whose name needs another row (loaded with it, not one query each).
 RELATED_JOINS = {"judging.round": ["call"], "publishing.installment": ["series"],
                  "judging.assignment": ["judge"]}
@@ -166,6 +182,8 @@ def _label(model, key: str) -> str:
         return str(PSEUDO_FIELDS[key])
     field = _field(model, key)
     if field is not None and getattr(field, "verbose_name", None):
+        if str(field.verbose_name) == field.name.replace("_", " ") and key in FIELD_LABELS:
+            return str(FIELD_LABELS[key])
         return str(field.verbose_name).capitalize()
     return key.replace("_", " ").capitalize()
 

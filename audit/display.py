@@ -95,11 +95,24 @@ def actor_label(entry: LogEntry) -> str:
     return via_label(via) if via else _("System")
 
 
+#: Kinds whose model has no verbose name of its own.
+KIND_LABELS = {
+    "judging.assignment": gettext_lazy("Review (judge and case)"),
+    "judging.objection": gettext_lazy("Objection"),
+    "publishing.featurephoto": gettext_lazy("Photo of a published case"),
+}
+
+
+def model_label(model) -> str:
+    label = KIND_LABELS.get(model._meta.label_lower)
+    return str(label if label is not None else model._meta.verbose_name).capitalize()
+
+
 def kind_label(entry: LogEntry) -> str:
     model = entry.content_type.model_class()
     if model is None:
         return entry.content_type.model
-    return str(model._meta.verbose_name).capitalize()
+    return model_label(model)
 
 
 def _short(text: str, limit: int | None) -> str:

@@ -118,6 +118,7 @@ def test_a_judges_scores_show_criterion_case_before_and_after(organizer, call):
                                               .get_for_model(Assignment).pk}))
     assert [r.action for r in rows] == ["Changed", "Changed"]
     submitted, drafted = rows  # newest first
+    assert submitted.kind == "Review (judge and case)"
     assert submitted.object == f"张教授 · {case.code} 斑马线前的礼让 · 初评"
     assert _changes(drafted) == {
         "Status": ("Not started", "Draft"), "Comment": ("", "初稿"), "Total": ("", "30"),

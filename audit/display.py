@@ -31,6 +31,22 @@ PSEUDO_FIELDS = {
     services.ENTRIES: gettext_lazy("Cases in the round"),
     services.RESULTS: gettext_lazy("Results"),
 }
+#: Labels of fields that have no verbose name of their own.
+FIELD_LABELS = {
+    "adjusted": gettext_lazy("Adjusted"), "answered_at": gettext_lazy("Answered at"),
+    "call": gettext_lazy("Call"), "case": gettext_lazy("Case"),
+    "created_by": gettext_lazy("Created by"), "current_version": gettext_lazy("Current version"),
+    "feature": gettext_lazy("Feature"), "finalized_at": gettext_lazy("Finalized at"),
+    "finalized_by": gettext_lazy("Finalized by"),
+    "first_published_at": gettext_lazy("First published at"),
+    "granted_by": gettext_lazy("Granted by"), "installment": gettext_lazy("Installment"),
+    "judge": gettext_lazy("Judge"), "notice": gettext_lazy("Public notice"),
+    "photo": gettext_lazy("Photo"), "position": gettext_lazy("Order"),
+    "publish_error": gettext_lazy("Publish error"), "recorded_by": gettext_lazy("Recorded by"),
+    "round": gettext_lazy("Round"), "series": gettext_lazy("Series"),
+    "status": gettext_lazy("Status"), "submitted_at": gettext_lazy("Submitted at"),
+    "total": gettext_lazy("Total"), "unit": gettext_lazy("Unit"), "user": gettext_lazy("User"),
+}
 #: Related objects whose name needs another row (loaded with it, not one query each).
 RELATED_JOINS = {"judging.round": ["call"], "publishing.installment": ["series"],
                  "judging.assignment": ["judge"]}
@@ -79,11 +95,24 @@ def actor_label(entry: LogEntry) -> str:
     return via_label(via) if via else _("System")
 
 
+#: Kinds whose model has no verbose name of its own.
+KIND_LABELS = {
+    "judging.assignment": gettext_lazy("Review (judge and case)"),
+    "judging.objection": gettext_lazy("Objection"),
+    "publishing.featurephoto": gettext_lazy("Photo of a published case"),
+}
+
+
+def model_label(model) -> str:
+    label = KIND_LABELS.get(model._meta.label_lower)
+    return str(label if label is not None else model._meta.verbose_name).capitalize()
+
+
 def kind_label(entry: LogEntry) -> str:
     model = entry.content_type.model_class()
     if model is None:
         return entry.content_type.model
-    return str(model._meta.verbose_name).capitalize()
+    return model_label(model)
 
 
 def _short(text: str, limit: int | None) -> str:
@@ -166,6 +195,8 @@ def _label(model, key: str) -> str:
         return str(PSEUDO_FIELDS[key])
     field = _field(model, key)
     if field is not None and getattr(field, "verbose_name", None):
+        if str(field.verbose_name) == field.name.replace("_", " ") and key in FIELD_LABELS:
+            return str(FIELD_LABELS[key])
         return str(field.verbose_name).capitalize()
     return key.replace("_", " ").capitalize()
 

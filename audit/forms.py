@@ -17,9 +17,9 @@ class LogFilterForm(forms.Form):
         choices=[("", _("Any")), (LogEntry.Action.CREATE, _("Created")),
                  (LogEntry.Action.UPDATE, _("Changed")), (LogEntry.Action.DELETE, _("Deleted"))],
     )
-    date_from = forms.DateField(label=_("From"), required=False,
+    date_from = forms.DateField(label=_("Date from"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
+    date_to = forms.DateField(label=_("Date to"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Text"), required=False, max_length=MAX_TEXT,
                         help_text=_("In the object's name or the values"))

@@ -28,8 +28,9 @@ def kinds() -> list[tuple[int, str]]:
     """(content type id, label) of every tracked model, for the filter."""
     models = tracked_models()
     types = ContentType.objects.get_for_models(*models, for_concrete_models=False)
-    return sorted(((types[m].pk, str(m._meta.verbose_name).capitalize()) for m in models),
-                  key=lambda kv: kv[1])
+    from .display import model_label
+
+    return sorted(((types[m].pk, model_label(m)) for m in models), key=lambda kv: kv[1])
 
 
 def _day_start(day) -> datetime:

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.roles import organizer_required
@@ -68,8 +69,10 @@ def log(request):
 
 
 COLUMNS = [
-    ("When", 18), ("Who", 24), ("Action", 10), ("What", 16), ("Object", 40),
-    ("Field", 24), ("Before", 40), ("After", 40), ("Note", 30), ("Address", 16),
+    (gettext_lazy("When"), 18), (gettext_lazy("Who"), 24), (gettext_lazy("Action"), 10),
+    (gettext_lazy("What"), 16), (gettext_lazy("Object"), 40), (gettext_lazy("Field"), 24),
+    (pgettext_lazy("audit", "Before"), 40), (pgettext_lazy("audit", "After"), 40),
+    (gettext_lazy("Note"), 30), (gettext_lazy("Address"), 16),
 ]
 CELL_MAX = 32_000  # Excel's limit is 32,767 characters a cell
 
@@ -110,7 +113,7 @@ def export(request):
         if written + len(chunk) > cap:
             chunk, capped = chunk[:cap - written], True
         if not header_written:
-            ws.append([_(name) for name, _w in COLUMNS])
+            ws.append([str(name) for name, _w in COLUMNS])
             header_written = True
         for row in display.rows(chunk, limit=None):
             ws.append([_cell(v) for v in (
@@ -123,7 +126,7 @@ def export(request):
         if capped:
             break
     if not header_written:
-        ws.append([_(name) for name, _w in COLUMNS])
+        ws.append([str(name) for name, _w in COLUMNS])
     if capped:
         note = _("Only the newest %(n)s entries are in this file: narrow the filters (dates, "
                  "who, what) to export the rest.") % {"n": f"{cap:,}"}

@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
 from civiccases.queue import enqueue_on_commit
 
 from . import images, services
@@ -354,6 +355,18 @@ def case_numbers(*, call: Call, count: int) -> range:
 
 @transaction.atomic
 def _create_cases(plans, *, call: Call, actor, source_name: str) -> ImportReport:
+    # One audit entry for the import (below), not one per case: each case has its CaseEvent.
+    with audit.untracked():
+        report = _create_case_rows(plans, call=call, actor=actor, source_name=source_name)
+    note = _("Imported %(n)d case(s) from “%(name)s”.") % {
+        "n": report.created_count, "name": source_name or "?"}
+    if report.units_created:
+        note += " " + _("New units: %(names)s.") % {"names": "、".join(report.units_created)}
+    audit.record(obj=call, note=note, actor=actor)
+    return report
+
+
+def _create_case_rows(plans, *, call: Call, actor, source_name: str) -> ImportReport:
     now = timezone.now()
     units: dict[str, Unit] = {}
     created_units = []

@@ -118,6 +118,7 @@ def test_a_judges_scores_show_criterion_case_before_and_after(organizer, call):
                                               .get_for_model(Assignment).pk}))
     assert [r.action for r in rows] == ["Changed", "Changed"]
     submitted, drafted = rows  # newest first
+    assert submitted.kind == "Review (judge and case)"
     assert submitted.object == f"张教授 · {case.code} 斑马线前的礼让 · 初评"
     assert _changes(drafted) == {
         "Status": ("Not started", "Draft"), "Comment": ("", "初稿"), "Total": ("", "30"),
@@ -395,3 +396,19 @@ def test_the_demo_fills_the_trail_with_every_roles_actions(db):
     scores = LogEntry.objects.filter(actor__username="judge2", changes_text__contains="score:")
     assert scores.exists()
     assert not LogEntry.objects.filter(actor=None).exclude(additional_data__via="demo").exists()
+
+
+def test_a_command_line_import_is_one_entry_by_the_named_user(organizer, call, tmp_path):
+    from ..submissions.test_import import case_row, write_csv
+
+    path = write_csv(tmp_path / "cases.csv", [case_row(title="导入的案例", photos="")])
+    call_command("import_cases", str(path), "--call", call.slug, "--as", "organizer",
+                 stdout=io.StringIO())
+    assert Case.objects.filter(call=call, title="导入的案例").count() == 1
+    [row] = display.rows(LogEntry.objects.select_related("actor", "content_type")
+                         .filter(content_type=ContentType.objects.get_for_model(Call),
+                                 actor=organizer))
+    assert row.actor == f"{organizer.full_name} (organizer) · Command line (import_cases)"
+    assert row.note == "Imported 1 case(s) from “cases.csv”. New units: 甲街道."
+    assert not LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case)).exists()

@@ -7,6 +7,7 @@ Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis), SECRET_KEY
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -96,20 +97,25 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     )
     # The planner's cost of a random read, for SSD storage (PostgreSQL's default, 4, is for
     # spinning disks and makes it scan a whole table where an index serves a judge's 250 rows).
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "options", f"-c random_page_cost={env.float('DATABASE_RANDOM_PAGE_COST', default=1.1)}"
-    )
+    # Empty: not sent (a pooler such as PgBouncer may refuse the startup option; then set it on
+    # the server with ALTER DATABASE … SET random_page_cost = 1.1).
+    _page_cost = env.str("DATABASE_RANDOM_PAGE_COST", default="1.1").strip()
+    if _page_cost:
+        try:
+            if float(_page_cost) <= 0:
+                raise ValueError
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"DATABASE_RANDOM_PAGE_COST must be a positive number, not {_page_cost!r}")
+        _options = DATABASES["default"]["OPTIONS"]
+        _options["options"] = " ".join(
+            filter(None, [_options.get("options", ""), f"-c random_page_cost={_page_cost}"]))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 # A shared cache (e.g. redis://127.0.0.1:6379/1) when several processes serve the portal.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-# With a shared cache, sessions are read from it (written through to the database); a cache of
-# one process's own would let a session ended in one process live on in another.
-SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db"
-                  if "redis" in CACHES["default"]["BACKEND"].lower()
-                  else "django.contrib.sessions.backends.db")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -204,6 +210,11 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 3600)
 # request: the timeout holds to within that interval and most page views write nothing.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=300)
+if not 0 < SESSION_REFRESH_SECONDS < SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured(
+        "SESSION_REFRESH_SECONDS must be above 0 and below SESSION_COOKIE_AGE "
+        f"({SESSION_REFRESH_SECONDS} and {SESSION_COOKIE_AGE} given): sessions would end while "
+        "people are working")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

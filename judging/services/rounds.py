@@ -38,6 +38,10 @@ def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> 
     ):
         raise ValidationError(_("The cases can only come from an earlier round."))
     round.full_clean(exclude=["number"])
+    before = Round.objects.filter(pk=round.pk).values("rule", "trim_min_judges").first()
+    if before and (before["rule"], before["trim_min_judges"]) != (round.rule,
+                                                                  round.trim_min_judges):
+        round.results_computed_at = None  # ranked by another rule now: compute them again
     round.save()
     if criteria is not None:
         if Assignment.objects.filter(round=round).exclude(
@@ -310,6 +314,12 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
     conflict, _created = Conflict.objects.update_or_create(
         judge=judge, case=case, defaults={"reason": reason.strip()}
     )
+    # A submitted review of the case no longer counts (results_compute skips it): the stored
+    # results of its rounds are stale, unless the call is final (its results are locked).
+    Round.objects.filter(
+        pk__in=Assignment.objects.filter(judge=judge, case=case,
+                                         status=Assignment.Status.SUBMITTED).values("round_id")
+    ).exclude(call__status=Call.Status.FINAL).update(results_computed_at=None)
     moved, not_moved = [], []
     # Closed rounds keep their record; submitted reviews stay (the organizer decides).
     for assignment in Assignment.objects.select_for_update().select_related("round").filter(

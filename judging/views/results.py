@@ -1,6 +1,7 @@
 """Organizer pages of results: the ranking table, statistics, score import, awards, the public
 notice (公示) and finalization. Every page is organizer-only: judges never see results."""
 
+import re
 from datetime import timedelta
 
 from django import forms
@@ -138,7 +139,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
     call = rnd.call
     top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
     page_no = request.GET.get("page", "1")
-    page_no = page_no if page_no.isdigit() and len(page_no) < 8 else "1"
+    page_no = str(int(page_no)) if re.fullmatch(r"[0-9]{1,7}", page_no) else "1"
     key = "results-table:" + ":".join(str(part) for part in (
         rnd.pk, rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
         top, excellent, *awards_version, order, flag, page_no, get_language()))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from judging.models import Award, AwardChange, Notice, Objection, Result, Round
 from judging.services import results as services
+from judging.services import rounds
 from submissions.models import Call
 
 from .results_kit import fast_passwords, page_rows, random_rows, scored_round, shown  # noqa: F401
@@ -454,3 +455,53 @@ def test_demo_results_build_on_the_judging_demo_and_are_idempotent():
 
     assert list(Award.objects.filter(call=call).values_list("case_id", "level", "rank")) == awards
     assert Notice.objects.filter(call=call).count() == 1
+
+
+# ---------------------------------------------------------------------------- staleness
+
+
+def test_a_conflict_declared_after_submitting_voids_the_review_in_scores_and_tie_break(call):
+    # Equal means (80); the first criterion decides: case 1 (30, 30, 40 → 33.3) before case 2
+    # (35, 35, 20 → 30).
+    rows = [[(30, 50), (30, 50), (40, 40)], [(35, 45), (35, 45), (20, 60)]]
+    rnd, judges, cases = scored_round(call, rows, rule=Round.Rule.MEAN)
+    services.results_compute(round=rnd)
+    assert Result.objects.get(round=rnd, case=cases[0]).rank == 1
+
+    rounds.conflict_declare(judge=judges[2], case=cases[0], reason="亲属在该单位工作")
+
+    rnd.refresh_from_db()
+    assert rnd.results_computed_at is None  # the stored results are stale
+    services.results_compute(round=rnd)
+    first, second = (Result.objects.get(round=rnd, case=c) for c in cases)
+    # Judge C's review of case 1 no longer counts, in the mean or in the tie-break: both means
+    # 80, both first-criterion means 30, and case 2 has more judges.
+    assert (first.n_judges, first.mean, second.mean) == (2, 80.0, 80.0)
+    assert (second.rank, first.rank) == (1, 2)
+
+
+def test_changing_the_rule_of_a_round_makes_its_results_stale(call):
+    rnd, _judges, _cases = scored_round(call, random_rows(3, 2, seed=9), rule=Round.Rule.MEAN)
+    services.results_compute(round=rnd)
+    rnd.refresh_from_db()
+    rounds.round_save(round=rnd)  # saved unchanged: still fresh
+    assert Round.objects.get(pk=rnd.pk).results_computed_at is not None
+
+    rnd.rule = Round.Rule.ZSCORE
+    rounds.round_save(round=rnd)
+
+    assert Round.objects.get(pk=rnd.pk).results_computed_at is None
+
+
+def test_page_numbers_are_read_as_plain_digits(org_client, call, monkeypatch):
+    from judging.views import results as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    rnd, _j, _c = scored_round(call, random_rows(5, 2, seed=3))
+    second = page_rows(org_client.get(_results_url(rnd, page=2)).content.decode())
+    assert page_rows(org_client.get(_results_url(rnd, page="002")).content.decode()) == second
+    first = page_rows(org_client.get(_results_url(rnd)).content.decode())
+    for junk in ("²", "١", "9" * 40, "-1", "1e3"):
+        response = org_client.get(_results_url(rnd, page=junk))
+        assert response.status_code == 200
+        assert page_rows(response.content.decode()) == first

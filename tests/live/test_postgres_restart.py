@@ -195,6 +195,8 @@ class Load:
         self.stop_event.set()
         for t in self.workers:
             t.join(timeout=REQUEST_TIMEOUT + 10)
+        for s in self.sessions:
+            s.close()
         assert not any(t.is_alive() for t in self.workers), "a client thread hung"
 
     def _run(self, index: int) -> None:

@@ -110,7 +110,9 @@ class Stack:
         for tag in self.unacked():
             self.redis.zrem("unacked_index", tag)
             self.redis.hdel("unacked", tag)
-        self.redis.delete(self.queue)
+        # The queue and the exchange named after it: leave no keys behind in Redis.
+        self.redis.delete(self.queue, f"_kombu.binding.{self.queue}",
+                          f"_kombu.binding_permanent.{self.queue}")
 
 
 @pytest.fixture

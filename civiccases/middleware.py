@@ -59,13 +59,31 @@ def _database_error_in(exc: BaseException | None) -> BaseException | None:
     return None
 
 
+# Answered without a session: a load balancer's health check must report the database, not
+# fail on the session that a cookie may name. Kept in step with civiccases/urls.py by a test.
+SESSIONLESS_PATHS = frozenset({"/healthz"})
+
+
 class SessionMiddleware(sessions.SessionMiddleware):
-    """Django's session middleware, except when the database goes away while it reads or saves
-    the session after the view: Django would answer 400 (its session save turns every database
-    error into "session interrupted") or 500. The answer is then the 503 page; an error
-    response (5xx), whose session Django never saves, goes out as it is."""
+    """Django's session middleware, except
+
+    * on SESSIONLESS_PATHS the request gets an empty session that is never loaded nor saved
+      (the visitor's cookie is left alone);
+    * when the database goes away while the session is read or saved after the view, Django
+      would answer 400 (its session save turns every database error into "session
+      interrupted") or 500. The answer is the 503 page; an error response (5xx), whose session
+      Django never saves, goes out as it is."""
+
+    def process_request(self, request):
+        if request.path_info in SESSIONLESS_PATHS:
+            request.session = self.SessionStore(None)
+            request.sessionless = True
+            return
+        super().process_request(request)
 
     def process_response(self, request, response):
+        if getattr(request, "sessionless", False):
+            return response
         try:
             return super().process_response(request, response)
         except (SessionInterrupted, *DATABASE_ERRORS) as exc:

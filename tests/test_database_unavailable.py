@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import path, reverse
 
 from civiccases import urls as project_urls
+from civiccases.middleware import SESSIONLESS_PATHS
 from civiccases.session_idle import REFRESHED_KEY
 
 RESTARTING = OperationalError(
@@ -124,15 +125,25 @@ def test_healthz_reports_the_database_down_as_json_503(client, db):
     assert status["status"] == "fail"
 
 
-def test_healthz_with_a_session_cookie_still_answers_json(org_client):
+def test_healthz_with_a_session_cookie_never_touches_the_session(org_client):
     # A browser (or a load balancer that kept a cookie) asks while the database is down: the
-    # session cannot be read, which must not turn the health JSON into an error page.
+    # session is neither read nor saved, so the answer is the health JSON.
+    assert reverse("healthz") in SESSIONLESS_PATHS
     assert org_client.cookies.get("sessionid")
-    with database_down():
+    with database_down() as cursor:
         response = org_client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content)["database"] == "down: OperationalError"
+    assert cursor.call_count == 1  # the health probe's SELECT 1, nothing else
+
+
+def test_healthz_leaves_the_visitors_session_alone(org_client, django_assert_num_queries):
+    with django_assert_num_queries(1):  # SELECT 1; no session read or save
+        response = org_client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies  # neither refreshed nor deleted
+    assert org_client.get(reverse("submissions:call_list")).status_code == 200  # still logged in
 
 
 @pytest.mark.urls(__name__)

@@ -195,6 +195,8 @@ class Load:
         self.stop_event.set()
         for t in self.workers:
             t.join(timeout=REQUEST_TIMEOUT + 10)
+        for s in self.sessions:
+            s.close()
         assert not any(t.is_alive() for t in self.workers), "a client thread hung"
 
     def _run(self, index: int) -> None:
@@ -203,7 +205,10 @@ class Load:
         while not self.stop_event.is_set():
             kind = KINDS[(index + n) % len(KINDS)]
             n += 1
-            result = self._one(s, kind)
+            try:
+                result = self._one(s, kind)
+            except Exception as exc:  # noqa: BLE001 — a surprise fails the test, not the thread
+                result = Result(kind, time.monotonic(), None, f"client error: {exc!r}")
             with self.lock:
                 self.results.append(result)
             time.sleep(0.02)
@@ -245,6 +250,8 @@ def classify(kind: str, r: requests.Response) -> str:
         if r.headers.get("Retry-After") != "60" and kind != "healthz":
             return f"503 without Retry-After: 60 ({r.headers.get('Retry-After')})"
         if kind == "healthz":
+            if r.headers.get("Content-Type") != "application/json":
+                return f"healthz 503 is not its JSON: {r.text[:200]!r}"
             status = json.loads(r.text)
             return "" if status["database"].startswith("down") else f"healthz 503: {status}"
         if TITLE_ZH not in r.text or "Traceback" in r.text:

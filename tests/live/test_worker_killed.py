@@ -110,7 +110,9 @@ class Stack:
         for tag in self.unacked():
             self.redis.zrem("unacked_index", tag)
             self.redis.hdel("unacked", tag)
-        self.redis.delete(self.queue)
+        # The queue and the exchange named after it: leave no keys behind in Redis.
+        self.redis.delete(self.queue, f"_kombu.binding.{self.queue}",
+                          f"_kombu.binding_permanent.{self.queue}")
 
 
 @pytest.fixture
@@ -188,7 +190,9 @@ def test_killed_pool_child_task_is_redelivered_and_processed_once(stack, pending
 def test_whole_worker_killed_task_comes_back_after_the_visibility_timeout(stack, pending_photo,
                                                                           settings):
     photo = pending_photo
-    first = stack.worker("first", **SHORT_VISIBILITY)
+    # The first worker keeps the default hour-long visibility timeout, so it never hands the
+    # task out again itself: after its death, only the second worker's short timeout does.
+    first = stack.worker("first")
     stack.send(photo.pk)
     stack.wait(lambda: stack.markers.count("web-written", photo.pk) == 1,
                "the task did not reach the middle of its processing")

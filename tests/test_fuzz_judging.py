@@ -38,6 +38,7 @@ from .fuzzkit import (
     FUZZ,
     FUZZ_FEW,
     assert_form_error,
+    db_text,
     fuzzes,
     get_ok,
     hostile,
@@ -394,13 +395,13 @@ def test_exports_of_hostile_text(org, call, organizer, title, comment, unit):
 
     serial = next(_serial)
     judge = judge_profile(f"ex{serial}")
-    the_unit = Unit.objects.create(name=f"{unit[:150]}{serial}")
-    case = accepted_case(call, title=title[:200], unit=the_unit)
+    the_unit = Unit.objects.create(name=f"{db_text(unit, 150)}{serial}")
+    case = accepted_case(call, title=db_text(title, 200), unit=the_unit)
     rnd = make_round(call, judges=[judge], cases=[case], name=f"X{serial}")
     a = Assignment.objects.get(round=rnd)
     review_save(assignment=a, actor=judge.user, points=points_for(rnd, 30, 40), submit=True,
-                comment=comment[:5000])
-    Case.objects.filter(pk=case.pk).update(summary=comment[:500])
+                comment=db_text(comment, 5000))
+    Case.objects.filter(pk=case.pk).update(summary=db_text(comment, 500))
     for url in (reverse("judging:results_export", args=[rnd.pk]),
                 reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk])):
         response = get_ok(org, url)

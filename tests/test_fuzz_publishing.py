@@ -30,6 +30,7 @@ from .fuzzkit import (
     FUZZ,
     FUZZ_FEW,
     assert_form_error,
+    db_text,
     fuzzes,
     get_ok,
     hostile,
@@ -162,13 +163,14 @@ def test_hostile_text_reaches_every_output(ed, editor, db, headline, note, bylin
     photo = feature.photos.first().photo
     with contextlib.suppress(ValidationError):  # e.g. an empty unit line
         services.feature_update(
-            feature=feature, actor=editor, title=title[:200], unit_line=unit_line[:200],
-            body=body[:20000],
-            photos=[services.FeaturePhotoRow(photo=photo, position=1, caption=caption[:300])])
+            feature=feature, actor=editor, title=db_text(title, 200),
+            unit_line=db_text(unit_line, 200), body=db_text(body, 20000),
+            photos=[services.FeaturePhotoRow(photo=photo, position=1,
+                                             caption=db_text(caption, 300))])
     with contextlib.suppress(ValidationError):
-        services.installment_update(installment=inst, headline=headline[:200],
-                                    editors_note=note[:5000], byline=byline[:200],
-                                    publish_at=None, actor=editor)
+        services.installment_update(installment=inst, headline=db_text(headline, 200),
+                                    editors_note=db_text(note, 5000),
+                                    byline=db_text(byline, 200), publish_at=None, actor=editor)
     published = True
     try:
         services.installment_publish(installment=inst, actor=editor)
@@ -199,7 +201,7 @@ def test_control_characters_are_published_without_breaking_feeds_and_docx(ed, ed
     feature = inst.features.first()
     services.feature_update(
         feature=feature, actor=editor, title="口袋\x01公园", unit_line="某某\x1f街道",
-        body="第一段\x00。\n第二段\x0b。",
+        body="第一段\x1e。\n第二段\x0b。",
         photos=[services.FeaturePhotoRow(photo=feature.photos.first().photo, position=1,
                                          caption="居民\x07休憩")])
     services.installment_update(installment=inst, headline="邻里\x02守望", editors_note="按\x1b语",

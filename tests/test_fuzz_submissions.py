@@ -18,6 +18,7 @@ from .factories import CaseFactory, UnitFactory, unit_user
 from .fuzzkit import (
     FUZZ,
     assert_form_error,
+    db_text,
     fuzzes,
     get_ok,
     hostile,
@@ -148,7 +149,8 @@ def test_screening_emails(org, call, django_capture_on_commit_callbacks, title, 
     member = unit_user(unit, username=f"m{next(_serial)}")
     member.email = "unit@example.org"
     member.save()
-    case = CaseFactory(call=call, unit=unit, status=Case.Status.SUBMITTED, title=title[:200])
+    case = CaseFactory(call=call, unit=unit, status=Case.Status.SUBMITTED,
+                       title=db_text(title, 200))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         post_ok(org, reverse("submissions:case_screen", args=[case.pk]),

@@ -409,3 +409,18 @@ def test_exports_of_hostile_text(org, call, organizer, title, comment, unit):
         openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)
                                           if response.streaming else response.content))
     get_ok(org, reverse("judging:judge_sheet_print", args=[rnd.pk, judge.pk]))
+
+
+def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
+    from django.core import mail
+
+    from judging.tasks import judge_reminder_send
+
+    judge = judge_profile("remind", name="A&B <专家>")
+    judge.user.email = "judge@example.org"
+    judge.user.save()
+    rnd = make_round(call, judges=[judge], cases=[accepted_case(call)], name="复评\n第二行 & <轮>")
+    assert judge_reminder_send(rnd.pk, judge.pk) == 1
+    (message,) = mail.outbox
+    assert "A&B <专家>" in message.body and "&amp;" not in message.body
+    assert message.subject.endswith("复评 第二行 & <轮>")

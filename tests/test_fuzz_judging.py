@@ -203,6 +203,15 @@ def test_round_entries(org, open_round, cases, numbers):
             {"cases": cases, "numbers": numbers})
 
 
+def test_round_entries_odd_digits_get_a_message(org, open_round):
+    """"²" and "٣" pass str.isdigit(); int("²") raised (a 500), as did 5,000 digits."""
+    Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
+    for numbers in ("²", "٣", "9" * 5000, "99999999999999999999"):
+        response = post_ok(org, reverse("judging:round_entries", args=[open_round.pk]),
+                           {"numbers": numbers})
+        assert_form_error(response, org)
+
+
 @FUZZ
 @given(status=hostile)
 def test_round_status(org, open_round, status):

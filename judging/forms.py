@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from civiccases.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField
+from civiccases.params import id_param
 from submissions.forms import DATETIME_WIDGET
 from submissions.models import Call, Case, Unit
 
@@ -191,10 +192,11 @@ class EntriesForm(forms.Form):
         for part in NUMBER_SPLIT.split(text):
             if not part:
                 continue
-            if not part.isdigit():
+            number = id_param(part)  # ASCII digits only: "²".isdigit() but int("²") fails
+            if number is None:
                 raise ValidationError(_("“%(value)s” is not a case number."),
-                                      params={"value": part})
-            numbers.append(int(part))
+                                      params={"value": part[:20]})
+            numbers.append(number)
         found = dict(Case.objects.filter(
             call=self.call, status=Case.Status.ACCEPTED, number__in=numbers
         ).values_list("number", "pk"))

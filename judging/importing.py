@@ -155,7 +155,9 @@ def scores_import(*, round: Round, source, actor) -> ScoreImportReport:
     _check_round(round)
     criteria = list(round.criteria.order_by("position", "pk"))
     table = read_table(source, required=[COL_JUDGE, *[c.name for c in criteria]],
-                       optional=[COL_CODE, COL_TITLE, COL_COMMENT])
+                       optional=[COL_CODE, COL_TITLE, COL_COMMENT],
+                       max_lengths={COL_JUDGE: 150, COL_CODE: 20, COL_TITLE: 1000,
+                                    COL_COMMENT: 5000, **{c.name: 20 for c in criteria}})
     present = {_key(h) for h in table.headers}
     has_code, has_title = _key(COL_CODE) in present, _key(COL_TITLE) in present
     if not (has_code or has_title):

@@ -6,6 +6,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from civiccases.text import one_line
+
 from .models import Judge, Round
 from .services import results as results_services
 from .services.rounds import judges_with_open_work
@@ -24,7 +26,7 @@ def judge_reminder_send(round_id: int, judge_id: int) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         ctx = {"round": rnd, "judge": judge, "open": open_counts[judge.pk],
                "base_url": settings.PORTAL_BASE_URL}
-        subject = render_to_string("judging/email/reminder_subject.txt", ctx).strip()
+        subject = one_line(render_to_string("judging/email/reminder_subject.txt", ctx))
         body = render_to_string("judging/email/reminder_body.txt", ctx)
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [judge.user.email])
 

@@ -13,6 +13,8 @@ import copy
 import re
 from collections.abc import Callable
 
+from civiccases.text import xml_text
+
 from .numerals import chinese_numeral, installment_heading
 
 # Fixed words of the newspaper layout: part of the published text in every language.
@@ -28,8 +30,21 @@ _NOTE_PREFIX = re.compile(r"^编者按\s*[：:]\s*")
 
 def clean_line(text: str) -> str:
     """One printed line: runs of ASCII whitespace become one space; ends are stripped
-    (full-width indent spaces too: the web adds its own indent, print has its own style)."""
-    return _SPACES.sub(" ", text or "").strip()
+    (full-width indent spaces too: the web adds its own indent, print has its own style).
+    Control characters are dropped: the feeds and the .docx are XML, which cannot hold them."""
+    return xml_text(_SPACES.sub(" ", text or "")).strip()
+
+
+def xml_safe(value):
+    """A content dict (or any part of it) with every string fit for XML: versions published
+    before control characters were cleaned still export and feed."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    return value
 
 
 def paragraphs(text: str) -> list[str]:

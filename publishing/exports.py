@@ -69,6 +69,7 @@ def _set_fonts(doc) -> None:
 def to_docx(content: dict, photo_data: dict[str, bytes] | None = None) -> bytes:
     """A Word file whose text paragraphs are the layout's lines, blank lines left out."""
     photo_data = content_photo_data(content) if photo_data is None else photo_data
+    content = content_mod.xml_safe(content)
     doc = Document()
     _set_fonts(doc)
     doc.core_properties.title = content["heading"]

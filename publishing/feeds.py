@@ -7,6 +7,8 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from civiccases.text import xml_text
+
 from . import content as content_mod
 from . import selectors
 from .models import Series
@@ -23,13 +25,13 @@ class InstallmentRssFeed(Feed):
             raise Http404
 
     def title(self, obj):
-        return obj.title
+        return xml_text(obj.title)
 
     def link(self, obj):
         return obj.get_absolute_url()
 
     def description(self, obj):
-        return f"主办：{obj.host_line}" if obj.host_line else obj.title
+        return xml_text(f"主办：{obj.host_line}" if obj.host_line else obj.title)
 
     subtitle = description
 
@@ -41,13 +43,13 @@ class InstallmentRssFeed(Feed):
 
     def item_title(self, item):
         content = item.current_version.content
-        return f"{content['heading']} {content['headline']}".strip()
+        return xml_text(f"{content['heading']} {content['headline']}").strip()
 
     def item_description(self, item):
         content = item.current_version.content
         note = "".join(content.get("editors_note") or [])
         cases = content_mod.summary(content)
-        return f"{content_mod.NOTE_LABEL}{note}\n{cases}" if note else cases
+        return xml_text(f"{content_mod.NOTE_LABEL}{note}\n{cases}" if note else cases)
 
     def item_link(self, item):
         return item.get_absolute_url()
@@ -59,7 +61,7 @@ class InstallmentRssFeed(Feed):
         return item.current_version.published_at
 
     def item_author_name(self, item):
-        return item.current_version.content.get("byline") or None
+        return xml_text(item.current_version.content.get("byline") or "") or None
 
 
 class InstallmentAtomFeed(InstallmentRssFeed):

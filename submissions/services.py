@@ -86,6 +86,11 @@ def unit_get_or_create(*, name: str) -> tuple[Unit, bool]:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(_("The unit name is empty."))
+    limit = Unit._meta.get_field("name").max_length
+    if len(name) > limit or "\x00" in name:
+        raise ValidationError(_("The unit name is too long (%(n)d characters; at most %(max)d).")
+                              % {"n": len(name), "max": limit} if len(name) > limit
+                              else _("The unit name holds a NUL character."))
     return Unit.objects.get_or_create(name=name)
 
 
@@ -95,6 +100,8 @@ def unit_account_create(
     username = (username or "").strip()
     if not username:
         raise ValidationError(_("The user name is empty."))
+    # Length and characters first: a huge or NUL-holding name must not reach the database.
+    User._meta.get_field("username").run_validators(username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(
             _("The user name “%(name)s” is already taken."), params={"name": username}

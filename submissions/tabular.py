@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,13 @@ from django.utils.translation import gettext as _
 
 #: How many leading non-empty rows are searched for the header row.
 HEADER_SEARCH_ROWS = 10
+#: The longest cell Excel itself holds; longer cells (a crafted CSV) are refused by name.
+MAX_CELL_CHARS = 32767
+#: At most this many over-long cells are listed in the error.
+MAX_CELL_ERRORS = 20
+#: Control characters (NUL included: PostgreSQL refuses it in text) are dropped from cells;
+#: tab, line feed and carriage return are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .doc)
 
@@ -92,7 +100,7 @@ def cell_text(value) -> str:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    return str(value).strip()
+    return _CONTROL.sub("", str(value)).strip()
 
 
 def _read_bytes(source) -> tuple[bytes, str]:
@@ -193,14 +201,37 @@ def _find_header(rows: list[list], required_keys: set[str]) -> int | None:
     return best
 
 
+def _check_lengths(rows: list[TableRow], *, name: str, max_lengths: dict[str, int]) -> None:
+    errors = []
+    for row in rows:
+        for column, value in row.items():
+            limit = min(max_lengths.get(column, MAX_CELL_CHARS), MAX_CELL_CHARS)
+            if len(value) > limit:
+                errors.append(ValidationError(
+                    _("“%(name)s”, row %(row)d, column “%(column)s”: %(n)d characters; at most "
+                      "%(max)d are allowed."), code="too_long",
+                    params={"name": name, "row": row.number, "column": column, "n": len(value),
+                            "max": limit}))
+    if errors:
+        more = len(errors) - MAX_CELL_ERRORS
+        errors = errors[:MAX_CELL_ERRORS]
+        if more > 0:
+            errors.append(ValidationError(_("… and %(n)d more cell(s) that are too long."),
+                                          params={"n": more}))
+        raise ValidationError(errors)
+
+
 def read_table(
-    source, *, required: Iterable[str], optional: Iterable[str] = ()
+    source, *, required: Iterable[str], optional: Iterable[str] = (),
+    max_lengths: dict[str, int] | None = None,
 ) -> Table:
     """Read the first sheet of an .xlsx, or a CSV, from a path or a binary file object.
 
     Raises ValidationError when the file cannot be read, when it has no header or no data
     rows, when required columns are missing (naming them) or a known column appears twice.
-    Entirely empty rows are skipped; row numbers stay those of the sheet.
+    Entirely empty rows are skipped; row numbers stay those of the sheet. A cell longer than
+    its column's ``max_lengths`` entry (or than MAX_CELL_CHARS) is an error naming the file,
+    the row and the column.
     """
     required = list(required)
     optional = list(optional)
@@ -243,10 +274,11 @@ def read_table(
     missing = [c for c in required if c not in positions]
     if missing:
         raise ValidationError(
-            _("The table lacks the required column(s): %(missing)s. The header row must name "
+            _("“%(name)s” lacks the required column(s): %(missing)s. The header row must name "
               "these columns: %(required)s (found: %(found)s)."),
             code="missing_columns",
             params={
+                "name": name,
                 "missing": "、".join(missing),
                 "required": "、".join(required),
                 "found": "、".join(h for h in headers if h) or "—",
@@ -254,8 +286,9 @@ def read_table(
         )
     if duplicates:
         raise ValidationError(
-            _("The column(s) %(columns)s appear more than once in the header row."),
-            code="duplicate_columns", params={"columns": "、".join(dict.fromkeys(duplicates))},
+            _("“%(name)s”: the column(s) %(columns)s appear more than once in the header row."),
+            code="duplicate_columns",
+            params={"name": name, "columns": "、".join(dict.fromkeys(duplicates))},
         )
 
     rows = []
@@ -271,6 +304,7 @@ def read_table(
         raise ValidationError(
             _("“%(name)s” has a header row but no data rows."), code="empty", params={"name": name}
         )
+    _check_lengths(rows, name=name, max_lengths=max_lengths or {})
     return Table(
         headers=[h for h in headers if h],
         rows=rows,

@@ -9,6 +9,8 @@ from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from civiccases.text import one_line
+
 from . import images, services
 from .models import CaseEvent, ImportJob, Photo
 
@@ -77,7 +79,7 @@ def case_status_notify(event_id: int) -> int:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         ctx = {"event": event, "case": case, "base_url": settings.PORTAL_BASE_URL}
-        subject = render_to_string("submissions/email/status_subject.txt", ctx).strip()
+        subject = one_line(render_to_string("submissions/email/status_subject.txt", ctx))
         body = render_to_string("submissions/email/status_body.txt", ctx)
     send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [r]) for r in recipients])
     return len(recipients)

@@ -61,6 +61,13 @@ hostile_datetime = st.one_of(
     st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M")),
 )
 
+def db_text(text: str, limit: int | None = None) -> str:
+    """Hostile text as a form lets it through to a direct service or factory call: without
+    NUL (every form field refuses it; PostgreSQL cannot store it), cut to `limit`."""
+    text = text.replace("\x00", "")
+    return text[:limit] if limit is not None else text
+
+
 # ---- file names and contents ------------------------------------------------------------------
 
 FILENAMES = [

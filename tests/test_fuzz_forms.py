@@ -3,7 +3,7 @@ characters, emoji), very long strings. Every answer is a page or a redirect, nev
 The shared strategies and helpers are in tests/fuzzkit.py."""
 
 import pytest
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,6 +99,18 @@ def test_login_form(client, db, fast, text):
     if not User.objects.filter(username="someone").exists():
         UserFactory(username="someone")
     post_ok(client, reverse("accounts:login"), {"username": text, "password": text})
+
+
+@fuzzes(PasswordChangeForm)
+@FUZZ
+@given(old=hostile, new1=hostile, new2=hostile)
+def test_password_change_form(client, db, fast, old, new1, new2):
+    user = User.objects.filter(username="changer").first() or UserFactory(username="changer")
+    client.force_login(user)
+    response = post_ok(client, reverse("accounts:password_change"), {
+        "old_password": old, "new_password1": new1, "new_password2": new2})
+    if response.status_code != 302:
+        assert_form_error(response, client)
 
 
 def test_call_form_far_years_get_a_message(client, organizer):

@@ -38,6 +38,7 @@ from .fuzzkit import (
     FUZZ,
     FUZZ_FEW,
     assert_form_error,
+    db_text,
     fuzzes,
     get_ok,
     hostile,
@@ -200,6 +201,15 @@ def test_round_entries(org, open_round, cases, numbers):
     Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
     post_ok(org, reverse("judging:round_entries", args=[open_round.pk]),
             {"cases": cases, "numbers": numbers})
+
+
+def test_round_entries_odd_digits_get_a_message(org, open_round):
+    """"²" and "٣" pass str.isdigit(); int("²") raised (a 500), as did 5,000 digits."""
+    Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
+    for numbers in ("²", "٣", "9" * 5000, "99999999999999999999"):
+        response = post_ok(org, reverse("judging:round_entries", args=[open_round.pk]),
+                           {"numbers": numbers})
+        assert_form_error(response, org)
 
 
 @FUZZ
@@ -394,13 +404,13 @@ def test_exports_of_hostile_text(org, call, organizer, title, comment, unit):
 
     serial = next(_serial)
     judge = judge_profile(f"ex{serial}")
-    the_unit = Unit.objects.create(name=f"{unit[:150]}{serial}")
-    case = accepted_case(call, title=title[:200], unit=the_unit)
+    the_unit = Unit.objects.create(name=f"{db_text(unit, 150)}{serial}")
+    case = accepted_case(call, title=db_text(title, 200), unit=the_unit)
     rnd = make_round(call, judges=[judge], cases=[case], name=f"X{serial}")
     a = Assignment.objects.get(round=rnd)
     review_save(assignment=a, actor=judge.user, points=points_for(rnd, 30, 40), submit=True,
-                comment=comment[:5000])
-    Case.objects.filter(pk=case.pk).update(summary=comment[:500])
+                comment=db_text(comment, 5000))
+    Case.objects.filter(pk=case.pk).update(summary=db_text(comment, 500))
     for url in (reverse("judging:results_export", args=[rnd.pk]),
                 reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk])):
         response = get_ok(org, url)
@@ -408,3 +418,18 @@ def test_exports_of_hostile_text(org, call, organizer, title, comment, unit):
         openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)
                                           if response.streaming else response.content))
     get_ok(org, reverse("judging:judge_sheet_print", args=[rnd.pk, judge.pk]))
+
+
+def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
+    from django.core import mail
+
+    from judging.tasks import judge_reminder_send
+
+    judge = judge_profile("remind", name="A&B <专家>")
+    judge.user.email = "judge@example.org"
+    judge.user.save()
+    rnd = make_round(call, judges=[judge], cases=[accepted_case(call)], name="复评\n第二行 & <轮>")
+    assert judge_reminder_send(rnd.pk, judge.pk) == 1
+    (message,) = mail.outbox
+    assert "A&B <专家>" in message.body and "&amp;" not in message.body
+    assert message.subject.endswith("复评 第二行 & <轮>")

@@ -32,6 +32,8 @@ def judge_create(
         raise ValidationError(_("The expert's name is empty."))
     if not username:
         raise ValidationError(_("The user name is empty."))
+    # Length and characters first: a huge or NUL-holding name must not reach the database.
+    User._meta.get_field("username").run_validators(username)
     unit = None
     if unit_name.strip():
         unit = Unit.objects.filter(name=" ".join(unit_name.split())).first()
@@ -84,6 +86,8 @@ def judge_update(
     return judge
 
 
+JUDGE_MAX_LENGTHS = {"姓名": 100, "用户名": 150, "邮箱": 254, "单位": 200, "工作单位": 200,
+                     "专业领域": 300, "初始密码": 128}
 JUDGE_COLUMNS = {"姓名": "name", "用户名": "username", "邮箱": "email", "单位": "unit_name",
                  "工作单位": "affiliation", "专业领域": "expertise", "初始密码": "password"}
 

@@ -38,7 +38,7 @@ from ..forms import (
 )
 from ..models import Assignment, Conflict, Judge, Round, RoundCase, ScoreAudit
 from ..services import pool, reviews, rounds
-from ..services.pool import JUDGE_COLUMNS
+from ..services.pool import JUDGE_COLUMNS, JUDGE_MAX_LENGTHS
 from ..services.reviews import plain_number
 
 PAGE_SIZE = 50
@@ -128,7 +128,8 @@ def judge_import(request):
     if request.method == "POST" and form.is_valid():
         try:
             table = read_table(form.cleaned_data["file"], required=["姓名", "用户名"],
-                               optional=[c for c in JUDGE_COLUMNS if c not in ("姓名", "用户名")])
+                               optional=[c for c in JUDGE_COLUMNS if c not in ("姓名", "用户名")],
+                               max_lengths=JUDGE_MAX_LENGTHS)
             rows = [(row.number, {JUDGE_COLUMNS[k]: v for k, v in row.items()
                                   if k in JUDGE_COLUMNS}) for row in table.rows]
             created = pool.judges_import(rows=rows)

@@ -16,6 +16,7 @@ from ..models import Unit
 
 UNIT_COLUMNS = {"单位名称": "unit", "用户名": "username", "姓名": "full_name", "邮箱": "email",
                 "初始密码": "password"}
+UNIT_MAX_LENGTHS = {"单位名称": 200, "用户名": 150, "姓名": 100, "邮箱": 254, "初始密码": 128}
 
 
 @organizer_required
@@ -56,7 +57,8 @@ def unit_import(request):
     if request.method == "POST" and form.is_valid():
         try:
             table = read_table(form.cleaned_data["file"], required=["单位名称"],
-                               optional=[c for c in UNIT_COLUMNS if c != "单位名称"])
+                               optional=[c for c in UNIT_COLUMNS if c != "单位名称"],
+                               max_lengths=UNIT_MAX_LENGTHS)
             rows = [{"row": row.number,
                      **{UNIT_COLUMNS[k]: v for k, v in row.items() if k in UNIT_COLUMNS}}
                     for row in table.rows]

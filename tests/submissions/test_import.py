@@ -110,7 +110,7 @@ def test_read_table_missing_header_names_the_columns(tmp_path):
         read_table(path, required=["选送单位", "案例标题", "联系电话"])
 
     assert exc.value.messages == [
-        "The table lacks the required column(s): 案例标题、联系电话. The header row must name "
+        "“t.csv” lacks the required column(s): 案例标题、联系电话. The header row must name "
         "these columns: 选送单位、案例标题、联系电话 (found: 选送单位)."
     ]
 
@@ -310,7 +310,7 @@ def test_import_missing_header_is_named(folder, call):
         importing.cases_import(path=path, call=call, actor=None)
 
     [message] = exc.value.messages
-    assert message.startswith("The table lacks the required column(s): 联系电话.")
+    assert message.startswith("“cases.csv” lacks the required column(s): 联系电话.")
 
 
 def test_import_same_case_twice_is_refused(folder, call):

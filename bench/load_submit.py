@@ -144,13 +144,13 @@ def main():
 
         call, usernames = setup_fixtures(args.users, args.users_per_unit)
         counts, lock = {"created": 0, "submitted": 0}, threading.Lock()
-        stop, peak = loadgen.db_connections_sampler(name)
+        stop, db_stats = loadgen.db_connections_sampler(name)
         rec, phases = loadgen.run_users(
             usernames, PASSWORD, scenario_factory(call, photos, counts, lock),
             seconds=args.seconds,
         )
-        drain_s, failed = wait_drained(args.drain_timeout)
         stop.set()
+        drain_s, failed = wait_drained(args.drain_timeout)
         in_db = Case.objects.filter(call=call).count()
         submitted_db = Case.objects.filter(call=call, status=Case.Status.SUBMITTED).count()
         photos_db = Photo.objects.filter(case__call=call).count()
@@ -169,7 +169,7 @@ def main():
         "errors": errors, "steps": steps, "error_samples": rec.failure_samples(),
         "thumbnails_drained_after_run_s": round(drain_s, 1) if drain_s is not None else None,
         "failed_photos": failed,
-        "peak_db_connections": peak(),
+        **db_stats(),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False))

@@ -115,7 +115,7 @@ def main():
         "draft_responses": counts["drafts"], "draft_audits_in_db": drafts_db,
         "submit_responses": counts["submitted"], "submit_audits_in_db": submits_db,
         "reviews_submitted_in_db": submitted_db,
-        "reviews_submitted_per_s": round(counts["submitted"] / args.seconds, 1),
+        "reviews_submitted_per_s": round(counts["submitted"] / phases["run_s"], 1),
         "errors": errors, "steps": rec.summary(), "error_samples": rec.failure_samples(),
         **db_stats(),
     }

@@ -165,7 +165,7 @@ def main():
         "cases_created_responses": counts["created"], "cases_in_db": in_db,
         "cases_submitted_responses": counts["submitted"], "cases_submitted_in_db": submitted_db,
         "photos_in_db": photos_db, "staged_photos_left": staged,
-        "cases_per_s": round(counts["submitted"] / args.seconds, 1),
+        "cases_submitted_per_s": round(counts["submitted"] / phases["run_s"], 1),
         "errors": errors, "steps": steps, "error_samples": rec.failure_samples(),
         "thumbnails_drained_after_run_s": round(drain_s, 1) if drain_s is not None else None,
         "failed_photos": failed,

@@ -144,13 +144,13 @@ def main():
 
         call, usernames = setup_fixtures(args.users, args.users_per_unit)
         counts, lock = {"created": 0, "submitted": 0}, threading.Lock()
-        stop, peak = loadgen.db_connections_sampler(name)
+        stop, db_stats = loadgen.db_connections_sampler(name)
         rec, phases = loadgen.run_users(
             usernames, PASSWORD, scenario_factory(call, photos, counts, lock),
             seconds=args.seconds,
         )
-        drain_s, failed = wait_drained(args.drain_timeout)
         stop.set()
+        drain_s, failed = wait_drained(args.drain_timeout)
         in_db = Case.objects.filter(call=call).count()
         submitted_db = Case.objects.filter(call=call, status=Case.Status.SUBMITTED).count()
         photos_db = Photo.objects.filter(case__call=call).count()
@@ -165,11 +165,11 @@ def main():
         "cases_created_responses": counts["created"], "cases_in_db": in_db,
         "cases_submitted_responses": counts["submitted"], "cases_submitted_in_db": submitted_db,
         "photos_in_db": photos_db, "staged_photos_left": staged,
-        "cases_per_s": round(counts["submitted"] / args.seconds, 1),
+        "cases_submitted_per_s": round(counts["submitted"] / phases["run_s"], 1),
         "errors": errors, "steps": steps, "error_samples": rec.failure_samples(),
         "thumbnails_drained_after_run_s": round(drain_s, 1) if drain_s is not None else None,
         "failed_photos": failed,
-        "peak_db_connections": peak(),
+        **db_stats(),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False))

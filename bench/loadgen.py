@@ -163,10 +163,12 @@ def run_users(usernames: list[str], password: str, scenario, *, seconds: float,
 
 
 def db_connections_sampler(db_name: str, interval: float = 0.25):
-    """Start a thread sampling the connections to `db_name`; returns (stop, peak())."""
+    """Start a thread sampling the sessions of `db_name` (other than its own); returns
+    (stop, stats()) where stats gives the peak number of connections and, over the samples,
+    the mean and peak number of sessions waiting for a row or table lock."""
     import psycopg2
 
-    peak = {"n": 0}
+    samples = []
     stop = threading.Event()
 
     def sample() -> None:
@@ -175,13 +177,20 @@ def db_connections_sampler(db_name: str, interval: float = 0.25):
         try:
             with conn.cursor() as cur:
                 while not stop.is_set():
-                    cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-                                "AND pid <> pg_backend_pid()",
-                                [db_name])
-                    peak["n"] = max(peak["n"], cur.fetchone()[0])
+                    cur.execute("SELECT count(*), count(*) FILTER (WHERE wait_event_type = "
+                                "'Lock') FROM pg_stat_activity WHERE datname = %s "
+                                "AND pid <> pg_backend_pid()", [db_name])
+                    samples.append(cur.fetchone())
                     stop.wait(interval)
         finally:
             conn.close()
 
+    def stats() -> dict:
+        if not samples:
+            return {}
+        return {"peak_db_connections": max(n for n, _w in samples),
+                "lock_waiters_mean": round(sum(w for _n, w in samples) / len(samples), 2),
+                "lock_waiters_peak": max(w for _n, w in samples)}
+
     threading.Thread(target=sample, daemon=True).start()
-    return stop, lambda: peak["n"]
+    return stop, stats

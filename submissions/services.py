@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -179,6 +179,20 @@ def _check_window(*, case: Case, now) -> None:
 # ---------------------------------------------------------------- cases
 
 
+def _call_shared(call_id: int) -> Call:
+    """The call as committed now, share-locked until the commit (on PostgreSQL).
+
+    Units submitting to one call share the lock and do not wait for one another; an organizer
+    changing the call's status waits for the submissions in flight, and a submission that
+    arrives while the status is changing waits for it and then sees the new status.
+    """
+    if connection.vendor != "postgresql":  # SQLite runs one writing transaction at a time
+        return Call.objects.get(pk=call_id)
+    return next(iter(Call.objects.raw(
+        "SELECT * FROM submissions_call WHERE id = %s FOR SHARE", [call_id]
+    )))
+
+
 def _next_number(call: Call) -> int:
     # Locks the call row so two units creating at once cannot take the same number.
     Call.objects.select_for_update().filter(pk=call.pk).first()
@@ -306,7 +320,9 @@ def case_submission_problems(case: Case) -> list[str]:
 def case_submit(*, case: Case, actor, now: datetime | None = None) -> Case:
     """Submit (or resubmit a returned) case; enforces the deadline and the call's rules."""
     now = now or timezone.now()
-    case = Case.objects.select_for_update().select_related("call", "unit").get(pk=case.pk)
+    # Only the case row is locked: the call is share-locked (units submit at the same time).
+    case = Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=case.pk)
+    case.call = _call_shared(case.call_id)
     if case.status not in Case.EDITABLE:
         raise ValidationError(
             _("This case is already “%(status)s”; nothing was changed."),
@@ -330,7 +346,9 @@ def case_submit(*, case: Case, actor, now: datetime | None = None) -> Case:
 @transaction.atomic
 def case_withdraw(*, case: Case, actor, now: datetime | None = None) -> Case:
     now = now or timezone.now()
-    case = Case.objects.select_for_update().select_related("call", "unit").get(pk=case.pk)
+    # Only the case row is locked: the call is share-locked (units submit at the same time).
+    case = Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=case.pk)
+    case.call = _call_shared(case.call_id)
     if case.status not in Case.AWAITING_SCREENING:
         raise ValidationError(
             _("Only a submitted case that has not been screened can be withdrawn."), code="state"

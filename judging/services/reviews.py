@@ -88,13 +88,18 @@ def review_save(
 
     `points` maps criterion id → the typed value. Every error names its criterion; nothing is
     saved when any value is wrong. `total` is maintained here and nowhere else.
+
+    Only the review's row is locked while it is saved, so the judges of a round save at the same
+    time; the round's row is written last (a conditional update, held only until the commit):
+    a round closed while a review is being saved wins and the review is refused.
     """
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("round", "judge", "case").get(pk=assignment.pk)
     )
     rnd = assignment.round
-    if action != ScoreAudit.Action.IMPORT:
+    scoring = action != ScoreAudit.Action.IMPORT
+    if scoring:
         if rnd.status != Round.Status.OPEN:
             raise ValidationError(_("The round is not open for scoring."))
         if assignment.status == Assignment.Status.SUBMITTED:
@@ -141,7 +146,11 @@ def review_save(
         before=before, after=after, reason=reason,
     )
     _audit(assignment, before, after, criteria, actor=actor, note=reason)
-    Round.objects.filter(pk=rnd.pk).update(results_computed_at=None)
+    stale = Round.objects.filter(pk=rnd.pk)
+    if scoring:
+        stale = stale.filter(status=Round.Status.OPEN)
+    if not stale.update(results_computed_at=None):  # closed meanwhile: undo everything
+        raise ValidationError(_("The round is not open for scoring."))
     return assignment
 
 

@@ -47,23 +47,33 @@ def _login(page, base_url, username):
 
 
 def _log(page) -> list[dict]:
-    """The rows of the trail as the browser shows them ("—" of an empty value read as "")."""
+    """The entries of the trail as the browser shows them ("—" of an empty value read as "").
+
+    An entry's changed fields are its row and the rows marked as its own (data-entry-of);
+    `aligned` says whether every field's label, before and after start on the same line."""
     return page.eval_on_selector_all(
         "#audit-log tbody tr[data-entry]",
         """rows => rows.map(r => {
              const td = r.querySelectorAll(':scope > td');
-             const texts = (cell, sel) => Array.from(cell.querySelectorAll(sel)).map(
-               d => { const t = d.innerText.trim(); return t === '—' ? '' : t; });
+             const lines = [r, ...r.parentNode.querySelectorAll(
+               `tr[data-entry-of="${r.dataset.entry}"]`)];
+             const cells = cls => lines.flatMap(l => Array.from(l.querySelectorAll('.' + cls)));
+             const text = c => { const t = c.innerText.trim(); return t === '—' ? '' : t; };
              const own = cell => Array.from(cell.childNodes)
                .filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('').trim();
+             const [fields, before, after] = ['audit-field', 'audit-before', 'audit-after']
+               .map(cells);
+             const top = c => Math.round(c.getBoundingClientRect().top);
              const address = td[1].querySelector('div');
              const note = td[3].querySelector('div.fst-italic');
              return {
                entry: Number(r.dataset.entry), when: td[0].innerText.trim(), who: own(td[1]),
                address: address ? address.innerText.trim() : '', action: td[2].innerText.trim(),
                kind: td[3].querySelector('div.text-muted').innerText.trim(), object: own(td[3]),
-               note: note ? note.innerText.trim() : '', fields: texts(td[4], ':scope > div'),
-               before: texts(td[5], '.audit-before'), after: texts(td[6], '.audit-after'),
+               note: note ? note.innerText.trim() : '', fields: fields.map(text),
+               before: before.map(text), after: after.map(text),
+               aligned: fields.length === before.length && fields.length === after.length
+                 && fields.every((f, i) => top(f) === top(before[i]) && top(f) === top(after[i])),
              };
            })""",
     )
@@ -129,6 +139,8 @@ def test_organizer_reads_filters_and_exports_the_trail(
     assert ("", "35") in pairs and ("", "50") in pairs and ("", "85") in pairs  # and the total
     assert ("", "做法扎实") in pairs
     assert len(everything) > 2  # the setup's entries too (the call, the round …)
+    # long values wrap (the round's and cases' creation): each field stays level with its values
+    assert [r["entry"] for r in everything if not r["aligned"]] == []
     screenshot(org, "audit-01-trail")
 
     # ---- narrows the list to the unit user

@@ -45,7 +45,10 @@ TRACKED = {
 
 
 def mask_secret(value: str) -> str:
-    """A password hash is never shown, not even in part (auditlog's default keeps half)."""
+    """A password hash is never shown, not even in part (auditlog's default keeps half); the
+    missing value before an account existed stays what it is."""
+    if value in (None, "", "None"):
+        return value
     return "********"
 
 

@@ -311,6 +311,9 @@ def test_passwords_never_reach_the_trail(organizer, unit_a):
             assert needle not in text
     changed = [r for r in _rows(org.get(LOG, {"actor": "newbie"})) if "Password" in _changes(r)]
     assert [_changes(r)["Password"] for r in changed] == [("********", "********")]
+    created = LogEntry.objects.get_for_object(account.user).filter(
+        action=LogEntry.Action.CREATE).get()
+    assert created.changes_dict["password"] == ["None", "********"]  # nothing masked before
 
 
 def _case_creations(n: int, organizer, unit) -> None:

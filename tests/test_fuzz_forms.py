@@ -125,3 +125,32 @@ def test_call_form_far_years_get_a_message(client, organizer):
         })
         assert_form_error(response, client)
         assert "between the years 2000 and 2099" in response.content.decode()
+
+
+@FUZZ
+@given(value=hostile_number | hostile)
+def test_params_helpers_never_raise(value):
+    """The helpers behind hand-read parameters: never an exception, only safe values."""
+    from openpyxl import Workbook
+
+    from civiccases.params import MAX_ID, id_param, local_url, search_param
+    from civiccases.text import one_line, sheet_title, xml_text
+
+    number = id_param(value)
+    assert number is None or 0 < number <= MAX_ID
+    text = search_param(value)
+    assert len(text) <= 100 and "\x00" not in text
+
+    class Request:
+        def get_host(self):
+            return "testserver"
+
+        def is_secure(self):
+            return False
+
+    target = local_url(Request(), value, "/fallback/")
+    assert target == "/fallback/" or (target.startswith("/") and not target.startswith("//"))
+    ws = Workbook().active
+    ws.title = sheet_title(value)
+    ws.append([xml_text(value)[:32767], one_line(value)[:32767]])
+    assert "\n" not in one_line(value)

@@ -433,3 +433,17 @@ def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
     (message,) = mail.outbox
     assert "A&B <专家>" in message.body and "&amp;" not in message.body
     assert message.subject.endswith("复评 第二行 & <轮>")
+
+
+def test_judge_sheet_with_a_name_excel_refuses_in_sheet_titles(org, call):
+    """openpyxl refuses []:*?/\\ in a sheet title: a judge called "张/李" broke their sheet."""
+    import io
+
+    import openpyxl
+
+    judge = judge_profile("slash", name="张/李[组长]:*?\\")
+    rnd = make_round(call, judges=[judge], cases=[accepted_case(call)], name="初评")
+    response = get_ok(org, reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk]))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames[0] == "张李组长评分表"

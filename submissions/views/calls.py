@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from accounts.roles import organizer_required
 from civiccases.flash import flash_errors, flash_form_errors
-from civiccases.params import choice_param, id_param, local_url, search_param
+from civiccases.params import id_param, local_url, search_param
 
 from .. import selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
@@ -89,7 +89,8 @@ def call_detail(request, slug):
 
 def _organizer_call(request, slug):
     call = get_object_or_404(Call, slug=slug)
-    status = choice_param(request.GET.get("status"), Case.Status.values) or None
+    # an unknown status lists nothing; NUL and huge values never reach the database
+    status = search_param(request.GET.get("status"), max_length=20) or None
     unit_id = id_param(request.GET.get("unit"))
     q = search_param(request.GET.get("q")) or None
     cases = selectors.case_list(user=request.user, call=call, unit_id=unit_id, status=status, q=q)

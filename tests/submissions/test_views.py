@@ -432,7 +432,7 @@ def screened_call(call, unit_a, unit_b):
     ({"q": "清单"}, ["list", "trash"]),
     ({"q": "乙街道"}, ["draft", "list"]),
     ({"unit": "x"}, ["draft", "list", "park", "trash"]),
-    ({"status": "bogus"}, ["draft", "list", "park", "trash"]),  # unknown: no filter
+    ({"status": "bogus"}, []),
 ])
 def test_call_detail_organizer_filters(client, call, unit_a, organizer, screened_call, query,
                                        expected):

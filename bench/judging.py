@@ -109,7 +109,7 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
     quality = {c: rnd.uniform(8, 18) for c in
                Case.objects.filter(call=call).values_list("pk", flat=True)}
     scored = criteria if all_criteria else criteria[:1]
-    ids, totals, scores = [], [], []
+    ids, totals, firsts, scores = [], [], [], []
     for a in Assignment.objects.filter(round=the_round).values_list("pk", "judge_id", "case_id"):
         pk, judge_id, case_id = a
         total = Decimal(0)
@@ -117,6 +117,8 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
             p = Decimal(max(0, min(20, round_half(quality[case_id] + severity[judge_id]
                                                  + rnd.gauss(0, 1.5)))))
             total += p
+            if crit is criteria[0]:
+                firsts.append(p)
             if crit in scored:
                 scores.append(Score(assignment_id=pk, criterion=crit, points=p))
         ids.append(pk)
@@ -127,9 +129,10 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
     Score.objects.bulk_create(scores, batch_size=10000)
     with connection.cursor() as cursor:  # every review submitted, in one statement
         cursor.execute(
-            "UPDATE judging_assignment AS a SET total = v.total, status = 'submitted', "
-            "submitted_at = %s FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, total) "
-            "WHERE a.id = v.id", [now, ids, totals])
+            "UPDATE judging_assignment AS a SET total = v.total, first_points = v.first, "
+            "status = 'submitted', submitted_at = %s "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS v(id, total, first) "
+            "WHERE a.id = v.id", [now, ids, totals, firsts])
     with connection.cursor() as cursor:  # planner statistics, as autovacuum keeps them live
         cursor.execute("ANALYZE")
     return the_round, report, assign_s

@@ -154,7 +154,8 @@ class Conflict(models.Model):
 
 
 class Assignment(models.Model):
-    """One judge's review of one case in a round; `total` is kept by services.review_save."""
+    """One judge's review of one case in a round; `total` and `first_points` (the points on the
+    round's first criterion, which break ties) are kept by services.review_save."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Not started")
@@ -167,6 +168,7 @@ class Assignment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     comment = models.TextField(_("comment"), blank=True)
     total = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    first_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -87,7 +87,8 @@ def review_save(
     """Save a judge's scores (a draft, or submitted and then locked), with an audit record.
 
     `points` maps criterion id → the typed value. Every error names its criterion; nothing is
-    saved when any value is wrong. `total` is maintained here and nowhere else.
+    saved when any value is wrong. `total` and `first_points` are maintained here and nowhere
+    else.
 
     Only the review's row is locked while it is saved, so the judges of a round save at the same
     time; the round's row is written last (a conditional update, held only until the commit):
@@ -131,6 +132,9 @@ def review_save(
     )
     given = [p for p in parsed.values() if p is not None]
     assignment.total = sum(given, Decimal(0)) if given else None
+    # The first criterion breaks ties (results): kept beside the total, so computing the results
+    # of a large round reads one table.
+    assignment.first_points = parsed.get(criteria[0].pk) if criteria else None
     assignment.comment = comment.strip()
     if submit:
         assignment.status = Assignment.Status.SUBMITTED

@@ -89,6 +89,18 @@ def test_draft_then_submit_keeps_total_and_records_each_change(rnd, j1):
     assert (first.actor, second.actor) == (j1.user, j1.user)
 
 
+def test_the_first_criterion_points_are_kept_beside_the_total_for_the_tie_break(rnd, j1):
+    a = _mine(rnd, j1)
+    review_save(assignment=a, actor=j1.user, points=points_for(rnd, "", "40"))
+    a.refresh_from_db()
+    assert (a.first_points, a.total) == (None, Decimal("40"))
+    review_save(assignment=a, actor=j1.user, points=points_for(rnd, "32", "40"), submit=True)
+    a.refresh_from_db()
+    first = rnd.criteria.order_by("position", "id").first()
+    assert a.first_points == Score.objects.get(assignment=a, criterion=first).points
+    assert a.first_points == Decimal("32")
+
+
 def test_submitted_review_is_locked(rnd, j1):
     a = _mine(rnd, j1)
     review_save(assignment=a, actor=j1.user, points=points_for(rnd, "30", "50"), submit=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from submissions.models import Attachment, Call, Case, Photo
 
+from . import queue_cache
 from .models import Assignment, Award, AwardChange, Conflict, Judge, Result, Round, RoundCase
 
 
@@ -65,9 +66,13 @@ def review_for_judge(user, *, pk) -> Assignment:
 def review_neighbours(user, *, assignment: Assignment) -> tuple[int | None, int | None, int, int]:
     """(previous id, next id, position, count) of a review in the judge's queue of its round.
 
-    One query whatever the length of the queue.
+    One query whatever the length of the queue, or none while the queue is cached
+    (judging/queue_cache.py).
     """
-    ids = list(judge_queue(user, round=assignment.round).values_list("pk", flat=True))
+    ids, version = queue_cache.get(assignment.judge_id, assignment.round_id)
+    if ids is None or assignment.pk not in ids:
+        ids = list(judge_queue(user, round=assignment.round).values_list("pk", flat=True))
+        queue_cache.put(assignment.judge_id, assignment.round_id, version, ids)
     try:
         i = ids.index(assignment.pk)
     except ValueError:

@@ -12,6 +12,7 @@ from civiccases.queue import enqueue_on_commit
 from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo
+from .. import queue_cache
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
 
 
@@ -112,6 +113,7 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
         ids = _entry_cases(round)
         if not ids:
             raise ValidationError(_("No case qualifies for this round."))
+    queue_cache.changed(round.pk)
     n_before = round.entries.count()
     round.entries.exclude(case_id__in=ids).delete()
     with audit.untracked():  # only unstarted assignments of a draft round: counted below
@@ -151,6 +153,7 @@ def round_set_panel(*, round: Round, judges) -> tuple[int, int]:
             _("These judges have started scoring in this round and must stay on the panel: "
               "%(names)s."), params={"names": "、".join(busy)},
         )
+    queue_cache.changed(round.pk)
     Assignment.objects.filter(round=round, judge_id__in=leaving).delete()
     round.panel.remove(*leaving)
     round.panel.add(*(wanted - current))
@@ -240,6 +243,7 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
             for start in range(0, len(ids), 5000):
                 removed += Assignment.objects.filter(pk__in=ids[start:start + 5000]).delete()[0]
     new = wanted - current
+    queue_cache.changed(round.pk)
     Assignment.objects.bulk_create(
         Assignment(round=round, judge_id=j, case_id=c) for j, c in sorted(new)
     )
@@ -270,6 +274,7 @@ def assignment_add(*, round: Round, judge: Judge, case: Case) -> Assignment:
     assignment, created = Assignment.objects.get_or_create(round=round, judge=judge, case=case)
     if not created:
         raise ValidationError(_("%(judge)s already scores this case."), params={"judge": judge})
+    queue_cache.changed(round.pk)
     return assignment
 
 
@@ -280,6 +285,7 @@ def assignment_remove(*, assignment: Assignment) -> None:
             _("%(judge)s has started scoring this case; reopen or keep the review instead."),
             params={"judge": assignment.judge.name},
         )
+    queue_cache.changed(assignment.round_id)
     assignment.delete()
 
 
@@ -320,6 +326,9 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
         pk__in=Assignment.objects.filter(judge=judge, case=case,
                                          status=Assignment.Status.SUBMITTED).values("round_id")
     ).exclude(call__status=Call.Status.FINAL).update(results_computed_at=None)
+    for round_id in set(Assignment.objects.filter(judge=judge, case=case)
+                        .values_list("round_id", flat=True)):
+        queue_cache.changed(round_id)  # the case leaves the judge's queues
     moved, not_moved = [], []
     # Closed rounds keep their record; submitted reviews stay (the organizer decides).
     for assignment in Assignment.objects.select_for_update().select_related("round").filter(
@@ -358,6 +367,7 @@ def round_set_status(*, round: Round, status: str) -> Round:
         raise ValidationError(_("Unknown round state."))
     round.status = status
     round.save(update_fields=["status"])
+    queue_cache.changed(round.pk)
     return round
 
 

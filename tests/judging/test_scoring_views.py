@@ -370,3 +370,41 @@ def test_queue_and_scoring_page_queries_do_not_grow_with_the_cases(
         expected = _queries(client, small_url)
         with django_assert_num_queries(expected):
             assert client.get(large_url).status_code == 200
+
+
+def _position(html: str) -> tuple[str | None, str | None, str]:
+    prev = re.search(r'href="/judging/review/(\d+)/" id="prev-case"', html)
+    nxt = re.search(r'href="/judging/review/(\d+)/" id="next-case"', html)
+    shown = re.search(r"(\d+) of (\d+)", html)
+    return (prev and prev.group(1), nxt and nxt.group(1), shown.group(0))
+
+
+def test_the_queue_behind_previous_and_next_is_cached_and_follows_changes(
+    client, call, j1, j2, django_capture_on_commit_callbacks
+):
+    rnd = _round_with(call, j1, 3)
+    rounds.round_set_panel(round=rnd, judges=[j1, j2])
+    mine = list(Assignment.objects.filter(round=rnd, judge=j1).order_by("case__number"))
+    client.force_login(j1.user)
+    first = _queries(client, _review_url(mine[1]))
+    again = _queries(client, _review_url(mine[1]))
+    assert again == first - 1  # the queue came from the cache
+    html = client.get(_review_url(mine[1])).content.decode()
+    assert _position(html) == (str(mine[0].pk), str(mine[2].pk), "2 of 3")
+
+    # A fourth case reaches the judge: the page counts it at once (not after the cache expires).
+    extra = accepted_case(call)
+    rnd.status = Round.Status.DRAFT
+    rnd.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.round_set_entries(round=rnd, case_ids=[*(a.case_id for a in mine), extra.pk])
+        added = rounds.assignment_add(round=rnd, judge=j1, case=extra)
+        rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
+    html = client.get(_review_url(mine[2])).content.decode()
+    assert _position(html) == (str(mine[1].pk), str(added.pk), "3 of 4")
+
+    # Declaring a conflict takes the case out of the judge's queue.
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.conflict_declare(judge=j1, case=mine[1].case, reason="曾在该单位任职")
+    html = client.get(_review_url(mine[2])).content.decode()
+    assert _position(html) == (str(mine[0].pk), str(added.pk), "2 of 3")

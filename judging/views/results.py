@@ -133,16 +133,18 @@ def results_index(request):
 
 
 def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version) -> str:
-    """The ranking table with its pagination, rendered once per results computation, award
-    list, order, filter, page and language (the page's costliest part; cached for
-    TABLE_CACHE_SECONDS, which also bounds how long an edited case title can show)."""
+    """The ranking table with its pagination and the methods and tie-break order beneath,
+    rendered once per results computation, rule, award list, order, filter, page and language
+    (the page's costliest part; cached for TABLE_CACHE_SECONDS, which also bounds how long an
+    edited case title can show)."""
     call = rnd.call
     top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
     page_no = request.GET.get("page", "1")
     page_no = str(int(page_no)) if re.fullmatch(r"[0-9]{1,7}", page_no) else "1"
     key = "results-table:" + ":".join(str(part) for part in (
         rnd.pk, rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
-        top, excellent, *awards_version, order, flag, page_no, get_language()))
+        rnd.rule, rnd.trim_min_judges, top, excellent, *awards_version, order, flag, page_no,
+        get_language()))
     html = cache.get(key)
     if html is not None:
         return html
@@ -165,6 +167,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
     html = render_to_string("judging/results_table.html", {
         "round": rnd, "call": call, "page": page, "rows": rows, "order": order, "flag": flag,
         "rule_field": services.RULE_FIELD[rnd.rule][0],
+        "cuts": {"top": top, "excellent": excellent},
     })
     if rnd.results_computed_at:
         cache.set(key, html, TABLE_CACHE_SECONDS)
@@ -189,8 +192,6 @@ def results(request, pk):
         "locked": services.awards_locked(call=call),
         "is_last_round": _last_round_id(call) == rnd.pk,
         "award_count": awards_version[0],
-        "cuts": {"top": call.award_top_n, "excellent": call.award_top_n + call.award_excellent_m},
-        "rule_field": services.RULE_FIELD[rnd.rule][0],
     })
 
 

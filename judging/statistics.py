@@ -28,6 +28,8 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from submissions.models import Case
+
 from . import scoring, selectors
 from .models import Result, Round
 from .services.results import RULE_METHOD, round_scores
@@ -171,11 +173,10 @@ def _stability(round: Round) -> dict:
     computed = any(p is not None for *_rest, p in rows)
     shown = [r for r in rows if r[3] <= top + STABILITY_MARGIN
              or (r[4] or 0) > 0][: top + 3 * STABILITY_MARGIN]
-    code = f"{round.call_id}-%04d"
     return {
         "computed": computed, "top": top,
-        "cases": [{"case_id": c, "code": code % number, "title": title, "rank": rank,
-                   "probability": p} for c, number, title, rank, p in shown],
+        "cases": [{"case_id": c, "code": Case.code_for(round.call_id, number), "title": title,
+                   "rank": rank, "probability": p} for c, number, title, rank, p in shown],
     }
 
 
@@ -200,7 +201,7 @@ def _compute(round: Round) -> dict:
     names = {j.pk: j.name for j in judges}
     case_rows = list(Result.objects.filter(round=round).values_list(
         "case_id", "case__number", "case__title"))
-    codes = {c: f"{round.call_id}-{number:04d}" for c, number, _t in case_rows}
+    codes = {c: Case.code_for(round.call_id, number) for c, number, _t in case_rows}
     titles = {c: t for c, _n, t in case_rows}
 
     by_judge: dict = {}

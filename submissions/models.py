@@ -187,8 +187,13 @@ class Case(models.Model):
 
     @property
     def code(self) -> str:
-        """A short, stable reference, e.g. "A-0007" (call id, case number)."""
-        return f"{self.call_id}-{self.number:04d}"
+        """A short, stable reference, e.g. "3-0007" (call id, case number)."""
+        return self.code_for(self.call_id, self.number)
+
+    @staticmethod
+    def code_for(call_id: int, number: int) -> str:
+        """The code of a case from its call id and number (for rows read without the model)."""
+        return f"{call_id}-{number:04d}"
 
     @property
     def is_editable(self) -> bool:

@@ -194,13 +194,16 @@ def main():
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=3,
                         help="gunicorn worker processes (default 3: cores + 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (above 1: gthread workers)")
     parser.add_argument("--out", default="bench/results/judging.json")
     args = parser.parse_args()
     result = {}
     # As in production with several processes: a shared cache (README), here Redis db 14.
     os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
-    stack = running_stack(db_name("judging"), gunicorn_workers=args.workers, worker=False)
+    stack = running_stack(db_name("judging"), gunicorn_workers=args.workers,
+                          gunicorn_threads=args.threads, worker=False)
     with stack as (env, _pid):
         os.environ.update(env)
         import django

@@ -3,15 +3,27 @@ export, image and file a judge reaches goes through it; organizers see everythin
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from submissions.models import Attachment, Call, Case, Photo
 
 from . import queue_cache
-from .models import Assignment, Award, AwardChange, Conflict, Judge, Result, Round, RoundCase
+from .models import (
+    Assignment,
+    Award,
+    AwardChange,
+    Conflict,
+    Criterion,
+    Judge,
+    Result,
+    Round,
+    RoundCase,
+    Score,
+)
 
 
 def judge_for(user) -> Judge | None:
@@ -55,12 +67,23 @@ def attachments_for_judge(user) -> QuerySet[Attachment]:
 
 
 def review_for_judge(user, *, pk) -> Assignment:
-    """One of the judge's visible reviews with what the scoring page needs; DoesNotExist else."""
-    return (
-        assignments_for_judge(user)
-        .select_related("round__call", "case__category", "case__unit")
-        .get(pk=pk)
-    )
+    """One of the judge's visible reviews with what the scoring page needs; DoesNotExist else.
+
+    Two short queries, not one join of seven tables: PostgreSQL takes longer to plan that join
+    than to run both (BENCHMARKS.md, "Where the time goes"). The case is read by the id the
+    visible review names.
+    """
+    review = assignments_for_judge(user).select_related("round__call").get(pk=pk)
+    review.case = Case.objects.select_related("unit", "category").get(pk=review.case_id)
+    return review
+
+
+def review_criteria(*, assignment: Assignment) -> list[tuple[Criterion, Decimal | None]]:
+    """The round's criteria in order, each with the review's points for it (None when not
+    scored yet): one query."""
+    mine = Score.objects.filter(assignment=assignment, criterion=OuterRef("pk"))
+    criteria = assignment.round.criteria.annotate(my_points=Subquery(mine.values("points")[:1]))
+    return [(c, c.my_points) for c in criteria]
 
 
 def review_neighbours(user, *, assignment: Assignment) -> tuple[int | None, int | None, int, int]:

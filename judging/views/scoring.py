@@ -58,10 +58,10 @@ def review(request, pk):
     """Score one case: criteria beside the case text and photos; draft, submit, next."""
     a = _review(request, pk)
     rnd = a.round
-    criteria = list(rnd.criteria.all())
-    scores = {s.criterion_id: s.points for s in a.scores.all()}
-    initial = {ReviewForm.field_name(c): plain_number(scores[c.pk]) if c.pk in scores else ""
-               for c in criteria}
+    pairs = selectors.review_criteria(assignment=a)
+    criteria = [c for c, _points in pairs]
+    initial = {ReviewForm.field_name(c): "" if points is None else plain_number(points)
+               for c, points in pairs}
     initial["comment"] = a.comment
     locked = a.status == Assignment.Status.SUBMITTED
     if request.method == "POST" and locked:
@@ -97,7 +97,7 @@ def review(request, pk):
     return render(request, "judging/review.html", {
         "a": a, "round": rnd, "case": selectors.review_case(assignment=a),
         "form": form, "locked": locked,
-        "scores": [(c, scores.get(c.pk)) for c in criteria],
+        "scores": pairs,
         "max_total": plain_number(max_total),
         "prev_id": prev_id, "next_id": next_id, "position": position, "count": count,
     }, status=400 if form.errors else 200)

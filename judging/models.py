@@ -88,6 +88,10 @@ class Round(models.Model):
     panel = models.ManyToManyField(Judge, related_name="rounds", blank=True,
                                    verbose_name=_("panel"))
     results_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The call's award numbers the stored results were computed with (their cut-line flags
+    # and top-N probabilities depend on them): results are stale once the call's differ.
+    results_top_n = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    results_excellent_m = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

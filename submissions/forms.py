@@ -35,6 +35,14 @@ class CallForm(forms.ModelForm):
                            "have an extension."),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.status == Call.Status.FINAL:
+            for name in ("award_top_n", "award_excellent_m"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("The awards are final: the number of awards "
+                                                "can no longer change.")
+
     def clean(self):
         data = super().clean()
         opens, closes = data.get("opens_at"), data.get("closes_at")

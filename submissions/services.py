@@ -50,9 +50,22 @@ def phone_validate(value: str) -> str:
 # ---------------------------------------------------------------- calls
 
 
+AWARD_NUMBER_FIELDS = ("award_top_n", "award_excellent_m")
+
+
 def call_save(*, call: Call, actor) -> Call:
+    """Create or change a call. Once its awards are final their numbers are locked."""
     call.full_clean()
-    call.save()
+    with transaction.atomic():
+        if call.pk is not None:
+            stored = Call.objects.select_for_update().filter(pk=call.pk).values(
+                "status", *AWARD_NUMBER_FIELDS).first()
+            if stored and stored["status"] == Call.Status.FINAL:
+                changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
+                if changed:
+                    raise ValidationError({f: _("The awards are final: the number of awards "
+                                                "can no longer change.") for f in changed})
+        call.save()
     return call
 
 

@@ -104,7 +104,7 @@ def results_compute(*, round: Round, stability_samples: int = 0) -> int:
         scores, min_judges=max(3, round.trim_min_judges), tiebreak=_tiebreak(reviews)
     )
     value_field, rank_field = RULE_FIELD[round.rule]
-    call = round.call
+    call = locked.call  # read under the lock: the award numbers the results are stored with
     cuts = [call.award_top_n, call.award_top_n + call.award_excellent_m]
     values = {c: getattr(r, value_field) for c, r in computed.items()}
     ranks = {c: getattr(r, rank_field) for c, r in computed.items()}
@@ -123,7 +123,8 @@ def results_compute(*, round: Round, stability_samples: int = 0) -> int:
         for case_id, r in computed.items()
     ])
     round.results_computed_at = timezone.now()
-    round.save(update_fields=["results_computed_at"])
+    round.results_top_n, round.results_excellent_m = call.award_top_n, call.award_excellent_m
+    round.save(update_fields=["results_computed_at", "results_top_n", "results_excellent_m"])
     audit.record(obj=round, note=_("Results computed: %(n)d case(s), %(m)d review(s).")
                  % {"n": len(computed), "m": len(scores)})
     return len(computed)
@@ -345,10 +346,15 @@ def stability_samples_for(n_scores: int) -> int:
 
 
 def results_state(*, round: Round) -> str:
-    """"fresh" (stored results match the scores), "queued" (a task is recomputing them) or
-    "stale" (a review changed since, or they were never computed)."""
+    """"fresh" (stored results match the scores and the call's award numbers), "queued" (a
+    task is recomputing them) or "stale" (a review or the award numbers changed since, or they
+    were never computed)."""
     if round.results_computed_at is not None:
-        return "fresh"
+        call = round.call
+        if (round.results_top_n, round.results_excellent_m) == (call.award_top_n,
+                                                                call.award_excellent_m):
+            return "fresh"
+        return "stale"
     queued = cache.get(_queued_key(round.pk))
     if not queued:
         return "stale"

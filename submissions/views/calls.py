@@ -48,9 +48,13 @@ def call_edit(request, slug):
     call = get_object_or_404(Call, slug=slug)
     form = CallForm(request.POST or None, instance=call)
     if request.method == "POST" and form.is_valid():
-        services.call_save(call=form.instance, actor=request.user)
-        messages.success(request, _("The call was saved."))
-        return redirect(call)
+        try:
+            services.call_save(call=form.instance, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The call was saved."))
+            return redirect(call)
     return render(request, "submissions/call_form.html", {"form": form, "call": call})
 
 

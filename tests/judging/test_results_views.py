@@ -505,3 +505,55 @@ def test_page_numbers_are_read_as_plain_digits(org_client, call, monkeypatch):
         response = org_client.get(_results_url(rnd, page=junk))
         assert response.status_code == 200
         assert page_rows(response.content.decode()) == first
+
+
+def test_changing_the_award_numbers_recomputes_the_cut_line_flags(org_client, organizer, call):
+    from submissions import services as submission_services
+
+    call.award_top_n, call.award_excellent_m = 2, 1
+    call.save()
+    # Totals 100, 90, 80, 80: the last two are tied on every key.
+    rnd, _judges, cases = scored_round(
+        call, [[(40, 60)] * 2, [(35, 55)] * 2, [(30, 50)] * 2, [(30, 50)] * 2])
+    org_client.get(_results_url(rnd))
+    flagged = set(Result.objects.filter(round=rnd, near_cut=True).values_list("case", flat=True))
+    assert flagged == {cases[2].pk, cases[3].pk}  # the line after the 3rd splits the tie
+
+    call.refresh_from_db()
+    call.award_excellent_m = 2  # now the line falls after the 4th: nothing is split
+    submission_services.call_save(call=call, actor=organizer)
+    rnd = Round.objects.select_related("call").get(pk=rnd.pk)
+    assert services.results_state(round=rnd) == "stale"
+
+    response = org_client.get(_results_url(rnd))
+
+    assert response.status_code == 200
+    rnd.refresh_from_db()
+    assert (rnd.results_top_n, rnd.results_excellent_m) == (2, 2)
+    assert not Result.objects.filter(round=rnd, near_cut=True).exists()
+
+
+def test_the_award_numbers_of_a_final_call_cannot_change(org_client, organizer, call):
+    from django.core.exceptions import ValidationError
+
+    from submissions import services as submission_services
+
+    Call.objects.filter(pk=call.pk).update(status=Call.Status.FINAL, award_top_n=10)
+    call.refresh_from_db()
+    edit = reverse("submissions:call_edit", kwargs={"slug": call.slug})
+    form = org_client.get(edit).context["form"]
+    assert form.fields["award_top_n"].disabled and form.fields["award_excellent_m"].disabled
+
+    data = {name: form[name].value() for name in form.fields}
+    data.update(award_top_n=3, title="改过的标题", opens_at="2026-01-01 08:00",
+                closes_at="2026-02-01 08:00")
+    response = org_client.post(edit, data)
+    assert response.status_code == 302, response.context["form"].errors
+    call.refresh_from_db()
+    assert (call.title, call.award_top_n) == ("改过的标题", 10)  # the rest is saved
+
+    call.award_top_n = 3
+    with pytest.raises(ValidationError) as raised:
+        submission_services.call_save(call=call, actor=organizer)
+    assert "award_top_n" in raised.value.message_dict
+    assert Call.objects.get(pk=call.pk).award_top_n == 10

@@ -192,8 +192,8 @@ def main():
     parser.add_argument("--cases", type=int, default=10000)
     parser.add_argument("--skip-100k", action="store_true")
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="gunicorn worker processes (default: cores + 1, as in the README)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="gunicorn worker processes (default: one per core, as in the README)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker (above 1: gthread workers)")
     parser.add_argument("--out", default="bench/results/judging.json")

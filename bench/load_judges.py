@@ -69,8 +69,8 @@ def main():
     parser.add_argument("--judges", type=int, default=50)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="gunicorn worker processes (default: cores + 1, as in the README)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="gunicorn worker processes (default: one per core, as in the README)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker (above 1: gthread workers)")
     parser.add_argument("--out", default="bench/results/load_judges.json")

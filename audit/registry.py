@@ -30,7 +30,11 @@ TRACKED = {
     "submissions.DeadlineExtension": {"exclude_fields": ["granted_at"]},
     "submissions.Case": {"exclude_fields": ["version"]},
     "judging.Judge": {},
-    "judging.Round": {"m2m_fields": {"panel"}, "exclude_fields": ["results_computed_at"]},
+    "judging.Round": {
+        "m2m_fields": {"panel"},
+        # Derived by results_compute, which records its own entry.
+        "exclude_fields": ["results_computed_at", "results_top_n", "results_excellent_m"],
+    },
     "judging.Criterion": {},
     "judging.Conflict": {"exclude_fields": ["declared_at"]},
     "judging.Assignment": {},

@@ -20,6 +20,12 @@ class CallAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "status", "opens_at", "closes_at"]
     prepopulated_fields = {"slug": ["title"]}
 
+    def get_readonly_fields(self, request, obj=None):
+        """A final call keeps its status and award numbers here too (see services.call_save)."""
+        if obj is not None and obj.status == Call.Status.FINAL:
+            return ["status", "award_top_n", "award_excellent_m"]
+        return []
+
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):

@@ -54,12 +54,17 @@ AWARD_NUMBER_FIELDS = ("award_top_n", "award_excellent_m")
 
 
 def call_save(*, call: Call, actor) -> Call:
-    """Create or change a call. Once its awards are final their numbers are locked."""
+    """Create or change a call's settings. Its status is not changed here (the status services
+    own it), and once its awards are final their numbers are locked."""
     call.full_clean()
     with transaction.atomic():
         if call.pk is not None:
             stored = Call.objects.select_for_update().filter(pk=call.pk).values(
                 "status", *AWARD_NUMBER_FIELDS).first()
+            if stored:
+                # The status as committed, not as read when the form was opened: a call
+                # finalized meanwhile stays final.
+                call.status = stored["status"]
             if stored and stored["status"] == Call.Status.FINAL:
                 changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
                 if changed:

@@ -5,12 +5,13 @@ from django.db.models import OuterRef, Subquery
 
 
 def backfill(apps, schema_editor):
-    """Stored results were computed with the call's current award numbers, as far as anyone
-    can tell: keep them fresh rather than recompute every round after the upgrade."""
+    """The results of final calls are locked (they can no longer be recomputed): they keep
+    their call's award numbers and stay fresh. Other rounds' results are recomputed on their
+    next view, since their call's numbers may have changed since."""
     Round = apps.get_model("judging", "Round")
     Call = apps.get_model("submissions", "Call")
     calls = Call.objects.filter(pk=OuterRef("call_id"))
-    Round.objects.filter(results_computed_at__isnull=False).update(
+    Round.objects.filter(results_computed_at__isnull=False, call__status="final").update(
         results_top_n=Subquery(calls.values("award_top_n")[:1]),
         results_excellent_m=Subquery(calls.values("award_excellent_m")[:1]),
     )

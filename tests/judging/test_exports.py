@@ -269,3 +269,20 @@ def test_a_filled_in_judge_sheet_imports_back(call, tmp_path):
     assert sorted((a.status, float(a.total), a.comment) for a in mine) == \
         [("submitted", 77.0, "线下评审")] * 3
     assert ScoreAudit.objects.filter(assignment__in=mine, action="import").count() == 3
+
+
+def test_export_results_command_recomputes_after_the_award_numbers_change(call, tmp_path):
+    rnd, _judges, _cases = scored_round(call, random_rows(5, 3, seed=2))
+    services.results_compute(round=rnd)
+    call.award_top_n = 3
+    call.save()
+    out = io.StringIO()
+
+    call_command("export_results", call=call.slug, round=rnd.number,
+                 output=str(tmp_path / "汇总.xlsx"), stdout=out)
+
+    assert "Recomputed the results of 5 case(s)." in out.getvalue()
+    rnd.refresh_from_db()
+    assert rnd.results_top_n == 3
+    rows = _summary((tmp_path / "汇总.xlsx").read_bytes())
+    assert exports.COL_TOP_P % 3 in rows[0]  # the top-N column follows the call

@@ -557,3 +557,42 @@ def test_the_award_numbers_of_a_final_call_cannot_change(org_client, organizer, 
         submission_services.call_save(call=call, actor=organizer)
     assert "award_top_n" in raised.value.message_dict
     assert Call.objects.get(pk=call.pk).award_top_n == 10
+
+
+def test_saving_a_call_read_before_it_was_finalized_keeps_it_final(organizer, call):
+    from submissions import services as submission_services
+
+    opened = Call.objects.get(pk=call.pk)  # the edit page was opened before finalizing
+    Call.objects.filter(pk=call.pk).update(status=Call.Status.FINAL)
+    opened.title = "新标题"
+
+    submission_services.call_save(call=opened, actor=organizer)
+
+    call.refresh_from_db()
+    assert (call.title, call.status) == ("新标题", Call.Status.FINAL)
+
+
+def test_the_admin_shows_a_final_calls_status_and_award_numbers_read_only(client, call):
+    from accounts.models import User
+
+    admin_user = User.objects.create_superuser("root-admin", password="x-Pass-12345")
+    client.force_login(admin_user)
+    url = reverse("admin:submissions_call_change", args=[call.pk])
+    assert "award_top_n" in client.get(url).context["adminform"].form.fields
+    Call.objects.filter(pk=call.pk).update(status=Call.Status.FINAL)
+    form = client.get(url).context["adminform"].form
+    assert not {"status", "award_top_n", "award_excellent_m"} & set(form.fields)
+
+
+def test_computing_results_records_its_note_not_its_derived_fields(call):
+    from auditlog.models import LogEntry
+
+    rnd, _judges, _cases = scored_round(call, random_rows(3, 2, seed=5))
+    services.results_compute(round=rnd)
+
+    entries = list(LogEntry.objects.get_for_object(rnd))
+    notes = [(e.additional_data or {}).get("note", "") for e in entries]
+    assert [n for n in notes if n.startswith("Results computed")] == [
+        "Results computed: 3 case(s), 6 review(s)."]
+    assert not any({"results_top_n", "results_excellent_m", "results_computed_at"}
+                   & set(e.changes_dict) for e in entries)

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             rnd = importing.round_by_number(slug=call, number=round)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages))
-        if rnd.results_computed_at is None:
+        if results_services.results_state(round=rnd) != "fresh":
             if results_services.awards_locked(call=rnd.call):
                 self.stderr.write("The call is final; exporting the results as stored.")
             else:

@@ -596,3 +596,53 @@ def test_computing_results_records_its_note_not_its_derived_fields(call):
         "Results computed: 3 case(s), 6 review(s)."]
     assert not any({"results_top_n", "results_excellent_m", "results_computed_at"}
                    & set(e.changes_dict) for e in entries)
+
+
+def test_the_upgrade_keeps_final_results_fresh_and_recomputes_the_others(call):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.factories import CallFactory
+
+    backfill = importlib.import_module(
+        "judging.migrations.0006_round_results_award_numbers").backfill
+    final_call = CallFactory(slug="final-2025", award_top_n=8, award_excellent_m=4)
+    final_round, _j, _c = scored_round(final_call, random_rows(3, 2, seed=1))
+    open_round, _j, _c = scored_round(call, random_rows(3, 2, seed=2))
+    for rnd in (final_round, open_round):
+        services.results_compute(round=rnd)
+    Round.objects.update(results_top_n=None, results_excellent_m=None)  # as before 0006
+    Call.objects.filter(pk=final_call.pk).update(status=Call.Status.FINAL)
+
+    backfill(apps, None)
+
+    final_round = Round.objects.select_related("call").get(pk=final_round.pk)
+    open_round = Round.objects.select_related("call").get(pk=open_round.pk)
+    assert (final_round.results_top_n, final_round.results_excellent_m) == (8, 4)
+    assert services.results_state(round=final_round) == "fresh"
+    assert open_round.results_top_n is None
+    assert services.results_state(round=open_round) == "stale"
+
+
+def test_the_call_form_shows_the_services_refusal(org_client, call, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from submissions import services as submission_services
+
+    refusal = "获奖结果已确认，奖项名额不能再更改。"
+
+    def finalized_meanwhile(*, call, actor):
+        raise ValidationError({"award_top_n": refusal})
+
+    monkeypatch.setattr(submission_services, "call_save", finalized_meanwhile)
+    edit = reverse("submissions:call_edit", kwargs={"slug": call.slug})
+    form = org_client.get(edit).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data.update(award_top_n=3, opens_at="2026-01-01 08:00", closes_at="2026-02-01 08:00")
+
+    response = org_client.post(edit, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["award_top_n"] == [refusal]
+    assert refusal in response.content.decode()

@@ -1,7 +1,8 @@
 """PostgreSQL restarted under load: requests fail cleanly and the portal recovers by itself.
 
-Real stack: the project's WSGI app under gunicorn (2 workers × 4 threads, persistent database
-connections with CONN_HEALTH_CHECKS) on a throwaway PostgreSQL cluster of its own
+Real stack: the project's WSGI app under gunicorn (2 sync workers as the README's production
+setting, and again with gthread, 2 workers × 4 threads; persistent database connections with
+CONN_HEALTH_CHECKS) on a throwaway PostgreSQL cluster of its own
 (tests/live/pgcluster.py), migrated, with an organizer logged in. Four client threads keep
 reading pages that hit the database, /healthz, and saving new units, while the cluster is
 restarted (`pg_ctl restart -m fast`) or stopped, left down, and started again.
@@ -90,8 +91,14 @@ class Portal:
         return "--- gunicorn.log ---\n" + "\n".join(text.splitlines()[-lines:])
 
 
-@pytest.fixture(scope="module")
-def portal(cluster, tmp_path_factory):
+WORKER_SETUPS = {
+    "sync": ["--workers", "2"],
+    "gthread": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
+}
+
+
+@pytest.fixture(scope="module", params=sorted(WORKER_SETUPS))
+def portal(cluster, tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("portal")
     env = {
         **os.environ,
@@ -110,7 +117,9 @@ def portal(cluster, tmp_path_factory):
     }
     manage = [sys.executable, "manage.py"]
     for args in (["migrate", "--noinput"],
-                 ["shell", "-c", "from accounts.models import User; User.objects.create_user("
+                 ["shell", "-c", "from accounts.models import User; "
+                                 "User.objects.filter(username='organizer').exists() or "
+                                 "User.objects.create_user("
                                  f"'organizer', password='{PASSWORD}', is_organizer=True)"]):
         done = subprocess.run([*manage, *args], cwd=REPO, env=env, capture_output=True,
                               text=True, timeout=600, check=False)
@@ -120,8 +129,8 @@ def portal(cluster, tmp_path_factory):
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "civiccases.wsgi:application",
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread",
-             "--threads", "4", "--timeout", "60", "--graceful-timeout", "5"],
+             "--bind", f"127.0.0.1:{port}", *WORKER_SETUPS[request.param],
+             "--timeout", "60", "--graceful-timeout", "5"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     p = Portal(f"http://127.0.0.1:{port}", proc, log)

@@ -49,12 +49,6 @@ class CappedPaginator(Paginator):
         return self.count > self.COUNT_CAP
 
 
-def _querystring(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 @organizer_required
 @require_GET
 def log(request):
@@ -64,7 +58,7 @@ def log(request):
         page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = display.rows(page.object_list)
     return render(request, "audit/log.html", {
-        "form": form, "page": page, "rows": rows, "querystring": _querystring(request),
+        "form": form, "page": page, "rows": rows,
     }, status=200 if qs is not None else 400)
 
 
@@ -93,7 +87,7 @@ def export(request):
     form, qs = _filtered(request)
     if qs is None:
         return render(request, "audit/log.html", {
-            "form": form, "page": None, "rows": [], "querystring": _querystring(request),
+            "form": form, "page": None, "rows": [],
         }, status=400)
     from openpyxl import Workbook
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 
@@ -39,6 +40,9 @@ def _media(settings, tmp_path_factory):
     # itself is tested in tests/test_security.py with the backend switched back on.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
     settings.AXES_ENABLED = False
+    # Accounts are made in almost every test and PBKDF2 is slow on purpose; hashing itself is
+    # not under test (a password still has to match: check_password works the same).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # the page cache must not carry one test's pages into the next
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
@@ -113,3 +117,13 @@ def testdata() -> Path:
     if not TESTDATA.is_dir():
         pytest.fail(f"test data folder not found: {TESTDATA} (set CIVIC_TESTDATA)")
     return TESTDATA
+
+
+@pytest.fixture
+def lock_timeout():
+    """PostgreSQL: a statement waiting over 3 s for a row lock fails (tests/concurrency.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '3s'")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = 0")

@@ -2,7 +2,6 @@
 characters, emoji), very long strings. Every answer is a page or a redirect, never a 500.
 The shared strategies and helpers are in tests/fuzzkit.py."""
 
-import pytest
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.urls import reverse
 from hypothesis import given
@@ -26,16 +25,11 @@ from .fuzzkit import (
 from .judging.setupkit import form_data, judge_profile, make_round
 
 
-@pytest.fixture
-def fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @fuzzes(CaseForm, PhotoRowForm)
 @FUZZ
 @given(title=hostile, summary=hostile, body=hostile, phone=hostile, caption=hostile,
        position=hostile_number)
-def test_case_form(client, call, user_a, fast, title, summary, body, phone, caption, position):
+def test_case_form(client, call, user_a, title, summary, body, phone, caption, position):
     client.force_login(user_a)
     post_ok(client, reverse("submissions:case_create", args=[call.slug]), {
         "title": title, "summary": summary, "body": body, "contact_name": title[:50],
@@ -48,7 +42,7 @@ def test_case_form(client, call, user_a, fast, title, summary, body, phone, capt
 @FUZZ
 @given(title=hostile, slug=hostile, host=hostile, notice=hostile, number=hostile_number,
        opens=hostile_datetime, closes=hostile_datetime)
-def test_call_form(client, organizer, fast, title, slug, host, notice, number, opens, closes):
+def test_call_form(client, organizer, title, slug, host, notice, number, opens, closes):
     client.force_login(organizer)
     post_ok(client, reverse("submissions:call_create"), {
         "title": title, "slug": slug, "host_line": host, "notice": notice,
@@ -61,7 +55,7 @@ def test_call_form(client, organizer, fast, title, slug, host, notice, number, o
 @fuzzes(ScreeningForm)
 @FUZZ
 @given(reason=hostile, action=st.sampled_from(["accept", "reject", "return", "", "x"]))
-def test_screening_form(client, call, organizer, fast, reason, action):
+def test_screening_form(client, call, organizer, reason, action):
     case = CaseFactory(call=call, status="submitted")
     client.force_login(organizer)
     post_ok(client, reverse("submissions:case_screen", args=[case.pk]),
@@ -71,7 +65,7 @@ def test_screening_form(client, call, organizer, fast, reason, action):
 @fuzzes(UnitForm)
 @FUZZ
 @given(name=hostile, username=hostile, email=hostile, password=hostile)
-def test_unit_form(client, organizer, fast, name, username, email, password):
+def test_unit_form(client, organizer, name, username, email, password):
     client.force_login(organizer)
     post_ok(client, reverse("submissions:unit_list"), {
         "name": name, "username": username[:200], "full_name": name[:200], "email": email,
@@ -82,7 +76,7 @@ def test_unit_form(client, organizer, fast, name, username, email, password):
 @fuzzes(ReviewForm)
 @FUZZ
 @given(points=hostile_number, comment=hostile)
-def test_scoring_form(client, call, fast, points, comment):
+def test_scoring_form(client, call, points, comment):
     judge = judge_profile(f"j{Assignment.objects.count()}")
     case = CaseFactory(call=call, status="accepted")
     rnd = make_round(call, judges=[judge], cases=[case], name=f"R{judge.pk}")
@@ -95,7 +89,7 @@ def test_scoring_form(client, call, fast, points, comment):
 @fuzzes(AuthenticationForm)
 @FUZZ
 @given(text=hostile)
-def test_login_form(client, db, fast, text):
+def test_login_form(client, db, text):
     if not User.objects.filter(username="someone").exists():
         UserFactory(username="someone")
     post_ok(client, reverse("accounts:login"), {"username": text, "password": text})
@@ -104,7 +98,7 @@ def test_login_form(client, db, fast, text):
 @fuzzes(PasswordChangeForm)
 @FUZZ
 @given(old=hostile, new1=hostile, new2=hostile)
-def test_password_change_form(client, db, fast, old, new1, new2):
+def test_password_change_form(client, db, old, new1, new2):
     user = User.objects.filter(username="changer").first() or UserFactory(username="changer")
     client.force_login(user)
     response = post_ok(client, reverse("accounts:password_change"), {

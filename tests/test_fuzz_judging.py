@@ -57,15 +57,6 @@ _serial = itertools.count(1)
 ids = st.one_of(hostile_number, st.lists(hostile_number, max_size=5))
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def org(client, organizer):
-    client.force_login(organizer)
-    return client
 
 
 @pytest.fixture
@@ -96,43 +87,44 @@ def noticed(call, organizer):
 @FUZZ
 @given(name=hostile, username=hostile, email=hostile, unit=hostile_number, affiliation=hostile,
        expertise=hostile, password=hostile)
-def test_judge_add(org, name, username, email, unit, affiliation, expertise, password):
-    response = post_ok(org, reverse("judging:judge_list"), {
+def test_judge_add(org_client, name, username, email, unit, affiliation, expertise, password):
+    response = post_ok(org_client, reverse("judging:judge_list"), {
         "name": name, "username": username, "email": email, "unit": unit,
         "affiliation": affiliation, "expertise": expertise, "password": password})
     if not name.strip() or not username.strip():
-        assert_form_error(response, org)
+        assert_form_error(response, org_client)
 
 
 @fuzzes(JudgeEditForm)
 @FUZZ
 @given(name=hostile, email=hostile, unit=hostile_number, affiliation=hostile, expertise=hostile)
-def test_judge_edit(org, db, name, email, unit, affiliation, expertise):
+def test_judge_edit(org_client, db, name, email, unit, affiliation, expertise):
     judge = judge_profile(f"je{next(_serial)}")
-    response = post_ok(org, reverse("judging:judge_edit", args=[judge.pk]), {
+    response = post_ok(org_client, reverse("judging:judge_edit", args=[judge.pk]), {
         "name": name, "email": email, "unit": unit, "affiliation": affiliation,
         "expertise": expertise})
     if not name.strip():
-        assert_form_error(response, org)
+        assert_form_error(response, org_client)
 
 
 @fuzzes(TableUploadForm)
 @FUZZ
 @given(name=hostile, username=hostile, email=hostile, unit=hostile, filename=hostile_filename,
        fmt=st.sampled_from(["csv", "xlsx"]))
-def test_judge_import(org, db, name, username, email, unit, filename, fmt):
+def test_judge_import(org_client, db, name, username, email, unit, filename, fmt):
     from .fuzzkit import table_file
 
     data = table_file(["姓名", "用户名", "邮箱", "单位", "工作单位", "专业领域", "初始密码"],
                       [[name, username, email, unit, name, username, ""]], fmt)
-    post_ok(org, reverse("judging:judge_import"), {"file": upload(filename, data)})
+    post_ok(org_client, reverse("judging:judge_import"), {"file": upload(filename, data)})
 
 
 @FUZZ_FEW
 @given(filename=hostile_filename, content=hostile_content)
-def test_judge_import_garbage(org, db, filename, content):
-    response = post_ok(org, reverse("judging:judge_import"), {"file": upload(filename, content)})
-    assert_form_error(response, org)
+def test_judge_import_garbage(org_client, db, filename, content):
+    response = post_ok(org_client, reverse("judging:judge_import"),
+                       {"file": upload(filename, content)})
+    assert_form_error(response, org_client)
 
 
 # ---- rounds ----------------------------------------------------------------------------------
@@ -144,9 +136,9 @@ def test_judge_import_garbage(org, db, filename, content):
        entry_round=hostile_number, top_n=hostile_number, mode=hostile, k=hostile_number,
        deadline=hostile_datetime, cname=hostile, cdesc=hostile, cmax=hostile_number,
        total=hostile_number)
-def test_round_create(org, call, name, step, rule, trim, entry, entry_round, top_n, mode, k,
+def test_round_create(org_client, call, name, step, rule, trim, entry, entry_round, top_n, mode, k,
                       deadline, cname, cdesc, cmax, total):
-    response = post_ok(org, reverse("judging:round_create", args=[call.slug]), {
+    response = post_ok(org_client, reverse("judging:round_create", args=[call.slug]), {
         "name": name, "blind": "on", "score_step": step, "rule": rule, "trim_min_judges": trim,
         "entry": entry, "entry_round": entry_round, "entry_top_n": top_n, "mode": mode,
         "judges_per_case": k, "deadline": deadline,
@@ -154,15 +146,15 @@ def test_round_create(org, call, name, step, rule, trim, entry, entry_round, top
         "criteria-0-name": cname, "criteria-0-description": cdesc,
         "criteria-0-max_points": cmax})
     if not name.strip():
-        assert_form_error(response, org)
+        assert_form_error(response, org_client)
 
 
 @FUZZ
 @given(name=hostile, deadline=hostile_datetime, cname=hostile, cmax=hostile_number,
        delete=st.sampled_from(["", "on", "x"]))
-def test_round_edit(org, open_round, name, deadline, cname, cmax, delete):
+def test_round_edit(org_client, open_round, name, deadline, cname, cmax, delete):
     Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
-    post_ok(org, reverse("judging:round_edit", args=[open_round.pk]), {
+    post_ok(org_client, reverse("judging:round_edit", args=[open_round.pk]), {
         "name": name, "score_step": "1", "rule": "mean", "entry": "picked", "mode": "all",
         "judges_per_case": "2", "deadline": deadline,
         "criteria-TOTAL_FORMS": "2", "criteria-INITIAL_FORMS": "0",
@@ -170,52 +162,52 @@ def test_round_edit(org, open_round, name, deadline, cname, cmax, delete):
         "criteria-1-name": cname, "criteria-1-max_points": "10", "criteria-1-DELETE": delete})
 
 
-def test_round_far_deadline_gets_a_message(org, call):
-    response = post_ok(org, reverse("judging:round_create", args=[call.slug]), {
+def test_round_far_deadline_gets_a_message(org_client, call):
+    response = post_ok(org_client, reverse("judging:round_create", args=[call.slug]), {
         "name": "初评", "score_step": "1", "rule": "mean", "entry": "accepted", "mode": "all",
         "judges_per_case": "2", "deadline": "0001-01-01T00:00",
         "criteria-TOTAL_FORMS": "1", "criteria-INITIAL_FORMS": "0",
         "criteria-0-name": "创新性", "criteria-0-max_points": "10"})
-    assert_form_error(response, org)
+    assert_form_error(response, org_client)
     assert "between the years 2000 and 2099" in response.content.decode()
 
 
 @fuzzes(PanelForm)
 @FUZZ
 @given(judges=ids)
-def test_round_panel(org, open_round, judges):
-    post_ok(org, reverse("judging:round_panel", args=[open_round.pk]), {"judges": judges})
+def test_round_panel(org_client, open_round, judges):
+    post_ok(org_client, reverse("judging:round_panel", args=[open_round.pk]), {"judges": judges})
 
 
-def test_round_panel_huge_id_is_refused(org, open_round):
+def test_round_panel_huge_id_is_refused(org_client, open_round):
     """A judge id too big for a database integer overflowed SQLite (a 500)."""
-    response = post_ok(org, reverse("judging:round_panel", args=[open_round.pk]),
+    response = post_ok(org_client, reverse("judging:round_panel", args=[open_round.pk]),
                        {"judges": ["99999999999999999999"]})
-    assert_form_error(response, org)
+    assert_form_error(response, org_client)
 
 
 @fuzzes(EntriesForm)
 @FUZZ
 @given(cases=ids, numbers=hostile)
-def test_round_entries(org, open_round, cases, numbers):
+def test_round_entries(org_client, open_round, cases, numbers):
     Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
-    post_ok(org, reverse("judging:round_entries", args=[open_round.pk]),
+    post_ok(org_client, reverse("judging:round_entries", args=[open_round.pk]),
             {"cases": cases, "numbers": numbers})
 
 
-def test_round_entries_odd_digits_get_a_message(org, open_round):
+def test_round_entries_odd_digits_get_a_message(org_client, open_round):
     """"²" and "٣" pass str.isdigit(); int("²") raised (a 500), as did 5,000 digits."""
     Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
     for numbers in ("²", "٣", "9" * 5000, "99999999999999999999"):
-        response = post_ok(org, reverse("judging:round_entries", args=[open_round.pk]),
+        response = post_ok(org_client, reverse("judging:round_entries", args=[open_round.pk]),
                            {"numbers": numbers})
-        assert_form_error(response, org)
+        assert_form_error(response, org_client)
 
 
 @FUZZ
 @given(status=hostile)
-def test_round_status(org, open_round, status):
-    post_ok(org, reverse("judging:round_status", args=[open_round.pk]), {"status": status})
+def test_round_status(org_client, open_round, status):
+    post_ok(org_client, reverse("judging:round_status", args=[open_round.pk]), {"status": status})
 
 
 # ---- assignments, conflicts, reopening ---------------------------------------------------------
@@ -224,19 +216,19 @@ def test_round_status(org, open_round, status):
 @fuzzes(AssignmentAddForm)
 @FUZZ
 @given(number=hostile_number, judge=hostile_number)
-def test_assignment_add(org, open_round, number, judge):
-    post_ok(org, reverse("judging:assignment_add", args=[open_round.pk]),
+def test_assignment_add(org_client, open_round, number, judge):
+    post_ok(org_client, reverse("judging:assignment_add", args=[open_round.pk]),
             {"case_number": number, "judge": judge})
 
 
 @fuzzes(ConflictRecordForm)
 @FUZZ
 @given(number=hostile_number, judge=hostile_number, reason=hostile)
-def test_conflict_record(org, open_round, number, judge, reason):
-    response = post_ok(org, reverse("judging:conflict_record", args=[open_round.pk]),
+def test_conflict_record(org_client, open_round, number, judge, reason):
+    response = post_ok(org_client, reverse("judging:conflict_record", args=[open_round.pk]),
                        {"case_number": number, "judge": judge, "reason": reason})
     if not reason.strip():
-        assert_form_error(response, org)
+        assert_form_error(response, org_client)
 
 
 def _assignment(rnd) -> Assignment:
@@ -247,19 +239,21 @@ def _assignment(rnd) -> Assignment:
 
 @FUZZ
 @given(target=hostile)
-def test_assignment_remove_next(org, open_round, target):
+def test_assignment_remove_next(org_client, open_round, target):
     a = _assignment(open_round)
-    response = post_ok(org, reverse("judging:assignment_remove", args=[a.pk]), {"next": target})
+    response = post_ok(org_client, reverse("judging:assignment_remove", args=[a.pk]),
+                       {"next": target})
     assert response.status_code == 302
     assert response["Location"].startswith("/"), response["Location"]
     assert not response["Location"].startswith("//")
 
 
-def test_assignment_remove_never_redirects_off_site(org, open_round):
+def test_assignment_remove_never_redirects_off_site(org_client, open_round):
     for target in ("https://evil.example/", "//evil.example", "/\\evil.example",
                    "javascript:alert(1)", "/ok\x00", "http:\\\\evil.example"):
         a = _assignment(open_round)
-        response = org.post(reverse("judging:assignment_remove", args=[a.pk]), {"next": target})
+        response = org_client.post(reverse("judging:assignment_remove", args=[a.pk]),
+                                   {"next": target})
         assert response.status_code == 302
         assert response["Location"] == reverse("judging:assignment_list", args=[open_round.pk])
 
@@ -283,11 +277,12 @@ def test_conflict_declare(client, call, reason):
 @fuzzes(ReasonForm)
 @FUZZ
 @given(reason=hostile)
-def test_review_reopen(org, open_round, reason):
+def test_review_reopen(org_client, open_round, reason):
     a = Assignment.objects.filter(round=open_round).first()
-    response = post_ok(org, reverse("judging:review_reopen", args=[a.pk]), {"reason": reason})
+    response = post_ok(org_client, reverse("judging:review_reopen", args=[a.pk]),
+                       {"reason": reason})
     if not reason.strip():
-        assert_form_error(response, org)
+        assert_form_error(response, org_client)
 
 
 # ---- results: score import, awards, notice, objections -----------------------------------------
@@ -296,22 +291,22 @@ def test_review_reopen(org, open_round, reason):
 @fuzzes(ScoreImportForm)
 @FUZZ_FEW
 @given(filename=hostile_filename, content=hostile_content)
-def test_score_import_garbage(org, open_round, filename, content):
-    response = post_ok(org, reverse("judging:results_import", args=[open_round.pk]),
+def test_score_import_garbage(org_client, open_round, filename, content):
+    response = post_ok(org_client, reverse("judging:results_import", args=[open_round.pk]),
                        {"file": upload(filename, content)})
-    assert_form_error(response, org)
+    assert_form_error(response, org_client)
 
 
 @FUZZ
 @given(judge=hostile, code=hostile, points=hostile_number, comment=hostile,
        fmt=st.sampled_from(["csv", "xlsx"]))
-def test_score_import_cells(org, open_round, judge, code, points, comment, fmt):
+def test_score_import_cells(org_client, open_round, judge, code, points, comment, fmt):
     from .fuzzkit import table_file
 
     names = [c.name for c in open_round.criteria.all()]
     data = table_file(["评审专家", "案例编号", "案例标题", *names, "评语"],
                       [[judge, code, code, points, points, comment]], fmt)
-    post_ok(org, reverse("judging:results_import", args=[open_round.pk]),
+    post_ok(org_client, reverse("judging:results_import", args=[open_round.pk]),
             {"file": upload(f"scores.{fmt}", data)})
 
 
@@ -319,19 +314,19 @@ def test_score_import_cells(org, open_round, judge, code, points, comment, fmt):
 @FUZZ
 @given(code=hostile, level=st.sampled_from(["top", "excellent", "none", "", "x"]) | hostile,
        rank=hostile_number, reason=hostile)
-def test_award_adjust(org, noticed, code, level, rank, reason):
+def test_award_adjust(org_client, noticed, code, level, rank, reason):
     Notice.objects.filter(call=noticed).update(finalized_at=None)
-    post_ok(org, reverse("judging:award_adjust", args=[noticed.slug]),
+    post_ok(org_client, reverse("judging:award_adjust", args=[noticed.slug]),
             {"case": code, "level": level, "rank": rank, "reason": reason})
 
 
-def test_award_rank_is_at_most_999(org, noticed):
+def test_award_rank_is_at_most_999(org_client, noticed):
     """A rank too big for the database column was a 500; ranks are now 1 … 999."""
     case = Award.objects.filter(call=noticed).first().case
     for rank in ("1000", "99999999999999999999"):
-        response = post_ok(org, reverse("judging:award_adjust", args=[noticed.slug]),
+        response = post_ok(org_client, reverse("judging:award_adjust", args=[noticed.slug]),
                            {"case": case.code, "level": "top", "rank": rank, "reason": "调整"})
-        page = assert_form_error(response, org)
+        page = assert_form_error(response, org_client)
         assert "999" in page.content.decode()
     assert Award.objects.get(case=case).rank < 1000
 
@@ -339,34 +334,34 @@ def test_award_rank_is_at_most_999(org, noticed):
 @fuzzes(NoticeForm)
 @FUZZ
 @given(title=hostile, text=hostile, starts=hostile_datetime, ends=hostile_datetime)
-def test_notice_publish(org, noticed, title, text, starts, ends):
-    post_ok(org, reverse("judging:notice_publish", args=[noticed.slug]),
+def test_notice_publish(org_client, noticed, title, text, starts, ends):
+    post_ok(org_client, reverse("judging:notice_publish", args=[noticed.slug]),
             {"title": title, "text": text, "starts_at": starts, "ends_at": ends})
-    get_ok(org, reverse("judging:public_notice", args=[noticed.slug]))
+    get_ok(org_client, reverse("judging:public_notice", args=[noticed.slug]))
 
 
 @fuzzes(ObjectionForm)
 @FUZZ
 @given(received=hostile_datetime, submitter=hostile, case=hostile, text=hostile)
-def test_objection_record(org, noticed, received, submitter, case, text):
-    response = post_ok(org, reverse("judging:objection_record", args=[noticed.slug]), {
+def test_objection_record(org_client, noticed, received, submitter, case, text):
+    response = post_ok(org_client, reverse("judging:objection_record", args=[noticed.slug]), {
         "received_at": received, "submitter": submitter, "case": case, "text": text})
     if not text.strip():
-        assert_form_error(response, org)
-    get_ok(org, reverse("judging:notice", args=[noticed.slug]))
+        assert_form_error(response, org_client)
+    get_ok(org_client, reverse("judging:notice", args=[noticed.slug]))
 
 
 @fuzzes(AnswerForm)
 @FUZZ
 @given(answer=hostile)
-def test_objection_answer(org, noticed, organizer, answer):
+def test_objection_answer(org_client, noticed, organizer, answer):
     objection = Objection.objects.filter(notice__call=noticed).first() or Objection.objects.create(
         notice=Notice.objects.get(call=noticed), text="异议", received_at=noticed.closes_at,
         recorded_by=organizer)
-    response = post_ok(org, reverse("judging:objection_answer", args=[objection.pk]),
+    response = post_ok(org_client, reverse("judging:objection_answer", args=[objection.pk]),
                        {"answer": answer})
     if not answer.strip():
-        assert_form_error(response, org)
+        assert_form_error(response, org_client)
 
 
 # ---- query strings ---------------------------------------------------------------------------
@@ -374,15 +369,15 @@ def test_objection_answer(org, noticed, organizer, answer):
 
 @FUZZ
 @given(q=hostile, page=hostile_number, judge=hostile_number, order=hostile, flag=hostile)
-def test_judging_query_strings(org, open_round, q, page, judge, order, flag):
-    get_ok(org, reverse("judging:judge_list"), {"q": q, "page": page})
-    get_ok(org, reverse("judging:assignment_list", args=[open_round.pk]),
+def test_judging_query_strings(org_client, open_round, q, page, judge, order, flag):
+    get_ok(org_client, reverse("judging:judge_list"), {"q": q, "page": page})
+    get_ok(org_client, reverse("judging:assignment_list", args=[open_round.pk]),
            {"judge": judge, "page": page})
-    get_ok(org, reverse("judging:round_progress", args=[open_round.pk]),
+    get_ok(org_client, reverse("judging:round_progress", args=[open_round.pk]),
            {"open": q, "page": page})
-    get_ok(org, reverse("judging:round_results", args=[open_round.pk]),
+    get_ok(org_client, reverse("judging:round_results", args=[open_round.pk]),
            {"order": order, "flag": flag, "page": page})
-    get_ok(org, reverse("judging:judge_sheets", args=[open_round.pk]), {"page": page})
+    get_ok(org_client, reverse("judging:judge_sheets", args=[open_round.pk]), {"page": page})
 
 
 # ---- exports of hostile text -----------------------------------------------------------------
@@ -390,7 +385,7 @@ def test_judging_query_strings(org, open_round, q, page, judge, order, flag):
 
 @FUZZ_FEW
 @given(title=hostile_nonblank, comment=hostile, unit=hostile_nonblank)
-def test_exports_of_hostile_text(org, call, organizer, title, comment, unit):
+def test_exports_of_hostile_text(org_client, call, organizer, title, comment, unit):
     """Control characters in titles and comments broke the .xlsx workbooks (openpyxl raises
     IllegalCharacterError); every export opens."""
     import io
@@ -413,11 +408,11 @@ def test_exports_of_hostile_text(org, call, organizer, title, comment, unit):
     Case.objects.filter(pk=case.pk).update(summary=db_text(comment, 500))
     for url in (reverse("judging:results_export", args=[rnd.pk]),
                 reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk])):
-        response = get_ok(org, url)
+        response = get_ok(org_client, url)
         assert response.status_code == 200
         openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)
                                           if response.streaming else response.content))
-    get_ok(org, reverse("judging:judge_sheet_print", args=[rnd.pk, judge.pk]))
+    get_ok(org_client, reverse("judging:judge_sheet_print", args=[rnd.pk, judge.pk]))
 
 
 def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
@@ -426,7 +421,7 @@ def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
     from judging.tasks import judge_reminder_send
 
     judge = judge_profile("remind", name="A&B <专家>")
-    judge.user.email = "judge@example.org"
+    judge.user.email = "judge@example.org_client"
     judge.user.save()
     rnd = make_round(call, judges=[judge], cases=[accepted_case(call)], name="复评\n第二行 & <轮>")
     assert judge_reminder_send(rnd.pk, judge.pk) == 1
@@ -435,7 +430,7 @@ def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
     assert message.subject.endswith("复评 第二行 & <轮>")
 
 
-def test_judge_sheet_with_a_name_excel_refuses_in_sheet_titles(org, call):
+def test_judge_sheet_with_a_name_excel_refuses_in_sheet_titles(org_client, call):
     """openpyxl refuses []:*?/\\ in a sheet title: a judge called "张/李" broke their sheet."""
     import io
 
@@ -443,7 +438,7 @@ def test_judge_sheet_with_a_name_excel_refuses_in_sheet_titles(org, call):
 
     judge = judge_profile("slash", name="张/李[组长]:*?\\")
     rnd = make_round(call, judges=[judge], cases=[accepted_case(call)], name="初评")
-    response = get_ok(org, reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk]))
+    response = get_ok(org_client, reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk]))
     assert response.status_code == 200
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames[0] == "张李组长评分表"

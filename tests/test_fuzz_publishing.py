@@ -44,10 +44,6 @@ from .publishing.kit import awarded_call, draft
 _serial = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def ed(client, editor):

@@ -67,8 +67,7 @@ def test_every_url_of_the_project_has_an_access_expectation():
 
 
 @pytest.fixture
-def users(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def users(db):
     from judging.models import Judge
 
     judge_user = UserFactory(username="j", is_judge=True)

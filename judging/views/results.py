@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -164,8 +165,11 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
                 if previous <= cut < r.rank:
                     r.cut_before = label
         previous = r.rank
+    page_query = QueryDict(mutable=True)  # the key's parameters only: the HTML is shared
+    page_query.update({"order": order, "flag": flag})
     html = render_to_string("judging/results_table.html", {
         "round": rnd, "call": call, "page": page, "rows": rows, "order": order, "flag": flag,
+        "page_query": page_query,
         "rule_field": services.RULE_FIELD[rnd.rule][0],
         "cuts": {"top": top, "excellent": excellent},
     })

@@ -32,10 +32,6 @@ LOG = reverse("audit:log")
 EXPORT = reverse("audit:export")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _client(user, **headers) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en", **headers)

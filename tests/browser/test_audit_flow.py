@@ -20,8 +20,9 @@ from judging.models import Assignment
 from judging.services import reviews
 from submissions.models import Case
 
-from ..factories import PASSWORD, CaseFactory
+from ..factories import CaseFactory
 from ..judging.setupkit import accepted_case, judge_profile, make_round, points_for
+from .kit import login
 
 pytestmark = pytest.mark.browser
 
@@ -31,19 +32,6 @@ EXPORT = "/audit/export.xlsx"
 #: Note, Address.
 X_WHEN, X_WHO, X_ACTION, X_KIND, X_OBJECT, X_FIELD, X_BEFORE, X_AFTER, X_NOTE, X_ADDRESS = range(10)
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert page.locator("form[action='/accounts/logout/']").count() == 1, "login failed"
 
 
 def _log(page) -> list[dict]:
@@ -99,7 +87,7 @@ def test_organizer_reads_filters_and_exports_the_trail(
 
     # ---- the unit user edits the case in the browser, has no link to the trail, is refused
     unit = browsing.new_page()
-    _login(unit, base, user_a.username)
+    login(unit, base, user_a.username)
     unit.goto(f"{base}/collect/cases/{case.pk}/edit/")
     unit.fill("#id_title", "改后的标题")
     with unit.expect_navigation():
@@ -115,7 +103,7 @@ def test_organizer_reads_filters_and_exports_the_trail(
 
     # ---- the organizer opens the trail from the navigation menu
     org = browsing.new_page()
-    _login(org, base, organizer.username)
+    login(org, base, organizer.username)
     with org.expect_navigation():
         org.click(f"#nav a[href='{LOG}']")
     assert org.url == f"{base}{LOG}"

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from submissions.models import Case, Photo
 
-from ..factories import PASSWORD
+from .kit import login
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +25,6 @@ def _jpeg(path, size, color):
         draw.line([(i, 0), (size[0] - i, size[1])], fill=(255 - color[0], 200, i % 255), width=6)
     img.save(path, "JPEG", quality=88)
     return path
-
-
-def _login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert page.locator("form[action='/accounts/logout/']").count() == 1, "login failed"
 
 
 def _post(page, selector):
@@ -69,7 +60,7 @@ def test_case_submitted_returned_revised_and_accepted(
     unit = browsing.new_page()
     unit.goto(f"{base}/accounts/login/")
     screenshot(unit, "01-login")
-    _login(unit, base, user_a.username)
+    login(unit, base, user_a.username)
     unit.click("nav a[href='/collect/calls/']")
     unit.click(f"main a[href='{call.get_absolute_url()}']")
     unit.wait_for_url(f"**{call.get_absolute_url()}")
@@ -120,7 +111,7 @@ def test_case_submitted_returned_revised_and_accepted(
 
     # ---- the organizer finds it in the call's list and returns it with a reason
     org = browsing.new_page()
-    _login(org, base, organizer.username)
+    login(org, base, organizer.username)
     org.click(f"main a[href='{call.get_absolute_url()}']")
     org.wait_for_url(f"**{call.get_absolute_url()}")
     link = f"a[href='/collect/cases/{pk}/']"
@@ -186,7 +177,7 @@ def test_non_image_upload_names_the_file_and_keeps_the_typed_text(
     title = "一张清单管到底"
 
     page = browsing.new_page()
-    _login(page, base, user_a.username)
+    login(page, base, user_a.username)
     page.goto(f"{base}/collect/calls/{call.slug}/cases/new/")
     page.fill("#id_title", title)
     page.fill("#id_summary", "上门走访商户。")

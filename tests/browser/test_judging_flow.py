@@ -11,21 +11,13 @@ import pytest
 
 from judging.models import Assignment, Round, ScoreAudit
 
-from ..factories import PASSWORD, UnitFactory
+from ..factories import UnitFactory
 from ..judging.setupkit import accepted_case, judge_profile, make_round, photo_add
+from .kit import login
 
 pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1366, "height": 768}
-
-
-def _login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert page.locator("form[action='/accounts/logout/']").count() == 1, "login failed"
 
 
 def _post(page, selector):
@@ -63,7 +55,7 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     page = browsing.new_page()
     page.set_viewport_size(LAPTOP)
     page.on("dialog", lambda dialog: dialog.accept())  # "submit? cannot be changed"
-    _login(page, base, judge.user.username)
+    login(page, base, judge.user.username)
     page.goto(f"{base}/judging/")
     page.click(f"#my-rounds a[data-round='{rnd.pk}']")
     page.wait_for_url(f"**/judging/review/rounds/{rnd.pk}/")
@@ -129,7 +121,7 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     # ---- the organizer sees the judge at 100% on the progress page
     org = browsing.new_page()
     org.set_viewport_size(LAPTOP)
-    _login(org, base, organizer.username)
+    login(org, base, organizer.username)
     org.goto(f"{base}/judging/rounds/{rnd.pk}/")
     org.click(f"a[href='/judging/rounds/{rnd.pk}/progress/']")
     org.wait_for_url(f"**/judging/rounds/{rnd.pk}/progress/")

@@ -10,22 +10,13 @@ import pytest
 from publishing.models import Feature, Installment, Series
 from submissions.models import Case
 
-from ..factories import PASSWORD
 from ..publishing.kit import awarded_call, photo_add
+from .kit import login
 
 pytestmark = pytest.mark.browser
 
 HEADLINE = "邻里守望 温暖同行"
 CAPTION = "居民在新建成的口袋公园休憩。"
-
-
-def _login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert page.locator("form[action='/accounts/logout/']").count() == 1, "login failed"
 
 
 def _post(page, selector):
@@ -71,7 +62,7 @@ def test_editor_drafts_edits_and_publishes_and_a_reader_follows(
     ed = browsing.new_page()
     ed.on("dialog", lambda dialog: dialog.accept())
     csp = _csp_watch(ed)
-    _login(ed, base, editor.username)
+    login(ed, base, editor.username)
     ed.click("nav a[href='/publish/']")
     ed.wait_for_url("**/publish/")
     screenshot(ed, "publishing-01-series-list")

@@ -13,19 +13,10 @@ import pytest
 from judging import exports
 from judging.models import Award
 
-from ..factories import PASSWORD
-from ..judging.results_kit import fast_passwords, random_rows, scored_round  # noqa: F401
+from ..judging.results_kit import random_rows, scored_round  # noqa: F401
+from .kit import login
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert page.locator("form[action='/accounts/logout/']").count() == 1, "login failed"
 
 
 def _shown(value, places):
@@ -50,7 +41,7 @@ def test_organizer_proposes_awards_and_downloads_the_summary(
     rnd, judges, cases = scored_round(call, random_rows(6, 3, seed=17))
     base = live_server.url
     page = browsing.new_page()
-    _login(page, base, organizer.username)
+    login(page, base, organizer.username)
 
     # ---- from the results index to the round's results (computed on the first visit)
     page.goto(f"{base}/judging/results/")
@@ -132,7 +123,7 @@ def test_organizer_publishes_the_notice_and_the_public_reads_it(
     services.awards_propose(call=call, actor=organizer)
     base = live_server.url
     org = browsing.new_page()
-    _login(org, base, organizer.username)
+    login(org, base, organizer.username)
 
     org.goto(f"{base}/judging/results/calls/{call.slug}/notice/")
     org.fill("#id_title", "关于优秀案例评选结果的公示")

@@ -10,7 +10,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 
 import openpyxl
-import pytest
 
 from judging.models import Assignment, Round
 from judging.services import rounds
@@ -20,11 +19,6 @@ from .setupkit import accepted_case, judge_profile, make_round, points_for
 
 _serial = itertools.count(1)
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Import into a test module: judges' accounts are many, PBKDF2 is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -15,7 +15,7 @@ from judging.services import results as services
 from judging.urls_results import urlpatterns
 
 from ..factories import UserFactory, unit_user
-from .results_kit import fast_passwords, panel, random_rows, scored_round  # noqa: F401
+from .results_kit import panel, random_rows, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

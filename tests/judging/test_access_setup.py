@@ -74,10 +74,6 @@ def test_every_setup_url_has_an_expectation():
         assert set(table) == set(ROLES), name
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(autouse=True)
 def _english(settings):

@@ -13,7 +13,6 @@ from judging.models import Assignment, Award, Result, Score, ScoreAudit
 from judging.services import results as services
 
 from .results_kit import (  # noqa: F401
-    fast_passwords,
     page_rows,
     random_rows,
     scored_round,

@@ -20,7 +20,7 @@ from judging.models import Assignment, Conflict, Round, Score, ScoreAudit
 from judging.services import rounds
 from submissions.models import Call
 
-from .results_kit import fast_passwords, panel, scored_round  # noqa: F401
+from .results_kit import panel, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from judging.services import results as services
 from judging.services import rounds
 from submissions.models import Call
 
-from .results_kit import fast_passwords, page_rows, random_rows, scored_round, shown  # noqa: F401
+from .results_kit import page_rows, random_rows, scored_round, shown  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -491,6 +491,22 @@ def test_changing_the_rule_of_a_round_makes_its_results_stale(call):
     rounds.round_save(round=rnd)
 
     assert Round.objects.get(pk=rnd.pk).results_computed_at is None
+
+
+def test_the_shared_results_table_links_pages_with_its_own_parameters(org_client, call,
+                                                                     monkeypatch):
+    from judging.views import results as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    rnd, _j, _c = scored_round(call, random_rows(5, 2, seed=3))
+    first = org_client.get(_results_url(rnd, order="mean", junk="mine")).content.decode()
+    again = org_client.get(_results_url(rnd, order="mean", junk="yours")).content.decode()
+
+    for html in (first, again):  # the table is cached: no visitor's parameter may stay in it
+        nav = html[html.index('<ul class="pagination'):]
+        nav = nav[:nav.index("</ul>")]
+        assert 'href="?order=mean&amp;flag=&amp;page=2"' in nav
+        assert "junk" not in nav
 
 
 def test_page_numbers_are_read_as_plain_digits(org_client, call, monkeypatch):

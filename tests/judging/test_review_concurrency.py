@@ -7,74 +7,26 @@ main thread acts through its own connection; the main thread's `lock_timeout` tu
 for the other transaction" into an error instead of a hang.
 """
 
-import os
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.db.models.signals import pre_save
 
 from judging.models import Assignment, Round, Score, ScoreAudit
 from judging.services import rounds
 from judging.services.reviews import review_save
 
+from ..concurrency import POSTGRES_ONLY, Held
 from .setupkit import accepted_case, judge_profile, make_round, points_for
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                       reason="row locks: PostgreSQL only (SQLite serialises all writes)"),
-]
+pytestmark = POSTGRES_ONLY
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-class HeldSave:
-    """Runs `review_save` in a thread and holds it at the write of the review row."""
-
-    def __init__(self, assignment: Assignment, points: dict):
-        self.assignment, self.points = assignment, points
-        self.inside, self.release = threading.Event(), threading.Event()
-        self.error: Exception | None = None
-        self.thread = threading.Thread(target=self._run)
-
-    def _hold(self, sender, instance, **kwargs):
-        if threading.current_thread() is self.thread and instance.pk == self.assignment.pk:
-            self.inside.set()
-            self.release.wait(timeout=30)
-
-    def _run(self):
-        try:
-            review_save(assignment=self.assignment, actor=self.assignment.judge.user,
-                        points=self.points)
-        except (ValidationError, OperationalError) as exc:  # the test asserts on it
-            self.error = exc
-        finally:
-            connection.close()
-
-    def __enter__(self):
-        pre_save.connect(self._hold, sender=Assignment)
-        self.thread.start()
-        assert self.inside.wait(timeout=30)
-        return self
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.thread.join(timeout=30)
-        pre_save.disconnect(self._hold, sender=Assignment)
-
-
-@pytest.fixture
-def lock_timeout():
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = '3s'")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = 0")
+def held_save(assignment: Assignment, points: dict) -> Held:
+    """`review_save` in a thread, held at the write of the review row."""
+    return Held(lambda: review_save(assignment=assignment, actor=assignment.judge.user,
+                                    points=points),
+                signal=pre_save, sender=Assignment, when=lambda a: a.pk == assignment.pk)
 
 
 @pytest.fixture
@@ -88,7 +40,7 @@ def two_reviews(call):
 
 def test_two_judges_of_one_round_save_their_reviews_at_the_same_time(two_reviews, lock_timeout):
     rnd, first, second = two_reviews
-    with HeldSave(first, points_for(rnd, "10", "")) as held:
+    with held_save(first, points_for(rnd, "10", "")) as held:
         # Would raise OperationalError (lock timeout) if the held save locked the round.
         review_save(assignment=second, actor=second.judge.user, points=points_for(rnd, "20", ""))
     assert held.error is None
@@ -99,7 +51,7 @@ def test_two_judges_of_one_round_save_their_reviews_at_the_same_time(two_reviews
 
 def test_a_round_closed_while_a_review_is_being_saved_wins(two_reviews, lock_timeout):
     rnd, first, _second = two_reviews
-    with HeldSave(first, points_for(rnd, "10", "")) as held:
+    with held_save(first, points_for(rnd, "10", "")) as held:
         try:
             rounds.round_set_status(round=Round.objects.get(pk=rnd.pk),
                                     status=Round.Status.CLOSED)

@@ -25,10 +25,6 @@ CONTACT = "欧阳娜娜"
 PHONE = "13987654321"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(autouse=True)
 def _english(settings):

@@ -11,7 +11,7 @@ from judging.models import Assignment, Result, Round
 from judging.services import results as services
 from judging.services.results import round_scores
 
-from .results_kit import fast_passwords, json_block, panel, random_rows, scored_round  # noqa: F401
+from .results_kit import json_block, panel, random_rows, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

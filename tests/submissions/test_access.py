@@ -67,10 +67,6 @@ EXPECTED: dict[tuple[str, str], dict] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def world(call, unit_a, user_a, user_b, judge, editor, organizer):

@@ -1,6 +1,5 @@
 """List pages run the same number of queries for 1 case and for 50 (no query per row)."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,10 +12,6 @@ from .casekit import case_with_photos
 STATUSES = [Case.Status.DRAFT, Case.Status.SUBMITTED, Case.Status.RETURNED,
             Case.Status.ACCEPTED, Case.Status.REJECTED]
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _cases(n: int, *, calls, units, start: int = 0) -> None:

@@ -5,73 +5,21 @@ run there (CI does). One transaction is held open in a thread at a chosen write 
 thread acts through its own connection; `lock_timeout` turns "would wait" into an error.
 """
 
-import os
 import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_save, pre_save
 
 from submissions import services
 from submissions.models import Call, Case
 
+from ..concurrency import POSTGRES_ONLY, Held
 from ..factories import CallFactory, UnitFactory, unit_user
 from .casekit import case_with_photos
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                       reason="row locks: PostgreSQL only (SQLite serialises all writes)"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-class Held:
-    """Runs `work()` in a thread and holds it inside its transaction at `signal` of `sender`."""
-
-    def __init__(self, work, *, signal, sender):
-        self.work, self.signal, self.sender = work, signal, sender
-        self.inside, self.release = threading.Event(), threading.Event()
-        self.error: Exception | None = None
-        self.thread = threading.Thread(target=self._run)
-
-    def _hold(self, sender, instance, **kwargs):
-        if threading.current_thread() is self.thread and not self.inside.is_set():
-            self.inside.set()
-            self.release.wait(timeout=30)
-
-    def _run(self):
-        try:
-            self.work()
-        except (ValidationError, OperationalError) as exc:  # the test asserts on it
-            self.error = exc
-        finally:
-            connection.close()
-
-    def __enter__(self):
-        self.signal.connect(self._hold, sender=self.sender)
-        self.thread.start()
-        assert self.inside.wait(timeout=30)
-        return self
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.thread.join(timeout=30)
-        self.signal.disconnect(self._hold, sender=self.sender)
-
-
-@pytest.fixture
-def lock_timeout():
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = '3s'")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = 0")
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.fixture

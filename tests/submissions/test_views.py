@@ -20,10 +20,6 @@ PHONE_MSG = ("“{}” is not a valid phone number. Use a mobile number such as 
 NOTHING_SAVED = "Nothing was saved yet: please correct the problems below."
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _as(client, user):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
@@ -445,6 +441,24 @@ def test_call_detail_organizer_filters(client, call, unit_a, organizer, screened
     names = {case.pk: name for name, case in screened_call.items()}
     assert response.status_code == 200
     assert sorted(names[c.pk] for c in response.context["page"].object_list) == expected
+
+
+def test_call_detail_next_page_keeps_the_filters(client, call, organizer, screened_call,
+                                                 monkeypatch):
+    from html import unescape
+
+    from submissions.views import calls
+
+    monkeypatch.setattr(calls, "PAGE_SIZE", 1)
+    _as(client, organizer)
+
+    response = client.get(call.get_absolute_url(), {"status": "submitted", "q": "甲街道"})
+
+    page = response.context["page"]
+    assert (page.number, page.paginator.num_pages) == (1, 2)
+    html = response.content.decode()
+    link = 'href="?status=submitted&q=%E7%94%B2%E8%A1%97%E9%81%93&page=2"'
+    assert unescape(html).count(link) == 1
 
 
 def test_call_detail_organizer_counts(client, call, organizer, screened_call):

@@ -39,11 +39,13 @@ def current() -> AuditContext | None:
 
 
 @contextmanager
-def audit_context(*, actor=None, remote_addr: str | None = None, via: str = "",
-                  cid: str | None = None):
+def audit_context(
+    *, actor=None, remote_addr: str | None = None, via: str = "", cid: str | None = None
+):
     """Set who acts (and from where) for everything written inside the block."""
-    token = _current.set(AuditContext(actor=actor, remote_addr=remote_addr, via=via,
-                                      cid=cid or uuid.uuid4().hex))
+    token = _current.set(
+        AuditContext(actor=actor, remote_addr=remote_addr, via=via, cid=cid or uuid.uuid4().hex)
+    )
     try:
         yield
     finally:
@@ -55,8 +57,7 @@ def acting_as(user, *, via: str | None = None):
     """Attribute what is written inside the block to `user`, keeping the outer context's
     address, correlation id and (unless given) channel."""
     parent = _current.get() or AuditContext(cid=uuid.uuid4().hex)
-    token = _current.set(replace(parent, actor=user,
-                                 via=parent.via if via is None else via))
+    token = _current.set(replace(parent, actor=user, via=parent.via if via is None else via))
     try:
         yield
     finally:
@@ -77,8 +78,9 @@ def user_named(username: str | None):
 
     def actor():
         if not found:
-            found.append(get_user_model().objects.filter(username=username).first()
-                         if username else None)
+            found.append(
+                get_user_model().objects.filter(username=username).first() if username else None
+            )
         return found[0]
 
     return actor
@@ -121,8 +123,11 @@ def searchable(entry) -> None:
     if entry.changes_text:
         return
     lines = []
-    note = (entry.additional_data or {}).get("note") if isinstance(
-        entry.additional_data, dict) else None
+    note = (
+        (entry.additional_data or {}).get("note")
+        if isinstance(entry.additional_data, dict)
+        else None
+    )
     if note:
         lines.append(str(note))
     for key, value in (entry.changes or {}).items():

@@ -33,23 +33,38 @@ PSEUDO_FIELDS = {
 }
 #: Labels of fields that have no verbose name of their own.
 FIELD_LABELS = {
-    "adjusted": gettext_lazy("Adjusted"), "answered_at": gettext_lazy("Answered at"),
-    "call": gettext_lazy("Call"), "case": gettext_lazy("Case"),
-    "created_by": gettext_lazy("Created by"), "current_version": gettext_lazy("Current version"),
-    "feature": gettext_lazy("Feature"), "finalized_at": gettext_lazy("Finalized at"),
+    "adjusted": gettext_lazy("Adjusted"),
+    "answered_at": gettext_lazy("Answered at"),
+    "call": gettext_lazy("Call"),
+    "case": gettext_lazy("Case"),
+    "created_by": gettext_lazy("Created by"),
+    "current_version": gettext_lazy("Current version"),
+    "feature": gettext_lazy("Feature"),
+    "finalized_at": gettext_lazy("Finalized at"),
     "finalized_by": gettext_lazy("Finalized by"),
     "first_published_at": gettext_lazy("First published at"),
-    "granted_by": gettext_lazy("Granted by"), "installment": gettext_lazy("Installment"),
-    "judge": gettext_lazy("Judge"), "notice": gettext_lazy("Public notice"),
-    "photo": gettext_lazy("Photo"), "position": gettext_lazy("Order"),
-    "publish_error": gettext_lazy("Publish error"), "recorded_by": gettext_lazy("Recorded by"),
-    "round": gettext_lazy("Round"), "series": gettext_lazy("Series"),
-    "status": gettext_lazy("Status"), "submitted_at": gettext_lazy("Submitted at"),
-    "total": gettext_lazy("Total"), "unit": gettext_lazy("Unit"), "user": gettext_lazy("User"),
+    "granted_by": gettext_lazy("Granted by"),
+    "installment": gettext_lazy("Installment"),
+    "judge": gettext_lazy("Judge"),
+    "notice": gettext_lazy("Public notice"),
+    "photo": gettext_lazy("Photo"),
+    "position": gettext_lazy("Order"),
+    "publish_error": gettext_lazy("Publish error"),
+    "recorded_by": gettext_lazy("Recorded by"),
+    "round": gettext_lazy("Round"),
+    "series": gettext_lazy("Series"),
+    "status": gettext_lazy("Status"),
+    "submitted_at": gettext_lazy("Submitted at"),
+    "total": gettext_lazy("Total"),
+    "unit": gettext_lazy("Unit"),
+    "user": gettext_lazy("User"),
 }
 #: Related objects whose name needs another row (loaded with it, not one query each).
-RELATED_JOINS = {"judging.round": ["call"], "publishing.installment": ["series"],
-                 "judging.assignment": ["judge"]}
+RELATED_JOINS = {
+    "judging.round": ["call"],
+    "publishing.installment": ["series"],
+    "judging.assignment": ["judge"],
+}
 
 
 @dataclass
@@ -83,8 +98,11 @@ def via_label(via: str) -> str:
 
 
 def actor_label(entry: LogEntry) -> str:
-    via = (entry.additional_data or {}).get("via", "") if isinstance(
-        entry.additional_data, dict) else ""
+    via = (
+        (entry.additional_data or {}).get("via", "")
+        if isinstance(entry.additional_data, dict)
+        else ""
+    )
     if entry.actor_id and entry.actor is not None:
         name = entry.actor.display_name
         if name != entry.actor.username:
@@ -190,7 +208,7 @@ def _plain(value, field, names: _Names, limit):
 
 def _label(model, key: str) -> str:
     if key.startswith(services.SCORE_PREFIX):
-        return _("Score · %(criterion)s") % {"criterion": key[len(services.SCORE_PREFIX):]}
+        return _("Score · %(criterion)s") % {"criterion": key[len(services.SCORE_PREFIX) :]}
     if key in PSEUDO_FIELDS:
         return str(PSEUDO_FIELDS[key])
     field = _field(model, key)
@@ -212,10 +230,16 @@ def rows(entries, *, limit: int | None = MAX_CHARS) -> list[Row]:
         if entry.content_type_id not in kinds:
             kinds[entry.content_type_id] = kind_label(entry)
         data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
-        row = Row(entry=entry, when=timezone.localtime(entry.timestamp),
-                  actor=actor_label(entry), action=actions.get(entry.action, str(entry.action)),
-                  kind=kinds[entry.content_type_id], object=entry.object_repr,
-                  note=str(data.get("note", "")), address=entry.remote_addr or "")
+        row = Row(
+            entry=entry,
+            when=timezone.localtime(entry.timestamp),
+            actor=actor_label(entry),
+            action=actions.get(entry.action, str(entry.action)),
+            kind=kinds[entry.content_type_id],
+            object=entry.object_repr,
+            note=str(data.get("note", "")),
+            address=entry.remote_addr or "",
+        )
         for key, value in (entry.changes or {}).items():
             if (model, key) not in labels:
                 labels[(model, key)] = _label(model, key)
@@ -234,8 +258,11 @@ def rows(entries, *, limit: int | None = MAX_CHARS) -> list[Row]:
             fld = _field(model, key)
             if fld is not None and (not fld.concrete or fld.primary_key):
                 continue  # the id, and reverse relations auditlog lists on creation
-            row.changes.append(Change(label, _plain(value[0], fld, names, limit),
-                                      _plain(value[1], fld, names, limit)))
+            row.changes.append(
+                Change(
+                    label, _plain(value[0], fld, names, limit), _plain(value[1], fld, names, limit)
+                )
+            )
         out.append(row)
     names.load()
     for row in out:

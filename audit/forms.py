@@ -8,21 +8,34 @@ MAX_TEXT = 100  # a longer filter text is refused with a message
 
 
 class LogFilterForm(forms.Form):
-    actor = forms.CharField(label=_("Who"), required=False, max_length=MAX_TEXT,
-                            help_text=_("User name or name"))
-    kind = forms.TypedChoiceField(label=_("What"), required=False, coerce=int,
-                                  empty_value=None)
-    action = forms.TypedChoiceField(
-        label=_("Action"), required=False, coerce=int, empty_value=None,
-        choices=[("", _("Any")), (LogEntry.Action.CREATE, _("Created")),
-                 (LogEntry.Action.UPDATE, _("Changed")), (LogEntry.Action.DELETE, _("Deleted"))],
+    actor = forms.CharField(
+        label=_("Who"), required=False, max_length=MAX_TEXT, help_text=_("User name or name")
     )
-    date_from = forms.DateField(label=_("Date from"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Date to"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(label=_("Text"), required=False, max_length=MAX_TEXT,
-                        help_text=_("In the object's name or the values"))
+    kind = forms.TypedChoiceField(label=_("What"), required=False, coerce=int, empty_value=None)
+    action = forms.TypedChoiceField(
+        label=_("Action"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("Any")),
+            (LogEntry.Action.CREATE, _("Created")),
+            (LogEntry.Action.UPDATE, _("Changed")),
+            (LogEntry.Action.DELETE, _("Deleted")),
+        ],
+    )
+    date_from = forms.DateField(
+        label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=MAX_TEXT,
+        help_text=_("In the object's name or the values"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,5 +59,7 @@ class LogFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """The selector's keyword arguments (only call after is_valid())."""
-        return {k: self.cleaned_data.get(k) for k in ("actor", "kind", "action", "date_from",
-                                                       "date_to", "q")}
+        return {
+            k: self.cleaned_data.get(k)
+            for k in ("actor", "kind", "action", "date_from", "date_to", "q")
+        }

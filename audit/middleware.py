@@ -26,7 +26,7 @@ def _valid_ip(value: str | None) -> str | None:
         return None
     value = value.strip()
     if value.startswith("[") and "]" in value:  # [::1]:8080
-        value = value[1:value.index("]")]
+        value = value[1 : value.index("]")]
     elif value.count(":") == 1:  # 1.2.3.4:8080
         value = value.split(":")[0]
     try:
@@ -41,6 +41,7 @@ class AuditMiddleware:
 
     def __call__(self, request):
         # The user is looked up only when something is written (public pages stay query-free).
-        with audit_context(actor=lambda: getattr(request, "user", None),
-                           remote_addr=client_address(request)):
+        with audit_context(
+            actor=lambda: getattr(request, "user", None), remote_addr=client_address(request)
+        ):
             return self.get_response(request)

@@ -71,6 +71,8 @@ def register_models() -> None:
             continue
         options = {k: (list(v) if isinstance(v, list) else v) for k, v in options.items()}
         names = {f.name for f in model._meta.get_fields()}
-        options["exclude_fields"] = [*options.get("exclude_fields", []),
-                                     *(n for n in ALWAYS_EXCLUDED if n in names)]
+        options["exclude_fields"] = [
+            *options.get("exclude_fields", []),
+            *(n for n in ALWAYS_EXCLUDED if n in names),
+        ]
         auditlog.register(model, **options)

@@ -37,15 +37,27 @@ def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def log_filter(qs: QuerySet[LogEntry], *, actor: str = "", kind: int | None = None,
-               action: int | None = None, date_from=None, date_to=None,
-               q: str = "") -> QuerySet[LogEntry]:
+def log_filter(
+    qs: QuerySet[LogEntry],
+    *,
+    actor: str = "",
+    kind: int | None = None,
+    action: int | None = None,
+    date_from=None,
+    date_to=None,
+    q: str = "",
+) -> QuerySet[LogEntry]:
     """Narrow the visible entries; dates are whole days in the portal's time zone."""
     if actor:
-        users = get_user_model().objects.filter(
-            Q(username__iexact=actor) | Q(full_name__icontains=actor)
-            | Q(username__icontains=actor)
-        ).values("pk")
+        users = (
+            get_user_model()
+            .objects.filter(
+                Q(username__iexact=actor)
+                | Q(full_name__icontains=actor)
+                | Q(username__icontains=actor)
+            )
+            .values("pk")
+        )
         qs = qs.filter(actor__in=users)
     if kind:
         qs = qs.filter(content_type_id=kind)

@@ -53,13 +53,22 @@ def fields_of(obj: models.Model, names: Iterable[str]) -> dict[str, object]:
     return out
 
 
-def _entry(obj: models.Model, *, action: int, changes: dict | None, note: str, actor,
-           object_repr: str | None) -> LogEntry:
+def _entry(
+    obj: models.Model,
+    *,
+    action: int,
+    changes: dict | None,
+    note: str,
+    actor,
+    object_repr: str | None,
+) -> LogEntry:
     entry = LogEntry(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_pk=smart_str(obj.pk), object_id=obj.pk if isinstance(obj.pk, int) else None,
+        object_pk=smart_str(obj.pk),
+        object_id=obj.pk if isinstance(obj.pk, int) else None,
         object_repr=(object_repr if object_repr is not None else smart_str(obj))[:10_000],
-        action=action, changes=_changes(changes),
+        action=action,
+        changes=_changes(changes),
         additional_data={"note": note} if note else None,
     )
     if actor is not None and getattr(actor, "pk", None):
@@ -67,19 +76,33 @@ def _entry(obj: models.Model, *, action: int, changes: dict | None, note: str, a
     return entry
 
 
-def record(*, obj: models.Model, action: int = UPDATE, changes: dict | None = None,
-           note: str = "", actor=None, object_repr: str | None = None) -> LogEntry:
+def record(
+    *,
+    obj: models.Model,
+    action: int = UPDATE,
+    changes: dict | None = None,
+    note: str = "",
+    actor=None,
+    object_repr: str | None = None,
+) -> LogEntry:
     """One audit entry for `obj`: `changes` maps a field (or a key of this module) to
     (before, after); `note` says what happened when no field pair does."""
-    entry = _entry(obj, action=action, changes=changes, note=note, actor=actor,
-                   object_repr=object_repr)
+    entry = _entry(
+        obj, action=action, changes=changes, note=note, actor=actor, object_repr=object_repr
+    )
     entry.save()  # pre_save stamps it from the context
     return entry
 
 
-def record_bulk(objs: Iterable[models.Model], *, action: int = CREATE,
-                changes: dict | None = None, note: str = "", actor=None,
-                fields: Iterable[str] | None = None) -> int:
+def record_bulk(
+    objs: Iterable[models.Model],
+    *,
+    action: int = CREATE,
+    changes: dict | None = None,
+    note: str = "",
+    actor=None,
+    fields: Iterable[str] | None = None,
+) -> int:
     """One entry per object in one INSERT (for bulk_create and QuerySet.update).
 
     With `fields`, a created object's entry holds those fields' values (None → value)."""
@@ -90,8 +113,9 @@ def record_bulk(objs: Iterable[models.Model], *, action: int = CREATE,
         if fields:
             values = fields_of(obj, fields)
             per_obj = {k: (None, v) if action == CREATE else (v, None) for k, v in values.items()}
-        entry = _entry(obj, action=action, changes=per_obj, note=note, actor=actor,
-                       object_repr=None)
+        entry = _entry(
+            obj, action=action, changes=per_obj, note=note, actor=actor, object_repr=None
+        )
         stamp(entry)  # bulk_create sends no pre_save
         searchable(entry)
         entries.append(entry)

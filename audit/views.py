@@ -42,7 +42,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[:self.COUNT_CAP + 1].count()
+        return self.object_list[: self.COUNT_CAP + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -57,16 +57,29 @@ def log(request):
     if qs is not None:
         page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = display.rows(page.object_list)
-    return render(request, "audit/log.html", {
-        "form": form, "page": page, "rows": rows,
-    }, status=200 if qs is not None else 400)
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+        },
+        status=200 if qs is not None else 400,
+    )
 
 
 COLUMNS = [
-    (gettext_lazy("When"), 18), (gettext_lazy("Who"), 24), (gettext_lazy("Action"), 10),
-    (gettext_lazy("What"), 16), (gettext_lazy("Object"), 40), (gettext_lazy("Field"), 24),
-    (pgettext_lazy("audit", "Before"), 40), (pgettext_lazy("audit", "After"), 40),
-    (gettext_lazy("Note"), 30), (gettext_lazy("Address"), 16),
+    (gettext_lazy("When"), 18),
+    (gettext_lazy("Who"), 24),
+    (gettext_lazy("Action"), 10),
+    (gettext_lazy("What"), 16),
+    (gettext_lazy("Object"), 40),
+    (gettext_lazy("Field"), 24),
+    (pgettext_lazy("audit", "Before"), 40),
+    (pgettext_lazy("audit", "After"), 40),
+    (gettext_lazy("Note"), 30),
+    (gettext_lazy("Address"), 16),
 ]
 CELL_MAX = 32_000  # Excel's limit is 32,767 characters a cell
 
@@ -86,9 +99,16 @@ def _cell(text: str) -> str:
 def export(request):
     form, qs = _filtered(request)
     if qs is None:
-        return render(request, "audit/log.html", {
-            "form": form, "page": None, "rows": [],
-        }, status=400)
+        return render(
+            request,
+            "audit/log.html",
+            {
+                "form": form,
+                "page": None,
+                "rows": [],
+            },
+            status=400,
+        )
     from openpyxl import Workbook
 
     cap = settings.AUDIT_EXPORT_MAX_ROWS
@@ -96,7 +116,7 @@ def export(request):
     ws = wb.create_sheet(_("Audit trail"))
     for i, (_name, width) in enumerate(COLUMNS):
         ws.column_dimensions[chr(ord("A") + i)].width = width
-    entries = qs[:cap + 1].iterator(chunk_size=2000)  # a LIMIT lets the database use its index
+    entries = qs[: cap + 1].iterator(chunk_size=2000)  # a LIMIT lets the database use its index
     written = 0
     capped = False
     header_written = False
@@ -105,25 +125,38 @@ def export(request):
         if not chunk:
             break
         if written + len(chunk) > cap:
-            chunk, capped = chunk[:cap - written], True
+            chunk, capped = chunk[: cap - written], True
         if not header_written:
             ws.append([str(name) for name, _w in COLUMNS])
             header_written = True
         for row in display.rows(chunk, limit=None):
-            ws.append([_cell(v) for v in (
-                row.when.strftime("%Y-%m-%d %H:%M:%S"), row.actor, row.action, row.kind,
-                row.object, "\n".join(c.label for c in row.changes),
-                "\n".join(c.before for c in row.changes),
-                "\n".join(c.after for c in row.changes), row.note, row.address,
-            )])
+            ws.append(
+                [
+                    _cell(v)
+                    for v in (
+                        row.when.strftime("%Y-%m-%d %H:%M:%S"),
+                        row.actor,
+                        row.action,
+                        row.kind,
+                        row.object,
+                        "\n".join(c.label for c in row.changes),
+                        "\n".join(c.before for c in row.changes),
+                        "\n".join(c.after for c in row.changes),
+                        row.note,
+                        row.address,
+                    )
+                ]
+            )
         written += len(chunk)
         if capped:
             break
     if not header_written:
         ws.append([str(name) for name, _w in COLUMNS])
     if capped:
-        note = _("Only the newest %(n)s entries are in this file: narrow the filters (dates, "
-                 "who, what) to export the rest.") % {"n": f"{cap:,}"}
+        note = _(
+            "Only the newest %(n)s entries are in this file: narrow the filters (dates, "
+            "who, what) to export the rest."
+        ) % {"n": f"{cap:,}"}
         ws.append([])
         ws.append([note])
         messages.warning(request, note)

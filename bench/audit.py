@@ -32,8 +32,13 @@ BATCH = 100_000
 def _copy_text(value) -> str:
     if value is None:
         return "\\N"
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 def generate(n_entries: int, seed: int = 7) -> dict:
@@ -49,20 +54,49 @@ def generate(n_entries: int, seed: int = 7) -> dict:
     rnd = random.Random(seed)
     now = timezone.now()
     users = User.objects.bulk_create(
-        User(username=f"bench-user{i}", full_name=f"用户{i}", password="!",
-             is_organizer=i < 10, is_judge=10 <= i < 200) for i in range(300))
+        User(
+            username=f"bench-user{i}",
+            full_name=f"用户{i}",
+            password="!",
+            is_organizer=i < 10,
+            is_judge=10 <= i < 200,
+        )
+        for i in range(300)
+    )
     organizer = users[0]
     units = Unit.objects.bulk_create(Unit(name=f"单位{i:03d}") for i in range(100))
-    call = Call.objects.create(slug="bench", title="基准征集", opens_at=now - timedelta(days=60),
-                               closes_at=now - timedelta(days=1))
+    call = Call.objects.create(
+        slug="bench",
+        title="基准征集",
+        opens_at=now - timedelta(days=60),
+        closes_at=now - timedelta(days=1),
+    )
     cases = Case.objects.bulk_create(
-        (Case(call=call, unit=units[i % 100], number=i + 1, title=f"案例{i + 1}")
-         for i in range(2000)), batch_size=2000)
-    kinds = {m: ContentType.objects.get_for_model(m).pk
-             for m in (Case, Call, Assignment, Installment, User)}
-    columns = ("content_type_id", "object_pk", "object_id", "object_repr", "action", "changes",
-               "changes_text", "actor_id", "actor_email", "cid", "remote_addr", "timestamp",
-               "additional_data")
+        (
+            Case(call=call, unit=units[i % 100], number=i + 1, title=f"案例{i + 1}")
+            for i in range(2000)
+        ),
+        batch_size=2000,
+    )
+    kinds = {
+        m: ContentType.objects.get_for_model(m).pk
+        for m in (Case, Call, Assignment, Installment, User)
+    }
+    columns = (
+        "content_type_id",
+        "object_pk",
+        "object_id",
+        "object_repr",
+        "action",
+        "changes",
+        "changes_text",
+        "actor_id",
+        "actor_email",
+        "cid",
+        "remote_addr",
+        "timestamp",
+        "additional_data",
+    )
     start = now - timedelta(days=365)
     written = 0
     t0 = time.perf_counter()
@@ -74,12 +108,18 @@ def generate(n_entries: int, seed: int = 7) -> dict:
             case = cases[rnd.randrange(len(cases))]
             if pick < 0.45:
                 model, obj_id, repr_ = Case, case.pk, case.title
-                changes = {"title": [f"旧标题{i}", case.title],
-                           "unit": [str(units[0].pk), str(case.unit_id)]}
+                changes = {
+                    "title": [f"旧标题{i}", case.title],
+                    "unit": [str(units[0].pk), str(case.unit_id)],
+                }
             elif pick < 0.8:
                 model, obj_id, repr_ = Assignment, i, f"专家{i % 190} · {case.code} {case.title}"
-                changes = {"status": ["draft", "submitted"], "total": ["70", "85"],
-                           "score:创新性": ["30", "35"], "score:实效性": ["40", "50"]}
+                changes = {
+                    "status": ["draft", "submitted"],
+                    "total": ["70", "85"],
+                    "score:创新性": ["30", "35"],
+                    "score:实效性": ["40", "50"],
+                }
             elif pick < 0.9:
                 model, obj_id, repr_ = Call, call.pk, call.title
                 changes = {"status": ["open", "closed"]}
@@ -91,20 +131,37 @@ def generate(n_entries: int, seed: int = 7) -> dict:
                 changes = {"password": ["********", "********"]}
             text = "\n".join(f"{k}: {b} → {a}" for k, (b, a) in changes.items())
             at = start + timedelta(seconds=int(365 * 86400 * i / n_entries))
-            row = (kinds[model], obj_id, obj_id, repr_, 1 if rnd.random() < 0.8 else 0,
-                   json.dumps(changes, ensure_ascii=False), text, actor.pk, actor.email or None,
-                   f"{i // 3:032x}", f"10.0.{i % 250}.{i % 200 + 1}", at.isoformat(), None)
+            row = (
+                kinds[model],
+                obj_id,
+                obj_id,
+                repr_,
+                1 if rnd.random() < 0.8 else 0,
+                json.dumps(changes, ensure_ascii=False),
+                text,
+                actor.pk,
+                actor.email or None,
+                f"{i // 3:032x}",
+                f"10.0.{i % 250}.{i % 200 + 1}",
+                at.isoformat(),
+                None,
+            )
             buffer.write("\t".join(_copy_text(v) for v in row) + "\n")
         buffer.seek(0)
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
-                f"COPY auditlog_logentry ({', '.join(columns)}) FROM STDIN", buffer)
+                f"COPY auditlog_logentry ({', '.join(columns)}) FROM STDIN", buffer
+            )
         written = min(n_entries, written + BATCH)
         print(f"  {written:,} entries", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE auditlog_logentry")  # also flushes the GIN pending lists
-    return {"generate_s": round(time.perf_counter() - t0, 1), "organizer": organizer,
-            "kinds": kinds, "actor": users[42]}
+    return {
+        "generate_s": round(time.perf_counter() - t0, 1),
+        "organizer": organizer,
+        "kinds": kinds,
+        "actor": users[42],
+    }
 
 
 def existing() -> dict:
@@ -116,11 +173,16 @@ def existing() -> dict:
     from publishing.models import Installment
     from submissions.models import Call, Case
 
-    return {"generate_s": None, "organizer": User.objects.get(username="bench-user0"),
-            "actor": User.objects.get(username="bench-user42"),
-            "entries": LogEntry.objects.count(),
-            "kinds": {m: ContentType.objects.get_for_model(m).pk
-                      for m in (Case, Call, Assignment, Installment, User)}}
+    return {
+        "generate_s": None,
+        "organizer": User.objects.get(username="bench-user0"),
+        "actor": User.objects.get(username="bench-user42"),
+        "entries": LogEntry.objects.count(),
+        "kinds": {
+            m: ContentType.objects.get_for_model(m).pk
+            for m in (Case, Call, Assignment, Installment, User)
+        },
+    }
 
 
 def timed(client, url, params, *, repeat: int) -> dict:
@@ -135,8 +197,11 @@ def timed(client, url, params, *, repeat: int) -> dict:
             response = client.get(url, params)
             times.append(time.perf_counter() - t0)
         assert response.status_code == 200, (url, params, response.status_code)
-    out = {"median_ms": round(1000 * statistics.median(times), 1),
-           "max_ms": round(1000 * max(times), 1), "queries": len(queries)}
+    out = {
+        "median_ms": round(1000 * statistics.median(times), 1),
+        "max_ms": round(1000 * max(times), 1),
+        "queries": len(queries),
+    }
     if "X-Audit-Rows" in response:
         out["rows"] = int(response["X-Audit-Rows"])
         out["capped"] = response["X-Audit-Capped"] == "1"
@@ -151,8 +216,11 @@ def main():
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default="bench/results/audit.json")
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure the entries a previous run left (no generation)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the entries a previous run left (no generation)",
+    )
     args = parser.parse_args()
     env = bench_env(DB, "/tmp/bench-audit-media")
     if not args.reuse:
@@ -179,8 +247,10 @@ def main():
     client.force_login(data["organizer"])
     log, export = reverse("audit:log"), reverse("audit:export")
     today = timezone.localdate()
-    week = {"date_from": (today - timedelta(days=100)).isoformat(),
-            "date_to": (today - timedelta(days=94)).isoformat()}
+    week = {
+        "date_from": (today - timedelta(days=100)).isoformat(),
+        "date_to": (today - timedelta(days=94)).isoformat(),
+    }
     cases = data["kinds"]
     from django.apps import apps
 
@@ -196,11 +266,9 @@ def main():
         "text found nowhere": {"q": "无此内容"},
         "two characters found nowhere (too short for trigrams: whole table read)": {"q": "无此"},
         "text within one week": {"q": "案例1234", **week},
-        "person + kind + week": {"actor": data["actor"].username, "kind": assignment_kind,
-                                 **week},
+        "person + kind + week": {"actor": data["actor"].username, "kind": assignment_kind, **week},
     }
-    result = {"entries": args.entries, "generate_s": data["generate_s"], "pages": {},
-              "export": {}}
+    result = {"entries": args.entries, "generate_s": data["generate_s"], "pages": {}, "export": {}}
     for label, params in pages.items():
         client.get(log, params)  # warm
         result["pages"][label] = timed(client, log, params, repeat=args.repeat)

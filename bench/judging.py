@@ -45,8 +45,9 @@ end
 """
 
 
-def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True, seed=1,
-             scored=True):
+def generate(
+    n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True, seed=1, scored=True
+):
     """Bulk-generate an open round: with every review submitted, or (`scored=False`) none."""
     from datetime import timedelta
 
@@ -62,8 +63,11 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
     rnd = random.Random(seed)
     now = timezone.now()
     call = Call.objects.create(
-        slug="bench", title="基准评审", opens_at=now - timedelta(days=30),
-        closes_at=now - timedelta(days=1), status=Call.Status.CLOSED,
+        slug="bench",
+        title="基准评审",
+        opens_at=now - timedelta(days=30),
+        closes_at=now - timedelta(days=1),
+        status=Call.Status.CLOSED,
     )
     units = Unit.objects.bulk_create(Unit(name=f"单位{i:04d}") for i in range(500))
     password = make_password(PASSWORD)
@@ -71,9 +75,20 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
     Membership.objects.create(unit=units[0], user=unit_user)
     User.objects.create(username="bench-organizer", password=password, is_organizer=True)
     Case.objects.bulk_create(
-        (Case(call=call, unit=units[i % len(units)], number=i + 1, title=f"案例 {i + 1}",
-              contact_name="张某某", contact_phone="13812345678", summary="摘要",
-              body="正文。" * 300, status=Case.Status.ACCEPTED) for i in range(n_cases)),
+        (
+            Case(
+                call=call,
+                unit=units[i % len(units)],
+                number=i + 1,
+                title=f"案例 {i + 1}",
+                contact_name="张某某",
+                contact_phone="13812345678",
+                summary="摘要",
+                body="正文。" * 300,
+                status=Case.Status.ACCEPTED,
+            )
+            for i in range(n_cases)
+        ),
         batch_size=5000,
     )
     users = User.objects.bulk_create(
@@ -81,20 +96,29 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
         for i in range(n_judges)
     )
     judges = Judge.objects.bulk_create(
-        Judge(user=u, name=u.full_name, affiliation=f"机构{i % 20}",
-              unit=units[i] if i < 10 else None)
+        Judge(
+            user=u, name=u.full_name, affiliation=f"机构{i % 20}", unit=units[i] if i < 10 else None
+        )
         for i, u in enumerate(users)
     )
-    the_round = Round.objects.create(call=call, number=1, name="初评", judges_per_case=k,
-                                 rule=Round.Rule.TRIMMED, trim_min_judges=5)
+    the_round = Round.objects.create(
+        call=call,
+        number=1,
+        name="初评",
+        judges_per_case=k,
+        rule=Round.Rule.TRIMMED,
+        trim_min_judges=5,
+    )
     criteria = Criterion.objects.bulk_create(
         Criterion(round=the_round, name=f"标准{i + 1}", max_points=Decimal(20), position=i)
         for i in range(n_criteria)
     )
     the_round.panel.set(judges)
     RoundCase.objects.bulk_create(
-        (RoundCase(round=the_round, case_id=c)
-         for c in Case.objects.filter(call=call).values_list("pk", flat=True)),
+        (
+            RoundCase(round=the_round, case_id=c)
+            for c in Case.objects.filter(call=call).values_list("pk", flat=True)
+        ),
         batch_size=10000,
     )
     t0 = time.perf_counter()
@@ -106,16 +130,21 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
             cursor.execute("ANALYZE")
         return the_round, report, assign_s
     severity = {j.pk: rnd.uniform(-2, 2) for j in judges}
-    quality = {c: rnd.uniform(8, 18) for c in
-               Case.objects.filter(call=call).values_list("pk", flat=True)}
+    quality = {
+        c: rnd.uniform(8, 18) for c in Case.objects.filter(call=call).values_list("pk", flat=True)
+    }
     scored = criteria if all_criteria else criteria[:1]
     ids, totals, firsts, scores = [], [], [], []
     for a in Assignment.objects.filter(round=the_round).values_list("pk", "judge_id", "case_id"):
         pk, judge_id, case_id = a
         total = Decimal(0)
         for crit in criteria:
-            p = Decimal(max(0, min(20, round_half(quality[case_id] + severity[judge_id]
-                                                 + rnd.gauss(0, 1.5)))))
+            p = Decimal(
+                max(
+                    0,
+                    min(20, round_half(quality[case_id] + severity[judge_id] + rnd.gauss(0, 1.5))),
+                )
+            )
             total += p
             if crit is criteria[0]:
                 firsts.append(p)
@@ -132,7 +161,9 @@ def generate(n_cases: int, *, n_judges=200, k=5, n_criteria=5, all_criteria=True
             "UPDATE judging_assignment AS a SET total = v.total, first_points = v.first, "
             "status = 'submitted', submitted_at = %s "
             "FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS v(id, total, first) "
-            "WHERE a.id = v.id", [now, ids, totals, firsts])
+            "WHERE a.id = v.id",
+            [now, ids, totals, firsts],
+        )
     with connection.cursor() as cursor:  # planner statistics, as autovacuum keeps them live
         cursor.execute("ANALYZE")
     return the_round, report, assign_s
@@ -176,15 +207,39 @@ def wrk(paths: list[str], session, *, seconds=15, connections=20) -> dict:
         script.write_text(WRK_ROTATE % Path(tmp, "paths.txt") + WRK_P95)
         cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
         out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-             "-s", str(script), "-H", f"Cookie: {cookie}", BASE + paths[0]],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                "-H",
+                f"Cookie: {cookie}",
+                BASE + paths[0],
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
-    values = dict(line.split(" ", 1) for line in out.splitlines() if line.startswith(
-        ("P95_MS", "P50_MS", "REQS", "ERRORS")))
-    return {"p95_ms": float(values["P95_MS"]), "p50_ms": float(values["P50_MS"]),
-            "requests": int(values["REQS"]), "errors": int(values["ERRORS"]),
-            "seconds": seconds, "connections": connections}
+    values = dict(
+        line.split(" ", 1)
+        for line in out.splitlines()
+        if line.startswith(("P95_MS", "P50_MS", "REQS", "ERRORS"))
+    )
+    return {
+        "p95_ms": float(values["P95_MS"]),
+        "p50_ms": float(values["P50_MS"]),
+        "requests": int(values["REQS"]),
+        "errors": int(values["ERRORS"]),
+        "seconds": seconds,
+        "connections": connections,
+    }
 
 
 def main():
@@ -192,18 +247,30 @@ def main():
     parser.add_argument("--cases", type=int, default=10000)
     parser.add_argument("--skip-100k", action="store_true")
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="gunicorn worker processes (default: one per core, as in the README)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per gunicorn worker (above 1: gthread workers)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="gunicorn worker processes (default: one per core, as in the README)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (above 1: gthread workers)",
+    )
     parser.add_argument("--out", default="bench/results/judging.json")
     args = parser.parse_args()
     result = {}
     # As in production with several processes: a shared cache (README), here Redis db 14.
     os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
-    stack = running_stack(db_name("judging"), gunicorn_workers=args.workers,
-                          gunicorn_threads=args.threads, worker=False)
+    stack = running_stack(
+        db_name("judging"),
+        gunicorn_workers=args.workers,
+        gunicorn_threads=args.threads,
+        worker=False,
+    )
     with stack as (env, _pid):
         os.environ.update(env)
         import django
@@ -232,9 +299,10 @@ def main():
         Round.objects.filter(pk=the_round.pk).update(status=Round.Status.OPEN)
         judge = Judge.objects.select_related("user").order_by("pk")[15]
         review_paths = [
-            reverse("judging:review", kwargs={"pk": pk}) for pk in
-            Assignment.objects.filter(round=the_round, judge=judge)
-            .values_list("pk", flat=True)[:40]
+            reverse("judging:review", kwargs={"pk": pk})
+            for pk in Assignment.objects.filter(round=the_round, judge=judge).values_list(
+                "pk", flat=True
+            )[:40]
         ]
         result["scoring_page_queries"] = query_count(review_paths[0], judge.user.username)
         judge_session = login(judge.user.username, PASSWORD)

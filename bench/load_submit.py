@@ -44,9 +44,14 @@ def setup_fixtures(n_users: int, users_per_unit: int):
     from submissions.models import Call, Membership, Unit
 
     call = Call.objects.create(
-        slug="deadline", title="截止日压力测试", opens_at=timezone.now() - timedelta(days=30),
-        closes_at=timezone.now() + timedelta(days=1), status=Call.Status.OPEN,
-        min_photos=1, max_photos=5, max_photo_mb=20,
+        slug="deadline",
+        title="截止日压力测试",
+        opens_at=timezone.now() - timedelta(days=30),
+        closes_at=timezone.now() + timedelta(days=1),
+        status=Call.Status.OPEN,
+        min_photos=1,
+        max_photos=5,
+        max_photo_mb=20,
     )
     n_units = -(-n_users // users_per_unit)
     units = Unit.objects.bulk_create(Unit(name=f"压力测试街道{i:03d}") for i in range(n_units))
@@ -72,11 +77,16 @@ def scenario_factory(call, photos: list[bytes], counts: dict, lock: threading.Lo
                 continue
             chosen = rnd.sample(photos, rnd.choice((2, 3)))
             data = {
-                "title": f"社区案例 {i}-{n}", "contact_name": "张某某",
-                "contact_phone": "13812345678", "summary": "摘要：" + "社区治理。" * 10,
+                "title": f"社区案例 {i}-{n}",
+                "contact_name": "张某某",
+                "contact_phone": "13812345678",
+                "summary": "摘要：" + "社区治理。" * 10,
                 "body": "正文。" * rnd.randrange(100, 600),
-                "photos-TOTAL_FORMS": str(len(chosen)), "photos-INITIAL_FORMS": "0",
-                "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "50", "save": "1",
+                "photos-TOTAL_FORMS": str(len(chosen)),
+                "photos-INITIAL_FORMS": "0",
+                "photos-MIN_NUM_FORMS": "0",
+                "photos-MAX_NUM_FORMS": "50",
+                "save": "1",
             }
             files = {}
             for k, blob in enumerate(chosen):
@@ -93,8 +103,9 @@ def scenario_factory(call, photos: list[bytes], counts: dict, lock: threading.Lo
             with lock:
                 counts["created"] += 1
             pk = match.group(1)
-            r = loadgen.post(rec, "3 submit case", session, f"{BASE}/collect/cases/{pk}/submit/",
-                             {})
+            r = loadgen.post(
+                rec, "3 submit case", session, f"{BASE}/collect/cases/{pk}/submit/", {}
+            )
             if r is None:
                 continue
             target = CASE_URL.search(r.headers.get("Location", ""))
@@ -114,7 +125,8 @@ def wait_drained(timeout: float) -> tuple[float | None, int]:
     while time.monotonic() - t0 < timeout:
         if not Photo.objects.filter(processing=Photo.Processing.PENDING).exists():
             return time.monotonic() - t0, Photo.objects.filter(
-                processing=Photo.Processing.FAILED).count()
+                processing=Photo.Processing.FAILED
+            ).count()
         time.sleep(0.5)
     return None, Photo.objects.filter(processing=Photo.Processing.FAILED).count()
 
@@ -124,18 +136,30 @@ def main():
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--users-per-unit", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="gunicorn worker processes (default: one per core, as in the README)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per gunicorn worker (above 1: gthread workers)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="gunicorn worker processes (default: one per core, as in the README)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (above 1: gthread workers)",
+    )
     parser.add_argument("--celery", type=int, default=1, help="Celery worker processes")
     parser.add_argument("--drain-timeout", type=float, default=600)
     parser.add_argument("--out", default="bench/results/load_submit.json")
     args = parser.parse_args()
     photos = photo_pool(16)
     name = db_name("load_submit")
-    with running_stack(name, gunicorn_workers=args.workers, gunicorn_threads=args.threads,
-                       worker_concurrency=args.celery) as (env, _pid):
+    with running_stack(
+        name,
+        gunicorn_workers=args.workers,
+        gunicorn_threads=args.threads,
+        worker_concurrency=args.celery,
+    ) as (env, _pid):
         os.environ.update(env)
         import django
 
@@ -148,7 +172,9 @@ def main():
         counts, lock = {"created": 0, "submitted": 0}, threading.Lock()
         stop, db_stats = loadgen.db_connections_sampler(name)
         rec, phases = loadgen.run_users(
-            usernames, PASSWORD, scenario_factory(call, photos, counts, lock),
+            usernames,
+            PASSWORD,
+            scenario_factory(call, photos, counts, lock),
             seconds=args.seconds,
         )
         stop.set()
@@ -161,14 +187,21 @@ def main():
     steps = rec.summary()
     errors = len(rec.failures)
     result = {
-        "users": args.users, "seconds": args.seconds,
+        "users": args.users,
+        "seconds": args.seconds,
         "gunicorn": f"{args.workers} workers × {args.threads} threads",
-        "celery_workers": args.celery, **phases,
-        "cases_created_responses": counts["created"], "cases_in_db": in_db,
-        "cases_submitted_responses": counts["submitted"], "cases_submitted_in_db": submitted_db,
-        "photos_in_db": photos_db, "staged_photos_left": staged,
+        "celery_workers": args.celery,
+        **phases,
+        "cases_created_responses": counts["created"],
+        "cases_in_db": in_db,
+        "cases_submitted_responses": counts["submitted"],
+        "cases_submitted_in_db": submitted_db,
+        "photos_in_db": photos_db,
+        "staged_photos_left": staged,
         "cases_submitted_per_s": round(counts["submitted"] / phases["run_s"], 1),
-        "errors": errors, "steps": steps, "error_samples": rec.failure_samples(),
+        "errors": errors,
+        "steps": steps,
+        "error_samples": rec.failure_samples(),
         "thumbnails_drained_after_run_s": round(drain_s, 1) if drain_s is not None else None,
         "failed_photos": failed,
         **db_stats(),

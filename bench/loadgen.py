@@ -64,9 +64,16 @@ class Recorder:
             key = (f.step, f.status, f.snippet[:80])
             if key not in seen:
                 seen.add(key)
-                samples.append({"step": f.step, "status": f.status, "snippet": f.snippet,
-                                "count": sum(1 for g in self.failures
-                                             if (g.step, g.status, g.snippet[:80]) == key)})
+                samples.append(
+                    {
+                        "step": f.step,
+                        "status": f.status,
+                        "snippet": f.snippet,
+                        "count": sum(
+                            1 for g in self.failures if (g.step, g.status, g.snippet[:80]) == key
+                        ),
+                    }
+                )
         return samples[:n]
 
 
@@ -118,8 +125,9 @@ def login(rec: Recorder, username: str, password: str) -> requests.Session | Non
     return session if r is not None else None
 
 
-def run_users(usernames: list[str], password: str, scenario, *, seconds: float,
-              login_concurrency: int = 8) -> tuple[Recorder, dict]:
+def run_users(
+    usernames: list[str], password: str, scenario, *, seconds: float, login_concurrency: int = 8
+) -> tuple[Recorder, dict]:
     """Log every user in (at most `login_concurrency` at a time, before the clock), then run
     `scenario(index, session, rec, stop_at)` in every user's thread for `seconds`.
 
@@ -148,8 +156,7 @@ def run_users(usernames: list[str], password: str, scenario, *, seconds: float,
         except Exception as exc:  # a crash of the client is reported, never hidden
             rec.fail("client", type(exc).__name__, repr(exc))
 
-    threads = [threading.Thread(target=user, args=(i,), daemon=True)
-               for i in range(len(usernames))]
+    threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(len(usernames))]
     t_login = time.monotonic()
     for t in threads:
         t.start()
@@ -162,8 +169,10 @@ def run_users(usernames: list[str], password: str, scenario, *, seconds: float,
     if stuck:
         rec.fail("run", "stuck", f"{stuck} users still inside a request after the run")
     return rec, {
-        "users": len(usernames), "logged_in": sum(1 for s in sessions if s is not None),
-        "login_phase_s": round(t0 - t_login, 1), "run_s": round(t_end - t0, 1),
+        "users": len(usernames),
+        "logged_in": sum(1 for s in sessions if s is not None),
+        "login_phase_s": round(t0 - t_login, 1),
+        "run_s": round(t_end - t0, 1),
     }
 
 
@@ -182,9 +191,12 @@ def db_connections_sampler(db_name: str, interval: float = 0.25):
         try:
             with conn.cursor() as cur:
                 while not stop.is_set():
-                    cur.execute("SELECT count(*), count(*) FILTER (WHERE wait_event_type = "
-                                "'Lock') FROM pg_stat_activity WHERE datname = %s "
-                                "AND pid <> pg_backend_pid()", [db_name])
+                    cur.execute(
+                        "SELECT count(*), count(*) FILTER (WHERE wait_event_type = "
+                        "'Lock') FROM pg_stat_activity WHERE datname = %s "
+                        "AND pid <> pg_backend_pid()",
+                        [db_name],
+                    )
                     samples.append(cur.fetchone())
                     stop.wait(interval)
         finally:
@@ -193,9 +205,11 @@ def db_connections_sampler(db_name: str, interval: float = 0.25):
     def stats() -> dict:
         if not samples:
             return {}
-        return {"peak_db_connections": max(n for n, _w in samples),
-                "lock_waiters_mean": round(sum(w for _n, w in samples) / len(samples), 2),
-                "lock_waiters_peak": max(w for _n, w in samples)}
+        return {
+            "peak_db_connections": max(n for n, _w in samples),
+            "lock_waiters_mean": round(sum(w for _n, w in samples) / len(samples), 2),
+            "lock_waiters_peak": max(w for _n, w in samples),
+        }
 
     threading.Thread(target=sample, daemon=True).start()
     return stop, stats

@@ -37,8 +37,14 @@ def make_photo(seed: int) -> bytes:
     exif[0x0112] = 1
     exif[0x010F] = rnd.choice(("HUAWEI", "Xiaomi", "OPPO", "vivo", "Apple"))
     gps = exif.get_ifd(0x8825)
-    gps.update({1: "N", 2: (31.0, float(rnd.randrange(60)), 5.0), 3: "E",
-                4: (121.0, float(rnd.randrange(60)), 7.0)})
+    gps.update(
+        {
+            1: "N",
+            2: (31.0, float(rnd.randrange(60)), 5.0),
+            3: "E",
+            4: (121.0, float(rnd.randrange(60)), 7.0),
+        }
+    )
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=rnd.choice((85, 88, 92)), exif=exif)
     return buf.getvalue()

@@ -22,15 +22,20 @@ from bench.stack import BASE, db_name, manage, running_stack  # noqa: E402
 
 def wrk(path: str, seconds: int, connections: int) -> dict:
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-         BASE + path], capture_output=True, text=True, check=True,
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", BASE + path],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p99 = re.search(r"99%\s+([\d.]+)(\w+)", out)
-    return {"path": path, "requests_per_s": rps,
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-            "p99": f"{p99.group(1)}{p99.group(2)}" if p99 else None}
+    return {
+        "path": path,
+        "requests_per_s": rps,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "p99": f"{p99.group(1)}{p99.group(2)}" if p99 else None,
+    }
 
 
 def main():
@@ -47,15 +52,24 @@ def main():
         django.setup()
         from publishing.models import Installment
 
-        inst = Installment.objects.filter(current_version__isnull=False).select_related(
-            "series").order_by("pk").first()
+        inst = (
+            Installment.objects.filter(current_version__isnull=False)
+            .select_related("series")
+            .order_by("pk")
+            .first()
+        )
         page = f"/series/{inst.series.slug}/{inst.number}/"
         wrk(page, 3, args.connections)  # warm-up
         installment = wrk(page, args.seconds, args.connections)
         bare = wrk("/bench/bare/", args.seconds, args.connections)
-    result = {"installment": installment, "bare_view": bare,
-              "ratio": round(installment["requests_per_s"] / bare["requests_per_s"], 3),
-              "seconds": args.seconds, "connections": args.connections, "gunicorn_workers": 2}
+    result = {
+        "installment": installment,
+        "bare_view": bare,
+        "ratio": round(installment["requests_per_s"] / bare["requests_per_s"], 3),
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "gunicorn_workers": 2,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))

@@ -62,14 +62,24 @@ def flush_broker() -> None:
     db = url[1] if len(url) == 2 and url[1].isdigit() else "0"
     host = BROKER.split("://", 1)[1].split("/", 1)[0]
     hostname, _, port = host.partition(":")
-    subprocess.run(["redis-cli", "-h", hostname, "-p", port or "6379", "-n", db, "flushdb"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["redis-cli", "-h", hostname, "-p", port or "6379", "-n", db, "flushdb"],
+        check=True,
+        capture_output=True,
+    )
 
 
 @contextlib.contextmanager
-def running_stack(db_name: str, *, gunicorn_workers: int = 2, gunicorn_threads: int = 1,
-                  worker_concurrency: int = 1, worker: bool = True, timeout: int = 120,
-                  extra_env: dict | None = None):
+def running_stack(
+    db_name: str,
+    *,
+    gunicorn_workers: int = 2,
+    gunicorn_threads: int = 1,
+    worker_concurrency: int = 1,
+    worker: bool = True,
+    timeout: int = 120,
+    extra_env: dict | None = None,
+):
     """Yields (env, worker_pid) with gunicorn and a Celery worker serving a fresh database.
 
     `gunicorn_threads` > 1 runs gthread workers (one database connection per thread);
@@ -83,21 +93,47 @@ def running_stack(db_name: str, *, gunicorn_workers: int = 2, gunicorn_threads: 
     manage(env, "migrate", "-v0")
     flush_broker()
     procs = []
-    server = [PY, "-m", "gunicorn", "civiccases.wsgi", "--bind", f"127.0.0.1:{PORT}",
-              "--workers", str(gunicorn_workers), "--timeout", str(timeout),
-              "--log-level", "warning"]
+    server = [
+        PY,
+        "-m",
+        "gunicorn",
+        "civiccases.wsgi",
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--workers",
+        str(gunicorn_workers),
+        "--timeout",
+        str(timeout),
+        "--log-level",
+        "warning",
+    ]
     if gunicorn_threads > 1:
         server += ["--worker-class", "gthread", "--threads", str(gunicorn_threads)]
-    pool = (["--pool", "solo"] if worker_concurrency == 1
-            else ["--pool", "prefork", "--concurrency", str(worker_concurrency)])
+    pool = (
+        ["--pool", "solo"]
+        if worker_concurrency == 1
+        else ["--pool", "prefork", "--concurrency", str(worker_concurrency)]
+    )
     try:
         procs.append(subprocess.Popen(server, cwd=REPO, env=env))
         worker_proc = None
         if worker:
             worker_proc = subprocess.Popen(
-                [PY, "-m", "celery", "-A", "civiccases", "worker", *pool,
-                 "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-                cwd=REPO, env=env,
+                [
+                    PY,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "civiccases",
+                    "worker",
+                    *pool,
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=REPO,
+                env=env,
             )
             procs.append(worker_proc)
         for _ in range(150):
@@ -131,10 +167,16 @@ def cpu_seconds(pid: int) -> float:
 def login(username: str, password: str) -> requests.Session:
     s = requests.Session()
     s.get(f"{BASE}/accounts/login/")
-    r = s.post(f"{BASE}/accounts/login/", data={
-        "username": username, "password": password,
-        "csrfmiddlewaretoken": s.cookies["csrftoken"],
-    }, headers={"Referer": f"{BASE}/accounts/login/"}, allow_redirects=False)
+    r = s.post(
+        f"{BASE}/accounts/login/",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": s.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{BASE}/accounts/login/"},
+        allow_redirects=False,
+    )
     if r.status_code != 302:
         raise SystemExit(f"login failed for {username}: {r.status_code}")
     return s

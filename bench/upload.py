@@ -55,9 +55,14 @@ def setup_fixtures():
     from submissions.models import Call, Membership, Unit
 
     call = Call.objects.create(
-        slug="bench", title="Benchmark call", opens_at=timezone.now() - timedelta(days=1),
-        closes_at=timezone.now() + timedelta(days=1), status=Call.Status.OPEN,
-        min_photos=1, max_photos=5, max_photo_mb=20,
+        slug="bench",
+        title="Benchmark call",
+        opens_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() + timedelta(days=1),
+        status=Call.Status.OPEN,
+        min_photos=1,
+        max_photos=5,
+        max_photo_mb=20,
     )
     unit = Unit.objects.create(name="基准测试街道")
     user = User.objects.create_user("bench-unit", password=PASSWORD)
@@ -68,10 +73,17 @@ def setup_fixtures():
 def upload(session, call, photos: list[bytes], n: int):
     csrf = session.cookies["csrftoken"]
     data = {
-        "csrfmiddlewaretoken": csrf, "title": f"基准案例 {n}", "contact_name": "张某某",
-        "contact_phone": "13812345678", "summary": "摘要", "body": "正文。" * 200,
-        "photos-TOTAL_FORMS": str(len(photos)), "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "50", "save": "1",
+        "csrfmiddlewaretoken": csrf,
+        "title": f"基准案例 {n}",
+        "contact_name": "张某某",
+        "contact_phone": "13812345678",
+        "summary": "摘要",
+        "body": "正文。" * 200,
+        "photos-TOTAL_FORMS": str(len(photos)),
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "50",
+        "save": "1",
     }
     files = {}
     for i, blob in enumerate(photos):
@@ -141,7 +153,9 @@ def main():
         burst_ready = wait_done(burst_ids) - t_last
         failed = Photo.objects.filter(processing="failed").count()
     result = {
-        "uploads": args.uploads, "photos_per_upload": 5, "photo_megapixels": 12,
+        "uploads": args.uploads,
+        "photos_per_upload": 5,
+        "photo_megapixels": 12,
         "photo_mb": round(statistics.mean(sizes) / 1e6, 2),
         "latency_p50_ms": round(percentile(latencies, 50) * 1000),
         "latency_p95_ms": round(percentile(latencies, 95) * 1000),

@@ -24,8 +24,9 @@ class PortalDateTimeField(forms.DateTimeField):
 
     def _year_check(self, value):
         if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
-            raise ValidationError(self.error_messages["year"], code="year",
-                                  params={"min": MIN_YEAR, "max": MAX_YEAR})
+            raise ValidationError(
+                self.error_messages["year"], code="year", params={"min": MIN_YEAR, "max": MAX_YEAR}
+            )
         return value
 
     def to_python(self, value):
@@ -59,8 +60,11 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value:
             if not _id_ok(self, pk):
-                raise ValidationError(self.error_messages["invalid_pk_value"],
-                                      code="invalid_pk_value", params={"pk": str(pk)[:20]})
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
         return super()._check_values(value)
 
 
@@ -70,8 +74,10 @@ class UploadField(forms.FileField):
     message says so."""
 
     default_error_messages = {
-        "required": _("No file was received. Choose the file again; if its name is only dots "
-                      "or slashes, rename it first."),
+        "required": _(
+            "No file was received. Choose the file again; if its name is only dots "
+            "or slashes, rename it first."
+        ),
         "empty": _("The file you chose is empty (0 bytes)."),
     }
 

@@ -12,8 +12,9 @@ def serve_file(field, *, content_type, filename=None, attachment=False) -> FileR
         fh = field.storage.open(field.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(fh, content_type=content_type, as_attachment=attachment,
-                            filename=filename)
+    response = FileResponse(
+        fh, content_type=content_type, as_attachment=attachment, filename=filename
+    )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -15,6 +15,9 @@ def flash_form_errors(request, form, *, labels: bool = True) -> None:
     for name, errors in form.errors.items():
         label = form.fields[name].label if labels and name in form.fields else ""
         for message in errors:
-            messages.error(request, _("%(label)s: %(message)s") % {"label": label,
-                                                                    "message": message}
-                           if label else message)
+            messages.error(
+                request,
+                _("%(label)s: %(message)s") % {"label": label, "message": message}
+                if label
+                else message,
+            )

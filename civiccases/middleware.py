@@ -24,8 +24,13 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 def database_unavailable(request, exc: BaseException) -> HttpResponse:
     """The 503 response for a request that failed because the database is unreachable."""
-    log.warning("database unavailable for %s %s: %s: %s", request.method, request.path,
-                exc.__class__.__name__, str(exc).strip()[:300])
+    log.warning(
+        "database unavailable for %s %s: %s: %s",
+        request.method,
+        request.path,
+        exc.__class__.__name__,
+        str(exc).strip()[:300],
+    )
     body = loader.get_template("503.html").render({"retry_after": RETRY_AFTER_SECONDS})
     response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -43,8 +43,11 @@ def clean_text(value, *, max_length: int | None = None) -> str:
         value = "" if value is None else str(value)
     if max_length is not None:
         value = value[: max_length * 2]  # bound the work before cleaning
-    value = "".join(" " if ch in "\t\r\n" else ch for ch in value
-                    if ch in "\t\r\n" or unicodedata.category(ch) != "Cc")
+    value = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in value
+        if ch in "\t\r\n" or unicodedata.category(ch) != "Cc"
+    )
     value = value.strip()
     return value[:max_length] if max_length is not None else value
 
@@ -70,7 +73,8 @@ def local_url(request, target, fallback: str) -> str:
     # a view name (NoReverseMatch, a 500); "//host" and "/\\host" are other sites.
     if not target.startswith("/") or target.startswith(("//", "/\\")):
         return fallback
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback

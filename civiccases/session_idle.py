@@ -23,8 +23,12 @@ class SessionIdleRefreshMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if (response.status_code >= 500 or session is None or session.is_empty()
-                or not session.session_key):
+        if (
+            response.status_code >= 500
+            or session is None
+            or session.is_empty()
+            or not session.session_key
+        ):
             return response  # a failed request (the database may be down) refreshes nothing
         now = int(time.time())
         if now - session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:

@@ -106,10 +106,12 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
                 raise ValueError
         except ValueError:
             raise ImproperlyConfigured(
-                f"DATABASE_RANDOM_PAGE_COST must be a positive number, not {_page_cost!r}")
+                f"DATABASE_RANDOM_PAGE_COST must be a positive number, not {_page_cost!r}"
+            )
         _options = DATABASES["default"]["OPTIONS"]
         _options["options"] = " ".join(
-            filter(None, [_options.get("options", ""), f"-c random_page_cost={_page_cost}"]))
+            filter(None, [_options.get("options", ""), f"-c random_page_cost={_page_cost}"])
+        )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -186,7 +188,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # A request never waits long on a broker that is down (the data is saved; sweeps catch up).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -214,7 +219,8 @@ if not 0 < SESSION_REFRESH_SECONDS < SESSION_COOKIE_AGE:
     raise ImproperlyConfigured(
         "SESSION_REFRESH_SECONDS must be above 0 and below SESSION_COOKIE_AGE "
         f"({SESSION_REFRESH_SECONDS} and {SESSION_COOKIE_AGE} given): sessions would end while "
-        "people are working")
+        "people are working"
+    )
 SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

@@ -29,6 +29,11 @@ def language_switch(request, code):
     if code not in dict(settings.LANGUAGES):
         raise Http404
     response = redirect(local_url(request, request.GET.get("next"), "/"))
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600,
-                        samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     return response

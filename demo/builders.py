@@ -19,13 +19,28 @@ from submissions.models import Call, Case, Membership, Unit
 PASSWORD = "demo12345"  # noqa: S105 — the documented demo password
 
 UNITS = [
-    "某某街道", "东城街道", "西湖社区", "区市场监管局", "区城管局", "区教育局", "区卫健委",
+    "某某街道",
+    "东城街道",
+    "西湖社区",
+    "区市场监管局",
+    "区城管局",
+    "区教育局",
+    "区卫健委",
     "区交通运输局",
 ]
 TITLES = [
-    "“口袋公园”点亮老城区", "一张清单管到底", "老旧小区加装电梯的“加减法”", "文明餐桌从我做起",
-    "志愿服务“时间银行”", "背街小巷焕新颜", "垃圾分类的“绿色账户”", "让烟火气与文明共生",
-    "家门口的“幸福食堂”", "斑马线前的礼让", "社区“议事厅”议出好办法", "校园周边“护学岗”",
+    "“口袋公园”点亮老城区",
+    "一张清单管到底",
+    "老旧小区加装电梯的“加减法”",
+    "文明餐桌从我做起",
+    "志愿服务“时间银行”",
+    "背街小巷焕新颜",
+    "垃圾分类的“绿色账户”",
+    "让烟火气与文明共生",
+    "家门口的“幸福食堂”",
+    "斑马线前的礼让",
+    "社区“议事厅”议出好办法",
+    "校园周边“护学岗”",
 ]
 CAPTIONS = ["居民在新建成的口袋公园休憩。", "工作人员上门走访商户。", "志愿者在社区开展服务。"]
 COLORS = [(196, 52, 45), (45, 120, 196), (60, 160, 90), (220, 160, 40), (120, 80, 160)]
@@ -33,8 +48,9 @@ COLORS = [(196, 52, 45), (45, 120, 196), (60, 160, 90), (220, 160, 40), (120, 80
 
 def _user(username, *, full_name, **flags) -> User:
     user, created = User.objects.get_or_create(
-        username=username, defaults={"full_name": full_name, "email": f"{username}@example.org",
-                                     **flags})
+        username=username,
+        defaults={"full_name": full_name, "email": f"{username}@example.org", **flags},
+    )
     if created:
         user.set_password(PASSWORD)
         user.save()
@@ -59,18 +75,27 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
     for i, target in enumerate(statuses):
         unit, user = units[(i + seed) % len(units)]
         title = TITLES[i % len(TITLES)] + ("" if i < len(TITLES) else f"（{i // len(TITLES) + 1}）")
-        case = Case(call=call, unit=unit, title=title, contact_name="张某某",
-                    contact_phone=f"1381234{5600 + i:04d}",
-                    summary=f"{unit.name}探索“{title}”的做法与成效。",
-                    body="\n".join(f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
-                                   for p in range(1, 6)))
+        case = Case(
+            call=call,
+            unit=unit,
+            title=title,
+            contact_name="张某某",
+            contact_phone=f"1381234{5600 + i:04d}",
+            summary=f"{unit.name}探索“{title}”的做法与成效。",
+            body="\n".join(
+                f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
+                for p in range(1, 6)
+            ),
+        )
         photos = []
         with acting_as(user):
             for p in range(2):
-                staged = services.photo_stage(upload=_photo(seed * 100 + i * 10 + p),
-                                              user=user, call=call)
-                photos.append(services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3],
-                                                 position=p + 1))
+                staged = services.photo_stage(
+                    upload=_photo(seed * 100 + i * 10 + p), user=user, call=call
+                )
+                photos.append(
+                    services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3], position=p + 1)
+                )
             case = services.case_save(case=case, actor=user, photos=photos)
             if target == "draft":
                 continue
@@ -79,8 +104,7 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
             action = {"accepted": "accept", "rejected": "reject"}.get(target, "return")
             reason = "" if action == "accept" else "请补充工作成效的具体数据。"
             with acting_as(organizer):
-                services.cases_screen(cases=[case], actor=organizer, action=action,
-                                      reason=reason)
+                services.cases_screen(cases=[case], actor=organizer, action=action, reason=reason)
         if target == "resubmitted":
             with acting_as(user):
                 services.case_submit(case=case, actor=user)
@@ -94,18 +118,26 @@ def _call(slug: str, title: str, *, days_open: int, days_left: int) -> tuple[Cal
             "title": title,
             "host_line": "某区委宣传部 某区文明办",
             "notice": "请各单位围绕文明城市创建工作，选送具有代表性的优秀案例。\n"
-                      "每个案例需附1至5张图片，并为每张图片填写图片说明。",
+            "每个案例需附1至5张图片，并为每张图片填写图片说明。",
             "opens_at": now - timedelta(days=days_open),
             "closes_at": now + timedelta(days=days_left),
-            "status": Call.Status.OPEN, "min_photos": 1, "max_photos": 5,
-            "award_top_n": 3, "award_excellent_m": 5,
+            "status": Call.Status.OPEN,
+            "min_photos": 1,
+            "max_photos": 5,
+            "award_top_n": 3,
+            "award_excellent_m": 5,
         },
     )
 
 
 def _accounts():
-    organizer = _user("organizer", full_name="区委宣传部 王老师", is_organizer=True, is_staff=True,
-                      is_superuser=True)
+    organizer = _user(
+        "organizer",
+        full_name="区委宣传部 王老师",
+        is_organizer=True,
+        is_staff=True,
+        is_superuser=True,
+    )
     with acting_as(organizer):  # the organizer onboards the others
         _user("editor", full_name="报社编辑 李记者", is_editor=True)
         for i in range(1, 6):
@@ -129,11 +161,18 @@ def build_collection() -> list[str]:
     organizer, units = _accounts()
     report = []
     with acting_as(organizer):
-        call, created = _call(OPEN_CALL, "2026年度文明城市创建优秀案例征集", days_open=20,
-                              days_left=30)
+        call, created = _call(
+            OPEN_CALL, "2026年度文明城市创建优秀案例征集", days_open=20, days_left=30
+        )
     if created:
-        statuses = ["accepted"] * 6 + ["submitted", "returned", "rejected", "draft",
-                                        "resubmitted", "submitted"]
+        statuses = ["accepted"] * 6 + [
+            "submitted",
+            "returned",
+            "rejected",
+            "draft",
+            "resubmitted",
+            "submitted",
+        ]
         _cases(call, units, organizer, statuses, seed=0)
         report.append(f"Call “{call.title}”: open, {len(statuses)} cases in every state.")
     for slug, title, seed in (
@@ -146,8 +185,10 @@ def build_collection() -> list[str]:
             _cases(call, units, organizer, ["accepted"] * 10, seed=seed)
             now = timezone.now()
             Call.objects.filter(pk=call.pk).update(  # its collection ended in the past
-                status=Call.Status.CLOSED, opens_at=now - timedelta(days=90 * seed),
-                closes_at=now - timedelta(days=90 * seed - 30))
+                status=Call.Status.CLOSED,
+                opens_at=now - timedelta(days=90 * seed),
+                closes_at=now - timedelta(days=90 * seed - 30),
+            )
             report.append(f"Call “{title}”: 10 accepted cases.")
     return report or ["Demo collection already present."]
 
@@ -171,21 +212,34 @@ def build_finished_call() -> list[str]:
         for a in rnd.assignments.exclude(status="submitted").select_related("judge__user"):
             points = {c.pk: int(float(c.max_points) * rng.uniform(0.6, 0.95)) for c in criteria}
             with acting_as(a.judge.user):
-                reviews.review_save(assignment=a, actor=a.judge.user, points=points,
-                                    comment="材料翔实，成效明显。", submit=True)
+                reviews.review_save(
+                    assignment=a,
+                    actor=a.judge.user,
+                    points=points,
+                    comment="材料翔实，成效明显。",
+                    submit=True,
+                )
         with acting_as(organizer):
             rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
     with acting_as(organizer):
         report += build_results(FINAL_CALL)
         now = timezone.now()
-        Notice.objects.filter(call=call).update(starts_at=now - timedelta(days=12),
-                                                ends_at=now - timedelta(days=5))
+        Notice.objects.filter(call=call).update(
+            starts_at=now - timedelta(days=12), ends_at=now - timedelta(days=5)
+        )
         notice = Notice.objects.get(call=call)
         objection = result_services.objection_record(
-            notice=notice, text="对某案例的实施时间有疑问。", submitter="群众来信",
-            received_at=now - timedelta(days=8), actor=organizer)
-        result_services.objection_answer(objection=objection, actor=organizer,
-                                         answer="经核实，该案例实施时间符合征集要求，维持原结果。")
+            notice=notice,
+            text="对某案例的实施时间有疑问。",
+            submitter="群众来信",
+            received_at=now - timedelta(days=8),
+            actor=organizer,
+        )
+        result_services.objection_answer(
+            objection=objection,
+            actor=organizer,
+            answer="经核实，该案例实施时间符合征集要求，维持原结果。",
+        )
         result_services.call_finalize(call=call, actor=organizer)
     report.append(f"Call “{call.title}”: judged, notice over, awards final.")
     return report

@@ -93,8 +93,17 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Result)
 class ResultAdmin(ReadOnlyAdmin):
-    list_display = ["round", "rank", "case", "n_judges", "mean", "trimmed_mean", "zscore",
-                    "rank_changes", "near_cut"]
+    list_display = [
+        "round",
+        "rank",
+        "case",
+        "n_judges",
+        "mean",
+        "trimmed_mean",
+        "zscore",
+        "rank_changes",
+        "near_cut",
+    ]
     list_filter = ["round__call", "rank_changes", "near_cut"]
     list_select_related = ["round__call", "case"]
 

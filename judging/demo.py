@@ -62,31 +62,53 @@ def _judges() -> list[Judge]:
                 unit_name = ""
             existing = User.objects.filter(username=username).exists()
             judge = pool.judge_create(
-                name=name, username=username, email=f"{username}@example.org",
-                unit_name=unit_name, affiliation=affiliation, expertise=expertise,
+                name=name,
+                username=username,
+                email=f"{username}@example.org",
+                unit_name=unit_name,
+                affiliation=affiliation,
+                expertise=expertise,
                 password="" if existing else PASSWORD,
             ).judge
         judges.append(judge)
     return judges
 
 
-def _points(rng: random.Random, quality: float, severity: float, criterion,
-            step: Decimal) -> Decimal:
+def _points(
+    rng: random.Random, quality: float, severity: float, criterion, step: Decimal
+) -> Decimal:
     share = min(0.98, max(0.35, quality + severity + rng.gauss(0, 0.05)))
     raw = Decimal(str(float(criterion.max_points) * share))
     return (raw / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
 
 
-def _score(rnd: Round, assignment: Assignment, rng: random.Random, quality: dict,
-           severity: dict, *, submit: bool, partial: bool = False) -> None:
+def _score(
+    rnd: Round,
+    assignment: Assignment,
+    rng: random.Random,
+    quality: dict,
+    severity: dict,
+    *,
+    submit: bool,
+    partial: bool = False,
+) -> None:
     criteria = list(rnd.criteria.all())
-    points = {c.pk: _points(rng, quality[assignment.case_id], severity[assignment.judge_id], c,
-                            rnd.score_step) for c in criteria}
+    points = {
+        c.pk: _points(
+            rng, quality[assignment.case_id], severity[assignment.judge_id], c, rnd.score_step
+        )
+        for c in criteria
+    }
     if partial:
         points[criteria[-1].pk] = ""
     with acting_as(assignment.judge.user):
-        reviews.review_save(assignment=assignment, actor=assignment.judge.user, points=points,
-                            comment=rng.choice(COMMENTS), submit=submit)
+        reviews.review_save(
+            assignment=assignment,
+            actor=assignment.judge.user,
+            points=points,
+            comment=rng.choice(COMMENTS),
+            submit=submit,
+        )
 
 
 def _set_up(call: Call, round: Round, criteria, judges, *, seed: int) -> Round:
@@ -99,39 +121,76 @@ def _set_up(call: Call, round: Round, criteria, judges, *, seed: int) -> Round:
 
 
 def _assignments(rnd: Round) -> list[Assignment]:
-    return list(Assignment.objects.filter(round=rnd).select_related("judge__user")
-                .order_by("judge__user__username", "case__number"))
+    return list(
+        Assignment.objects.filter(round=rnd)
+        .select_related("judge__user")
+        .order_by("judge__user__username", "case__number")
+    )
 
 
 @transaction.atomic
 def _first_round(call: Call, judges: list[Judge], organizer, rng, quality, severity) -> Round:
     now = timezone.now()
-    rnd = _set_up(call, Round(
-        call=call, name="初评", blind=True, score_step=Decimal("1"), rule=Round.Rule.TRIMMED,
-        trim_min_judges=3, mode=Round.Mode.BALANCED, judges_per_case=3,
-        entry=Round.Entry.ACCEPTED, deadline=now - timedelta(days=3),
-    ), FIRST_CRITERIA, judges, seed=SEED)
+    rnd = _set_up(
+        call,
+        Round(
+            call=call,
+            name="初评",
+            blind=True,
+            score_step=Decimal("1"),
+            rule=Round.Rule.TRIMMED,
+            trim_min_judges=3,
+            mode=Round.Mode.BALANCED,
+            judges_per_case=3,
+            entry=Round.Entry.ACCEPTED,
+            deadline=now - timedelta(days=3),
+        ),
+        FIRST_CRITERIA,
+        judges,
+        seed=SEED,
+    )
     mine = _assignments(rnd)
     for a in mine:
         _score(rnd, a, rng, quality, severity, submit=True)
     if organizer is not None and mine:  # one reopened and resubmitted review in the audit
-        reviews.review_reopen(assignment=mine[0], actor=organizer,
-                              reason="专家来电：实效性一项误将附件数据看错，申请修改。")
-        _score(rnd, Assignment.objects.select_related("judge__user").get(pk=mine[0].pk), rng,
-               quality, severity, submit=True)
+        reviews.review_reopen(
+            assignment=mine[0],
+            actor=organizer,
+            reason="专家来电：实效性一项误将附件数据看错，申请修改。",
+        )
+        _score(
+            rnd,
+            Assignment.objects.select_related("judge__user").get(pk=mine[0].pk),
+            rng,
+            quality,
+            severity,
+            submit=True,
+        )
     rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
     results.results_compute(round=rnd)
     return rnd
 
 
 @transaction.atomic
-def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality,
-                  severity) -> Round:
-    rnd = _set_up(call, Round(
-        call=call, name="复评", blind=True, score_step=Decimal("0.5"), rule=Round.Rule.MEAN,
-        mode=Round.Mode.ALL, entry=Round.Entry.TOP_N, entry_round=first, entry_top_n=4,
-        deadline=timezone.now() + timedelta(days=7),
-    ), SECOND_CRITERIA, judges, seed=SEED)
+def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality, severity) -> Round:
+    rnd = _set_up(
+        call,
+        Round(
+            call=call,
+            name="复评",
+            blind=True,
+            score_step=Decimal("0.5"),
+            rule=Round.Rule.MEAN,
+            mode=Round.Mode.ALL,
+            entry=Round.Entry.TOP_N,
+            entry_round=first,
+            entry_top_n=4,
+            deadline=timezone.now() + timedelta(days=7),
+        ),
+        SECOND_CRITERIA,
+        judges,
+        seed=SEED,
+    )
     by_judge: dict[str, list[Assignment]] = {}
     for a in _assignments(rnd):
         by_judge.setdefault(a.judge.user.username, []).append(a)
@@ -145,8 +204,9 @@ def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality,
         _score(rnd, a, rng, quality, severity, submit=True)
     for a in by_judge.get("judge4", [])[-1:]:  # a declared conflict of interest
         with acting_as(a.judge.user):
-            rounds.conflict_declare(judge=a.judge, case=a.case,
-                                    reason="曾参与该案例的宣传报道，申请回避。")
+            rounds.conflict_declare(
+                judge=a.judge, case=a.case, reason="曾参与该案例的宣传报道，申请回避。"
+            )
     return rnd
 
 
@@ -165,10 +225,14 @@ def build_judging(slug: str = DEMO_CALL) -> list[str]:
     first = call.rounds.filter(name="初评").first()
     if first is None:
         first = _first_round(call, judges, organizer, rng, quality, severity)
-        done.append(f"Round “{first.name}”: closed, "
-                    f"{Assignment.objects.filter(round=first).count()} reviews scored.")
+        done.append(
+            f"Round “{first.name}”: closed, "
+            f"{Assignment.objects.filter(round=first).count()} reviews scored."
+        )
     if not call.rounds.filter(name="复评").exists():
         second = _second_round(call, first, judges, rng, quality, severity)
-        done.append(f"Round “{second.name}”: open with the top {second.entries.count()} cases, "
-                    f"partly scored.")
+        done.append(
+            f"Round “{second.name}”: open with the top {second.entries.count()} cases, "
+            f"partly scored."
+        )
     return done or ["Demo judging already present."]

@@ -34,8 +34,7 @@ def build_results(slug: str = DEMO_CALL) -> list[str]:
     for rnd in rounds:
         if rnd.status != Round.Status.CLOSED:
             continue
-        samples = services.stability_samples_for(
-            rnd.assignments.filter(status="submitted").count())
+        samples = services.stability_samples_for(rnd.assignments.filter(status="submitted").count())
         n = services.results_compute(round=rnd, stability_samples=samples)
         log.append(f"Computed the results of “{rnd.name}”: {n} case(s).")
     last = rounds[-1]
@@ -49,12 +48,16 @@ def build_results(slug: str = DEMO_CALL) -> list[str]:
     if not Notice.objects.filter(call=call).exists() and Award.objects.filter(call=call).exists():
         now = timezone.now()
         services.notice_publish(
-            call=call, title=f"关于{call.title}评选结果的公示",
+            call=call,
+            title=f"关于{call.title}评选结果的公示",
             text="以下案例拟评为十佳案例和优秀案例，现予公示。公示期内如有异议，请以书面形式署名"
-                 "反映，并留下联系方式。",
-            starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=NOTICE_DAYS),
+            "反映，并留下联系方式。",
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=NOTICE_DAYS),
             actor=organizer,
         )
-        log.append("Published the public notice: "
-                   + reverse("judging:public_notice", kwargs={"slug": call.slug}))
+        log.append(
+            "Published the public notice: "
+            + reverse("judging:public_notice", kwargs={"slug": call.slug})
+        )
     return log

@@ -57,10 +57,16 @@ NOTES_SHEET = "说明"
 SIGNATURE = "评审专家签名：________________        日期：______年____月____日"
 
 LEVEL_TEXT = {Award.Level.TOP: "十佳案例", Award.Level.EXCELLENT: "优秀案例"}
-RULE_TEXT = {Round.Rule.MEAN: "平均分", Round.Rule.TRIMMED: "去掉一个最高分和一个最低分后的平均分",
-             Round.Rule.ZSCORE: "按评审专家标准化后的标准分(Z)"}
-STATUS_TEXT = {Assignment.Status.PENDING: "未开始", Assignment.Status.DRAFT: "草稿",
-               Assignment.Status.SUBMITTED: "已提交"}
+RULE_TEXT = {
+    Round.Rule.MEAN: "平均分",
+    Round.Rule.TRIMMED: "去掉一个最高分和一个最低分后的平均分",
+    Round.Rule.ZSCORE: "按评审专家标准化后的标准分(Z)",
+}
+STATUS_TEXT = {
+    Assignment.Status.PENDING: "未开始",
+    Assignment.Status.DRAFT: "草稿",
+    Assignment.Status.SUBMITTED: "已提交",
+}
 #: Above this many judges the summary leaves out the judge × case matrix (the detail sheet and
 #: the per-judge sheets still hold every score).
 MATRIX_MAX_JUDGES = 30
@@ -156,9 +162,23 @@ def _to_bytes(wb: Workbook) -> bytes:
 
 def summary_headers(*, round: Round, judge_columns: list[str]) -> list[str]:
     return [
-        COL_RANK, COL_CODE, COL_TITLE, COL_UNIT, COL_N, *judge_columns, COL_MEAN, COL_TRIMMED,
-        COL_MEDIAN, COL_ZSCORE, COL_RANK_MEAN, COL_RANK_TRIMMED, COL_RANK_ZSCORE, COL_CHANGES,
-        COL_NEAR, COL_TOP_P % round.call.award_top_n, COL_AWARD,
+        COL_RANK,
+        COL_CODE,
+        COL_TITLE,
+        COL_UNIT,
+        COL_N,
+        *judge_columns,
+        COL_MEAN,
+        COL_TRIMMED,
+        COL_MEDIAN,
+        COL_ZSCORE,
+        COL_RANK_MEAN,
+        COL_RANK_TRIMMED,
+        COL_RANK_ZSCORE,
+        COL_CHANGES,
+        COL_NEAR,
+        COL_TOP_P % round.call.award_top_n,
+        COL_AWARD,
     ]
 
 
@@ -172,9 +192,10 @@ def summary_workbook(*, round: Round) -> bytes:
     names = _unique_names(judges)
     matrix_judges = judges if len(judges) <= MATRIX_MAX_JUDGES else []
     totals: dict[tuple[int, int], Decimal] = {
-        (j, c): t for j, c, t in Assignment.objects.filter(
-            round=round, status=Assignment.Status.SUBMITTED
-        ).values_list("judge_id", "case_id", "total").iterator(chunk_size=5000)
+        (j, c): t
+        for j, c, t in Assignment.objects.filter(round=round, status=Assignment.Status.SUBMITTED)
+        .values_list("judge_id", "case_id", "total")
+        .iterator(chunk_size=5000)
     }
     compact: dict[int, str] = {}  # a big panel: "name total；…" in one column instead
     if not matrix_judges:
@@ -183,8 +204,10 @@ def summary_workbook(*, round: Round) -> bytes:
         for (judge_id, case_id), total in totals.items():
             per_case.setdefault(case_id, []).append((judge_id, total))
         compact = {
-            case_id: "；".join(f"{names[j]} {t.normalize():f}"
-                              for j, t in sorted(pairs, key=lambda p: order.get(p[0], 0)))
+            case_id: "；".join(
+                f"{names[j]} {t.normalize():f}"
+                for j, t in sorted(pairs, key=lambda p: order.get(p[0], 0))
+            )
             for case_id, pairs in per_case.items()
         }
     results = list(selectors.results_list(round=round))
@@ -193,28 +216,56 @@ def summary_workbook(*, round: Round) -> bytes:
     ws = wb.create_sheet(SUMMARY_SHEET)
     judge_columns = [names[j.pk] for j in matrix_judges] or [COL_JUDGE_TOTALS]
     headers = summary_headers(round=round, judge_columns=judge_columns)
-    _widths(ws, [6, 11, 34, 18, 8] + ([10] * len(matrix_judges) or [60])
-            + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12])
+    _widths(
+        ws,
+        [6, 11, 34, 18, 8]
+        + ([10] * len(matrix_judges) or [60])
+        + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12],
+    )
     ws.freeze_panes = "D4"
     _append(ws, [_cell(ws, f"{call.title} · {round.name} · 评分汇总表", bold=True)])
-    computed = (timezone.localtime(round.results_computed_at).strftime("%Y-%m-%d %H:%M")
-                if round.results_computed_at else "未计算")
-    _append(ws, [f"计分规则：{RULE_TEXT[round.rule]}；结果计算时间：{computed}；"
-               f"导出时间：{timezone.localtime().strftime('%Y-%m-%d %H:%M')}"])
+    computed = (
+        timezone.localtime(round.results_computed_at).strftime("%Y-%m-%d %H:%M")
+        if round.results_computed_at
+        else "未计算"
+    )
+    _append(
+        ws,
+        [
+            f"计分规则：{RULE_TEXT[round.rule]}；结果计算时间：{computed}；"
+            f"导出时间：{timezone.localtime().strftime('%Y-%m-%d %H:%M')}"
+        ],
+    )
     _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in headers])
     num = _Formats(ws, FMT_MEAN, FMT_Z, FMT_PERCENT)
     for r in results:
         case = r.case
         award = _award(r)
-        _append(ws, [
-            r.rank, case.code, case.title, case.unit.name, r.n_judges,
-            *([_number(totals.get((j.pk, case.pk))) for j in matrix_judges]
-              or [compact.get(case.pk, "")]),
-            num(r.mean, FMT_MEAN), num(r.trimmed_mean, FMT_MEAN), num(r.median, FMT_MEAN),
-            num(r.zscore, FMT_Z), r.rank_mean, r.rank_trimmed, r.rank_zscore,
-            "是" if r.rank_changes else "", "是" if r.near_cut else "",
-            num(r.top_probability, FMT_PERCENT), award_text(award),
-        ])
+        _append(
+            ws,
+            [
+                r.rank,
+                case.code,
+                case.title,
+                case.unit.name,
+                r.n_judges,
+                *(
+                    [_number(totals.get((j.pk, case.pk))) for j in matrix_judges]
+                    or [compact.get(case.pk, "")]
+                ),
+                num(r.mean, FMT_MEAN),
+                num(r.trimmed_mean, FMT_MEAN),
+                num(r.median, FMT_MEAN),
+                num(r.zscore, FMT_Z),
+                r.rank_mean,
+                r.rank_trimmed,
+                r.rank_zscore,
+                "是" if r.rank_changes else "",
+                "是" if r.near_cut else "",
+                num(r.top_probability, FMT_PERCENT),
+                award_text(award),
+            ],
+        )
 
     _detail_sheet(wb, round=round, criteria=criteria, judge_names=names, results=results)
     _notes_sheet(wb, round=round, n_judges=len(judges), matrix=bool(matrix_judges))
@@ -223,15 +274,24 @@ def summary_workbook(*, round: Round) -> bytes:
 
 def _detail_sheet(wb, *, round, criteria, judge_names, results) -> None:
     ws = wb.create_sheet(DETAIL_SHEET)
-    headers = [COL_CODE, COL_TITLE, COL_JUDGE, *[c.name for c in criteria], COL_TOTAL,
-               COL_COMMENT, COL_STATUS]
+    headers = [
+        COL_CODE,
+        COL_TITLE,
+        COL_JUDGE,
+        *[c.name for c in criteria],
+        COL_TOTAL,
+        COL_COMMENT,
+        COL_STATUS,
+    ]
     _widths(ws, [11, 34, 12] + [10] * len(criteria) + [8, 50, 8])
     ws.freeze_panes = "D2"
     _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in headers])
     points: dict[int, dict[int, Decimal]] = {}
-    for assignment_id, criterion_id, value in Score.objects.filter(
-        assignment__round=round
-    ).values_list("assignment_id", "criterion_id", "points").iterator(chunk_size=20000):
+    for assignment_id, criterion_id, value in (
+        Score.objects.filter(assignment__round=round)
+        .values_list("assignment_id", "criterion_id", "points")
+        .iterator(chunk_size=20000)
+    ):
         points.setdefault(assignment_id, {})[criterion_id] = value
     position = {r.case_id: i for i, r in enumerate(results)}
     cases = {r.case_id: r.case for r in results}
@@ -243,16 +303,28 @@ def _detail_sheet(wb, *, round, criteria, judge_names, results) -> None:
     missing = {c for _pk, c, *_rest in rows if c not in cases}
     if missing:  # cases without a result yet (nobody submitted): listed after the ranked ones
         cases.update(Case.objects.in_bulk(missing))
-    rows.sort(key=lambda row: (position.get(row[1], len(position)), cases[row[1]].number,
-                               judge_names.get(row[2], "")))
+    rows.sort(
+        key=lambda row: (
+            position.get(row[1], len(position)),
+            cases[row[1]].number,
+            judge_names.get(row[2], ""),
+        )
+    )
     for pk, case_id, judge_id, total, comment, status in rows:
         case = cases[case_id]
         given = points.get(pk, {})
-        _append(ws, [
-            case.code, case.title, judge_names.get(judge_id, ""),
-            *[_number(given.get(c.pk)) for c in criteria],
-            _number(total), comment, STATUS_TEXT.get(status, status),
-        ])
+        _append(
+            ws,
+            [
+                case.code,
+                case.title,
+                judge_names.get(judge_id, ""),
+                *[_number(given.get(c.pk)) for c in criteria],
+                _number(total),
+                comment,
+                STATUS_TEXT.get(status, status),
+            ],
+        )
 
 
 def _notes_sheet(wb, *, round, n_judges: int, matrix: bool) -> None:
@@ -274,8 +346,10 @@ def _notes_sheet(wb, *, round, n_judges: int, matrix: bool) -> None:
         f"{call.award_top_n}名的比例。",
     ]
     if not matrix:
-        lines.append(f"本轮共{n_judges}位评审专家，汇总表在“{COL_JUDGE_TOTALS}”一栏列出每位专家的"
-                     "总分，各项评分详见“评分明细”表。")
+        lines.append(
+            f"本轮共{n_judges}位评审专家，汇总表在“{COL_JUDGE_TOTALS}”一栏列出每位专家的"
+            "总分，各项评分详见“评分明细”表。"
+        )
     for line in lines:
         _append(ws, [_cell(ws, line, wrap=True)])
 
@@ -309,8 +383,16 @@ class JudgeSheet:
 
     @property
     def headers(self) -> list[str]:
-        return [COL_NO, COL_CODE, COL_TITLE, *([COL_UNIT] if self.show_unit else []), COL_JUDGE,
-                *[c.name for c in self.criteria], COL_TOTAL, COL_COMMENT]
+        return [
+            COL_NO,
+            COL_CODE,
+            COL_TITLE,
+            *([COL_UNIT] if self.show_unit else []),
+            COL_JUDGE,
+            *[c.name for c in self.criteria],
+            COL_TOTAL,
+            COL_COMMENT,
+        ]
 
     @property
     def maxima(self) -> str:
@@ -322,19 +404,25 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
     criteria = list(Criterion.objects.filter(round=round).order_by("position", "pk"))
     assignments = list(
         Assignment.objects.filter(round=round, judge=judge)
-        .select_related("case__unit").prefetch_related("scores")
+        .select_related("case__unit")
+        .prefetch_related("scores")
         .order_by("case__number", "pk")
     )
     sheet = JudgeSheet(round=round, judge=judge, criteria=criteria)
     for i, a in enumerate(assignments, start=1):
         given = {s.criterion_id: s.points for s in a.scores.all()}
-        sheet.rows.append(SheetRow(
-            number=i, code=a.case.code,
-            title=selectors.case_title_for_round(a.case, blind=round.blind),
-            unit=a.case.unit.name,
-            points=[given.get(c.pk) for c in criteria], total=a.total, comment=a.comment,
-            status=a.status,
-        ))
+        sheet.rows.append(
+            SheetRow(
+                number=i,
+                code=a.case.code,
+                title=selectors.case_title_for_round(a.case, blind=round.blind),
+                unit=a.case.unit.name,
+                points=[given.get(c.pk) for c in criteria],
+                total=a.total,
+                comment=a.comment,
+                status=a.status,
+            )
+        )
     return sheet
 
 
@@ -342,18 +430,32 @@ def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
     rnd, call = sheet.round, sheet.round.call
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(f"{sheet.judge.name}评分表", fallback="评分表"))
-    _widths(ws, [6, 11, 34] + ([18] if sheet.show_unit else []) + [12]
-            + [10] * len(sheet.criteria) + [8, 50])
+    _widths(
+        ws,
+        [6, 11, 34]
+        + ([18] if sheet.show_unit else [])
+        + [12]
+        + [10] * len(sheet.criteria)
+        + [8, 50],
+    )
     _append(ws, [_cell(ws, call.title, bold=True)])
     _append(ws, [_cell(ws, f"{rnd.name}评分表 · {COL_JUDGE}：{sheet.judge.name}", bold=True)])
     _append(ws, [f"满分：{sheet.maxima}"])
     _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in sheet.headers])
     for row in sheet.rows:
-        _append(ws, [
-            row.number, row.code, row.title, *([row.unit] if sheet.show_unit else []),
-            sheet.judge.name,
-            *[_number(p) for p in row.points], _number(row.total), row.comment,
-        ])
+        _append(
+            ws,
+            [
+                row.number,
+                row.code,
+                row.title,
+                *([row.unit] if sheet.show_unit else []),
+                sheet.judge.name,
+                *[_number(p) for p in row.points],
+                _number(row.total),
+                row.comment,
+            ],
+        )
     _append(ws, [])
     # In the 序号 column, which import_scores ignores, so a signed sheet can be imported.
     _append(ws, [SIGNATURE])

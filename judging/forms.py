@@ -26,21 +26,28 @@ class JudgeForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=100)
     username = forms.CharField(
-        label=_("User name"), max_length=150,
+        label=_("User name"),
+        max_length=150,
         help_text=_("An existing account of that name becomes a judge account."),
     )
-    email = forms.EmailField(label=_("Email"), required=False,
-                             help_text=_("Reminders are sent to this address."))
+    email = forms.EmailField(
+        label=_("Email"), required=False, help_text=_("Reminders are sent to this address.")
+    )
     unit = IdChoiceField(
-        label=_("Submitting unit the expert works for"), queryset=Unit.objects.all(),
+        label=_("Submitting unit the expert works for"),
+        queryset=Unit.objects.all(),
         required=False,
-        help_text=_("Only when the expert works for a submitting unit: the unit's cases are "
-                    "then never assigned to him or her."),
+        help_text=_(
+            "Only when the expert works for a submitting unit: the unit's cases are "
+            "then never assigned to him or her."
+        ),
     )
     affiliation = forms.CharField(label=_("Affiliation"), max_length=200, required=False)
     expertise = forms.CharField(label=_("Expertise"), max_length=300, required=False)
     password = forms.CharField(
-        label=_("Initial password"), required=False, widget=forms.PasswordInput,
+        label=_("Initial password"),
+        required=False,
+        widget=forms.PasswordInput,
         help_text=_("Leave empty to generate one; it is shown once."),
     )
 
@@ -57,8 +64,17 @@ class RoundForm(forms.ModelForm):
     class Meta:
         model = Round
         fields = [
-            "name", "blind", "score_step", "rule", "trim_min_judges", "entry", "entry_round",
-            "entry_top_n", "mode", "judges_per_case", "deadline",
+            "name",
+            "blind",
+            "score_step",
+            "rule",
+            "trim_min_judges",
+            "entry",
+            "entry_round",
+            "entry_top_n",
+            "mode",
+            "judges_per_case",
+            "deadline",
         ]
         widgets = {"deadline": DATETIME_WIDGET}
         field_classes = {"deadline": PortalDateTimeField, "entry_round": IdChoiceField}
@@ -99,15 +115,28 @@ class RoundForm(forms.ModelForm):
 
 
 class CriterionForm(forms.Form):
-    name = forms.CharField(label=_("Criterion"), max_length=100, widget=forms.TextInput(
-        attrs={"class": "form-control form-control-sm"}))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(
-        attrs={"rows": 1, "class": "form-control form-control-sm"}))
+    name = forms.CharField(
+        label=_("Criterion"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 1, "class": "form-control form-control-sm"}),
+    )
     max_points = forms.DecimalField(
-        label=_("Maximum points"), min_value=Decimal("0.5"), max_value=Decimal("1000"),
-        decimal_places=1, widget=forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "step": "0.5",
-                   "data-role": "criterion-max"}),
+        label=_("Maximum points"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal("1000"),
+        decimal_places=1,
+        widget=forms.NumberInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "step": "0.5",
+                "data-role": "criterion-max",
+            }
+        ),
     )
 
 
@@ -128,24 +157,36 @@ class BaseCriterionFormSet(forms.BaseFormSet):
             raise ValidationError(_("Two criteria have the same name."))
 
     def kept_forms(self):
-        return [f for f in self.forms
-                if f.cleaned_data.get("name") and not f.cleaned_data.get("DELETE")]
+        return [
+            f for f in self.forms if f.cleaned_data.get("name") and not f.cleaned_data.get("DELETE")
+        ]
 
     def specs(self) -> list[CriterionSpec]:
-        return [CriterionSpec(name=f.cleaned_data["name"], max_points=f.cleaned_data["max_points"],
-                              description=f.cleaned_data["description"])
-                for f in self.kept_forms()]
+        return [
+            CriterionSpec(
+                name=f.cleaned_data["name"],
+                max_points=f.cleaned_data["max_points"],
+                description=f.cleaned_data["description"],
+            )
+            for f in self.kept_forms()
+        ]
 
 
 CriterionFormSet = forms.formset_factory(
-    CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True, max_num=20,
+    CriterionForm,
+    formset=BaseCriterionFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=20,
     absolute_max=30,
 )
 
 
 def criteria_initial(criteria) -> list[dict]:
-    return [{"name": c.name, "description": c.description,
-             "max_points": plain_number(c.max_points)} for c in criteria]
+    return [
+        {"name": c.name, "description": c.description, "max_points": plain_number(c.max_points)}
+        for c in criteria
+    ]
 
 
 class JudgeChoiceField(IdMultipleChoiceField):
@@ -156,8 +197,10 @@ class JudgeChoiceField(IdMultipleChoiceField):
 
 class PanelForm(forms.Form):
     judges = JudgeChoiceField(
-        label=_("Judges of this round"), queryset=Judge.objects.select_related("unit"),
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("Judges of this round"),
+        queryset=Judge.objects.select_related("unit"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
 
@@ -168,11 +211,14 @@ class EntriesForm(forms.Form):
     """A hand-picked list: ticked cases and/or typed case numbers."""
 
     cases = IdMultipleChoiceField(
-        label=_("Accepted cases"), queryset=Case.objects.none(), required=False,
+        label=_("Accepted cases"),
+        queryset=Case.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     numbers = forms.CharField(
-        label=_("Or type case numbers"), required=False,
+        label=_("Or type case numbers"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Separated by spaces or commas, e.g. 3, 7, 12."),
     )
@@ -180,9 +226,11 @@ class EntriesForm(forms.Form):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.call = call
-        self.fields["cases"].queryset = Case.objects.filter(
-            call=call, status=Case.Status.ACCEPTED
-        ).select_related("unit").order_by("number")
+        self.fields["cases"].queryset = (
+            Case.objects.filter(call=call, status=Case.Status.ACCEPTED)
+            .select_related("unit")
+            .order_by("number")
+        )
 
     def clean_numbers(self):
         text = self.cleaned_data.get("numbers", "").strip()
@@ -194,16 +242,21 @@ class EntriesForm(forms.Form):
                 continue
             number = id_param(part)  # ASCII digits only: "²".isdigit() but int("²") fails
             if number is None:
-                raise ValidationError(_("“%(value)s” is not a case number."),
-                                      params={"value": part[:20]})
+                raise ValidationError(
+                    _("“%(value)s” is not a case number."), params={"value": part[:20]}
+                )
             numbers.append(number)
-        found = dict(Case.objects.filter(
-            call=self.call, status=Case.Status.ACCEPTED, number__in=numbers
-        ).values_list("number", "pk"))
+        found = dict(
+            Case.objects.filter(
+                call=self.call, status=Case.Status.ACCEPTED, number__in=numbers
+            ).values_list("number", "pk")
+        )
         unknown = [str(n) for n in numbers if n not in found]
         if unknown:
-            raise ValidationError(_("No accepted case has the number(s) %(numbers)s."),
-                                  params={"numbers": ", ".join(unknown)})
+            raise ValidationError(
+                _("No accepted case has the number(s) %(numbers)s."),
+                params={"numbers": ", ".join(unknown)},
+            )
         return [found[n] for n in numbers]
 
     def case_ids(self) -> list[int]:
@@ -251,13 +304,15 @@ class ConflictRecordForm(_RoundCaseForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (recorded)"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason (recorded)"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ConflictDeclareForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why do you have a conflict of interest with this case?"), max_length=500,
+        label=_("Why do you have a conflict of interest with this case?"),
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: you worked on the project, or a relative works for the unit."),
     )
@@ -270,20 +325,30 @@ class ReviewForm(forms.Form):
     naming its criterion; an empty field is allowed in a draft.
     """
 
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     def __init__(self, *args, criteria: list[Criterion], step: Decimal, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria, self.step = criteria, step
         for c in criteria:
             self.fields[self.field_name(c)] = forms.CharField(
-                label=c.name, required=False, max_length=20,
-                widget=forms.TextInput(attrs={
-                    "inputmode": "decimal", "autocomplete": "off", "class": "score-input",
-                    "data-max": plain_number(c.max_points),
-                    "data-step": plain_number(step),
-                }),
+                label=c.name,
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "decimal",
+                        "autocomplete": "off",
+                        "class": "score-input",
+                        "data-max": plain_number(c.max_points),
+                        "data-step": plain_number(step),
+                    }
+                ),
             )
         self.order_fields([self.field_name(c) for c in criteria] + ["comment"])
 

@@ -69,9 +69,13 @@ def _score_problem(value: str, criterion: Criterion, step: Decimal) -> str:
         return _("“%(value)s” is not a number.") % {"value": value}
     if not number.is_finite() or number < 0 or number > criterion.max_points:
         return _("“%(value)s” is not between 0 and %(max)s.") % {
-            "value": value, "max": f"{criterion.max_points.normalize():f}"}
-    return _("“%(value)s” is not in steps of %(step)s.") % {"value": value,
-                                                           "step": f"{step.normalize():f}"}
+            "value": value,
+            "max": f"{criterion.max_points.normalize():f}",
+        }
+    return _("“%(value)s” is not in steps of %(step)s.") % {
+        "value": value,
+        "step": f"{step.normalize():f}",
+    }
 
 
 class _Lookup:
@@ -96,12 +100,15 @@ class _Lookup:
         for case in cases:
             self.by_title.setdefault(_key(case.title), []).append(case)
         self.assigned = {
-            (j, c): pk for pk, j, c in Assignment.objects.filter(round=round)
-            .values_list("pk", "judge_id", "case_id")
+            (j, c): pk
+            for pk, j, c in Assignment.objects.filter(round=round).values_list(
+                "pk", "judge_id", "case_id"
+            )
         }
         self.submitted = set(
-            Assignment.objects.filter(round=round, status=Assignment.Status.SUBMITTED)
-            .values_list("judge_id", "case_id")
+            Assignment.objects.filter(round=round, status=Assignment.Status.SUBMITTED).values_list(
+                "judge_id", "case_id"
+            )
         )
         self.conflicts = conflict_pairs(round=round)
 
@@ -110,8 +117,10 @@ class _Lookup:
         if len(matches) == 1:
             return matches[0], ""
         if len(matches) > 1:
-            return None, _("%(count)d judges of the panel are called “%(name)s”: write the "
-                           "judge's user name instead.") % {"count": len(matches), "name": text}
+            return None, _(
+                "%(count)d judges of the panel are called “%(name)s”: write the "
+                "judge's user name instead."
+            ) % {"count": len(matches), "name": text}
         judge = self.by_username.get(text.strip().lower())
         if judge is not None:
             return judge, ""
@@ -123,7 +132,9 @@ class _Lookup:
         match = CODE_RE.match(text)
         if not match:
             return None, _("“%(code)s” is not a case code such as %(example)s.") % {
-                "code": text, "example": f"{self.round.call_id}-0007"}
+                "code": text,
+                "example": f"{self.round.call_id}-0007",
+            }
         call_id, number = int(match.group(1)), int(match.group(2))
         case = self.by_number.get(number) if call_id == self.round.call_id else None
         if case is None:
@@ -135,9 +146,10 @@ class _Lookup:
         if len(matches) == 1:
             return matches[0], ""
         if len(matches) > 1:
-            return None, _("%(count)d cases of this round are titled “%(title)s”: give the "
-                           "case code in the column 案例编号.") % {"count": len(matches),
-                                                                   "title": text}
+            return None, _(
+                "%(count)d cases of this round are titled “%(title)s”: give the "
+                "case code in the column 案例编号."
+            ) % {"count": len(matches), "title": text}
         if CODE_RE.match(text):
             return self.case_by_code(text)
         return None, _("No case of this round is titled “%(title)s”.") % {"title": text}
@@ -155,10 +167,18 @@ def scores_import(*, round: Round, source, actor) -> ScoreImportReport:
     in one transaction; raises ValidationError listing every problem (nothing written)."""
     _check_round(round)
     criteria = list(round.criteria.order_by("position", "pk"))
-    table = read_table(source, required=[COL_JUDGE, *[c.name for c in criteria]],
-                       optional=[COL_CODE, COL_TITLE, COL_COMMENT],
-                       max_lengths={COL_JUDGE: 150, COL_CODE: 20, COL_TITLE: 1000,
-                                    COL_COMMENT: 5000, **{c.name: 20 for c in criteria}})
+    table = read_table(
+        source,
+        required=[COL_JUDGE, *[c.name for c in criteria]],
+        optional=[COL_CODE, COL_TITLE, COL_COMMENT],
+        max_lengths={
+            COL_JUDGE: 150,
+            COL_CODE: 20,
+            COL_TITLE: 1000,
+            COL_COMMENT: 5000,
+            **{c.name: 20 for c in criteria},
+        },
+    )
     present = {_key(h) for h in table.headers}
     has_code, has_title = _key(COL_CODE) in present, _key(COL_TITLE) in present
     if not (has_code or has_title):
@@ -173,8 +193,10 @@ def scores_import(*, round: Round, source, actor) -> ScoreImportReport:
     seen: dict[tuple[int, int], int] = {}
 
     def problem(row, column, message):
-        errors.append(_("Row %(row)d, column “%(column)s”: %(message)s")
-                      % {"row": row.number, "column": column, "message": message})
+        errors.append(
+            _("Row %(row)d, column “%(column)s”: %(message)s")
+            % {"row": row.number, "column": column, "message": message}
+        )
 
     for row in table:
         if not any(row.get(c, "") for c in known):
@@ -193,9 +215,12 @@ def scores_import(*, round: Round, source, actor) -> ScoreImportReport:
             if message:
                 problem(row, COL_CODE, message)
             elif title and _key(title) != _key(case.title) and _key(title) != _key(code):
-                problem(row, COL_TITLE, _("“%(title)s” is not the title of case %(code)s "
-                                          "(“%(real)s”).") % {"title": title, "code": code,
-                                                             "real": case.title})
+                problem(
+                    row,
+                    COL_TITLE,
+                    _("“%(title)s” is not the title of case %(code)s (“%(real)s”).")
+                    % {"title": title, "code": code, "real": case.title},
+                )
                 case = None
         elif title:
             case, message = lookup.case_by_title(title)
@@ -210,8 +235,9 @@ def scores_import(*, round: Round, source, actor) -> ScoreImportReport:
                 problem(row, criterion.name, _("the score is missing."))
                 continue
             try:
-                points[criterion.pk] = points_parse(value, criterion=criterion,
-                                                    step=round.score_step)
+                points[criterion.pk] = points_parse(
+                    value, criterion=criterion, step=round.score_step
+                )
             except ValidationError:
                 problem(row, criterion.name, _score_problem(value, criterion, round.score_step))
         if judge is None or case is None:
@@ -219,14 +245,21 @@ def scores_import(*, round: Round, source, actor) -> ScoreImportReport:
         pair = (judge.pk, case.pk)
         column = COL_CODE if code else COL_TITLE
         if pair in seen:
-            problem(row, column, _("%(judge)s already scored this case in row %(row)d.")
-                    % {"judge": judge.name, "row": seen[pair]})
+            problem(
+                row,
+                column,
+                _("%(judge)s already scored this case in row %(row)d.")
+                % {"judge": judge.name, "row": seen[pair]},
+            )
             continue
         seen[pair] = row.number
         if pair in lookup.conflicts:
-            problem(row, COL_JUDGE, _("%(judge)s has a conflict of interest with “%(title)s” "
-                                      "and cannot score it.")
-                    % {"judge": judge.name, "title": case.title})
+            problem(
+                row,
+                COL_JUDGE,
+                _("%(judge)s has a conflict of interest with “%(title)s” and cannot score it.")
+                % {"judge": judge.name, "title": case.title},
+            )
             continue
         if len(points) == len(criteria):
             planned.append((row.number, judge, case, points, row.get(COL_COMMENT, "")))
@@ -244,7 +277,8 @@ def _write(*, round, planned, lookup: _Lookup, actor, rows: int) -> ScoreImportR
     judges = {}
     new = [
         Assignment(round=round, judge=judge, case=case)
-        for _n, judge, case, _p, _c in planned if (judge.pk, case.pk) not in lookup.assigned
+        for _n, judge, case, _p, _c in planned
+        if (judge.pk, case.pk) not in lookup.assigned
     ]
     for assignment in Assignment.objects.bulk_create(new):
         lookup.assigned[(assignment.judge_id, assignment.case_id)] = assignment.pk
@@ -255,13 +289,21 @@ def _write(*, round, planned, lookup: _Lookup, actor, rows: int) -> ScoreImportR
         pair = (judge.pk, case.pk)
         assignment = Assignment(pk=lookup.assigned[pair])
         try:
-            review_save(assignment=assignment, actor=actor, points=points, comment=comment,
-                        submit=True, action=ScoreAudit.Action.IMPORT,
-                        reason=_("Imported from an offline review meeting."))
+            review_save(
+                assignment=assignment,
+                actor=actor,
+                points=points,
+                comment=comment,
+                submit=True,
+                action=ScoreAudit.Action.IMPORT,
+                reason=_("Imported from an offline review meeting."),
+            )
         except ValidationError as exc:  # not expected after the checks: roll everything back
             raise ValidationError(
-                [_("Row %(row)d: %(message)s") % {"row": number, "message": m}
-                 for m in exc.messages]
+                [
+                    _("Row %(row)d: %(message)s") % {"row": number, "message": m}
+                    for m in exc.messages
+                ]
             )
         report.replaced += pair in lookup.submitted
         judges[judge.pk] = judge.name
@@ -277,8 +319,9 @@ def case_by_code(*, call: Call, code: str) -> Case:
     if match and int(match.group(1)) == call.pk:
         case = Case.objects.filter(call=call, number=int(match.group(2))).first()
     if case is None:
-        raise ValidationError(_("No case of this call has the code “%(code)s”."),
-                              params={"code": code})
+        raise ValidationError(
+            _("No case of this call has the code “%(code)s”."), params={"code": code}
+        )
     return case
 
 
@@ -287,7 +330,7 @@ def round_by_number(*, slug: str, number: int) -> Round:
     if rnd is None:
         if not Call.objects.filter(slug=slug).exists():
             raise ValidationError(_("No call has the slug “%(slug)s”.") % {"slug": slug})
-        raise ValidationError(_("The call “%(slug)s” has no round number %(n)d.")
-                              % {"slug": slug, "n": number})
+        raise ValidationError(
+            _("The call “%(slug)s” has no round number %(n)d.") % {"slug": slug, "n": number}
+        )
     return rnd
-

@@ -17,7 +17,11 @@ class Judge(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     unit = models.ForeignKey(
-        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="judges",
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="judges",
         verbose_name=_("unit (if the expert works for a submitting unit)"),
     )
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
@@ -63,30 +67,42 @@ class Round(models.Model):
     number = models.PositiveSmallIntegerField(_("round number"), default=1)
     name = models.CharField(_("name"), max_length=50, help_text=_("For example 初评 or 复评."))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
-    blind = models.BooleanField(_("blind review"), default=True,
-                                help_text=_("Judges do not see the unit or its contact."))
+    blind = models.BooleanField(
+        _("blind review"), default=True, help_text=_("Judges do not see the unit or its contact.")
+    )
     score_step = models.DecimalField(
-        _("score step"), max_digits=3, decimal_places=1, default=Decimal("1"),
+        _("score step"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("1"),
         choices=[(Decimal("1"), _("Whole points")), (Decimal("0.5"), _("Half points"))],
     )
-    rule = models.CharField(_("scoring rule"), max_length=8, choices=Rule.choices,
-                            default=Rule.TRIMMED)
+    rule = models.CharField(
+        _("scoring rule"), max_length=8, choices=Rule.choices, default=Rule.TRIMMED
+    )
     trim_min_judges = models.PositiveSmallIntegerField(
         _("trim only with at least this many judges"), default=5
     )
-    mode = models.CharField(_("assignment"), max_length=8, choices=Mode.choices,
-                            default=Mode.BALANCED)
+    mode = models.CharField(
+        _("assignment"), max_length=8, choices=Mode.choices, default=Mode.BALANCED
+    )
     judges_per_case = models.PositiveSmallIntegerField(_("judges per case (k)"), default=5)
-    entry = models.CharField(_("which cases enter"), max_length=8, choices=Entry.choices,
-                             default=Entry.ACCEPTED)
+    entry = models.CharField(
+        _("which cases enter"), max_length=8, choices=Entry.choices, default=Entry.ACCEPTED
+    )
     entry_round = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("earlier round"),
     )
     entry_top_n = models.PositiveIntegerField(_("top N"), null=True, blank=True)
     deadline = models.DateTimeField(_("scoring deadline"), null=True, blank=True)
-    panel = models.ManyToManyField(Judge, related_name="rounds", blank=True,
-                                   verbose_name=_("panel"))
+    panel = models.ManyToManyField(
+        Judge, related_name="rounds", blank=True, verbose_name=_("panel")
+    )
     results_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The call's award numbers the stored results were computed with (their cut-line flags
     # and top-N probabilities depend on them): results are stale once the call's differ.
@@ -179,8 +195,7 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["round", "case_id", "judge_id"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "judge", "case"],
-                                    name="assignment_unique"),
+            models.UniqueConstraint(fields=["round", "judge", "case"], name="assignment_unique"),
         ]
         indexes = [
             models.Index(fields=["round", "judge", "status"]),
@@ -213,8 +228,9 @@ class ScoreAudit(models.Model):
         IMPORT = "import", _("Imported")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="audits")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     action = models.CharField(max_length=8, choices=Action.choices)
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
@@ -233,10 +249,12 @@ class Result(models.Model):
     # Three indexes (the primary key, (case, round) unique, (round, rank, case)) are all the
     # writes of 100,000 rows have to maintain: by round, the rank index serves; by case, the
     # unique one.
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="results",
-                              db_constraint=False, db_index=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="results",
-                             db_constraint=False, db_index=False)
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="results", db_constraint=False, db_index=False
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="results", db_constraint=False, db_index=False
+    )
     n_judges = models.PositiveSmallIntegerField(default=0)
     mean = models.FloatField(null=True)
     trimmed_mean = models.FloatField(null=True)
@@ -287,8 +305,9 @@ class AwardChange(models.Model):
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="award_changes")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     before = models.CharField(max_length=50, blank=True)
     after = models.CharField(max_length=50, blank=True)
     reason = models.TextField()
@@ -307,8 +326,9 @@ class Notice(models.Model):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     finalized_at = models.DateTimeField(null=True, blank=True)
-    finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("public notice")
@@ -319,15 +339,22 @@ class Objection(models.Model):
     """An objection (异议) received during the notice, with the organizer's answer."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="objections")
-    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("case concerned"))
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case concerned"),
+    )
     received_at = models.DateTimeField(_("received"))
     submitter = models.CharField(_("from"), max_length=200, blank=True)
     text = models.TextField(_("objection"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["received_at", "id"]

@@ -40,4 +40,5 @@ def put(judge_id: int, round_id: int, version: int, ids: list[int]) -> None:
 def changed(round_id: int) -> None:
     """Every judge's queue of the round is stale (after the current transaction commits)."""
     transaction.on_commit(
-        lambda: cache.set(_round_key(round_id), time.time_ns(), QUEUE_CACHE_SECONDS * 10))
+        lambda: cache.set(_round_key(round_id), time.time_ns(), QUEUE_CACHE_SECONDS * 10)
+    )

@@ -100,15 +100,22 @@ def review_neighbours(user, *, assignment: Assignment) -> tuple[int | None, int 
         i = ids.index(assignment.pk)
     except ValueError:
         return None, None, 0, len(ids)
-    return (ids[i - 1] if i > 0 else None, ids[i + 1] if i + 1 < len(ids) else None,
-            i + 1, len(ids))
+    return (
+        ids[i - 1] if i > 0 else None,
+        ids[i + 1] if i + 1 < len(ids) else None,
+        i + 1,
+        len(ids),
+    )
 
 
 def next_open_review(user, *, assignment: Assignment) -> Assignment | None:
     """The judge's next review of the round still to submit, after this one (wrapping round)."""
-    queue = judge_queue(user, round=assignment.round).exclude(
-        status=Assignment.Status.SUBMITTED
-    ).exclude(pk=assignment.pk).only("pk", "case__number")
+    queue = (
+        judge_queue(user, round=assignment.round)
+        .exclude(status=Assignment.Status.SUBMITTED)
+        .exclude(pk=assignment.pk)
+        .only("pk", "case__number")
+    )
     after = queue.filter(
         Q(case__number__gt=assignment.case.number)
         | Q(case__number=assignment.case.number, pk__gt=assignment.pk)
@@ -124,10 +131,14 @@ def judge_rounds(user) -> list[Round]:
         .select_related("call")
         .annotate(
             n_assigned=Count("assignments", filter=Q(assignments__in=visible)),
-            n_submitted=Count("assignments", filter=Q(
-                assignments__in=visible.filter(status=Assignment.Status.SUBMITTED))),
-            n_drafts=Count("assignments", filter=Q(
-                assignments__in=visible.filter(status=Assignment.Status.DRAFT))),
+            n_submitted=Count(
+                "assignments",
+                filter=Q(assignments__in=visible.filter(status=Assignment.Status.SUBMITTED)),
+            ),
+            n_drafts=Count(
+                "assignments",
+                filter=Q(assignments__in=visible.filter(status=Assignment.Status.DRAFT)),
+            ),
         )
         .order_by("deadline", "call_id", "number")
     )
@@ -199,16 +210,24 @@ def review_case(*, assignment: Assignment, photos=None, attachments=None) -> Rev
         return mask_identity(text, pattern=pattern)
 
     return ReviewCase(
-        pk=case.pk, code=case.code, number=case.number, title=mask(case.title),
-        summary=mask(case.summary), body=mask(case.body),
-        category=case.category.name if case.category_id else "", blind=blind,
+        pk=case.pk,
+        code=case.code,
+        number=case.number,
+        title=mask(case.title),
+        summary=mask(case.summary),
+        body=mask(case.body),
+        category=case.category.name if case.category_id else "",
+        blind=blind,
         unit_name="" if blind else case.unit.name,
         contact_name="" if blind else case.contact_name,
         contact_phone="" if blind else case.contact_phone,
-        photos=[ReviewPhoto(uid=str(p.uid), caption=mask(p.caption), width=p.width,
-                            height=p.height) for p in photos],
-        attachments=[] if blind else list(attachments if attachments is not None
-                                          else Attachment.objects.filter(case=case)),
+        photos=[
+            ReviewPhoto(uid=str(p.uid), caption=mask(p.caption), width=p.width, height=p.height)
+            for p in photos
+        ],
+        attachments=[]
+        if blind
+        else list(attachments if attachments is not None else Attachment.objects.filter(case=case)),
     )
 
 
@@ -243,10 +262,12 @@ def round_judge_progress(*, round: Round) -> QuerySet[Judge]:
         Judge.objects.filter(assignments__round=round)
         .annotate(
             assigned=Count("assignments", filter=Q(assignments__round=round)),
-            submitted=Count("assignments", filter=Q(assignments__round=round,
-                                                    assignments__status="submitted")),
-            drafts=Count("assignments", filter=Q(assignments__round=round,
-                                                 assignments__status="draft")),
+            submitted=Count(
+                "assignments", filter=Q(assignments__round=round, assignments__status="submitted")
+            ),
+            drafts=Count(
+                "assignments", filter=Q(assignments__round=round, assignments__status="draft")
+            ),
         )
         .order_by("name", "pk")
     )
@@ -258,8 +279,9 @@ def round_case_progress(*, round: Round) -> QuerySet[Case]:
         Case.objects.filter(assignments__round=round)
         .annotate(
             assigned=Count("assignments", filter=Q(assignments__round=round)),
-            submitted=Count("assignments", filter=Q(assignments__round=round,
-                                                    assignments__status="submitted")),
+            submitted=Count(
+                "assignments", filter=Q(assignments__round=round, assignments__status="submitted")
+            ),
         )
         .select_related("unit")
         .order_by("number")
@@ -278,7 +300,9 @@ def calls_with_rounds() -> list[Call]:
 def round_overview(*, round: Round) -> dict:
     """Counts for the round page: cases, panel, reviews by state (three queries)."""
     by_status = dict(
-        Assignment.objects.filter(round=round).values("status").annotate(n=Count("id"))
+        Assignment.objects.filter(round=round)
+        .values("status")
+        .annotate(n=Count("id"))
         .values_list("status", "n")
     )
     total = sum(by_status.values())
@@ -288,8 +312,7 @@ def round_overview(*, round: Round) -> dict:
         "assignments": total,
         "submitted": by_status.get(Assignment.Status.SUBMITTED, 0),
         "drafts": by_status.get(Assignment.Status.DRAFT, 0),
-        "percent": int(100 * by_status.get(Assignment.Status.SUBMITTED, 0) / total)
-        if total else 0,
+        "percent": int(100 * by_status.get(Assignment.Status.SUBMITTED, 0) / total) if total else 0,
     }
 
 
@@ -303,11 +326,14 @@ class Shortfall:
     @property
     def reason(self) -> str:
         if self.available < self.needed:
-            return _("Only %(available)d judge(s) of the panel are free of a conflict of "
-                     "interest with this case; %(needed)d needed. Add judges to the panel.") % {
-                "available": self.available, "needed": self.needed}
-        return _("%(assigned)d of %(needed)d judges assigned. Run the assignment again or add "
-                 "a judge by hand.") % {"assigned": self.assigned, "needed": self.needed}
+            return _(
+                "Only %(available)d judge(s) of the panel are free of a conflict of "
+                "interest with this case; %(needed)d needed. Add judges to the panel."
+            ) % {"available": self.available, "needed": self.needed}
+        return _(
+            "%(assigned)d of %(needed)d judges assigned. Run the assignment again or add "
+            "a judge by hand."
+        ) % {"assigned": self.assigned, "needed": self.needed}
 
 
 def round_shortfalls(*, round: Round) -> list[Shortfall]:
@@ -319,7 +345,9 @@ def round_shortfalls(*, round: Round) -> list[Shortfall]:
     from .services.rounds import conflict_pairs
 
     counts = dict(
-        Assignment.objects.filter(round=round).values("case_id").annotate(n=Count("id"))
+        Assignment.objects.filter(round=round)
+        .values("case_id")
+        .annotate(n=Count("id"))
         .values_list("case_id", "n")
     )
     panel = round.panel.count()
@@ -333,16 +361,22 @@ def round_shortfalls(*, round: Round) -> list[Shortfall]:
         if counts.get(case_id, 0) < needed:
             short.append((case_id, counts.get(case_id, 0), needed, available))
     cases = Case.objects.in_bulk([c for c, *_rest in short])
-    return [Shortfall(case=cases[c], assigned=a, needed=n, available=v)
-            for c, a, n, v in short if c in cases]
+    return [
+        Shortfall(case=cases[c], assigned=a, needed=n, available=v)
+        for c, a, n, v in short
+        if c in cases
+    ]
 
 
 # --------------------------------------------------------------------------- results (organizers)
 # Ties keep case order (case ids follow case numbers): an index on (round, rank, case) serves
 # the default order without sorting the whole round.
-RESULT_ORDERS = {"rank": ("rank", "case_id"), "mean": ("rank_mean", "case_id"),
-                 "trimmed": ("rank_trimmed", "case_id"),
-                 "zscore": ("rank_zscore", "case_id")}
+RESULT_ORDERS = {
+    "rank": ("rank", "case_id"),
+    "mean": ("rank_mean", "case_id"),
+    "trimmed": ("rank_trimmed", "case_id"),
+    "zscore": ("rank_zscore", "case_id"),
+}
 
 
 def results_list(*, round: Round, order: str = "rank", flag: str = "") -> QuerySet[Result]:
@@ -371,8 +405,9 @@ def judge_totals_for_cases(*, round: Round, case_ids) -> dict[int, list[tuple[st
     """{case id: [(judge name, total), …]} of the submitted reviews of some cases (one query)."""
     totals: dict[int, list[tuple[str, object]]] = {}
     for case_id, name, total in (
-        Assignment.objects.filter(round=round, status=Assignment.Status.SUBMITTED,
-                                  case_id__in=list(case_ids))
+        Assignment.objects.filter(
+            round=round, status=Assignment.Status.SUBMITTED, case_id__in=list(case_ids)
+        )
         .order_by("case_id", "judge__name", "judge_id")
         .values_list("case_id", "judge__name", "total")
     ):
@@ -394,15 +429,14 @@ def public_notice(*, slug: str, now=None):
     from .models import Notice
 
     now = now or timezone.now()
-    return (
-        Notice.objects.select_related("call").filter(call__slug=slug, starts_at__lte=now).first()
-    )
+    return Notice.objects.select_related("call").filter(call__slug=slug, starts_at__lte=now).first()
 
 
 def public_awards(*, call) -> list[dict]:
     """The provisional award list as the public sees it: title, unit and level only — never a
     score, a contact or anything else of the case."""
     return list(
-        Award.objects.filter(call=call).order_by("rank", "case__number")
+        Award.objects.filter(call=call)
+        .order_by("rank", "case__number")
         .values("level", "case__title", "case__unit__name")
     )

@@ -83,8 +83,15 @@ def five_numbers(values: list[float]) -> dict:
         q1, _q2, q3 = pystats.quantiles(ordered, n=4, method="inclusive")
     else:
         q1 = q3 = ordered[0]
-    return {"n": len(ordered), "min": ordered[0], "q1": q1, "median": scoring.median(ordered),
-            "q3": q3, "max": ordered[-1], "mean": scoring.mean(ordered)}
+    return {
+        "n": len(ordered),
+        "min": ordered[0],
+        "q1": q1,
+        "median": scoring.median(ordered),
+        "q3": q3,
+        "max": ordered[-1],
+        "mean": scoring.mean(ordered),
+    }
 
 
 def complete_block(scores: scoring.Scores) -> Block | None:
@@ -143,23 +150,38 @@ def kendall(scores: scoring.Scores, *, names: dict, codes: dict) -> dict:
     is not available."""
     block = complete_block(scores)
     if block is None:
-        return {"w": None, "judges": [], "cases": [], "judge_ids": [], "case_ids": [],
-                "reason": _("Not available: no two judges scored the same two cases, so no "
-                            "complete block of judges × cases exists.")}
+        return {
+            "w": None,
+            "judges": [],
+            "cases": [],
+            "judge_ids": [],
+            "case_ids": [],
+            "reason": _(
+                "Not available: no two judges scored the same two cases, so no "
+                "complete block of judges × cases exists."
+            ),
+        }
     matrix = [[scores[(j, c)] for c in block.cases] for j in block.judges]
     w = scoring.kendalls_w(matrix)
     reason = ""
     if math.isnan(w):
-        w, reason = None, _("Not available: every judge gave every case of the block the same "
-                            "score.")
+        w, reason = (
+            None,
+            _("Not available: every judge gave every case of the block the same score."),
+        )
     m, n = len(block.judges), len(block.cases)
     return {
-        "w": w, "reason": reason, "m": m, "n": n,
-        "chi2": m * (n - 1) * w if w is not None else None, "df": n - 1,
+        "w": w,
+        "reason": reason,
+        "m": m,
+        "n": n,
+        "chi2": m * (n - 1) * w if w is not None else None,
+        "df": n - 1,
         "complete": m == len({j for j, _c in scores}) and n == len({c for _j, c in scores}),
         "judges": [names.get(j, str(j)) for j in block.judges],
         "cases": [codes.get(c, str(c)) for c in block.cases],
-        "judge_ids": list(block.judges), "case_ids": list(block.cases),
+        "judge_ids": list(block.judges),
+        "case_ids": list(block.cases),
     }
 
 
@@ -171,12 +193,22 @@ def _stability(round: Round) -> dict:
         .values_list("case_id", "case__number", "case__title", "rank", "top_probability")
     )
     computed = any(p is not None for *_rest, p in rows)
-    shown = [r for r in rows if r[3] <= top + STABILITY_MARGIN
-             or (r[4] or 0) > 0][: top + 3 * STABILITY_MARGIN]
+    shown = [r for r in rows if r[3] <= top + STABILITY_MARGIN or (r[4] or 0) > 0][
+        : top + 3 * STABILITY_MARGIN
+    ]
     return {
-        "computed": computed, "top": top,
-        "cases": [{"case_id": c, "code": Case.code_for(round.call_id, number), "title": title,
-                   "rank": rank, "probability": p} for c, number, title, rank, p in shown],
+        "computed": computed,
+        "top": top,
+        "cases": [
+            {
+                "case_id": c,
+                "code": Case.code_for(round.call_id, number),
+                "title": title,
+                "rank": rank,
+                "probability": p,
+            }
+            for c, number, title, rank, p in shown
+        ],
     }
 
 
@@ -184,8 +216,10 @@ def round_statistics(*, round: Round) -> dict:
     """Everything the statistics page shows; cached per computation of the results."""
     key = None
     if round.results_computed_at is not None:
-        key = (f"judging:stats:{round.pk}:{round.results_computed_at.timestamp()}:"
-               f"{translation.get_language()}")
+        key = (
+            f"judging:stats:{round.pk}:{round.results_computed_at.timestamp()}:"
+            f"{translation.get_language()}"
+        )
         cached = cache.get(key)
         if cached is not None:
             return cached
@@ -199,8 +233,9 @@ def _compute(round: Round) -> dict:
     scores = round_scores(round=round)
     judges = list(selectors.round_judges(round=round))
     names = {j.pk: j.name for j in judges}
-    case_rows = list(Result.objects.filter(round=round).values_list(
-        "case_id", "case__number", "case__title"))
+    case_rows = list(
+        Result.objects.filter(round=round).values_list("case_id", "case__number", "case__title")
+    )
     codes = {c: Case.code_for(round.call_id, number) for c, number, _t in case_rows}
     titles = {c: t for c, _n, t in case_rows}
 
@@ -214,28 +249,55 @@ def _compute(round: Round) -> dict:
         if not values:
             continue
         sev = severity[judge.pk]
-        judge_rows.append({"id": judge.pk, "name": judge.name, **five_numbers(values),
-                           "severity": sev.mean, "spread": sev.std, "severity_n": sev.n})
+        judge_rows.append(
+            {
+                "id": judge.pk,
+                "name": judge.name,
+                **five_numbers(values),
+                "severity": sev.mean,
+                "spread": sev.std,
+                "severity_n": sev.n,
+            }
+        )
 
     case_means: dict = {}
     for (_judge, case), value in scores.items():
         case_means.setdefault(case, []).append(value)
     outliers = scoring.outliers(scores, z=OUTLIER_Z) if scores else []
     outlier_rows = [
-        {"judge_id": o.judge_id, "judge": names.get(o.judge_id, ""), "case_id": o.case_id,
-         "code": codes.get(o.case_id, ""), "title": titles.get(o.case_id, ""),
-         "total": scores[(o.judge_id, o.case_id)],
-         "case_mean": scoring.mean(case_means[o.case_id]), "deviation": o.deviation}
+        {
+            "judge_id": o.judge_id,
+            "judge": names.get(o.judge_id, ""),
+            "case_id": o.case_id,
+            "code": codes.get(o.case_id, ""),
+            "title": titles.get(o.case_id, ""),
+            "total": scores[(o.judge_id, o.case_id)],
+            "case_mean": scoring.mean(case_means[o.case_id]),
+            "deviation": o.deviation,
+        }
         for o in outliers[:OUTLIERS_SHOWN]
     ]
     return {
-        "round": {"id": round.pk, "name": round.name, "method": RULE_METHOD[round.rule],
-                  "reviews": len(scores), "cases": len(case_means), "judges": len(judge_rows)},
+        "round": {
+            "id": round.pk,
+            "name": round.name,
+            "method": RULE_METHOD[round.rule],
+            "reviews": len(scores),
+            "cases": len(case_means),
+            "judges": len(judge_rows),
+        },
         "judges": judge_rows,
         "histogram": histogram(list(scores.values())),
-        "kendall": kendall(scores, names=names, codes=codes) if scores else {
-            "w": None, "judges": [], "cases": [], "judge_ids": [], "case_ids": [],
-            "reason": _("Not available: no submitted scores yet.")},
+        "kendall": kendall(scores, names=names, codes=codes)
+        if scores
+        else {
+            "w": None,
+            "judges": [],
+            "cases": [],
+            "judge_ids": [],
+            "case_ids": [],
+            "reason": _("Not available: no submitted scores yet."),
+        },
         "outliers": outlier_rows,
         "outliers_total": len(outliers),
         "outlier_z": OUTLIER_Z,

@@ -13,8 +13,9 @@ from .services import results as results_services
 from .services.rounds import judges_with_open_work
 
 
-@shared_task(name="judging.judge_reminder_send", autoretry_for=(OSError,), max_retries=5,
-             retry_backoff=10)
+@shared_task(
+    name="judging.judge_reminder_send", autoretry_for=(OSError,), max_retries=5, retry_backoff=10
+)
 def judge_reminder_send(round_id: int, judge_id: int) -> int:
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     judge = Judge.objects.select_related("user").filter(pk=judge_id).first()
@@ -24,8 +25,12 @@ def judge_reminder_send(round_id: int, judge_id: int) -> int:
     if judge.pk not in open_counts:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
-        ctx = {"round": rnd, "judge": judge, "open": open_counts[judge.pk],
-               "base_url": settings.PORTAL_BASE_URL}
+        ctx = {
+            "round": rnd,
+            "judge": judge,
+            "open": open_counts[judge.pk],
+            "base_url": settings.PORTAL_BASE_URL,
+        }
         subject = one_line(render_to_string("judging/email/reminder_subject.txt", ctx))
         body = render_to_string("judging/email/reminder_body.txt", ctx)
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [judge.user.email])

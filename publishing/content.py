@@ -67,21 +67,23 @@ def draft_content(installment) -> dict:
     series = installment.series
     features = []
     for feature in installment.features.all():
-        features.append({
-            "case_id": feature.case_id,
-            "title": clean_line(feature.title),
-            "unit_line": clean_line(feature.unit_line),
-            "paragraphs": paragraphs(feature.body),
-            "photos": [
-                {
-                    "source_uid": str(fp.photo.uid),
-                    "caption": clean_caption(fp.caption),
-                    "width": fp.photo.width,
-                    "height": fp.photo.height,
-                }
-                for fp in feature.photos.all()
-            ],
-        })
+        features.append(
+            {
+                "case_id": feature.case_id,
+                "title": clean_line(feature.title),
+                "unit_line": clean_line(feature.unit_line),
+                "paragraphs": paragraphs(feature.body),
+                "photos": [
+                    {
+                        "source_uid": str(fp.photo.uid),
+                        "caption": clean_caption(fp.caption),
+                        "width": fp.photo.width,
+                        "height": fp.photo.height,
+                    }
+                    for fp in feature.photos.all()
+                ],
+            }
+        )
     return {
         "series_title": clean_line(series.title),
         "number": installment.number,

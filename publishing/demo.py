@@ -28,8 +28,10 @@ MAIN_CALL = "2026-civic-cases"
 SHOWCASE_CALL = "2024-civic-showcase"
 SERIES_TITLE = "某区文明城市创建优秀案例巡礼"
 HEADLINE = "邻里守望 温暖同行"
-NOTE = ("文明城市创建，功夫在细微处。即日起，本报推出“文明城市创建优秀案例巡礼”栏目，"
-        "陆续刊发本年度十佳案例和优秀案例，敬请关注。")
+NOTE = (
+    "文明城市创建，功夫在细微处。即日起，本报推出“文明城市创建优秀案例巡礼”栏目，"
+    "陆续刊发本年度十佳案例和优秀案例，敬请关注。"
+)
 BYLINE = "文/记者 张某某 图/受访单位提供"
 
 SHOWCASE_CASES = [  # (title, unit, award level, photo sizes)
@@ -76,37 +78,61 @@ def _showcase_call(organizer) -> Call:
     if call is not None:
         return call
     now = timezone.now()
-    call = submission_services.call_save(call=Call(
-        slug=SHOWCASE_CALL, title="2024年度文明城市创建优秀案例征集",
-        host_line="某区委宣传部 某区文明办", opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=1), status=Call.Status.OPEN, min_photos=1, max_photos=5,
-    ), actor=organizer)
+    call = submission_services.call_save(
+        call=Call(
+            slug=SHOWCASE_CALL,
+            title="2024年度文明城市创建优秀案例征集",
+            host_line="某区委宣传部 某区文明办",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=1),
+            status=Call.Status.OPEN,
+            min_photos=1,
+            max_photos=5,
+        ),
+        actor=organizer,
+    )
     cases = []
     for i, (title, unit_name, _level, sizes) in enumerate(SHOWCASE_CASES):
         unit, _created = submission_services.unit_get_or_create(name=unit_name)
         rows = [
             submission_services.PhotoRow(
-                photo=submission_services.photo_stage(upload=_jpeg(100 + i * 10 + p, size),
-                                                      user=organizer, call=call),
-                caption=CAPTIONS[(i + p) % len(CAPTIONS)], position=p + 1)
+                photo=submission_services.photo_stage(
+                    upload=_jpeg(100 + i * 10 + p, size), user=organizer, call=call
+                ),
+                caption=CAPTIONS[(i + p) % len(CAPTIONS)],
+                position=p + 1,
+            )
             for p, size in enumerate(sizes)
         ]
-        case = submission_services.case_save(case=call.cases.model(
-            call=call, unit=unit, title=title, contact_name="张某某",
-            contact_phone=f"1381234{5700 + i:04d}", summary=f"{unit_name}的做法与成效。",
-            body="\n".join(f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
-                           for p in range(1, 7)),
-        ), actor=organizer, photos=rows)
+        case = submission_services.case_save(
+            case=call.cases.model(
+                call=call,
+                unit=unit,
+                title=title,
+                contact_name="张某某",
+                contact_phone=f"1381234{5700 + i:04d}",
+                summary=f"{unit_name}的做法与成效。",
+                body="\n".join(
+                    f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
+                    for p in range(1, 7)
+                ),
+            ),
+            actor=organizer,
+            photos=rows,
+        )
         submission_services.case_submit(case=case, actor=organizer)
         cases.append(case)
     submission_services.cases_screen(cases=cases, actor=organizer, action="accept")
-    for rank, (case, (_t, _u, level, _s)) in enumerate(zip(cases, SHOWCASE_CASES, strict=True),
-                                                       start=1):
+    for rank, (case, (_t, _u, level, _s)) in enumerate(
+        zip(cases, SHOWCASE_CASES, strict=True), start=1
+    ):
         Award.objects.create(call=call, case=case, level=level, rank=rank)
     # The call took place two years ago and its awards are final.
     Call.objects.filter(pk=call.pk).update(
-        opens_at=now - timedelta(days=800), closes_at=now - timedelta(days=760),
-        status=Call.Status.FINAL)
+        opens_at=now - timedelta(days=800),
+        closes_at=now - timedelta(days=760),
+        status=Call.Status.FINAL,
+    )
     call.refresh_from_db()
     return call
 
@@ -121,28 +147,46 @@ def build_publishing(slug: str = MAIN_CALL) -> list[str]:
         return [f"Demo series “{existing.title}” already present."]
     with transaction.atomic(), acting_as(editor):
         series = services.series_draft_from_awards(
-            call=call, actor=editor, slug=call.slug, title=SERIES_TITLE, per_installment=3)
+            call=call, actor=editor, slug=call.slug, title=SERIES_TITLE, per_installment=3
+        )
         installments = list(series.installments.order_by("number"))
         now = timezone.now()
         first = installments[0]
-        services.installment_update(installment=first, headline=HEADLINE, editors_note=NOTE,
-                                    byline=BYLINE, publish_at=now, actor=editor)
+        services.installment_update(
+            installment=first,
+            headline=HEADLINE,
+            editors_note=NOTE,
+            byline=BYLINE,
+            publish_at=now,
+            actor=editor,
+        )
         feature = first.features.order_by("position").first()
         services.feature_update(
-            feature=feature, title=feature.title, unit_line=feature.unit_line,
-            body="\n".join(feature.body.splitlines()[:2]), actor=editor,
-            photos=[services.FeaturePhotoRow(photo=fp.photo, position=fp.position,
-                                             caption=fp.caption)
-                    for fp in feature.photos.select_related("photo")],
+            feature=feature,
+            title=feature.title,
+            unit_line=feature.unit_line,
+            body="\n".join(feature.body.splitlines()[:2]),
+            actor=editor,
+            photos=[
+                services.FeaturePhotoRow(photo=fp.photo, position=fp.position, caption=fp.caption)
+                for fp in feature.photos.select_related("photo")
+            ],
         )
         services.installment_publish(installment=first, actor=editor, now=now)
-        report = [f"Series “{series.title}” drafted from “{call.title}”: "
-                  f"{len(installments)} installments, (一) published."]
+        report = [
+            f"Series “{series.title}” drafted from “{call.title}”: "
+            f"{len(installments)} installments, (一) published."
+        ]
         if len(installments) > 1:
             second = installments[1]
             services.installment_update(
-                installment=second, headline="小切口 大民生", editors_note="", byline=BYLINE,
-                publish_at=now + timedelta(days=7), actor=editor)
+                installment=second,
+                headline="小切口 大民生",
+                editors_note="",
+                byline=BYLINE,
+                publish_at=now + timedelta(days=7),
+                actor=editor,
+            )
             services.installment_schedule(installment=second, actor=editor, now=now)
             report.append("Installment (二) is scheduled a week from now.")
     return report

@@ -36,8 +36,9 @@ class ExportFile:
     content_type: str
 
 
-def export_content(*, installment: Installment, version: int | None = None,
-                   published: bool = False) -> dict:
+def export_content(
+    *, installment: Installment, version: int | None = None, published: bool = False
+) -> dict:
     """The content to export: a frozen version (by number, or the current one) or the draft."""
     if version is not None:
         return InstallmentVersion.objects.get(installment=installment, number=version).content
@@ -46,7 +47,8 @@ def export_content(*, installment: Installment, version: int | None = None,
             raise InstallmentVersion.DoesNotExist("the installment is not published")
         return InstallmentVersion.objects.get(pk=installment.current_version_id).content
     inst = installment_with_draft(
-        installment_qs=Installment.objects.filter(pk=installment.pk)).get()
+        installment_qs=Installment.objects.filter(pk=installment.pk)
+    ).get()
     return content_mod.draft_content(inst)
 
 
@@ -122,14 +124,19 @@ def to_html(content: dict, photo_data: dict[str, bytes] | None = None) -> bytes:
         data = photo_data.get(photo_key(item), b"")
         return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
-    html = render_to_string("publishing/export.html", {
-        "c": content_mod.with_photo_urls(content, data_uri), "stylesheet": _stylesheet(),
-    })
+    html = render_to_string(
+        "publishing/export.html",
+        {
+            "c": content_mod.with_photo_urls(content, data_uri),
+            "stylesheet": _stylesheet(),
+        },
+    )
     return html.encode("utf-8")
 
 
-def export_installment(*, installment: Installment, fmt: str, version: int | None = None,
-                       published: bool = False) -> ExportFile:
+def export_installment(
+    *, installment: Installment, fmt: str, version: int | None = None, published: bool = False
+) -> ExportFile:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     content = export_content(installment=installment, version=version, published=published)

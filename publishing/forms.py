@@ -11,15 +11,19 @@ from .models import Feature, Installment, Series
 class SeriesDraftForm(forms.Form):
     title = forms.CharField(label=_("Series title"), max_length=200)
     slug = forms.SlugField(
-        label=_("Short name (for addresses)"), max_length=80,
+        label=_("Short name (for addresses)"),
+        max_length=80,
         help_text=_("Letters, digits and hyphens; the series address is /series/<short name>/."),
     )
     host_line = forms.CharField(
-        label=_("Host line"), max_length=200, required=False,
+        label=_("Host line"),
+        max_length=200,
+        required=False,
         help_text=_("Printed after “主办：”, for example: 某区委宣传部 某区文明办"),
     )
-    per_installment = forms.IntegerField(label=_("Cases per installment"), min_value=1,
-                                         max_value=50, initial=5)
+    per_installment = forms.IntegerField(
+        label=_("Cases per installment"), min_value=1, max_value=50, initial=5
+    )
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
@@ -65,22 +69,33 @@ class PhotoRowForm(forms.Form):
 
     photo = forms.IntegerField(widget=forms.HiddenInput)
     include = forms.BooleanField(
-        label=_("Show"), required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+        label=_("Show"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     position = forms.IntegerField(
-        label=_("Order"), min_value=1, max_value=99,
-        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}))
+        label=_("Order"),
+        min_value=1,
+        max_value=99,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+    )
     caption = forms.CharField(
-        label=_("Caption"), max_length=300, required=False,
-        widget=forms.TextInput(attrs={"class": "form-control"}))
+        label=_("Caption"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
 
 PhotoRowFormSet = forms.formset_factory(PhotoRowForm, extra=0)
 
 
 class FeatureAddForm(forms.Form):
-    case = IdChoiceField(label=_("Case"), queryset=Case.objects.none(),
-                                  widget=forms.Select(attrs={"class": "form-select"}))
+    case = IdChoiceField(
+        label=_("Case"),
+        queryset=Case.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
     def __init__(self, *args, cases, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,8 +110,7 @@ class FeatureAddForm(forms.Form):
 
 
 class FeatureMoveForm(forms.Form):
-    installment = IdChoiceField(label=_("Move to installment"),
-                                         queryset=Installment.objects.none())
+    installment = IdChoiceField(label=_("Move to installment"), queryset=Installment.objects.none())
 
     def __init__(self, *args, series, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,26 +22,33 @@ from .numerals import MAX_NUMBER, chinese_numeral, installment_heading
 class Series(models.Model):
     """A serialized feature drafted from a call's final awards, e.g. 某区…优秀案例巡礼."""
 
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="series",
-                             verbose_name=_("call"))
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, related_name="series", verbose_name=_("call")
+    )
     slug = models.SlugField(_("short name (for addresses)"), max_length=80, unique=True)
     title = models.CharField(_("series title"), max_length=200)
     host_line = models.CharField(
-        _("host line"), max_length=200, blank=True,
+        _("host line"),
+        max_length=200,
+        blank=True,
         help_text=_("Printed after “主办：”, for example: 某区委宣传部 某区文明办"),
     )
     per_installment = models.PositiveSmallIntegerField(
-        _("cases per installment"), default=5,
+        _("cases per installment"),
+        default=5,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
     print_min_long_side = models.PositiveIntegerField(
-        _("minimum photo size for print (pixels, long side)"), default=1500,
+        _("minimum photo size for print (pixels, long side)"),
+        default=1500,
     )
     print_max_body_chars = models.PositiveIntegerField(
-        _("maximum body length for print (characters)"), default=1000,
+        _("maximum body length for print (characters)"),
+        default=1000,
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,8 +57,9 @@ class Series(models.Model):
         verbose_name = _("series")
         verbose_name_plural = _("series")
         constraints = [
-            models.CheckConstraint(condition=Q(per_installment__gte=1),
-                                   name="series_per_installment_positive"),
+            models.CheckConstraint(
+                condition=Q(per_installment__gte=1), name="series_per_installment_positive"
+            ),
         ]
 
     def __str__(self):
@@ -69,17 +77,25 @@ class Installment(models.Model):
     headline = models.CharField(_("theme headline"), max_length=200, blank=True)
     editors_note = models.TextField(_("editor's note (编者按)"), blank=True)
     byline = models.CharField(
-        _("byline"), max_length=200, blank=True,
+        _("byline"),
+        max_length=200,
+        blank=True,
         help_text=_("For example: 文/记者 张某某 图/受访单位提供"),
     )
     publish_at = models.DateTimeField(
-        _("publication date and time"), null=True, blank=True,
+        _("publication date and time"),
+        null=True,
+        blank=True,
         help_text=_("Beijing time. A scheduled installment is published at this moment."),
     )
     scheduled = models.BooleanField(_("scheduled"), default=False)
     publish_error = models.TextField(blank=True)  # why a scheduled publication did not happen
     current_version = models.ForeignKey(
-        "InstallmentVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "InstallmentVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     first_published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,10 +106,13 @@ class Installment(models.Model):
         verbose_name_plural = _("installments")
         constraints = [
             models.UniqueConstraint(fields=["series", "number"], name="installment_number_unique"),
-            models.CheckConstraint(condition=Q(number__gte=1, number__lte=MAX_NUMBER),
-                                   name="installment_number_range"),
-            models.CheckConstraint(condition=Q(scheduled=False) | Q(publish_at__isnull=False),
-                                   name="installment_schedule_has_time"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=MAX_NUMBER), name="installment_number_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(scheduled=False) | Q(publish_at__isnull=False),
+                name="installment_schedule_has_time",
+            ),
         ]
         indexes = [models.Index(fields=["scheduled", "publish_at"])]
 
@@ -101,8 +120,10 @@ class Installment(models.Model):
         return self.heading
 
     def get_absolute_url(self):
-        return reverse("publishing:installment_detail",
-                       kwargs={"slug": self.series.slug, "number": self.number})
+        return reverse(
+            "publishing:installment_detail",
+            kwargs={"slug": self.series.slug, "number": self.number},
+        )
 
     @property
     def numeral(self) -> str:
@@ -117,16 +138,16 @@ class Installment(models.Model):
         return self.current_version_id is not None
 
     def get_edit_url(self):
-        return reverse("publishing:installment_edit",
-                       kwargs={"slug": self.series.slug, "number": self.number})
+        return reverse(
+            "publishing:installment_edit", kwargs={"slug": self.series.slug, "number": self.number}
+        )
 
 
 class Feature(models.Model):
     """A case as published: the editor's version, never the submission itself."""
 
     series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="features")
-    installment = models.ForeignKey(Installment, on_delete=models.CASCADE,
-                                    related_name="features")
+    installment = models.ForeignKey(Installment, on_delete=models.CASCADE, related_name="features")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="publishing_features")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(_("title"), max_length=200)
@@ -167,12 +188,12 @@ class FeaturePhoto(models.Model):
 class InstallmentVersion(models.Model):
     """A frozen, published state of an installment. Never changed once written."""
 
-    installment = models.ForeignKey(Installment, on_delete=models.CASCADE,
-                                    related_name="versions")
+    installment = models.ForeignKey(Installment, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     published_at = models.DateTimeField(_("published at"))
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")  # None: the beat
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # None: the beat
     content = models.JSONField(default=dict)
 
     class Meta:
@@ -195,8 +216,7 @@ class PublishedPhoto(models.Model):
     """A copy of a photo's web rendition owned by one published version."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    version = models.ForeignKey(InstallmentVersion, on_delete=models.CASCADE,
-                                related_name="photos")
+    version = models.ForeignKey(InstallmentVersion, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(upload_to=published_photo_upload_to, max_length=200)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)

@@ -61,8 +61,10 @@ def public_series(user, *, slug) -> Series:
 def public_installments(user, *, series: Series) -> QuerySet[Installment]:
     """The installments of a series page, with their current version, in one query."""
     return (
-        installments_visible_to(user).filter(series=series)
-        .select_related("current_version").order_by("number")
+        installments_visible_to(user)
+        .filter(series=series)
+        .select_related("current_version")
+        .order_by("number")
     )
 
 
@@ -77,9 +79,10 @@ def public_installment(user, *, slug, number) -> Installment:
 def feed_installments(*, series: Series, limit: int = 50) -> QuerySet[Installment]:
     """A feed is read by machines without a session: always the readers' view."""
     return (
-        installments_visible_to(None).filter(series=series)
-        .select_related("current_version", "series").order_by("-first_published_at", "-number")
-        [:limit]
+        installments_visible_to(None)
+        .filter(series=series)
+        .select_related("current_version", "series")
+        .order_by("-first_published_at", "-number")[:limit]
     )
 
 
@@ -98,8 +101,9 @@ def calls_for_drafting() -> QuerySet[Call]:
 def series_for_editor() -> QuerySet[Series]:
     return Series.objects.select_related("call").annotate(
         n_installments=Count("installments", distinct=True),
-        n_published=Count("installments", filter=Q(installments__current_version__isnull=False),
-                          distinct=True),
+        n_published=Count(
+            "installments", filter=Q(installments__current_version__isnull=False), distinct=True
+        ),
         n_scheduled=Count("installments", filter=Q(installments__scheduled=True), distinct=True),
     )
 
@@ -108,8 +112,10 @@ def _feature_prefetch():
     return Prefetch(
         "features",
         queryset=Feature.objects.order_by("position", "id").prefetch_related(
-            Prefetch("photos", queryset=FeaturePhoto.objects.select_related("photo")
-                     .order_by("position", "id"))
+            Prefetch(
+                "photos",
+                queryset=FeaturePhoto.objects.select_related("photo").order_by("position", "id"),
+            )
         ),
     )
 
@@ -137,7 +143,8 @@ def candidate_cases(*, series: Series) -> QuerySet[Case]:
         Case.objects.filter(call_id=series.call_id)
         .filter(Q(status=Case.Status.ACCEPTED) | Q(award__isnull=False))
         .exclude(publishing_features__series=series)
-        .select_related("unit", "award").order_by("award__rank", "number")
+        .select_related("unit", "award")
+        .order_by("award__rank", "number")
     )
 
 
@@ -162,23 +169,41 @@ def print_check(installment: Installment) -> list[PrintProblem]:
     for feature in installment.features.all():
         n = content_mod.body_length(feature.body)
         if n > series.print_max_body_chars:
-            problems.append(PrintProblem(feature.pk, feature.title, _(
-                "The body has %(n)d characters; print allows %(max)d."
-            ) % {"n": n, "max": series.print_max_body_chars}))
+            problems.append(
+                PrintProblem(
+                    feature.pk,
+                    feature.title,
+                    _("The body has %(n)d characters; print allows %(max)d.")
+                    % {"n": n, "max": series.print_max_body_chars},
+                )
+            )
         if not n:
             problems.append(PrintProblem(feature.pk, feature.title, _("The body is empty.")))
         for i, fp in enumerate(feature.photos.all(), start=1):
             side = max(fp.photo.width, fp.photo.height)
             if side < series.print_min_long_side:
-                problems.append(PrintProblem(feature.pk, feature.title, _(
-                    "Photo %(n)d is %(w)d×%(h)d pixels: too small for print (at least "
-                    "%(min)d on the long side)."
-                ) % {"n": i, "w": fp.photo.width, "h": fp.photo.height,
-                     "min": series.print_min_long_side}))
+                problems.append(
+                    PrintProblem(
+                        feature.pk,
+                        feature.title,
+                        _(
+                            "Photo %(n)d is %(w)d×%(h)d pixels: too small for print (at least "
+                            "%(min)d on the long side)."
+                        )
+                        % {
+                            "n": i,
+                            "w": fp.photo.width,
+                            "h": fp.photo.height,
+                            "min": series.print_min_long_side,
+                        },
+                    )
+                )
             if not fp.caption.strip():
-                problems.append(PrintProblem(feature.pk, feature.title, _(
-                    "Photo %(n)d has no caption."
-                ) % {"n": i}))
+                problems.append(
+                    PrintProblem(
+                        feature.pk, feature.title, _("Photo %(n)d has no caption.") % {"n": i}
+                    )
+                )
     return problems
 
 
@@ -188,7 +213,8 @@ def feature_print_flags(feature: Feature, series: Series) -> dict:
         "chars": content_mod.body_length(feature.body),
         "too_long": content_mod.body_length(feature.body) > series.print_max_body_chars,
         "small_photos": sum(
-            1 for fp in feature.photos.all()
+            1
+            for fp in feature.photos.all()
             if max(fp.photo.width, fp.photo.height) < series.print_min_long_side
         ),
     }

@@ -61,8 +61,13 @@ def _awards_in_order(call: Call) -> list[Award]:
     return list(
         Award.objects.filter(call=call)
         .select_related("case__unit")
-        .annotate(level_order=SqlCase(When(level=Award.Level.TOP, then=Value(0)), default=Value(1),
-                                    output_field=IntegerField()))
+        .annotate(
+            level_order=SqlCase(
+                When(level=Award.Level.TOP, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
         .order_by("level_order", "rank", "id")
     )
 
@@ -74,29 +79,48 @@ def _photos_by_case(case_ids) -> dict[int, list[Photo]]:
     return photos
 
 
-def _feature_rows(*, series: Series, installment: Installment, case: Case, position: int,
-                  photos: list[Photo]) -> tuple[Feature, list[FeaturePhoto]]:
-    feature = Feature(series=series, installment=installment, case=case, position=position,
-                      title=content_mod.clean_line(case.title)[:200],
-                      unit_line=content_mod.clean_line(case.unit.name)[:200],
-                      body=_clean_text(case.body))
-    rows = [FeaturePhoto(feature=feature, photo=p, position=i,
-                         caption=content_mod.clean_caption(p.caption))
-            for i, p in enumerate(photos, start=1)]
+def _feature_rows(
+    *, series: Series, installment: Installment, case: Case, position: int, photos: list[Photo]
+) -> tuple[Feature, list[FeaturePhoto]]:
+    feature = Feature(
+        series=series,
+        installment=installment,
+        case=case,
+        position=position,
+        title=content_mod.clean_line(case.title)[:200],
+        unit_line=content_mod.clean_line(case.unit.name)[:200],
+        body=_clean_text(case.body),
+    )
+    rows = [
+        FeaturePhoto(
+            feature=feature, photo=p, position=i, caption=content_mod.clean_caption(p.caption)
+        )
+        for i, p in enumerate(photos, start=1)
+    ]
     return feature, rows
 
 
 @transaction.atomic
-def series_draft_from_awards(*, call: Call, actor, slug: str, title: str = "",
-                             host_line: str | None = None, per_installment: int = 5) -> Series:
+def series_draft_from_awards(
+    *,
+    call: Call,
+    actor,
+    slug: str,
+    title: str = "",
+    host_line: str | None = None,
+    per_installment: int = 5,
+) -> Series:
     """Draft a series from the call's final awards: installments (一), (二), … holding
     `per_installment` cases each, 十佳 by rank then 优秀 by rank. Nothing is public yet."""
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != Call.Status.FINAL:
         raise ValidationError(
-            _("The awards of “%(call)s” are not final yet (the call is “%(state)s”). A series "
-              "can only be drafted from final awards."),
-            params={"call": call.title, "state": call.get_status_display()}, code="not_final",
+            _(
+                "The awards of “%(call)s” are not final yet (the call is “%(state)s”). A series "
+                "can only be drafted from final awards."
+            ),
+            params={"call": call.title, "state": call.get_status_display()},
+            code="not_final",
         )
     awards = _awards_in_order(call)
     if not awards:
@@ -106,35 +130,55 @@ def series_draft_from_awards(*, call: Call, actor, slug: str, title: str = "",
     n_installments = math.ceil(len(awards) / per_installment)
     if n_installments > MAX_NUMBER:
         raise ValidationError(
-            _("%(n)d installments would be needed; a series has at most %(max)d. Put more cases "
-              "in each installment."), params={"n": n_installments, "max": MAX_NUMBER},
+            _(
+                "%(n)d installments would be needed; a series has at most %(max)d. Put more cases "
+                "in each installment."
+            ),
+            params={"n": n_installments, "max": MAX_NUMBER},
         )
-    series = Series(call=call, slug=slug.strip(), title=content_mod.clean_line(title)
-                    or default_series_title(call),
-                    host_line=content_mod.clean_line(call.host_line if host_line is None
-                                                     else host_line),
-                    per_installment=per_installment, created_by=actor)
+    series = Series(
+        call=call,
+        slug=slug.strip(),
+        title=content_mod.clean_line(title) or default_series_title(call),
+        host_line=content_mod.clean_line(call.host_line if host_line is None else host_line),
+        per_installment=per_installment,
+        created_by=actor,
+    )
     series.full_clean()
     series.save()
     photos = _photos_by_case([a.case_id for a in awards])
     feature_photos: list[FeaturePhoto] = []
     for index in range(n_installments):
-        installment = Installment.objects.create(series=series, number=index + 1,
-                                                 byline=DEFAULT_BYLINE)
-        chunk = awards[index * per_installment:(index + 1) * per_installment]
+        installment = Installment.objects.create(
+            series=series, number=index + 1, byline=DEFAULT_BYLINE
+        )
+        chunk = awards[index * per_installment : (index + 1) * per_installment]
         for position, award in enumerate(chunk, start=1):
-            feature, rows = _feature_rows(series=series, installment=installment,
-                                          case=award.case, position=position,
-                                          photos=photos.get(award.case_id, []))
+            feature, rows = _feature_rows(
+                series=series,
+                installment=installment,
+                case=award.case,
+                position=position,
+                photos=photos.get(award.case_id, []),
+            )
             feature.save()
             feature_photos.extend(rows)
-    audit.record_bulk(FeaturePhoto.objects.bulk_create(feature_photos),
-                      fields=["feature", "photo", "position", "caption"])
+    audit.record_bulk(
+        FeaturePhoto.objects.bulk_create(feature_photos),
+        fields=["feature", "photo", "position", "caption"],
+    )
     return series
 
 
-def series_update(*, series: Series, title: str, host_line: str, print_min_long_side: int,
-                  print_max_body_chars: int, actor) -> Series:
+def series_update(
+    *,
+    series: Series,
+    title: str,
+    host_line: str,
+    print_min_long_side: int,
+    print_max_body_chars: int,
+    actor,
+) -> Series:
     """Series settings; a published installment keeps the title and host line it had."""
     series.title = content_mod.clean_line(title)
     series.host_line = content_mod.clean_line(host_line)
@@ -148,15 +192,26 @@ def series_update(*, series: Series, title: str, host_line: str, print_min_long_
 # ---------------------------------------------------------------- installments
 
 
-def installment_update(*, installment: Installment, headline: str, editors_note: str,
-                       byline: str, publish_at: datetime | None, actor,
-                       now: datetime | None = None) -> Installment:
+def installment_update(
+    *,
+    installment: Installment,
+    headline: str,
+    editors_note: str,
+    byline: str,
+    publish_at: datetime | None,
+    actor,
+    now: datetime | None = None,
+) -> Installment:
     """The draft's own text; a scheduled installment keeps its schedule (at the new time)."""
     now = now or timezone.now()
     if installment.scheduled and publish_at is not None and publish_at <= now:
         raise ValidationError(
-            _("This installment is scheduled: choose a future publication time, or cancel the "
-              "schedule first."), code="past")
+            _(
+                "This installment is scheduled: choose a future publication time, or cancel the "
+                "schedule first."
+            ),
+            code="past",
+        )
     installment.headline = content_mod.clean_line(headline)
     installment.editors_note = _clean_text(editors_note)
     installment.byline = content_mod.clean_line(byline)
@@ -165,8 +220,16 @@ def installment_update(*, installment: Installment, headline: str, editors_note:
         installment.scheduled = False
     installment.full_clean()
     # Only the draft's own fields: a publication running meanwhile keeps its version.
-    installment.save(update_fields=["headline", "editors_note", "byline", "publish_at",
-                                    "scheduled", "updated_at"])
+    installment.save(
+        update_fields=[
+            "headline",
+            "editors_note",
+            "byline",
+            "publish_at",
+            "scheduled",
+            "updated_at",
+        ]
+    )
     return installment
 
 
@@ -176,8 +239,9 @@ def installment_add(*, series: Series, actor) -> Installment:
     Series.objects.select_for_update().filter(pk=series.pk).first()
     last = series.installments.aggregate(m=Max("number"))["m"] or 0
     if last >= MAX_NUMBER:
-        raise ValidationError(_("A series has at most %(max)d installments."),
-                              params={"max": MAX_NUMBER})
+        raise ValidationError(
+            _("A series has at most %(max)d installments."), params={"max": MAX_NUMBER}
+        )
     return Installment.objects.create(series=series, number=last + 1, byline=DEFAULT_BYLINE)
 
 
@@ -214,8 +278,9 @@ def _renumber(installment: Installment) -> None:
 
 
 @transaction.atomic
-def feature_update(*, feature: Feature, title: str, unit_line: str, body: str,
-                   photos: list[FeaturePhotoRow], actor) -> Feature:
+def feature_update(
+    *, feature: Feature, title: str, unit_line: str, body: str, photos: list[FeaturePhotoRow], actor
+) -> Feature:
     """The published version of a case: its text, which photos in what order, their captions.
     The submission itself is never touched."""
     feature = Feature.objects.select_for_update().select_related("case").get(pk=feature.pk)
@@ -228,8 +293,7 @@ def feature_update(*, feature: Feature, title: str, unit_line: str, body: str,
         if row.photo.case_id != feature.case_id:
             raise ValidationError(_("A feature can only show photos of its own case."))
     keep = sorted(photos, key=lambda r: (r.position, r.photo.position, r.photo.pk))
-    FeaturePhoto.objects.filter(feature=feature).exclude(
-        photo__in=[r.photo for r in keep]).delete()
+    FeaturePhoto.objects.filter(feature=feature).exclude(photo__in=[r.photo for r in keep]).delete()
     existing = {fp.photo_id: fp for fp in FeaturePhoto.objects.filter(feature=feature)}
     for i, row in enumerate(keep, start=1):
         caption = content_mod.clean_caption(row.caption)[:300]
@@ -253,18 +317,27 @@ def feature_add(*, installment: Installment, case: Case, actor) -> Feature:
     if not case_can_be_featured(case=case, series=series):
         raise ValidationError(
             _("Only awarded or accepted cases of “%(call)s” can be published in this series."),
-            params={"call": series.call.title}, code="case",
+            params={"call": series.call.title},
+            code="case",
         )
     if Feature.objects.filter(series=series, case=case).exists():
-        raise ValidationError(_("“%(title)s” is already in this series."),
-                              params={"title": case.title}, code="duplicate")
+        raise ValidationError(
+            _("“%(title)s” is already in this series."),
+            params={"title": case.title},
+            code="duplicate",
+        )
     last = installment.features.aggregate(m=Max("position"))["m"] or 0
-    feature, rows = _feature_rows(series=series, installment=installment, case=case,
-                                  position=last + 1, photos=_photos_by_case([case.pk]).get(
-                                      case.pk, []))
+    feature, rows = _feature_rows(
+        series=series,
+        installment=installment,
+        case=case,
+        position=last + 1,
+        photos=_photos_by_case([case.pk]).get(case.pk, []),
+    )
     feature.save()
-    audit.record_bulk(FeaturePhoto.objects.bulk_create(rows),
-                      fields=["feature", "photo", "position", "caption"])
+    audit.record_bulk(
+        FeaturePhoto.objects.bulk_create(rows), fields=["feature", "photo", "position", "caption"]
+    )
     return feature
 
 
@@ -331,8 +404,9 @@ def publish_problems(content: dict) -> list[str]:
 
 
 @transaction.atomic
-def installment_publish(*, installment: Installment, actor, now: datetime | None = None
-                        ) -> InstallmentVersion:
+def installment_publish(
+    *, installment: Installment, actor, now: datetime | None = None
+) -> InstallmentVersion:
     """Freeze the draft as a new version and make it the one readers see.
 
     The version holds the rendered content and its own copies of the photos, so later edits
@@ -341,22 +415,25 @@ def installment_publish(*, installment: Installment, actor, now: datetime | None
     now = now or timezone.now()
     Installment.objects.select_for_update().filter(pk=installment.pk).first()
     inst = installment_with_draft(
-        installment_qs=Installment.objects.filter(pk=installment.pk)).get()
+        installment_qs=Installment.objects.filter(pk=installment.pk)
+    ).get()
     content = content_mod.draft_content(inst)
     problems = publish_problems(content)
     if problems:
         raise ValidationError(problems, code="incomplete")
     number = (inst.versions.aggregate(m=Max("number"))["m"] or 0) + 1
-    version = InstallmentVersion.objects.create(installment=inst, number=number,
-                                                published_at=now, published_by=actor)
+    version = InstallmentVersion.objects.create(
+        installment=inst, number=number, published_at=now, published_by=actor
+    )
     sources = {str(fp.photo.uid): fp.photo for f in inst.features.all() for fp in f.photos.all()}
     written = []
     try:
         for feature in content["features"]:
             for item in feature["photos"]:
                 data, width, height = web_copy(sources[item["source_uid"]])
-                copy = PublishedPhoto(version=version, width=width, height=height,
-                                      source_uid=item["source_uid"])
+                copy = PublishedPhoto(
+                    version=version, width=width, height=height, source_uid=item["source_uid"]
+                )
                 copy.file.save("x.jpg", ContentFile(data), save=False)
                 written.append(copy.file.name)
                 copy.save()
@@ -372,8 +449,15 @@ def installment_publish(*, installment: Installment, actor, now: datetime | None
     inst.first_published_at = inst.first_published_at or now
     inst.scheduled = False
     inst.publish_error = ""
-    inst.save(update_fields=["current_version", "first_published_at", "scheduled",
-                             "publish_error", "updated_at"])
+    inst.save(
+        update_fields=[
+            "current_version",
+            "first_published_at",
+            "scheduled",
+            "publish_error",
+            "updated_at",
+        ]
+    )
     installment.current_version, installment.first_published_at = version, inst.first_published_at
     installment.scheduled, installment.publish_error = False, ""
     slug = inst.series.slug
@@ -383,19 +467,26 @@ def installment_publish(*, installment: Installment, actor, now: datetime | None
 
 
 @transaction.atomic
-def installment_schedule(*, installment: Installment, actor, publish_at: datetime | None = None,
-                         now: datetime | None = None) -> Installment:
+def installment_schedule(
+    *,
+    installment: Installment,
+    actor,
+    publish_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Installment:
     """Have the beat task publish the draft at `publish_at` (or the installment's time)."""
     now = now or timezone.now()
     Installment.objects.select_for_update().filter(pk=installment.pk).first()
     inst = installment_with_draft(
-        installment_qs=Installment.objects.filter(pk=installment.pk)).get()
+        installment_qs=Installment.objects.filter(pk=installment.pk)
+    ).get()
     when = publish_at or inst.publish_at
     if when is None:
         raise ValidationError(_("Set the publication date and time first."), code="no_time")
     if when <= now:
-        raise ValidationError(_("The publication time has passed: choose a later time, or "
-                                "publish now."), code="past")
+        raise ValidationError(
+            _("The publication time has passed: choose a later time, or publish now."), code="past"
+        )
     problems = publish_problems(content_mod.draft_content(inst))
     if problems:
         raise ValidationError(problems, code="incomplete")
@@ -430,13 +521,17 @@ def installment_withdraw(*, installment: Installment, actor) -> Installment:
 
 def installments_due(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
-    return list(Installment.objects.filter(scheduled=True, publish_at__lte=now)
-                .order_by("publish_at", "pk").values_list("pk", flat=True)[:500])
+    return list(
+        Installment.objects.filter(scheduled=True, publish_at__lte=now)
+        .order_by("publish_at", "pk")
+        .values_list("pk", flat=True)[:500]
+    )
 
 
 @transaction.atomic
-def installment_publish_scheduled(*, installment_id: int, now: datetime | None = None
-                                  ) -> InstallmentVersion | None:
+def installment_publish_scheduled(
+    *, installment_id: int, now: datetime | None = None
+) -> InstallmentVersion | None:
     """Publish a scheduled installment once its time has come (idempotent).
 
     When the draft cannot go out, the schedule is dropped and the reason kept for the editor.
@@ -452,6 +547,9 @@ def installment_publish_scheduled(*, installment_id: int, now: datetime | None =
         log.warning("scheduled installment %s not published: %s", installment_id, exc.messages)
         error = " ".join(exc.messages)[:2000]
         Installment.objects.filter(pk=inst.pk).update(scheduled=False, publish_error=error)
-        audit.record(obj=inst, changes={"scheduled": (True, False)},
-                     note=_("Not published at the scheduled time: %(error)s") % {"error": error})
+        audit.record(
+            obj=inst,
+            changes={"scheduled": (True, False)},
+            note=_("Not published at the scheduled time: %(error)s") % {"error": error},
+        )
         return None

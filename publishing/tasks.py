@@ -14,8 +14,13 @@ def publish_due() -> int:
     return len(ids)
 
 
-@shared_task(name="publishing.installment_publish_scheduled", autoretry_for=(OSError,),
-             retry_backoff=5, max_retries=5, acks_late=True)
+@shared_task(
+    name="publishing.installment_publish_scheduled",
+    autoretry_for=(OSError,),
+    retry_backoff=5,
+    max_retries=5,
+    acks_late=True,
+)
 def installment_publish_scheduled(installment_id: int) -> int | None:
     """Publish one scheduled installment (idempotent: a second run finds it published)."""
     version = services.installment_publish_scheduled(installment_id=installment_id)

@@ -22,17 +22,27 @@ class CallForm(forms.ModelForm):
     class Meta:
         model = Call
         fields = [
-            "title", "slug", "host_line", "notice", "opens_at", "closes_at",
-            "min_photos", "max_photos", "max_photo_mb", "body_max_chars",
-            "award_top_n", "award_excellent_m",
+            "title",
+            "slug",
+            "host_line",
+            "notice",
+            "opens_at",
+            "closes_at",
+            "min_photos",
+            "max_photos",
+            "max_photo_mb",
+            "body_max_chars",
+            "award_top_n",
+            "award_excellent_m",
         ]
         widgets = {"opens_at": DATETIME_WIDGET, "closes_at": DATETIME_WIDGET}
         field_classes = {"opens_at": PortalDateTimeField, "closes_at": PortalDateTimeField}
         help_texts = {
             "slug": _("Letters, digits and hyphens, used in addresses, e.g. 2026-civic-cases."),
             "opens_at": _("Beijing time."),
-            "closes_at": _("Beijing time. Units cannot submit after this moment unless they "
-                           "have an extension."),
+            "closes_at": _(
+                "Beijing time. Units cannot submit after this moment unless they have an extension."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -40,8 +50,9 @@ class CallForm(forms.ModelForm):
         if self.instance.pk and self.instance.status == Call.Status.FINAL:
             for name in ("award_top_n", "award_excellent_m"):
                 self.fields[name].disabled = True
-                self.fields[name].help_text = _("The awards are final: the number of awards "
-                                                "can no longer change.")
+                self.fields[name].help_text = _(
+                    "The awards are final: the number of awards can no longer change."
+                )
 
     def clean(self):
         data = super().clean()
@@ -155,8 +166,10 @@ class ScreeningForm(forms.Form):
     ]
     action = forms.ChoiceField(label=_("Decision"), choices=ACTIONS)
     reason = forms.CharField(
-        label=_("Reason (shown to the unit)"), widget=forms.Textarea(attrs={"rows": 3}),
-        required=False, max_length=2000,
+        label=_("Reason (shown to the unit)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
 
     def clean(self):
@@ -168,7 +181,8 @@ class ScreeningForm(forms.Form):
 
 class BulkScreeningForm(ScreeningForm):
     cases = IdMultipleChoiceField(
-        queryset=Case.objects.none(), required=True,
+        queryset=Case.objects.none(),
+        required=True,
         error_messages={"required": _("Select at least one case.")},
     )
 
@@ -191,12 +205,13 @@ class ExtensionForm(forms.Form):
 
 class UnitForm(forms.Form):
     name = forms.CharField(label=_("Unit name"), max_length=200)
-    username = forms.CharField(label=_("User name for its account"), max_length=150,
-                               required=False)
+    username = forms.CharField(label=_("User name for its account"), max_length=150, required=False)
     full_name = forms.CharField(label=_("Person's name"), max_length=100, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     password = forms.CharField(
-        label=_("Initial password"), required=False, widget=forms.PasswordInput,
+        label=_("Initial password"),
+        required=False,
+        widget=forms.PasswordInput,
         help_text=_("Leave empty to generate one; it is shown once."),
     )
 

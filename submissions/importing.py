@@ -106,13 +106,16 @@ class _PlannedCase:
 
 def cell_error(row: int, column: str, error: str) -> str:
     return _("Row %(row)d, column “%(column)s”: %(error)s") % {
-        "row": row, "column": column, "error": error,
+        "row": row,
+        "column": column,
+        "error": error,
     }
 
 
 def _too_long(n: int, limit: int) -> str:
     return _("The text has %(n)d characters; at most %(max)d are allowed.") % {
-        "n": n, "max": limit,
+        "n": n,
+        "max": limit,
     }
 
 
@@ -138,14 +141,20 @@ def _resolve_in(base: Path, raw: str) -> Path:
     text = raw.strip().replace("\\", "/")
     if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or "://" in text:
         raise ValidationError(
-            _("“%(path)s” is an absolute path; write the path relative to the table's folder, "
-              "e.g. 图片/1.jpg."), params={"path": raw},
+            _(
+                "“%(path)s” is an absolute path; write the path relative to the table's folder, "
+                "e.g. 图片/1.jpg."
+            ),
+            params={"path": raw},
         )
     parts = [p for p in PurePosixPath(text).parts if p != "."]
     if ".." in parts or not parts:
         raise ValidationError(
-            _("“%(path)s” points outside the import folder; write the path relative to the "
-              "table's folder, e.g. 图片/1.jpg."), params={"path": raw},
+            _(
+                "“%(path)s” points outside the import folder; write the path relative to the "
+                "table's folder, e.g. 图片/1.jpg."
+            ),
+            params={"path": raw},
         )
     root = base.resolve()
     candidate = root.joinpath(*parts)
@@ -184,7 +193,9 @@ def _photo_check(path: Path, *, name: str, call: Call) -> None:
     with path.open("rb") as fh:
         try:
             images.inspect_upload(
-                File(fh, name=name), name=name, max_bytes=max_bytes,
+                File(fh, name=name),
+                name=name,
+                max_bytes=max_bytes,
                 max_pixels=settings.PHOTO_MAX_PIXELS,
             )
         except images.ImageRejected as exc:
@@ -242,24 +253,40 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
         key = (unit, values["title"])
         if unit and values["title"]:
             if key in seen:
-                err(COL_TITLE, _("Row %(row)d already has a case with this title from this "
-                                 "unit.") % {"row": seen[key]})
+                err(
+                    COL_TITLE,
+                    _("Row %(row)d already has a case with this title from this unit.")
+                    % {"row": seen[key]},
+                )
             else:
                 seen[key] = n
             if key in existing:
-                err(COL_TITLE, _("This call already has a case with this title from this unit "
-                                 "(number %(number)d); it was not imported twice.")
-                    % {"number": existing[key]})
+                err(
+                    COL_TITLE,
+                    _(
+                        "This call already has a case with this title from this unit "
+                        "(number %(number)d); it was not imported twice."
+                    )
+                    % {"number": existing[key]},
+                )
 
         names = split_list(row[COL_PHOTOS])
         captions = _split_captions(row[COL_CAPTIONS])
         photos = []
         if names and not photos_allowed:
-            err(COL_PHOTOS, _("Photos can only be imported from a ZIP file holding the table "
-                              "and the photos. Upload such a ZIP, or leave this column empty."))
+            err(
+                COL_PHOTOS,
+                _(
+                    "Photos can only be imported from a ZIP file holding the table "
+                    "and the photos. Upload such a ZIP, or leave this column empty."
+                ),
+            )
         elif len(names) > call.max_photos:
-            err(COL_PHOTOS, _("At most %(max)d photos are allowed; this row has %(n)d.")
-                % {"max": call.max_photos, "n": len(names)})
+            err(
+                COL_PHOTOS,
+                _("At most %(max)d photos are allowed; this row has %(n)d.")
+                % {"max": call.max_photos, "n": len(names)},
+            )
         else:
             for position, name in enumerate(names):
                 try:
@@ -278,8 +305,11 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
                 caption = captions[position] if position < len(captions) else ""
                 photos.append(_PlannedPhoto(path=path, name=name, caption=caption))
         if len(captions) > len(names):
-            err(COL_CAPTIONS, _("There are %(captions)d captions but only %(photos)d photos.")
-                % {"captions": len(captions), "photos": len(names)})
+            err(
+                COL_CAPTIONS,
+                _("There are %(captions)d captions but only %(photos)d photos.")
+                % {"captions": len(captions), "photos": len(names)},
+            )
         for caption in captions:
             if len(caption) > caption_max:
                 err(COL_CAPTIONS, _too_long(len(caption), caption_max))
@@ -287,8 +317,9 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
         row_errors.sort(key=lambda item: COLUMNS.index(item[0]))  # stable: by column
         errors.extend(cell_error(n, column, message) for column, message in row_errors)
         if not row_errors:
-            plans.append(_PlannedCase(row=n, unit=unit, contact_phone=phone, photos=photos,
-                                      **values))
+            plans.append(
+                _PlannedCase(row=n, unit=unit, contact_phone=phone, photos=photos, **values)
+            )
         if progress:
             progress(done, total)
     return plans, errors
@@ -298,7 +329,7 @@ def _existing_titles(call: Call, titles: set[str]) -> dict[tuple[str, str], int]
     found = {}
     titles = sorted(t for t in titles if t)
     for i in range(0, len(titles), 500):
-        rows = Case.objects.filter(call=call, title__in=titles[i:i + 500]).values_list(
+        rows = Case.objects.filter(call=call, title__in=titles[i : i + 500]).values_list(
             "unit__name", "title", "number"
         )
         found.update({(unit, title): number for unit, title, number in rows})
@@ -328,7 +359,9 @@ def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int)
             try:
                 with photo.path.open("rb") as fh:
                     staged = services.photo_stage(
-                        upload=File(fh, name=photo.path.name), user=actor, call=call,
+                        upload=File(fh, name=photo.path.name),
+                        user=actor,
+                        call=call,
                         original_name=photo.name,
                     )
             except ValidationError as exc:
@@ -336,7 +369,9 @@ def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int)
                 continue
             except OSError as exc:
                 message = _("The file “%(path)s” cannot be read: %(error)s") % {
-                    "path": photo.name, "error": exc.strerror or exc.__class__.__name__}
+                    "path": photo.name,
+                    "error": exc.strerror or exc.__class__.__name__,
+                }
                 errors.append(cell_error(plan.row, COL_PHOTOS, message))
                 continue
             staged.caption = photo.caption
@@ -359,7 +394,9 @@ def _create_cases(plans, *, call: Call, actor, source_name: str) -> ImportReport
     with audit.untracked():
         report = _create_case_rows(plans, call=call, actor=actor, source_name=source_name)
     note = _("Imported %(n)d case(s) from “%(name)s”.") % {
-        "n": report.created_count, "name": source_name or "?"}
+        "n": report.created_count,
+        "name": source_name or "?",
+    }
     if report.units_created:
         note += " " + _("New units: %(names)s.") % {"names": "、".join(report.units_created)}
     audit.record(obj=call, note=note, actor=actor)
@@ -378,13 +415,21 @@ def _create_case_rows(plans, *, call: Call, actor, source_name: str) -> ImportRe
             if created:
                 created_units.append(units[plan.unit].name)
         case = Case.objects.create(
-            call=call, unit=units[plan.unit], number=number, title=plan.title,
-            contact_name=plan.contact_name, contact_phone=plan.contact_phone,
-            summary=plan.summary, body=plan.body, status=Case.Status.SUBMITTED,
-            submitted_at=now, created_by=actor,
+            call=call,
+            unit=units[plan.unit],
+            number=number,
+            title=plan.title,
+            contact_name=plan.contact_name,
+            contact_phone=plan.contact_phone,
+            summary=plan.summary,
+            body=plan.body,
+            status=Case.Status.SUBMITTED,
+            submitted_at=now,
+            created_by=actor,
         )
-        CaseEvent.objects.create(case=case, actor=actor, from_status="",
-                                 to_status=case.status, reason=reason)
+        CaseEvent.objects.create(
+            case=case, actor=actor, from_status="", to_status=case.status, reason=reason
+        )
         for position, photo in enumerate(plan.staged):
             photo.case = case
             photo.position = position
@@ -418,17 +463,23 @@ def cases_import(
     total = 2 * n
     if progress:
         progress(0, total)
-    plans, errors = _validate(table, base=path.parent, call=call,
-                              photos_allowed=photos_allowed, progress=progress, total=total)
+    plans, errors = _validate(
+        table,
+        base=path.parent,
+        call=call,
+        photos_allowed=photos_allowed,
+        progress=progress,
+        total=total,
+    )
     if errors:
         raise ValidationError(errors, code="rows")
     try:
-        errors = _stage_photos(plans, call=call, actor=actor, progress=progress, start=n,
-                               total=total)
+        errors = _stage_photos(
+            plans, call=call, actor=actor, progress=progress, start=n, total=total
+        )
         if errors:
             raise ValidationError(errors, code="photos")
-        return _create_cases(plans, call=call, actor=actor,
-                             source_name=source_name or path.name)
+        return _create_cases(plans, call=call, actor=actor, source_name=source_name or path.name)
     except BaseException:
         _discard([photo for plan in plans for photo in plan.staged])
         raise
@@ -483,18 +534,21 @@ def archive_extract(archive: Path, target: Path) -> Path:
     with zf:
         members = [i for i in zf.infolist() if not i.is_dir()]
         if len(members) > MAX_ARCHIVE_FILES:
-            raise _archive_error(_("The ZIP file holds %(n)d files; at most %(max)d are allowed."),
-                                 n=len(members), max=MAX_ARCHIVE_FILES)
+            raise _archive_error(
+                _("The ZIP file holds %(n)d files; at most %(max)d are allowed."),
+                n=len(members),
+                max=MAX_ARCHIVE_FILES,
+            )
         if sum(i.file_size for i in members) > MAX_UNPACKED_BYTES:
-            raise _archive_error(_("The ZIP file unpacks to more than %(gb)s GB."),
-                                 gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}")
+            raise _archive_error(
+                _("The ZIP file unpacks to more than %(gb)s GB."),
+                gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}",
+            )
         for info in members:
             name = _member_name(info).replace("\\", "/")
             parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
-            if (name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts
-                    or not parts):
-                raise _archive_error(_("The ZIP file holds an unsafe path: “%(name)s”."),
-                                     name=name)
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or not parts:
+                raise _archive_error(_("The ZIP file holds an unsafe path: “%(name)s”."), name=name)
             if _is_junk(parts):
                 continue
             if info.flag_bits & 0x1:
@@ -506,19 +560,25 @@ def archive_extract(archive: Path, target: Path) -> Path:
                     while chunk := src.read(1024 * 1024):
                         written += len(chunk)
                         if written > MAX_UNPACKED_BYTES:
-                            raise _archive_error(_("The ZIP file unpacks to more than %(gb)s GB."),
-                                                 gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}")
+                            raise _archive_error(
+                                _("The ZIP file unpacks to more than %(gb)s GB."),
+                                gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}",
+                            )
                         out.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
                 # NotImplementedError: a compression method zipfile cannot read
-                raise _archive_error(_("“%(name)s” in the ZIP file cannot be unpacked."),
-                                     name=name) from exc
+                raise _archive_error(
+                    _("“%(name)s” in the ZIP file cannot be unpacked."), name=name
+                ) from exc
             if dest.suffix.lower() in TABLE_SUFFIXES:
                 tables.append(dest)
     if len(tables) != 1:
         raise _archive_error(
-            _("The ZIP file must hold exactly one table (.xlsx or .csv) besides the photos; "
-              "it holds %(n)d."), n=len(tables),
+            _(
+                "The ZIP file must hold exactly one table (.xlsx or .csv) besides the photos; "
+                "it holds %(n)d."
+            ),
+            n=len(tables),
         )
     return tables[0]
 
@@ -536,17 +596,24 @@ def is_zip_archive(path: Path) -> bool:
         return False
 
 
-def cases_import_file(*, path, call: Call, actor, progress: Progress | None = None,
-                      source_name: str = "") -> ImportReport:
+def cases_import_file(
+    *, path, call: Call, actor, progress: Progress | None = None, source_name: str = ""
+) -> ImportReport:
     """Import from a table on disk (photos next to it) or from a ZIP of a table and photos."""
     path = Path(path)
     if not is_zip_archive(path):
-        return cases_import(path=path, call=call, actor=actor, progress=progress,
-                            source_name=source_name)
+        return cases_import(
+            path=path, call=call, actor=actor, progress=progress, source_name=source_name
+        )
     with tempfile.TemporaryDirectory(prefix="case-import-") as tmp:
         table = archive_extract(path, Path(tmp))
-        return cases_import(path=table, call=call, actor=actor, progress=progress,
-                            source_name=source_name or path.name)
+        return cases_import(
+            path=table,
+            call=call,
+            actor=actor,
+            progress=progress,
+            source_name=source_name or path.name,
+        )
 
 
 # ---------------------------------------------------------------- web jobs
@@ -557,15 +624,20 @@ def import_job_create(*, call: Call, upload, actor) -> ImportJob:
     """Store an uploaded .xlsx, .csv or .zip and enqueue its import."""
     name = getattr(upload, "name", "") or "import"
     if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("“%(name)s” is larger than %(mb)d MB."),
-                              params={"name": name, "mb": MAX_UPLOAD_BYTES // 1024**2})
+        raise ValidationError(
+            _("“%(name)s” is larger than %(mb)d MB."),
+            params={"name": name, "mb": MAX_UPLOAD_BYTES // 1024**2},
+        )
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(OLE_MAGIC):
         raise ValidationError(
-            _("“%(name)s” is an old Excel 97–2003 (.xls) file. Save it as an Excel workbook "
-              "(.xlsx) and try again."), params={"name": name},
+            _(
+                "“%(name)s” is an old Excel 97–2003 (.xls) file. Save it as an Excel workbook "
+                "(.xlsx) and try again."
+            ),
+            params={"name": name},
         )
     suffix = ".csv"  # the job reads it by content; the suffix only helps a person
     if head.startswith(b"PK\x03\x04"):
@@ -573,8 +645,9 @@ def import_job_create(*, call: Call, upload, actor) -> ImportJob:
             with zipfile.ZipFile(upload) as zf:
                 suffix = ".xlsx" if "xl/workbook.xml" in zf.namelist() else ".zip"
         except zipfile.BadZipFile as exc:
-            raise ValidationError(_("“%(name)s” is a damaged ZIP or Excel file."),
-                                  params={"name": name}) from exc
+            raise ValidationError(
+                _("“%(name)s” is a damaged ZIP or Excel file."), params={"name": name}
+            ) from exc
         upload.seek(0)
     job = ImportJob(call=call, original_name=name[-255:], created_by=actor)
     job.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
@@ -606,8 +679,10 @@ def _job_errors(messages: list[str]) -> list[str]:
     if len(messages) <= MAX_JOB_ERRORS:
         return messages
     more = len(messages) - MAX_JOB_ERRORS
-    return [*messages[:MAX_JOB_ERRORS],
-            _("… and %(n)d more errors. Nothing was imported.") % {"n": more}]
+    return [
+        *messages[:MAX_JOB_ERRORS],
+        _("… and %(n)d more errors. Nothing was imported.") % {"n": more},
+    ]
 
 
 def import_job_execute(*, job: ImportJob) -> ImportJob:
@@ -629,25 +704,46 @@ def import_job_execute(*, job: ImportJob) -> ImportJob:
             else:
                 table = upload.rename(workdir / "table")
                 photos_allowed = False
-            report = cases_import(path=table, call=job.call, actor=job.created_by,
-                                  progress=progress, photos_allowed=photos_allowed,
-                                  source_name=job.original_name)
+            report = cases_import(
+                path=table,
+                call=job.call,
+                actor=job.created_by,
+                progress=progress,
+                photos_allowed=photos_allowed,
+                source_name=job.original_name,
+            )
     except ValidationError as exc:
         outcome = {"status": ImportJob.Status.FAILED, "errors": _job_errors(exc.messages)}
     except SoftTimeLimitExceeded:
         log.warning("import job %s hit the task time limit", job.pk)
-        outcome = {"status": ImportJob.Status.FAILED, "errors": [
-            _("The import took too long and was stopped; nothing was imported. Split the "
-              "table into smaller files and import them one after the other.")]}
+        outcome = {
+            "status": ImportJob.Status.FAILED,
+            "errors": [
+                _(
+                    "The import took too long and was stopped; nothing was imported. Split the "
+                    "table into smaller files and import them one after the other."
+                )
+            ],
+        }
     except Exception:  # noqa: BLE001 — the organizer sees a failed job, the log the details
         log.exception("import job %s failed", job.pk)
-        outcome = {"status": ImportJob.Status.FAILED, "errors": [
-            _("The import stopped because of an unexpected error; nothing was imported. "
-              "Try again, or ask the administrator to look at the server log.")]}
+        outcome = {
+            "status": ImportJob.Status.FAILED,
+            "errors": [
+                _(
+                    "The import stopped because of an unexpected error; nothing was imported. "
+                    "Try again, or ask the administrator to look at the server log."
+                )
+            ],
+        }
     else:
-        outcome = {"status": ImportJob.Status.DONE, "errors": [],
-                   "created_count": report.created_count,
-                   "processed": progress.total, "total": progress.total}
+        outcome = {
+            "status": ImportJob.Status.DONE,
+            "errors": [],
+            "created_count": report.created_count,
+            "processed": progress.total,
+            "total": progress.total,
+        }
     ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now(), **outcome)
     job.refresh_from_db()
     return job

@@ -54,7 +54,9 @@ class Call(models.Model):
     slug = models.SlugField(_("short name (for addresses)"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     host_line = models.CharField(
-        _("host line"), max_length=200, blank=True,
+        _("host line"),
+        max_length=200,
+        blank=True,
         help_text=_("For example: 某区委宣传部 某区文明办"),
     )
     notice = models.TextField(_("notice text"), blank=True)
@@ -150,7 +152,11 @@ class Case(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
     number = models.PositiveIntegerField(_("number"), editable=False)
     category = models.ForeignKey(
-        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases",
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("category"),
     )
     title = models.CharField(_("title"), max_length=200)

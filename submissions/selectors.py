@@ -63,15 +63,14 @@ def case_list(*, user, call: Call | None = None, unit_id=None, status=None, q=No
         qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(unit__name__icontains=q))
     return qs.annotate(
         photo_count=Count("photos", distinct=True),
-        failed_photos=Count("photos", filter=Q(photos__processing=Photo.Processing.FAILED),
-                            distinct=True),
+        failed_photos=Count(
+            "photos", filter=Q(photos__processing=Photo.Processing.FAILED), distinct=True
+        ),
     ).order_by("-updated_at", "-id")
 
 
 def status_counts(*, user, call: Call) -> dict[str, int]:
-    rows = (
-        cases_visible_to(user).filter(call=call).values("status").annotate(n=Count("id"))
-    )
+    rows = cases_visible_to(user).filter(call=call).values("status").annotate(n=Count("id"))
     counts = {s: 0 for s in Case.Status.values}
     for row in rows:
         counts[row["status"]] = row["n"]

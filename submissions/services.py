@@ -40,9 +40,12 @@ def phone_validate(value: str) -> str:
     cleaned = cleaned.replace("—", "-").replace("－", "-")
     if not PHONE_RE.match(cleaned):
         raise ValidationError(
-            _("“%(value)s” is not a valid phone number. Use a mobile number such as 13812345678 "
-              "or a landline such as 010-12345678."),
-            code="phone", params={"value": value},
+            _(
+                "“%(value)s” is not a valid phone number. Use a mobile number such as 13812345678 "
+                "or a landline such as 010-12345678."
+            ),
+            code="phone",
+            params={"value": value},
         )
     return cleaned
 
@@ -59,8 +62,12 @@ def call_save(*, call: Call, actor) -> Call:
     call.full_clean()
     with transaction.atomic():
         if call.pk is not None:
-            stored = Call.objects.select_for_update().filter(pk=call.pk).values(
-                "status", *AWARD_NUMBER_FIELDS).first()
+            stored = (
+                Call.objects.select_for_update()
+                .filter(pk=call.pk)
+                .values("status", *AWARD_NUMBER_FIELDS)
+                .first()
+            )
             if stored:
                 # The status as committed, not as read when the form was opened: a call
                 # finalized meanwhile stays final.
@@ -68,8 +75,12 @@ def call_save(*, call: Call, actor) -> Call:
             if stored and stored["status"] == Call.Status.FINAL:
                 changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
                 if changed:
-                    raise ValidationError({f: _("The awards are final: the number of awards "
-                                                "can no longer change.") for f in changed})
+                    raise ValidationError(
+                        {
+                            f: _("The awards are final: the number of awards can no longer change.")
+                            for f in changed
+                        }
+                    )
         call.save()
     return call
 
@@ -106,9 +117,12 @@ def unit_get_or_create(*, name: str) -> tuple[Unit, bool]:
         raise ValidationError(_("The unit name is empty."))
     limit = Unit._meta.get_field("name").max_length
     if len(name) > limit or "\x00" in name:
-        raise ValidationError(_("The unit name is too long (%(n)d characters; at most %(max)d).")
-                              % {"n": len(name), "max": limit} if len(name) > limit
-                              else _("The unit name holds a NUL character."))
+        raise ValidationError(
+            _("The unit name is too long (%(n)d characters; at most %(max)d).")
+            % {"n": len(name), "max": limit}
+            if len(name) > limit
+            else _("The unit name holds a NUL character.")
+        )
     return Unit.objects.get_or_create(name=name)
 
 
@@ -179,7 +193,8 @@ def submission_open_for(*, call: Call, unit: Unit, now: datetime | None = None) 
 
 def _check_window(*, case: Case, now) -> None:
     if case.status == Case.Status.RETURNED and case.call.status in (
-        Call.Status.OPEN, Call.Status.CLOSED
+        Call.Status.OPEN,
+        Call.Status.CLOSED,
     ):
         return  # a case returned for revision may be resubmitted until judging starts
     if submission_open_for(call=case.call, unit=case.unit, now=now):
@@ -188,9 +203,12 @@ def _check_window(*, case: Case, now) -> None:
         raise ValidationError(_("This call is not accepting submissions."), code="closed")
     deadline = timezone.localtime(unit_deadline(call=case.call, unit=case.unit))
     raise ValidationError(
-        _("The deadline (%(deadline)s, Beijing time) has passed; the case was not submitted. "
-          "Ask the organizer for an extension."),
-        code="deadline", params={"deadline": deadline.strftime("%Y-%m-%d %H:%M:%S")},
+        _(
+            "The deadline (%(deadline)s, Beijing time) has passed; the case was not submitted. "
+            "Ask the organizer for an extension."
+        ),
+        code="deadline",
+        params={"deadline": deadline.strftime("%Y-%m-%d %H:%M:%S")},
     )
 
 
@@ -206,9 +224,9 @@ def _call_shared(call_id: int) -> Call:
     """
     if connection.vendor != "postgresql":  # SQLite runs one writing transaction at a time
         return Call.objects.get(pk=call_id)
-    return next(iter(Call.objects.raw(
-        "SELECT * FROM submissions_call WHERE id = %s FOR SHARE", [call_id]
-    )))
+    return next(
+        iter(Call.objects.raw("SELECT * FROM submissions_call WHERE id = %s FOR SHARE", [call_id]))
+    )
 
 
 def _next_number(call: Call) -> int:
@@ -254,12 +272,15 @@ def case_save(
         if locked.status not in Case.EDITABLE:
             raise ValidationError(
                 _("This case is “%(status)s” and can no longer be edited."),
-                params={"status": locked.get_status_display()}, code="locked",
+                params={"status": locked.get_status_display()},
+                code="locked",
             )
         if expected_version is not None and locked.version != expected_version:
             raise ValidationError(
-                _("Someone else saved this case while you were editing it. Your changes were "
-                  "not saved; open the case again to see the latest version."),
+                _(
+                    "Someone else saved this case while you were editing it. Your changes were "
+                    "not saved; open the case again to see the latest version."
+                ),
                 code="conflict",
             )
     kept = [row for row in photos if row.photo not in removed_photos]
@@ -270,7 +291,8 @@ def case_save(
     if n_photos > case.call.max_photos:
         raise ValidationError(
             _("At most %(max)d photos are allowed; this case has %(n)d."),
-            params={"max": case.call.max_photos, "n": n_photos}, code="photos",
+            params={"max": case.call.max_photos, "n": n_photos},
+            code="photos",
         )
     if creating:
         case.number = _next_number(case.call)
@@ -304,8 +326,11 @@ def case_submission_problems(case: Case) -> list[str]:
     """What still keeps a case from being submitted (missing fields, photo count, length)."""
     problems = []
     labels = {
-        "title": _("title"), "contact_name": _("contact person"),
-        "contact_phone": _("contact phone"), "summary": _("summary"), "body": _("body"),
+        "title": _("title"),
+        "contact_name": _("contact person"),
+        "contact_phone": _("contact phone"),
+        "summary": _("summary"),
+        "body": _("body"),
     }
     for field, label in labels.items():
         if not (getattr(case, field) or "").strip():
@@ -344,7 +369,8 @@ def case_submit(*, case: Case, actor, now: datetime | None = None) -> Case:
     if case.status not in Case.EDITABLE:
         raise ValidationError(
             _("This case is already “%(status)s”; nothing was changed."),
-            params={"status": case.get_status_display()}, code="state",
+            params={"status": case.get_status_display()},
+            code="state",
         )
     _check_window(case=case, now=now)
     problems = case_submission_problems(case)
@@ -403,7 +429,8 @@ def _screen_one(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
     if case.status not in screenable:
         raise ValidationError(
             _("“%(title)s” is “%(status)s” and cannot be screened."),
-            params={"title": case.title, "status": case.get_status_display()}, code="state",
+            params={"title": case.title, "status": case.get_status_display()},
+            code="state",
         )
     if case.call.status not in (Call.Status.OPEN, Call.Status.CLOSED):
         raise ValidationError(_("Screening has ended for this call."), code="closed")
@@ -515,7 +542,10 @@ def _photo_render(photo: Photo) -> Photo:
         raw = fh.read()
     info = images.ImageInfo(
         format={".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".heic": "HEIF"}[photo.extension],
-        width=photo.width, height=photo.height, extension=photo.extension, frames=1,
+        width=photo.width,
+        height=photo.height,
+        extension=photo.extension,
+        frames=1,
     )
     try:  # pure computation: a failure here is the file's fault, so it is not retried
         cleaned, new_info = images.clean_original(raw, info)
@@ -534,12 +564,22 @@ def _photo_render(photo: Photo) -> Photo:
         photo.extension = new_info.extension
         photo.size = len(cleaned)
     for attr, data in (("web", web), ("thumb", thumb)):
-        _replace_file(getattr(photo, attr), data,
-                      f"renditions/{photo.uid.hex[:2]}/{photo.uid.hex}-{attr}.jpg")
+        _replace_file(
+            getattr(photo, attr), data, f"renditions/{photo.uid.hex[:2]}/{photo.uid.hex}-{attr}.jpg"
+        )
     photo.processing = Photo.Processing.DONE
     photo.processing_error = ""
-    photo.save(update_fields=["image", "extension", "size", "web", "thumb", "processing",
-                              "processing_error"])
+    photo.save(
+        update_fields=[
+            "image",
+            "extension",
+            "size",
+            "web",
+            "thumb",
+            "processing",
+            "processing_error",
+        ]
+    )
     if photo.image.name != old_name:
         transaction.on_commit(lambda: storage.delete(old_name))
     return photo

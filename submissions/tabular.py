@@ -112,7 +112,8 @@ def _read_bytes(source) -> tuple[bytes, str]:
         except OSError as exc:
             raise ValidationError(
                 _("The file “%(name)s” cannot be opened: %(error)s"),
-                code="unreadable", params={"name": os.path.basename(name), "error": exc.strerror},
+                code="unreadable",
+                params={"name": os.path.basename(name), "error": exc.strerror},
             ) from exc
     if hasattr(source, "seek"):
         source.seek(0)
@@ -134,9 +135,12 @@ def is_xlsx(data: bytes) -> bool:
 
 def _unreadable(name: str) -> ValidationError:
     return ValidationError(
-        _("“%(name)s” cannot be read as a table. Save it from Excel or WPS as an Excel workbook "
-          "(.xlsx) or as CSV (UTF-8 or the Chinese default encoding) and try again."),
-        code="unreadable", params={"name": name},
+        _(
+            "“%(name)s” cannot be read as a table. Save it from Excel or WPS as an Excel workbook "
+            "(.xlsx) or as CSV (UTF-8 or the Chinese default encoding) and try again."
+        ),
+        code="unreadable",
+        params={"name": name},
     )
 
 
@@ -207,22 +211,39 @@ def _check_lengths(rows: list[TableRow], *, name: str, max_lengths: dict[str, in
         for column, value in row.items():
             limit = min(max_lengths.get(column, MAX_CELL_CHARS), MAX_CELL_CHARS)
             if len(value) > limit:
-                errors.append(ValidationError(
-                    _("“%(name)s”, row %(row)d, column “%(column)s”: %(n)d characters; at most "
-                      "%(max)d are allowed."), code="too_long",
-                    params={"name": name, "row": row.number, "column": column, "n": len(value),
-                            "max": limit}))
+                errors.append(
+                    ValidationError(
+                        _(
+                            "“%(name)s”, row %(row)d, column “%(column)s”: %(n)d characters; "
+                            "at most %(max)d are allowed."
+                        ),
+                        code="too_long",
+                        params={
+                            "name": name,
+                            "row": row.number,
+                            "column": column,
+                            "n": len(value),
+                            "max": limit,
+                        },
+                    )
+                )
     if errors:
         more = len(errors) - MAX_CELL_ERRORS
         errors = errors[:MAX_CELL_ERRORS]
         if more > 0:
-            errors.append(ValidationError(_("… and %(n)d more cell(s) that are too long."),
-                                          params={"n": more}))
+            errors.append(
+                ValidationError(
+                    _("… and %(n)d more cell(s) that are too long."), params={"n": more}
+                )
+            )
         raise ValidationError(errors)
 
 
 def read_table(
-    source, *, required: Iterable[str], optional: Iterable[str] = (),
+    source,
+    *,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
     max_lengths: dict[str, int] | None = None,
 ) -> Table:
     """Read the first sheet of an .xlsx, or a CSV, from a path or a binary file object.
@@ -240,9 +261,12 @@ def read_table(
         raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": name})
     if data.startswith(OLE_MAGIC):
         raise ValidationError(
-            _("“%(name)s” is an old Excel 97–2003 (.xls) file. Open it in Excel or WPS, save it "
-              "as an Excel workbook (.xlsx) and try again."),
-            code="xls", params={"name": name},
+            _(
+                "“%(name)s” is an old Excel 97–2003 (.xls) file. Open it in Excel or WPS, save it "
+                "as an Excel workbook (.xlsx) and try again."
+            ),
+            code="xls",
+            params={"name": name},
         )
     xlsx = is_xlsx(data)
     if not xlsx and data.startswith(b"PK\x03\x04"):
@@ -274,8 +298,10 @@ def read_table(
     missing = [c for c in required if c not in positions]
     if missing:
         raise ValidationError(
-            _("“%(name)s” lacks the required column(s): %(missing)s. The header row must name "
-              "these columns: %(required)s (found: %(found)s)."),
+            _(
+                "“%(name)s” lacks the required column(s): %(missing)s. The header row must name "
+                "these columns: %(required)s (found: %(found)s)."
+            ),
             code="missing_columns",
             params={
                 "name": name,

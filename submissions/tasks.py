@@ -49,8 +49,9 @@ def photos_sweep() -> int:
     """Re-enqueue photos still pending (e.g. saved while the broker was down)."""
     stale = timezone.now() - timedelta(minutes=5)
     ids = list(
-        Photo.objects.filter(processing=Photo.Processing.PENDING, created_at__lt=stale)
-        .values_list("pk", flat=True)[:1000]
+        Photo.objects.filter(processing=Photo.Processing.PENDING, created_at__lt=stale).values_list(
+            "pk", flat=True
+        )[:1000]
     )
     for pk in ids:
         photo_process.delay(pk)
@@ -62,19 +63,16 @@ def staged_uploads_cleanup() -> int:
     return services.staged_uploads_cleanup(older_than=timezone.now() - timedelta(days=2))
 
 
-@shared_task(name="submissions.case_status_notify", autoretry_for=(OSError,), max_retries=5,
-             retry_backoff=10)
+@shared_task(
+    name="submissions.case_status_notify", autoretry_for=(OSError,), max_retries=5, retry_backoff=10
+)
 def case_status_notify(event_id: int) -> int:
     """Email the unit's users that a case was returned, accepted or rejected."""
-    event = (
-        CaseEvent.objects.select_related("case__unit", "case__call").filter(pk=event_id).first()
-    )
+    event = CaseEvent.objects.select_related("case__unit", "case__call").filter(pk=event_id).first()
     if event is None:
         return 0
     case = event.case
-    recipients = [
-        u.email for u in case.unit.members.filter(is_active=True).exclude(email="")
-    ]
+    recipients = [u.email for u in case.unit.members.filter(is_active=True).exclude(email="")]
     if not recipients:
         return 0
     with translation.override(settings.LANGUAGE_CODE):

@@ -15,8 +15,10 @@ from django.db import OperationalError, connection
 
 POSTGRES_ONLY = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                       reason="row locks: PostgreSQL only (SQLite serialises all writes)"),
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="row locks: PostgreSQL only (SQLite serialises all writes)",
+    ),
 ]
 
 
@@ -31,8 +33,11 @@ class Held:
         self.thread = threading.Thread(target=self._run)
 
     def _hold(self, sender, instance, **kwargs):
-        if (threading.current_thread() is self.thread and not self.inside.is_set()
-                and (self.when is None or self.when(instance))):
+        if (
+            threading.current_thread() is self.thread
+            and not self.inside.is_set()
+            and (self.when is None or self.when(instance))
+        ):
             self.inside.set()
             self.release.wait(timeout=30)
 

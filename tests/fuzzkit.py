@@ -26,10 +26,39 @@ from hypothesis import strategies as st
 # ---- text -------------------------------------------------------------------------------------
 
 SPECIAL = [
-    "\u200f", "\u202e", "\u200b", "\ufeff", "\u2028", "\x00", "\x07", "\x1b", "\x0b", "\x0c",
-    "\r\n", "\r", "\t", "😀", "👨‍👩‍👧", "𠮷", "中文", "文明城市", "'\"<>&", "</textarea>",
-    "<script>alert(1)</script>", "%(name)s", "%s", "{{ x }}", "{% x %}", "\ud7ff", "\uffff",
-    "=cmd|' /C calc'!A0", "../", "NaN", "-1", "1e309", "9" * 30,
+    "\u200f",
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "\u2028",
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x0b",
+    "\x0c",
+    "\r\n",
+    "\r",
+    "\t",
+    "😀",
+    "👨‍👩‍👧",
+    "𠮷",
+    "中文",
+    "文明城市",
+    "'\"<>&",
+    "</textarea>",
+    "<script>alert(1)</script>",
+    "%(name)s",
+    "%s",
+    "{{ x }}",
+    "{% x %}",
+    "\ud7ff",
+    "\uffff",
+    "=cmd|' /C calc'!A0",
+    "../",
+    "NaN",
+    "-1",
+    "1e309",
+    "9" * 30,
 ]
 #: Characters any text field may get, without surrogates (not encodable in a request).
 CHARACTERS = st.characters(blacklist_categories=("Cs",))
@@ -47,19 +76,47 @@ hostile_nonblank = hostile.filter(lambda s: s.strip() != "")
 hostile_number = st.one_of(
     hostile,
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
-    st.sampled_from(["0", "1", "-1", "0.5", "1,5", "１２", "٣", "1e3", "inf", "nan", "2**64",
-                     "9223372036854775808", "99999999999999999999"]),
+    st.sampled_from(
+        [
+            "0",
+            "1",
+            "-1",
+            "0.5",
+            "1,5",
+            "１２",
+            "٣",
+            "1e3",
+            "inf",
+            "nan",
+            "2**64",
+            "9223372036854775808",
+            "99999999999999999999",
+        ]
+    ),
 )
 hostile_datetime = st.one_of(
     hostile,
-    st.sampled_from([
-        "0001-01-01T00:00", "9999-12-31T23:59", "1900-01-01T00:00", "2026-02-30T10:00",
-        "2026-13-01T00:00", "10000-01-01T00:00", "0000-00-00T00:00", "2026-06-01T25:61",
-        "2026-06-01", "1970-01-01T00:00", "2100-01-01T00:00", "1999-12-31T23:59",
-        "2026-06-01T10:00:00+99:00", "2026-06-01 10:00",
-    ]),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00",
+            "9999-12-31T23:59",
+            "1900-01-01T00:00",
+            "2026-02-30T10:00",
+            "2026-13-01T00:00",
+            "10000-01-01T00:00",
+            "0000-00-00T00:00",
+            "2026-06-01T25:61",
+            "2026-06-01",
+            "1970-01-01T00:00",
+            "2100-01-01T00:00",
+            "1999-12-31T23:59",
+            "2026-06-01T10:00:00+99:00",
+            "2026-06-01 10:00",
+        ]
+    ),
     st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M")),
 )
+
 
 def db_text(text: str, limit: int | None = None) -> str:
     """Hostile text as a form lets it through to a direct service or factory call: without
@@ -71,10 +128,30 @@ def db_text(text: str, limit: int | None = None) -> str:
 # ---- file names and contents ------------------------------------------------------------------
 
 FILENAMES = [
-    "../../etc/passwd", "..\\..\\windows\\win.ini", "/etc/passwd", "C:\\boot.ini", "..",
-    ".", "...", " ", ".jpg", "a" * 300 + ".jpg", "中" * 300 + ".jpg", "文明案例照片.jpg",
-    "photo\x00.jpg", "ph\noto.jpg", "\u202egpj.exe", "\u200b.jpg", "😀.png", "CON.jpg",
-    "a/b/c.jpg", "%2e%2e%2fx.jpg", "x.JPG", "x.jpg.php", "<script>.jpg", "'\";.jpg",
+    "../../etc/passwd",
+    "..\\..\\windows\\win.ini",
+    "/etc/passwd",
+    "C:\\boot.ini",
+    "..",
+    ".",
+    "...",
+    " ",
+    ".jpg",
+    "a" * 300 + ".jpg",
+    "中" * 300 + ".jpg",
+    "文明案例照片.jpg",
+    "photo\x00.jpg",
+    "ph\noto.jpg",
+    "\u202egpj.exe",
+    "\u200b.jpg",
+    "😀.png",
+    "CON.jpg",
+    "a/b/c.jpg",
+    "%2e%2e%2fx.jpg",
+    "x.JPG",
+    "x.jpg.php",
+    "<script>.jpg",
+    "'\";.jpg",
 ]
 hostile_filename = st.one_of(
     st.sampled_from(FILENAMES),
@@ -83,8 +160,10 @@ hostile_filename = st.one_of(
 )
 
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
-SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
-       b"<script>alert(1)</script></svg>")
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+    b"<script>alert(1)</script></svg>"
+)
 
 
 def zip_bytes(files: dict[str, bytes] | None = None) -> bytes:
@@ -97,10 +176,20 @@ def zip_bytes(files: dict[str, bytes] | None = None) -> bytes:
 
 #: (name, bytes) pairs whose content is not what the name says.
 MISNAMED = [
-    ("photo.jpg", HTML), ("photo.jpg", SVG), ("photo.png", zip_bytes()), ("photo.jpg", b""),
-    ("table.xlsx", HTML), ("table.xlsx", zip_bytes()), ("table.csv", b"\x00\x01\x02\xff" * 50),
-    ("table.csv", SVG), ("doc.pdf", HTML), ("doc.docx", zip_bytes()), ("doc.pdf", b"%PDF-"),
-    ("archive.zip", b"PK\x03\x04 broken"), ("table.xlsx", b""), ("table.csv", b""),
+    ("photo.jpg", HTML),
+    ("photo.jpg", SVG),
+    ("photo.png", zip_bytes()),
+    ("photo.jpg", b""),
+    ("table.xlsx", HTML),
+    ("table.xlsx", zip_bytes()),
+    ("table.csv", b"\x00\x01\x02\xff" * 50),
+    ("table.csv", SVG),
+    ("doc.pdf", HTML),
+    ("doc.docx", zip_bytes()),
+    ("doc.pdf", b"%PDF-"),
+    ("archive.zip", b"PK\x03\x04 broken"),
+    ("table.xlsx", b""),
+    ("table.csv", b""),
 ]
 hostile_content = st.one_of(
     st.sampled_from([c for _n, c in MISNAMED]),
@@ -164,28 +253,48 @@ def multipart(data: dict) -> bytes:
             head = b"--" + BOUNDARY.encode() + b"\r\n"
             disposition = b'Content-Disposition: form-data; name="' + key.encode() + b'"'
             if isinstance(item, RawFile):
-                out.append(head + disposition + b'; filename="' + _part_name(item.name)
-                           + b'"\r\nContent-Type: ' + item.content_type.encode()
-                           + b"\r\n\r\n" + item.content + b"\r\n")
+                out.append(
+                    head
+                    + disposition
+                    + b'; filename="'
+                    + _part_name(item.name)
+                    + b'"\r\nContent-Type: '
+                    + item.content_type.encode()
+                    + b"\r\n\r\n"
+                    + item.content
+                    + b"\r\n"
+                )
             else:
-                out.append(head + disposition + b"\r\n\r\n"
-                           + str(item).encode("utf-8", "surrogatepass") + b"\r\n")
+                out.append(
+                    head
+                    + disposition
+                    + b"\r\n\r\n"
+                    + str(item).encode("utf-8", "surrogatepass")
+                    + b"\r\n"
+                )
     out.append(b"--" + BOUNDARY.encode() + b"--\r\n")
     return b"".join(out)
 
 
 def post_files(client, url, data: dict):
     """POST `data` (with RawFile values) as a browser would; never a server error."""
-    return assert_ok(client.post(url, multipart(data),
-                                 content_type=f"multipart/form-data; boundary={BOUNDARY}"))
+    return assert_ok(
+        client.post(url, multipart(data), content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    )
 
 
 # ---- settings and assertions ------------------------------------------------------------------
 
 FUZZ = settings(
-    max_examples=30, deadline=None, derandomize=False,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.large_base_example],
+    max_examples=30,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
 )
 FUZZ_FEW = settings(FUZZ, max_examples=12)
 
@@ -199,16 +308,24 @@ def assert_ok(response):
 
 
 def _has_files(data) -> bool:
-    return any(isinstance(v, RawFile) or (isinstance(v, (list, tuple))
-                                          and any(isinstance(i, RawFile) for i in v))
-               for v in (data or {}).values())
+    return any(
+        isinstance(v, RawFile)
+        or (isinstance(v, (list, tuple)) and any(isinstance(i, RawFile) for i in v))
+        for v in (data or {}).values()
+    )
 
 
 def post_ok(client, url, data=None, **extra):
     """POST (as multipart/form-data when `data` holds RawFile uploads); never a server error."""
     if _has_files(data):
-        return assert_ok(client.post(url, multipart(data), **extra,
-                                     content_type=f"multipart/form-data; boundary={BOUNDARY}"))
+        return assert_ok(
+            client.post(
+                url,
+                multipart(data),
+                **extra,
+                content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            )
+        )
     return assert_ok(client.post(url, data or {}, **extra))
 
 

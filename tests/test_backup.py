@@ -12,8 +12,13 @@ ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
 def _run(script: str, *args: str, env: dict) -> str:
-    result = subprocess.run([str(REPO / "scripts" / script), *args], env={**os.environ, **env},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(REPO / "scripts" / script), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout.strip()
 
@@ -46,19 +51,39 @@ def test_backup_and_restore_round_trip_on_sqlite(tmp_path):
     assert not (media / "stray.txt").exists()
 
 
-@pytest.mark.skipif(not ON_POSTGRES and os.environ.get("CI") != "true",
-                    reason="DATABASE_URL is not PostgreSQL (CI runs this on PostgreSQL)")
+@pytest.mark.skipif(
+    not ON_POSTGRES and os.environ.get("CI") != "true",
+    reason="DATABASE_URL is not PostgreSQL (CI runs this on PostgreSQL)",
+)
 def test_backup_and_restore_round_trip_on_postgresql(tmp_path):
     base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     name = f"backup_check_{os.getpid()}"
     admin = f"{base}/postgres"
     psql = ["psql", "-q", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run([*psql, admin, "-c", f'DROP DATABASE IF EXISTS "{name}"',
-                    "-c", f'CREATE DATABASE "{name}"'], check=True)
+    subprocess.run(
+        [
+            *psql,
+            admin,
+            "-c",
+            f'DROP DATABASE IF EXISTS "{name}"',
+            "-c",
+            f'CREATE DATABASE "{name}"',
+        ],
+        check=True,
+    )
     url = f"{base}/{name}"
     try:
-        subprocess.run([*psql, url, "-c", "create table cases (title text)",
-                        "-c", "insert into cases values ('口袋公园'), ('一张清单')"], check=True)
+        subprocess.run(
+            [
+                *psql,
+                url,
+                "-c",
+                "create table cases (title text)",
+                "-c",
+                "insert into cases values ('口袋公园'), ('一张清单')",
+            ],
+            check=True,
+        )
         media = _media(tmp_path)
         env = {"DATABASE_URL": url, "MEDIA_ROOT": str(media)}
 
@@ -67,8 +92,12 @@ def test_backup_and_restore_round_trip_on_postgresql(tmp_path):
         (media / "photos" / "ab" / "original.jpg").unlink()
         _run("restore.sh", backup, env=env)
 
-        rows = subprocess.run([*psql, "-tA", url, "-c", "select title from cases order by 1"],
-                              check=True, capture_output=True, text=True).stdout.split()
+        rows = subprocess.run(
+            [*psql, "-tA", url, "-c", "select title from cases order by 1"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         assert rows == ["一张清单", "口袋公园"]
         assert (media / "photos" / "ab" / "original.jpg").exists()
     finally:

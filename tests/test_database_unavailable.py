@@ -72,15 +72,15 @@ def test_logged_in_page_while_the_database_is_down_is_a_clean_503(org_client, la
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_public_page_while_the_database_is_down_is_a_clean_503(client, db, language):
     with database_down():
-        response = client.get(reverse("publishing:series_index"),
-                              HTTP_ACCEPT_LANGUAGE=language)
+        response = client.get(reverse("publishing:series_index"), HTTP_ACCEPT_LANGUAGE=language)
     assert_unavailable_page(response)
 
 
 def test_login_post_with_a_closed_connection_is_a_clean_503(client, organizer):
     with database_down(CLOSED):
-        response = client.post(reverse("accounts:login"),
-                               {"username": "organizer", "password": "whatever"})
+        response = client.post(
+            reverse("accounts:login"), {"username": "organizer", "password": "whatever"}
+        )
     assert_unavailable_page(response)
 
 

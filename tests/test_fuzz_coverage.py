@@ -14,8 +14,9 @@ from .fuzzkit import FUZZED, form_key
 APPS = ("accounts", "civiccases", "judging", "publishing", "submissions")
 #: Django's own forms that the project's pages show (login, password change).
 DJANGO_FORMS_USED = (AuthenticationForm, PasswordChangeForm)
-FUZZ_MODULES = sorted(p.stem for p in Path(__file__).parent.glob("test_fuzz_*.py")
-                      if p.stem != "test_fuzz_coverage")
+FUZZ_MODULES = sorted(
+    p.stem for p in Path(__file__).parent.glob("test_fuzz_*.py") if p.stem != "test_fuzz_coverage"
+)
 
 
 def project_form_classes() -> set[str]:

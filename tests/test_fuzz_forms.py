@@ -27,29 +27,65 @@ from .judging.setupkit import form_data, judge_profile, make_round
 
 @fuzzes(CaseForm, PhotoRowForm)
 @FUZZ
-@given(title=hostile, summary=hostile, body=hostile, phone=hostile, caption=hostile,
-       position=hostile_number)
+@given(
+    title=hostile,
+    summary=hostile,
+    body=hostile,
+    phone=hostile,
+    caption=hostile,
+    position=hostile_number,
+)
 def test_case_form(client, call, user_a, title, summary, body, phone, caption, position):
     client.force_login(user_a)
-    post_ok(client, reverse("submissions:case_create", args=[call.slug]), {
-        "title": title, "summary": summary, "body": body, "contact_name": title[:50],
-        "contact_phone": phone, "photos-TOTAL_FORMS": "1", "photos-INITIAL_FORMS": "0",
-        "photos-0-caption": caption, "photos-0-position": position, "save": "1",
-    })
+    post_ok(
+        client,
+        reverse("submissions:case_create", args=[call.slug]),
+        {
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "contact_name": title[:50],
+            "contact_phone": phone,
+            "photos-TOTAL_FORMS": "1",
+            "photos-INITIAL_FORMS": "0",
+            "photos-0-caption": caption,
+            "photos-0-position": position,
+            "save": "1",
+        },
+    )
 
 
 @fuzzes(CallForm)
 @FUZZ
-@given(title=hostile, slug=hostile, host=hostile, notice=hostile, number=hostile_number,
-       opens=hostile_datetime, closes=hostile_datetime)
+@given(
+    title=hostile,
+    slug=hostile,
+    host=hostile,
+    notice=hostile,
+    number=hostile_number,
+    opens=hostile_datetime,
+    closes=hostile_datetime,
+)
 def test_call_form(client, organizer, title, slug, host, notice, number, opens, closes):
     client.force_login(organizer)
-    post_ok(client, reverse("submissions:call_create"), {
-        "title": title, "slug": slug, "host_line": host, "notice": notice,
-        "opens_at": opens, "closes_at": closes, "min_photos": number,
-        "max_photos": "5", "max_photo_mb": "20", "body_max_chars": number,
-        "award_top_n": "10", "award_excellent_m": "20",
-    })
+    post_ok(
+        client,
+        reverse("submissions:call_create"),
+        {
+            "title": title,
+            "slug": slug,
+            "host_line": host,
+            "notice": notice,
+            "opens_at": opens,
+            "closes_at": closes,
+            "min_photos": number,
+            "max_photos": "5",
+            "max_photo_mb": "20",
+            "body_max_chars": number,
+            "award_top_n": "10",
+            "award_excellent_m": "20",
+        },
+    )
 
 
 @fuzzes(ScreeningForm)
@@ -58,8 +94,11 @@ def test_call_form(client, organizer, title, slug, host, notice, number, opens, 
 def test_screening_form(client, call, organizer, reason, action):
     case = CaseFactory(call=call, status="submitted")
     client.force_login(organizer)
-    post_ok(client, reverse("submissions:case_screen", args=[case.pk]),
-            {"action": action, "reason": reason})
+    post_ok(
+        client,
+        reverse("submissions:case_screen", args=[case.pk]),
+        {"action": action, "reason": reason},
+    )
 
 
 @fuzzes(UnitForm)
@@ -67,10 +106,17 @@ def test_screening_form(client, call, organizer, reason, action):
 @given(name=hostile, username=hostile, email=hostile, password=hostile)
 def test_unit_form(client, organizer, name, username, email, password):
     client.force_login(organizer)
-    post_ok(client, reverse("submissions:unit_list"), {
-        "name": name, "username": username[:200], "full_name": name[:200], "email": email,
-        "password": password,
-    })
+    post_ok(
+        client,
+        reverse("submissions:unit_list"),
+        {
+            "name": name,
+            "username": username[:200],
+            "full_name": name[:200],
+            "email": email,
+            "password": password,
+        },
+    )
 
 
 @fuzzes(ReviewForm)
@@ -82,8 +128,11 @@ def test_scoring_form(client, call, points, comment):
     rnd = make_round(call, judges=[judge], cases=[case], name=f"R{judge.pk}")
     a = Assignment.objects.get(round=rnd, judge=judge)
     client.force_login(judge.user)
-    post_ok(client, reverse("judging:review", args=[a.pk]),
-            form_data(rnd, points, points[:10], comment=comment))
+    post_ok(
+        client,
+        reverse("judging:review", args=[a.pk]),
+        form_data(rnd, points, points[:10], comment=comment),
+    )
 
 
 @fuzzes(AuthenticationForm)
@@ -101,8 +150,11 @@ def test_login_form(client, db, text):
 def test_password_change_form(client, db, old, new1, new2):
     user = User.objects.filter(username="changer").first() or UserFactory(username="changer")
     client.force_login(user)
-    response = post_ok(client, reverse("accounts:password_change"), {
-        "old_password": old, "new_password1": new1, "new_password2": new2})
+    response = post_ok(
+        client,
+        reverse("accounts:password_change"),
+        {"old_password": old, "new_password1": new1, "new_password2": new2},
+    )
     if response.status_code != 302:
         assert_form_error(response, client)
 
@@ -111,12 +163,22 @@ def test_call_form_far_years_get_a_message(client, organizer):
     """Years outside 2000–2099 used to crash the Beijing-time conversion."""
     client.force_login(organizer)
     for value in ("0001-01-01T00:00", "9999-12-31T23:59", "1900-06-01T00:00"):
-        response = post_ok(client, reverse("submissions:call_create"), {
-            "title": "征集", "slug": "far-year", "opens_at": value,
-            "closes_at": "2026-12-31T17:00", "min_photos": "1", "max_photos": "5",
-            "max_photo_mb": "20", "body_max_chars": "5000", "award_top_n": "10",
-            "award_excellent_m": "20",
-        })
+        response = post_ok(
+            client,
+            reverse("submissions:call_create"),
+            {
+                "title": "征集",
+                "slug": "far-year",
+                "opens_at": value,
+                "closes_at": "2026-12-31T17:00",
+                "min_photos": "1",
+                "max_photos": "5",
+                "max_photo_mb": "20",
+                "body_max_chars": "5000",
+                "award_top_n": "10",
+                "award_excellent_m": "20",
+            },
+        )
         assert_form_error(response, client)
         assert "between the years 2000 and 2099" in response.content.decode()
 

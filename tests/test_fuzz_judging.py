@@ -57,8 +57,6 @@ _serial = itertools.count(1)
 ids = st.one_of(hostile_number, st.lists(hostile_number, max_size=5))
 
 
-
-
 @pytest.fixture
 def open_round(call):
     judges = [judge_profile(f"fj{i}") for i in range(3)]
@@ -74,9 +72,16 @@ def noticed(call, organizer):
     scored_round(call, [[(30, 50), (20, 40)], [(10, 20), (15, 25)]])
     results_services.awards_propose(call=call, actor=organizer)
     from django.utils import timezone
+
     now = timezone.now()
-    results_services.notice_publish(call=call, title="公示", text="异议", starts_at=now,
-                                    ends_at=now + timezone.timedelta(days=7), actor=organizer)
+    results_services.notice_publish(
+        call=call,
+        title="公示",
+        text="异议",
+        starts_at=now,
+        ends_at=now + timezone.timedelta(days=7),
+        actor=organizer,
+    )
     return call
 
 
@@ -85,12 +90,29 @@ def noticed(call, organizer):
 
 @fuzzes(JudgeForm)
 @FUZZ
-@given(name=hostile, username=hostile, email=hostile, unit=hostile_number, affiliation=hostile,
-       expertise=hostile, password=hostile)
+@given(
+    name=hostile,
+    username=hostile,
+    email=hostile,
+    unit=hostile_number,
+    affiliation=hostile,
+    expertise=hostile,
+    password=hostile,
+)
 def test_judge_add(org_client, name, username, email, unit, affiliation, expertise, password):
-    response = post_ok(org_client, reverse("judging:judge_list"), {
-        "name": name, "username": username, "email": email, "unit": unit,
-        "affiliation": affiliation, "expertise": expertise, "password": password})
+    response = post_ok(
+        org_client,
+        reverse("judging:judge_list"),
+        {
+            "name": name,
+            "username": username,
+            "email": email,
+            "unit": unit,
+            "affiliation": affiliation,
+            "expertise": expertise,
+            "password": password,
+        },
+    )
     if not name.strip() or not username.strip():
         assert_form_error(response, org_client)
 
@@ -100,30 +122,48 @@ def test_judge_add(org_client, name, username, email, unit, affiliation, experti
 @given(name=hostile, email=hostile, unit=hostile_number, affiliation=hostile, expertise=hostile)
 def test_judge_edit(org_client, db, name, email, unit, affiliation, expertise):
     judge = judge_profile(f"je{next(_serial)}")
-    response = post_ok(org_client, reverse("judging:judge_edit", args=[judge.pk]), {
-        "name": name, "email": email, "unit": unit, "affiliation": affiliation,
-        "expertise": expertise})
+    response = post_ok(
+        org_client,
+        reverse("judging:judge_edit", args=[judge.pk]),
+        {
+            "name": name,
+            "email": email,
+            "unit": unit,
+            "affiliation": affiliation,
+            "expertise": expertise,
+        },
+    )
     if not name.strip():
         assert_form_error(response, org_client)
 
 
 @fuzzes(TableUploadForm)
 @FUZZ
-@given(name=hostile, username=hostile, email=hostile, unit=hostile, filename=hostile_filename,
-       fmt=st.sampled_from(["csv", "xlsx"]))
+@given(
+    name=hostile,
+    username=hostile,
+    email=hostile,
+    unit=hostile,
+    filename=hostile_filename,
+    fmt=st.sampled_from(["csv", "xlsx"]),
+)
 def test_judge_import(org_client, db, name, username, email, unit, filename, fmt):
     from .fuzzkit import table_file
 
-    data = table_file(["姓名", "用户名", "邮箱", "单位", "工作单位", "专业领域", "初始密码"],
-                      [[name, username, email, unit, name, username, ""]], fmt)
+    data = table_file(
+        ["姓名", "用户名", "邮箱", "单位", "工作单位", "专业领域", "初始密码"],
+        [[name, username, email, unit, name, username, ""]],
+        fmt,
+    )
     post_ok(org_client, reverse("judging:judge_import"), {"file": upload(filename, data)})
 
 
 @FUZZ_FEW
 @given(filename=hostile_filename, content=hostile_content)
 def test_judge_import_garbage(org_client, db, filename, content):
-    response = post_ok(org_client, reverse("judging:judge_import"),
-                       {"file": upload(filename, content)})
+    response = post_ok(
+        org_client, reverse("judging:judge_import"), {"file": upload(filename, content)}
+    )
     assert_form_error(response, org_client)
 
 
@@ -132,42 +172,116 @@ def test_judge_import_garbage(org_client, db, filename, content):
 
 @fuzzes(RoundForm, CriterionForm, BaseCriterionFormSet)
 @FUZZ
-@given(name=hostile, step=hostile_number, rule=hostile, trim=hostile_number, entry=hostile,
-       entry_round=hostile_number, top_n=hostile_number, mode=hostile, k=hostile_number,
-       deadline=hostile_datetime, cname=hostile, cdesc=hostile, cmax=hostile_number,
-       total=hostile_number)
-def test_round_create(org_client, call, name, step, rule, trim, entry, entry_round, top_n, mode, k,
-                      deadline, cname, cdesc, cmax, total):
-    response = post_ok(org_client, reverse("judging:round_create", args=[call.slug]), {
-        "name": name, "blind": "on", "score_step": step, "rule": rule, "trim_min_judges": trim,
-        "entry": entry, "entry_round": entry_round, "entry_top_n": top_n, "mode": mode,
-        "judges_per_case": k, "deadline": deadline,
-        "criteria-TOTAL_FORMS": total, "criteria-INITIAL_FORMS": "0",
-        "criteria-0-name": cname, "criteria-0-description": cdesc,
-        "criteria-0-max_points": cmax})
+@given(
+    name=hostile,
+    step=hostile_number,
+    rule=hostile,
+    trim=hostile_number,
+    entry=hostile,
+    entry_round=hostile_number,
+    top_n=hostile_number,
+    mode=hostile,
+    k=hostile_number,
+    deadline=hostile_datetime,
+    cname=hostile,
+    cdesc=hostile,
+    cmax=hostile_number,
+    total=hostile_number,
+)
+def test_round_create(
+    org_client,
+    call,
+    name,
+    step,
+    rule,
+    trim,
+    entry,
+    entry_round,
+    top_n,
+    mode,
+    k,
+    deadline,
+    cname,
+    cdesc,
+    cmax,
+    total,
+):
+    response = post_ok(
+        org_client,
+        reverse("judging:round_create", args=[call.slug]),
+        {
+            "name": name,
+            "blind": "on",
+            "score_step": step,
+            "rule": rule,
+            "trim_min_judges": trim,
+            "entry": entry,
+            "entry_round": entry_round,
+            "entry_top_n": top_n,
+            "mode": mode,
+            "judges_per_case": k,
+            "deadline": deadline,
+            "criteria-TOTAL_FORMS": total,
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-name": cname,
+            "criteria-0-description": cdesc,
+            "criteria-0-max_points": cmax,
+        },
+    )
     if not name.strip():
         assert_form_error(response, org_client)
 
 
 @FUZZ
-@given(name=hostile, deadline=hostile_datetime, cname=hostile, cmax=hostile_number,
-       delete=st.sampled_from(["", "on", "x"]))
+@given(
+    name=hostile,
+    deadline=hostile_datetime,
+    cname=hostile,
+    cmax=hostile_number,
+    delete=st.sampled_from(["", "on", "x"]),
+)
 def test_round_edit(org_client, open_round, name, deadline, cname, cmax, delete):
     Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
-    post_ok(org_client, reverse("judging:round_edit", args=[open_round.pk]), {
-        "name": name, "score_step": "1", "rule": "mean", "entry": "picked", "mode": "all",
-        "judges_per_case": "2", "deadline": deadline,
-        "criteria-TOTAL_FORMS": "2", "criteria-INITIAL_FORMS": "0",
-        "criteria-0-name": cname, "criteria-0-max_points": cmax,
-        "criteria-1-name": cname, "criteria-1-max_points": "10", "criteria-1-DELETE": delete})
+    post_ok(
+        org_client,
+        reverse("judging:round_edit", args=[open_round.pk]),
+        {
+            "name": name,
+            "score_step": "1",
+            "rule": "mean",
+            "entry": "picked",
+            "mode": "all",
+            "judges_per_case": "2",
+            "deadline": deadline,
+            "criteria-TOTAL_FORMS": "2",
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-name": cname,
+            "criteria-0-max_points": cmax,
+            "criteria-1-name": cname,
+            "criteria-1-max_points": "10",
+            "criteria-1-DELETE": delete,
+        },
+    )
 
 
 def test_round_far_deadline_gets_a_message(org_client, call):
-    response = post_ok(org_client, reverse("judging:round_create", args=[call.slug]), {
-        "name": "初评", "score_step": "1", "rule": "mean", "entry": "accepted", "mode": "all",
-        "judges_per_case": "2", "deadline": "0001-01-01T00:00",
-        "criteria-TOTAL_FORMS": "1", "criteria-INITIAL_FORMS": "0",
-        "criteria-0-name": "创新性", "criteria-0-max_points": "10"})
+    response = post_ok(
+        org_client,
+        reverse("judging:round_create", args=[call.slug]),
+        {
+            "name": "初评",
+            "score_step": "1",
+            "rule": "mean",
+            "entry": "accepted",
+            "mode": "all",
+            "judges_per_case": "2",
+            "deadline": "0001-01-01T00:00",
+            "criteria-TOTAL_FORMS": "1",
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-name": "创新性",
+            "criteria-0-max_points": "10",
+        },
+    )
     assert_form_error(response, org_client)
     assert "between the years 2000 and 2099" in response.content.decode()
 
@@ -181,8 +295,11 @@ def test_round_panel(org_client, open_round, judges):
 
 def test_round_panel_huge_id_is_refused(org_client, open_round):
     """A judge id too big for a database integer overflowed SQLite (a 500)."""
-    response = post_ok(org_client, reverse("judging:round_panel", args=[open_round.pk]),
-                       {"judges": ["99999999999999999999"]})
+    response = post_ok(
+        org_client,
+        reverse("judging:round_panel", args=[open_round.pk]),
+        {"judges": ["99999999999999999999"]},
+    )
     assert_form_error(response, org_client)
 
 
@@ -191,16 +308,20 @@ def test_round_panel_huge_id_is_refused(org_client, open_round):
 @given(cases=ids, numbers=hostile)
 def test_round_entries(org_client, open_round, cases, numbers):
     Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
-    post_ok(org_client, reverse("judging:round_entries", args=[open_round.pk]),
-            {"cases": cases, "numbers": numbers})
+    post_ok(
+        org_client,
+        reverse("judging:round_entries", args=[open_round.pk]),
+        {"cases": cases, "numbers": numbers},
+    )
 
 
 def test_round_entries_odd_digits_get_a_message(org_client, open_round):
-    """"²" and "٣" pass str.isdigit(); int("²") raised (a 500), as did 5,000 digits."""
+    """ "²" and "٣" pass str.isdigit(); int("²") raised (a 500), as did 5,000 digits."""
     Round.objects.filter(pk=open_round.pk).update(status=Round.Status.DRAFT)
     for numbers in ("²", "٣", "9" * 5000, "99999999999999999999"):
-        response = post_ok(org_client, reverse("judging:round_entries", args=[open_round.pk]),
-                           {"numbers": numbers})
+        response = post_ok(
+            org_client, reverse("judging:round_entries", args=[open_round.pk]), {"numbers": numbers}
+        )
         assert_form_error(response, org_client)
 
 
@@ -217,16 +338,22 @@ def test_round_status(org_client, open_round, status):
 @FUZZ
 @given(number=hostile_number, judge=hostile_number)
 def test_assignment_add(org_client, open_round, number, judge):
-    post_ok(org_client, reverse("judging:assignment_add", args=[open_round.pk]),
-            {"case_number": number, "judge": judge})
+    post_ok(
+        org_client,
+        reverse("judging:assignment_add", args=[open_round.pk]),
+        {"case_number": number, "judge": judge},
+    )
 
 
 @fuzzes(ConflictRecordForm)
 @FUZZ
 @given(number=hostile_number, judge=hostile_number, reason=hostile)
 def test_conflict_record(org_client, open_round, number, judge, reason):
-    response = post_ok(org_client, reverse("judging:conflict_record", args=[open_round.pk]),
-                       {"case_number": number, "judge": judge, "reason": reason})
+    response = post_ok(
+        org_client,
+        reverse("judging:conflict_record", args=[open_round.pk]),
+        {"case_number": number, "judge": judge, "reason": reason},
+    )
     if not reason.strip():
         assert_form_error(response, org_client)
 
@@ -241,19 +368,27 @@ def _assignment(rnd) -> Assignment:
 @given(target=hostile)
 def test_assignment_remove_next(org_client, open_round, target):
     a = _assignment(open_round)
-    response = post_ok(org_client, reverse("judging:assignment_remove", args=[a.pk]),
-                       {"next": target})
+    response = post_ok(
+        org_client, reverse("judging:assignment_remove", args=[a.pk]), {"next": target}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith("/"), response["Location"]
     assert not response["Location"].startswith("//")
 
 
 def test_assignment_remove_never_redirects_off_site(org_client, open_round):
-    for target in ("https://evil.example/", "//evil.example", "/\\evil.example",
-                   "javascript:alert(1)", "/ok\x00", "http:\\\\evil.example"):
+    for target in (
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/ok\x00",
+        "http:\\\\evil.example",
+    ):
         a = _assignment(open_round)
-        response = org_client.post(reverse("judging:assignment_remove", args=[a.pk]),
-                                   {"next": target})
+        response = org_client.post(
+            reverse("judging:assignment_remove", args=[a.pk]), {"next": target}
+        )
         assert response.status_code == 302
         assert response["Location"] == reverse("judging:assignment_list", args=[open_round.pk])
 
@@ -264,12 +399,12 @@ def test_assignment_remove_never_redirects_off_site(org_client, open_round):
 def test_conflict_declare(client, call, reason):
     judges = [judge_profile(f"cd{next(_serial)}") for _ in range(2)]
     case = accepted_case(call)
-    rnd = make_round(call, judges=judges, cases=[case], k=1, mode=Round.Mode.BALANCED,
-                     name=f"R{next(_serial)}")
+    rnd = make_round(
+        call, judges=judges, cases=[case], k=1, mode=Round.Mode.BALANCED, name=f"R{next(_serial)}"
+    )
     a = Assignment.objects.filter(round=rnd).first()
     client.force_login(a.judge.user)
-    response = post_ok(client, reverse("judging:review_conflict", args=[a.pk]),
-                       {"reason": reason})
+    response = post_ok(client, reverse("judging:review_conflict", args=[a.pk]), {"reason": reason})
     if not reason.strip():
         assert_form_error(response, client)
 
@@ -279,8 +414,9 @@ def test_conflict_declare(client, call, reason):
 @given(reason=hostile)
 def test_review_reopen(org_client, open_round, reason):
     a = Assignment.objects.filter(round=open_round).first()
-    response = post_ok(org_client, reverse("judging:review_reopen", args=[a.pk]),
-                       {"reason": reason})
+    response = post_ok(
+        org_client, reverse("judging:review_reopen", args=[a.pk]), {"reason": reason}
+    )
     if not reason.strip():
         assert_form_error(response, org_client)
 
@@ -292,40 +428,64 @@ def test_review_reopen(org_client, open_round, reason):
 @FUZZ_FEW
 @given(filename=hostile_filename, content=hostile_content)
 def test_score_import_garbage(org_client, open_round, filename, content):
-    response = post_ok(org_client, reverse("judging:results_import", args=[open_round.pk]),
-                       {"file": upload(filename, content)})
+    response = post_ok(
+        org_client,
+        reverse("judging:results_import", args=[open_round.pk]),
+        {"file": upload(filename, content)},
+    )
     assert_form_error(response, org_client)
 
 
 @FUZZ
-@given(judge=hostile, code=hostile, points=hostile_number, comment=hostile,
-       fmt=st.sampled_from(["csv", "xlsx"]))
+@given(
+    judge=hostile,
+    code=hostile,
+    points=hostile_number,
+    comment=hostile,
+    fmt=st.sampled_from(["csv", "xlsx"]),
+)
 def test_score_import_cells(org_client, open_round, judge, code, points, comment, fmt):
     from .fuzzkit import table_file
 
     names = [c.name for c in open_round.criteria.all()]
-    data = table_file(["评审专家", "案例编号", "案例标题", *names, "评语"],
-                      [[judge, code, code, points, points, comment]], fmt)
-    post_ok(org_client, reverse("judging:results_import", args=[open_round.pk]),
-            {"file": upload(f"scores.{fmt}", data)})
+    data = table_file(
+        ["评审专家", "案例编号", "案例标题", *names, "评语"],
+        [[judge, code, code, points, points, comment]],
+        fmt,
+    )
+    post_ok(
+        org_client,
+        reverse("judging:results_import", args=[open_round.pk]),
+        {"file": upload(f"scores.{fmt}", data)},
+    )
 
 
 @fuzzes(AwardAdjustForm)
 @FUZZ
-@given(code=hostile, level=st.sampled_from(["top", "excellent", "none", "", "x"]) | hostile,
-       rank=hostile_number, reason=hostile)
+@given(
+    code=hostile,
+    level=st.sampled_from(["top", "excellent", "none", "", "x"]) | hostile,
+    rank=hostile_number,
+    reason=hostile,
+)
 def test_award_adjust(org_client, noticed, code, level, rank, reason):
     Notice.objects.filter(call=noticed).update(finalized_at=None)
-    post_ok(org_client, reverse("judging:award_adjust", args=[noticed.slug]),
-            {"case": code, "level": level, "rank": rank, "reason": reason})
+    post_ok(
+        org_client,
+        reverse("judging:award_adjust", args=[noticed.slug]),
+        {"case": code, "level": level, "rank": rank, "reason": reason},
+    )
 
 
 def test_award_rank_is_at_most_999(org_client, noticed):
     """A rank too big for the database column was a 500; ranks are now 1 … 999."""
     case = Award.objects.filter(call=noticed).first().case
     for rank in ("1000", "99999999999999999999"):
-        response = post_ok(org_client, reverse("judging:award_adjust", args=[noticed.slug]),
-                           {"case": case.code, "level": "top", "rank": rank, "reason": "调整"})
+        response = post_ok(
+            org_client,
+            reverse("judging:award_adjust", args=[noticed.slug]),
+            {"case": case.code, "level": "top", "rank": rank, "reason": "调整"},
+        )
         page = assert_form_error(response, org_client)
         assert "999" in page.content.decode()
     assert Award.objects.get(case=case).rank < 1000
@@ -335,8 +495,11 @@ def test_award_rank_is_at_most_999(org_client, noticed):
 @FUZZ
 @given(title=hostile, text=hostile, starts=hostile_datetime, ends=hostile_datetime)
 def test_notice_publish(org_client, noticed, title, text, starts, ends):
-    post_ok(org_client, reverse("judging:notice_publish", args=[noticed.slug]),
-            {"title": title, "text": text, "starts_at": starts, "ends_at": ends})
+    post_ok(
+        org_client,
+        reverse("judging:notice_publish", args=[noticed.slug]),
+        {"title": title, "text": text, "starts_at": starts, "ends_at": ends},
+    )
     get_ok(org_client, reverse("judging:public_notice", args=[noticed.slug]))
 
 
@@ -344,8 +507,11 @@ def test_notice_publish(org_client, noticed, title, text, starts, ends):
 @FUZZ
 @given(received=hostile_datetime, submitter=hostile, case=hostile, text=hostile)
 def test_objection_record(org_client, noticed, received, submitter, case, text):
-    response = post_ok(org_client, reverse("judging:objection_record", args=[noticed.slug]), {
-        "received_at": received, "submitter": submitter, "case": case, "text": text})
+    response = post_ok(
+        org_client,
+        reverse("judging:objection_record", args=[noticed.slug]),
+        {"received_at": received, "submitter": submitter, "case": case, "text": text},
+    )
     if not text.strip():
         assert_form_error(response, org_client)
     get_ok(org_client, reverse("judging:notice", args=[noticed.slug]))
@@ -356,10 +522,14 @@ def test_objection_record(org_client, noticed, received, submitter, case, text):
 @given(answer=hostile)
 def test_objection_answer(org_client, noticed, organizer, answer):
     objection = Objection.objects.filter(notice__call=noticed).first() or Objection.objects.create(
-        notice=Notice.objects.get(call=noticed), text="异议", received_at=noticed.closes_at,
-        recorded_by=organizer)
-    response = post_ok(org_client, reverse("judging:objection_answer", args=[objection.pk]),
-                       {"answer": answer})
+        notice=Notice.objects.get(call=noticed),
+        text="异议",
+        received_at=noticed.closes_at,
+        recorded_by=organizer,
+    )
+    response = post_ok(
+        org_client, reverse("judging:objection_answer", args=[objection.pk]), {"answer": answer}
+    )
     if not answer.strip():
         assert_form_error(response, org_client)
 
@@ -371,12 +541,21 @@ def test_objection_answer(org_client, noticed, organizer, answer):
 @given(q=hostile, page=hostile_number, judge=hostile_number, order=hostile, flag=hostile)
 def test_judging_query_strings(org_client, open_round, q, page, judge, order, flag):
     get_ok(org_client, reverse("judging:judge_list"), {"q": q, "page": page})
-    get_ok(org_client, reverse("judging:assignment_list", args=[open_round.pk]),
-           {"judge": judge, "page": page})
-    get_ok(org_client, reverse("judging:round_progress", args=[open_round.pk]),
-           {"open": q, "page": page})
-    get_ok(org_client, reverse("judging:round_results", args=[open_round.pk]),
-           {"order": order, "flag": flag, "page": page})
+    get_ok(
+        org_client,
+        reverse("judging:assignment_list", args=[open_round.pk]),
+        {"judge": judge, "page": page},
+    )
+    get_ok(
+        org_client,
+        reverse("judging:round_progress", args=[open_round.pk]),
+        {"open": q, "page": page},
+    )
+    get_ok(
+        org_client,
+        reverse("judging:round_results", args=[open_round.pk]),
+        {"order": order, "flag": flag, "page": page},
+    )
     get_ok(org_client, reverse("judging:judge_sheets", args=[open_round.pk]), {"page": page})
 
 
@@ -403,15 +582,25 @@ def test_exports_of_hostile_text(org_client, call, organizer, title, comment, un
     case = accepted_case(call, title=db_text(title, 200), unit=the_unit)
     rnd = make_round(call, judges=[judge], cases=[case], name=f"X{serial}")
     a = Assignment.objects.get(round=rnd)
-    review_save(assignment=a, actor=judge.user, points=points_for(rnd, 30, 40), submit=True,
-                comment=db_text(comment, 5000))
+    review_save(
+        assignment=a,
+        actor=judge.user,
+        points=points_for(rnd, 30, 40),
+        submit=True,
+        comment=db_text(comment, 5000),
+    )
     Case.objects.filter(pk=case.pk).update(summary=db_text(comment, 500))
-    for url in (reverse("judging:results_export", args=[rnd.pk]),
-                reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk])):
+    for url in (
+        reverse("judging:results_export", args=[rnd.pk]),
+        reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk]),
+    ):
         response = get_ok(org_client, url)
         assert response.status_code == 200
-        openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)
-                                          if response.streaming else response.content))
+        openpyxl.load_workbook(
+            io.BytesIO(
+                b"".join(response.streaming_content) if response.streaming else response.content
+            )
+        )
     get_ok(org_client, reverse("judging:judge_sheet_print", args=[rnd.pk, judge.pk]))
 
 

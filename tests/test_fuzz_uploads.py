@@ -32,15 +32,27 @@ from .fuzzkit import (
 )
 
 _serial = itertools.count(1)
-CASE_COLUMNS = ["选送单位", "案例标题", "联系人", "联系电话", "案例摘要", "案例正文", "图片文件",
-                "图片说明"]
-
-
+CASE_COLUMNS = [
+    "选送单位",
+    "案例标题",
+    "联系人",
+    "联系电话",
+    "案例摘要",
+    "案例正文",
+    "图片文件",
+    "图片说明",
+]
 
 
 def _case_post(call, *, photo=None, files=None, title="案例"):
-    data = {"title": title, "save": "1", "photos-TOTAL_FORMS": "1", "photos-INITIAL_FORMS": "0",
-            "photos-0-caption": "说明", "photos-0-position": "1"}
+    data = {
+        "title": title,
+        "save": "1",
+        "photos-TOTAL_FORMS": "1",
+        "photos-INITIAL_FORMS": "0",
+        "photos-0-caption": "说明",
+        "photos-0-position": "1",
+    }
     if photo is not None:
         data["photos-0-image"] = photo
     if files is not None:
@@ -76,8 +88,13 @@ def test_case_photo_hostile_name_valid_image(client, call, user_a, name):
 
 @fuzzes(AttachmentUploadForm)
 @FUZZ
-@given(name=hostile_filename, content=hostile_content | st.sampled_from(
-    [b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", zip_bytes({"word/document.xml": b"<w/>"})]))
+@given(
+    name=hostile_filename,
+    content=hostile_content
+    | st.sampled_from(
+        [b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", zip_bytes({"word/document.xml": b"<w/>"})]
+    ),
+)
 def test_case_attachment_hostile(client, call, user_a, name, content):
     client.force_login(user_a)
     before = set(Attachment.objects.values_list("pk", flat=True))
@@ -105,12 +122,14 @@ def test_empty_file_with_a_crafted_name_gets_a_message(org_client):
     """A file part whose name is ".." is dropped by the parser: the form says a file is
     needed instead of showing the empty form again; an empty file is named as empty."""
     for name in ("..", "/", "../../", "."):
-        response = post_ok(org_client, reverse("submissions:unit_import"),
-                           {"file": upload(name, b"")})
+        response = post_ok(
+            org_client, reverse("submissions:unit_import"), {"file": upload(name, b"")}
+        )
         assert response.status_code == 400
         assert "No file was received" in assert_form_error(response).content.decode()
-    response = post_ok(org_client, reverse("submissions:unit_import"),
-                       {"file": upload("../../单位.csv", b"")})
+    response = post_ok(
+        org_client, reverse("submissions:unit_import"), {"file": upload("../../单位.csv", b"")}
+    )
     assert response.status_code == 400
     assert "empty" in response.content.decode()
 
@@ -119,53 +138,91 @@ def test_empty_file_with_a_crafted_name_gets_a_message(org_client):
 
 
 @FUZZ
-@given(unit=hostile, username=hostile, full_name=hostile, email=hostile, password=hostile,
-       fmt=st.sampled_from(["csv", "xlsx"]), name=hostile_filename)
+@given(
+    unit=hostile,
+    username=hostile,
+    full_name=hostile,
+    email=hostile,
+    password=hostile,
+    fmt=st.sampled_from(["csv", "xlsx"]),
+    name=hostile_filename,
+)
 def test_unit_import_cells(org_client, unit, username, full_name, email, password, fmt, name):
-    data = table_file(["单位名称", "用户名", "姓名", "邮箱", "初始密码"],
-                      [[unit, username, full_name, email, password]], fmt)
+    data = table_file(
+        ["单位名称", "用户名", "姓名", "邮箱", "初始密码"],
+        [[unit, username, full_name, email, password]],
+        fmt,
+    )
     post_ok(org_client, reverse("submissions:unit_import"), {"file": upload(name, data)})
 
 
 @FUZZ_FEW
 @given(name=hostile_filename, content=hostile_content)
 def test_unit_import_garbage(org_client, name, content):
-    response = post_ok(org_client, reverse("submissions:unit_import"),
-                       {"file": upload(name, content)})
+    response = post_ok(
+        org_client, reverse("submissions:unit_import"), {"file": upload(name, content)}
+    )
     assert response.status_code == 400
     assert_form_error(response)
 
 
 def test_unit_import_over_long_and_nul_cells_get_row_and_column(org_client):
-    data = table_file(["单位名称", "用户名"], [["甲街道", "ok1"], ["乙" * 300, "ok2"],
-                                          ["丙\x00街道", "ok3"]], "csv")
-    response = post_ok(org_client, reverse("submissions:unit_import"),
-                       {"file": upload("单位.csv", data)})
+    data = table_file(
+        ["单位名称", "用户名"],
+        [["甲街道", "ok1"], ["乙" * 300, "ok2"], ["丙\x00街道", "ok3"]],
+        "csv",
+    )
+    response = post_ok(
+        org_client, reverse("submissions:unit_import"), {"file": upload("单位.csv", data)}
+    )
     assert response.status_code == 400
     text = assert_form_error(response).content.decode()
     assert "3" in text and "单位名称" in text
 
 
 def test_import_errors_name_the_file(org_client, call):
-    for url in (reverse("submissions:unit_import"),
-                reverse("judging:judge_import")):
-        response = post_ok(org_client, url,
-                           {"file": upload("我的表格.xlsx", b"<html>not a table</html>")})
+    for url in (reverse("submissions:unit_import"), reverse("judging:judge_import")):
+        response = post_ok(
+            org_client, url, {"file": upload("我的表格.xlsx", b"<html>not a table</html>")}
+        )
         assert response.status_code == 400
         assert "我的表格.xlsx" in response.content.decode()
 
 
 @fuzzes(ImportUploadForm)
 @FUZZ
-@given(unit=hostile, title=hostile, phone=hostile, body=hostile, photos=hostile, captions=hostile,
-       fmt=st.sampled_from(["csv", "xlsx"]), name=hostile_filename)
-def test_case_import_cells(org_client, call, django_capture_on_commit_callbacks, unit, title, phone,
-                           body, photos, captions, fmt, name):
-    data = table_file(CASE_COLUMNS, [[unit, title, title, phone, body, body, photos, captions]],
-                      fmt)
+@given(
+    unit=hostile,
+    title=hostile,
+    phone=hostile,
+    body=hostile,
+    photos=hostile,
+    captions=hostile,
+    fmt=st.sampled_from(["csv", "xlsx"]),
+    name=hostile_filename,
+)
+def test_case_import_cells(
+    org_client,
+    call,
+    django_capture_on_commit_callbacks,
+    unit,
+    title,
+    phone,
+    body,
+    photos,
+    captions,
+    fmt,
+    name,
+):
+    data = table_file(
+        CASE_COLUMNS, [[unit, title, title, phone, body, body, photos, captions]], fmt
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_ok(org_client, reverse("submissions:import_start", args=[call.slug]),
-                           {"file": upload(name, data)})
+        response = post_ok(
+            org_client,
+            reverse("submissions:import_start", args=[call.slug]),
+            {"file": upload(name, data)},
+        )
     for job in ImportJob.objects.all():
         get_ok(org_client, reverse("submissions:import_status", args=[job.pk]))
         get_ok(org_client, reverse("submissions:import_progress", args=[job.pk]))
@@ -175,45 +232,69 @@ def test_case_import_cells(org_client, call, django_capture_on_commit_callbacks,
 @FUZZ_FEW
 @given(name=hostile_filename, content=hostile_content)
 def test_case_import_garbage(org_client, call, name, content):
-    response = post_ok(org_client, reverse("submissions:import_start", args=[call.slug]),
-                       {"file": upload(name, content)})
+    response = post_ok(
+        org_client,
+        reverse("submissions:import_start", args=[call.slug]),
+        {"file": upload(name, content)},
+    )
     assert response.status_code in (302, 400)
 
 
 @FUZZ_FEW
 @given(member=hostile_filename, photo_cell=hostile)
-def test_case_import_zip_with_hostile_member_names(org_client, call,
-                                                   django_capture_on_commit_callbacks,
-                                                   member, photo_cell):
-    table = table_file(CASE_COLUMNS, [["甲街道", f"案例{next(_serial)}", "", "", "", "正文",
-                                       photo_cell or member, ""]], "xlsx")
+def test_case_import_zip_with_hostile_member_names(
+    org_client, call, django_capture_on_commit_callbacks, member, photo_cell
+):
+    table = table_file(
+        CASE_COLUMNS,
+        [["甲街道", f"案例{next(_serial)}", "", "", "", "正文", photo_cell or member, ""]],
+        "xlsx",
+    )
     archive = zip_bytes({"cases.xlsx": table, member: jpeg_bytes(size=(40, 30))})
     with django_capture_on_commit_callbacks(execute=True):
-        post_ok(org_client, reverse("submissions:import_start", args=[call.slug]),
-                {"file": upload("导入.zip", archive)})
+        post_ok(
+            org_client,
+            reverse("submissions:import_start", args=[call.slug]),
+            {"file": upload("导入.zip", archive)},
+        )
     for job in ImportJob.objects.all():
-        assert job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED,
-                              ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
+        assert job.status in (
+            ImportJob.Status.DONE,
+            ImportJob.Status.FAILED,
+            ImportJob.Status.PENDING,
+            ImportJob.Status.RUNNING,
+        )
 
 
-def test_case_import_zip_of_the_pillow_corpus(org_client, call, testdata,
-                                              django_capture_on_commit_callbacks):
+def test_case_import_zip_of_the_pillow_corpus(
+    org_client, call, testdata, django_capture_on_commit_callbacks
+):
     """Every broken image of the corpus inside an import ZIP: the import reports the bad files
     by name, never a server error, and stores no photo a thumbnail would choke on."""
-    corpus = sorted(p for p in (testdata / "pillow-bad-images").iterdir()
-                    if p.name not in ("README.md", "MANIFEST.tsv"))
+    corpus = sorted(
+        p
+        for p in (testdata / "pillow-bad-images").iterdir()
+        if p.name not in ("README.md", "MANIFEST.tsv")
+    )
     rows, files = [], {}
     for i, path in enumerate(corpus):
         files[f"图片/{path.name}"] = path.read_bytes()
         rows.append(["甲街道", f"语料案例{i}", "", "", "", "正文", f"图片/{path.name}", ""])
     files["cases.xlsx"] = table_file(CASE_COLUMNS, rows, "xlsx")
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_ok(org_client, reverse("submissions:import_start", args=[call.slug]),
-                           {"file": upload("语料.zip", zip_bytes(files))})
+        response = post_ok(
+            org_client,
+            reverse("submissions:import_start", args=[call.slug]),
+            {"file": upload("语料.zip", zip_bytes(files))},
+        )
     assert response.status_code == 302
     job = ImportJob.objects.get()
     progress = org_client.get(reverse("submissions:import_progress", args=[job.pk])).json()
     assert progress["errors"], progress
     assert Photo.objects.filter(processing=Photo.Processing.FAILED).count() == 0
-    assert not Case.objects.filter(title__startswith="语料案例").exclude(
-        title__in=[]).filter(photos__isnull=False, photos__width=0).exists()
+    assert (
+        not Case.objects.filter(title__startswith="语料案例")
+        .exclude(title__in=[])
+        .filter(photos__isnull=False, photos__width=0)
+        .exists()
+    )

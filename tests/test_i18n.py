@@ -44,8 +44,7 @@ def _po_entries(text: str) -> list[dict]:
             elif line.startswith(("msgid_plural", "msgid ", "msgstr", "msgctxt")):
                 word, rest = line.split(" ", 1)
                 entry["plural"] |= word == "msgid_plural"
-                key = {"msgid": "msgid", "msgid_plural": None, "msgctxt": "ctx"}.get(
-                    word, "msgstr")
+                key = {"msgid": "msgid", "msgid_plural": None, "msgctxt": "ctx"}.get(word, "msgstr")
                 if key:
                     entry[key] += rest.strip()[1:-1]
             elif line.startswith('"') and key:
@@ -66,9 +65,15 @@ def test_every_message_is_translated_and_compiled():
         catalog = gettext.GNUTranslations(fh)
     plain = [e for e in entries if not e["ctx"] and "\\" not in e["msgid"]]  # no escapes
     missing = [
-        e["msgid"] for e in plain
-        if (catalog.ngettext(e["msgid"], e["msgid"], 1) if e["plural"]
-            else catalog.gettext(e["msgid"])) == e["msgid"] != e["msgstr"]
+        e["msgid"]
+        for e in plain
+        if (
+            catalog.ngettext(e["msgid"], e["msgid"], 1)
+            if e["plural"]
+            else catalog.gettext(e["msgid"])
+        )
+        == e["msgid"]
+        != e["msgstr"]
     ]
     assert missing[:5] == [], "the .mo is older than the .po: run `make messages`"
 
@@ -81,7 +86,8 @@ def test_visitors_switch_language_with_a_link(client, db, chinese_default):
 
 
 def test_language_link_refuses_other_sites_and_unknown_languages(client, db):
-    response = client.get(reverse("language_switch", args=["en"]),
-                          {"next": "https://evil.example/"})
+    response = client.get(
+        reverse("language_switch", args=["en"]), {"next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
     assert client.get(reverse("language_switch", args=["xx"])).status_code == 404

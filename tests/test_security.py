@@ -25,14 +25,23 @@ REPO = Path(__file__).resolve().parent.parent
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(
-        DEBUG="false", SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 30,
-        ALLOWED_HOSTS="cases.example.gov.cn", SECURE_SSL_REDIRECT="true",
-        SESSION_COOKIE_SECURE="true", CSRF_COOKIE_SECURE="true", SECURE_HSTS_SECONDS="31536000",
-        SECURE_HSTS_PRELOAD="true", DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 30,
+        ALLOWED_HOSTS="cases.example.gov.cn",
+        SECURE_SSL_REDIRECT="true",
+        SESSION_COOKIE_SECURE="true",
+        CSRF_COOKIE_SECURE="true",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_PRELOAD="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -58,7 +67,8 @@ def test_no_template_has_an_inline_script():
 
 def test_no_template_loads_anything_from_the_internet():
     offenders = [
-        str(p.relative_to(REPO)) for p in (REPO / "templates").rglob("*.html")
+        str(p.relative_to(REPO))
+        for p in (REPO / "templates").rglob("*.html")
         if re.search(r"""(src|href)=["']https?://""", p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
@@ -74,8 +84,9 @@ def lockout(settings):
 
 
 def _login(client, username, password, ip="10.0.0.1"):
-    return client.post(reverse("accounts:login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_repeated_wrong_passwords_lock_the_user_out_with_a_clear_message(client, db, lockout):
@@ -99,8 +110,11 @@ def test_lockout_is_per_user_name_and_address(client, db, lockout):
 def _session_writes(client, path) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(path).status_code == 200
-    return sum(1 for q in ctx.captured_queries
-               if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"])
+    return sum(
+        1
+        for q in ctx.captured_queries
+        if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+    )
 
 
 def test_a_session_is_refreshed_at_most_every_few_minutes_and_ends_after_two_idle_hours(
@@ -116,30 +130,39 @@ def test_a_session_is_refreshed_at_most_every_few_minutes_and_ends_after_two_idl
     session[REFRESHED_KEY] -= 3600
     session.save()
     key = client.session.session_key
-    Session.objects.filter(session_key=key).update(
-        expire_date=timezone.now() + timedelta(hours=1))
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(hours=1))
     assert _session_writes(client, path) == 1  # …the next view refreshes it: 2 h from now again
     expiry = Session.objects.get(session_key=key).expire_date
     assert abs((expiry - timezone.now()).total_seconds() - 2 * 3600) < 60
 
     # Two idle hours later the session is gone: the next request goes to the login page.
     Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timedelta(seconds=1))
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     response = client.get(path)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("variables, message", [
-    ({"SESSION_REFRESH_SECONDS": "0"}, "SESSION_REFRESH_SECONDS must be above 0"),
-    ({"SESSION_REFRESH_SECONDS": "9000"}, "below SESSION_COOKIE_AGE"),
-    ({"DATABASE_URL": "postgres://u@127.0.0.1:1/x", "DATABASE_RANDOM_PAGE_COST": "-1"},
-     "DATABASE_RANDOM_PAGE_COST must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"SESSION_REFRESH_SECONDS": "0"}, "SESSION_REFRESH_SECONDS must be above 0"),
+        ({"SESSION_REFRESH_SECONDS": "9000"}, "below SESSION_COOKIE_AGE"),
+        (
+            {"DATABASE_URL": "postgres://u@127.0.0.1:1/x", "DATABASE_RANDOM_PAGE_COST": "-1"},
+            "DATABASE_RANDOM_PAGE_COST must be a positive number",
+        ),
+    ],
+)
 def test_settings_refuse_values_that_would_break_sessions_or_connections(variables, message):
     env = {**os.environ, **variables, "DJANGO_SETTINGS_MODULE": "civiccases.settings"}
     result = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; settings.DATABASES"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert message in result.stderr
@@ -155,15 +178,20 @@ def test_anonymous_visitors_get_no_session(client, db):
 def test_healthz_reports_database_broker_and_worker(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "in-process",
-                               "worker": "in-process", "status": "ok"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "in-process",
+        "worker": "in-process",
+        "status": "ok",
+    }
 
 
 def test_admin_is_for_organizers_only(client, db):
     staff = UserFactory(username="staff-editor", is_staff=True, is_editor=True)
     client.force_login(staff)
     assert client.get("/admin/").status_code == 302  # to the admin login: not allowed
-    organizer = UserFactory(username="staff-organizer", is_staff=True, is_organizer=True,
-                            is_superuser=True)
+    organizer = UserFactory(
+        username="staff-organizer", is_staff=True, is_organizer=True, is_superuser=True
+    )
     client.force_login(organizer)
     assert client.get("/admin/").status_code == 200

@@ -23,8 +23,14 @@ class NewJudge:
 
 
 def judge_create(
-    *, name: str, username: str, email: str = "", unit_name: str = "", affiliation: str = "",
-    expertise: str = "", password: str = "",
+    *,
+    name: str,
+    username: str,
+    email: str = "",
+    unit_name: str = "",
+    affiliation: str = "",
+    expertise: str = "",
+    password: str = "",
 ) -> NewJudge:
     """Add an expert to the pool, with a new account or an existing one of that user name."""
     name, username = (name or "").strip(), (username or "").strip()
@@ -39,8 +45,10 @@ def judge_create(
         unit = Unit.objects.filter(name=" ".join(unit_name.split())).first()
         if unit is None:
             raise ValidationError(
-                _("No unit is called “%(name)s”. Leave the unit empty for an expert from "
-                  "outside the submitting units, and give the affiliation instead."),
+                _(
+                    "No unit is called “%(name)s”. Leave the unit empty for an expert from "
+                    "outside the submitting units, and give the affiliation instead."
+                ),
                 params={"name": unit_name},
             )
     user = User.objects.filter(username__iexact=username).first()
@@ -60,15 +68,23 @@ def judge_create(
     user.is_judge = True
     user.save()
     judge = Judge.objects.create(
-        user=user, name=name, unit=unit, affiliation=affiliation.strip(),
+        user=user,
+        name=name,
+        unit=unit,
+        affiliation=affiliation.strip(),
         expertise=expertise.strip(),
     )
     return NewJudge(judge=judge, password=shown)
 
 
 def judge_update(
-    *, judge: Judge, name: str, email: str = "", unit: Unit | None = None,
-    affiliation: str = "", expertise: str = "",
+    *,
+    judge: Judge,
+    name: str,
+    email: str = "",
+    unit: Unit | None = None,
+    affiliation: str = "",
+    expertise: str = "",
 ) -> Judge:
     """Change an expert's profile (and the account's e-mail address and full name)."""
     name = (name or "").strip()
@@ -86,10 +102,24 @@ def judge_update(
     return judge
 
 
-JUDGE_MAX_LENGTHS = {"姓名": 100, "用户名": 150, "邮箱": 254, "单位": 200, "工作单位": 200,
-                     "专业领域": 300, "初始密码": 128}
-JUDGE_COLUMNS = {"姓名": "name", "用户名": "username", "邮箱": "email", "单位": "unit_name",
-                 "工作单位": "affiliation", "专业领域": "expertise", "初始密码": "password"}
+JUDGE_MAX_LENGTHS = {
+    "姓名": 100,
+    "用户名": 150,
+    "邮箱": 254,
+    "单位": 200,
+    "工作单位": 200,
+    "专业领域": 300,
+    "初始密码": 128,
+}
+JUDGE_COLUMNS = {
+    "姓名": "name",
+    "用户名": "username",
+    "邮箱": "email",
+    "单位": "unit_name",
+    "工作单位": "affiliation",
+    "专业领域": "expertise",
+    "初始密码": "password",
+}
 
 
 @transaction.atomic
@@ -101,8 +131,9 @@ def judges_import(*, rows: list[tuple[int, dict]]) -> list[NewJudge]:
             with transaction.atomic():
                 created.append(judge_create(**row))
         except ValidationError as exc:
-            errors.append(_("Row %(row)d: %(error)s") % {"row": number,
-                                                         "error": " ".join(exc.messages)})
+            errors.append(
+                _("Row %(row)d: %(error)s") % {"row": number, "error": " ".join(exc.messages)}
+            )
     if errors:
         raise ValidationError(errors)
     return created

@@ -43,8 +43,7 @@ RULE_FIELD = {
     Round.Rule.TRIMMED: ("trimmed_mean", "rank_trimmed"),
     Round.Rule.ZSCORE: ("zscore", "rank_zscore"),
 }
-RULE_METHOD = {Round.Rule.MEAN: "mean", Round.Rule.TRIMMED: "trimmed",
-               Round.Rule.ZSCORE: "zscore"}
+RULE_METHOD = {Round.Rule.MEAN: "mean", Round.Rule.TRIMMED: "trimmed", Round.Rule.ZSCORE: "zscore"}
 
 
 def _counted_reviews(round: Round) -> list[tuple[int, int, float, float | None]]:
@@ -54,14 +53,21 @@ def _counted_reviews(round: Round) -> list[tuple[int, int, float, float | None]]
     The rows come straight from the cursor, without Django's per-value converters: a round of
     100,000 cases has 500,000 of them, and the database already returns floats.
     """
-    reviews = Assignment.objects.filter(
-        round=round, status=Assignment.Status.SUBMITTED, total__isnull=False
-    ).annotate(
-        points=Cast("total", FloatField()), first=Cast("first_points", FloatField()),
-    ).values_list("judge_id", "case_id", "points", "first").order_by()
+    reviews = (
+        Assignment.objects.filter(
+            round=round, status=Assignment.Status.SUBMITTED, total__isnull=False
+        )
+        .annotate(
+            points=Cast("total", FloatField()),
+            first=Cast("first_points", FloatField()),
+        )
+        .values_list("judge_id", "case_id", "points", "first")
+        .order_by()
+    )
     # Conflicts are few: a set lookup here, rather than an anti-join over every review.
-    voided = set(Conflict.objects.filter(case__call_id=round.call_id)
-                 .values_list("judge_id", "case_id"))
+    voided = set(
+        Conflict.objects.filter(case__call_id=round.call_id).values_list("judge_id", "case_id")
+    )
     sql, params = reviews.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -84,8 +90,10 @@ def _tiebreak(reviews) -> dict[int, tuple]:
         if first is not None:
             first_sums[case] += first
             first_counts[case] += 1
-    return {c: (first_sums[c] / first_counts[c] if c in first_counts else 0.0, n)
-            for c, n in n_judges.items()}
+    return {
+        c: (first_sums[c] / first_counts[c] if c in first_counts else 0.0, n)
+        for c, n in n_judges.items()
+    }
 
 
 @transaction.atomic
@@ -112,27 +120,60 @@ def results_compute(*, round: Round, stability_samples: int = 0) -> int:
     stability = {}
     if stability_samples and scores:
         stability = scoring.rank_stability(
-            scores, method=RULE_METHOD[round.rule], top=call.award_top_n,
-            samples=stability_samples, min_judges=max(3, round.trim_min_judges),
+            scores,
+            method=RULE_METHOD[round.rule],
+            top=call.award_top_n,
+            samples=stability_samples,
+            min_judges=max(3, round.trim_min_judges),
         )
     Result.objects.filter(round=round).delete()
-    _results_store(round, [
-        (case_id, r.n_judges, r.mean, r.trimmed_mean, r.median, r.zscore, r.rank_mean,
-         r.rank_trimmed, r.rank_zscore, ranks[case_id], r.rank_changes, case_id in near,
-         stability.get(case_id))
-        for case_id, r in computed.items()
-    ])
+    _results_store(
+        round,
+        [
+            (
+                case_id,
+                r.n_judges,
+                r.mean,
+                r.trimmed_mean,
+                r.median,
+                r.zscore,
+                r.rank_mean,
+                r.rank_trimmed,
+                r.rank_zscore,
+                ranks[case_id],
+                r.rank_changes,
+                case_id in near,
+                stability.get(case_id),
+            )
+            for case_id, r in computed.items()
+        ],
+    )
     round.results_computed_at = timezone.now()
     round.results_top_n, round.results_excellent_m = call.award_top_n, call.award_excellent_m
     round.save(update_fields=["results_computed_at", "results_top_n", "results_excellent_m"])
-    audit.record(obj=round, note=_("Results computed: %(n)d case(s), %(m)d review(s).")
-                 % {"n": len(computed), "m": len(scores)})
+    audit.record(
+        obj=round,
+        note=_("Results computed: %(n)d case(s), %(m)d review(s).")
+        % {"n": len(computed), "m": len(scores)},
+    )
     return len(computed)
 
 
-RESULT_COLUMNS = ("case_id", "n_judges", "mean", "trimmed_mean", "median", "zscore",
-                  "rank_mean", "rank_trimmed", "rank_zscore", "rank", "rank_changes", "near_cut",
-                  "top_probability")
+RESULT_COLUMNS = (
+    "case_id",
+    "n_judges",
+    "mean",
+    "trimmed_mean",
+    "median",
+    "zscore",
+    "rank_mean",
+    "rank_trimmed",
+    "rank_zscore",
+    "rank",
+    "rank_changes",
+    "near_cut",
+    "top_probability",
+)
 
 
 def _copy_value(value) -> str:
@@ -168,14 +209,12 @@ def _results_store(round: Round, rows: list[tuple]) -> None:
         return
     columns = [_copy_column(values) for values in zip(*rows, strict=True)]
     prefix = f"{round.pk}\t"
-    buffer = io.StringIO("".join(
-        prefix + "\t".join(line) + "\n" for line in zip(*columns, strict=True)
-    ))
+    buffer = io.StringIO(
+        "".join(prefix + "\t".join(line) + "\n" for line in zip(*columns, strict=True))
+    )
     columns = ", ".join(("round_id", *RESULT_COLUMNS))
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {Result._meta.db_table} ({columns}) FROM STDIN", buffer
-        )
+        cursor.cursor.copy_expert(f"COPY {Result._meta.db_table} ({columns}) FROM STDIN", buffer)
 
 
 def _final_round(call: Call) -> Round:
@@ -200,22 +239,31 @@ def awards_propose(*, call: Call, actor) -> int:
     _refuse_when_final(call)
     rnd = _final_round(call)
     if rnd.status != Round.Status.CLOSED:
-        raise ValidationError(_("Close the last round (%(name)s) first."),
-                              params={"name": rnd.name})
+        raise ValidationError(
+            _("Close the last round (%(name)s) first."), params={"name": rnd.name}
+        )
     if results_state(round=rnd) != "fresh":
         results_compute(round=rnd)
     results = list(
-        Result.objects.filter(round=rnd, rank__isnull=False).order_by("rank", "case_id")
+        Result.objects.filter(round=rnd, rank__isnull=False)
+        .order_by("rank", "case_id")
         .values_list("case_id", flat=True)[: call.award_top_n + call.award_excellent_m]
     )
     Award.objects.filter(call=call).delete()
     created = Award.objects.bulk_create(
-        Award(call=call, case_id=case_id, rank=i + 1,
-              level=Award.Level.TOP if i < call.award_top_n else Award.Level.EXCELLENT)
+        Award(
+            call=call,
+            case_id=case_id,
+            rank=i + 1,
+            level=Award.Level.TOP if i < call.award_top_n else Award.Level.EXCELLENT,
+        )
         for i, case_id in enumerate(results)
     )
-    audit.record_bulk(_with_cases(created), fields=["case", "level", "rank"],
-                      note=_("Proposed from the results of “%(round)s”.") % {"round": rnd.name})
+    audit.record_bulk(
+        _with_cases(created),
+        fields=["case", "level", "rank"],
+        note=_("Proposed from the results of “%(round)s”.") % {"round": rnd.name},
+    )
     return len(results)
 
 
@@ -232,8 +280,9 @@ def _label(award: Award | None) -> str:
 
 
 @transaction.atomic
-def award_adjust(*, call: Call, case: Case, level: str | None, rank: int | None, reason: str,
-                 actor) -> Award | None:
+def award_adjust(
+    *, call: Call, case: Case, level: str | None, rank: int | None, reason: str, actor
+) -> Award | None:
     """Add, move or remove one case in the award list; the reason is recorded."""
     _refuse_when_final(call)
     if not reason.strip():
@@ -256,8 +305,9 @@ def award_adjust(*, call: Call, case: Case, level: str | None, rank: int | None,
         award.level, award.rank, award.adjusted = level, rank, True
         award.reason = reason.strip()
         award.save()
-    AwardChange.objects.create(call=call, case=case, actor=actor, before=before,
-                               after=_label(award), reason=reason.strip())
+    AwardChange.objects.create(
+        call=call, case=case, actor=actor, before=before, after=_label(award), reason=reason.strip()
+    )
     return award
 
 
@@ -270,8 +320,8 @@ def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, act
     if not Award.objects.filter(call=call).exists():
         raise ValidationError(_("Propose the awards before publishing the notice."))
     notice, _created = Notice.objects.update_or_create(
-        call=call, defaults={"title": title.strip(), "text": text, "starts_at": starts_at,
-                             "ends_at": ends_at},
+        call=call,
+        defaults={"title": title.strip(), "text": text, "starts_at": starts_at, "ends_at": ends_at},
     )
     if call.status != Call.Status.NOTICE:
         audit.record(obj=call, changes={"status": (call.status, Call.Status.NOTICE)})
@@ -279,14 +329,21 @@ def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, act
     return notice
 
 
-def objection_record(*, notice: Notice, text: str, submitter: str, received_at, case=None,
-                     actor) -> Objection:
+def objection_record(
+    *, notice: Notice, text: str, submitter: str, received_at, case=None, actor
+) -> Objection:
     if not text.strip():
         raise ValidationError(_("Write down the objection."))
     if notice.finalized_at:
         raise ValidationError(_("The awards are final and locked."))
-    return Objection.objects.create(notice=notice, text=text.strip(), submitter=submitter.strip(),
-                                    received_at=received_at, case=case, recorded_by=actor)
+    return Objection.objects.create(
+        notice=notice,
+        text=text.strip(),
+        submitter=submitter.strip(),
+        received_at=received_at,
+        case=case,
+        recorded_by=actor,
+    )
 
 
 def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
@@ -346,13 +403,15 @@ def stability_samples_for(n_scores: int) -> int:
 
 
 def results_state(*, round: Round) -> str:
-    """"fresh" (stored results match the scores and the call's award numbers), "queued" (a
+    """ "fresh" (stored results match the scores and the call's award numbers), "queued" (a
     task is recomputing them) or "stale" (a review or the award numbers changed since, or they
     were never computed)."""
     if round.results_computed_at is not None:
         call = round.call
-        if (round.results_top_n, round.results_excellent_m) == (call.award_top_n,
-                                                                call.award_excellent_m):
+        if (round.results_top_n, round.results_excellent_m) == (
+            call.award_top_n,
+            call.award_excellent_m,
+        ):
             return "fresh"
         return "stale"
     queued = cache.get(_queued_key(round.pk))

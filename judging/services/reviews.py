@@ -17,21 +17,22 @@ def _snapshot(assignment: Assignment) -> dict:
         "status": assignment.status,
         "comment": assignment.comment,
         "total": str(assignment.total) if assignment.total is not None else None,
-        "scores": {
-            str(s.criterion_id): str(s.points) for s in assignment.scores.all()
-        },
+        "scores": {str(s.criterion_id): str(s.points) for s in assignment.scores.all()},
     }
 
 
-def _audit(assignment: Assignment, before: dict, after: dict, criteria, *, actor,
-           note: str = "") -> None:
+def _audit(
+    assignment: Assignment, before: dict, after: dict, criteria, *, actor, note: str = ""
+) -> None:
     """One audit-trail entry per change of a review: status, comment, total and each
     criterion's score, before → after (the judge's name is shown to organizers only)."""
+
     def number(value):
         return None if value is None else plain_number(value)
 
-    changes = {key: (before[key], after[key]) for key in ("status", "comment")
-               if before[key] != after[key]}
+    changes = {
+        key: (before[key], after[key]) for key in ("status", "comment") if before[key] != after[key]
+    }
     if number(before["total"]) != number(after["total"]):
         changes["total"] = (number(before["total"]), number(after["total"]))
     names = {str(c.pk): c.name for c in criteria}
@@ -43,9 +44,11 @@ def _audit(assignment: Assignment, before: dict, after: dict, criteria, *, actor
         return
     case = assignment.case
     audit.record(
-        obj=assignment, changes=changes, note=note, actor=actor,
-        object_repr=f"{assignment.judge.name} · {case.code} {case.title} · "
-                    f"{assignment.round.name}",
+        obj=assignment,
+        changes=changes,
+        note=note,
+        actor=actor,
+        object_repr=f"{assignment.judge.name} · {case.code} {case.title} · {assignment.round.name}",
     )
 
 
@@ -81,8 +84,14 @@ def points_parse(value, *, criterion: Criterion, step: Decimal) -> Decimal | Non
 
 @transaction.atomic
 def review_save(
-    *, assignment: Assignment, actor, points: dict[int, object], comment: str = "",
-    submit: bool = False, action: str | None = None, reason: str = "",
+    *,
+    assignment: Assignment,
+    actor,
+    points: dict[int, object],
+    comment: str = "",
+    submit: bool = False,
+    action: str | None = None,
+    reason: str = "",
 ) -> Assignment:
     """Save a judge's scores (a draft, or submitted and then locked), with an audit record.
 
@@ -96,7 +105,8 @@ def review_save(
     """
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("round", "judge", "case").get(pk=assignment.pk)
+        .select_related("round", "judge", "case")
+        .get(pk=assignment.pk)
     )
     rnd = assignment.round
     scoring = action != ScoreAudit.Action.IMPORT
@@ -105,8 +115,10 @@ def review_save(
             raise ValidationError(_("The round is not open for scoring."))
         if assignment.status == Assignment.Status.SUBMITTED:
             raise ValidationError(
-                _("You have submitted this review; it can no longer be changed. Ask the "
-                  "organizer to reopen it if it must change.")
+                _(
+                    "You have submitted this review; it can no longer be changed. Ask the "
+                    "organizer to reopen it if it must change."
+                )
             )
     criteria = list(rnd.criteria.all())
     parsed, errors = {}, []
@@ -120,15 +132,18 @@ def review_save(
     if submit and not errors:
         missing = [c.name for c in criteria if parsed.get(c.pk) is None]
         if missing:
-            errors.append(_("Score every criterion before submitting: %(names)s.")
-                          % {"names": "、".join(missing)})
+            errors.append(
+                _("Score every criterion before submitting: %(names)s.")
+                % {"names": "、".join(missing)}
+            )
     if errors:
         raise ValidationError(errors)
     before = _snapshot(assignment)
     Score.objects.filter(assignment=assignment).delete()
     Score.objects.bulk_create(
         Score(assignment=assignment, criterion_id=cid, points=p)
-        for cid, p in parsed.items() if p is not None
+        for cid, p in parsed.items()
+        if p is not None
     )
     given = [p for p in parsed.values() if p is not None]
     assignment.total = sum(given, Decimal(0)) if given else None
@@ -145,9 +160,12 @@ def review_save(
         assignment.save()
     after = _snapshot(assignment)
     ScoreAudit.objects.create(
-        assignment=assignment, actor=actor,
+        assignment=assignment,
+        actor=actor,
         action=action or (ScoreAudit.Action.SUBMIT if submit else ScoreAudit.Action.DRAFT),
-        before=before, after=after, reason=reason,
+        before=before,
+        after=after,
+        reason=reason,
     )
     _audit(assignment, before, after, criteria, actor=actor, note=reason)
     stale = Round.objects.filter(pk=rnd.pk)
@@ -165,7 +183,8 @@ def review_reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
         raise ValidationError(_("Give the reason for reopening: it is recorded."))
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("round", "judge", "case").get(pk=assignment.pk)
+        .select_related("round", "judge", "case")
+        .get(pk=assignment.pk)
     )
     if assignment.status != Assignment.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be reopened."))
@@ -178,10 +197,20 @@ def review_reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
         assignment.save(update_fields=["status", "submitted_at", "updated_at"])
     after = _snapshot(assignment)
     ScoreAudit.objects.create(
-        assignment=assignment, actor=actor, action=ScoreAudit.Action.REOPEN,
-        before=before, after=after, reason=reason.strip(),
+        assignment=assignment,
+        actor=actor,
+        action=ScoreAudit.Action.REOPEN,
+        before=before,
+        after=after,
+        reason=reason.strip(),
     )
-    _audit(assignment, before, after, assignment.round.criteria.all(), actor=actor,
-           note=_("Reopened: %(reason)s") % {"reason": reason.strip()})
+    _audit(
+        assignment,
+        before,
+        after,
+        assignment.round.criteria.all(),
+        actor=actor,
+        note=_("Reopened: %(reason)s") % {"reason": reason.strip()},
+    )
     Round.objects.filter(pk=assignment.round_id).update(results_computed_at=None)
     return assignment

@@ -40,14 +40,18 @@ def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> 
         raise ValidationError(_("The cases can only come from an earlier round."))
     round.full_clean(exclude=["number"])
     before = Round.objects.filter(pk=round.pk).values("rule", "trim_min_judges").first()
-    if before and (before["rule"], before["trim_min_judges"]) != (round.rule,
-                                                                  round.trim_min_judges):
+    if before and (before["rule"], before["trim_min_judges"]) != (
+        round.rule,
+        round.trim_min_judges,
+    ):
         round.results_computed_at = None  # ranked by another rule now: compute them again
     round.save()
     if criteria is not None:
-        if Assignment.objects.filter(round=round).exclude(
-            status=Assignment.Status.PENDING
-        ).exists():
+        if (
+            Assignment.objects.filter(round=round)
+            .exclude(status=Assignment.Status.PENDING)
+            .exists()
+        ):
             raise ValidationError(_("Judges have started scoring: the criteria are locked."))
         if not criteria:
             raise ValidationError(_("A round needs at least one criterion."))
@@ -56,12 +60,18 @@ def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> 
             raise ValidationError(_("Two criteria have the same name."))
         round.criteria.all().delete()
         created = Criterion.objects.bulk_create(
-            Criterion(round=round, name=c.name.strip(), description=c.description,
-                      max_points=c.max_points, position=i)
+            Criterion(
+                round=round,
+                name=c.name.strip(),
+                description=c.description,
+                max_points=c.max_points,
+                position=i,
+            )
             for i, c in enumerate(criteria)
         )
-        audit.record_bulk(created, fields=["round", "name", "description", "max_points",
-                                           "position"])
+        audit.record_bulk(
+            created, fields=["round", "name", "description", "max_points", "position"]
+        )
     return round
 
 
@@ -69,12 +79,14 @@ def _entry_cases(round: Round) -> list[int]:
     if round.entry == Round.Entry.ACCEPTED:
         return list(
             Case.objects.filter(call=round.call, status=Case.Status.ACCEPTED)
-            .order_by("number").values_list("pk", flat=True)
+            .order_by("number")
+            .values_list("pk", flat=True)
         )
     if round.entry == Round.Entry.TOP_N:
         return list(
             Result.objects.filter(round=round.entry_round, rank__lte=round.entry_top_n)
-            .order_by("rank", "case_id").values_list("case_id", flat=True)
+            .order_by("rank", "case_id")
+            .values_list("case_id", flat=True)
         )
     return list(round.entries.values_list("case_id", flat=True))
 
@@ -101,8 +113,9 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
         if case_ids is None:
             raise ValidationError(_("Pick the cases of this round."))
         allowed = set(
-            Case.objects.filter(call=round.call, status=Case.Status.ACCEPTED, pk__in=case_ids)
-            .values_list("pk", flat=True)
+            Case.objects.filter(
+                call=round.call, status=Case.Status.ACCEPTED, pk__in=case_ids
+            ).values_list("pk", flat=True)
         )
         if set(case_ids) - allowed:
             raise ValidationError(_("Only accepted cases of this call can enter a round."))
@@ -145,13 +158,17 @@ def round_set_panel(*, round: Round, judges) -> tuple[int, int]:
     busy = list(
         Judge.objects.filter(
             pk__in=Assignment.objects.filter(round=round, judge_id__in=leaving)
-            .exclude(status=Assignment.Status.PENDING).values("judge_id")
+            .exclude(status=Assignment.Status.PENDING)
+            .values("judge_id")
         ).values_list("name", flat=True)
     )
     if busy:
         raise ValidationError(
-            _("These judges have started scoring in this round and must stay on the panel: "
-              "%(names)s."), params={"names": "、".join(busy)},
+            _(
+                "These judges have started scoring in this round and must stay on the panel: "
+                "%(names)s."
+            ),
+            params={"names": "、".join(busy)},
         )
     queue_cache.changed(round.pk)
     Assignment.objects.filter(round=round, judge_id__in=leaving).delete()
@@ -182,8 +199,9 @@ def conflict_pairs(*, round: Round) -> set[tuple[int, int]]:
         for unit in units:
             pairs.update((judge_id, c) for c in by_unit.get(unit, ()))
     pairs.update(
-        Conflict.objects.filter(judge__rounds=round, case__round_entries__round=round)
-        .values_list("judge_id", "case_id")
+        Conflict.objects.filter(judge__rounds=round, case__round_entries__round=round).values_list(
+            "judge_id", "case_id"
+        )
     )
     return pairs
 
@@ -211,7 +229,8 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
         raise ValidationError(_("No case has entered this round yet."))
     conflicts = conflict_pairs(round=round)
     started = set(
-        Assignment.objects.filter(round=round).exclude(status=Assignment.Status.PENDING)
+        Assignment.objects.filter(round=round)
+        .exclude(status=Assignment.Status.PENDING)
         .values_list("judge_id", "case_id")
     )
     case_specs = [algo.CaseSpec(id=c, unit_id=u) for c, u in cases]
@@ -227,34 +246,48 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
                 params={"k": round.judges_per_case, "n": len(judges)},
             )
         started_known = {(j, c) for j, c in started if c in {s.id for s in case_specs}}
-        result = algo.assign(case_specs, judge_specs, k=round.judges_per_case,
-                             conflicts=conflicts, existing=started_known - conflicts, seed=seed)
+        result = algo.assign(
+            case_specs,
+            judge_specs,
+            k=round.judges_per_case,
+            conflicts=conflicts,
+            existing=started_known - conflicts,
+            seed=seed,
+        )
     wanted = result.pairs
     current = set(Assignment.objects.filter(round=round).values_list("judge_id", "case_id"))
     removable = (current - wanted) - started
     removed = 0
     if removable:
         ids = [
-            pk for pk, j, c in Assignment.objects.filter(
+            pk
+            for pk, j, c in Assignment.objects.filter(
                 round=round, status=Assignment.Status.PENDING
-            ).values_list("pk", "judge_id", "case_id") if (j, c) in removable
+            ).values_list("pk", "judge_id", "case_id")
+            if (j, c) in removable
         ]
         with audit.untracked():  # one summary entry below, not one per assignment
             for start in range(0, len(ids), 5000):
-                removed += Assignment.objects.filter(pk__in=ids[start:start + 5000]).delete()[0]
+                removed += Assignment.objects.filter(pk__in=ids[start : start + 5000]).delete()[0]
     new = wanted - current
     queue_cache.changed(round.pk)
     Assignment.objects.bulk_create(
         Assignment(round=round, judge_id=j, case_id=c) for j, c in sorted(new)
     )
     if new or removed:
-        audit.record(obj=round, changes={
-            audit.ASSIGNMENTS: (len(current), len(current) - removed + len(new))},
+        audit.record(
+            obj=round,
+            changes={audit.ASSIGNMENTS: (len(current), len(current) - removed + len(new))},
             note=_("Assigned automatically: %(created)d added, %(removed)d removed.")
-            % {"created": len(new), "removed": removed})
+            % {"created": len(new), "removed": removed},
+        )
     return AssignReport(
-        created=len(new), removed=removed, balanced=result.balanced, message=result.message,
-        unassigned={c: str(s) for c, s in result.unassigned.items()}, loads=dict(result.loads),
+        created=len(new),
+        removed=removed,
+        balanced=result.balanced,
+        message=result.message,
+        unassigned={c: str(s) for c, s in result.unassigned.items()},
+        loads=dict(result.loads),
     )
 
 
@@ -292,11 +325,14 @@ def assignment_remove(*, assignment: Assignment) -> None:
 def _replacement(round: Round, case_id: int) -> Judge | None:
     """The least-loaded panel judge who is free to take a case."""
     conflicts = conflict_pairs(round=round)
-    taken = set(Assignment.objects.filter(round=round, case_id=case_id)
-                .values_list("judge_id", flat=True))
+    taken = set(
+        Assignment.objects.filter(round=round, case_id=case_id).values_list("judge_id", flat=True)
+    )
     loads = dict(
-        Assignment.objects.filter(round=round).values("judge_id")
-        .annotate(n=Count("id")).values_list("judge_id", "n")
+        Assignment.objects.filter(round=round)
+        .values("judge_id")
+        .annotate(n=Count("id"))
+        .values_list("judge_id", "n")
     )
     candidates = [
         j for j in round.panel.all() if j.pk not in taken and (j.pk, case_id) not in conflicts
@@ -323,17 +359,23 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
     # A submitted review of the case no longer counts (results_compute skips it): the stored
     # results of its rounds are stale, unless the call is final (its results are locked).
     Round.objects.filter(
-        pk__in=Assignment.objects.filter(judge=judge, case=case,
-                                         status=Assignment.Status.SUBMITTED).values("round_id")
+        pk__in=Assignment.objects.filter(
+            judge=judge, case=case, status=Assignment.Status.SUBMITTED
+        ).values("round_id")
     ).exclude(call__status=Call.Status.FINAL).update(results_computed_at=None)
-    for round_id in set(Assignment.objects.filter(judge=judge, case=case)
-                        .values_list("round_id", flat=True)):
+    for round_id in set(
+        Assignment.objects.filter(judge=judge, case=case).values_list("round_id", flat=True)
+    ):
         queue_cache.changed(round_id)  # the case leaves the judge's queues
     moved, not_moved = [], []
     # Closed rounds keep their record; submitted reviews stay (the organizer decides).
-    for assignment in Assignment.objects.select_for_update().select_related("round").filter(
-        judge=judge, case=case
-    ).exclude(status=Assignment.Status.SUBMITTED).exclude(round__status=Round.Status.CLOSED):
+    for assignment in (
+        Assignment.objects.select_for_update()
+        .select_related("round")
+        .filter(judge=judge, case=case)
+        .exclude(status=Assignment.Status.SUBMITTED)
+        .exclude(round__status=Round.Status.CLOSED)
+    ):
         rnd = assignment.round
         assignment.delete()
         other = _replacement(rnd, case.pk)
@@ -374,8 +416,10 @@ def round_set_status(*, round: Round, status: str) -> Round:
 def judges_with_open_work(*, round: Round) -> list[tuple[Judge, int]]:
     """Judges of an open round who still have reviews to submit, with how many."""
     rows = (
-        Assignment.objects.filter(round=round).exclude(status=Assignment.Status.SUBMITTED)
-        .values("judge_id").annotate(n=Count("id"))
+        Assignment.objects.filter(round=round)
+        .exclude(status=Assignment.Status.SUBMITTED)
+        .values("judge_id")
+        .annotate(n=Count("id"))
     )
     counts = {r["judge_id"]: r["n"] for r in rows}
     judges = Judge.objects.filter(pk__in=counts).select_related("user")

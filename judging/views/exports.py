@@ -36,8 +36,9 @@ def _attachment(filename: str) -> str:
 def results_export(request, pk):
     rnd = _round(pk)
     if ensure_results(request, rnd) == "queued":
-        messages.info(request, _("The results are being recomputed; download the table when "
-                                 "they are ready."))
+        messages.info(
+            request, _("The results are being recomputed; download the table when they are ready.")
+        )
         return redirect("judging:round_results", pk=rnd.pk)
     return _xlsx(exports.summary_workbook(round=rnd), exports.summary_filename(rnd))
 
@@ -48,13 +49,21 @@ def judge_sheets(request, pk):
     rnd = _round(pk)
     judges = selectors.round_judges(round=rnd).annotate(
         assigned=Count("assignments", filter=Q(assignments__round=rnd)),
-        submitted=Count("assignments", filter=Q(assignments__round=rnd,
-                                                assignments__status=Assignment.Status.SUBMITTED)),
+        submitted=Count(
+            "assignments",
+            filter=Q(assignments__round=rnd, assignments__status=Assignment.Status.SUBMITTED),
+        ),
     )
     page = Paginator(judges, 100).get_page(request.GET.get("page"))
-    return render(request, "judging/export_judges.html", {
-        "round": rnd, "call": rnd.call, "page": page,
-    })
+    return render(
+        request,
+        "judging/export_judges.html",
+        {
+            "round": rnd,
+            "call": rnd.call,
+            "page": page,
+        },
+    )
 
 
 def _sheet(pk, judge_pk) -> exports.JudgeSheet:
@@ -74,6 +83,13 @@ def judge_sheet_xlsx(request, pk, judge_pk):
 @require_GET
 def judge_sheet_print(request, pk, judge_pk):
     sheet = _sheet(pk, judge_pk)
-    return render(request, "judging/export_judge_sheet.html", {
-        "sheet": sheet, "round": sheet.round, "call": sheet.round.call, "judge": sheet.judge,
-    })
+    return render(
+        request,
+        "judging/export_judge_sheet.html",
+        {
+            "sheet": sheet,
+            "round": sheet.round,
+            "call": sheet.round.call,
+            "judge": sheet.judge,
+        },
+    )

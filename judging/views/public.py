@@ -25,8 +25,14 @@ def public_notice(request, slug):
         state = "running"
     else:
         state = "ended"
-    return render(request, "judging/public_notice.html", {
-        "notice": notice, "call": notice.call, "state": state,
-        "top": [a for a in awards if a["level"] == Award.Level.TOP],
-        "excellent": [a for a in awards if a["level"] == Award.Level.EXCELLENT],
-    })
+    return render(
+        request,
+        "judging/public_notice.html",
+        {
+            "notice": notice,
+            "call": notice.call,
+            "state": state,
+            "top": [a for a in awards if a["level"] == Award.Level.TOP],
+            "excellent": [a for a in awards if a["level"] == Award.Level.EXCELLENT],
+        },
+    )

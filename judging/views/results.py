@@ -40,22 +40,34 @@ NOTICE_DAYS = 7
 
 
 class ScoreImportForm(forms.Form):
-    file = UploadField(label=gettext_lazy("Score table (.xlsx or .csv)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    file = UploadField(
+        label=gettext_lazy("Score table (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
 
 
 class AwardAdjustForm(forms.Form):
-    LEVELS = [(Award.Level.TOP, Award.Level.TOP.label),
-              (Award.Level.EXCELLENT, Award.Level.EXCELLENT.label),
-              ("none", gettext_lazy("No award (remove)"))]
+    LEVELS = [
+        (Award.Level.TOP, Award.Level.TOP.label),
+        (Award.Level.EXCELLENT, Award.Level.EXCELLENT.label),
+        ("none", gettext_lazy("No award (remove)")),
+    ]
 
-    case = forms.CharField(label=gettext_lazy("Case code"), max_length=20,
-                           help_text=gettext_lazy("As shown in the results, e.g. 3-0007."))
+    case = forms.CharField(
+        label=gettext_lazy("Case code"),
+        max_length=20,
+        help_text=gettext_lazy("As shown in the results, e.g. 3-0007."),
+    )
     level = forms.ChoiceField(label=gettext_lazy("Award"), choices=LEVELS)
-    rank = forms.IntegerField(label=gettext_lazy("Rank in the award list"), min_value=1,
-                              max_value=MAX_AWARD_RANK, required=False)
-    reason = forms.CharField(label=gettext_lazy("Reason (recorded)"),
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    rank = forms.IntegerField(
+        label=gettext_lazy("Rank in the award list"),
+        min_value=1,
+        max_value=MAX_AWARD_RANK,
+        required=False,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (recorded)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,21 +82,28 @@ class NoticeForm(forms.ModelForm):
         model = Notice
         fields = ["title", "text", "starts_at", "ends_at"]
         field_classes = {"starts_at": PortalDateTimeField, "ends_at": PortalDateTimeField}
-        widgets = {"starts_at": DATETIME_WIDGET, "ends_at": DATETIME_WIDGET,
-                   "text": forms.Textarea(attrs={"rows": 5})}
-        help_texts = {"text": gettext_lazy("Shown above the list: how and until when to raise "
-                                           "an objection, and to whom."),
-                      "ends_at": gettext_lazy("Beijing time. The awards can be finalized after "
-                                              "this moment.")}
+        widgets = {
+            "starts_at": DATETIME_WIDGET,
+            "ends_at": DATETIME_WIDGET,
+            "text": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "text": gettext_lazy(
+                "Shown above the list: how and until when to raise an objection, and to whom."
+            ),
+            "ends_at": gettext_lazy("Beijing time. The awards can be finalized after this moment."),
+        }
 
 
 class ObjectionForm(forms.Form):
     received_at = PortalDateTimeField(label=gettext_lazy("Received"), widget=DATETIME_WIDGET)
     submitter = forms.CharField(label=gettext_lazy("From"), max_length=200, required=False)
-    case = forms.CharField(label=gettext_lazy("Case code (if it concerns one case)"),
-                           max_length=20, required=False)
-    text = forms.CharField(label=gettext_lazy("Objection"),
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    case = forms.CharField(
+        label=gettext_lazy("Case code (if it concerns one case)"), max_length=20, required=False
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Objection"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,37 +161,65 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
     top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
     page_no = request.GET.get("page", "1")
     page_no = str(int(page_no)) if re.fullmatch(r"[0-9]{1,7}", page_no) else "1"
-    key = "results-table:" + ":".join(str(part) for part in (
-        rnd.pk, rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
-        rnd.rule, rnd.trim_min_judges, top, excellent, *awards_version, order, flag, page_no,
-        get_language()))
+    key = "results-table:" + ":".join(
+        str(part)
+        for part in (
+            rnd.pk,
+            rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
+            rnd.rule,
+            rnd.trim_min_judges,
+            top,
+            excellent,
+            *awards_version,
+            order,
+            flag,
+            page_no,
+            get_language(),
+        )
+    )
     html = cache.get(key)
     if html is not None:
         return html
-    page = Paginator(selectors.results_list(round=rnd, order=order, flag=flag),
-                     PAGE_SIZE).get_page(page_no)
+    page = Paginator(selectors.results_list(round=rnd, order=order, flag=flag), PAGE_SIZE).get_page(
+        page_no
+    )
     rows = list(page.object_list)
     totals = selectors.judge_totals_for_cases(round=rnd, case_ids=[r.case_id for r in rows])
     previous = None
     for r in rows:
         r.judge_totals = totals.get(r.case_id, [])
-        r.zone = ("top" if r.rank and r.rank <= top
-                  else "excellent" if r.rank and r.rank <= excellent else "")
+        r.zone = (
+            "top"
+            if r.rank and r.rank <= top
+            else "excellent"
+            if r.rank and r.rank <= excellent
+            else ""
+        )
         r.cut_before = ""
         if order == "rank" and not flag and previous is not None and r.rank:
-            for cut, label in ((top, _("十佳 cut line (top %(n)d)") % {"n": top}),
-                               (excellent, _("优秀 cut line (top %(n)d)") % {"n": excellent})):
+            for cut, label in (
+                (top, _("十佳 cut line (top %(n)d)") % {"n": top}),
+                (excellent, _("优秀 cut line (top %(n)d)") % {"n": excellent}),
+            ):
                 if previous <= cut < r.rank:
                     r.cut_before = label
         previous = r.rank
     page_query = QueryDict(mutable=True)  # the key's parameters only: the HTML is shared
     page_query.update({"order": order, "flag": flag})
-    html = render_to_string("judging/results_table.html", {
-        "round": rnd, "call": call, "page": page, "rows": rows, "order": order, "flag": flag,
-        "page_query": page_query,
-        "rule_field": services.RULE_FIELD[rnd.rule][0],
-        "cuts": {"top": top, "excellent": excellent},
-    })
+    html = render_to_string(
+        "judging/results_table.html",
+        {
+            "round": rnd,
+            "call": call,
+            "page": page,
+            "rows": rows,
+            "order": order,
+            "flag": flag,
+            "page_query": page_query,
+            "rule_field": services.RULE_FIELD[rnd.rule][0],
+            "cuts": {"top": top, "excellent": excellent},
+        },
+    )
     if rnd.results_computed_at:
         cache.set(key, html, TABLE_CACHE_SECONDS)
     return html
@@ -189,14 +236,23 @@ def results(request, pk):
     flag = request.GET.get("flag", "")
     flag = flag if flag in ("changes", "near", "any") else ""
     awards_version = selectors.awards_version(call=call)
-    return render(request, "judging/results.html", {
-        "round": rnd, "call": call, "state": state, "order": order, "flag": flag,
-        "table": _results_table(request, rnd, order=order, flag=flag,
-                                awards_version=awards_version),
-        "locked": services.awards_locked(call=call),
-        "is_last_round": _last_round_id(call) == rnd.pk,
-        "award_count": awards_version[0],
-    })
+    return render(
+        request,
+        "judging/results.html",
+        {
+            "round": rnd,
+            "call": call,
+            "state": state,
+            "order": order,
+            "flag": flag,
+            "table": _results_table(
+                request, rnd, order=order, flag=flag, awards_version=awards_version
+            ),
+            "locked": services.awards_locked(call=call),
+            "is_last_round": _last_round_id(call) == rnd.pk,
+            "award_count": awards_version[0],
+        },
+    )
 
 
 @require_POST
@@ -209,8 +265,13 @@ def results_recompute(request, pk):
         _errors(request, exc)
     else:
         if outcome == "queued":
-            messages.info(request, _("The results are being recomputed in the background; "
-                                     "this page shows them when they are ready."))
+            messages.info(
+                request,
+                _(
+                    "The results are being recomputed in the background; "
+                    "this page shows them when they are ready."
+                ),
+            )
         else:
             messages.success(request, _("The results were recomputed."))
     return redirect("judging:round_results", pk=rnd.pk)
@@ -224,24 +285,45 @@ def results_import(request, pk):
     problems = []
     if request.method == "POST" and form.is_valid():
         try:
-            report = importing.scores_import(round=rnd, source=form.cleaned_data["file"],
-                                             actor=request.user)
+            report = importing.scores_import(
+                round=rnd, source=form.cleaned_data["file"], actor=request.user
+            )
         except ValidationError as exc:
             problems = exc.messages
         else:
-            messages.success(request, _(
-                "%(rows)d review(s) of %(judges)d judge(s) were imported and submitted "
-                "(%(new)d new assignment(s), %(replaced)d earlier review(s) replaced).") % {
-                "rows": report.rows, "judges": len(report.judges),
-                "new": report.created_assignments, "replaced": report.replaced})
+            messages.success(
+                request,
+                _(
+                    "%(rows)d review(s) of %(judges)d judge(s) were imported and submitted "
+                    "(%(new)d new assignment(s), %(replaced)d earlier review(s) replaced)."
+                )
+                % {
+                    "rows": report.rows,
+                    "judges": len(report.judges),
+                    "new": report.created_assignments,
+                    "replaced": report.replaced,
+                },
+            )
             return redirect("judging:round_results", pk=rnd.pk)
-    return render(request, "judging/results_import.html", {
-        "round": rnd, "call": rnd.call, "form": form, "problems": problems,
-        "criteria": list(rnd.criteria.order_by("position", "pk")),
-        "columns": {"judge": COL_JUDGE, "code": COL_CODE, "title": COL_TITLE,
-                    "comment": COL_COMMENT},
-        "locked": services.awards_locked(call=rnd.call),
-    }, status=400 if (problems or form.errors) else 200)
+    return render(
+        request,
+        "judging/results_import.html",
+        {
+            "round": rnd,
+            "call": rnd.call,
+            "form": form,
+            "problems": problems,
+            "criteria": list(rnd.criteria.order_by("position", "pk")),
+            "columns": {
+                "judge": COL_JUDGE,
+                "code": COL_CODE,
+                "title": COL_TITLE,
+                "comment": COL_COMMENT,
+            },
+            "locked": services.awards_locked(call=rnd.call),
+        },
+        status=400 if (problems or form.errors) else 200,
+    )
 
 
 @organizer_required
@@ -251,18 +333,31 @@ def results_stats(request, pk):
     state = ensure_results(request, rnd)
     data = statistics.round_statistics(round=rnd)
     labels = {
-        "range": _("Lowest to highest"), "quartiles": _("Middle half (quartiles)"),
-        "median": _("Median"), "mean": _("Mean"), "total": _("Total"),
-        "count": _("Number of totals"), "severity": _("Severity (average deviation)"),
+        "range": _("Lowest to highest"),
+        "quartiles": _("Middle half (quartiles)"),
+        "median": _("Median"),
+        "mean": _("Mean"),
+        "total": _("Total"),
+        "count": _("Number of totals"),
+        "severity": _("Severity (average deviation)"),
         "spread": _("Spread (standard deviation of the deviations)"),
         "probability": _("Probability of the top %(n)d") % {"n": rnd.call.award_top_n},
         "inside": _("Ranked inside the top %(n)d") % {"n": rnd.call.award_top_n},
-        "outside": _("Ranked below"), "rank": _("Rank"),
+        "outside": _("Ranked below"),
+        "rank": _("Rank"),
     }
-    return render(request, "judging/stats.html", {
-        "round": rnd, "call": rnd.call, "state": state, "data": data, "labels": labels,
-        "locked": services.awards_locked(call=rnd.call),
-    })
+    return render(
+        request,
+        "judging/stats.html",
+        {
+            "round": rnd,
+            "call": rnd.call,
+            "state": state,
+            "data": data,
+            "labels": labels,
+            "locked": services.awards_locked(call=rnd.call),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- awards
@@ -272,38 +367,59 @@ def results_stats(request, pk):
 @require_GET
 def awards(request, slug):
     call = get_object_or_404(Call, slug=slug)
-    award_list = list(Award.objects.filter(call=call).select_related("case__unit")
-                      .order_by("rank", "case__number"))
+    award_list = list(
+        Award.objects.filter(call=call)
+        .select_related("case__unit")
+        .order_by("rank", "case__number")
+    )
     last = call.rounds.order_by("-number").first()
     results = {}
     if last is not None:
-        results = {r.case_id: r for r in Result.objects.filter(
-            round=last, case_id__in=[a.case_id for a in award_list])}
+        results = {
+            r.case_id: r
+            for r in Result.objects.filter(round=last, case_id__in=[a.case_id for a in award_list])
+        }
     for award in award_list:
         award.result = results.get(award.case_id)
-    changes = list(AwardChange.objects.filter(call=call).select_related("case", "actor")
-                   .order_by("-at", "-id")[:200])
+    changes = list(
+        AwardChange.objects.filter(call=call)
+        .select_related("case", "actor")
+        .order_by("-at", "-id")[:200]
+    )
     for change in changes:
         change.before, change.after = _change_label(change.before), _change_label(change.after)
-    return render(request, "judging/awards.html", {
-        "call": call, "last_round": last, "awards": award_list,
-        "groups": [
-            (Award.Level.TOP.label, [a for a in award_list if a.level == Award.Level.TOP],
-             "success", "top"),
-            (Award.Level.EXCELLENT.label,
-             [a for a in award_list if a.level == Award.Level.EXCELLENT], "primary",
-             "excellent"),
-        ],
-        "changes": changes,
-        "form": AwardAdjustForm(call=call),
-        "locked": services.awards_locked(call=call),
-        "notice": Notice.objects.filter(call=call).first(),
-        "rule_field": services.RULE_FIELD[last.rule][0] if last else "mean",
-    })
+    return render(
+        request,
+        "judging/awards.html",
+        {
+            "call": call,
+            "last_round": last,
+            "awards": award_list,
+            "groups": [
+                (
+                    Award.Level.TOP.label,
+                    [a for a in award_list if a.level == Award.Level.TOP],
+                    "success",
+                    "top",
+                ),
+                (
+                    Award.Level.EXCELLENT.label,
+                    [a for a in award_list if a.level == Award.Level.EXCELLENT],
+                    "primary",
+                    "excellent",
+                ),
+            ],
+            "changes": changes,
+            "form": AwardAdjustForm(call=call),
+            "locked": services.awards_locked(call=call),
+            "notice": Notice.objects.filter(call=call).first(),
+            "rule_field": services.RULE_FIELD[last.rule][0] if last else "mean",
+        },
+    )
 
 
 def _change_label(label: str) -> str:
-    """"top#3" (as recorded) → "十佳案例 (top ten) · 3"."""
+    """ "top#3" (as recorded) → "十佳案例 (top ten) · 3"."""
     level, _sep, rank = label.partition("#")
     if level not in Award.Level.values:
         return label
@@ -319,9 +435,14 @@ def awards_propose(request, slug):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _(
-            "%(n)d awards were proposed from the ranking: the top %(top)d as 十佳案例, the next "
-            "ones as 优秀案例.") % {"n": n, "top": call.award_top_n})
+        messages.success(
+            request,
+            _(
+                "%(n)d awards were proposed from the ranking: the top %(top)d as 十佳案例, "
+                "the next ones as 优秀案例."
+            )
+            % {"n": n, "top": call.award_top_n},
+        )
     return redirect("judging:awards", slug=call.slug)
 
 
@@ -334,13 +455,22 @@ def award_adjust(request, slug):
         data = form.cleaned_data
         level = None if data["level"] == "none" else data["level"]
         try:
-            services.award_adjust(call=call, case=data["case"], level=level, rank=data["rank"],
-                                  reason=data["reason"], actor=request.user)
+            services.award_adjust(
+                call=call,
+                case=data["case"],
+                level=level,
+                rank=data["rank"],
+                reason=data["reason"],
+                actor=request.user,
+            )
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _("The award of “%(title)s” was changed and the reason "
-                                        "recorded.") % {"title": data["case"].title})
+            messages.success(
+                request,
+                _("The award of “%(title)s” was changed and the reason recorded.")
+                % {"title": data["case"].title},
+            )
     else:
         _form_errors(request, form)
     return redirect("judging:awards", slug=call.slug)
@@ -355,27 +485,44 @@ def notice(request, slug):
     call = get_object_or_404(Call, slug=slug)
     current = Notice.objects.filter(call=call).select_related("finalized_by").first()
     now = timezone.localtime().replace(second=0, microsecond=0)
-    notice_form = NoticeForm(instance=current, initial=None if current else {
-        "title": _("Public notice of the results of “%(title)s”") % {"title": call.title},
-        "text": _("The following cases are proposed for the awards. Objections can be raised "
-                  "in writing, with the name and a contact of the person raising them, until "
-                  "the end of the notice period."),
-        "starts_at": now, "ends_at": now + timedelta(days=NOTICE_DAYS)})
+    notice_form = NoticeForm(
+        instance=current,
+        initial=None
+        if current
+        else {
+            "title": _("Public notice of the results of “%(title)s”") % {"title": call.title},
+            "text": _(
+                "The following cases are proposed for the awards. Objections can be raised "
+                "in writing, with the name and a contact of the person raising them, until "
+                "the end of the notice period."
+            ),
+            "starts_at": now,
+            "ends_at": now + timedelta(days=NOTICE_DAYS),
+        },
+    )
     objections = []
     if current is not None:
         objections = list(current.objections.select_related("case", "recorded_by"))
-    return render(request, "judging/notice.html", {
-        "call": call, "notice": current, "notice_form": notice_form,
-        "last_round": call.rounds.order_by("-number").first(),
-        "objection_form": ObjectionForm(call=call, initial={"received_at": now}),
-        "answer_form": AnswerForm(), "objections": objections,
-        "unanswered": sum(1 for o in objections if not o.answer),
-        "award_count": Award.objects.filter(call=call).count(),
-        "locked": services.awards_locked(call=call),
-        "now": timezone.now(),
-        "public_url": request.build_absolute_uri(reverse("judging:public_notice",
-                                                         kwargs={"slug": call.slug})),
-    })
+    return render(
+        request,
+        "judging/notice.html",
+        {
+            "call": call,
+            "notice": current,
+            "notice_form": notice_form,
+            "last_round": call.rounds.order_by("-number").first(),
+            "objection_form": ObjectionForm(call=call, initial={"received_at": now}),
+            "answer_form": AnswerForm(),
+            "objections": objections,
+            "unanswered": sum(1 for o in objections if not o.answer),
+            "award_count": Award.objects.filter(call=call).count(),
+            "locked": services.awards_locked(call=call),
+            "now": timezone.now(),
+            "public_url": request.build_absolute_uri(
+                reverse("judging:public_notice", kwargs={"slug": call.slug})
+            ),
+        },
+    )
 
 
 @require_POST
@@ -386,14 +533,20 @@ def notice_publish(request, slug):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.notice_publish(call=call, title=data["title"], text=data["text"],
-                                    starts_at=data["starts_at"], ends_at=data["ends_at"],
-                                    actor=request.user)
+            services.notice_publish(
+                call=call,
+                title=data["title"],
+                text=data["text"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                actor=request.user,
+            )
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _("The provisional award list is published on the public "
-                                        "notice page."))
+            messages.success(
+                request, _("The provisional award list is published on the public notice page.")
+            )
     else:
         _form_errors(request, form)
     return redirect("judging:notice", slug=call.slug)
@@ -408,14 +561,18 @@ def objection_record(request, slug):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.objection_record(notice=current, text=data["text"],
-                                      submitter=data["submitter"], received_at=data["received_at"],
-                                      case=data["case"], actor=request.user)
+            services.objection_record(
+                notice=current,
+                text=data["text"],
+                submitter=data["submitter"],
+                received_at=data["received_at"],
+                case=data["case"],
+                actor=request.user,
+            )
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _("The objection was recorded. Answer it before "
-                                        "finalizing."))
+            messages.success(request, _("The objection was recorded. Answer it before finalizing."))
     else:
         _form_errors(request, form)
     return redirect("judging:notice", slug=call.slug)
@@ -428,8 +585,9 @@ def objection_answer(request, pk):
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            services.objection_answer(objection=objection, answer=form.cleaned_data["answer"],
-                                      actor=request.user)
+            services.objection_answer(
+                objection=objection, answer=form.cleaned_data["answer"], actor=request.user
+            )
         except ValidationError as exc:
             _errors(request, exc)
         else:

@@ -38,18 +38,27 @@ def _review(request, pk) -> Assignment:
 @judge_required
 def queue(request, pk):
     """The judge's cases in one open round."""
-    rnd = Round.objects.select_related("call").filter(
-        pk=pk, pk__in=selectors.assignments_for_judge(request.user).values("round")
-    ).first()
+    rnd = (
+        Round.objects.select_related("call")
+        .filter(pk=pk, pk__in=selectors.assignments_for_judge(request.user).values("round"))
+        .first()
+    )
     if rnd is None:
         raise Http404
     rows = selectors.queue_rows(request.user, round=rnd)
     done = sum(1 for a, _t, _u in rows if a.status == Assignment.Status.SUBMITTED)
-    return render(request, "judging/queue.html", {
-        "round": rnd, "rows": rows, "done": done, "total": len(rows),
-        "percent": int(100 * done / len(rows)) if rows else 0,
-        "criteria": list(rnd.criteria.all()),
-    })
+    return render(
+        request,
+        "judging/queue.html",
+        {
+            "round": rnd,
+            "rows": rows,
+            "done": done,
+            "total": len(rows),
+            "percent": int(100 * done / len(rows)) if rows else 0,
+            "criteria": list(rnd.criteria.all()),
+        },
+    )
 
 
 @never_cache
@@ -60,22 +69,33 @@ def review(request, pk):
     rnd = a.round
     pairs = selectors.review_criteria(assignment=a)
     criteria = [c for c, _points in pairs]
-    initial = {ReviewForm.field_name(c): "" if points is None else plain_number(points)
-               for c, points in pairs}
+    initial = {
+        ReviewForm.field_name(c): "" if points is None else plain_number(points)
+        for c, points in pairs
+    }
     initial["comment"] = a.comment
     locked = a.status == Assignment.Status.SUBMITTED
     if request.method == "POST" and locked:
-        messages.error(request, _("You have submitted this review; it can no longer be changed. "
-                                  "Ask the organizer to reopen it if it must change."))
+        messages.error(
+            request,
+            _(
+                "You have submitted this review; it can no longer be changed. "
+                "Ask the organizer to reopen it if it must change."
+            ),
+        )
         return redirect("judging:review", pk=a.pk)
-    form = ReviewForm(request.POST or None, criteria=criteria, step=rnd.score_step,
-                      initial=initial)
+    form = ReviewForm(request.POST or None, criteria=criteria, step=rnd.score_step, initial=initial)
     if request.method == "POST":
         submit = "submit" in request.POST
         if form.is_valid():
             try:
-                reviews.review_save(assignment=a, actor=request.user, points=form.points(),
-                                    comment=form.cleaned_data["comment"], submit=submit)
+                reviews.review_save(
+                    assignment=a,
+                    actor=request.user,
+                    points=form.points(),
+                    comment=form.cleaned_data["comment"],
+                    submit=submit,
+                )
             except ValidationError as exc:
                 for msg in exc.messages:
                     form.add_error(None, msg)
@@ -83,24 +103,36 @@ def review(request, pk):
                 if not submit:
                     messages.success(request, _("Draft saved."))
                     return redirect("judging:review", pk=a.pk)
-                messages.success(request, _("Your scores for case %(code)s were submitted.")
-                                 % {"code": a.case.code})
+                messages.success(
+                    request,
+                    _("Your scores for case %(code)s were submitted.") % {"code": a.case.code},
+                )
                 following = selectors.next_open_review(request.user, assignment=a)
                 if following is not None:
                     return redirect("judging:review", pk=following.pk)
-                messages.info(request, _("You have submitted every case of this round. "
-                                         "Thank you!"))
+                messages.info(request, _("You have submitted every case of this round. Thank you!"))
                 return redirect("judging:queue", pk=rnd.pk)
         messages.error(request, _("Nothing was saved: please correct the scores below."))
     prev_id, next_id, position, count = selectors.review_neighbours(request.user, assignment=a)
     max_total = sum((c.max_points for c in criteria), 0)
-    return render(request, "judging/review.html", {
-        "a": a, "round": rnd, "case": selectors.review_case(assignment=a),
-        "form": form, "locked": locked,
-        "scores": pairs,
-        "max_total": plain_number(max_total),
-        "prev_id": prev_id, "next_id": next_id, "position": position, "count": count,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "judging/review.html",
+        {
+            "a": a,
+            "round": rnd,
+            "case": selectors.review_case(assignment=a),
+            "form": form,
+            "locked": locked,
+            "scores": pairs,
+            "max_total": plain_number(max_total),
+            "prev_id": prev_id,
+            "next_id": next_id,
+            "position": position,
+            "count": count,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @judge_required
@@ -108,15 +140,18 @@ def review_conflict(request, pk):
     """Declare a conflict of interest with the case; the case moves to another judge."""
     a = _review(request, pk)
     if a.status == Assignment.Status.SUBMITTED:
-        messages.error(request, _("You have submitted this review. Tell the organizer about "
-                                  "the conflict of interest."))
+        messages.error(
+            request,
+            _("You have submitted this review. Tell the organizer about the conflict of interest."),
+        )
         return redirect("judging:review", pk=a.pk)
     form = ConflictDeclareForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         judge = selectors.judge_for(request.user)
         try:
-            outcome = rounds.conflict_declare(judge=judge, case=a.case,
-                                              reason=form.cleaned_data["reason"])
+            outcome = rounds.conflict_declare(
+                judge=judge, case=a.case, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             for msg in exc.messages:
                 form.add_error(None, msg)
@@ -125,10 +160,17 @@ def review_conflict(request, pk):
             if selectors.assignments_for_judge(request.user, round=a.round).exists():
                 return redirect("judging:queue", pk=a.round_id)
             return redirect("judging:home")
-    return render(request, "judging/review_conflict.html", {
-        "a": a, "round": a.round, "case": selectors.review_case(assignment=a, photos=[]),
-        "form": form,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "judging/review_conflict.html",
+        {
+            "a": a,
+            "round": a.round,
+            "case": selectors.review_case(assignment=a, photos=[]),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @judge_required
@@ -141,11 +183,15 @@ def review_photo(request, uid, variant):
         raise Http404
     field = getattr(photo, variant)
     if field:
-        return serve_file(field, content_type="image/jpeg",
-                          filename=f"{photo.uid.hex}-{variant}.jpg")
+        return serve_file(
+            field, content_type="image/jpeg", filename=f"{photo.uid.hex}-{variant}.jpg"
+        )
     # not processed yet: the original, whose metadata was stripped when it was stored
-    return serve_file(photo.image, content_type=CONTENT_TYPES.get(photo.extension, "image/jpeg"),
-                      filename=f"{photo.uid.hex}{photo.extension}")
+    return serve_file(
+        photo.image,
+        content_type=CONTENT_TYPES.get(photo.extension, "image/jpeg"),
+        filename=f"{photo.uid.hex}{photo.extension}",
+    )
 
 
 @judge_required
@@ -155,5 +201,6 @@ def review_attachment(request, uid):
     if att is None:
         raise Http404
     kind = ATTACHMENT_TYPES.get(att.extension, "application/octet-stream")
-    return serve_file(att.file, content_type=kind,
-                      filename=f"{att.uid.hex}{att.extension}", attachment=True)
+    return serve_file(
+        att.file, content_type=kind, filename=f"{att.uid.hex}{att.extension}", attachment=True
+    )

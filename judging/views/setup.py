@@ -75,39 +75,64 @@ def judge_list(request):
         try:
             with transaction.atomic():
                 new = pool.judge_create(
-                    name=data["name"], username=data["username"], email=data["email"],
+                    name=data["name"],
+                    username=data["username"],
+                    email=data["email"],
                     unit_name=data["unit"].name if data["unit"] else "",
-                    affiliation=data["affiliation"], expertise=data["expertise"],
+                    affiliation=data["affiliation"],
+                    expertise=data["expertise"],
                     password=data["password"],
                 )
         except ValidationError as exc:
             for msg in exc.messages:
                 form.add_error(None, msg)
         else:
-            messages.success(request, _("“%(name)s” joined the expert pool.")
-                             % {"name": new.judge.name})
+            messages.success(
+                request, _("“%(name)s” joined the expert pool.") % {"name": new.judge.name}
+            )
             if not new.password:
                 return redirect("judging:judge_list")
             new_accounts, form = [new], JudgeForm()
     q = search_param(request.GET.get("q"))
-    judges = Judge.objects.select_related("unit", "user").annotate(
-        n_rounds=Count("rounds")).order_by("name", "pk")
+    judges = (
+        Judge.objects.select_related("unit", "user")
+        .annotate(n_rounds=Count("rounds"))
+        .order_by("name", "pk")
+    )
     if q:
-        judges = judges.filter(Q(name__icontains=q) | Q(affiliation__icontains=q)
-                               | Q(expertise__icontains=q) | Q(user__username__icontains=q))
+        judges = judges.filter(
+            Q(name__icontains=q)
+            | Q(affiliation__icontains=q)
+            | Q(expertise__icontains=q)
+            | Q(user__username__icontains=q)
+        )
     page = Paginator(judges, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "judging/judge_list.html", {
-        "form": form, "page": page, "q": q, "new_accounts": new_accounts,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "judging/judge_list.html",
+        {
+            "form": form,
+            "page": page,
+            "q": q,
+            "new_accounts": new_accounts,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @organizer_required
 def judge_edit(request, pk):
     judge = get_object_or_404(Judge.objects.select_related("user", "unit"), pk=pk)
-    form = JudgeEditForm(request.POST or None, initial={
-        "name": judge.name, "email": judge.user.email, "unit": judge.unit,
-        "affiliation": judge.affiliation, "expertise": judge.expertise,
-    })
+    form = JudgeEditForm(
+        request.POST or None,
+        initial={
+            "name": judge.name,
+            "email": judge.user.email,
+            "unit": judge.unit,
+            "affiliation": judge.affiliation,
+            "expertise": judge.expertise,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             pool.judge_update(judge=judge, **form.cleaned_data)
@@ -117,8 +142,12 @@ def judge_edit(request, pk):
         else:
             messages.success(request, _("“%(name)s” was saved.") % {"name": judge.name})
             return redirect("judging:judge_list")
-    return render(request, "judging/judge_edit.html", {"form": form, "judge": judge},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "judging/judge_edit.html",
+        {"form": form, "judge": judge},
+        status=400 if form.errors else 200,
+    )
 
 
 @organizer_required
@@ -127,28 +156,42 @@ def judge_import(request):
     new_accounts, errors = [], []
     if request.method == "POST" and form.is_valid():
         try:
-            table = read_table(form.cleaned_data["file"], required=["姓名", "用户名"],
-                               optional=[c for c in JUDGE_COLUMNS if c not in ("姓名", "用户名")],
-                               max_lengths=JUDGE_MAX_LENGTHS)
-            rows = [(row.number, {JUDGE_COLUMNS[k]: v for k, v in row.items()
-                                  if k in JUDGE_COLUMNS}) for row in table.rows]
+            table = read_table(
+                form.cleaned_data["file"],
+                required=["姓名", "用户名"],
+                optional=[c for c in JUDGE_COLUMNS if c not in ("姓名", "用户名")],
+                max_lengths=JUDGE_MAX_LENGTHS,
+            )
+            rows = [
+                (row.number, {JUDGE_COLUMNS[k]: v for k, v in row.items() if k in JUDGE_COLUMNS})
+                for row in table.rows
+            ]
             created = pool.judges_import(rows=rows)
         except ValidationError as exc:
             errors = exc.messages
         else:
             new_accounts = [n for n in created if n.password]
             messages.success(request, _("%(n)d expert(s) imported.") % {"n": len(created)})
-    return render(request, "judging/judge_import.html", {
-        "form": form, "errors": errors, "new_accounts": new_accounts, "columns": JUDGE_COLUMNS,
-    }, status=400 if errors or form.errors else 200)
+    return render(
+        request,
+        "judging/judge_import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "new_accounts": new_accounts,
+            "columns": JUDGE_COLUMNS,
+        },
+        status=400 if errors or form.errors else 200,
+    )
 
 
 @organizer_required
 def judge_import_template(request):
     header = ",".join(JUDGE_COLUMNS)
     example = "张某某,zhangmm,zhang@example.org,,某大学新闻学院,城市治理,"
-    response = HttpResponse("\ufeff" + header + "\r\n" + example + "\r\n",
-                            content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        "\ufeff" + header + "\r\n" + example + "\r\n", content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="judges.csv"'
     return response
 
@@ -161,8 +204,10 @@ def _round(pk) -> Round:
 
 
 def _scoring_started(rnd: Round) -> bool:
-    return rnd.pk is not None and Assignment.objects.filter(round=rnd).exclude(
-        status=Assignment.Status.PENDING).exists()
+    return (
+        rnd.pk is not None
+        and Assignment.objects.filter(round=rnd).exclude(status=Assignment.Status.PENDING).exists()
+    )
 
 
 def _round_form(request, *, call: Call, rnd: Round | None):
@@ -178,22 +223,34 @@ def _round_form(request, *, call: Call, rnd: Round | None):
         criteria_ok = locked or formset.is_valid()
         if form.is_valid() and criteria_ok:
             try:
-                saved = rounds.round_save(round=form.instance,
-                                          criteria=None if locked else formset.specs())
+                saved = rounds.round_save(
+                    round=form.instance, criteria=None if locked else formset.specs()
+                )
             except ValidationError as exc:
                 for msg in exc.messages:
                     form.add_error(None, msg)
             else:
                 total = sum((c.max_points for c in saved.criteria.all()), 0)
-                messages.success(request, _("The round “%(name)s” was saved; its criteria add up "
-                                            "to %(total)s points.")
-                                 % {"name": saved.name, "total": plain_number(total)})
+                messages.success(
+                    request,
+                    _("The round “%(name)s” was saved; its criteria add up to %(total)s points.")
+                    % {"name": saved.name, "total": plain_number(total)},
+                )
                 return redirect(saved)
     invalid = request.method == "POST"
-    return render(request, "judging/round_form.html", {
-        "form": form, "formset": formset, "call": call, "round": rnd, "locked": locked,
-        "criteria": list(rnd.criteria.all()) if locked else [],
-    }, status=400 if invalid else 200)
+    return render(
+        request,
+        "judging/round_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "call": call,
+            "round": rnd,
+            "locked": locked,
+            "criteria": list(rnd.criteria.all()) if locked else [],
+        },
+        status=400 if invalid else 200,
+    )
 
 
 @organizer_required
@@ -215,18 +272,22 @@ def round_edit(request, pk):
 def round_detail(request, pk):
     rnd = _round(pk)
     shortfalls = selectors.round_shortfalls(round=rnd) if rnd.entries.exists() else []
-    return render(request, "judging/round_detail.html", {
-        "round": rnd,
-        "overview": selectors.round_overview(round=rnd),
-        "criteria": list(rnd.criteria.all()),
-        "panel": list(rnd.panel.select_related("unit")),
-        "shortfalls": shortfalls[:SHORTFALLS_SHOWN],
-        "n_shortfalls": len(shortfalls),
-        "conflicts": Conflict.objects.filter(
-            judge__rounds=rnd, case__round_entries__round=rnd
-        ).select_related("judge", "case").order_by("-declared_at")[:50],
-        "reopen_options": rnd.status == Round.Status.CLOSED,
-    })
+    return render(
+        request,
+        "judging/round_detail.html",
+        {
+            "round": rnd,
+            "overview": selectors.round_overview(round=rnd),
+            "criteria": list(rnd.criteria.all()),
+            "panel": list(rnd.panel.select_related("unit")),
+            "shortfalls": shortfalls[:SHORTFALLS_SHOWN],
+            "n_shortfalls": len(shortfalls),
+            "conflicts": Conflict.objects.filter(judge__rounds=rnd, case__round_entries__round=rnd)
+            .select_related("judge", "case")
+            .order_by("-declared_at")[:50],
+            "reopen_options": rnd.status == Round.Status.CLOSED,
+        },
+    )
 
 
 @organizer_required
@@ -240,11 +301,18 @@ def round_panel(request, pk):
             for msg in exc.messages:
                 form.add_error(None, msg)
         else:
-            messages.success(request, _("Panel saved: %(added)d added, %(removed)d removed.")
-                             % {"added": added, "removed": removed})
+            messages.success(
+                request,
+                _("Panel saved: %(added)d added, %(removed)d removed.")
+                % {"added": added, "removed": removed},
+            )
             return redirect(rnd)
-    return render(request, "judging/round_panel.html", {"round": rnd, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "judging/round_panel.html",
+        {"round": rnd, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @organizer_required
@@ -266,11 +334,21 @@ def round_entries(request, pk):
     selected = set(current)
     if request.method == "POST":
         selected = set(id_list(request.POST.getlist("cases")))
-    return render(request, "judging/round_entries.html", {
-        "round": rnd, "form": form, "picked": picked, "n_accepted": n_accepted,
-        "picker": n_accepted <= PICKER_LIMIT, "n_current": len(current),
-        "accepted": accepted if n_accepted <= PICKER_LIMIT else [], "selected": selected,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "judging/round_entries.html",
+        {
+            "round": rnd,
+            "form": form,
+            "picked": picked,
+            "n_accepted": n_accepted,
+            "picker": n_accepted <= PICKER_LIMIT,
+            "n_current": len(current),
+            "accepted": accepted if n_accepted <= PICKER_LIMIT else [],
+            "selected": selected,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -282,22 +360,35 @@ def round_assign(request, pk):
     except ValidationError as exc:
         _error(request, exc)
         return redirect(rnd)
-    messages.success(request, _("Assignment done: %(created)d review(s) added, %(removed)d "
-                                "removed.") % {"created": report.created,
-                                               "removed": report.removed})
+    messages.success(
+        request,
+        _("Assignment done: %(created)d review(s) added, %(removed)d removed.")
+        % {"created": report.created, "removed": report.removed},
+    )
     if report.loads:
         low, high = min(report.loads.values()), max(report.loads.values())
         if report.balanced:
-            messages.info(request, _("Balanced: every judge has %(low)d to %(high)d case(s).")
-                          % {"low": low, "high": high})
+            messages.info(
+                request,
+                _("Balanced: every judge has %(low)d to %(high)d case(s).")
+                % {"low": low, "high": high},
+            )
         else:
-            messages.warning(request, _("Loads could not be balanced within one case: judges "
-                                        "have %(low)d to %(high)d case(s), because conflicts "
-                                        "leave too few judges for some cases.")
-                             % {"low": low, "high": high})
+            messages.warning(
+                request,
+                _(
+                    "Loads could not be balanced within one case: judges "
+                    "have %(low)d to %(high)d case(s), because conflicts "
+                    "leave too few judges for some cases."
+                )
+                % {"low": low, "high": high},
+            )
     if report.unassigned:
-        messages.warning(request, _("%(n)d case(s) could not be assigned; see the list of cases "
-                                    "short of judges.") % {"n": len(report.unassigned)})
+        messages.warning(
+            request,
+            _("%(n)d case(s) could not be assigned; see the list of cases short of judges.")
+            % {"n": len(report.unassigned)},
+        )
     return redirect("judging:assignment_list", pk=rnd.pk)
 
 
@@ -310,8 +401,9 @@ def round_status(request, pk):
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("The round is now “%(state)s”.")
-                         % {"state": rnd.get_status_display()})
+        messages.success(
+            request, _("The round is now “%(state)s”.") % {"state": rnd.get_status_display()}
+        )
     return redirect(rnd)
 
 
@@ -322,10 +414,14 @@ def round_status(request, pk):
 def assignment_list(request, pk):
     rnd = _round(pk)
     judge_id = id_param(request.GET.get("judge"))
-    assignments = Assignment.objects.filter(round=rnd).select_related("judge").order_by(
-        "judge__name", "judge_id")
-    entries = RoundCase.objects.filter(round=rnd).select_related("case__unit").order_by(
-        "case__number")
+    assignments = (
+        Assignment.objects.filter(round=rnd)
+        .select_related("judge")
+        .order_by("judge__name", "judge_id")
+    )
+    entries = (
+        RoundCase.objects.filter(round=rnd).select_related("case__unit").order_by("case__number")
+    )
     if judge_id:
         entries = entries.filter(case__assignments__round=rnd, case__assignments__judge_id=judge_id)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -335,12 +431,21 @@ def assignment_list(request, pk):
         by_case.setdefault(a.case_id, []).append(a)
     rows = [(e.case, by_case.get(e.case_id, [])) for e in page]
     shortfalls = selectors.round_shortfalls(round=rnd)
-    return render(request, "judging/assignment_list.html", {
-        "round": rnd, "page": page, "rows": rows,
-        "panel": list(rnd.panel.all()), "judge_id": judge_id,
-        "shortfalls": shortfalls[:SHORTFALLS_SHOWN], "n_shortfalls": len(shortfalls),
-        "add_form": AssignmentAddForm(round=rnd), "conflict_form": ConflictRecordForm(round=rnd),
-    })
+    return render(
+        request,
+        "judging/assignment_list.html",
+        {
+            "round": rnd,
+            "page": page,
+            "rows": rows,
+            "panel": list(rnd.panel.all()),
+            "judge_id": judge_id,
+            "shortfalls": shortfalls[:SHORTFALLS_SHOWN],
+            "n_shortfalls": len(shortfalls),
+            "add_form": AssignmentAddForm(round=rnd),
+            "conflict_form": ConflictRecordForm(round=rnd),
+        },
+    )
 
 
 @require_POST
@@ -350,13 +455,16 @@ def assignment_add(request, pk):
     form = AssignmentAddForm(request.POST, round=rnd)
     if form.is_valid():
         try:
-            a = rounds.assignment_add(round=rnd, judge=form.cleaned_data["judge"],
-                                      case=form.cleaned_data["case"])
+            a = rounds.assignment_add(
+                round=rnd, judge=form.cleaned_data["judge"], case=form.cleaned_data["case"]
+            )
         except ValidationError as exc:
             _error(request, exc)
         else:
-            messages.success(request, _("%(judge)s now scores case %(n)d.")
-                             % {"judge": a.judge.name, "n": a.case.number})
+            messages.success(
+                request,
+                _("%(judge)s now scores case %(n)d.") % {"judge": a.judge.name, "n": a.case.number},
+            )
     else:
         _form_errors(request, form)
     return redirect("judging:assignment_list", pk=rnd.pk)
@@ -371,10 +479,18 @@ def assignment_remove(request, pk):
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("%(judge)s no longer scores case %(n)d.")
-                         % {"judge": a.judge.name, "n": a.case.number})
-    return redirect(local_url(request, request.POST.get("next"),
-                              reverse("judging:assignment_list", kwargs={"pk": a.round_id})))
+        messages.success(
+            request,
+            _("%(judge)s no longer scores case %(n)d.")
+            % {"judge": a.judge.name, "n": a.case.number},
+        )
+    return redirect(
+        local_url(
+            request,
+            request.POST.get("next"),
+            reverse("judging:assignment_list", kwargs={"pk": a.round_id}),
+        )
+    )
 
 
 @require_POST
@@ -385,9 +501,11 @@ def conflict_record(request, pk):
     form = ConflictRecordForm(request.POST, round=rnd)
     if form.is_valid():
         try:
-            outcome = rounds.conflict_declare(judge=form.cleaned_data["judge"],
-                                              case=form.cleaned_data["case"],
-                                              reason=form.cleaned_data["reason"])
+            outcome = rounds.conflict_declare(
+                judge=form.cleaned_data["judge"],
+                case=form.cleaned_data["case"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -406,9 +524,14 @@ def _conflict_messages(request, outcome, *, organizer: bool) -> None:
         else:
             messages.info(request, _("The case was given to another judge."))
     for rnd in outcome.not_moved:
-        messages.warning(request, _("In “%(round)s” no other judge was free to take the case; "
-                                    "the organizer sees it among the cases short of judges.")
-                         % {"round": rnd.name})
+        messages.warning(
+            request,
+            _(
+                "In “%(round)s” no other judge was free to take the case; "
+                "the organizer sees it among the cases short of judges."
+            )
+            % {"round": rnd.name},
+        )
 
 
 # ---- progress, reminders, reopening ---------------------------------------------------------
@@ -428,10 +551,17 @@ def round_progress(request, pk):
     for c in page:
         c.percent = int(100 * c.submitted / c.assigned) if c.assigned else 0
     overview = selectors.round_overview(round=rnd)
-    return render(request, "judging/round_progress.html", {
-        "round": rnd, "judges": judges, "page": page, "overview": overview,
-        "only_open": only_open,
-    })
+    return render(
+        request,
+        "judging/round_progress.html",
+        {
+            "round": rnd,
+            "judges": judges,
+            "page": page,
+            "overview": overview,
+            "only_open": only_open,
+        },
+    )
 
 
 @require_POST
@@ -451,19 +581,34 @@ def round_remind(request, pk):
 def review_history(request, pk):
     """One review as the organizer sees it: scores, comment, every recorded change."""
     a = get_object_or_404(
-        Assignment.objects.select_related("round__call", "judge", "case__unit")
-        .prefetch_related("scores__criterion",
-                          Prefetch("audits", queryset=ScoreAudit.objects.select_related("actor"))),
+        Assignment.objects.select_related("round__call", "judge", "case__unit").prefetch_related(
+            "scores__criterion",
+            Prefetch("audits", queryset=ScoreAudit.objects.select_related("actor")),
+        ),
         pk=pk,
     )
     criteria = {str(c.pk): c.name for c in a.round.criteria.all()}
-    audits = [(audit, [(criteria.get(cid, cid), pts) for cid, pts in
-                       (audit.after.get("scores") or {}).items()]) for audit in a.audits.all()]
-    return render(request, "judging/review_history.html", {
-        "a": a, "round": a.round, "scores": sorted(a.scores.all(),
-                                                   key=lambda s: (s.criterion.position, s.pk)),
-        "audits": audits, "reopen_form": ReasonForm(),
-    })
+    audits = [
+        (
+            audit,
+            [
+                (criteria.get(cid, cid), pts)
+                for cid, pts in (audit.after.get("scores") or {}).items()
+            ],
+        )
+        for audit in a.audits.all()
+    ]
+    return render(
+        request,
+        "judging/review_history.html",
+        {
+            "a": a,
+            "round": a.round,
+            "scores": sorted(a.scores.all(), key=lambda s: (s.criterion.position, s.pk)),
+            "audits": audits,
+            "reopen_form": ReasonForm(),
+        },
+    )
 
 
 @require_POST
@@ -475,11 +620,13 @@ def review_reopen(request, pk):
         messages.error(request, _("Give the reason for reopening: it is recorded."))
         return redirect("judging:review_history", pk=a.pk)
     try:
-        reviews.review_reopen(assignment=a, actor=request.user,
-                              reason=form.cleaned_data["reason"])
+        reviews.review_reopen(assignment=a, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("The review of %(judge)s is open again; the judge can "
-                                    "change and resubmit it.") % {"judge": a.judge.name})
+        messages.success(
+            request,
+            _("The review of %(judge)s is open again; the judge can change and resubmit it.")
+            % {"judge": a.judge.name},
+        )
     return redirect("judging:review_history", pk=a.pk)

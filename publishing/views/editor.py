@@ -47,11 +47,15 @@ def _installment(slug, number) -> Installment:
 @publisher_required
 def series_list(request):
     calls = list(selectors.calls_for_drafting())
-    return render(request, "publishing/series_list.html", {
-        "series_list": selectors.series_for_editor(),
-        "final_calls": [c for c in calls if c.status == Call.Status.FINAL],
-        "pending_calls": [c for c in calls if c.status != Call.Status.FINAL],
-    })
+    return render(
+        request,
+        "publishing/series_list.html",
+        {
+            "series_list": selectors.series_for_editor(),
+            "final_calls": [c for c in calls if c.status == Call.Status.FINAL],
+            "pending_calls": [c for c in calls if c.status != Call.Status.FINAL],
+        },
+    )
 
 
 @publisher_required
@@ -62,24 +66,39 @@ def series_draft(request, call_slug):
     slug = call.slug
     while Series.objects.filter(slug=slug).exists():
         slug, n = f"{call.slug}-{n}", n + 1
-    form = SeriesDraftForm(request.POST or None, initial={
-        "title": services.default_series_title(call), "slug": slug,
-        "host_line": call.host_line, "per_installment": 5,
-    })
+    form = SeriesDraftForm(
+        request.POST or None,
+        initial={
+            "title": services.default_series_title(call),
+            "slug": slug,
+            "host_line": call.host_line,
+            "per_installment": 5,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             series = services.series_draft_from_awards(
-                call=call, actor=request.user, **form.cleaned_data)
+                call=call, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _(
-                "The series was drafted with %(n)d installments. Nothing is public yet."
-            ) % {"n": series.installments.count()})
+            messages.success(
+                request,
+                _("The series was drafted with %(n)d installments. Nothing is public yet.")
+                % {"n": series.installments.count()},
+            )
             return redirect("publishing:series_edit", slug=series.slug)
-    return render(request, "publishing/series_draft.html", {
-        "call": call, "form": form, "is_final": is_final, "n_awards": call.awards.count(),
-    })
+    return render(
+        request,
+        "publishing/series_draft.html",
+        {
+            "call": call,
+            "form": form,
+            "is_final": is_final,
+            "n_awards": call.awards.count(),
+        },
+    )
 
 
 @publisher_required
@@ -92,18 +111,30 @@ def series_edit(request, slug):
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _("The series settings were saved. Published installments "
-                                        "keep what they had until they are republished."))
+            messages.success(
+                request,
+                _(
+                    "The series settings were saved. Published installments "
+                    "keep what they had until they are republished."
+                ),
+            )
             return redirect("publishing:series_edit", slug=series.slug)
     installments = list(
-        selectors.installment_with_draft(installment_qs=series.installments.all())
-        .order_by("number")
+        selectors.installment_with_draft(installment_qs=series.installments.all()).order_by(
+            "number"
+        )
     )
     for inst in installments:
         inst.n_problems = len(selectors.print_check(inst))
-    return render(request, "publishing/series_edit.html", {
-        "series": series, "form": form, "installments": installments,
-    })
+    return render(
+        request,
+        "publishing/series_edit.html",
+        {
+            "series": series,
+            "form": form,
+            "installments": installments,
+        },
+    )
 
 
 @require_POST
@@ -152,8 +183,7 @@ def installment_edit(request, slug, number):
     form = InstallmentForm(request.POST or None, instance=inst)
     if request.method == "POST" and form.is_valid():
         try:
-            services.installment_update(installment=inst, actor=request.user,
-                                        **form.cleaned_data)
+            services.installment_update(installment=inst, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -164,14 +194,21 @@ def installment_edit(request, slug, number):
     for feature in features:
         feature.flags = selectors.feature_print_flags(feature, series)
     others = [i for i in series.installments.order_by("number") if i.pk != inst.pk]
-    return render(request, "publishing/installment_edit.html", {
-        "inst": inst, "series": series, "form": form, "features": features,
-        "others": others,
-        "add_form": FeatureAddForm(cases=selectors.candidate_cases(series=series)),
-        "print_problems": selectors.print_check(inst),
-        "versions": selectors.versions_of(inst),
-        **_state(inst),
-    })
+    return render(
+        request,
+        "publishing/installment_edit.html",
+        {
+            "inst": inst,
+            "series": series,
+            "form": form,
+            "features": features,
+            "others": others,
+            "add_form": FeatureAddForm(cases=selectors.candidate_cases(series=series)),
+            "print_problems": selectors.print_check(inst),
+            "versions": selectors.versions_of(inst),
+            **_state(inst),
+        },
+    )
 
 
 @require_GET
@@ -179,12 +216,17 @@ def installment_edit(request, slug, number):
 def installment_preview(request, slug, number):
     """Exactly what readers will see once the draft is published."""
     inst = _installment(slug, number)
-    return render(request, "publishing/installment_detail.html", {
-        "series": inst.series,
-        "c": content_mod.with_photo_urls(content_mod.draft_content(inst), source_photo_url),
-        "banner": _("Preview of the draft: readers see this once it is published."),
-        "banner_kind": "preview", "edit_url": inst.get_edit_url(),
-    })
+    return render(
+        request,
+        "publishing/installment_detail.html",
+        {
+            "series": inst.series,
+            "c": content_mod.with_photo_urls(content_mod.draft_content(inst), source_photo_url),
+            "banner": _("Preview of the draft: readers see this once it is published."),
+            "banner_kind": "preview",
+            "edit_url": inst.get_edit_url(),
+        },
+    )
 
 
 @require_GET
@@ -193,17 +235,26 @@ def installment_version(request, slug, number, version):
     inst = _installment(slug, number)
     frozen = get_object_or_404(InstallmentVersion, installment=inst, number=version)
     current = inst.current_version_id == frozen.pk
-    return render(request, "publishing/installment_detail.html", {
-        "series": inst.series,
-        "c": content_mod.with_photo_urls(frozen.content, published_photo_url(inst)),
-        "published_at": frozen.published_at,
-        "banner": (_("Version %(n)d, published %(at)s: the one readers see.") if current else
-                   _("Version %(n)d, published %(at)s: kept for the record; readers no longer "
-                     "see it.")) % {"n": frozen.number,
-                                    "at": localtime(frozen.published_at)
-                                    .strftime("%Y-%m-%d %H:%M")},
-        "banner_kind": "version", "edit_url": inst.get_edit_url(),
-    })
+    return render(
+        request,
+        "publishing/installment_detail.html",
+        {
+            "series": inst.series,
+            "c": content_mod.with_photo_urls(frozen.content, published_photo_url(inst)),
+            "published_at": frozen.published_at,
+            "banner": (
+                _("Version %(n)d, published %(at)s: the one readers see.")
+                if current
+                else _(
+                    "Version %(n)d, published %(at)s: kept for the record; readers no longer "
+                    "see it."
+                )
+            )
+            % {"n": frozen.number, "at": localtime(frozen.published_at).strftime("%Y-%m-%d %H:%M")},
+            "banner_kind": "version",
+            "edit_url": inst.get_edit_url(),
+        },
+    )
 
 
 @require_POST
@@ -228,8 +279,11 @@ def installment_schedule(request, slug, number):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("Scheduled for %(at)s (Beijing time).")
-                         % {"at": localtime(inst.publish_at).strftime("%Y-%m-%d %H:%M")})
+        messages.success(
+            request,
+            _("Scheduled for %(at)s (Beijing time).")
+            % {"at": localtime(inst.publish_at).strftime("%Y-%m-%d %H:%M")},
+        )
     return redirect(inst.get_edit_url())
 
 
@@ -259,7 +313,9 @@ def installment_export(request, slug, number, fmt):
     version = request.GET.get("version")
     try:
         exported = exports.export_installment(
-            installment=inst, fmt=fmt, published=source == "published",
+            installment=inst,
+            fmt=fmt,
+            published=source == "published",
             version=id_param(version),
         )
     except (InstallmentVersion.DoesNotExist, ValueError):
@@ -283,8 +339,9 @@ def feature_add(request, slug, number):
     form = FeatureAddForm(request.POST, cases=selectors.candidate_cases(series=inst.series))
     if form.is_valid():
         try:
-            services.feature_add(installment=inst, case=form.cleaned_data["case"],
-                                 actor=request.user)
+            services.feature_add(
+                installment=inst, case=form.cleaned_data["case"], actor=request.user
+            )
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -305,13 +362,24 @@ def _photo_rows(feature: Feature) -> tuple[list[Photo], list[dict]]:
     """Every photo of the case, those in the feature first (in its order)."""
     photos = list(Photo.objects.filter(case_id=feature.case_id).order_by("position", "id"))
     chosen = {fp.photo_id: fp for fp in feature.photos.all()}
-    photos.sort(key=lambda p: (p.pk not in chosen, chosen[p.pk].position if p.pk in chosen
-                               else p.position, p.pk))
-    initial = [{
-        "photo": p.pk, "include": p.pk in chosen, "position": i,
-        "caption": chosen[p.pk].caption if p.pk in chosen else content_mod.clean_caption(
-            p.caption),
-    } for i, p in enumerate(photos, start=1)]
+    photos.sort(
+        key=lambda p: (
+            p.pk not in chosen,
+            chosen[p.pk].position if p.pk in chosen else p.position,
+            p.pk,
+        )
+    )
+    initial = [
+        {
+            "photo": p.pk,
+            "include": p.pk in chosen,
+            "position": i,
+            "caption": chosen[p.pk].caption
+            if p.pk in chosen
+            else content_mod.clean_caption(p.caption),
+        }
+        for i, p in enumerate(photos, start=1)
+    ]
     return photos, initial
 
 
@@ -322,35 +390,52 @@ def feature_edit(request, pk):
     series = inst.series
     photos, initial = _photo_rows(feature)
     by_pk = {p.pk: p for p in photos}
-    form = FeatureForm(request.POST or None, instance=feature,
-                       char_limit=series.print_max_body_chars)
+    form = FeatureForm(
+        request.POST or None, instance=feature, char_limit=series.print_max_body_chars
+    )
     formset = PhotoRowFormSet(request.POST or None, initial=initial, prefix="photos")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         rows = [
-            services.FeaturePhotoRow(photo=by_pk[row["photo"]], position=row["position"],
-                                     caption=row.get("caption", ""))
+            services.FeaturePhotoRow(
+                photo=by_pk[row["photo"]], position=row["position"], caption=row.get("caption", "")
+            )
             for row in formset.cleaned_data
             if row.get("include") and row.get("photo") in by_pk
         ]
         try:
-            services.feature_update(feature=feature, actor=request.user, photos=rows,
-                                    **{k: form.cleaned_data[k] for k in
-                                       ("title", "unit_line", "body")})
+            services.feature_update(
+                feature=feature,
+                actor=request.user,
+                photos=rows,
+                **{k: form.cleaned_data[k] for k in ("title", "unit_line", "body")},
+            )
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _("The case's published version was saved. The "
-                                        "submission itself is unchanged."))
+            messages.success(
+                request,
+                _("The case's published version was saved. The submission itself is unchanged."),
+            )
             return redirect(inst.get_edit_url())
-    rows = list(zip(formset.forms, [by_pk.get(f.initial.get("photo")) for f in formset.forms],
-                    strict=True))
-    return render(request, "publishing/feature_edit.html", {
-        "feature": feature, "inst": inst, "series": series, "form": form, "formset": formset,
-        "rows": rows, "case": feature.case,
-        "chars": content_mod.body_length(form["body"].value() or ""),
-        "source_chars": content_mod.body_length(feature.case.body),
-        "min_side": series.print_min_long_side,
-    })
+    rows = list(
+        zip(formset.forms, [by_pk.get(f.initial.get("photo")) for f in formset.forms], strict=True)
+    )
+    return render(
+        request,
+        "publishing/feature_edit.html",
+        {
+            "feature": feature,
+            "inst": inst,
+            "series": series,
+            "form": form,
+            "formset": formset,
+            "rows": rows,
+            "case": feature.case,
+            "chars": content_mod.body_length(form["body"].value() or ""),
+            "source_chars": content_mod.body_length(feature.case.body),
+            "min_side": series.print_min_long_side,
+        },
+    )
 
 
 @require_POST
@@ -374,8 +459,11 @@ def feature_move(request, pk):
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _("“%(title)s” moved to installment (%(n)s).")
-                             % {"title": feature.title, "n": target.numeral})
+            messages.success(
+                request,
+                _("“%(title)s” moved to installment (%(n)s).")
+                % {"title": feature.title, "n": target.numeral},
+            )
     return redirect(feature.installment.get_edit_url())
 
 
@@ -385,8 +473,9 @@ def feature_remove(request, pk):
     feature = _feature(pk)
     inst = feature.installment
     services.feature_remove(feature=feature, actor=request.user)
-    messages.success(request, _("“%(title)s” was taken out of the series draft.")
-                     % {"title": feature.title})
+    messages.success(
+        request, _("“%(title)s” was taken out of the series draft.") % {"title": feature.title}
+    )
     return redirect(inst.get_edit_url())
 
 
@@ -398,6 +487,9 @@ def source_photo(request, uid, variant):
     if photo is None or variant not in ("web", "thumb"):
         raise Http404
     field = getattr(photo, variant) or photo.image
-    content_type = ("image/jpeg" if field is not photo.image
-                    else CONTENT_TYPES.get(photo.extension, "image/jpeg"))
+    content_type = (
+        "image/jpeg"
+        if field is not photo.image
+        else CONTENT_TYPES.get(photo.extension, "image/jpeg")
+    )
     return serve_file(field, content_type=content_type)

@@ -24,15 +24,15 @@ def published_photo_url(installment: Installment):
     slug, number = installment.series.slug, installment.number
 
     def url_for(item: dict) -> str:
-        return reverse("publishing:photo", kwargs={"slug": slug, "number": number,
-                                                    "uid": item["uid"]})
+        return reverse(
+            "publishing:photo", kwargs={"slug": slug, "number": number, "uid": item["uid"]}
+        )
 
     return url_for
 
 
 def source_photo_url(item: dict) -> str:
-    return reverse("publishing:source_photo", kwargs={"uid": item["source_uid"],
-                                                      "variant": "web"})
+    return reverse("publishing:source_photo", kwargs={"uid": item["source_uid"], "variant": "web"})
 
 
 @require_GET
@@ -52,24 +52,34 @@ def series_detail(request, slug):
         inst.series = series
         version = inst.current_version
         content = version.content if version else None
-        rows.append({
-            "number": inst.number,
-            "heading": content["heading"] if content else inst.heading,
-            "headline": content["headline"] if content else inst.headline,
-            "summary": content_mod.summary(content) if content else "",
-            "published": version is not None,
-            "published_at": inst.first_published_at if version else None,
-            "url": inst.get_absolute_url(),
-        })
-    return render(request, "publishing/series_detail.html", {
-        "series": series, "rows": rows, "can_publish": selectors.can_publish(request.user),
-    })
+        rows.append(
+            {
+                "number": inst.number,
+                "heading": content["heading"] if content else inst.heading,
+                "headline": content["headline"] if content else inst.headline,
+                "summary": content_mod.summary(content) if content else "",
+                "published": version is not None,
+                "published_at": inst.first_published_at if version else None,
+                "url": inst.get_absolute_url(),
+            }
+        )
+    return render(
+        request,
+        "publishing/series_detail.html",
+        {
+            "series": series,
+            "rows": rows,
+            "can_publish": selectors.can_publish(request.user),
+        },
+    )
 
 
 def _neighbours(request, installment: Installment) -> dict:
     numbers = list(
-        selectors.installments_visible_to(request.user).filter(series=installment.series)
-        .order_by("number").values_list("number", flat=True)
+        selectors.installments_visible_to(request.user)
+        .filter(series=installment.series)
+        .order_by("number")
+        .values_list("number", flat=True)
     )
     context = {}
     i = numbers.index(installment.number) if installment.number in numbers else -1
@@ -78,7 +88,8 @@ def _neighbours(request, installment: Installment) -> dict:
             n = numbers[j]
             context[f"{key}_url"] = reverse(
                 "publishing:installment_detail",
-                kwargs={"slug": installment.series.slug, "number": n})
+                kwargs={"slug": installment.series.slug, "number": n},
+            )
             context[f"{key}_label"] = f"({chinese_numeral(n)})"
     return context
 
@@ -105,17 +116,24 @@ def installment_detail(request, slug, number):
         if version.number > 1:
             context["updated_at"] = version.published_at
         if can_publish:
-            context.update(banner=_("Published version %(n)d. Readers see exactly this page.")
-                           % {"n": version.number}, banner_kind="published",
-                           edit_url=inst.get_edit_url())
+            context.update(
+                banner=_("Published version %(n)d. Readers see exactly this page.")
+                % {"n": version.number},
+                banner_kind="published",
+                edit_url=inst.get_edit_url(),
+            )
     else:  # only editors and organizers get here (the visibility policy)
         draft = selectors.installment_with_draft(
-            installment_qs=Installment.objects.filter(pk=inst.pk)).get()
-        context["c"] = content_mod.with_photo_urls(content_mod.draft_content(draft),
-                                                   source_photo_url)
-        context.update(banner=_("Preview: this installment is not published; readers get “not "
-                                "found” here."), banner_kind="preview",
-                       edit_url=inst.get_edit_url())
+            installment_qs=Installment.objects.filter(pk=inst.pk)
+        ).get()
+        context["c"] = content_mod.with_photo_urls(
+            content_mod.draft_content(draft), source_photo_url
+        )
+        context.update(
+            banner=_("Preview: this installment is not published; readers get “not found” here."),
+            banner_kind="preview",
+            edit_url=inst.get_edit_url(),
+        )
     response = render(request, "publishing/installment_detail.html", context)
     if shared and version is not None:
         cache.set(key, response.content, pagecache.PAGE_TTL)

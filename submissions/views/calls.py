@@ -63,13 +63,15 @@ def call_edit(request, slug):
 def call_status(request, slug):
     call = get_object_or_404(Call, slug=slug)
     try:
-        services.call_set_status(call=call, status=request.POST.get("status", ""),
-                                 actor=request.user)
+        services.call_set_status(
+            call=call, status=request.POST.get("status", ""), actor=request.user
+        )
     except (ValidationError, ValueError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        messages.success(request, _("The call is now “%(state)s”.")
-                         % {"state": call.get_status_display()})
+        messages.success(
+            request, _("The call is now “%(state)s”.") % {"state": call.get_status_display()}
+        )
     return redirect(call)
 
 
@@ -81,14 +83,22 @@ def call_detail(request, slug):
         raise PermissionDenied
     call = get_object_or_404(selectors.calls_for_units(), slug=slug)
     units = Unit.objects.filter(pk__in=roles.unit_ids(request.user))
-    return render(request, "submissions/call_unit.html", {
-        "call": call,
-        "cases": selectors.case_list(user=request.user, call=call),
-        "windows": [
-            (u, selectors.unit_deadline(call=call, unit=u),
-             services.submission_open_for(call=call, unit=u)) for u in units
-        ],
-    })
+    return render(
+        request,
+        "submissions/call_unit.html",
+        {
+            "call": call,
+            "cases": selectors.case_list(user=request.user, call=call),
+            "windows": [
+                (
+                    u,
+                    selectors.unit_deadline(call=call, unit=u),
+                    services.submission_open_for(call=call, unit=u),
+                )
+                for u in units
+            ],
+        },
+    )
 
 
 def _organizer_call(request, slug):
@@ -99,17 +109,21 @@ def _organizer_call(request, slug):
     q = search_param(request.GET.get("q")) or None
     cases = selectors.case_list(user=request.user, call=call, unit_id=unit_id, status=status, q=q)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "submissions/call_organizer.html", {
-        "call": call,
-        "page": page,
-        "counts": selectors.status_counts(user=request.user, call=call),
-        "statuses": Case.Status.choices,
-        "units": Unit.objects.filter(cases__call=call).distinct(),
-        "filters": {"status": status or "", "unit": unit_id or "", "q": q or ""},
-        "screening_form": ScreeningForm(),
-        "extension_form": ExtensionForm(),
-        "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
-    })
+    return render(
+        request,
+        "submissions/call_organizer.html",
+        {
+            "call": call,
+            "page": page,
+            "counts": selectors.status_counts(user=request.user, call=call),
+            "statuses": Case.Status.choices,
+            "units": Unit.objects.filter(cases__call=call).distinct(),
+            "filters": {"status": status or "", "unit": unit_id or "", "q": q or ""},
+            "screening_form": ScreeningForm(),
+            "extension_form": ExtensionForm(),
+            "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
+        },
+    )
 
 
 @require_POST
@@ -121,8 +135,10 @@ def call_screen(request, slug):
     if form.is_valid():
         try:
             events = services.cases_screen(
-                cases=form.cleaned_data["cases"], actor=request.user,
-                action=form.cleaned_data["action"], reason=form.cleaned_data["reason"],
+                cases=form.cleaned_data["cases"],
+                actor=request.user,
+                action=form.cleaned_data["action"],
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
             flash_errors(request, exc)
@@ -141,15 +157,21 @@ def case_screen(request, pk):
     form = ScreeningForm(request.POST)
     if form.is_valid():
         try:
-            services.cases_screen(cases=[case], actor=request.user,
-                                  action=form.cleaned_data["action"],
-                                  reason=form.cleaned_data["reason"])
+            services.cases_screen(
+                cases=[case],
+                actor=request.user,
+                action=form.cleaned_data["action"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as exc:
             flash_errors(request, exc)
         else:
             case.refresh_from_db()
-            messages.success(request, _("“%(title)s” is now “%(status)s”.")
-                             % {"title": case.title, "status": case.get_status_display()})
+            messages.success(
+                request,
+                _("“%(title)s” is now “%(status)s”.")
+                % {"title": case.title, "status": case.get_status_display()},
+            )
     else:
         flash_form_errors(request, form, labels=False)
     return redirect(case)
@@ -166,11 +188,15 @@ def extension_grant(request, slug):
         except ValidationError as exc:
             flash_errors(request, exc)
         else:
-            messages.success(request, _("%(unit)s may submit until %(until)s.") % {
-                "unit": ext.unit, "until": localtime(ext.until).strftime("%Y-%m-%d %H:%M")})
+            messages.success(
+                request,
+                _("%(unit)s may submit until %(until)s.")
+                % {"unit": ext.unit, "until": localtime(ext.until).strftime("%Y-%m-%d %H:%M")},
+            )
     else:
         for field, errors in form.errors.items():
             for msg in errors:
-                messages.error(request, f"{form.fields[field].label}: {msg}"
-                               if field in form.fields else msg)
+                messages.error(
+                    request, f"{form.fields[field].label}: {msg}" if field in form.fields else msg
+                )
     return redirect(call)

@@ -36,35 +36,41 @@ def case_list(request):
     # an unknown status lists nothing; NUL and huge values never reach the database
     status = search_param(request.GET.get("status"), max_length=20) or None
     cases = selectors.case_list(user=request.user, status=status)
-    return render(request, "submissions/my_cases.html", {
-        "cases": cases,
-        "calls": selectors.calls_for_units(),
-        "statuses": Case.Status.choices,
-    })
+    return render(
+        request,
+        "submissions/my_cases.html",
+        {
+            "cases": cases,
+            "calls": selectors.calls_for_units(),
+            "statuses": Case.Status.choices,
+        },
+    )
 
 
 @login_required
 def case_detail(request, pk):
     case = _visible_case(request, pk)
     is_org = roles.is_organizer(request.user)
-    return render(request, "submissions/case_detail.html", {
-        "case": case,
-        "photos": case.photos.all(),
-        "attachments": case.attachments.all(),
-        "events": case.events.all(),
-        "screening_form": ScreeningForm() if is_org else None,
-        "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),
-        "can_withdraw": case.status in Case.AWAITING_SCREENING
-        and case.unit_id in roles.unit_ids(request.user)
-        and services.submission_open_for(call=case.call, unit=case.unit),
-        "problems": services.case_submission_problems(case) if case.is_editable else [],
-    })
+    return render(
+        request,
+        "submissions/case_detail.html",
+        {
+            "case": case,
+            "photos": case.photos.all(),
+            "attachments": case.attachments.all(),
+            "events": case.events.all(),
+            "screening_form": ScreeningForm() if is_org else None,
+            "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),
+            "can_withdraw": case.status in Case.AWAITING_SCREENING
+            and case.unit_id in roles.unit_ids(request.user)
+            and services.submission_open_for(call=case.call, unit=case.unit),
+            "problems": services.case_submission_problems(case) if case.is_editable else [],
+        },
+    )
 
 
 def _photo_rows_initial(photos, extra: int):
-    rows = [
-        {"photo": p.pk, "caption": p.caption, "position": p.position, "obj": p} for p in photos
-    ]
+    rows = [{"photo": p.pk, "caption": p.caption, "position": p.position, "obj": p} for p in photos]
     return rows + [{} for _ in range(extra)]
 
 
@@ -90,7 +96,8 @@ def _collect_photos(request, *, call, case, formset):
         if not form.is_valid():
             errors.extend(
                 _("Photo %(n)d: %(error)s") % {"n": index + 1, "error": msg}
-                for msgs in form.errors.values() for msg in msgs
+                for msgs in form.errors.values()
+                for msg in msgs
             )
             continue
         data = form.cleaned_data
@@ -111,10 +118,13 @@ def _collect_photos(request, *, call, case, formset):
             removed.append(photo)
             continue
         position = data.get("position")
-        rows.append(services.PhotoRow(
-            photo=photo, caption=data.get("caption", ""),
-            position=index + 1 if position is None else position,
-        ))
+        rows.append(
+            services.PhotoRow(
+                photo=photo,
+                caption=data.get("caption", ""),
+                position=index + 1 if position is None else position,
+            )
+        )
     rows.sort(key=lambda r: (r.position, r.photo.pk))
     return rows, removed, errors
 
@@ -152,8 +162,9 @@ def _case_form(request, *, call: Call, case: Case | None):
     form = CaseForm(request.POST, instance=instance, call=call, units=units)
     formset = PhotoFormSet(request.POST, request.FILES, prefix="photos")
     with transaction.atomic():  # one commit for all staged uploads
-        rows, removed, photo_errors = _collect_photos(request, call=call, case=case,
-                                                      formset=formset)
+        rows, removed, photo_errors = _collect_photos(
+            request, call=call, case=case, formset=formset
+        )
         staged_atts, removed_atts, att_errors = _collect_attachments(
             request, case=case, upload_form=AttachmentUploadForm(request.POST, request.FILES)
         )
@@ -163,8 +174,12 @@ def _case_form(request, *, call: Call, case: Case | None):
             raise Http404
         try:
             saved = services.case_save(
-                case=form.instance, actor=user, photos=rows, removed_photos=removed,
-                attachments=staged_atts, removed_attachments=removed_atts,
+                case=form.instance,
+                actor=user,
+                photos=rows,
+                removed_photos=removed,
+                attachments=staged_atts,
+                removed_attachments=removed_atts,
                 expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as exc:
@@ -184,18 +199,24 @@ def _case_form(request, *, call: Call, case: Case | None):
 
 
 def _render_form(request, call, case, form, initial, photos, errors, staged_atts):
-    return render(request, "submissions/case_form.html", {
-        "call": call,
-        "case": case,
-        "form": form,
-        "photo_formset": _photo_formset(initial, photos),
-        "attachment_form": AttachmentUploadForm(),
-        "attachments": list(case.attachments.all()) if case else [],
-        "staged_attachments": staged_atts,
-        "upload_errors": errors,
-        "deadline": selectors.unit_deadline(call=call, unit=form.instance.unit)
-        if getattr(form.instance, "unit_id", None) else call.closes_at,
-    }, status=400 if errors or form.errors else 200)
+    return render(
+        request,
+        "submissions/case_form.html",
+        {
+            "call": call,
+            "case": case,
+            "form": form,
+            "photo_formset": _photo_formset(initial, photos),
+            "attachment_form": AttachmentUploadForm(),
+            "attachments": list(case.attachments.all()) if case else [],
+            "staged_attachments": staged_atts,
+            "upload_errors": errors,
+            "deadline": selectors.unit_deadline(call=call, unit=form.instance.unit)
+            if getattr(form.instance, "unit_id", None)
+            else call.closes_at,
+        },
+        status=400 if errors or form.errors else 200,
+    )
 
 
 @unit_member_required
@@ -210,8 +231,11 @@ def case_edit(request, pk):
     if case.unit_id not in roles.unit_ids(request.user):
         raise Http404
     if not case.is_editable:
-        messages.info(request, _("This case is “%(status)s” and is read-only.")
-                      % {"status": case.get_status_display()})
+        messages.info(
+            request,
+            _("This case is “%(status)s” and is read-only.")
+            % {"status": case.get_status_display()},
+        )
         return redirect(case)
     return _case_form(request, call=case.call, case=case)
 
@@ -247,7 +271,8 @@ def case_withdraw(request, pk):
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
-        messages.success(request, _("The case was withdrawn. You can edit it and submit it "
-                                    "again before the deadline."))
+        messages.success(
+            request,
+            _("The case was withdrawn. You can edit it and submit it again before the deadline."),
+        )
     return redirect(case)
-

@@ -28,27 +28,58 @@ class ImportUploadForm(forms.Form):
 def column_help(call: Call) -> list[tuple[str, bool, str]]:
     """(column, required, explanation) for the page and the template's second sheet."""
     return [
-        (importing.COL_UNIT, True, _(
-            "The submitting unit's full name. A unit not registered yet is created.")),
-        (importing.COL_TITLE, True, _(
-            "The case title, at most %(max)d characters. A unit cannot have two cases with the "
-            "same title in one call.") % {"max": Case._meta.get_field("title").max_length}),
+        (
+            importing.COL_UNIT,
+            True,
+            _("The submitting unit's full name. A unit not registered yet is created."),
+        ),
+        (
+            importing.COL_TITLE,
+            True,
+            _(
+                "The case title, at most %(max)d characters. A unit cannot have two cases with the "
+                "same title in one call."
+            )
+            % {"max": Case._meta.get_field("title").max_length},
+        ),
         (importing.COL_CONTACT, False, _("The contact person (may be empty).")),
-        (importing.COL_PHONE, False, _(
-            "A mobile number such as 13812345678 or a landline such as 010-12345678 "
-            "(may be empty).")),
-        (importing.COL_SUMMARY, False, _("A short summary, at most %(max)d characters.")
-         % {"max": Case._meta.get_field("summary").max_length}),
-        (importing.COL_BODY, False, _("The full text, at most %(max)d characters.")
-         % {"max": call.body_max_chars}),
-        (importing.COL_PHOTOS, False, _(
-            "Photo files inside the ZIP, written relative to the table and separated by “；”, "
-            "e.g. 图片/1.jpg；图片/2.jpg. At most %(n)d photos of at most %(mb)d MB each "
-            "(JPEG, PNG, WebP or HEIC). Leave empty when you upload the table alone.")
-         % {"n": call.max_photos, "mb": call.max_photo_mb}),
-        (importing.COL_CAPTIONS, False, _(
-            "The photos' captions in the same order, separated by “；”. There may be fewer "
-            "captions than photos, not more.")),
+        (
+            importing.COL_PHONE,
+            False,
+            _(
+                "A mobile number such as 13812345678 or a landline such as 010-12345678 "
+                "(may be empty)."
+            ),
+        ),
+        (
+            importing.COL_SUMMARY,
+            False,
+            _("A short summary, at most %(max)d characters.")
+            % {"max": Case._meta.get_field("summary").max_length},
+        ),
+        (
+            importing.COL_BODY,
+            False,
+            _("The full text, at most %(max)d characters.") % {"max": call.body_max_chars},
+        ),
+        (
+            importing.COL_PHOTOS,
+            False,
+            _(
+                "Photo files inside the ZIP, written relative to the table and separated by “；”, "
+                "e.g. 图片/1.jpg；图片/2.jpg. At most %(n)d photos of at most %(mb)d MB each "
+                "(JPEG, PNG, WebP or HEIC). Leave empty when you upload the table alone."
+            )
+            % {"n": call.max_photos, "mb": call.max_photo_mb},
+        ),
+        (
+            importing.COL_CAPTIONS,
+            False,
+            _(
+                "The photos' captions in the same order, separated by “；”. There may be fewer "
+                "captions than photos, not more."
+            ),
+        ),
     ]
 
 
@@ -68,9 +99,17 @@ def import_start(request, slug):
         else:
             return redirect("submissions:import_status", pk=job.pk)
     jobs = ImportJob.objects.filter(call=call).select_related("created_by")[:10]
-    return render(request, "submissions/import_start.html", {
-        "call": call, "form": form, "columns": column_help(call), "jobs": jobs,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "submissions/import_start.html",
+        {
+            "call": call,
+            "form": form,
+            "columns": column_help(call),
+            "jobs": jobs,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _progress_data(job: ImportJob) -> dict:
@@ -79,13 +118,17 @@ def _progress_data(job: ImportJob) -> dict:
         message = _("Waiting for the import to start…")
     elif job.status == ImportJob.Status.RUNNING:
         message = _("Checking and importing the rows: step %(processed)d of %(total)d.") % {
-            "processed": job.processed, "total": job.total}
+            "processed": job.processed,
+            "total": job.total,
+        }
     elif done:
-        message = ngettext("%(n)d case was imported.", "%(n)d cases were imported.",
-                           job.created_count) % {"n": job.created_count}
+        message = ngettext(
+            "%(n)d case was imported.", "%(n)d cases were imported.", job.created_count
+        ) % {"n": job.created_count}
     else:
-        message = _("Nothing was imported. Correct the problems below in the table and "
-                    "upload it again.")
+        message = _(
+            "Nothing was imported. Correct the problems below in the table and upload it again."
+        )
     return {
         "status": job.status,
         "status_display": job.get_status_display(),
@@ -103,9 +146,15 @@ def _progress_data(job: ImportJob) -> dict:
 @require_GET
 def import_status(request, pk):
     job = get_object_or_404(ImportJob.objects.select_related("call", "created_by"), pk=pk)
-    return render(request, "submissions/import_status.html", {
-        "job": job, "call": job.call, "progress": _progress_data(job),
-    })
+    return render(
+        request,
+        "submissions/import_status.html",
+        {
+            "job": job,
+            "call": job.call,
+            "progress": _progress_data(job),
+        },
+    )
 
 
 @organizer_required
@@ -128,8 +177,13 @@ def import_template(request, slug):
     ws = wb.active
     ws.title = _("Cases")[:31]
     ws.append(importing.COLUMNS)
-    widths = {importing.COL_TITLE: 30, importing.COL_SUMMARY: 40, importing.COL_BODY: 60,
-              importing.COL_PHOTOS: 36, importing.COL_CAPTIONS: 40}
+    widths = {
+        importing.COL_TITLE: 30,
+        importing.COL_SUMMARY: 40,
+        importing.COL_BODY: 60,
+        importing.COL_PHOTOS: 36,
+        importing.COL_CAPTIONS: 40,
+    }
     for cell in ws[1]:
         cell.font = Font(bold=True)
         ws.column_dimensions[cell.column_letter].width = widths.get(cell.value, 16)
@@ -147,12 +201,15 @@ def import_template(request, slug):
         notes.append([column, _("yes") if required else _("no"), text])
     notes.append([])
     for line in (
-        _("Fill in the first sheet, one case per row, below the header row. Do not rename "
-          "the columns."),
-        _("With photos, put this table and the photo files into one ZIP file and upload the "
-          "ZIP."),
-        _("Nothing is imported when any row has an error; every error is listed with its row "
-          "and column."),
+        _(
+            "Fill in the first sheet, one case per row, below the header row. Do not rename "
+            "the columns."
+        ),
+        _("With photos, put this table and the photo files into one ZIP file and upload the ZIP."),
+        _(
+            "Nothing is imported when any row has an error; every error is listed with its row "
+            "and column."
+        ),
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 14
@@ -167,4 +224,3 @@ def import_template(request, slug):
     buffer.seek(0)
     filename = _("case-import-template-%(slug)s.xlsx") % {"slug": call.slug}
     return FileResponse(buffer, as_attachment=True, filename=filename)
-

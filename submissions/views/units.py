@@ -14,8 +14,13 @@ from .. import services
 from ..forms import TableUploadForm, UnitForm
 from ..models import Unit
 
-UNIT_COLUMNS = {"单位名称": "unit", "用户名": "username", "姓名": "full_name", "邮箱": "email",
-                "初始密码": "password"}
+UNIT_COLUMNS = {
+    "单位名称": "unit",
+    "用户名": "username",
+    "姓名": "full_name",
+    "邮箱": "email",
+    "初始密码": "password",
+}
 UNIT_MAX_LENGTHS = {"单位名称": 200, "用户名": 150, "姓名": 100, "邮箱": 254, "初始密码": 128}
 
 
@@ -29,9 +34,15 @@ def unit_list(request):
             with transaction.atomic():
                 unit, created = services.unit_get_or_create(name=data["name"])
                 if data["username"]:
-                    new_accounts.append(services.unit_account_create(
-                        unit=unit, username=data["username"], full_name=data["full_name"],
-                        email=data["email"], password=data["password"]))
+                    new_accounts.append(
+                        services.unit_account_create(
+                            unit=unit,
+                            username=data["username"],
+                            full_name=data["full_name"],
+                            email=data["email"],
+                            password=data["password"],
+                        )
+                    )
         except ValidationError as exc:
             for msg in exc.messages:
                 form.add_error(None, msg)
@@ -40,12 +51,20 @@ def unit_list(request):
             if not new_accounts:
                 return redirect("submissions:unit_list")
             form = UnitForm()
-    units = Unit.objects.annotate(n_members=Count("memberships", distinct=True),
-                                  n_cases=Count("cases", distinct=True)).prefetch_related("members")
-    return render(request, "submissions/unit_list.html", {
-        "form": form, "units": units, "new_accounts": new_accounts,
-        "import_form": TableUploadForm(), "columns": UNIT_COLUMNS,
-    })
+    units = Unit.objects.annotate(
+        n_members=Count("memberships", distinct=True), n_cases=Count("cases", distinct=True)
+    ).prefetch_related("members")
+    return render(
+        request,
+        "submissions/unit_list.html",
+        {
+            "form": form,
+            "units": units,
+            "new_accounts": new_accounts,
+            "import_form": TableUploadForm(),
+            "columns": UNIT_COLUMNS,
+        },
+    )
 
 
 @organizer_required
@@ -56,17 +75,32 @@ def unit_import(request):
     new_accounts, errors = [], []
     if request.method == "POST" and form.is_valid():
         try:
-            table = read_table(form.cleaned_data["file"], required=["单位名称"],
-                               optional=[c for c in UNIT_COLUMNS if c != "单位名称"],
-                               max_lengths=UNIT_MAX_LENGTHS)
-            rows = [{"row": row.number,
-                     **{UNIT_COLUMNS[k]: v for k, v in row.items() if k in UNIT_COLUMNS}}
-                    for row in table.rows]
+            table = read_table(
+                form.cleaned_data["file"],
+                required=["单位名称"],
+                optional=[c for c in UNIT_COLUMNS if c != "单位名称"],
+                max_lengths=UNIT_MAX_LENGTHS,
+            )
+            rows = [
+                {
+                    "row": row.number,
+                    **{UNIT_COLUMNS[k]: v for k, v in row.items() if k in UNIT_COLUMNS},
+                }
+                for row in table.rows
+            ]
             new_accounts = services.units_import(rows=rows)
         except ValidationError as exc:
             errors = exc.messages
         else:
             messages.success(request, _("%(n)d row(s) imported.") % {"n": len(rows)})
-    return render(request, "submissions/unit_import.html", {
-        "form": form, "errors": errors, "new_accounts": new_accounts, "columns": UNIT_COLUMNS,
-    }, status=400 if errors or form.errors else 200)
+    return render(
+        request,
+        "submissions/unit_import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "new_accounts": new_accounts,
+            "columns": UNIT_COLUMNS,
+        },
+        status=400 if errors or form.errors else 200,
+    )

@@ -32,7 +32,6 @@ LOG = reverse("audit:log")
 EXPORT = reverse("audit:export")
 
 
-
 def _client(user, **headers) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en", **headers)
     if user is not None:
@@ -61,16 +60,26 @@ def test_organizer_edit_of_a_call_shows_who_when_before_and_after(organizer):
     call = CallFactory(title="旧标题", slug="civic-2026")
     before = timezone.now()
     response = _client(organizer, REMOTE_ADDR="10.1.2.3").post(
-        reverse("submissions:call_edit", kwargs={"slug": call.slug}), {
-            "title": "新标题", "slug": call.slug, "host_line": call.host_line, "notice": "",
+        reverse("submissions:call_edit", kwargs={"slug": call.slug}),
+        {
+            "title": "新标题",
+            "slug": call.slug,
+            "host_line": call.host_line,
+            "notice": "",
             "opens_at": timezone.localtime(call.opens_at).strftime("%Y-%m-%dT%H:%M"),
             "closes_at": timezone.localtime(call.closes_at).strftime("%Y-%m-%dT%H:%M"),
-            "min_photos": 1, "max_photos": 5, "max_photo_mb": 20, "body_max_chars": 8000,
-            "award_top_n": 10, "award_excellent_m": 20,
-        })
+            "min_photos": 1,
+            "max_photos": 5,
+            "max_photo_mb": 20,
+            "body_max_chars": 8000,
+            "award_top_n": 10,
+            "award_excellent_m": 20,
+        },
+    )
     assert response.status_code == 302
-    page = _client(organizer).get(LOG, {"kind": ContentType.objects.get_for_model(Call).pk,
-                                        "action": LogEntry.Action.UPDATE})
+    page = _client(organizer).get(
+        LOG, {"kind": ContentType.objects.get_for_model(Call).pk, "action": LogEntry.Action.UPDATE}
+    )
     [row] = _rows(page)
     assert row.actor == f"{organizer.full_name} (organizer)"
     assert row.kind == "Call"
@@ -85,12 +94,21 @@ def test_organizer_edit_of_a_call_shows_who_when_before_and_after(organizer):
 
 def test_a_unit_users_case_edit_is_in_the_trail(organizer, call, unit_a, user_a):
     case = CaseFactory(call=call, unit=unit_a, title="原标题", created_by=user_a)
-    response = _client(user_a).post(reverse("submissions:case_edit", kwargs={"pk": case.pk}), {
-        "version": str(case.version), "title": "改后的标题", "contact_name": case.contact_name,
-        "contact_phone": case.contact_phone, "summary": case.summary, "body": "新的正文。",
-        "photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0", "photos-MIN_NUM_FORMS": "0",
-        "photos-MAX_NUM_FORMS": "50",
-    })
+    response = _client(user_a).post(
+        reverse("submissions:case_edit", kwargs={"pk": case.pk}),
+        {
+            "version": str(case.version),
+            "title": "改后的标题",
+            "contact_name": case.contact_name,
+            "contact_phone": case.contact_phone,
+            "summary": case.summary,
+            "body": "新的正文。",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+            "photos-MIN_NUM_FORMS": "0",
+            "photos-MAX_NUM_FORMS": "50",
+        },
+    )
     assert response.status_code == 302
     [row] = _rows(_client(organizer).get(LOG, {"actor": "alice"}))
     assert row.actor == f"{user_a.full_name} (alice)"
@@ -110,19 +128,27 @@ def test_a_judges_scores_show_criterion_case_before_and_after(organizer, call):
     url = reverse("judging:review", kwargs={"pk": assignment.pk})
     assert judge_client.post(url, form_data(rnd, "30", "", comment="初稿")).status_code == 302
     assert judge_client.post(url, form_data(rnd, "35", "50", action="submit")).status_code == 302
-    rows = _rows(_client(organizer).get(LOG, {"actor": "j1", "kind": ContentType.objects
-                                              .get_for_model(Assignment).pk}))
+    rows = _rows(
+        _client(organizer).get(
+            LOG, {"actor": "j1", "kind": ContentType.objects.get_for_model(Assignment).pk}
+        )
+    )
     assert [r.action for r in rows] == ["Changed", "Changed"]
     submitted, drafted = rows  # newest first
     assert submitted.kind == "Review (judge and case)"
     assert submitted.object == f"张教授 · {case.code} 斑马线前的礼让 · 初评"
     assert _changes(drafted) == {
-        "Status": ("Not started", "Draft"), "Comment": ("", "初稿"), "Total": ("", "30"),
+        "Status": ("Not started", "Draft"),
+        "Comment": ("", "初稿"),
+        "Total": ("", "30"),
         "Score · 创新性": ("", "30"),
     }
     assert _changes(submitted) == {
-        "Status": ("Draft", "Submitted"), "Comment": ("初稿", ""), "Total": ("30", "85"),
-        "Score · 创新性": ("30", "35"), "Score · 实效性": ("", "50"),
+        "Status": ("Draft", "Submitted"),
+        "Comment": ("初稿", ""),
+        "Total": ("30", "85"),
+        "Score · 创新性": ("30", "35"),
+        "Score · 实效性": ("", "50"),
     }
     assert submitted.actor == f"{judge.user.full_name} (j1)"
 
@@ -131,11 +157,24 @@ def test_an_editors_installment_edit_is_in_the_trail(organizer, editor):
     series = draft(awarded_call(top=2, excellent=0), editor=editor)
     response = _client(editor).post(
         reverse("publishing:installment_edit", args=[series.slug, 1]),
-        {"headline": "邻里守望 温暖同行", "editors_note": "按语。", "byline": "文/记者 张某某",
-         "publish_at": "2030-01-02T08:00"})
+        {
+            "headline": "邻里守望 温暖同行",
+            "editors_note": "按语。",
+            "byline": "文/记者 张某某",
+            "publish_at": "2030-01-02T08:00",
+        },
+    )
     assert response.status_code == 302
-    rows = _rows(_client(organizer).get(LOG, {"actor": "editor", "action": 1, "kind":
-                                              ContentType.objects.get_for_model(Installment).pk}))
+    rows = _rows(
+        _client(organizer).get(
+            LOG,
+            {
+                "actor": "editor",
+                "action": 1,
+                "kind": ContentType.objects.get_for_model(Installment).pk,
+            },
+        )
+    )
     [row] = rows
     assert row.actor == f"{editor.full_name} (editor)"
     assert row.object == "某区文明城市创建优秀案例巡礼(一)"
@@ -151,9 +190,11 @@ def test_an_editors_installment_edit_is_in_the_trail(organizer, editor):
 @pytest.mark.parametrize("role", ["unit", "judge", "editor"])
 @pytest.mark.parametrize("url", [LOG, EXPORT])
 def test_nobody_but_organizers_sees_the_trail(db, role, url, unit_a):
-    user = {"unit": lambda: unit_user(unit_a, username="u"),
-            "judge": lambda: judge_profile("j").user,
-            "editor": lambda: UserFactory(username="e", is_editor=True)}[role]()
+    user = {
+        "unit": lambda: unit_user(unit_a, username="u"),
+        "judge": lambda: judge_profile("j").user,
+        "editor": lambda: UserFactory(username="e", is_editor=True),
+    }[role]()
     with acting_as(user):
         submission_services.call_save(call=CallFactory.build(slug="x"), actor=user)
     assert LogEntry.objects.filter(actor=user).count() == 1  # even the user's own entry
@@ -169,8 +210,10 @@ def test_anonymous_visitors_are_sent_to_login(db, url):
 
 
 def test_the_nav_link_is_for_organizers_only(organizer, editor):
-    assert 'href="/audit/"' in _client(organizer).get(reverse("submissions:call_list")).content \
-        .decode()
+    assert (
+        'href="/audit/"'
+        in _client(organizer).get(reverse("submissions:call_list")).content.decode()
+    )
     page = _client(editor).get(reverse("publishing:series_list")).content.decode()
     assert 'href="/audit/"' not in page
 
@@ -227,7 +270,8 @@ def test_export_holds_the_rows_the_page_shows(org_client, mixed):
     header, *rows = _workbook_rows(response.content)
     assert header[:5] == ("When", "Who", "Action", "What", "Object")
     assert [(r[1], r[2], r[3], r[4]) for r in rows] == [
-        (s.actor, s.action, s.kind, s.object) for s in shown]
+        (s.actor, s.action, s.kind, s.object) for s in shown
+    ]
     created = rows[-1]
     assert "Title" in created[5].split("\n")
     assert "案例丙" in created[7].split("\n")
@@ -239,8 +283,10 @@ def test_export_is_capped_with_a_message(org_client, mixed, settings):
     assert response["X-Audit-Capped"] == "1"
     header, *rows = _workbook_rows(response.content)
     assert len([r for r in rows if len(r) > 1 and r[1]]) == 2
-    assert rows[-1][0] == ("Only the newest 2 entries are in this file: narrow the filters "
-                           "(dates, who, what) to export the rest.")
+    assert rows[-1][0] == (
+        "Only the newest 2 entries are in this file: narrow the filters "
+        "(dates, who, what) to export the rest."
+    )
     page = org_client.get(LOG).content.decode()  # the warning also shows on the next page
     assert "Only the newest 2 entries" in page
 
@@ -258,20 +304,23 @@ def test_a_long_trail_is_counted_only_up_to_a_cap(org_client, mixed, monkeypatch
     assert "More than" not in response.content.decode()
 
 
-@pytest.mark.parametrize("params", [
-    {"date_from": "2026-13-45"},
-    {"date_to": "not a date"},
-    {"date_from": "99999-01-01"},
-    {"date_to": "0001-01-01"},
-    {"date_from": "2026-05-02", "date_to": "2026-05-01"},
-    {"q": "案" * 100_000},
-    {"actor": "x" * 5000},
-    {"q": "abc\x00def"},
-    {"kind": "abc"},
-    {"kind": "99999999999999999999"},
-    {"action": "7"},
-    {"page": "-1"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date_from": "2026-13-45"},
+        {"date_to": "not a date"},
+        {"date_from": "99999-01-01"},
+        {"date_to": "0001-01-01"},
+        {"date_from": "2026-05-02", "date_to": "2026-05-01"},
+        {"q": "案" * 100_000},
+        {"actor": "x" * 5000},
+        {"q": "abc\x00def"},
+        {"kind": "abc"},
+        {"kind": "99999999999999999999"},
+        {"action": "7"},
+        {"page": "-1"},
+    ],
+)
 @pytest.mark.parametrize("url", [LOG, EXPORT])
 def test_bad_filters_get_a_message_not_a_server_error(org_client, mixed, params, url):
     response = org_client.get(url, params)
@@ -289,26 +338,36 @@ def test_bad_filters_get_a_message_not_a_server_error(org_client, mixed, params,
 def test_passwords_never_reach_the_trail(organizer, unit_a):
     secret = "Very-Secret-Pass-987"
     with acting_as(organizer):
-        account = submission_services.unit_account_create(unit=unit_a, username="newbie",
-                                                          password=secret)
+        account = submission_services.unit_account_create(
+            unit=unit_a, username="newbie", password=secret
+        )
     client = _client(account.user)
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": secret, "new_password1": "Another-Secret-654",
-        "new_password2": "Another-Secret-654"})
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": secret,
+            "new_password1": "Another-Secret-654",
+            "new_password2": "Another-Secret-654",
+        },
+    )
     assert response.status_code == 302
     account.user.refresh_from_db()
     hash_tail = account.user.password.split("$")[-1]
     org = _client(organizer)
-    texts = [org.get(LOG).content.decode(), org.get(LOG, {"actor": "newbie"}).content.decode(),
-             str(_workbook_rows(org.get(EXPORT).content))]
+    texts = [
+        org.get(LOG).content.decode(),
+        org.get(LOG, {"actor": "newbie"}).content.decode(),
+        str(_workbook_rows(org.get(EXPORT).content)),
+    ]
     texts += [f"{e.changes} {e.changes_text} {e.serialized_data}" for e in LogEntry.objects.all()]
     for text in texts:
         for needle in (secret, "Another-Secret-654", hash_tail, account.user.password):
             assert needle not in text
     changed = [r for r in _rows(org.get(LOG, {"actor": "newbie"})) if "Password" in _changes(r)]
     assert [_changes(r)["Password"] for r in changed] == [("********", "********")]
-    created = LogEntry.objects.get_for_object(account.user).filter(
-        action=LogEntry.Action.CREATE).get()
+    created = (
+        LogEntry.objects.get_for_object(account.user).filter(action=LogEntry.Action.CREATE).get()
+    )
     assert created.changes_dict["password"] == ["None", "********"]  # nothing masked before
 
 
@@ -365,20 +424,23 @@ def test_bulk_assignment_is_one_summary_entry_by_the_organizer(organizer, call):
     with acting_as(organizer):
         report = rounds.round_assign(round=rnd)
     assert report.created == 12
-    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Round),
-                                      object_id=rnd.pk, actor=organizer)
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Round), object_id=rnd.pk, actor=organizer
+    )
     [row] = display.rows(entries.select_related("actor", "content_type"))
     assert _changes(row) == {"Assignments": ("0", "12")}
     assert row.note == "Assigned automatically: 12 added, 0 removed."
     assert not LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Assignment)).exists()
+        content_type=ContentType.objects.get_for_model(Assignment)
+    ).exists()
 
 
 def test_a_scheduled_publication_is_shown_as_a_system_task(organizer, editor):
     series = draft(awarded_call(top=1, excellent=0), editor=editor)
     inst = series.installments.get(number=1)
     Installment.objects.filter(pk=inst.pk).update(
-        scheduled=True, publish_at=timezone.now() - timedelta(minutes=1))  # no headline: fails
+        scheduled=True, publish_at=timezone.now() - timedelta(minutes=1)
+    )  # no headline: fails
     from publishing.tasks import installment_publish_scheduled
 
     installment_publish_scheduled.apply(args=[inst.pk])
@@ -401,13 +463,17 @@ def test_a_command_line_import_is_one_entry_by_the_named_user(organizer, call, t
     from ..submissions.test_import import case_row, write_csv
 
     path = write_csv(tmp_path / "cases.csv", [case_row(title="导入的案例", photos="")])
-    call_command("import_cases", str(path), "--call", call.slug, "--as", "organizer",
-                 stdout=io.StringIO())
+    call_command(
+        "import_cases", str(path), "--call", call.slug, "--as", "organizer", stdout=io.StringIO()
+    )
     assert Case.objects.filter(call=call, title="导入的案例").count() == 1
-    [row] = display.rows(LogEntry.objects.select_related("actor", "content_type")
-                         .filter(content_type=ContentType.objects.get_for_model(Call),
-                                 actor=organizer))
+    [row] = display.rows(
+        LogEntry.objects.select_related("actor", "content_type").filter(
+            content_type=ContentType.objects.get_for_model(Call), actor=organizer
+        )
+    )
     assert row.actor == f"{organizer.full_name} (organizer) · Command line (import_cases)"
     assert row.note == "Imported 1 case(s) from “cases.csv”. New units: 甲街道."
     assert not LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Case)).exists()
+        content_type=ContentType.objects.get_for_model(Case)
+    ).exists()

@@ -33,7 +33,6 @@ EXPORT = "/audit/export.xlsx"
 X_WHEN, X_WHO, X_ACTION, X_KIND, X_OBJECT, X_FIELD, X_BEFORE, X_AFTER, X_NOTE, X_ADDRESS = range(10)
 
 
-
 def _log(page) -> list[dict]:
     """The entries of the trail as the browser shows them ("—" of an empty value read as "").
 
@@ -82,8 +81,13 @@ def test_organizer_reads_filters_and_exports_the_trail(
     rnd = make_round(call, judges=[judge], blind=True)
     assignment = Assignment.objects.get(round=rnd, judge=judge)
     with acting_as(judge.user):
-        reviews.review_save(assignment=assignment, actor=judge.user,
-                            points=points_for(rnd, "35", "50"), comment="做法扎实", submit=True)
+        reviews.review_save(
+            assignment=assignment,
+            actor=judge.user,
+            points=points_for(rnd, "35", "50"),
+            comment="做法扎实",
+            submit=True,
+        )
 
     # ---- the unit user edits the case in the browser, has no link to the trail, is refused
     unit = browsing.new_page()
@@ -111,7 +115,8 @@ def test_organizer_reads_filters_and_exports_the_trail(
     total = LogEntry.objects.count()
     assert total <= 50, "the setup must fit on one page"
     assert [r["entry"] for r in everything] == list(
-        LogEntry.objects.order_by("-timestamp", "-id").values_list("pk", flat=True))
+        LogEntry.objects.order_by("-timestamp", "-id").values_list("pk", flat=True)
+    )
 
     # the unit user's edit: who, the case, the title before → after, from the browser's address
     [edit] = [r for r in everything if r["who"].endswith(f"({user_a.username})")]
@@ -149,8 +154,10 @@ def test_organizer_reads_filters_and_exports_the_trail(
         org.click("form[role=search] button[type=submit]")
     by_kind = _log(org)
     assert [r["entry"] for r in by_kind] == list(
-        LogEntry.objects.filter(content_type_id=kind).order_by("-timestamp", "-id")
-        .values_list("pk", flat=True))
+        LogEntry.objects.filter(content_type_id=kind)
+        .order_by("-timestamp", "-id")
+        .values_list("pk", flat=True)
+    )
     assert review["entry"] in {r["entry"] for r in by_kind}
     assert len(by_kind) < len(everything)
     assert {r["kind"] for r in by_kind} == {review["kind"]}
@@ -167,8 +174,9 @@ def test_organizer_reads_filters_and_exports_the_trail(
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     sheet = openpyxl.load_workbook(target, read_only=True).active
-    header, *lines = [["" if v is None else str(v) for v in row]
-                      for row in sheet.iter_rows(values_only=True)]
+    header, *lines = [
+        ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+    ]
     assert len(header) == 10
     assert len(lines) == len(by_kind)
     for shown, line in zip(by_kind, lines, strict=True):
@@ -178,7 +186,8 @@ def test_organizer_reads_filters_and_exports_the_trail(
         assert line[X_KIND] == shown["kind"]
         assert line[X_OBJECT] == shown["object"]
         assert line[X_FIELD].split("\n") == shown["fields"] or (
-            line[X_FIELD] == "" and shown["fields"] == [])
+            line[X_FIELD] == "" and shown["fields"] == []
+        )
         if shown["fields"]:
             assert line[X_BEFORE].split("\n") == shown["before"]
             assert line[X_AFTER].split("\n") == shown["after"]

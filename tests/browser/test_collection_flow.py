@@ -86,11 +86,15 @@ def test_case_submitted_returned_revised_and_accepted(
 
     case = Case.objects.get(pk=pk)
     assert (case.status, case.title, case.unit_id, case.call_id) == (
-        Case.Status.DRAFT, title, user_a.memberships.get().unit_id, call.pk
+        Case.Status.DRAFT,
+        title,
+        user_a.memberships.get().unit_id,
+        call.pk,
     )
     photos = list(case.photos.order_by("position"))
     assert [(p.caption, p.position) for p in photos] == [
-        ("居民在新建成的口袋公园休憩。", 1), ("志愿者维护公园绿地。", 2)
+        ("居民在新建成的口袋公园休憩。", 1),
+        ("志愿者维护公园绿地。", 2),
     ]
     assert [p.original_name for p in photos] == ["口袋公园-1.jpg", "口袋公园-2.jpg"]
     assert [(p.width, p.height) for p in photos] == [(1200, 800), (800, 1200)]
@@ -161,7 +165,11 @@ def test_case_submitted_returned_revised_and_accepted(
     case = Case.objects.get(pk=pk)
     assert case.status == Case.Status.ACCEPTED
     assert list(case.events.values_list("to_status", flat=True)) == [
-        "draft", "submitted", "returned", "resubmitted", "accepted"
+        "draft",
+        "submitted",
+        "returned",
+        "resubmitted",
+        "accepted",
     ]
     assert len(mailoutbox) == 2
     browsing.assert_healthy()

@@ -37,9 +37,14 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     base = live_server.url
     unit = UnitFactory(name="蓝鲸湾街道办事处")
     cases = [
-        accepted_case(call, unit=unit, title="“口袋公园”点亮老城区", contact_name="欧阳娜娜",
-                      summary="蓝鲸湾街道办事处见缝插绿，建成口袋公园十二处。",
-                      body="老城区见缝插绿。\n" * 12),
+        accepted_case(
+            call,
+            unit=unit,
+            title="“口袋公园”点亮老城区",
+            contact_name="欧阳娜娜",
+            summary="蓝鲸湾街道办事处见缝插绿，建成口袋公园十二处。",
+            body="老城区见缝插绿。\n" * 12,
+        ),
         accepted_case(call, title="一张清单管到底", body="市场监管一张清单。\n" * 8),
     ]
     for i, case in enumerate(cases):
@@ -77,14 +82,18 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     assert card["y"] + card["height"] <= LAPTOP["height"]
     assert _box(page, "#submit-review")["y"] + 30 <= LAPTOP["height"]
     thumbs = page.eval_on_selector_all(
-        "#case-photos img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+        "#case-photos img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
+    )
     assert thumbs == [True, True]
     screenshot(page, "judging-02-scoring-laptop")
     _post(page, "#save-draft")
     page.wait_for_url(f"**/judging/review/{first.pk}/")
     first.refresh_from_db()
     assert (first.status, str(first.total), first.comment) == (
-        "draft", "82.50", "做法扎实，成效明显。")
+        "draft",
+        "82.50",
+        "做法扎实，成效明显。",
+    )
     assert page.input_value(f"#id_c{innovation.pk}") == "32.5"
 
     # ---- a wrong score is refused, naming the criterion, and nothing changes
@@ -107,11 +116,18 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     page.wait_for_url(f"**/judging/review/rounds/{rnd.pk}/")
     assert page.locator("#queue [data-review-status='submitted']").count() == 2
     screenshot(page, "judging-03-queue-done")
-    assert list(Assignment.objects.filter(round=rnd, judge=judge).order_by("case__number")
-                .values_list("status", "total")) == [
-        ("submitted", first.total.__class__("83.5")), ("submitted", first.total.__class__("73.5"))]
-    assert list(ScoreAudit.objects.filter(assignment=first).values_list("action", flat=True)
-                ) == ["draft", "submit"]
+    assert list(
+        Assignment.objects.filter(round=rnd, judge=judge)
+        .order_by("case__number")
+        .values_list("status", "total")
+    ) == [
+        ("submitted", first.total.__class__("83.5")),
+        ("submitted", first.total.__class__("73.5")),
+    ]
+    assert list(ScoreAudit.objects.filter(assignment=first).values_list("action", flat=True)) == [
+        "draft",
+        "submit",
+    ]
 
     # ---- the submitted review is locked
     page.goto(f"{base}/judging/review/{first.pk}/")

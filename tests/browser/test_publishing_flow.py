@@ -36,15 +36,17 @@ def _all_images_loaded(page, selector) -> list[bool]:
     for i in range(images.count()):
         images.nth(i).scroll_into_view_if_needed()
     page.wait_for_function(
-        "sel => [...document.querySelectorAll(sel)].every(i => i.complete)", arg=selector)
+        "sel => [...document.querySelectorAll(sel)].every(i => i.complete)", arg=selector
+    )
     return _images_loaded(page, selector)
 
 
 def _csp_watch(page) -> list[str]:
     """Console messages about the Content Security Policy (an inline script would cause one)."""
     found: list[str] = []
-    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text
-            else None)
+    page.on(
+        "console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None
+    )
     return found
 
 
@@ -52,8 +54,9 @@ def test_editor_drafts_edits_and_publishes_and_a_reader_follows(
     browsing, live_server, screenshot, editor
 ):
     base = live_server.url
-    call = awarded_call(top=3, excellent=4, photos=0,
-                        titles={1: ("“口袋公园”点亮老城区", "某某街道")})
+    call = awarded_call(
+        top=3, excellent=4, photos=0, titles={1: ("“口袋公园”点亮老城区", "某某街道")}
+    )
     park, second = Case.objects.filter(call=call).order_by("number")[:2]
     for i, case in enumerate((park, park, second)):
         photo_add(case, size=(160, 120), caption=f"{case.title}的图片。", position=i + 1)

@@ -77,8 +77,10 @@ def test_organizer_proposes_awards_and_downloads_the_summary(
     wb = openpyxl.load_workbook(target, data_only=True)
     ws = wb[exports.SUMMARY_SHEET]
     headers = [c.value for c in ws[3]]
-    rows = [dict(zip(headers, values, strict=False))
-            for values in ws.iter_rows(min_row=4, values_only=True)]
+    rows = [
+        dict(zip(headers, values, strict=False))
+        for values in ws.iter_rows(min_row=4, values_only=True)
+    ]
     assert [r[exports.COL_CODE] for r in rows] == list(shown)
     names = sorted(j.name for j in judges)
     for row in rows:
@@ -90,10 +92,11 @@ def test_organizer_proposes_awards_and_downloads_the_summary(
         assert on_page["median"] == _shown(row[exports.COL_MEDIAN], 2)
         assert on_page["zscore"] == _shown(row[exports.COL_ZSCORE], 3)
         assert on_page["ranks"].split(" / ") == [
-            str(row[exports.COL_RANK_MEAN]), str(row[exports.COL_RANK_TRIMMED]),
-            str(row[exports.COL_RANK_ZSCORE])]
-        assert " ".join(on_page["judges"].split()) == " ".join(
-            f"{n}: {row[n]:g}" for n in names)
+            str(row[exports.COL_RANK_MEAN]),
+            str(row[exports.COL_RANK_TRIMMED]),
+            str(row[exports.COL_RANK_ZSCORE]),
+        ]
+        assert " ".join(on_page["judges"].split()) == " ".join(f"{n}: {row[n]:g}" for n in names)
         assert bool(on_page["award"]) == bool(row[exports.COL_AWARD])
 
     # ---- the statistics page draws its four charts with the vendored Chart.js

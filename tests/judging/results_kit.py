@@ -28,16 +28,19 @@ def panel(n: int, **kwargs) -> list:
     judges = []
     for i in range(n):
         serial = next(_serial)
-        judges.append(judge_profile(f"rj{serial}", name=f"专家{NAMES[i % 26]}{'' if i < 26 else i}",
-                                    **kwargs))
+        judges.append(
+            judge_profile(f"rj{serial}", name=f"专家{NAMES[i % 26]}{'' if i < 26 else i}", **kwargs)
+        )
     return judges
 
 
 def random_rows(n_cases: int, n_judges: int, *, seed: int = 0) -> list[list[tuple]]:
     """Scores (创新性 of 40, 实效性 of 60) for every judge of every case."""
     rnd = random.Random(seed)
-    return [[(rnd.randint(10, 40), rnd.randint(20, 60)) for _ in range(n_judges)]
-            for _ in range(n_cases)]
+    return [
+        [(rnd.randint(10, 40), rnd.randint(20, 60)) for _ in range(n_judges)]
+        for _ in range(n_cases)
+    ]
 
 
 def scored_round(call, rows, *, judges=None, name="初评", close=True, titles=None, **fields):
@@ -46,16 +49,22 @@ def scored_round(call, rows, *, judges=None, name="初评", close=True, titles=N
     `review_save`; the round is closed unless `close` is False."""
     n_judges = len(rows[0])
     judges = judges or panel(n_judges)
-    cases = [accepted_case(call, title=(titles[i] if titles else f"案例{next(_serial):03d}"))
-             for i in range(len(rows))]
+    cases = [
+        accepted_case(call, title=(titles[i] if titles else f"案例{next(_serial):03d}"))
+        for i in range(len(rows))
+    ]
     rnd = make_round(call, judges=judges, cases=cases, name=name, **fields)
     by_pair = {(a.judge_id, a.case_id): a for a in Assignment.objects.filter(round=rnd)}
     for case, row in zip(cases, rows, strict=True):
         for judge, given in zip(judges, row, strict=True):
             if given is None:
                 continue
-            review_save(assignment=by_pair[(judge.pk, case.pk)], actor=judge.user,
-                        points=points_for(rnd, *given), submit=True)
+            review_save(
+                assignment=by_pair[(judge.pk, case.pk)],
+                actor=judge.user,
+                points=points_for(rnd, *given),
+                submit=True,
+            )
     if close:
         rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
     rnd.refresh_from_db()
@@ -98,8 +107,9 @@ class _TableReader(HTMLParser):
         if tag == "tr":
             self._row = None
             self._stack = []
-        elif self._row is not None and tag in ("td", "span", "a", "div", "li", "ul") \
-                and self._stack:
+        elif (
+            self._row is not None and tag in ("td", "span", "a", "div", "li", "ul") and self._stack
+        ):
             self._stack.pop()
 
     def handle_data(self, data):
@@ -108,8 +118,11 @@ class _TableReader(HTMLParser):
         for col in reversed(self._stack):
             if col:
                 row = self.rows[self._row]
-                row[col] = (row.get(col, "") + data).strip() if col != "judges" else \
-                    row.get(col, "") + data
+                row[col] = (
+                    (row.get(col, "") + data).strip()
+                    if col != "judges"
+                    else row.get(col, "") + data
+                )
                 break
 
 
@@ -124,7 +137,8 @@ def page_rows(html: str) -> tuple[dict[str, dict[str, str]], list[str]]:
 
 def json_block(html: str, element_id: str):
     match = re.search(
-        rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+        rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S
+    )
     assert match, f"no json_script block #{element_id}"
     return json.loads(match.group(1))
 

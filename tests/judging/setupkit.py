@@ -16,23 +16,39 @@ TINY_JPEG = jpeg_bytes(size=(16, 12))
 CRITERIA = (("创新性", 40, "做法新颖"), ("实效性", 60, "成效明显"))
 
 
-def judge_profile(username: str, *, unit=None, affiliation: str = "某大学",
-                  name: str | None = None) -> Judge:
+def judge_profile(
+    username: str, *, unit=None, affiliation: str = "某大学", name: str | None = None
+) -> Judge:
     user = UserFactory(username=username, is_judge=True)
-    return Judge.objects.create(user=user, name=name or f"专家{username}", unit=unit,
-                                affiliation=affiliation)
+    return Judge.objects.create(
+        user=user, name=name or f"专家{username}", unit=unit, affiliation=affiliation
+    )
 
 
 def accepted_case(call, **kwargs) -> Case:
     return CaseFactory(call=call, status=Case.Status.ACCEPTED, **kwargs)
 
 
-def photo_add(case, *, caption: str = "", position: int = 1, original_name="photo.jpg",
-              renditions: bool = True) -> Photo:
+def photo_add(
+    case,
+    *,
+    caption: str = "",
+    position: int = 1,
+    original_name="photo.jpg",
+    renditions: bool = True,
+) -> Photo:
     """A processed-looking photo (original plus web and thumb renditions)."""
-    photo = Photo(case=case, extension=".jpg", original_name=original_name, caption=caption,
-                  position=position, width=16, height=12, size=len(TINY_JPEG),
-                  processing=Photo.Processing.DONE if renditions else Photo.Processing.PENDING)
+    photo = Photo(
+        case=case,
+        extension=".jpg",
+        original_name=original_name,
+        caption=caption,
+        position=position,
+        width=16,
+        height=12,
+        size=len(TINY_JPEG),
+        processing=Photo.Processing.DONE if renditions else Photo.Processing.PENDING,
+    )
     photo.image.save("x", ContentFile(TINY_JPEG), save=False)
     if renditions:
         photo.web.save(f"{photo.uid.hex}-web.jpg", ContentFile(TINY_JPEG), save=False)
@@ -41,17 +57,39 @@ def photo_add(case, *, caption: str = "", position: int = 1, original_name="phot
     return photo
 
 
-def make_round(call, *, judges, cases=None, name="初评", blind=True, step="1",
-               mode=Round.Mode.ALL, k=2, criteria=CRITERIA, entry=Round.Entry.ACCEPTED,
-               status=Round.Status.OPEN, **fields) -> Round:
+def make_round(
+    call,
+    *,
+    judges,
+    cases=None,
+    name="初评",
+    blind=True,
+    step="1",
+    mode=Round.Mode.ALL,
+    k=2,
+    criteria=CRITERIA,
+    entry=Round.Entry.ACCEPTED,
+    status=Round.Status.OPEN,
+    **fields,
+) -> Round:
     """A round through the services: criteria, panel, entries (all accepted cases, or `cases`
     hand-picked), assignment, and opened unless `status` says otherwise."""
     if cases is not None:
         entry = Round.Entry.PICKED
-    rnd = Round(call=call, name=name, blind=blind, score_step=Decimal(step), mode=mode,
-                judges_per_case=k, entry=entry, **fields)
-    rounds.round_save(round=rnd, criteria=[CriterionSpec(name=n, max_points=m, description=d)
-                                           for n, m, d in criteria])
+    rnd = Round(
+        call=call,
+        name=name,
+        blind=blind,
+        score_step=Decimal(step),
+        mode=mode,
+        judges_per_case=k,
+        entry=entry,
+        **fields,
+    )
+    rounds.round_save(
+        round=rnd,
+        criteria=[CriterionSpec(name=n, max_points=m, description=d) for n, m, d in criteria],
+    )
     rounds.round_set_panel(round=rnd, judges=judges)
     rounds.round_set_entries(round=rnd, case_ids=[c.pk for c in cases] if cases else None)
     if status == Round.Status.DRAFT:

@@ -19,8 +19,15 @@ from .results_kit import panel, random_rows, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["organizer", "assigned_judge", "unassigned_judge", "conflicted_judge", "unit_user",
-         "editor", "anonymous"]
+ROLES = [
+    "organizer",
+    "assigned_judge",
+    "unassigned_judge",
+    "conflicted_judge",
+    "unit_user",
+    "editor",
+    "anonymous",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +46,14 @@ def world(call, organizer):
     Conflict.objects.create(judge=conflicted, case=cases[0], reason="同一单位")
     services.awards_propose(call=call, actor=organizer)
     now = timezone.now()
-    notice = services.notice_publish(call=call, title="评选结果公示", text="如有异议请反映。",
-                                     starts_at=now + timedelta(days=1),
-                                     ends_at=now + timedelta(days=8), actor=organizer)
+    notice = services.notice_publish(
+        call=call,
+        title="评选结果公示",
+        text="如有异议请反映。",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=8),
+        actor=organizer,
+    )
     objection = Objection.objects.create(notice=notice, text="异议", received_at=now)
     people = {
         "organizer": organizer,
@@ -52,8 +64,15 @@ def world(call, organizer):
         "editor": UserFactory(is_editor=True),
         "anonymous": None,
     }
-    return {"call": call, "round": rnd, "judge": judges[0], "cases": cases,
-            "objection": objection, "notice": notice, "people": people}
+    return {
+        "call": call,
+        "round": rnd,
+        "judge": judges[0],
+        "cases": cases,
+        "objection": objection,
+        "notice": notice,
+        "people": people,
+    }
 
 
 # name → (method, kind, kwargs from the world). kind: "page" (organizer reads), "action"
@@ -66,10 +85,12 @@ SPEC = {
     "results_import": ("get", "page", lambda w: {"pk": w["round"].pk}),
     "results_export": ("get", "page", lambda w: {"pk": w["round"].pk}),
     "judge_sheets": ("get", "page", lambda w: {"pk": w["round"].pk}),
-    "judge_sheet_xlsx": ("get", "page", lambda w: {"pk": w["round"].pk,
-                                                   "judge_pk": w["judge"].pk}),
-    "judge_sheet_print": ("get", "page", lambda w: {"pk": w["round"].pk,
-                                                    "judge_pk": w["judge"].pk}),
+    "judge_sheet_xlsx": ("get", "page", lambda w: {"pk": w["round"].pk, "judge_pk": w["judge"].pk}),
+    "judge_sheet_print": (
+        "get",
+        "page",
+        lambda w: {"pk": w["round"].pk, "judge_pk": w["judge"].pk},
+    ),
     "awards": ("get", "page", lambda w: {"slug": w["call"].slug}),
     "awards_propose": ("post", "action", lambda w: {"slug": w["call"].slug}),
     "award_adjust": ("post", "action", lambda w: {"slug": w["call"].slug}),
@@ -124,8 +145,10 @@ def test_access_matrix(client, world, name):
 def test_public_notice_404_without_notice_then_open_to_all_without_scores(client, world):
     call, notice = world["call"], world["notice"]
     url = reverse("judging:public_notice", kwargs={"slug": call.slug})
-    assert client.get(reverse("judging:public_notice", kwargs={"slug": "no-such-call"})) \
-        .status_code == 404
+    assert (
+        client.get(reverse("judging:public_notice", kwargs={"slug": "no-such-call"})).status_code
+        == 404
+    )
     Notice.objects.filter(pk=notice.pk).update(starts_at=timezone.now() - timedelta(hours=1))
 
     pages = {}

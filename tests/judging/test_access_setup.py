@@ -20,19 +20,50 @@ from .setupkit import accepted_case, judge_profile, make_round, photo_add
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["organizer", "assigned", "unassigned", "conflict_declared", "conflict_unit", "unit",
-         "editor", "anonymous"]
+ROLES = [
+    "organizer",
+    "assigned",
+    "unassigned",
+    "conflict_declared",
+    "conflict_unit",
+    "unit",
+    "editor",
+    "anonymous",
+]
 LOGIN = "login"
 
 # What each kind of page answers to each role.
-ORGANIZER_PAGE = {"organizer": 200, "assigned": 403, "unassigned": 403,
-                  "conflict_declared": 403, "conflict_unit": 403, "unit": 403, "editor": 403,
-                  "anonymous": LOGIN}
+ORGANIZER_PAGE = {
+    "organizer": 200,
+    "assigned": 403,
+    "unassigned": 403,
+    "conflict_declared": 403,
+    "conflict_unit": 403,
+    "unit": 403,
+    "editor": 403,
+    "anonymous": LOGIN,
+}
 ORGANIZER_ACTION = {**ORGANIZER_PAGE, "organizer": 302}
-JUDGE_PAGE = {"organizer": 403, "assigned": 200, "unassigned": 404, "conflict_declared": 404,
-              "conflict_unit": 404, "unit": 403, "editor": 403, "anonymous": LOGIN}
-START_PAGE = {"organizer": 200, "assigned": 200, "unassigned": 200, "conflict_declared": 200,
-              "conflict_unit": 200, "unit": 403, "editor": 403, "anonymous": LOGIN}
+JUDGE_PAGE = {
+    "organizer": 403,
+    "assigned": 200,
+    "unassigned": 404,
+    "conflict_declared": 404,
+    "conflict_unit": 404,
+    "unit": 403,
+    "editor": 403,
+    "anonymous": LOGIN,
+}
+START_PAGE = {
+    "organizer": 200,
+    "assigned": 200,
+    "unassigned": 200,
+    "conflict_declared": 200,
+    "conflict_unit": 200,
+    "unit": 403,
+    "editor": 403,
+    "anonymous": LOGIN,
+}
 
 # URL name → (method, expectations, the object its arguments name)
 EXPECTATIONS = {
@@ -74,7 +105,6 @@ def test_every_setup_url_has_an_expectation():
         assert set(table) == set(ROLES), name
 
 
-
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
@@ -97,16 +127,27 @@ def world(call, organizer, editor):
         "conflict_declared": judge_profile("declared"),
         "conflict_unit": judge_profile("sameunit", unit=unit),
     }
-    rnd = make_round(call, judges=list(judges.values()), cases=[case], blind=False,
-                     status=Round.Status.DRAFT)
-    own = {role: Assignment.objects.create(round=rnd, judge=judges[role], case=case)
-           for role in ("assigned", "conflict_declared", "conflict_unit")}
+    rnd = make_round(
+        call, judges=list(judges.values()), cases=[case], blind=False, status=Round.Status.DRAFT
+    )
+    own = {
+        role: Assignment.objects.create(round=rnd, judge=judges[role], case=case)
+        for role in ("assigned", "conflict_declared", "conflict_unit")
+    }
     Conflict.objects.create(judge=judges["conflict_declared"], case=case, reason="回避")
     rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
     users = {role: j.user for role, j in judges.items()}
     users.update(organizer=organizer, editor=editor, unit=unit_user(unit), anonymous=None)
-    return {"call": call, "round": rnd, "case": case, "photo": photo, "attachment": att,
-            "judges": judges, "own": own, "users": users}
+    return {
+        "call": call,
+        "round": rnd,
+        "case": case,
+        "photo": photo,
+        "attachment": att,
+        "judges": judges,
+        "own": own,
+        "users": users,
+    }
 
 
 def _kwargs(world, obj, role):
@@ -150,8 +191,14 @@ def test_access(client, world, name, role):
             assert not response.url.startswith(reverse("accounts:login"))
 
 
-@pytest.mark.parametrize("name", [n for n, (_m, table, obj) in EXPECTATIONS.items()
-                                  if table["organizer"] != 403 and obj is not None])
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n, (_m, table, obj) in EXPECTATIONS.items()
+        if table["organizer"] != 403 and obj is not None
+    ],
+)
 def test_missing_objects_are_404_for_the_organizer(client, world, name):
     method, _table, obj = EXPECTATIONS[name]
     client.force_login(world["users"]["organizer"])
@@ -159,13 +206,15 @@ def test_missing_objects_are_404_for_the_organizer(client, world, name):
     assert getattr(client, method)(reverse(f"judging:{name}", kwargs=kwargs)).status_code == 404
 
 
-@pytest.mark.parametrize("name", [n for n, (_m, table, _o) in EXPECTATIONS.items()
-                                  if table is JUDGE_PAGE])
+@pytest.mark.parametrize(
+    "name", [n for n, (_m, table, _o) in EXPECTATIONS.items() if table is JUDGE_PAGE]
+)
 def test_missing_objects_are_404_for_a_judge(client, world, name):
     client.force_login(world["users"]["assigned"])
     kwargs = _kwargs(world, EXPECTATIONS[name][2], "assigned")
-    kwargs.update({"pk": 987654} if "pk" in kwargs else
-                  {"uid": "00000000-0000-0000-0000-000000000000"})
+    kwargs.update(
+        {"pk": 987654} if "pk" in kwargs else {"uid": "00000000-0000-0000-0000-000000000000"}
+    )
     assert client.get(reverse(f"judging:{name}", kwargs=kwargs)).status_code == 404
 
 
@@ -174,8 +223,12 @@ def test_a_judge_cannot_open_another_judges_review(client, world):
     target = world["own"]["assigned"].pk
     for name in ("review", "review_conflict"):
         assert client.get(reverse(f"judging:{name}", kwargs={"pk": target})).status_code == 404
-        assert client.post(reverse(f"judging:{name}", kwargs={"pk": target}),
-                           {"reason": "x", "save": "1"}).status_code == 404
+        assert (
+            client.post(
+                reverse(f"judging:{name}", kwargs={"pk": target}), {"reason": "x", "save": "1"}
+            ).status_code
+            == 404
+        )
 
 
 def test_conflicted_judges_do_not_see_the_case_in_their_queue(client, world):

@@ -57,25 +57,39 @@ def test_summary_download_holds_the_stored_results_and_the_page_numbers(org_clie
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert "filename*=UTF-8''%E8%AF%84%E5%88%86%E6%B1%87%E6%80%BB%E8%A1%A8" in \
-        response["Content-Disposition"]
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    assert (
+        "filename*=UTF-8''%E8%AF%84%E5%88%86%E6%B1%87%E6%80%BB%E8%A1%A8"
+        in response["Content-Disposition"]
+    )
     rows = _summary(response.content)
-    results = list(Result.objects.filter(round=rnd).select_related("case__unit")
-                   .order_by("rank", "case__number"))
-    assert [row[exports.COL_CODE] for row in rows] == [r.case.code for r in results] == \
-        shown_order
-    totals = {(a.judge_id, a.case_id): float(a.total)
-              for a in Assignment.objects.filter(round=rnd)}
+    results = list(
+        Result.objects.filter(round=rnd)
+        .select_related("case__unit")
+        .order_by("rank", "case__number")
+    )
+    assert [row[exports.COL_CODE] for row in rows] == [r.case.code for r in results] == shown_order
+    totals = {(a.judge_id, a.case_id): float(a.total) for a in Assignment.objects.filter(round=rnd)}
     for row, r in zip(rows, results, strict=True):
         # the stored results (floats to Excel's precision: the last binary digit may differ)
-        assert (row[exports.COL_RANK], row[exports.COL_TITLE], row[exports.COL_UNIT],
-                row[exports.COL_N]) == (r.rank, r.case.title, r.case.unit.name, 3)
-        assert (row[exports.COL_MEAN], row[exports.COL_TRIMMED], row[exports.COL_MEDIAN],
-                row[exports.COL_ZSCORE]) == pytest.approx(
-            (r.mean, r.trimmed_mean, r.median, r.zscore), rel=1e-14, abs=1e-14)
-        assert (row[exports.COL_RANK_MEAN], row[exports.COL_RANK_TRIMMED],
-                row[exports.COL_RANK_ZSCORE]) == (r.rank_mean, r.rank_trimmed, r.rank_zscore)
+        assert (
+            row[exports.COL_RANK],
+            row[exports.COL_TITLE],
+            row[exports.COL_UNIT],
+            row[exports.COL_N],
+        ) == (r.rank, r.case.title, r.case.unit.name, 3)
+        assert (
+            row[exports.COL_MEAN],
+            row[exports.COL_TRIMMED],
+            row[exports.COL_MEDIAN],
+            row[exports.COL_ZSCORE],
+        ) == pytest.approx((r.mean, r.trimmed_mean, r.median, r.zscore), rel=1e-14, abs=1e-14)
+        assert (
+            row[exports.COL_RANK_MEAN],
+            row[exports.COL_RANK_TRIMMED],
+            row[exports.COL_RANK_ZSCORE],
+        ) == (r.rank_mean, r.rank_trimmed, r.rank_zscore)
         assert row[exports.COL_CHANGES] == ("是" if r.rank_changes else None)
         assert row[exports.COL_NEAR] == ("是" if r.near_cut else None)
         assert row[exports.COL_TOP_P % 2] == r.top_probability
@@ -90,7 +104,8 @@ def test_summary_download_holds_the_stored_results_and_the_page_numbers(org_clie
         assert html["zscore"] == shown(row[exports.COL_ZSCORE], 3)
         assert html["rank"] == str(row[exports.COL_RANK])
         assert html["judges"] == " ".join(
-            f"{j.name}: {row[j.name]:g}" for j in sorted(judges, key=lambda j: j.name))
+            f"{j.name}: {row[j.name]:g}" for j in sorted(judges, key=lambda j: j.name)
+        )
     assert [row[exports.COL_AWARD] for row in rows[:5]] == ["十佳案例"] * 2 + ["优秀案例"] * 3
 
 
@@ -104,14 +119,15 @@ def test_summary_detail_sheet_holds_every_criterion_score_and_comment(org_client
     detail = sheet_table(workbook(content)[exports.DETAIL_SHEET], 1)
     assert len(detail) == 8 * 3
     criteria = list(rnd.criteria.order_by("position"))
-    scores = {(s.assignment_id, s.criterion_id): float(s.points)
-              for s in Score.objects.filter(assignment__round=rnd)}
+    scores = {
+        (s.assignment_id, s.criterion_id): float(s.points)
+        for s in Score.objects.filter(assignment__round=rnd)
+    }
     names = {j.pk: j.name for j in judges}
     by_key = {(row[exports.COL_CODE], row[exports.COL_JUDGE]): row for row in detail}
     for assignment in Assignment.objects.filter(round=rnd).select_related("case"):
         row = by_key[(assignment.case.code, names[assignment.judge_id])]
-        assert [row[c.name] for c in criteria] == [scores[(assignment.pk, c.pk)]
-                                                   for c in criteria]
+        assert [row[c.name] for c in criteria] == [scores[(assignment.pk, c.pk)] for c in criteria]
         assert row[exports.COL_TOTAL] == float(assignment.total)
         assert row[exports.COL_STATUS] == "已提交"
     assert by_key[(a.case.code, names[a.judge_id])][exports.COL_COMMENT] == "做法新颖，可推广。"
@@ -129,7 +145,8 @@ def test_summary_lists_a_big_panels_totals_in_one_column(org_client, call, monke
     assert not {j.name for j in judges} & set(table[0])
     assert {r[exports.COL_CODE]: r[exports.COL_JUDGE_TOTALS] for r in table} == {
         cases[0].code: "专家A 80；专家B 60；专家C 35",
-        cases[1].code: "专家A 100；专家B 90；专家C 10"}
+        cases[1].code: "专家A 100；专家B 90；专家C 10",
+    }
     notes = [row[0] for row in wb[exports.NOTES_SHEET].iter_rows(values_only=True)]
     assert any("各项评分详见“评分明细”表" in (line or "") for line in notes)
 
@@ -139,17 +156,22 @@ def test_export_results_command_writes_the_summary(call, tmp_path):
     target = tmp_path / "汇总.xlsx"
     out = io.StringIO()
 
-    call_command("export_results", call=call.slug, round=rnd.number, output=str(target),
-                 stdout=out)
+    call_command("export_results", call=call.slug, round=rnd.number, output=str(target), stdout=out)
 
     rows = _summary(target.read_bytes())
-    results = list(Result.objects.filter(round=rnd).select_related("case")
-                   .order_by("rank", "case__number"))
+    results = list(
+        Result.objects.filter(round=rnd).select_related("case").order_by("rank", "case__number")
+    )
     assert [(row[exports.COL_CODE], row[exports.COL_RANK]) for row in rows] == [
-        (r.case.code, r.rank) for r in results]
-    assert [v for row in rows for v in (row[exports.COL_MEAN], row[exports.COL_TRIMMED],
-                                        row[exports.COL_ZSCORE])] == pytest.approx(
-        [v for r in results for v in (r.mean, r.trimmed_mean, r.zscore)], rel=1e-14, abs=1e-14)
+        (r.case.code, r.rank) for r in results
+    ]
+    assert [
+        v
+        for row in rows
+        for v in (row[exports.COL_MEAN], row[exports.COL_TRIMMED], row[exports.COL_ZSCORE])
+    ] == pytest.approx(
+        [v for r in results for v in (r.mean, r.trimmed_mean, r.zscore)], rel=1e-14, abs=1e-14
+    )
     assert all(row[exports.COL_TOP_P % 10] is not None for row in rows)
     assert "Recomputed the results of 5 case(s)." in out.getvalue()
     assert f"to {target}" in out.getvalue()
@@ -169,8 +191,9 @@ def test_judge_sheet_xlsx_holds_the_judges_scores_and_a_signature_line(org_clien
     rnd, judges, cases = awarded
     judge = judges[1]
 
-    response = org_client.get(reverse("judging:judge_sheet_xlsx",
-                                      kwargs={"pk": rnd.pk, "judge_pk": judge.pk}))
+    response = org_client.get(
+        reverse("judging:judge_sheet_xlsx", kwargs={"pk": rnd.pk, "judge_pk": judge.pk})
+    )
 
     assert response.status_code == 200
     ws = workbook(response.content).worksheets[0]
@@ -178,10 +201,21 @@ def test_judge_sheet_xlsx_holds_the_judges_scores_and_a_signature_line(org_clien
     assert ws["A3"].value == "满分：创新性40分、实效性60分"
     rows = sheet_table(ws, 4)
     criteria = list(rnd.criteria.order_by("position"))
-    assert list(rows[0]) == ["序号", "案例编号", "案例标题", "评审专家", "创新性", "实效性", "合计",
-                             "评语"]  # a blind round: no unit
-    assignments = list(Assignment.objects.filter(round=rnd, judge=judge)
-                       .select_related("case").order_by("case__number"))
+    assert list(rows[0]) == [
+        "序号",
+        "案例编号",
+        "案例标题",
+        "评审专家",
+        "创新性",
+        "实效性",
+        "合计",
+        "评语",
+    ]  # a blind round: no unit
+    assignments = list(
+        Assignment.objects.filter(round=rnd, judge=judge)
+        .select_related("case")
+        .order_by("case__number")
+    )
     assert [r["案例编号"] for r in rows] == [a.case.code for a in assignments]
     for row, a in zip(rows, assignments, strict=True):
         given = {s.criterion_id: float(s.points) for s in a.scores.all()}
@@ -195,8 +229,9 @@ def test_judge_sheet_xlsx_holds_the_judges_scores_and_a_signature_line(org_clien
 def test_judge_sheet_names_units_only_in_an_open_round(org_client, call):
     rnd, judges, cases = scored_round(call, random_rows(2, 2), blind=False)
 
-    content = org_client.get(reverse("judging:judge_sheet_xlsx",
-                                     kwargs={"pk": rnd.pk, "judge_pk": judges[0].pk})).content
+    content = org_client.get(
+        reverse("judging:judge_sheet_xlsx", kwargs={"pk": rnd.pk, "judge_pk": judges[0].pk})
+    ).content
 
     rows = sheet_table(workbook(content).worksheets[0], 4)
     assert [r["选送单位"] for r in rows] == [c.unit.name for c in cases]
@@ -206,16 +241,20 @@ def test_judge_sheet_printable_page_has_scores_and_signature(org_client, awarded
     rnd, judges, cases = awarded
     judge = judges[0]
 
-    response = org_client.get(reverse("judging:judge_sheet_print",
-                                      kwargs={"pk": rnd.pk, "judge_pk": judge.pk}))
+    response = org_client.get(
+        reverse("judging:judge_sheet_print", kwargs={"pk": rnd.pk, "judge_pk": judge.pk})
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
     assert "评审专家签名：" in html and 'id="signature"' in html
     assert f'<strong id="sheet-judge">{judge.name}</strong>' in html
     rows, order = page_rows(html)
-    assignments = list(Assignment.objects.filter(round=rnd, judge=judge)
-                       .select_related("case").order_by("case__number"))
+    assignments = list(
+        Assignment.objects.filter(round=rnd, judge=judge)
+        .select_related("case")
+        .order_by("case__number")
+    )
     assert order == [a.case.code for a in assignments]
     for a in assignments:
         assert rows[a.case.code]["total"] == f"{a.total.normalize():f}"
@@ -227,8 +266,9 @@ def test_judge_sheet_of_a_judge_outside_the_round_is_404(org_client, awarded):
     rnd, _judges, _cases = awarded
     outsider = panel(1)[0]
 
-    response = org_client.get(reverse("judging:judge_sheet_xlsx",
-                                      kwargs={"pk": rnd.pk, "judge_pk": outsider.pk}))
+    response = org_client.get(
+        reverse("judging:judge_sheet_xlsx", kwargs={"pk": rnd.pk, "judge_pk": outsider.pk})
+    )
 
     assert response.status_code == 404
 
@@ -239,16 +279,18 @@ def test_judge_sheets_page_lists_each_judge_with_both_formats(org_client, awarde
     html = org_client.get(reverse("judging:judge_sheets", kwargs={"pk": rnd.pk})).content.decode()
 
     for judge in judges:
-        assert reverse("judging:judge_sheet_xlsx",
-                       kwargs={"pk": rnd.pk, "judge_pk": judge.pk}) in html
-        assert reverse("judging:judge_sheet_print",
-                       kwargs={"pk": rnd.pk, "judge_pk": judge.pk}) in html
+        assert (
+            reverse("judging:judge_sheet_xlsx", kwargs={"pk": rnd.pk, "judge_pk": judge.pk}) in html
+        )
+        assert (
+            reverse("judging:judge_sheet_print", kwargs={"pk": rnd.pk, "judge_pk": judge.pk})
+            in html
+        )
 
 
 def test_a_filled_in_judge_sheet_imports_back(call, tmp_path):
     """The offline path: download a blank sheet, fill it in, import it."""
-    rnd, judges, cases = scored_round(call, random_rows(3, 2), close=False,
-                                      judges=None)
+    rnd, judges, cases = scored_round(call, random_rows(3, 2), close=False, judges=None)
     judge = judges[0]
     Assignment.objects.filter(round=rnd, judge=judge).update(status="pending", total=None)
     Score.objects.filter(assignment__judge=judge).delete()
@@ -265,8 +307,10 @@ def test_a_filled_in_judge_sheet_imports_back(call, tmp_path):
 
     assert report.rows == 3
     mine = Assignment.objects.filter(round=rnd, judge=judge)
-    assert sorted((a.status, float(a.total), a.comment) for a in mine) == \
-        [("submitted", 77.0, "线下评审")] * 3
+    assert (
+        sorted((a.status, float(a.total), a.comment) for a in mine)
+        == [("submitted", 77.0, "线下评审")] * 3
+    )
     assert ScoreAudit.objects.filter(assignment__in=mine, action="import").count() == 3
 
 
@@ -277,8 +321,13 @@ def test_export_results_command_recomputes_after_the_award_numbers_change(call, 
     call.save()
     out = io.StringIO()
 
-    call_command("export_results", call=call.slug, round=rnd.number,
-                 output=str(tmp_path / "汇总.xlsx"), stdout=out)
+    call_command(
+        "export_results",
+        call=call.slug,
+        round=rnd.number,
+        output=str(tmp_path / "汇总.xlsx"),
+        stdout=out,
+    )
 
     assert "Recomputed the results of 5 case(s)." in out.getvalue()
     rnd.refresh_from_db()

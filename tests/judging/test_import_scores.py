@@ -72,14 +72,16 @@ def full_rows(judges, cases, *, by="title"):
     for i, case in enumerate(cases):
         for j, judge in enumerate(judges):
             ref = case.title if by == "title" else case.code
-            rows.append([len(rows) + 1, judge.name, ref, 20 + i + j, 30 + 2 * i,
-                         f"{judge.name}评语"])
+            rows.append(
+                [len(rows) + 1, judge.name, ref, 20 + i + j, 30 + 2 * i, f"{judge.name}评语"]
+            )
     return rows
 
 
 def _state(rnd):
-    return sorted(Assignment.objects.filter(round=rnd)
-                  .values_list("judge_id", "case_id", "status", "total"))
+    return sorted(
+        Assignment.objects.filter(round=rnd).values_list("judge_id", "case_id", "status", "total")
+    )
 
 
 def test_good_xlsx_imports_every_row_as_submitted_reviews(meeting, tmp_path, organizer):
@@ -93,10 +95,14 @@ def test_good_xlsx_imports_every_row_as_submitted_reviews(meeting, tmp_path, org
     for i, case in enumerate(cases):
         for j, judge in enumerate(judges):
             a = Assignment.objects.get(round=rnd, judge=judge, case=case)
-            assert (a.status, a.total, a.comment) == ("submitted", 50 + 3 * i + j,
-                                                      f"{judge.name}评语")
-            assert sorted(Score.objects.filter(assignment=a).values_list("points", flat=True)) \
-                == sorted([20 + i + j, 30 + 2 * i])
+            assert (a.status, a.total, a.comment) == (
+                "submitted",
+                50 + 3 * i + j,
+                f"{judge.name}评语",
+            )
+            assert sorted(
+                Score.objects.filter(assignment=a).values_list("points", flat=True)
+            ) == sorted([20 + i + j, 30 + 2 * i])
     audits = ScoreAudit.objects.filter(assignment__round=rnd)
     assert set(audits.values_list("action", flat=True)) == {"import"}
     assert set(audits.values_list("actor", flat=True)) == {organizer.pk}
@@ -118,29 +124,42 @@ def test_good_gb18030_csv_with_case_codes_imports(meeting, tmp_path):
 
 def test_judge_by_user_name_and_half_points(call, tmp_path):
     rnd, judges, cases = scored_round(call, [[None, None]], step="0.5")
-    path = write_xlsx(tmp_path / "x.xlsx", [
-        [1, judges[0].user.username, cases[0].title, "35.5", 50, ""],
-        [2, judges[1].name, cases[0].code, 20, "40.5", ""],
-    ])
+    path = write_xlsx(
+        tmp_path / "x.xlsx",
+        [
+            [1, judges[0].user.username, cases[0].title, "35.5", 50, ""],
+            [2, judges[1].name, cases[0].code, 20, "40.5", ""],
+        ],
+    )
 
     importing.scores_import(round=rnd, source=str(path), actor=None)
 
     assert sorted(Assignment.objects.filter(round=rnd).values_list("total", flat=True)) == [
-        Decimal("60.5"), Decimal("85.5")]
+        Decimal("60.5"),
+        Decimal("85.5"),
+    ]
 
 
-@pytest.mark.parametrize("bad, column, problem", [
-    ({"实效性": 61}, "实效性", "“61” is not between 0 and 60."),
-    ({"创新性": -1}, "创新性", "“-1” is not between 0 and 40."),
-    ({"创新性": "好"}, "创新性", "“好” is not a number."),
-    ({"创新性": 20.5}, "创新性", "“20.5” is not in steps of 1."),
-    ({"实效性": None}, "实效性", "the score is missing."),
-    ({"评审专家": "李四"}, "评审专家", "No judge of this round's panel is called “李四”."),
-    ({"案例标题": "不存在的案例"}, "案例标题", "No case of this round is titled “不存在的案例”."),
-    ({"案例标题": "1-9999"}, "案例标题", "No case of this round has the code “1-9999”."),
-])
-def test_one_bad_row_imports_nothing_and_names_row_and_column(meeting, tmp_path, bad, column,
-                                                              problem):
+@pytest.mark.parametrize(
+    "bad, column, problem",
+    [
+        ({"实效性": 61}, "实效性", "“61” is not between 0 and 60."),
+        ({"创新性": -1}, "创新性", "“-1” is not between 0 and 40."),
+        ({"创新性": "好"}, "创新性", "“好” is not a number."),
+        ({"创新性": 20.5}, "创新性", "“20.5” is not in steps of 1."),
+        ({"实效性": None}, "实效性", "the score is missing."),
+        ({"评审专家": "李四"}, "评审专家", "No judge of this round's panel is called “李四”."),
+        (
+            {"案例标题": "不存在的案例"},
+            "案例标题",
+            "No case of this round is titled “不存在的案例”.",
+        ),
+        ({"案例标题": "1-9999"}, "案例标题", "No case of this round has the code “1-9999”."),
+    ],
+)
+def test_one_bad_row_imports_nothing_and_names_row_and_column(
+    meeting, tmp_path, bad, column, problem
+):
     rnd, judges, cases = meeting
     rows = full_rows(judges, cases)
     row = dict(zip(HEADER, rows[4], strict=True))
@@ -187,7 +206,8 @@ def test_judge_outside_the_panel_is_refused(meeting, tmp_path):
         importing.scores_import(round=rnd, source=str(path), actor=None)
 
     assert exc.value.messages == [
-        "Row 3, column “评审专家”: “外聘专家” is not on the panel of this round."]
+        "Row 3, column “评审专家”: “外聘专家” is not on the panel of this round."
+    ]
 
 
 def test_unassigned_panel_judge_gets_an_assignment(call, tmp_path):
@@ -221,11 +241,11 @@ def test_conflicted_judge_is_refused(meeting, tmp_path):
 
     assert exc.value.messages == [
         f"Row 3, column “评审专家”: {judges[0].name} has a conflict of interest with "
-        f"“{cases[1].title}” and cannot score it."]
+        f"“{cases[1].title}” and cannot score it."
+    ]
 
 
-def test_reimport_replaces_submitted_reviews_and_keeps_the_former_in_the_audit(meeting,
-                                                                                tmp_path):
+def test_reimport_replaces_submitted_reviews_and_keeps_the_former_in_the_audit(meeting, tmp_path):
     rnd, judges, cases = meeting
     first = write_xlsx(tmp_path / "1.xlsx", [[1, judges[0].name, cases[0].title, 10, 10, ""]])
     importing.scores_import(round=rnd, source=str(first), actor=None)
@@ -242,10 +262,14 @@ def test_reimport_replaces_submitted_reviews_and_keeps_the_former_in_the_audit(m
 
 def test_missing_case_columns_and_criteria(meeting, tmp_path):
     rnd, judges, cases = meeting
-    no_case = write_xlsx(tmp_path / "a.xlsx", [[judges[0].name, 1, 2]],
-                         header=["评审专家", "创新性", "实效性"])
-    no_criterion = write_xlsx(tmp_path / "b.xlsx", [[judges[0].name, cases[0].title, 1]],
-                              header=["评审专家", "案例标题", "创新性"])
+    no_case = write_xlsx(
+        tmp_path / "a.xlsx", [[judges[0].name, 1, 2]], header=["评审专家", "创新性", "实效性"]
+    )
+    no_criterion = write_xlsx(
+        tmp_path / "b.xlsx",
+        [[judges[0].name, cases[0].title, 1]],
+        header=["评审专家", "案例标题", "创新性"],
+    )
 
     with pytest.raises(ValidationError, match="needs the column 案例编号 or 案例标题"):
         importing.scores_import(round=rnd, source=str(no_case), actor=None)
@@ -271,13 +295,20 @@ def test_import_scores_command(meeting, tmp_path, organizer):
     path = write_xlsx(tmp_path / "meeting.xlsx", full_rows(judges, cases))
     out = io.StringIO()
 
-    call_command("import_scores", str(path), call=rnd.call.slug, round=rnd.number,
-                 username=organizer.username, stdout=out)
+    call_command(
+        "import_scores",
+        str(path),
+        call=rnd.call.slug,
+        round=rnd.number,
+        username=organizer.username,
+        stdout=out,
+    )
 
     assert "Imported 9 row(s) as submitted reviews" in out.getvalue()
     assert Assignment.objects.filter(round=rnd, status="submitted").count() == 9
-    assert set(ScoreAudit.objects.filter(assignment__round=rnd)
-               .values_list("actor", flat=True)) == {organizer.pk}
+    assert set(
+        ScoreAudit.objects.filter(assignment__round=rnd).values_list("actor", flat=True)
+    ) == {organizer.pk}
 
 
 def test_import_scores_command_bad_row_is_a_command_error(meeting, tmp_path):
@@ -289,8 +320,10 @@ def test_import_scores_command_bad_row_is_a_command_error(meeting, tmp_path):
     with pytest.raises(CommandError) as exc:
         call_command("import_scores", str(path), call=rnd.call.slug, round=rnd.number)
 
-    assert str(exc.value) == ("Nothing was imported; 1 problem(s):\n"
-                              "Row 10, column “实效性”: “70” is not between 0 and 60.")
+    assert str(exc.value) == (
+        "Nothing was imported; 1 problem(s):\n"
+        "Row 10, column “实效性”: “70” is not between 0 and 60."
+    )
     assert not Assignment.objects.filter(round=rnd, status="submitted").exists()
 
 
@@ -314,8 +347,10 @@ def test_upload_page_imports_and_lists_problems(client, organizer, meeting, tmp_
 
     refused = client.post(url, {"file": SimpleUploadedFile("bad.xlsx", bad)})
     assert refused.status_code == 400
-    assert "Row 3, column “案例标题”: No case of this round is titled “不存在的案例”." in \
-        refused.content.decode()
+    assert (
+        "Row 3, column “案例标题”: No case of this round is titled “不存在的案例”."
+        in refused.content.decode()
+    )
     assert not Assignment.objects.filter(round=rnd, status="submitted").exists()
 
     done = client.post(url, {"file": SimpleUploadedFile("good.xlsx", good)})

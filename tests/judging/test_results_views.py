@@ -46,8 +46,9 @@ def test_results_page_computes_stale_results_and_shows_every_method(org_client, 
     rnd.refresh_from_db()
     assert rnd.results_computed_at is not None
     rows, order = page_rows(response.content.decode())
-    results = list(Result.objects.filter(round=rnd).select_related("case")
-                   .order_by("rank", "case__number"))
+    results = list(
+        Result.objects.filter(round=rnd).select_related("case").order_by("rank", "case__number")
+    )
     assert order == [r.case.code for r in results]
     for r in results:
         row = rows[r.case.code]
@@ -57,7 +58,10 @@ def test_results_page_computes_stale_results_and_shows_every_method(org_client, 
         assert row["median"] == shown(r.median, 2)
         assert row["zscore"] == shown(r.zscore, 3)
         assert (row["rank_mean"], row["rank_trimmed"], row["rank_zscore"]) == (
-            str(r.rank_mean), str(r.rank_trimmed), str(r.rank_zscore))
+            str(r.rank_mean),
+            str(r.rank_trimmed),
+            str(r.rank_zscore),
+        )
         assert row["n"] == "3"
         assert ("rank_changes" in row["flags"]) == r.rank_changes
         assert ("near_cut" in row["flags"]) == r.near_cut
@@ -80,11 +84,13 @@ def test_results_page_documents_the_tie_break_order_and_methods(org_client, call
     html = org_client.get(_results_url(rnd)).content.decode()
 
     assert 'id="tie-break"' in html
-    for line in ("The score under the round's rule, higher first.",
-                 "Equal scores: the higher mean score on the first criterion comes first.",
-                 "Still equal: the case scored by more judges comes first.",
-                 "Still equal: the cases share the rank; the organizer decides, recording the "
-                 "reason as an award adjustment."):
+    for line in (
+        "The score under the round's rule, higher first.",
+        "Equal scores: the higher mean score on the first criterion comes first.",
+        "Still equal: the case scored by more judges comes first.",
+        "Still equal: the cases share the rank; the organizer decides, recording the "
+        "reason as an award adjustment.",
+    ):
         assert line in html
     assert "去掉一个最高分和一个最低分" in html
 
@@ -118,8 +124,9 @@ def test_flags_rank_change_and_tie_at_the_cut_line(org_client, call):
     assert set(flagged) == {cases[1].code, cases[2].code}
 
 
-def test_results_page_query_count_does_not_grow_with_cases(org_client, call,
-                                                           django_assert_num_queries):
+def test_results_page_query_count_does_not_grow_with_cases(
+    org_client, call, django_assert_num_queries
+):
     small, _j, _c = scored_round(call, random_rows(5, 2, seed=1), name="初评")
     big, _j, _c = scored_round(call, random_rows(50, 2, seed=2), name="复评")
     for rnd in (small, big):  # computes the results once
@@ -151,8 +158,10 @@ def test_the_cached_table_follows_a_recomputation_and_award_changes(org_client, 
     assert proposed[order[0]]["award"] == "十佳案例 (top ten)"
 
     last = order[-1]
-    org_client.post(reverse("judging:award_adjust", kwargs={"slug": call.slug}),
-                    {"case": last, "level": "top", "rank": 1, "reason": "复议"})
+    org_client.post(
+        reverse("judging:award_adjust", kwargs={"slug": call.slug}),
+        {"case": last, "level": "top", "rank": 1, "reason": "复议"},
+    )
     adjusted, _order = page_rows(org_client.get(_results_url(rnd)).content.decode())
     assert adjusted[last]["award"].startswith("十佳案例 (top ten)")
 
@@ -216,8 +225,9 @@ def test_big_round_is_queued_to_the_task_and_the_page_shows_the_state(
     assert services.results_state(round=Round.objects.get(pk=rnd.pk)) == "fresh"
 
 
-def test_queued_mark_is_ignored_after_a_later_score_change(call, monkeypatch,
-                                                           django_capture_on_commit_callbacks):
+def test_queued_mark_is_ignored_after_a_later_score_change(
+    call, monkeypatch, django_capture_on_commit_callbacks
+):
     from judging.models import Assignment
     from judging.services.reviews import review_save
 
@@ -248,16 +258,25 @@ def test_propose_awards_top_n_and_next_m(org_client, call):
     rnd, _j, cases = scored_round(call, random_rows(7, 3, seed=7))
     org_client.get(_results_url(rnd))
 
-    response = org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}),
-                               follow=True)
+    response = org_client.post(
+        reverse("judging:awards_propose", kwargs={"slug": call.slug}), follow=True
+    )
 
-    ranking = list(Result.objects.filter(round=rnd).order_by("rank", "case__number")
-                   .values_list("case_id", flat=True))
-    awards = list(Award.objects.filter(call=call).order_by("rank")
-                  .values_list("case_id", "level", "rank"))
-    assert awards == [(ranking[0], "top", 1), (ranking[1], "top", 2),
-                      (ranking[2], "excellent", 3), (ranking[3], "excellent", 4),
-                      (ranking[4], "excellent", 5)]
+    ranking = list(
+        Result.objects.filter(round=rnd)
+        .order_by("rank", "case__number")
+        .values_list("case_id", flat=True)
+    )
+    awards = list(
+        Award.objects.filter(call=call).order_by("rank").values_list("case_id", "level", "rank")
+    )
+    assert awards == [
+        (ranking[0], "top", 1),
+        (ranking[1], "top", 2),
+        (ranking[2], "excellent", 3),
+        (ranking[3], "excellent", 4),
+        (ranking[4], "excellent", 5),
+    ]
     html = response.content.decode()
     assert html.count('data-level="top"') == 2
     assert html.count('data-level="excellent"') == 3
@@ -270,8 +289,9 @@ def test_propose_awards_top_n_and_next_m(org_client, call):
 def test_propose_awards_needs_the_last_round_closed(org_client, call):
     rnd, _j, _c = scored_round(call, random_rows(3, 2), close=False)
 
-    response = org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}),
-                               follow=True)
+    response = org_client.post(
+        reverse("judging:awards_propose", kwargs={"slug": call.slug}), follow=True
+    )
 
     assert Award.objects.filter(call=call).count() == 0
     assert "Close the last round (初评) first." in _messages(response)
@@ -282,24 +302,39 @@ def test_award_adjust_is_recorded_with_its_reason(org_client, call):
     call.save()
     rnd, _j, cases = scored_round(call, random_rows(3, 2, seed=5))
     org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}))
-    outsider = (Result.objects.filter(round=rnd).order_by("-rank", "-case__number")
-                .first().case)
+    outsider = Result.objects.filter(round=rnd).order_by("-rank", "-case__number").first().case
     url = reverse("judging:award_adjust", kwargs={"slug": call.slug})
 
-    refused = org_client.post(url, {"case": outsider.code, "level": "excellent", "rank": 2,
-                                    "reason": ""}, follow=True)
+    refused = org_client.post(
+        url, {"case": outsider.code, "level": "excellent", "rank": 2, "reason": ""}, follow=True
+    )
     assert not Award.objects.filter(case=outsider).exists()
     assert any("Reason" in m for m in _messages(refused))
 
-    response = org_client.post(url, {"case": outsider.code, "level": "excellent", "rank": 2,
-                                     "reason": "评审会复议：创新做法突出"}, follow=True)
+    response = org_client.post(
+        url,
+        {
+            "case": outsider.code,
+            "level": "excellent",
+            "rank": 2,
+            "reason": "评审会复议：创新做法突出",
+        },
+        follow=True,
+    )
 
     award = Award.objects.get(case=outsider)
     assert (award.level, award.rank, award.adjusted, award.reason) == (
-        "excellent", 2, True, "评审会复议：创新做法突出")
+        "excellent",
+        2,
+        True,
+        "评审会复议：创新做法突出",
+    )
     change = AwardChange.objects.get(case=outsider)
-    assert (change.before, change.after, change.reason) == ("", "excellent#2",
-                                                             "评审会复议：创新做法突出")
+    assert (change.before, change.after, change.reason) == (
+        "",
+        "excellent#2",
+        "评审会复议：创新做法突出",
+    )
     assert "评审会复议：创新做法突出" in response.content.decode()
 
 
@@ -307,24 +342,30 @@ def test_award_adjust_unknown_code_is_refused(org_client, call):
     scored_round(call, random_rows(2, 2))
     org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}))
 
-    response = org_client.post(reverse("judging:award_adjust", kwargs={"slug": call.slug}),
-                               {"case": "999-0001", "level": "top", "rank": 1,
-                                "reason": "x"}, follow=True)
+    response = org_client.post(
+        reverse("judging:award_adjust", kwargs={"slug": call.slug}),
+        {"case": "999-0001", "level": "top", "rank": 1, "reason": "x"},
+        follow=True,
+    )
 
     assert AwardChange.objects.count() == 0
-    assert any("No case of this call has the code “999-0001”." in m
-               for m in _messages(response))
+    assert any("No case of this call has the code “999-0001”." in m for m in _messages(response))
 
 
 # ---------------------------------------------------------------------------- notice
 
 
 def _publish(client, call, *, starts, ends, title="公示"):
-    return client.post(reverse("judging:notice_publish", kwargs={"slug": call.slug}), {
-        "title": title, "text": "如有异议请于公示期内书面反映。",
-        "starts_at": timezone.localtime(starts).strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": timezone.localtime(ends).strftime("%Y-%m-%dT%H:%M"),
-    }, follow=True)
+    return client.post(
+        reverse("judging:notice_publish", kwargs={"slug": call.slug}),
+        {
+            "title": title,
+            "text": "如有异议请于公示期内书面反映。",
+            "starts_at": timezone.localtime(starts).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": timezone.localtime(ends).strftime("%Y-%m-%dT%H:%M"),
+        },
+        follow=True,
+    )
 
 
 def test_notice_publish_objection_answer_and_finalize(org_client, call, client):
@@ -335,9 +376,15 @@ def test_notice_publish_objection_answer_and_finalize(org_client, call, client):
     assert Call.objects.get(pk=call.pk).status == Call.Status.NOTICE
     notice = Notice.objects.get(call=call)
 
-    org_client.post(reverse("judging:objection_record", kwargs={"slug": call.slug}), {
-        "received_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
-        "submitter": "某居民", "case": cases[0].code, "text": "该案例数据有误。"})
+    org_client.post(
+        reverse("judging:objection_record", kwargs={"slug": call.slug}),
+        {
+            "received_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
+            "submitter": "某居民",
+            "case": cases[0].code,
+            "text": "该案例数据有误。",
+        },
+    )
     objection = Objection.objects.get(notice=notice)
     assert (objection.case, objection.submitter) == (cases[0], "某居民")
 
@@ -350,8 +397,10 @@ def test_notice_publish_objection_answer_and_finalize(org_client, call, client):
     unanswered = org_client.post(finalize, follow=True)
     assert "Answer every objection before finalizing." in _messages(unanswered)
 
-    org_client.post(reverse("judging:objection_answer", kwargs={"pk": objection.pk}),
-                    {"answer": "经核实，数据无误，维持原结果。"})
+    org_client.post(
+        reverse("judging:objection_answer", kwargs={"pk": objection.pk}),
+        {"answer": "经核实，数据无误，维持原结果。"},
+    )
     objection.refresh_from_db()
     assert objection.answer == "经核实，数据无误，维持原结果。"
 
@@ -370,8 +419,9 @@ def final_call(org_client, call):
     now = timezone.now()
     _publish(org_client, call, starts=now - timedelta(days=8), ends=now - timedelta(days=1))
     notice = Notice.objects.get(call=call)
-    objection = Objection.objects.create(notice=notice, text="异议", received_at=now,
-                                         answer="已答复", answered_at=now)
+    objection = Objection.objects.create(
+        notice=notice, text="异议", received_at=now, answer="已答复", answered_at=now
+    )
     org_client.post(reverse("judging:call_finalize", kwargs={"slug": call.slug}))
     assert Call.objects.get(pk=call.pk).status == Call.Status.FINAL
     return call, rnd, cases, objection
@@ -384,26 +434,43 @@ def test_after_finalize_awards_notice_and_results_are_locked(org_client, final_c
     notice_before = Notice.objects.filter(call=call).values_list("title", "ends_at").get()
     locked = "The awards are final and locked."
 
-    adjust = org_client.post(reverse("judging:award_adjust", kwargs={"slug": call.slug}), {
-        "case": cases[0].code, "level": "top", "rank": 1, "reason": "改判"}, follow=True)
-    propose = org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}),
-                              follow=True)
-    republish = _publish(org_client, call, starts=timezone.now(),
-                         ends=timezone.now() + timedelta(days=3), title="新标题")
-    record = org_client.post(reverse("judging:objection_record", kwargs={"slug": call.slug}), {
-        "received_at": "2026-01-01T10:00", "text": "迟到的异议"}, follow=True)
-    answer = org_client.post(reverse("judging:objection_answer", kwargs={"pk": objection.pk}),
-                             {"answer": "改答复"}, follow=True)
-    recompute = org_client.post(reverse("judging:results_recompute", kwargs={"pk": rnd.pk}),
-                                follow=True)
+    adjust = org_client.post(
+        reverse("judging:award_adjust", kwargs={"slug": call.slug}),
+        {"case": cases[0].code, "level": "top", "rank": 1, "reason": "改判"},
+        follow=True,
+    )
+    propose = org_client.post(
+        reverse("judging:awards_propose", kwargs={"slug": call.slug}), follow=True
+    )
+    republish = _publish(
+        org_client,
+        call,
+        starts=timezone.now(),
+        ends=timezone.now() + timedelta(days=3),
+        title="新标题",
+    )
+    record = org_client.post(
+        reverse("judging:objection_record", kwargs={"slug": call.slug}),
+        {"received_at": "2026-01-01T10:00", "text": "迟到的异议"},
+        follow=True,
+    )
+    answer = org_client.post(
+        reverse("judging:objection_answer", kwargs={"pk": objection.pk}),
+        {"answer": "改答复"},
+        follow=True,
+    )
+    recompute = org_client.post(
+        reverse("judging:results_recompute", kwargs={"pk": rnd.pk}), follow=True
+    )
 
     for response in (adjust, propose, republish, record, answer, recompute):
         assert locked in _messages(response)
-    assert list(Award.objects.filter(call=call).values_list("case_id", "level", "rank")) == \
-        awards_before
+    assert (
+        list(Award.objects.filter(call=call).values_list("case_id", "level", "rank"))
+        == awards_before
+    )
     assert AwardChange.objects.filter(call=call).count() == 0
-    assert Notice.objects.filter(call=call).values_list("title", "ends_at").get() == \
-        notice_before
+    assert Notice.objects.filter(call=call).values_list("title", "ends_at").get() == notice_before
     assert Objection.objects.filter(notice__call=call).count() == 1
     objection.refresh_from_db()
     assert objection.answer == "已答复"
@@ -414,8 +481,14 @@ def test_after_finalize_awards_notice_and_results_are_locked(org_client, final_c
     with pytest.raises(ValidationError, match=locked):
         services.results_compute(round=rnd)
     with pytest.raises(ValidationError, match=locked):
-        services.award_adjust(call=Call.objects.get(pk=call.pk), case=cases[0], level=None,
-                              rank=None, reason="x", actor=None)
+        services.award_adjust(
+            call=Call.objects.get(pk=call.pk),
+            case=cases[0],
+            level=None,
+            rank=None,
+            reason="x",
+            actor=None,
+        )
     # The pages say so and offer no form.
     html = org_client.get(reverse("judging:awards", kwargs={"slug": call.slug})).content.decode()
     assert 'id="locked-badge"' in html and 'id="adjust-form"' not in html
@@ -493,8 +566,9 @@ def test_changing_the_rule_of_a_round_makes_its_results_stale(call):
     assert Round.objects.get(pk=rnd.pk).results_computed_at is None
 
 
-def test_the_shared_results_table_links_pages_with_its_own_parameters(org_client, call,
-                                                                     monkeypatch):
+def test_the_shared_results_table_links_pages_with_its_own_parameters(
+    org_client, call, monkeypatch
+):
     from judging.views import results as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
@@ -503,8 +577,8 @@ def test_the_shared_results_table_links_pages_with_its_own_parameters(org_client
     again = org_client.get(_results_url(rnd, order="mean", junk="yours")).content.decode()
 
     for html in (first, again):  # the table is cached: no visitor's parameter may stay in it
-        nav = html[html.index('<ul class="pagination'):]
-        nav = nav[:nav.index("</ul>")]
+        nav = html[html.index('<ul class="pagination') :]
+        nav = nav[: nav.index("</ul>")]
         assert 'href="?order=mean&amp;flag=&amp;page=2"' in nav
         assert "junk" not in nav
 
@@ -530,7 +604,8 @@ def test_changing_the_award_numbers_recomputes_the_cut_line_flags(org_client, or
     call.save()
     # Totals 100, 90, 80, 80: the last two are tied on every key.
     rnd, _judges, cases = scored_round(
-        call, [[(40, 60)] * 2, [(35, 55)] * 2, [(30, 50)] * 2, [(30, 50)] * 2])
+        call, [[(40, 60)] * 2, [(35, 55)] * 2, [(30, 50)] * 2, [(30, 50)] * 2]
+    )
     org_client.get(_results_url(rnd))
     flagged = set(Result.objects.filter(round=rnd, near_cut=True).values_list("case", flat=True))
     assert flagged == {cases[2].pk, cases[3].pk}  # the line after the 3rd splits the tie
@@ -561,8 +636,9 @@ def test_the_award_numbers_of_a_final_call_cannot_change(org_client, organizer, 
     assert form.fields["award_top_n"].disabled and form.fields["award_excellent_m"].disabled
 
     data = {name: form[name].value() for name in form.fields}
-    data.update(award_top_n=3, title="改过的标题", opens_at="2026-01-01 08:00",
-                closes_at="2026-02-01 08:00")
+    data.update(
+        award_top_n=3, title="改过的标题", opens_at="2026-01-01 08:00", closes_at="2026-02-01 08:00"
+    )
     response = org_client.post(edit, data)
     assert response.status_code == 302, response.context["form"].errors
     call.refresh_from_db()
@@ -609,9 +685,12 @@ def test_computing_results_records_its_note_not_its_derived_fields(call):
     entries = list(LogEntry.objects.get_for_object(rnd))
     notes = [(e.additional_data or {}).get("note", "") for e in entries]
     assert [n for n in notes if n.startswith("Results computed")] == [
-        "Results computed: 3 case(s), 6 review(s)."]
-    assert not any({"results_top_n", "results_excellent_m", "results_computed_at"}
-                   & set(e.changes_dict) for e in entries)
+        "Results computed: 3 case(s), 6 review(s)."
+    ]
+    assert not any(
+        {"results_top_n", "results_excellent_m", "results_computed_at"} & set(e.changes_dict)
+        for e in entries
+    )
 
 
 def test_the_upgrade_keeps_final_results_fresh_and_recomputes_the_others(call):
@@ -622,7 +701,8 @@ def test_the_upgrade_keeps_final_results_fresh_and_recomputes_the_others(call):
     from tests.factories import CallFactory
 
     backfill = importlib.import_module(
-        "judging.migrations.0006_round_results_award_numbers").backfill
+        "judging.migrations.0006_round_results_award_numbers"
+    ).backfill
     final_call = CallFactory(slug="final-2025", award_top_n=8, award_excellent_m=4)
     final_round, _j, _c = scored_round(final_call, random_rows(3, 2, seed=1))
     open_round, _j, _c = scored_round(call, random_rows(3, 2, seed=2))

@@ -24,9 +24,12 @@ pytestmark = POSTGRES_ONLY
 
 def held_save(assignment: Assignment, points: dict) -> Held:
     """`review_save` in a thread, held at the write of the review row."""
-    return Held(lambda: review_save(assignment=assignment, actor=assignment.judge.user,
-                                    points=points),
-                signal=pre_save, sender=Assignment, when=lambda a: a.pk == assignment.pk)
+    return Held(
+        lambda: review_save(assignment=assignment, actor=assignment.judge.user, points=points),
+        signal=pre_save,
+        sender=Assignment,
+        when=lambda a: a.pk == assignment.pk,
+    )
 
 
 @pytest.fixture
@@ -53,8 +56,7 @@ def test_a_round_closed_while_a_review_is_being_saved_wins(two_reviews, lock_tim
     rnd, first, _second = two_reviews
     with held_save(first, points_for(rnd, "10", "")) as held:
         try:
-            rounds.round_set_status(round=Round.objects.get(pk=rnd.pk),
-                                    status=Round.Status.CLOSED)
+            rounds.round_set_status(round=Round.objects.get(pk=rnd.pk), status=Round.Status.CLOSED)
         except OperationalError:
             pytest.fail("closing the round waited for a judge's save in progress")
     assert isinstance(held.error, ValidationError)
@@ -64,4 +66,3 @@ def test_a_round_closed_while_a_review_is_being_saved_wins(two_reviews, lock_tim
     assert Score.objects.filter(assignment=first).count() == 0
     assert ScoreAudit.objects.filter(assignment=first).count() == 0
     assert Round.objects.get(pk=rnd.pk).status == Round.Status.CLOSED
-

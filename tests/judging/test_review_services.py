@@ -21,7 +21,6 @@ from .setupkit import accepted_case, judge_profile, make_round, points_for
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions quote the English source texts (pages and services alike)."""
@@ -80,8 +79,12 @@ def test_draft_then_submit_keeps_total_and_records_each_change(rnd, j1):
     crit = [str(c.pk) for c in rnd.criteria.all()]
     assert first.before == {"status": "pending", "comment": "", "total": None, "scores": {}}
     assert first.after["scores"] == {crit[0]: "30.0"}
-    assert second.after == {"status": "submitted", "comment": "", "total": "85",
-                            "scores": {crit[0]: "30.0", crit[1]: "55.0"}}
+    assert second.after == {
+        "status": "submitted",
+        "comment": "",
+        "total": "85",
+        "scores": {crit[0]: "30.0", crit[1]: "55.0"},
+    }
     assert (first.actor, second.actor) == (j1.user, j1.user)
 
 
@@ -106,7 +109,9 @@ def test_submitted_review_is_locked(rnd, j1):
     a.refresh_from_db()
     assert (a.status, a.total) == (Assignment.Status.SUBMITTED, Decimal("80"))
     assert sorted(Score.objects.filter(assignment=a).values_list("points", flat=True)) == [
-        Decimal("30"), Decimal("50")]
+        Decimal("30"),
+        Decimal("50"),
+    ]
     assert _actions(a) == ["submit"]
 
 
@@ -144,14 +149,17 @@ def test_reopen_of_an_unsubmitted_review_is_refused(rnd, j1, organizer):
     assert exc.value.messages == ["Only a submitted review can be reopened."]
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    (("abc", "10"), "“创新性”: “abc” is not a number."),
-    (("41", "10"), "“创新性”: give between 0 and 40 points."),
-    (("-1", "10"), "“创新性”: give between 0 and 40 points."),
-    (("10", "7.5"), "“实效性”: scores go in steps of 1."),
-    (("10", "NaN"), "“实效性”: give between 0 and 60 points."),
-    (("10", "1e1"), None),  # scientific notation of 10 is a number in range: accepted
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (("abc", "10"), "“创新性”: “abc” is not a number."),
+        (("41", "10"), "“创新性”: give between 0 and 40 points."),
+        (("-1", "10"), "“创新性”: give between 0 and 40 points."),
+        (("10", "7.5"), "“实效性”: scores go in steps of 1."),
+        (("10", "NaN"), "“实效性”: give between 0 and 60 points."),
+        (("10", "1e1"), None),  # scientific notation of 10 is a number in range: accepted
+    ],
+)
 def test_wrong_points_are_rejected_naming_the_criterion_and_nothing_is_saved(
     rnd, j1, values, message
 ):
@@ -173,8 +181,10 @@ def test_every_wrong_criterion_is_reported_at_once(rnd, j1):
     a = _mine(rnd, j1)
     with pytest.raises(ValidationError) as exc:
         review_save(assignment=a, actor=j1.user, points=points_for(rnd, "x", "61"), submit=True)
-    assert exc.value.messages == ["“创新性”: “x” is not a number.",
-                                  "“实效性”: give between 0 and 60 points."]
+    assert exc.value.messages == [
+        "“创新性”: “x” is not a number.",
+        "“实效性”: give between 0 and 60 points.",
+    ]
 
 
 def test_half_points_round_accepts_halves_only(call, case, j1, j2):
@@ -215,8 +225,9 @@ def test_declared_conflict_moves_the_case_to_a_free_judge(call, case, j1, j2, j3
     assert Conflict.objects.get(judge=holder, case=case).reason == "曾参与该项目"
     assert outcome.not_moved == []
     assert len(outcome.moved_to) == 1 and outcome.moved_to[0] != holder
-    assert list(Assignment.objects.filter(round=rnd, case=case).values_list("judge", flat=True)
-                ) == [outcome.moved_to[0].pk]
+    assert list(
+        Assignment.objects.filter(round=rnd, case=case).values_list("judge", flat=True)
+    ) == [outcome.moved_to[0].pk]
     assert selectors.round_shortfalls(round=rnd) == []
 
 
@@ -226,8 +237,10 @@ def test_declared_conflict_with_nobody_free_is_reported_to_the_organizer(call, c
     assert (outcome.moved_to, outcome.not_moved) == ([], [rnd])
     [short] = selectors.round_shortfalls(round=rnd)
     assert (short.case, short.assigned, short.needed, short.available) == (case, 1, 2, 1)
-    assert short.reason == ("Only 1 judge(s) of the panel are free of a conflict of interest "
-                            "with this case; 2 needed. Add judges to the panel.")
+    assert short.reason == (
+        "Only 1 judge(s) of the panel are free of a conflict of interest "
+        "with this case; 2 needed. Add judges to the panel."
+    )
 
 
 def test_conflict_needs_a_reason(rnd, j1, case):
@@ -271,7 +284,8 @@ def test_panel_keeps_judges_who_started(rnd, j1, j2):
     with pytest.raises(ValidationError) as exc:
         rounds.round_set_panel(round=rnd, judges=[j2])
     assert exc.value.messages == [
-        "These judges have started scoring in this round and must stay on the panel: 专家j1."]
+        "These judges have started scoring in this round and must stay on the panel: 专家j1."
+    ]
     assert set(rnd.panel.all()) == {j1, j2}
 
 
@@ -287,10 +301,12 @@ def test_top_n_entries_need_the_earlier_round_closed_and_take_its_best(call, j1,
     for i, c in enumerate(cases):
         for judge in (j1, j2):
             a = Assignment.objects.get(round=first, judge=judge, case=c)
-            review_save(assignment=a, actor=judge.user, points=points_for(first, 10 * i, 20),
-                        submit=True)
-    second = Round(call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=first,
-                   entry_top_n=2)
+            review_save(
+                assignment=a, actor=judge.user, points=points_for(first, 10 * i, 20), submit=True
+            )
+    second = Round(
+        call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=first, entry_top_n=2
+    )
     rounds.round_save(round=second, criteria=[rounds.CriterionSpec("综合", 100)])
     with pytest.raises(ValidationError) as exc:
         rounds.round_set_entries(round=second)
@@ -302,8 +318,7 @@ def test_top_n_entries_need_the_earlier_round_closed_and_take_its_best(call, j1,
 
 
 def test_entries_come_only_from_an_earlier_round(call, rnd):
-    later = Round(call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=rnd,
-                  entry_top_n=3)
+    later = Round(call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=rnd, entry_top_n=3)
     rounds.round_save(round=later)
     rnd.entry, rnd.entry_round, rnd.entry_top_n = Round.Entry.TOP_N, later, 3
     with pytest.raises(ValidationError) as exc:
@@ -315,8 +330,7 @@ def test_results_of_an_earlier_round_are_reused(call, rnd, j1, j2):
     rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
     results_compute(round=rnd)
     stamp = Round.objects.get(pk=rnd.pk).results_computed_at
-    later = Round(call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=rnd,
-                  entry_top_n=1)
+    later = Round(call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=rnd, entry_top_n=1)
     rounds.round_save(round=later)
     with pytest.raises(ValidationError) as exc:  # nobody scored: no case qualifies
         rounds.round_set_entries(round=later)
@@ -326,12 +340,22 @@ def test_results_of_an_earlier_round_are_reused(call, rnd, j1, j2):
 
 def test_judge_update_changes_the_profile_and_account(j1):
     unit = UnitFactory(name="区教育局")
-    pool.judge_update(judge=j1, name=" 王教授 ", email="wang@example.org", unit=unit,
-                      affiliation="师范大学", expertise="基础教育")
+    pool.judge_update(
+        judge=j1,
+        name=" 王教授 ",
+        email="wang@example.org",
+        unit=unit,
+        affiliation="师范大学",
+        expertise="基础教育",
+    )
     j1.refresh_from_db()
     j1.user.refresh_from_db()
-    assert (j1.name, j1.unit, j1.affiliation, j1.expertise) == ("王教授", unit, "师范大学",
-                                                                 "基础教育")
+    assert (j1.name, j1.unit, j1.affiliation, j1.expertise) == (
+        "王教授",
+        unit,
+        "师范大学",
+        "基础教育",
+    )
     assert (j1.user.full_name, j1.user.email) == ("王教授", "wang@example.org")
     with pytest.raises(ValidationError):
         pool.judge_update(judge=j1, name=" ")
@@ -349,17 +373,27 @@ def test_demo_judging_builds_once_through_the_services():
     assert build_judging() == ["Demo judging already present."]
     first, second = Round.objects.filter(call__slug="2026-civic-cases").order_by("number")
     assert (first.name, first.status, first.blind, first.rule, first.judges_per_case) == (
-        "初评", "closed", True, "trimmed", 3)
+        "初评",
+        "closed",
+        True,
+        "trimmed",
+        3,
+    )
     assert sum(c.max_points for c in first.criteria.all()) == 100
     statuses = set(Assignment.objects.filter(round=first).values_list("status", flat=True))
     assert statuses == {"submitted"}
     assert Assignment.objects.filter(round=first).count() == 6 * 3
     assert ScoreAudit.objects.filter(assignment__round=first, action="reopen").count() == 1
-    conflicted = Assignment.objects.filter(round=first, judge__unit__isnull=False,
-                                           case__unit=models.F("judge__unit"))
+    conflicted = Assignment.objects.filter(
+        round=first, judge__unit__isnull=False, case__unit=models.F("judge__unit")
+    )
     assert not conflicted.exists()
     assert (second.name, second.status, second.entry_round, second.mode) == (
-        "复评", "open", first, "all")
+        "复评",
+        "open",
+        first,
+        "all",
+    )
     top4 = set(Result.objects.filter(round=first, rank__lte=4).values_list("case", flat=True))
     assert set(second.entries.values_list("case_id", flat=True)) == top4
     states = list(Assignment.objects.filter(round=second).values_list("status", flat=True))

@@ -25,7 +25,6 @@ CONTACT = "欧阳娜娜"
 PHONE = "13987654321"
 
 
-
 @pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions quote the English source texts (pages and services alike)."""
@@ -49,13 +48,17 @@ def secret_case(call):
     """A case whose unit and contact are distinctive, mentioned in its own text and captions."""
     unit = UnitFactory(name=UNIT_NAME)
     case = accepted_case(
-        call, unit=unit, title="“口袋公园”点亮老城区", contact_name=CONTACT, contact_phone=PHONE,
-        summary=f"{UNIT_NAME}见缝插绿。", body=f"联系人{CONTACT}，电话138 7654 321 0不是它；"
-                                             f"电话{PHONE[:3]}-{PHONE[3:7]}-{PHONE[7:]}。",
+        call,
+        unit=unit,
+        title="“口袋公园”点亮老城区",
+        contact_name=CONTACT,
+        contact_phone=PHONE,
+        summary=f"{UNIT_NAME}见缝插绿。",
+        body=f"联系人{CONTACT}，电话138 7654 321 0不是它；"
+        f"电话{PHONE[:3]}-{PHONE[3:7]}-{PHONE[7:]}。",
     )
     photo_add(case, caption=f"{UNIT_NAME}的志愿者", original_name=f"{UNIT_NAME}-{CONTACT}.jpg")
-    photo_add(case, caption="居民休憩", position=2, original_name=f"{PHONE}.jpg",
-              renditions=False)
+    photo_add(case, caption="居民休憩", position=2, original_name=f"{PHONE}.jpg", renditions=False)
     return case
 
 
@@ -74,15 +77,22 @@ def _everything_a_judge_reaches(client, rnd, a) -> tuple[str, list[str]]:
     """Every page and file of the judge for this case, as text and header lines."""
     html = []
     for response in (
-        _page(client, "home"), _page(client, "queue", pk=rnd.pk),
-        client.get(_review_url(a)), _page(client, "review_conflict", pk=a.pk),
+        _page(client, "home"),
+        _page(client, "queue", pk=rnd.pk),
+        client.get(_review_url(a)),
+        _page(client, "review_conflict", pk=a.pk),
         client.post(_review_url(a), form_data(rnd, "99", "1")),  # the error page too
     ):
         assert response.status_code in (200, 400)
         html.append(response.content.decode())
     headers = []
-    urls = sorted(set(re.findall(
-        r'(?:src|href)="(/judging/review/(?:photos|attachments)/[^"]+)"', "".join(html))))
+    urls = sorted(
+        set(
+            re.findall(
+                r'(?:src|href)="(/judging/review/(?:photos|attachments)/[^"]+)"', "".join(html)
+            )
+        )
+    )
     assert len(urls) >= 4 or not rnd.blind
     for url in urls:
         response = client.get(url)
@@ -105,12 +115,14 @@ def test_blind_round_shows_no_unit_or_contact_anywhere(client, call, secret_case
     assert "138 7654 321 0不是它" in html  # other numbers are left alone
     dispositions = [h for h in headers if h.startswith("Content-Disposition")]
     photos = list(secret_case.photos.all())
-    assert sorted(dispositions) == sorted([
-        f'Content-Disposition: inline; filename="{photos[0].uid.hex}-web.jpg"',
-        f'Content-Disposition: inline; filename="{photos[0].uid.hex}-thumb.jpg"',
-        f'Content-Disposition: inline; filename="{photos[1].uid.hex}.jpg"',
-        f'Content-Disposition: inline; filename="{photos[1].uid.hex}.jpg"',
-    ])
+    assert sorted(dispositions) == sorted(
+        [
+            f'Content-Disposition: inline; filename="{photos[0].uid.hex}-web.jpg"',
+            f'Content-Disposition: inline; filename="{photos[0].uid.hex}-thumb.jpg"',
+            f'Content-Disposition: inline; filename="{photos[1].uid.hex}.jpg"',
+            f'Content-Disposition: inline; filename="{photos[1].uid.hex}.jpg"',
+        ]
+    )
 
 
 def test_non_blind_round_shows_the_unit_and_contact(client, call, secret_case, j1):
@@ -133,8 +145,9 @@ def test_attachments_never_reach_a_judge_of_a_blind_round(client, call, secret_c
     att = attachment_add(secret_case, name=f"{UNIT_NAME}.pdf")
     make_round(call, judges=[j1], blind=True)
     client.force_login(j1.user)
-    assert client.get(reverse("judging:review_attachment", kwargs={"uid": att.uid})
-                      ).status_code == 404
+    assert (
+        client.get(reverse("judging:review_attachment", kwargs={"uid": att.uid})).status_code == 404
+    )
 
 
 def test_photo_original_and_foreign_photos_are_404(client, call, secret_case, j1):
@@ -145,8 +158,9 @@ def test_photo_original_and_foreign_photos_are_404(client, call, secret_case, j1
     client.force_login(j1.user)
 
     def get(photo, variant):
-        return client.get(reverse("judging:review_photo",
-                                  kwargs={"uid": photo.uid, "variant": variant})).status_code
+        return client.get(
+            reverse("judging:review_photo", kwargs={"uid": photo.uid, "variant": variant})
+        ).status_code
 
     assert (get(mine, "thumb"), get(mine, "web"), get(mine, "original")) == (200, 200, 404)
     assert (get(foreign, "thumb"), get(foreign, "web")) == (404, 404)
@@ -197,8 +211,9 @@ def test_submit_moves_on_to_the_next_open_case_then_back_to_the_list(client, rnd
     assert response.url == _review_url(second)
     response = client.post(_review_url(second), form_data(rnd, "20", "40", action="submit"))
     assert response.url == reverse("judging:queue", kwargs={"pk": rnd.pk})
-    assert list(Assignment.objects.filter(round=rnd, judge=j1).values_list("status", flat=True)
-                ) == ["submitted", "submitted"]
+    assert list(
+        Assignment.objects.filter(round=rnd, judge=j1).values_list("status", flat=True)
+    ) == ["submitted", "submitted"]
 
 
 def test_submitted_scores_are_locked_on_the_page(client, rnd, j1, two_cases):
@@ -210,26 +225,31 @@ def test_submitted_scores_are_locked_on_the_page(client, rnd, j1, two_cases):
     response = client.post(_review_url(a), form_data(rnd, "40", "60", action="submit"))
     assert response.status_code == 302 and response.url == _review_url(a)
     response = client.post(_review_url(a), form_data(rnd, "4x", "", action="save"), follow=True)
-    assert ("You have submitted this review; it can no longer be changed. Ask the organizer "
-            "to reopen it if it must change.") in response.content.decode()
+    assert (
+        "You have submitted this review; it can no longer be changed. Ask the organizer "
+        "to reopen it if it must change."
+    ) in response.content.decode()
     a.refresh_from_db()
     assert a.total == Decimal("80")
     assert list(ScoreAudit.objects.filter(assignment=a).values_list("action", flat=True)) == [
-        "submit"]
+        "submit"
+    ]
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    (("3x", "10"), "“创新性”: “3x” is not a number."),
-    (("41", "10"), "“创新性”: give between 0 and 40 points."),
-    (("10", "9.5"), "“实效性”: scores go in steps of 1."),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (("3x", "10"), "“创新性”: “3x” is not a number."),
+        (("41", "10"), "“创新性”: give between 0 and 40 points."),
+        (("10", "9.5"), "“实效性”: scores go in steps of 1."),
+    ],
+)
 def test_wrong_scores_are_shown_beside_their_criterion_and_nothing_is_saved(
     client, rnd, j1, two_cases, values, message
 ):
     a = _a(rnd, j1, two_cases[0])
     client.force_login(j1.user)
-    response = client.post(_review_url(a), form_data(rnd, *values, comment="评语",
-                                                     action="submit"))
+    response = client.post(_review_url(a), form_data(rnd, *values, comment="评语", action="submit"))
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page
@@ -251,12 +271,20 @@ def test_submit_with_a_criterion_missing_is_refused(client, rnd, j1, two_cases):
 
 def test_a_judge_never_sees_another_judges_scores(client, rnd, j1, j2, two_cases):
     theirs = _a(rnd, j2, two_cases[0])
-    review_save(assignment=theirs, actor=j2.user, points=points_for(rnd, "37", "59"),
-                comment="钱评委的独家评语", submit=True)
+    review_save(
+        assignment=theirs,
+        actor=j2.user,
+        points=points_for(rnd, "37", "59"),
+        comment="钱评委的独家评语",
+        submit=True,
+    )
     mine = _a(rnd, j1, two_cases[0])
     client.force_login(j1.user)
-    pages = [client.get(_review_url(mine)), _page(client, "queue", pk=rnd.pk),
-             _page(client, "home")]
+    pages = [
+        client.get(_review_url(mine)),
+        _page(client, "queue", pk=rnd.pk),
+        _page(client, "home"),
+    ]
     for response in pages:
         text = response.content.decode()
         assert response.status_code == 200
@@ -310,8 +338,11 @@ def test_conflict_with_nobody_free_is_reported_to_the_organizer(client, call, j1
     rnd = make_round(call, judges=[j1, j2], mode=Round.Mode.BALANCED, k=2)
     a = _a(rnd, j1, case)
     client.force_login(j1.user)
-    response = client.post(reverse("judging:review_conflict", kwargs={"pk": a.pk}),
-                           {"reason": "配偶在该单位"}, follow=True)
+    response = client.post(
+        reverse("judging:review_conflict", kwargs={"pk": a.pk}),
+        {"reason": "配偶在该单位"},
+        follow=True,
+    )
     assert "no other judge was free" in response.content.decode()
     client.force_login(organizer)
     page = _page(client, "round_detail", pk=rnd.pk).content.decode()
@@ -325,8 +356,9 @@ def test_submitted_review_cannot_be_declared_a_conflict_by_the_judge(client, rnd
     a = _a(rnd, j1, two_cases[0])
     review_save(assignment=a, actor=j1.user, points=points_for(rnd, "1", "1"), submit=True)
     client.force_login(j1.user)
-    response = client.post(reverse("judging:review_conflict", kwargs={"pk": a.pk}),
-                           {"reason": "后来才发现"})
+    response = client.post(
+        reverse("judging:review_conflict", kwargs={"pk": a.pk}), {"reason": "后来才发现"}
+    )
     assert response.status_code == 302 and response.url == _review_url(a)
     assert not Conflict.objects.exists()
 
@@ -354,8 +386,9 @@ def test_queue_and_scoring_page_queries_do_not_grow_with_the_cases(
     client.force_login(j1.user)
     for rnd in (small, large):  # some reviews in every state
         mine = list(Assignment.objects.filter(round=rnd).order_by("case__number"))
-        review_save(assignment=mine[0], actor=j1.user, points=points_for(rnd, "1", "2"),
-                    submit=True)
+        review_save(
+            assignment=mine[0], actor=j1.user, points=points_for(rnd, "1", "2"), submit=True
+        )
         review_save(assignment=mine[1], actor=j1.user, points=points_for(rnd, "1", ""))
 
     def urls(rnd):

@@ -23,7 +23,6 @@ from .setupkit import accepted_case, judge_profile, make_round, points_for
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions quote the English source texts (pages and services alike)."""
@@ -63,17 +62,30 @@ def test_organizer_start_page_lists_calls_with_rounds_and_new_round_links(org, c
 
 def test_add_an_expert_with_a_generated_password(org, client):
     unit = UnitFactory(name="区教育局")
-    response = org.post(url("judge_list"), {
-        "name": "周教授", "username": "zhoujs", "email": "zhou@example.org", "unit": unit.pk,
-        "affiliation": "师范大学", "expertise": "基础教育", "password": "",
-    })
+    response = org.post(
+        url("judge_list"),
+        {
+            "name": "周教授",
+            "username": "zhoujs",
+            "email": "zhou@example.org",
+            "unit": unit.pk,
+            "affiliation": "师范大学",
+            "expertise": "基础教育",
+            "password": "",
+        },
+    )
     assert response.status_code == 200
     judge = Judge.objects.get(user__username="zhoujs")
     assert (judge.name, judge.unit, judge.affiliation, judge.expertise) == (
-        "周教授", unit, "师范大学", "基础教育")
+        "周教授",
+        unit,
+        "师范大学",
+        "基础教育",
+    )
     assert judge.user.is_judge
-    password = re.search(r'id="new-accounts".*?<code>([^<]+)</code>', response.content.decode(),
-                         re.S).group(1)
+    password = re.search(
+        r'id="new-accounts".*?<code>([^<]+)</code>', response.content.decode(), re.S
+    ).group(1)
     client.logout()
     assert client.login(username="zhoujs", password=password)
 
@@ -87,9 +99,16 @@ def test_adding_an_expert_twice_is_refused(org):
 
 def test_edit_an_expert(org):
     judge = judge_profile("j1")
-    response = org.post(url("judge_edit", pk=judge.pk), {
-        "name": "赵研究员", "email": "", "unit": "", "affiliation": "社科院",
-        "expertise": "社会学"})
+    response = org.post(
+        url("judge_edit", pk=judge.pk),
+        {
+            "name": "赵研究员",
+            "email": "",
+            "unit": "",
+            "affiliation": "社科院",
+            "expertise": "社会学",
+        },
+    )
     assert response.status_code == 302
     judge.refresh_from_db()
     assert (judge.name, judge.affiliation, judge.expertise) == ("赵研究员", "社科院", "社会学")
@@ -106,17 +125,20 @@ def _xlsx(rows) -> SimpleUploadedFile:
 
 def test_import_experts_from_xlsx_with_a_title_row(org):
     UnitFactory(name="东城街道")
-    upload = _xlsx([
-        ["2026年评审专家名单"],
-        ["姓名", "用户名", "邮箱", "单位", "工作单位", "专业领域", "初始密码"],
-        ["王专家", "wangzj", "wang@example.org", "", "市委党校", "城市治理", ""],
-        ["陈专家", "chenzj", "", "东城街道", "", "社区工作", "Long-enough-pass-9"],
-    ])
+    upload = _xlsx(
+        [
+            ["2026年评审专家名单"],
+            ["姓名", "用户名", "邮箱", "单位", "工作单位", "专业领域", "初始密码"],
+            ["王专家", "wangzj", "wang@example.org", "", "市委党校", "城市治理", ""],
+            ["陈专家", "chenzj", "", "东城街道", "", "社区工作", "Long-enough-pass-9"],
+        ]
+    )
     response = org.post(url("judge_import"), {"file": upload})
     assert response.status_code == 200
     page = response.content.decode()
-    assert list(Judge.objects.order_by("name").values_list("name", "affiliation", "unit__name")
-                ) == [("王专家", "市委党校", None), ("陈专家", "", "东城街道")]
+    assert list(
+        Judge.objects.order_by("name").values_list("name", "affiliation", "unit__name")
+    ) == [("王专家", "市委党校", None), ("陈专家", "", "东城街道")]
     assert "wangzj" in page and "chenzj" not in page.split('id="new-accounts"')[1]
 
 
@@ -131,7 +153,8 @@ def test_import_with_a_bad_row_imports_nothing_and_names_the_row(org):
 def test_import_template_is_a_csv_with_the_columns(org):
     response = org.get(url("judge_import_template"))
     assert response.content.decode("utf-8-sig").splitlines()[0] == (
-        "姓名,用户名,邮箱,单位,工作单位,专业领域,初始密码")
+        "姓名,用户名,邮箱,单位,工作单位,专业领域,初始密码"
+    )
 
 
 # ---- rounds ---------------------------------------------------------------------------------
@@ -139,15 +162,28 @@ def test_import_template_is_a_csv_with_the_columns(org):
 
 def _round_post(name="初评", criteria=(("创新性", "40"), ("实效性", "60")), **fields):
     data = {
-        "name": name, "blind": "on", "score_step": "0.5", "rule": "trimmed",
-        "trim_min_judges": "5", "entry": "accepted", "mode": "balanced",
-        "judges_per_case": "3", "deadline": "",
-        "criteria-TOTAL_FORMS": str(len(criteria) + 1), "criteria-INITIAL_FORMS": "0",
-        "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "20",
+        "name": name,
+        "blind": "on",
+        "score_step": "0.5",
+        "rule": "trimmed",
+        "trim_min_judges": "5",
+        "entry": "accepted",
+        "mode": "balanced",
+        "judges_per_case": "3",
+        "deadline": "",
+        "criteria-TOTAL_FORMS": str(len(criteria) + 1),
+        "criteria-INITIAL_FORMS": "0",
+        "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "20",
     }
     for i, (cname, points) in enumerate(criteria):
-        data.update({f"criteria-{i}-name": cname, f"criteria-{i}-max_points": points,
-                     f"criteria-{i}-description": f"{cname}说明"})
+        data.update(
+            {
+                f"criteria-{i}-name": cname,
+                f"criteria-{i}-max_points": points,
+                f"criteria-{i}-description": f"{cname}说明",
+            }
+        )
     data.update(fields)
     return data
 
@@ -156,20 +192,33 @@ def test_create_a_round_with_criteria(org, call):
     response = org.post(url("round_create", slug=call.slug), _round_post())
     rnd = Round.objects.get(call=call)
     assert response.status_code == 302 and response.url == url("round_detail", pk=rnd.pk)
-    assert (rnd.number, rnd.name, rnd.blind, rnd.score_step, rnd.rule, rnd.trim_min_judges,
-            rnd.mode, rnd.judges_per_case, rnd.status) == (
-        1, "初评", True, Decimal("0.5"), "trimmed", 5, "balanced", 3, "draft")
+    assert (
+        rnd.number,
+        rnd.name,
+        rnd.blind,
+        rnd.score_step,
+        rnd.rule,
+        rnd.trim_min_judges,
+        rnd.mode,
+        rnd.judges_per_case,
+        rnd.status,
+    ) == (1, "初评", True, Decimal("0.5"), "trimmed", 5, "balanced", 3, "draft")
     assert list(rnd.criteria.values_list("name", "max_points", "description", "position")) == [
-        ("创新性", Decimal("40"), "创新性说明", 0), ("实效性", Decimal("60"), "实效性说明", 1)]
+        ("创新性", Decimal("40"), "创新性说明", 0),
+        ("实效性", Decimal("60"), "实效性说明", 1),
+    ]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"criteria": (("创新性", "40"), ("创新性", "60"))}, "Two criteria have the same name."),
-    ({"criteria": ()}, "A round needs at least one criterion."),
-    ({"criteria": (("创新性", "0"),)}, "Ensure this value is greater than or equal to 0.5."),
-    ({"entry": "top_n"}, "Choose the earlier round."),
-    ({"trim_min_judges": "2"}, "Trimming needs at least 3 judges."),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"criteria": (("创新性", "40"), ("创新性", "60"))}, "Two criteria have the same name."),
+        ({"criteria": ()}, "A round needs at least one criterion."),
+        ({"criteria": (("创新性", "0"),)}, "Ensure this value is greater than or equal to 0.5."),
+        ({"entry": "top_n"}, "Choose the earlier round."),
+        ({"trim_min_judges": "2"}, "Trimming needs at least 3 judges."),
+    ],
+)
 def test_invalid_round_is_not_created(org, call, data, message):
     response = org.post(url("round_create", slug=call.slug), _round_post(**data))
     assert response.status_code == 400
@@ -188,8 +237,9 @@ def test_criteria_lock_once_scoring_started(org, call):
     j = judge_profile("j1")
     accepted_case(call)
     rnd = make_round(call, judges=[j])
-    review_save(assignment=Assignment.objects.get(round=rnd), actor=j.user,
-                points=points_for(rnd, "1", ""))
+    review_save(
+        assignment=Assignment.objects.get(round=rnd), actor=j.user, points=points_for(rnd, "1", "")
+    )
     page = org.get(url("round_edit", pk=rnd.pk)).content.decode()
     assert 'id="criteria-locked"' in page
     data = _round_post(name="初评（改）", criteria=(("全新标准", "100"),))
@@ -235,13 +285,15 @@ def test_opening_without_assignments_is_refused(org, call):
 
 def test_hand_picked_cases_by_ticks_and_numbers(org, call):
     cases = [accepted_case(call) for _ in range(4)]
-    rnd = make_round(call, judges=[judge_profile("j1")], cases=[cases[0]],
-                     status=Round.Status.DRAFT)
+    rnd = make_round(
+        call, judges=[judge_profile("j1")], cases=[cases[0]], status=Round.Status.DRAFT
+    )
     page = org.get(url("round_entries", pk=rnd.pk)).content.decode()
     assert f'value="{cases[0].pk}" id="pick-{cases[0].pk}" checked' in page
     numbers = f"{cases[2].number}，{cases[3].number}"
-    response = org.post(url("round_entries", pk=rnd.pk),
-                        {"cases": [cases[1].pk], "numbers": numbers})
+    response = org.post(
+        url("round_entries", pk=rnd.pk), {"cases": [cases[1].pk], "numbers": numbers}
+    )
     assert response.status_code == 302
     assert set(rnd.entries.values_list("case_id", flat=True)) == {c.pk for c in cases[1:]}
     response = org.post(url("round_entries", pk=rnd.pk), {"numbers": "999"})
@@ -255,15 +307,18 @@ def test_unassignable_cases_are_reported_with_the_reason(org, call):
     outside = judge_profile("outside")
     own_case = accepted_case(call, unit=unit, title="本单位案例")
     accepted_case(call)
-    rnd = make_round(call, judges=[inside, outside], mode=Round.Mode.BALANCED, k=2,
-                     status=Round.Status.DRAFT)
+    rnd = make_round(
+        call, judges=[inside, outside], mode=Round.Mode.BALANCED, k=2, status=Round.Status.DRAFT
+    )
     response = org.post(url("round_assign", pk=rnd.pk), follow=True)
     assert "1 case(s) could not be assigned; see the list of cases short of judges." in (
-        _messages(response))
+        _messages(response)
+    )
     page = response.content.decode()
     assert f'<li data-case="{own_case.pk}">' in page
-    assert ("Only 1 judge(s) of the panel are free of a conflict of interest with this case; "
-            "2 needed.") in page
+    assert (
+        "Only 1 judge(s) of the panel are free of a conflict of interest with this case; 2 needed."
+    ) in page
     assert not Assignment.objects.filter(round=rnd, case=own_case).exists()
 
 
@@ -273,23 +328,32 @@ def test_manual_add_and_remove(org, call):
     rnd = make_round(call, judges=[j1, j2, j3], mode=Round.Mode.BALANCED, k=1)
     holder = Assignment.objects.get(round=rnd).judge
     other = next(j for j in (j1, j2, j3) if j != holder)
-    response = org.post(url("assignment_add", pk=rnd.pk),
-                        {"case_number": case.number, "judge": other.pk}, follow=True)
+    response = org.post(
+        url("assignment_add", pk=rnd.pk),
+        {"case_number": case.number, "judge": other.pk},
+        follow=True,
+    )
     assert f"{other.name} now scores case {case.number}." in _messages(response)
-    response = org.post(url("assignment_add", pk=rnd.pk),
-                        {"case_number": case.number, "judge": other.pk}, follow=True)
+    response = org.post(
+        url("assignment_add", pk=rnd.pk),
+        {"case_number": case.number, "judge": other.pk},
+        follow=True,
+    )
     assert f"{other.name} already scores this case." in _messages(response)
     added = Assignment.objects.get(round=rnd, judge=other)
-    response = org.post(url("assignment_remove", pk=added.pk),
-                        {"next": "https://elsewhere.example/"})
+    response = org.post(
+        url("assignment_remove", pk=added.pk), {"next": "https://elsewhere.example/"}
+    )
     assert response.url == url("assignment_list", pk=rnd.pk)  # never off-site
     assert not Assignment.objects.filter(pk=added.pk).exists()
     started = Assignment.objects.get(round=rnd, judge=holder)
     review_save(assignment=started, actor=holder.user, points=points_for(rnd, "1", ""))
     response = org.post(url("assignment_remove", pk=started.pk), follow=True)
     assert Assignment.objects.filter(pk=started.pk).exists()
-    assert (f"{holder.name} has started scoring this case; reopen or keep the review instead."
-            in _messages(response))
+    assert (
+        f"{holder.name} has started scoring this case; reopen or keep the review instead."
+        in _messages(response)
+    )
 
 
 def test_manual_add_refuses_a_conflicted_judge(org, call):
@@ -298,10 +362,15 @@ def test_manual_add_refuses_a_conflicted_judge(org, call):
     case = accepted_case(call, unit=unit)
     other = judge_profile("other")
     rnd = make_round(call, judges=[inside, other])
-    response = org.post(url("assignment_add", pk=rnd.pk),
-                        {"case_number": case.number, "judge": inside.pk}, follow=True)
-    assert (f"{inside.name} has a conflict of interest with this case and cannot score it."
-            in _messages(response))
+    response = org.post(
+        url("assignment_add", pk=rnd.pk),
+        {"case_number": case.number, "judge": inside.pk},
+        follow=True,
+    )
+    assert (
+        f"{inside.name} has a conflict of interest with this case and cannot score it."
+        in _messages(response)
+    )
     assert not Assignment.objects.filter(round=rnd, judge=inside).exists()
 
 
@@ -310,9 +379,11 @@ def test_organizer_records_a_conflict_and_the_case_moves(org, call):
     judges = [judge_profile(f"j{i}") for i in range(3)]
     rnd = make_round(call, judges=judges, mode=Round.Mode.BALANCED, k=1)
     holder = Assignment.objects.get(round=rnd).judge
-    response = org.post(url("conflict_record", pk=rnd.pk), {
-        "judge": holder.pk, "case_number": case.number, "reason": "电话告知：曾在该单位挂职"},
-        follow=True)
+    response = org.post(
+        url("conflict_record", pk=rnd.pk),
+        {"judge": holder.pk, "case_number": case.number, "reason": "电话告知：曾在该单位挂职"},
+        follow=True,
+    )
     new_holder = Assignment.objects.get(round=rnd).judge
     assert new_holder != holder
     assert f"The case moved to {new_holder.name}." in _messages(response)
@@ -330,8 +401,7 @@ def scored_round(call):
     rnd = make_round(call, judges=[done, half])
     for c in cases:
         a = Assignment.objects.get(round=rnd, judge=done, case=c)
-        review_save(assignment=a, actor=done.user, points=points_for(rnd, "30", "50"),
-                    submit=True)
+        review_save(assignment=a, actor=done.user, points=points_for(rnd, "30", "50"), submit=True)
     a = Assignment.objects.get(round=rnd, judge=half, case=cases[0])
     review_save(assignment=a, actor=half.user, points=points_for(rnd, "30", "50"), submit=True)
     return rnd, done, half
@@ -374,7 +444,9 @@ def test_reopen_needs_a_reason_and_is_shown_in_the_history(org, scored_round, or
     assert re.findall(r'data-action="(\w+)"', page) == ["submit", "reopen"]
     assert "误将实效性打低" in page
     assert list(ScoreAudit.objects.filter(assignment=a).values_list("action", "actor")) == [
-        ("submit", done.user.pk), ("reopen", organizer.pk)]
+        ("submit", done.user.pk),
+        ("reopen", organizer.pk),
+    ]
 
 
 def test_an_editor_or_unit_user_is_refused_the_pool(client, user_a):
@@ -393,8 +465,7 @@ def test_organizer_round_pages_queries_do_not_grow_with_the_cases(
         cases = [accepted_case(call) for _ in range(n)]
         rnd = make_round(call, judges=judges, cases=cases, name=name)
         a = Assignment.objects.filter(round=rnd).first()
-        review_save(assignment=a, actor=a.judge.user, points=points_for(rnd, "1", "1"),
-                    submit=True)
+        review_save(assignment=a, actor=a.judge.user, points=points_for(rnd, "1", "1"), submit=True)
         return rnd
 
     small, large = build(5, "小"), build(50, "大")

@@ -47,35 +47,42 @@ def test_stats_page_chart_data_matches_the_scoring_functions(org_client, call):
         assert row["median"] == scoring.median(mine)
         assert row["mean"] == scoring.mean(mine)
         assert (row["q1"], row["q3"]) == pytest.approx(
-            list(np.percentile(mine, [25, 75])), abs=1e-9)
+            list(np.percentile(mine, [25, 75])), abs=1e-9
+        )
         assert (row["severity"], row["spread"], row["severity_n"]) == tuple(severity[row["id"]])
     # Kendall's W: everyone scored everything, so the block is the whole round
     k = data["kendall"]
     assert (k["m"], k["n"], k["complete"]) == (5, 12, True)
     matrix = [[scores[(j, c)] for c in k["case_ids"]] for j in k["judge_ids"]]
     assert k["w"] == scoring.kendalls_w(matrix)
-    friedman = sps.friedmanchisquare(*[[scores[(j, c)] for j in k["judge_ids"]]
-                                       for c in k["case_ids"]])
+    friedman = sps.friedmanchisquare(
+        *[[scores[(j, c)] for j in k["judge_ids"]] for c in k["case_ids"]]
+    )
     assert k["w"] == pytest.approx(friedman.statistic / (5 * (12 - 1)), rel=1e-12)
     assert k["chi2"] == pytest.approx(friedman.statistic, rel=1e-12)
     # outliers
     expected = scoring.outliers(scores, z=statistics.OUTLIER_Z)
     assert expected, "the data must have an outlier"
-    assert [(o["judge_id"], o["case_id"], o["deviation"]) for o in data["outliers"]] == \
-        [tuple(o) for o in expected]
-    assert (judges[4].pk, cases[3].pk) in {(o["judge_id"], o["case_id"])
-                                           for o in data["outliers"]}
+    assert [(o["judge_id"], o["case_id"], o["deviation"]) for o in data["outliers"]] == [
+        tuple(o) for o in expected
+    ]
+    assert (judges[4].pk, cases[3].pk) in {(o["judge_id"], o["case_id"]) for o in data["outliers"]}
     # histogram of every total
     assert sum(data["histogram"]["counts"]) == 60
     # rank stability: the stored results are those of scoring.rank_stability
     samples = services.stability_samples_for(60)
     expected_p = scoring.rank_stability(
-        scores, method="trimmed", top=call.award_top_n, samples=samples,
-        min_judges=max(3, rnd.trim_min_judges))
+        scores,
+        method="trimmed",
+        top=call.award_top_n,
+        samples=samples,
+        min_judges=max(3, rnd.trim_min_judges),
+    )
     st = data["stability"]
     assert st["computed"] and st["top"] == 10
-    assert {c["case_id"]: c["probability"] for c in st["cases"]} == \
-        {c: expected_p[c] for c in {c["case_id"] for c in st["cases"]}}
+    assert {c["case_id"]: c["probability"] for c in st["cases"]} == {
+        c: expected_p[c] for c in {c["case_id"] for c in st["cases"]}
+    }
     assert [c["rank"] for c in st["cases"]] == sorted(c["rank"] for c in st["cases"])
 
 
@@ -109,8 +116,7 @@ def test_balanced_design_uses_a_complete_sub_block(org_client, call):
 
     values = iter(random_rows(16, 1, seed=5))
     for a in Assignment.objects.filter(round=rnd):
-        review_save(assignment=a, actor=None, points=points_for(rnd, *next(values)[0]),
-                    submit=True)
+        review_save(assignment=a, actor=None, points=points_for(rnd, *next(values)[0]), submit=True)
 
     html, data = _stats(org_client, rnd)
 
@@ -120,7 +126,8 @@ def test_balanced_design_uses_a_complete_sub_block(org_client, call):
     assert k["complete"] is False and k["m"] == 2 and k["n"] >= 2
     assert all((j, c) in scores for j in k["judge_ids"] for c in k["case_ids"])
     assert k["w"] == scoring.kendalls_w(
-        [[scores[(j, c)] for c in k["case_ids"]] for j in k["judge_ids"]])
+        [[scores[(j, c)] for c in k["case_ids"]] for j in k["judge_ids"]]
+    )
     assert "On the largest complete block found" in html
 
 
@@ -154,8 +161,15 @@ def test_histogram_and_five_numbers():
     assert sum(h["counts"]) == 5 and h["edges"][0] <= 50 and h["edges"][-1] >= 100
     assert len(h["edges"]) == len(h["counts"]) + 1
     five = statistics.five_numbers([4.0, 1.0, 3.0, 2.0])
-    assert five == {"n": 4, "min": 1.0, "q1": 1.75, "median": 2.5, "q3": 3.25, "max": 4.0,
-                    "mean": 2.5}
+    assert five == {
+        "n": 4,
+        "min": 1.0,
+        "q1": 1.75,
+        "median": 2.5,
+        "q3": 3.25,
+        "max": 4.0,
+        "mean": 2.5,
+    }
     assert statistics.five_numbers([7.0])["q1"] == 7.0
 
 

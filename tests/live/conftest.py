@@ -28,8 +28,10 @@ def _broker_problem() -> str | None:
     if not url.startswith(("redis://", "rediss://")):
         return f"CELERY_BROKER_URL is not a Redis URL: {url}"
     if celery_app.conf.broker_url != url:
-        return (f"the Celery app uses {celery_app.conf.broker_url}, not CELERY_BROKER_URL={url}: "
-                "set the variable before Django settings are imported")
+        return (
+            f"the Celery app uses {celery_app.conf.broker_url}, not CELERY_BROKER_URL={url}: "
+            "set the variable before Django settings are imported"
+        )
     import redis
 
     try:
@@ -48,8 +50,11 @@ def _unavailable(reason: str):
 def pytest_collection_modifyitems(config, items):
     """Skip early (before the test database is built) when there is no broker, unless CI."""
     here = os.path.dirname(os.path.abspath(__file__))
-    mine = [item for item in items if str(item.path).startswith(here + os.sep)
-            and item.get_closest_marker("live_stack")]
+    mine = [
+        item
+        for item in items
+        if str(item.path).startswith(here + os.sep) and item.get_closest_marker("live_stack")
+    ]
     reason = _broker_problem() if mine and not IN_CI else None
     if reason:
         for item in mine:
@@ -72,14 +77,16 @@ class TaskLog:
     def on_prerun(self, sender=None, task_id=None, task=None, args=None, **kwargs):
         request = task.request
         with self.lock:
-            self.started.append({
-                "name": task.name,
-                "args": tuple(args or ()),
-                "eager": bool(request.is_eager),
-                "routing_key": (request.delivery_info or {}).get("routing_key"),
-                "retries": request.retries,
-                "thread": threading.current_thread().name,
-            })
+            self.started.append(
+                {
+                    "name": task.name,
+                    "args": tuple(args or ()),
+                    "eager": bool(request.is_eager),
+                    "routing_key": (request.delivery_info or {}).get("routing_key"),
+                    "retries": request.retries,
+                    "thread": threading.current_thread().name,
+                }
+            )
 
     def started_for(self, name: str, *args) -> list[dict]:
         with self.lock:

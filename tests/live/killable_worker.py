@@ -30,6 +30,7 @@ HOLD_LIMIT = 120  # a held task gives up after this many seconds (a test that fo
 
 # --- inside the worker process ---------------------------------------------------------------
 
+
 def _mark(event: str, photo_id) -> None:
     line = f"{event} {os.getpid()} {photo_id}\n".encode()
     fd = os.open(os.environ[MARKERS_ENV], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -95,6 +96,7 @@ def main(argv: list[str]) -> None:
 
 # --- in the test process ---------------------------------------------------------------------
 
+
 class Markers:
     """The probe lines written by every worker of one test."""
 
@@ -120,8 +122,16 @@ class Markers:
 
 
 class KillableWorker:
-    def __init__(self, name: str, *, queue: str, env: dict, markers: Markers, log_dir: Path,
-                 concurrency: int = 1):
+    def __init__(
+        self,
+        name: str,
+        *,
+        queue: str,
+        env: dict,
+        markers: Markers,
+        log_dir: Path,
+        concurrency: int = 1,
+    ):
         self.name, self.queue, self.markers = name, queue, markers
         self.log_path = log_dir / f"worker-{name}.log"
         self.env = {**os.environ, **env, MARKERS_ENV: str(markers.path)}
@@ -132,17 +142,36 @@ class KillableWorker:
     def start(self, timeout: float = 60) -> "KillableWorker":
         ready_before = len(self._ready_pids())
         cmd = [
-            sys.executable, "-m", "tests.live.killable_worker", "worker",
-            "--pool=prefork", f"--concurrency={self.concurrency}", "--loglevel=INFO",
-            "-Q", self.queue, "-n", f"{self.name}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            sys.executable,
+            "-m",
+            "tests.live.killable_worker",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={self.concurrency}",
+            "--loglevel=INFO",
+            "-Q",
+            self.queue,
+            "-n",
+            f"{self.name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ]
         with open(self.log_path, "ab") as log:
             # Its own process group: the pool children can be killed with the main process.
-            self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        self.wait(lambda: len(self._ready_pids()) > ready_before,
-                  f"worker {self.name} did not become ready", timeout)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.wait(
+            lambda: len(self._ready_pids()) > ready_before,
+            f"worker {self.name} did not become ready",
+            timeout,
+        )
         return self
 
     @property
@@ -180,11 +209,14 @@ class KillableWorker:
         deadline = time.monotonic() + timeout
         while not condition():
             if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError(f"{what}: worker {self.name} exited with "
-                                     f"{self.proc.returncode}\n{self.log_tail()}")
+                raise AssertionError(
+                    f"{what}: worker {self.name} exited with "
+                    f"{self.proc.returncode}\n{self.log_tail()}"
+                )
             if time.monotonic() > deadline:
-                raise AssertionError(f"{what} within {timeout} s\nmarkers: "
-                                     f"{self.markers.lines()}\n{self.log_tail()}")
+                raise AssertionError(
+                    f"{what} within {timeout} s\nmarkers: {self.markers.lines()}\n{self.log_tail()}"
+                )
             time.sleep(0.05)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -193,7 +225,8 @@ class KillableWorker:
         except FileNotFoundError:
             return "(no worker log)"
         return f"--- {self.log_path.name} (last {lines} lines) ---\n" + "\n".join(
-            text.splitlines()[-lines:])
+            text.splitlines()[-lines:]
+        )
 
     def _ready_pids(self) -> list[int]:
         return [pid for e, pid, _p in self.markers.lines() if e == "ready"]

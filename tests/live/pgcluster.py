@@ -21,8 +21,10 @@ def _bindir() -> Path | None:
     found = shutil.which("initdb")
     if found:
         return Path(os.path.realpath(found)).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     return Path(candidates[-1]).parent if candidates else None
 
 
@@ -73,22 +75,45 @@ class PgCluster:
         cmd = [*_run_as(), str(self.bindir / args[0]), *args[1:]]
         out_path = self.root / "pg_ctl.out"
         with open(out_path, "ab") as out:
-            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, cwd=self.root, check=False)
+            done = subprocess.run(
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                cwd=self.root,
+                check=False,
+            )
         if done.returncode != 0:
             tail = "\n".join(out_path.read_text(errors="replace").splitlines()[-20:])
-            raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{tail}\n"
-                               f"{self.log_tail()}")
+            raise RuntimeError(
+                f"{' '.join(cmd)} failed ({done.returncode}):\n{tail}\n{self.log_tail()}"
+            )
 
     def init(self) -> "PgCluster":
-        self._pg("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                 "--locale=C.UTF-8", "--no-sync")
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
         return self
 
     def _options(self) -> list[str]:
-        return ["-l", str(self.log), "-o",
-                f"-p {self.port} -c listen_addresses=127.0.0.1 "
-                f"-c unix_socket_directories={self.root} -c max_connections=40"]
+        return [
+            "-l",
+            str(self.log),
+            "-o",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            f"-c unix_socket_directories={self.root} -c max_connections=40",
+        ]
 
     def start(self) -> None:
         self._pg("pg_ctl", "-D", str(self.data), *self._options(), "-w", "-t", "60", "start")
@@ -97,13 +122,27 @@ class PgCluster:
         self._pg("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
 
     def restart(self, mode: str = "fast") -> None:
-        self._pg("pg_ctl", "-D", str(self.data), *self._options(), "-m", mode, "-w", "-t", "60",
-                 "restart")
+        self._pg(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            *self._options(),
+            "-m",
+            mode,
+            "-w",
+            "-t",
+            "60",
+            "restart",
+        )
 
     def running(self) -> bool:
         cmd = [*_run_as(), str(self.bindir / "pg_ctl"), "-D", str(self.data), "status"]
-        return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=30, check=False).returncode == 0
+        return (
+            subprocess.run(
+                cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False
+            ).returncode
+            == 0
+        )
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"

@@ -66,7 +66,8 @@ def test_live_worker_strips_gps_and_makes_upright_renditions(live_worker, call, 
     with transaction.atomic():
         photo = services.photo_stage(
             upload=SimpleUploadedFile("现场照片.jpg", src, content_type="image/jpeg"),
-            user=user_a, call=call,
+            user=user_a,
+            call=call,
         )
         assert log.published == []  # nothing reaches the broker before the commit
     assert log.published == [("submissions.photo_process", (photo.pk,))]
@@ -124,7 +125,8 @@ def test_live_worker_marks_a_corrupted_original_failed_and_keeps_it(
     with transaction.atomic():
         photo = services.photo_stage(
             upload=SimpleUploadedFile("现场照片.jpg", exif_jpeg((1200, 800)), "image/jpeg"),
-            user=user_a, call=call,
+            user=user_a,
+            call=call,
         )
         stored = Path(settings.MEDIA_ROOT) / photo.image.name
         assert stored.is_file()

@@ -41,8 +41,9 @@ TITLE_ZH = "服务暂时不可用"
 
 def _unavailable(reason: str):
     if pgcluster.IN_CI:
-        pytest.fail(f"{reason}; CI=true, so the PostgreSQL restart tests must run, not skip",
-                    pytrace=False)
+        pytest.fail(
+            f"{reason}; CI=true, so the PostgreSQL restart tests must run, not skip", pytrace=False
+        )
     pytest.skip(reason)
 
 
@@ -116,22 +117,49 @@ def portal(cluster, tmp_path_factory, request):
         "DJANGO_SETTINGS_MODULE": "civiccases.settings",
     }
     manage = [sys.executable, "manage.py"]
-    for args in (["migrate", "--noinput"],
-                 ["shell", "-c", "from accounts.models import User; "
-                                 "User.objects.filter(username='organizer').exists() or "
-                                 "User.objects.create_user("
-                                 f"'organizer', password='{PASSWORD}', is_organizer=True)"]):
-        done = subprocess.run([*manage, *args], cwd=REPO, env=env, capture_output=True,
-                              text=True, timeout=600, check=False)
+    for args in (
+        ["migrate", "--noinput"],
+        [
+            "shell",
+            "-c",
+            "from accounts.models import User; "
+            "User.objects.filter(username='organizer').exists() or "
+            "User.objects.create_user("
+            f"'organizer', password='{PASSWORD}', is_organizer=True)",
+        ],
+    ):
+        done = subprocess.run(
+            [*manage, *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
     port = pgcluster.free_port()
     log = tmp / "gunicorn.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "civiccases.wsgi:application",
-             "--bind", f"127.0.0.1:{port}", *WORKER_SETUPS[request.param],
-             "--timeout", "60", "--graceful-timeout", "5"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "civiccases.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                *WORKER_SETUPS[request.param],
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     p = Portal(f"http://127.0.0.1:{port}", proc, log)
     try:
@@ -159,9 +187,16 @@ def portal(cluster, tmp_path_factory, request):
 def login(base: str) -> requests.Session:
     s = requests.Session()
     s.get(base + "/accounts/login/", timeout=REQUEST_TIMEOUT)
-    r = s.post(base + "/accounts/login/", timeout=REQUEST_TIMEOUT, allow_redirects=False,
-               data={"username": "organizer", "password": PASSWORD,
-                     "csrfmiddlewaretoken": s.cookies["csrftoken"]})
+    r = s.post(
+        base + "/accounts/login/",
+        timeout=REQUEST_TIMEOUT,
+        allow_redirects=False,
+        data={
+            "username": "organizer",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": s.cookies["csrftoken"],
+        },
+    )
     assert r.status_code == 302, f"login failed: {r.status_code}"
     s.headers["Accept-Language"] = "zh-hans"
     return s
@@ -173,7 +208,7 @@ class Result:
     started: float
     status: int | None
     problem: str = ""  # empty when the answer is one of the allowed ones
-    unit: str = ""     # the unit name, for an acknowledged save
+    unit: str = ""  # the unit name, for an acknowledged save
     finished: float = field(default_factory=time.monotonic)
 
 
@@ -192,8 +227,9 @@ class Load:
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self.sessions = [login(self.base) for _ in range(self.threads)]
-        self.workers = [threading.Thread(target=self._run, args=(i,), daemon=True)
-                        for i in range(self.threads)]
+        self.workers = [
+            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(self.threads)
+        ]
 
     def __enter__(self):
         for t in self.workers:
@@ -228,17 +264,31 @@ class Load:
         try:
             if kind == "save":
                 unit = f"重启测试单位-{uuid.uuid4().hex[:10]}"
-                r = s.post(self.base + "/collect/units/", data={
-                    "name": unit, "csrfmiddlewaretoken": s.cookies["csrftoken"],
-                }, timeout=REQUEST_TIMEOUT, allow_redirects=False)
+                r = s.post(
+                    self.base + "/collect/units/",
+                    data={
+                        "name": unit,
+                        "csrfmiddlewaretoken": s.cookies["csrftoken"],
+                    },
+                    timeout=REQUEST_TIMEOUT,
+                    allow_redirects=False,
+                )
             else:
-                path = {"calls": "/collect/calls/", "units": "/collect/units/",
-                        "healthz": "/healthz"}[kind]
+                path = {
+                    "calls": "/collect/calls/",
+                    "units": "/collect/units/",
+                    "healthz": "/healthz",
+                }[kind]
                 r = s.get(self.base + path, timeout=REQUEST_TIMEOUT, allow_redirects=False)
         except requests.RequestException as exc:  # refused, reset or over the timeout
             return Result(kind, started, None, f"{exc.__class__.__name__}: {exc}")
-        return Result(kind, started, r.status_code, classify(kind, r),
-                      unit if kind == "save" and r.status_code == 302 else "")
+        return Result(
+            kind,
+            started,
+            r.status_code,
+            classify(kind, r),
+            unit if kind == "save" and r.status_code == 302 else "",
+        )
 
     def snapshot(self) -> list[Result]:
         with self.lock:
@@ -249,8 +299,9 @@ class Load:
         while not condition(self.snapshot()):
             bad = [r for r in self.snapshot() if r.problem]
             if time.monotonic() > deadline:
-                raise AssertionError(f"{what} within {timeout} s; problems: {bad[:5]}\n"
-                                     f"{portal.log_tail()}")
+                raise AssertionError(
+                    f"{what} within {timeout} s; problems: {bad[:5]}\n{portal.log_tail()}"
+                )
             time.sleep(0.05)
 
 
@@ -278,8 +329,11 @@ def classify(kind: str, r: requests.Response) -> str:
 
 def ok_after(results: list[Result], t: float, per_kind: int) -> bool:
     after = [r for r in results if r.started > t]
-    return all(sum(1 for r in after if r.kind == k and r.status in (200, 302) and not r.problem)
-               >= per_kind for k in KINDS)
+    return all(
+        sum(1 for r in after if r.kind == k and r.status in (200, 302) and not r.problem)
+        >= per_kind
+        for k in KINDS
+    )
 
 
 def saved_units(cluster) -> set[str]:
@@ -292,8 +346,9 @@ def saved_units(cluster) -> set[str]:
         conn.close()
 
 
-def check_run(load: Load, portal: Portal, cluster, workers_before: set[int],
-              window: tuple[float, float]) -> list[Result]:
+def check_run(
+    load: Load, portal: Portal, cluster, workers_before: set[int], window: tuple[float, float]
+) -> list[Result]:
     results = load.snapshot()
     bad = [r for r in results if r.problem]
     assert not bad, f"{len(bad)} bad answers, e.g. {bad[:5]}\n{portal.log_tail()}"
@@ -341,8 +396,7 @@ def test_stopped_database_gives_503_then_recovers_when_started(portal, cluster):
             down = [r for r in rs if r.started > t_down and r.status == 503]
             return all(sum(1 for r in down if r.kind == k) >= 2 for k in KINDS)
 
-        load.wait(outage_seen, "no clean 503 of every kind while the database was down", 60,
-                  portal)
+        load.wait(outage_seen, "no clean 503 of every kind while the database was down", 60, portal)
         cluster.start()
         t1 = time.monotonic()
         load.wait(lambda rs: ok_after(rs, t1, 5), "the portal did not recover", 60, portal)

@@ -72,8 +72,13 @@ class Stack:
         self.redis = redis.Redis.from_url(celery_app.conf.broker_url)
 
     def worker(self, name: str, **env) -> KillableWorker:
-        w = KillableWorker(name, queue=self.queue, env={**self.env, **env},
-                           markers=self.markers, log_dir=self.tmp_path)
+        w = KillableWorker(
+            name,
+            queue=self.queue,
+            env={**self.env, **env},
+            markers=self.markers,
+            log_dir=self.tmp_path,
+        )
         self.workers.append(w)
         return w.start()
 
@@ -111,15 +116,18 @@ class Stack:
             self.redis.zrem("unacked_index", tag)
             self.redis.hdel("unacked", tag)
         # The queue and the exchange named after it: leave no keys behind in Redis.
-        self.redis.delete(self.queue, f"_kombu.binding.{self.queue}",
-                          f"_kombu.binding_permanent.{self.queue}")
+        self.redis.delete(
+            self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"
+        )
 
 
 @pytest.fixture
 def stack(transactional_db, tmp_path, settings):
     if connection.vendor != "postgresql":
-        reason = ("the killable-worker tests share the test database with a worker process: "
-                  "set DATABASE_URL=postgres://…")
+        reason = (
+            "the killable-worker tests share the test database with a worker process: "
+            "set DATABASE_URL=postgres://…"
+        )
         if IN_CI:
             pytest.fail(f"{reason}; CI=true, so they must run, not skip", pytrace=False)
         pytest.skip(reason)
@@ -135,7 +143,8 @@ def pending_photo(call, user_a, monkeypatch):
     with transaction.atomic():
         photo = services.photo_stage(
             upload=SimpleUploadedFile("现场照片.jpg", exif_jpeg((2400, 1600)), "image/jpeg"),
-            user=user_a, call=call,
+            user=user_a,
+            call=call,
         )
     assert photo.processing == Photo.Processing.PENDING
     return photo
@@ -159,13 +168,14 @@ def assert_processed_once(stack: Stack, photo: Photo, media_root: str) -> None:
     stack.wait(stack.settled, "the task was not acknowledged", timeout=30)
 
 
-def test_killed_pool_child_task_is_redelivered_and_processed_once(stack, pending_photo,
-                                                                  settings):
+def test_killed_pool_child_task_is_redelivered_and_processed_once(stack, pending_photo, settings):
     photo = pending_photo
     worker = stack.worker("a")
     stack.send(photo.pk)
-    stack.wait(lambda: stack.markers.count("web-written", photo.pk) == 1,
-               "the task did not reach the middle of its processing")
+    stack.wait(
+        lambda: stack.markers.count("web-written", photo.pk) == 1,
+        "the task did not reach the middle of its processing",
+    )
     (child,) = stack.markers.pids("web-written", photo.pk)
     assert child != worker.pid  # the pool child, not the main process
     # Mid-processing: a rendition is on disk but nothing is committed.
@@ -176,8 +186,10 @@ def test_killed_pool_child_task_is_redelivered_and_processed_once(stack, pending
     os.kill(child, signal.SIGKILL)
     stack.wait(lambda: not pid_alive(child), "the pool child did not die", timeout=10)
     stack.release()
-    stack.wait(lambda: stack.markers.count("committed", photo.pk) == 1,
-               "the task was not redelivered and processed after its child was killed")
+    stack.wait(
+        lambda: stack.markers.count("committed", photo.pk) == 1,
+        "the task was not redelivered and processed after its child was killed",
+    )
 
     assert worker.alive()  # the main process survived and started a new child
     runs = stack.markers.pids("prerun", photo.pk)
@@ -187,15 +199,18 @@ def test_killed_pool_child_task_is_redelivered_and_processed_once(stack, pending
     assert stack.markers.postruns(photo.pk) == ["postrun-SUCCESS"]
 
 
-def test_whole_worker_killed_task_comes_back_after_the_visibility_timeout(stack, pending_photo,
-                                                                          settings):
+def test_whole_worker_killed_task_comes_back_after_the_visibility_timeout(
+    stack, pending_photo, settings
+):
     photo = pending_photo
     # The first worker keeps the default hour-long visibility timeout, so it never hands the
     # task out again itself: after its death, only the second worker's short timeout does.
     first = stack.worker("first")
     stack.send(photo.pk)
-    stack.wait(lambda: stack.markers.count("web-written", photo.pk) == 1,
-               "the task did not reach the middle of its processing")
+    stack.wait(
+        lambda: stack.markers.count("web-written", photo.pk) == 1,
+        "the task did not reach the middle of its processing",
+    )
     (child,) = stack.markers.pids("web-written", photo.pk)
 
     first.kill_all()  # main process and pool child at once: nobody can requeue the task
@@ -207,8 +222,11 @@ def test_whole_worker_killed_task_comes_back_after_the_visibility_timeout(stack,
 
     stack.release()
     second = stack.worker("second", **SHORT_VISIBILITY)
-    stack.wait(lambda: stack.markers.count("committed", photo.pk) == 1,
-               "the task did not come back after the visibility timeout", timeout=60)
+    stack.wait(
+        lambda: stack.markers.count("committed", photo.pk) == 1,
+        "the task did not come back after the visibility timeout",
+        timeout=60,
+    )
 
     runs = stack.markers.pids("prerun", photo.pk)
     assert len(runs) == 2 and runs[0] == child and runs[1] != child, stack.markers.lines()
@@ -234,23 +252,36 @@ def test_redelivery_while_the_first_attempt_holds_the_photo_lock_processes_once(
     stack.worker("one", **SHORT_VISIBILITY)
     stack.worker("two", **SHORT_VISIBILITY)
     stack.send(photo.pk)
-    stack.wait(lambda: stack.markers.count("web-written", photo.pk) == 1,
-               "the task did not reach the middle of its processing")
+    stack.wait(
+        lambda: stack.markers.count("web-written", photo.pk) == 1,
+        "the task did not reach the middle of its processing",
+    )
     (first,) = stack.markers.pids("web-written", photo.pk)
     # The first attempt runs past the visibility timeout: Redis hands the task to the other
     # worker, whose attempt must wait for the first one's row lock on the photo.
-    stack.wait(lambda: len(stack.markers.pids("prerun", photo.pk)) >= 2,
-               "the task was not redelivered after the visibility timeout", timeout=60)
-    stack.wait(lambda: _lock_waiters() >= 1,
-               "the second attempt is not waiting on the photo's row lock", timeout=30)
+    stack.wait(
+        lambda: len(stack.markers.pids("prerun", photo.pk)) >= 2,
+        "the task was not redelivered after the visibility timeout",
+        timeout=60,
+    )
+    stack.wait(
+        lambda: _lock_waiters() >= 1,
+        "the second attempt is not waiting on the photo's row lock",
+        timeout=30,
+    )
     assert stack.markers.count("render", photo.pk) == 1  # the second one has not rendered
 
     stack.release()
-    stack.wait(lambda: stack.markers.count("committed", photo.pk) == 1,
-               "the first attempt did not commit")
-    stack.wait(lambda: len(stack.markers.postruns(photo.pk))
-               == len(stack.markers.pids("prerun", photo.pk)),
-               "not every attempt finished", timeout=60)
+    stack.wait(
+        lambda: stack.markers.count("committed", photo.pk) == 1, "the first attempt did not commit"
+    )
+    stack.wait(
+        lambda: (
+            len(stack.markers.postruns(photo.pk)) == len(stack.markers.pids("prerun", photo.pk))
+        ),
+        "not every attempt finished",
+        timeout=60,
+    )
 
     # Every later attempt found the photo done under the lock and left it alone.
     assert stack.markers.pids("render", photo.pk) == [first]

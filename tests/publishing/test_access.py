@@ -65,9 +65,11 @@ def test_anonymous_users_are_sent_to_log_in(client, series):
 
 @pytest.mark.parametrize("who", ["unit", "judge", "nobody"])
 def test_unit_users_judges_and_other_accounts_get_403(client, series, who):
-    user = {"unit": lambda: unit_user(username="unit-user"),
-            "judge": lambda: UserFactory(is_judge=True),
-            "nobody": lambda: UserFactory()}[who]()
+    user = {
+        "unit": lambda: unit_user(username="unit-user"),
+        "judge": lambda: UserFactory(is_judge=True),
+        "nobody": lambda: UserFactory(),
+    }[who]()
     client.force_login(user)
     for url in _editor_get_urls(series):
         assert client.get(url).status_code == 403, url

@@ -92,8 +92,7 @@ def test_docx_export_holds_the_same_paragraphs_in_the_same_order(installment, tm
 
 
 def test_docx_puts_each_photo_right_above_its_caption(installment):
-    doc = Document(io.BytesIO(exports.export_installment(installment=installment,
-                                                         fmt="docx").data))
+    doc = Document(io.BytesIO(exports.export_installment(installment=installment, fmt="docx").data))
     paragraphs = doc.paragraphs
     captions = [i for i, p in enumerate(paragraphs) if p.text.startswith("■")]
     assert len(captions) == 3
@@ -124,8 +123,14 @@ def test_public_page_holds_the_same_paragraphs_as_the_txt(installment, client, e
 
 def test_published_export_is_the_frozen_version_not_the_later_draft(installment, editor):
     services.installment_publish(installment=installment, actor=editor)
-    services.installment_update(installment=installment, headline="改过的标题",
-                                editors_note="", byline="", publish_at=None, actor=editor)
+    services.installment_update(
+        installment=installment,
+        headline="改过的标题",
+        editors_note="",
+        byline="",
+        publish_at=None,
+        actor=editor,
+    )
     published = exports.export_installment(installment=installment, fmt="txt", published=True)
     draft = exports.export_installment(installment=installment, fmt="txt")
     assert published.data.decode() == EXPECTED
@@ -147,13 +152,18 @@ def test_editor_page_exports_each_format(installment, client, editor):
     assert html_lines(html.content.decode()).lines == EXPECTED_PARAGRAPHS
 
 
-def test_editor_export_of_unknown_format_or_unpublished_version_is_404(installment, client,
-                                                                      editor):
+def test_editor_export_of_unknown_format_or_unpublished_version_is_404(installment, client, editor):
     client.force_login(editor)
-    assert client.get(reverse("publishing:installment_export",
-                              args=["xunli", 3, "pdf"])).status_code == 404
-    assert client.get(reverse("publishing:installment_export", args=["xunli", 3, "txt"])
-                      + "?source=published").status_code == 404
+    assert (
+        client.get(reverse("publishing:installment_export", args=["xunli", 3, "pdf"])).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("publishing:installment_export", args=["xunli", 3, "txt"]) + "?source=published"
+        ).status_code
+        == 404
+    )
 
 
 def test_export_command_errors_are_clear(installment):

@@ -29,8 +29,14 @@ def test_draft_orders_top_ten_by_rank_then_excellent_by_rank(editor):
     call = awarded_call(top=3, excellent=3)
     # Re-rank so that plain rank order would interleave the two levels.
     awards = {a.case.title: a for a in Award.objects.filter(call=call).select_related("case")}
-    for title, rank in (("案例标题1", 3), ("案例标题2", 1), ("案例标题3", 2),
-                        ("案例标题4", 2), ("案例标题5", 1), ("案例标题6", 3)):
+    for title, rank in (
+        ("案例标题1", 3),
+        ("案例标题2", 1),
+        ("案例标题3", 2),
+        ("案例标题4", 2),
+        ("案例标题5", 1),
+        ("案例标题6", 3),
+    ):
         Award.objects.filter(pk=awards[title].pk).update(rank=rank)
     series = draft(call, editor=editor, per_installment=4)
     one, two = series.installments.order_by("number")
@@ -42,7 +48,10 @@ def test_draft_makes_installments_of_the_chosen_size_and_nothing_public(editor):
     call = awarded_call(top=10, excellent=2, photos=2)
     series = draft(call, editor=editor)
     assert list(series.installments.order_by("number").values_list("number", flat=True)) == [
-        1, 2, 3]
+        1,
+        2,
+        3,
+    ]
     assert [i.features.count() for i in series.installments.order_by("number")] == [5, 5, 2]
     assert series.host_line == "某区委宣传部 某区文明办"
     assert series.per_installment == 5
@@ -52,7 +61,9 @@ def test_draft_makes_installments_of_the_chosen_size_and_nothing_public(editor):
     assert (feature.title, feature.unit_line) == ("案例标题1", "选送单位1")
     assert feature.body == "案例标题1的第一段。\n案例标题1的第二段。"
     assert list(feature.photos.values_list("caption", "position")) == [
-        ("案例标题1的图片1。", 1), ("案例标题1的图片2。", 2)]
+        ("案例标题1的图片1。", 1),
+        ("案例标题1的图片2。", 2),
+    ]
 
 
 def test_draft_title_and_host_line_default_from_the_call(editor):
@@ -100,22 +111,40 @@ def test_feature_update_changes_the_published_version_but_never_the_submission(e
     series = draft(awarded_call(top=1, excellent=0, photos=3), editor=editor)
     feature = series.features.get()
     case = feature.case
-    before = (case.title, case.body, case.version, case.updated_at,
-              list(case.photos.values_list("caption", "position")))
+    before = (
+        case.title,
+        case.body,
+        case.version,
+        case.updated_at,
+        list(case.photos.values_list("caption", "position")),
+    )
     p1, p2, p3 = case.photos.order_by("position")
     services.feature_update(
-        feature=feature, title=" 新标题 ", unit_line="新单位", body="短文。\r\n\r\n第二段。",
-        photos=[services.FeaturePhotoRow(photo=p3, position=1, caption="■第三张"),
-                services.FeaturePhotoRow(photo=p1, position=2, caption="第一张")],
-        actor=editor)
+        feature=feature,
+        title=" 新标题 ",
+        unit_line="新单位",
+        body="短文。\r\n\r\n第二段。",
+        photos=[
+            services.FeaturePhotoRow(photo=p3, position=1, caption="■第三张"),
+            services.FeaturePhotoRow(photo=p1, position=2, caption="第一张"),
+        ],
+        actor=editor,
+    )
     feature.refresh_from_db()
     assert (feature.title, feature.unit_line) == ("新标题", "新单位")
     assert feature.body == "短文。\n\n第二段。"
     assert list(feature.photos.values_list("photo_id", "caption", "position")) == [
-        (p3.pk, "第三张", 1), (p1.pk, "第一张", 2)]
+        (p3.pk, "第三张", 1),
+        (p1.pk, "第一张", 2),
+    ]
     case.refresh_from_db()
-    assert (case.title, case.body, case.version, case.updated_at,
-            list(case.photos.values_list("caption", "position"))) == before
+    assert (
+        case.title,
+        case.body,
+        case.version,
+        case.updated_at,
+        list(case.photos.values_list("caption", "position")),
+    ) == before
 
 
 def test_feature_update_refuses_photos_of_another_case(editor):
@@ -123,9 +152,13 @@ def test_feature_update_refuses_photos_of_another_case(editor):
     one, two = series.features.order_by("position")
     with pytest.raises(ValidationError, match="its own case"):
         services.feature_update(
-            feature=one, title="t", unit_line="u", body="b", actor=editor,
-            photos=[services.FeaturePhotoRow(photo=two.case.photos.get(), position=1,
-                                             caption="")])
+            feature=one,
+            title="t",
+            unit_line="u",
+            body="b",
+            actor=editor,
+            photos=[services.FeaturePhotoRow(photo=two.case.photos.get(), position=1, caption="")],
+        )
 
 
 def test_features_move_between_installments_and_reorder(editor):
@@ -136,11 +169,11 @@ def test_features_move_between_installments_and_reorder(editor):
     assert _titles(one) == ["案例标题2"]
     assert _titles(two) == ["案例标题3", "案例标题4", "案例标题1"]
     assert list(one.features.values_list("position", flat=True)) == [1]
-    services.feature_shift(feature=Feature.objects.get(title="案例标题1"), offset=-1,
-                           actor=editor)
+    services.feature_shift(feature=Feature.objects.get(title="案例标题1"), offset=-1, actor=editor)
     assert _titles(two) == ["案例标题3", "案例标题1", "案例标题4"]
-    services.feature_shift(feature=Feature.objects.get(title="案例标题3"), offset=-1,
-                           actor=editor)  # already first: nothing moves
+    services.feature_shift(
+        feature=Feature.objects.get(title="案例标题3"), offset=-1, actor=editor
+    )  # already first: nothing moves
     assert _titles(two) == ["案例标题3", "案例标题1", "案例标题4"]
 
 
@@ -148,8 +181,9 @@ def test_feature_move_stays_within_the_series(editor):
     series = draft(awarded_call(top=1, excellent=0), editor=editor, slug="a")
     other = draft(awarded_call(top=1, excellent=0), editor=editor, slug="b")
     with pytest.raises(ValidationError, match="within its series"):
-        services.feature_move(feature=series.features.get(),
-                              installment=other.installments.get(), actor=editor)
+        services.feature_move(
+            feature=series.features.get(), installment=other.installments.get(), actor=editor
+        )
 
 
 def test_feature_add_takes_accepted_or_awarded_cases_of_the_call_only(editor):
@@ -179,7 +213,9 @@ def test_feature_remove_renumbers_and_the_case_can_come_back(editor):
     inst = series.installments.get()
     services.feature_remove(feature=inst.features.get(position=1), actor=editor)
     assert list(inst.features.values_list("title", "position")) == [
-        ("案例标题2", 1), ("案例标题3", 2)]
+        ("案例标题2", 1),
+        ("案例标题3", 2),
+    ]
     case = Case.objects.get(title="案例标题1")
     assert list(selectors.candidate_cases(series=series)) == [case]
     services.feature_add(installment=inst, case=case, actor=editor)
@@ -196,8 +232,9 @@ def test_installment_add_and_delete_keep_numbers_whole(editor):
     services.installment_delete(installment=third, actor=editor)
     with pytest.raises(ValidationError, match="Move or remove"):
         services.installment_delete(installment=second, actor=editor)
-    services.feature_move(feature=second.features.get(),
-                          installment=series.installments.get(number=1), actor=editor)
+    services.feature_move(
+        feature=second.features.get(), installment=series.installments.get(number=1), actor=editor
+    )
     services.installment_delete(installment=second, actor=editor)
     assert list(series.installments.values_list("number", flat=True)) == [1]
 
@@ -221,8 +258,9 @@ def test_publish_needs_a_headline_and_cases_with_a_body(editor):
         services.installment_publish(installment=inst, actor=editor)
     ready(inst)
     feature = inst.features.get()
-    services.feature_update(feature=feature, title=feature.title, unit_line="单位", body="  ",
-                            photos=[], actor=editor)
+    services.feature_update(
+        feature=feature, title=feature.title, unit_line="单位", body="  ", photos=[], actor=editor
+    )
     with pytest.raises(ValidationError, match="has no body"):
         services.installment_publish(installment=inst, actor=editor)
     assert InstallmentVersion.objects.count() == 0
@@ -261,10 +299,22 @@ def test_later_edits_never_change_the_published_version_until_republished(editor
     case = feature.case
     # The case, the draft and the photo all change after publication.
     Case.objects.filter(pk=case.pk).update(title="改后的申报标题", body="改后的申报正文")
-    services.feature_update(feature=feature, title="改后的标题", unit_line="改后的单位",
-                            body="改后的正文", photos=[], actor=editor)
-    services.installment_update(installment=inst, headline="改后的主题", editors_note="",
-                                byline="", publish_at=None, actor=editor)
+    services.feature_update(
+        feature=feature,
+        title="改后的标题",
+        unit_line="改后的单位",
+        body="改后的正文",
+        photos=[],
+        actor=editor,
+    )
+    services.installment_update(
+        installment=inst,
+        headline="改后的主题",
+        editors_note="",
+        byline="",
+        publish_at=None,
+        actor=editor,
+    )
     Series.objects.filter(pk=series.pk).update(title="改后的系列名")
     submission_services.upload_delete(case.photos.get())
     assert InstallmentVersion.objects.get(pk=v1.pk).content == frozen
@@ -302,8 +352,10 @@ def test_print_check_flags_small_photos_long_bodies_and_missing_captions(editor)
     problems = [(p.title, p.message) for p in selectors.print_check(inst)]
     assert problems == [
         ("案例标题1", "The body has 1001 characters; print allows 1000."),
-        ("案例标题2", "Photo 1 is 1499×1000 pixels: too small for print (at least 1500 on the "
-                   "long side)."),
+        (
+            "案例标题2",
+            "Photo 1 is 1499×1000 pixels: too small for print (at least 1500 on the long side).",
+        ),
         ("案例标题2", "Photo 1 has no caption."),
     ]
 
@@ -326,12 +378,14 @@ def test_schedule_needs_a_future_time_and_a_publishable_draft(editor):
         services.installment_schedule(installment=inst, actor=editor)
     assert exc.value.code == "no_time"
     with pytest.raises(ValidationError) as exc:
-        services.installment_schedule(installment=inst, actor=editor,
-                                      publish_at=now - timedelta(minutes=1))
+        services.installment_schedule(
+            installment=inst, actor=editor, publish_at=now - timedelta(minutes=1)
+        )
     assert exc.value.code == "past"
     with pytest.raises(ValidationError) as exc:
-        services.installment_schedule(installment=inst, actor=editor,
-                                      publish_at=now + timedelta(hours=1))
+        services.installment_schedule(
+            installment=inst, actor=editor, publish_at=now + timedelta(hours=1)
+        )
     assert exc.value.messages == ["Write the theme headline."]
     inst.refresh_from_db()
     assert inst.scheduled is False
@@ -363,8 +417,9 @@ def test_scheduled_installment_that_became_unpublishable_keeps_the_reason(editor
     series = draft(awarded_call(top=1, excellent=0), editor=editor)
     inst = ready(series.installments.get(), publish_at=timezone.now() + timedelta(hours=1))
     services.installment_schedule(installment=inst, actor=editor)
-    Installment.objects.filter(pk=inst.pk).update(headline="",
-                                                  publish_at=timezone.now() - timedelta(1))
+    Installment.objects.filter(pk=inst.pk).update(
+        headline="", publish_at=timezone.now() - timedelta(1)
+    )
     tasks.publish_due.delay()
     inst.refresh_from_db()
     assert (inst.current_version, inst.scheduled) == (None, False)

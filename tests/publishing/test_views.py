@@ -38,8 +38,10 @@ def test_series_list_says_clearly_when_awards_are_not_final(client, editor):
     draft_page = client.get(reverse("publishing:series_draft", args=[notice.slug]))
     assert 'id="not-final"' in draft_page.content.decode()
     assert 'id="series-draft-form"' not in draft_page.content.decode()
-    response = client.post(reverse("publishing:series_draft", args=[notice.slug]), {
-        "title": "巡礼", "slug": "notice-series", "host_line": "", "per_installment": 5})
+    response = client.post(
+        reverse("publishing:series_draft", args=[notice.slug]),
+        {"title": "巡礼", "slug": "notice-series", "host_line": "", "per_installment": 5},
+    )
     assert response.status_code == 200
     assert Series.objects.count() == 0
 
@@ -50,14 +52,23 @@ def test_editor_drafts_a_series_from_the_form(client, editor):
     form = client.get(reverse("publishing:series_draft", args=[call.slug]))
     assert form.context["form"].initial["host_line"] == "某区委宣传部 某区文明办"
     assert form.context["form"].initial["per_installment"] == 5
-    response = client.post(reverse("publishing:series_draft", args=[call.slug]), {
-        "title": "某区文明城市创建优秀案例巡礼", "slug": "xunli", "host_line": "某区委宣传部",
-        "per_installment": 3})
+    response = client.post(
+        reverse("publishing:series_draft", args=[call.slug]),
+        {
+            "title": "某区文明城市创建优秀案例巡礼",
+            "slug": "xunli",
+            "host_line": "某区委宣传部",
+            "per_installment": 3,
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == "/publish/series/xunli/"
     series = Series.objects.get(slug="xunli")
     assert (series.title, series.host_line, series.created_by) == (
-        "某区文明城市创建优秀案例巡礼", "某区委宣传部", editor)
+        "某区文明城市创建优秀案例巡礼",
+        "某区委宣传部",
+        editor,
+    )
     assert list(series.installments.values_list("number", flat=True)) == [1, 2, 3]
     page = client.get("/publish/series/xunli/").content.decode()
     assert "(一)" in page and "(三)" in page
@@ -77,9 +88,15 @@ def test_editor_edits_an_installment_and_publishes_it(client, editor, series):
     page = client.get(url)
     assert page.status_code == 200
     assert 'id="publish-problems"' in page.content.decode()
-    response = client.post(url, {"headline": "邻里守望 温暖同行", "editors_note": "按语。",
-                                 "byline": "文/记者 张某某 图/受访单位提供",
-                                 "publish_at": "2030-01-02T08:00"})
+    response = client.post(
+        url,
+        {
+            "headline": "邻里守望 温暖同行",
+            "editors_note": "按语。",
+            "byline": "文/记者 张某某 图/受访单位提供",
+            "publish_at": "2030-01-02T08:00",
+        },
+    )
     assert response.status_code == 302
     inst = Installment.objects.get(series=series, number=1)
     assert inst.headline == "邻里守望 温暖同行"
@@ -96,8 +113,7 @@ def test_editor_edits_an_installment_and_publishes_it(client, editor, series):
 
 def test_editor_schedules_and_cancels(client, editor, series):
     client.force_login(editor)
-    inst = ready(series.installments.get(number=1),
-                 publish_at=timezone.now() + timedelta(days=1))
+    inst = ready(series.installments.get(number=1), publish_at=timezone.now() + timedelta(days=1))
     client.post(reverse("publishing:installment_schedule", args=["xunli", 1]))
     inst.refresh_from_db()
     assert inst.scheduled is True
@@ -129,28 +145,50 @@ def test_editor_edits_a_feature_text_photos_and_captions(client, editor, series)
     assert page.context["chars"] == 20
     assert "联系人王五" not in page.content.decode()
     assert "13900001111" not in page.content.decode()
-    response = client.post(url, {
-        "title": "新的标题", "unit_line": "选送单位1", "body": "更短的正文。",
-        "photos-TOTAL_FORMS": "2", "photos-INITIAL_FORMS": "2",
-        "photos-0-photo": p1.pk, "photos-0-position": "2", "photos-0-caption": "第一张",
-        "photos-0-include": "on",
-        "photos-1-photo": p2.pk, "photos-1-position": "1", "photos-1-caption": "第二张在前",
-        "photos-1-include": "on",
-    })
+    response = client.post(
+        url,
+        {
+            "title": "新的标题",
+            "unit_line": "选送单位1",
+            "body": "更短的正文。",
+            "photos-TOTAL_FORMS": "2",
+            "photos-INITIAL_FORMS": "2",
+            "photos-0-photo": p1.pk,
+            "photos-0-position": "2",
+            "photos-0-caption": "第一张",
+            "photos-0-include": "on",
+            "photos-1-photo": p2.pk,
+            "photos-1-position": "1",
+            "photos-1-caption": "第二张在前",
+            "photos-1-include": "on",
+        },
+    )
     assert response.status_code == 302
     feature.refresh_from_db()
     assert (feature.title, feature.body) == ("新的标题", "更短的正文。")
     assert list(feature.photos.values_list("photo_id", "caption")) == [
-        (p2.pk, "第二张在前"), (p1.pk, "第一张")]
+        (p2.pk, "第二张在前"),
+        (p1.pk, "第一张"),
+    ]
     assert Case.objects.values().get(pk=feature.case_id) == case_before
     # Leave one photo out.
-    client.post(url, {
-        "title": "新的标题", "unit_line": "选送单位1", "body": "更短的正文。",
-        "photos-TOTAL_FORMS": "2", "photos-INITIAL_FORMS": "2",
-        "photos-0-photo": p2.pk, "photos-0-position": "1", "photos-0-caption": "只留这张",
-        "photos-0-include": "on",
-        "photos-1-photo": p1.pk, "photos-1-position": "2", "photos-1-caption": "第一张",
-    })
+    client.post(
+        url,
+        {
+            "title": "新的标题",
+            "unit_line": "选送单位1",
+            "body": "更短的正文。",
+            "photos-TOTAL_FORMS": "2",
+            "photos-INITIAL_FORMS": "2",
+            "photos-0-photo": p2.pk,
+            "photos-0-position": "1",
+            "photos-0-caption": "只留这张",
+            "photos-0-include": "on",
+            "photos-1-photo": p1.pk,
+            "photos-1-position": "2",
+            "photos-1-caption": "第一张",
+        },
+    )
     assert list(feature.photos.values_list("photo_id", "caption")) == [(p2.pk, "只留这张")]
 
 
@@ -176,8 +214,14 @@ def test_editor_sees_the_print_check_and_the_draft_changes(client, editor, serie
     page = client.get(inst.get_edit_url()).content.decode()
     assert 'id="print-problems"' in page and "too small for print" in page
     assert 'id="draft-changed"' not in page
-    services.installment_update(installment=inst, headline="新主题", editors_note="",
-                                byline="", publish_at=None, actor=editor)
+    services.installment_update(
+        installment=inst,
+        headline="新主题",
+        editors_note="",
+        byline="",
+        publish_at=None,
+        actor=editor,
+    )
     page = client.get(inst.get_edit_url()).content.decode()
     assert 'id="draft-changed"' in page
     version_page = client.get(reverse("publishing:installment_version", args=["xunli", 1, 1]))
@@ -190,10 +234,17 @@ def test_editor_sees_the_print_check_and_the_draft_changes(client, editor, serie
 def test_installment_page_lays_out_the_cases_and_hides_contact_data(client, editor):
     published_series(cases=2, photos=1, editor=editor)
     page = client.get("/series/xunli/1/").content.decode()
-    for text in ("某区文明城市创建优秀案例巡礼(一)", "主办：某区委宣传部 某区文明办",
-                 "邻里守望 温暖同行", "案例</span> 案例标题1", "选送单位：选送单位1",
-                 "■案例标题1的图片1。", "文/记者 张某某 图/受访单位提供",
-                 'name="viewport"', "publication.css"):
+    for text in (
+        "某区文明城市创建优秀案例巡礼(一)",
+        "主办：某区委宣传部 某区文明办",
+        "邻里守望 温暖同行",
+        "案例</span> 案例标题1",
+        "选送单位：选送单位1",
+        "■案例标题1的图片1。",
+        "文/记者 张某某 图/受访单位提供",
+        'name="viewport"',
+        "publication.css",
+    ):
         assert text in page, text
     for secret in ("联系人王五", "13900001111", "不公开的摘要", "<script>"):
         assert secret not in page
@@ -204,11 +255,23 @@ def test_editing_a_case_after_publishing_leaves_the_public_page_unchanged(client
     before = client.get("/series/xunli/1/")
     feature = series.features.get()
     Case.objects.filter(pk=feature.case_id).update(title="申报材料改了", body="改了")
-    services.feature_update(feature=feature, title="编辑又改了", unit_line="另一个单位",
-                            body="新的正文", photos=[], actor=editor)
+    services.feature_update(
+        feature=feature,
+        title="编辑又改了",
+        unit_line="另一个单位",
+        body="新的正文",
+        photos=[],
+        actor=editor,
+    )
     inst = series.installments.get()
-    services.installment_update(installment=inst, headline="新的主题", editors_note="",
-                                byline="", publish_at=None, actor=editor)
+    services.installment_update(
+        installment=inst,
+        headline="新的主题",
+        editors_note="",
+        byline="",
+        publish_at=None,
+        actor=editor,
+    )
     after = client.get("/series/xunli/1/")
     assert _article(after) == _article(before)
     assert "编辑又改了" not in after.content.decode()
@@ -225,7 +288,7 @@ def test_editing_a_case_after_publishing_leaves_the_public_page_unchanged(client
 
 def _article(response) -> str:
     html = response.content.decode()
-    return html[html.index('<article class="publication"'):html.index("</article>")]
+    return html[html.index('<article class="publication"') : html.index("</article>")]
 
 
 def test_series_page_lists_published_installments_with_permalinks(client, editor):
@@ -253,7 +316,8 @@ def test_atom_and_rss_feeds_list_published_installments(client, editor):
     assert root.find(f"{ATOM}title").text == "某区文明城市创建优秀案例巡礼"
     entries = root.findall(f"{ATOM}entry")
     assert [e.find(f"{ATOM}title").text for e in entries] == [
-        "某区文明城市创建优秀案例巡礼(二) 邻里守望 温暖同行"]
+        "某区文明城市创建优秀案例巡礼(二) 邻里守望 温暖同行"
+    ]
     assert entries[0].find(f"{ATOM}id").text == "http://testserver/series/xunli/2/"
     assert entries[0].find(f"{ATOM}link").get("href") == "http://testserver/series/xunli/2/"
     rss = client.get("/series/xunli/feed/rss/")
@@ -290,8 +354,10 @@ def test_series_and_installment_pages_query_count_does_not_grow_with_cases(clien
     assert Series.objects.get(slug="large").installments.get().features.count() == 10
     for path in ("/series/{}/", "/series/{}/1/", "/series/{}/feed/atom/", "/series/{}/feed/rss/"):
         client.get(path.format("small"))  # warm caches (content types, sessions)
-        small, large = _queries(client, path.format("small")), _queries(client,
-                                                                        path.format("large"))
+        small, large = (
+            _queries(client, path.format("small")),
+            _queries(client, path.format("large")),
+        )
         assert small == large, path
     assert _queries(client, "/series/large/1/") <= 3
 
@@ -315,21 +381,29 @@ def test_published_photos_survive_the_deletion_of_the_case_photo(
 
 def test_editor_changes_series_settings_and_adds_an_installment(client, editor, series):
     client.force_login(editor)
-    response = client.post("/publish/series/xunli/", {
-        "title": "新系列名", "host_line": "某区文明办", "print_min_long_side": 2000,
-        "print_max_body_chars": 800})
+    response = client.post(
+        "/publish/series/xunli/",
+        {
+            "title": "新系列名",
+            "host_line": "某区文明办",
+            "print_min_long_side": 2000,
+            "print_max_body_chars": 800,
+        },
+    )
     assert response.status_code == 302
     series.refresh_from_db()
-    assert (series.title, series.host_line, series.print_min_long_side,
-            series.print_max_body_chars) == ("新系列名", "某区文明办", 2000, 800)
+    assert (
+        series.title,
+        series.host_line,
+        series.print_min_long_side,
+        series.print_max_body_chars,
+    ) == ("新系列名", "某区文明办", 2000, 800)
     response = client.post(reverse("publishing:installment_add", args=["xunli"]))
     assert response["Location"] == "/publish/series/xunli/3/"
     assert client.get("/publish/series/xunli/3/").context["inst"].heading == "新系列名(三)"
 
 
-def test_anonymous_installment_page_is_served_from_the_cache_until_republished(
-    client, editor
-):
+def test_anonymous_installment_page_is_served_from_the_cache_until_republished(client, editor):
     series = published_series(cases=1, photos=1, slug="cached", editor=editor)
     first = client.get("/series/cached/1/")
     with CaptureQueriesContext(connection) as ctx:
@@ -337,9 +411,14 @@ def test_anonymous_installment_page_is_served_from_the_cache_until_republished(
     assert (again.status_code, len(ctx.captured_queries)) == (200, 0)
     assert again.content == first.content
     inst = series.installments.get(number=1)
-    services.installment_update(installment=inst, headline="新的主题标题",
-                                editors_note=inst.editors_note, byline=inst.byline,
-                                publish_at=inst.publish_at, actor=editor)
+    services.installment_update(
+        installment=inst,
+        headline="新的主题标题",
+        editors_note=inst.editors_note,
+        byline=inst.byline,
+        publish_at=inst.publish_at,
+        actor=editor,
+    )
     assert "新的主题标题" not in client.get("/series/cached/1/").content.decode()
     services.installment_publish(installment=inst, actor=editor)
     assert "新的主题标题" in client.get("/series/cached/1/").content.decode()

@@ -19,8 +19,15 @@ def photo_add(
 ) -> Photo:
     """A processed-looking JPEG photo on `case` (or staged, when `case` is None)."""
     photo = Photo(
-        case=case, uploaded_by=user, extension=".jpg", original_name="photo.jpg",
-        caption=caption, position=position, width=16, height=12, size=len(TINY_JPEG),
+        case=case,
+        uploaded_by=user,
+        extension=".jpg",
+        original_name="photo.jpg",
+        caption=caption,
+        position=position,
+        width=16,
+        height=12,
+        size=len(TINY_JPEG),
     )
     photo.image.save("x", ContentFile(TINY_JPEG), save=False)
     photo.save()
@@ -28,8 +35,9 @@ def photo_add(
 
 
 def attachment_add(case: Case | None = None, *, user=None, name: str = "说明.pdf") -> Attachment:
-    att = Attachment(case=case, uploaded_by=user, extension=".pdf", original_name=name,
-                     size=len(PDF_BYTES))
+    att = Attachment(
+        case=case, uploaded_by=user, extension=".pdf", original_name=name, size=len(PDF_BYTES)
+    )
     att.file.save("x", ContentFile(PDF_BYTES), save=False)
     att.save()
     return att

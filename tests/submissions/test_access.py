@@ -22,37 +22,54 @@ from .casekit import attachment_add, case_with_photos, photo_add
 
 LOGIN, REDIRECT = "login", "redirect"
 ROLES = ["anonymous", "owner", "outsider", "judge", "editor", "organizer"]
-POST_ONLY = {"call_status", "call_screen", "extension_grant", "case_submit", "case_withdraw",
-             "case_screen"}
+POST_ONLY = {
+    "call_status",
+    "call_screen",
+    "extension_grant",
+    "case_submit",
+    "case_withdraw",
+    "case_screen",
+}
 
-ORGANIZER_PAGE = dict(anonymous=LOGIN, owner=403, outsider=403, judge=403, editor=403,
-                      organizer=200)
+ORGANIZER_PAGE = dict(
+    anonymous=LOGIN, owner=403, outsider=403, judge=403, editor=403, organizer=200
+)
 ORGANIZER_ACTION = {**ORGANIZER_PAGE, "organizer": REDIRECT}
 CASE_FILE = dict(anonymous=LOGIN, owner=200, outsider=404, judge=404, editor=404, organizer=200)
 # Unit-only actions on a case: outsiders get 404 (not visible); people without any unit get 403
 # from the role check before any lookup, whatever the id, so nothing leaks either way.
-UNIT_CASE_ACTION = dict(anonymous=LOGIN, owner=REDIRECT, outsider=404, judge=403, editor=403,
-                        organizer=403)
+UNIT_CASE_ACTION = dict(
+    anonymous=LOGIN, owner=REDIRECT, outsider=404, judge=403, editor=403, organizer=403
+)
 
 EXPECTED: dict[tuple[str, str], dict] = {
-    ("call_list", ""): dict(anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403,
-                            organizer=200),
+    ("call_list", ""): dict(
+        anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403, organizer=200
+    ),
     ("call_create", ""): ORGANIZER_PAGE,
-    ("call_detail", ""): dict(anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403,
-                              organizer=200),
+    ("call_detail", ""): dict(
+        anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403, organizer=200
+    ),
     ("call_edit", ""): ORGANIZER_PAGE,
     ("call_status", ""): ORGANIZER_ACTION,
     ("call_screen", ""): ORGANIZER_ACTION,
     ("extension_grant", ""): ORGANIZER_ACTION,
-    ("case_create", ""): dict(anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403,
-                              organizer=403),
+    ("case_create", ""): dict(
+        anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403, organizer=403
+    ),
     ("import_start", ""): ORGANIZER_PAGE,
     ("import_template", ""): ORGANIZER_PAGE,
     ("import_status", ""): ORGANIZER_PAGE,
     ("import_progress", ""): ORGANIZER_PAGE,
     # people without a unit are sent to their own start page
-    ("case_list", ""): dict(anonymous=LOGIN, owner=200, outsider=200, judge=REDIRECT,
-                            editor=REDIRECT, organizer=REDIRECT),
+    ("case_list", ""): dict(
+        anonymous=LOGIN,
+        owner=200,
+        outsider=200,
+        judge=REDIRECT,
+        editor=REDIRECT,
+        organizer=REDIRECT,
+    ),
     ("case_detail", ""): CASE_FILE,
     ("case_edit", ""): {**UNIT_CASE_ACTION, "owner": 200},
     ("case_submit", ""): UNIT_CASE_ACTION,
@@ -67,18 +84,30 @@ EXPECTED: dict[tuple[str, str], dict] = {
 }
 
 
-
 @pytest.fixture
 def world(call, unit_a, user_a, user_b, judge, editor, organizer):
     """Unit A's complete draft with a photo and an attachment, and an import job of the call."""
     case = case_with_photos(call=call, unit=unit_a, created_by=user_a)
     attachment = attachment_add(case, user=user_a)
-    job = ImportJob.objects.create(call=call, file="imports/cases.xlsx",
-                                   original_name="cases.xlsx", created_by=organizer)
-    users = {"anonymous": None, "owner": user_a, "outsider": user_b, "judge": judge,
-             "editor": editor, "organizer": organizer}
-    return {"call": call, "case": case, "photo": case.photos.get(), "attachment": attachment,
-            "job": job, "users": users}
+    job = ImportJob.objects.create(
+        call=call, file="imports/cases.xlsx", original_name="cases.xlsx", created_by=organizer
+    )
+    users = {
+        "anonymous": None,
+        "owner": user_a,
+        "outsider": user_b,
+        "judge": judge,
+        "editor": editor,
+        "organizer": organizer,
+    }
+    return {
+        "call": call,
+        "case": case,
+        "photo": case.photos.get(),
+        "attachment": attachment,
+        "job": job,
+        "users": users,
+    }
 
 
 def _url(name: str, variant: str, world) -> str:
@@ -153,8 +182,9 @@ def test_access_url_role(client, world, name, variant, role):
     before = _case_state(world["case"])
     expected = EXPECTED[(name, variant)][role]
 
-    response = _fetch(client, world["users"][role], url, post=name in POST_ONLY,
-                      data=_post_data(name, world))
+    response = _fetch(
+        client, world["users"][role], url, post=name in POST_ONLY, data=_post_data(name, world)
+    )
 
     if expected == LOGIN:
         assert (response.status_code, response["Location"]) == (302, _login_url(url))
@@ -169,8 +199,11 @@ def test_access_url_role(client, world, name, variant, role):
 
 @pytest.mark.parametrize("name", sorted(POST_ONLY))
 def test_access_post_only_url_refuses_get(client, world, organizer, user_a, name):
-    user = organizer if name in ("call_status", "call_screen", "extension_grant",
-                                 "case_screen") else user_a
+    user = (
+        organizer
+        if name in ("call_status", "call_screen", "extension_grant", "case_screen")
+        else user_a
+    )
 
     response = _fetch(client, user, _url(name, "", world))
 
@@ -181,17 +214,24 @@ def test_access_outsider_post_edit_changes_nothing(client, world, user_b):
     case = world["case"]
     before = _case_state(case)
 
-    response = _fetch(client, user_b, _url("case_edit", "", world), post=True, data={
-        "title": "乙改的标题", "photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0",
-    })
+    response = _fetch(
+        client,
+        user_b,
+        _url("case_edit", "", world),
+        post=True,
+        data={
+            "title": "乙改的标题",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
+    )
 
     assert response.status_code == 404
     assert _case_state(case) == before
 
 
 def test_access_unknown_photo_variant_not_found(client, world, user_a):
-    url = reverse("submissions:photo_file",
-                  kwargs={"uid": world["photo"].uid, "variant": "huge"})
+    url = reverse("submissions:photo_file", kwargs={"uid": world["photo"].uid, "variant": "huge"})
 
     response = _fetch(client, user_a, url)
 
@@ -252,18 +292,28 @@ def test_access_outsider_cannot_attach_foreign_photo(client, call, staged, world
     """Posting someone else's photo id (staged or on a case) attaches nothing."""
     foreign_ids = [staged.pk, world["photo"].pk]
     data = {
-        "unit": str(user_b.memberships.get().unit_id), "title": "乙的案例",
-        "photos-TOTAL_FORMS": "2", "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "50",
-        "photos-0-photo": str(foreign_ids[0]), "photos-0-caption": "偷来的",
+        "unit": str(user_b.memberships.get().unit_id),
+        "title": "乙的案例",
+        "photos-TOTAL_FORMS": "2",
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "50",
+        "photos-0-photo": str(foreign_ids[0]),
+        "photos-0-caption": "偷来的",
         "photos-0-position": "1",
-        "photos-1-photo": str(foreign_ids[1]), "photos-1-caption": "偷来的",
+        "photos-1-photo": str(foreign_ids[1]),
+        "photos-1-caption": "偷来的",
         "photos-1-position": "2",
         "save": "1",
     }
 
-    response = _fetch(client, user_b, reverse("submissions:case_create",
-                                              kwargs={"slug": call.slug}), post=True, data=data)
+    response = _fetch(
+        client,
+        user_b,
+        reverse("submissions:case_create", kwargs={"slug": call.slug}),
+        post=True,
+        data=data,
+    )
 
     created = Case.objects.get(title="乙的案例")
     assert response.status_code == 302

@@ -19,13 +19,22 @@ def test_broker_down_case_still_saves_and_the_sweep_processes_its_photo_later(
 ):
     client.force_login(user_a)
     broker_down = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-    with mock.patch.object(tasks.photo_process, "delay", side_effect=broker_down), \
-            django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("submissions:case_create", args=[call.slug]), {
-            "title": "断网也不丢", "save": "1", "photos-TOTAL_FORMS": "1",
-            "photos-INITIAL_FORMS": "0", "photos-0-image": jpeg_upload("a.jpg"),
-            "photos-0-caption": "■说明", "photos-0-position": "1",
-        })
+    with (
+        mock.patch.object(tasks.photo_process, "delay", side_effect=broker_down),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            reverse("submissions:case_create", args=[call.slug]),
+            {
+                "title": "断网也不丢",
+                "save": "1",
+                "photos-TOTAL_FORMS": "1",
+                "photos-INITIAL_FORMS": "0",
+                "photos-0-image": jpeg_upload("a.jpg"),
+                "photos-0-caption": "■说明",
+                "photos-0-position": "1",
+            },
+        )
 
     assert response.status_code == 302
     photo = Photo.objects.get(case=Case.objects.get(title="断网也不丢"))

@@ -33,9 +33,17 @@ def english():
         yield
 
 
-def case_row(title="“口袋公园”点亮老城区", *, unit="甲街道", contact="张某某", phone="13812345678",
-             summary="老城区的口袋公园。", body="正文第一段。\n正文第二段。", photos="",
-             captions=""):
+def case_row(
+    title="“口袋公园”点亮老城区",
+    *,
+    unit="甲街道",
+    contact="张某某",
+    phone="13812345678",
+    summary="老城区的口袋公园。",
+    body="正文第一段。\n正文第二段。",
+    photos="",
+    captions="",
+):
     return [unit, title, contact, phone, summary, body, photos, captions]
 
 
@@ -94,8 +102,9 @@ def test_read_table_gb18030_csv_keeps_sheet_row_numbers(tmp_path):
 
 
 def test_read_table_detects_xlsx_by_content_not_name(tmp_path):
-    path = write_xlsx(tmp_path / "named-like.csv", [["甲街道", 13812345678]],
-                      header=["单位名称", "电话"])
+    path = write_xlsx(
+        tmp_path / "named-like.csv", [["甲街道", 13812345678]], header=["单位名称", "电话"]
+    )
 
     table = read_table(path, required=["单位名称", "电话"])
 
@@ -142,16 +151,32 @@ def test_read_table_binary_file_is_unreadable(tmp_path):
 def test_import_gb18030_csv_with_two_photos_per_row(folder, call, organizer):
     CaseFactory(call=call, number=7)
     write_photos(folder, "图片/1.jpg", "图片/2.jpg", "图片/3.jpg", "图片/4.jpg")
-    path = write_csv(folder / "案例.csv", [
-        case_row("“口袋公园”点亮老城区", photos="图片/1.jpg；图片/2.jpg",
-                 captions="居民在新建成的口袋公园休憩。；孩子们在玩耍。"),
-        case_row("一张清单管到底", unit="某区市场监管局", phone="0571-87654321",
-                 photos="图片/3.jpg;图片/4.jpg", captions="工作人员上门走访商户。"),
-    ], encoding="gb18030")
+    path = write_csv(
+        folder / "案例.csv",
+        [
+            case_row(
+                "“口袋公园”点亮老城区",
+                photos="图片/1.jpg；图片/2.jpg",
+                captions="居民在新建成的口袋公园休憩。；孩子们在玩耍。",
+            ),
+            case_row(
+                "一张清单管到底",
+                unit="某区市场监管局",
+                phone="0571-87654321",
+                photos="图片/3.jpg;图片/4.jpg",
+                captions="工作人员上门走访商户。",
+            ),
+        ],
+        encoding="gb18030",
+    )
     calls = []
 
-    report = importing.cases_import(path=path, call=call, actor=organizer,
-                                    progress=lambda done, total: calls.append((done, total)))
+    report = importing.cases_import(
+        path=path,
+        call=call,
+        actor=organizer,
+        progress=lambda done, total: calls.append((done, total)),
+    )
 
     cases = list(Case.objects.filter(call=call, number__gt=7).order_by("number"))
     assert report.created_count == 2
@@ -164,21 +189,25 @@ def test_import_gb18030_csv_with_two_photos_per_row(folder, call, organizer):
     assert cases[0].body == "正文第一段。\n正文第二段。"
     assert cases[0].created_by == organizer
     assert [(p.original_name, p.caption, p.position) for p in cases[0].photos.all()] == [
-        ("图片/1.jpg", "居民在新建成的口袋公园休憩。", 0), ("图片/2.jpg", "孩子们在玩耍。", 1),
+        ("图片/1.jpg", "居民在新建成的口袋公园休憩。", 0),
+        ("图片/2.jpg", "孩子们在玩耍。", 1),
     ]
     assert [(p.caption, p.position) for p in cases[1].photos.all()] == [
-        ("工作人员上门走访商户。", 0), ("", 1),
+        ("工作人员上门走访商户。", 0),
+        ("", 1),
     ]
     events = CaseEvent.objects.filter(case__in=cases)
     assert [(e.from_status, e.to_status, e.actor) for e in events] == [
-        ("", Case.Status.SUBMITTED, organizer)] * 2
+        ("", Case.Status.SUBMITTED, organizer)
+    ] * 2
     assert calls == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_import_utf8_bom_csv(folder, call):
     write_photos(folder, "a.jpg")
-    path = write_csv(folder / "cases.csv", [case_row(photos="a.jpg", captions="说明")],
-                     encoding="utf-8-sig")
+    path = write_csv(
+        folder / "cases.csv", [case_row(photos="a.jpg", captions="说明")], encoding="utf-8-sig"
+    )
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
     report = importing.cases_import(path=path, call=call, actor=None)
@@ -190,9 +219,12 @@ def test_import_utf8_bom_csv(folder, call):
 
 def test_import_xlsx_reuses_existing_unit(folder, call, unit_a):
     write_photos(folder, "photos/1.jpg")
-    path = write_xlsx(folder / "cases.xlsx", [
-        ["甲街道", "垃圾分类新风尚", "李某", 13912345678, "摘要", "正文", "photos/1.jpg", None],
-    ])
+    path = write_xlsx(
+        folder / "cases.xlsx",
+        [
+            ["甲街道", "垃圾分类新风尚", "李某", 13912345678, "摘要", "正文", "photos/1.jpg", None],
+        ],
+    )
 
     report = importing.cases_import(path=path, call=call, actor=None)
 
@@ -204,11 +236,14 @@ def test_import_xlsx_reuses_existing_unit(folder, call, unit_a):
 
 def test_import_bad_phone_imports_nothing_and_names_row_and_column(folder, call, settings):
     write_photos(folder, "1.jpg")
-    path = write_csv(folder / "cases.csv", [
-        case_row("第一个", photos="1.jpg"),
-        case_row("第二个", unit="新单位", phone="12345"),
-        case_row("第三个"),
-    ])
+    path = write_csv(
+        folder / "cases.csv",
+        [
+            case_row("第一个", photos="1.jpg"),
+            case_row("第二个", unit="新单位", phone="12345"),
+            case_row("第三个"),
+        ],
+    )
 
     with pytest.raises(ValidationError) as exc:
         importing.cases_import(path=path, call=call, actor=None)
@@ -224,13 +259,16 @@ def test_import_lists_every_error_of_every_row(folder, call):
     call.max_photos = 1
     call.save()
     write_photos(folder, "1.jpg", "2.jpg")
-    path = write_csv(folder / "cases.csv", [
-        case_row("", unit=""),
-        case_row("长正文", body="一二三四五六七八九十" * 2 + "一"),
-        case_row("照片太多", photos="1.jpg；2.jpg"),
-        case_row("说明太多", photos="1.jpg", captions="一；二"),
-        case_row("长正文", photos="missing.jpg"),
-    ])
+    path = write_csv(
+        folder / "cases.csv",
+        [
+            case_row("", unit=""),
+            case_row("长正文", body="一二三四五六七八九十" * 2 + "一"),
+            case_row("照片太多", photos="1.jpg；2.jpg"),
+            case_row("说明太多", photos="1.jpg", captions="一；二"),
+            case_row("长正文", photos="missing.jpg"),
+        ],
+    )
 
     with pytest.raises(ValidationError) as exc:
         importing.cases_import(path=path, call=call, actor=None)
@@ -277,10 +315,13 @@ def test_import_symlink_leaving_the_folder_is_rejected(folder, call):
 def test_import_non_image_named_jpg_is_rejected_naming_row_and_column(folder, call, settings):
     write_photos(folder, "good.jpg")
     (folder / "fake.jpg").write_bytes(b"this is not a picture at all")
-    path = write_csv(folder / "cases.csv", [
-        case_row("好的", photos="good.jpg"),
-        case_row("坏的", photos="good.jpg;fake.jpg"),
-    ])
+    path = write_csv(
+        folder / "cases.csv",
+        [
+            case_row("好的", photos="good.jpg"),
+            case_row("坏的", photos="good.jpg;fake.jpg"),
+        ],
+    )
 
     with pytest.raises(ValidationError) as exc:
         importing.cases_import(path=path, call=call, actor=None)
@@ -303,8 +344,9 @@ def test_import_photo_names_differing_in_case_are_found(folder, call):
 
 def test_import_missing_header_is_named(folder, call):
     header = [c for c in COLUMNS if c != importing.COL_PHONE]
-    path = write_csv(folder / "cases.csv", [["甲街道", "标题", "张某某", "摘要", "正文", "", ""]],
-                     header=header)
+    path = write_csv(
+        folder / "cases.csv", [["甲街道", "标题", "张某某", "摘要", "正文", "", ""]], header=header
+    )
 
     with pytest.raises(ValidationError) as exc:
         importing.cases_import(path=path, call=call, actor=None)
@@ -407,19 +449,32 @@ def test_archive_extract_needs_exactly_one_table(tmp_path):
 
 def test_command_create_call_archives_a_past_year(folder, organizer):
     write_photos(folder, "图片/1.jpg")
-    path = write_csv(folder / "2022.csv", [case_row(photos="图片/1.jpg", captions="说明")],
-                     encoding="gb18030")
+    path = write_csv(
+        folder / "2022.csv", [case_row(photos="图片/1.jpg", captions="说明")], encoding="gb18030"
+    )
     out = io.StringIO()
 
-    call_command("import_cases", str(path), "--call", "civic-2022", "--create-call",
-                 "2022年度文明城市创建优秀案例征集", "--as", "organizer", stdout=out)
+    call_command(
+        "import_cases",
+        str(path),
+        "--call",
+        "civic-2022",
+        "--create-call",
+        "2022年度文明城市创建优秀案例征集",
+        "--as",
+        "organizer",
+        stdout=out,
+    )
 
     call = Call.objects.get(slug="civic-2022")
     assert (call.title, call.status) == ("2022年度文明城市创建优秀案例征集", Call.Status.CLOSED)
     assert call.closes_at > call.opens_at
     case = call.cases.get()
     assert (case.title, case.created_by.username, case.photos.count()) == (
-        "“口袋公园”点亮老城区", "organizer", 1)
+        "“口袋公园”点亮老城区",
+        "organizer",
+        1,
+    )
     assert "Imported 1 case(s) with 1 photo(s)" in out.getvalue()
 
 
@@ -449,8 +504,15 @@ def test_command_lists_every_row_error_and_leaves_no_new_call(folder):
     path = write_csv(folder / "cases.csv", [case_row(phone="12345"), case_row("二", phone="1")])
 
     with pytest.raises(CommandError) as exc:
-        call_command("import_cases", str(path), "--call", "civic-2021", "--create-call", "2021",
-                     stdout=io.StringIO())
+        call_command(
+            "import_cases",
+            str(path),
+            "--call",
+            "civic-2021",
+            "--create-call",
+            "2021",
+            stdout=io.StringIO(),
+        )
 
     lines = str(exc.value).splitlines()
     assert lines[0] == "Nothing was imported; 2 problem(s):"
@@ -479,44 +541,65 @@ def zip_upload(name="cases.zip", *, rows, photos=("图片/1.jpg", "图片/2.jpg"
 
 def upload_and_run(client, call, upload, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("submissions:import_start", args=[call.slug]),
-                                {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.post(
+            reverse("submissions:import_start", args=[call.slug]),
+            {"file": upload},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("submissions:import_status", args=[job.pk])
-    progress = client.get(reverse("submissions:import_progress", args=[job.pk]),
-                          HTTP_ACCEPT_LANGUAGE="en")
+    progress = client.get(
+        reverse("submissions:import_progress", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     return job, json.loads(progress.content)
 
 
-def test_web_zip_upload_runs_the_job_and_reports_done(client, call, organizer,
-                                                      django_capture_on_commit_callbacks):
+def test_web_zip_upload_runs_the_job_and_reports_done(
+    client, call, organizer, django_capture_on_commit_callbacks
+):
     client.force_login(organizer)
-    upload = zip_upload(rows=[
-        case_row("一", photos="图片/1.jpg；图片/2.jpg", captions="甲；乙"),
-        case_row("二", unit="乙街道"),
-    ])
+    upload = zip_upload(
+        rows=[
+            case_row("一", photos="图片/1.jpg；图片/2.jpg", captions="甲；乙"),
+            case_row("二", unit="乙街道"),
+        ]
+    )
 
     job, data = upload_and_run(client, call, upload, django_capture_on_commit_callbacks)
 
     assert data == {
-        "status": "done", "status_display": "Finished", "processed": 4, "total": 4,
-        "percent": 100, "errors": [], "created_count": 2, "finished": True,
+        "status": "done",
+        "status_display": "Finished",
+        "processed": 4,
+        "total": 4,
+        "percent": 100,
+        "errors": [],
+        "created_count": 2,
+        "finished": True,
         "message": "2 cases were imported.",
     }
     assert (job.original_name, job.created_by, job.finished_at is not None) == (
-        "cases.zip", organizer, True)
+        "cases.zip",
+        organizer,
+        True,
+    )
     case = Case.objects.get(title="一")
     assert [(p.caption, p.processing) for p in case.photos.all()] == [
-        ("甲", Photo.Processing.DONE), ("乙", Photo.Processing.DONE)]
+        ("甲", Photo.Processing.DONE),
+        ("乙", Photo.Processing.DONE),
+    ]
     status_page = client.get(reverse("submissions:import_status", args=[job.pk]))
     assert status_page.status_code == 200
-    assert (f'data-progress-url="{reverse("submissions:import_progress", args=[job.pk])}"'
-            in status_page.content.decode())
+    assert (
+        f'data-progress-url="{reverse("submissions:import_progress", args=[job.pk])}"'
+        in status_page.content.decode()
+    )
 
 
-def test_web_failed_job_lists_the_errors(client, call, organizer,
-                                         django_capture_on_commit_callbacks):
+def test_web_failed_job_lists_the_errors(
+    client, call, organizer, django_capture_on_commit_callbacks
+):
     client.force_login(organizer)
     upload = zip_upload(rows=[case_row(photos="图片/1.jpg"), case_row("二", phone="12345")])
 
@@ -528,8 +611,9 @@ def test_web_failed_job_lists_the_errors(client, call, organizer,
     assert (Case.objects.count(), Photo.objects.count()) == (0, 0)
 
 
-def test_web_sheet_alone_must_not_name_photos(client, call, organizer,
-                                              django_capture_on_commit_callbacks):
+def test_web_sheet_alone_must_not_name_photos(
+    client, call, organizer, django_capture_on_commit_callbacks
+):
     client.force_login(organizer)
     buffer = io.StringIO()
     csv.writer(buffer).writerows([COLUMNS, case_row(photos="1.jpg")])
@@ -541,8 +625,9 @@ def test_web_sheet_alone_must_not_name_photos(client, call, organizer,
     assert data["errors"][0].startswith("Row 2, column “图片”: Photos can only be imported")
 
 
-def test_web_sheet_alone_without_photos_imports(client, call, organizer,
-                                                django_capture_on_commit_callbacks):
+def test_web_sheet_alone_without_photos_imports(
+    client, call, organizer, django_capture_on_commit_callbacks
+):
     client.force_login(organizer)
     buffer = io.StringIO()
     csv.writer(buffer).writerows([COLUMNS, case_row()])
@@ -563,7 +648,8 @@ def test_web_start_page_and_template(client, call, organizer):
     assert reverse("submissions:import_template", args=[call.slug]) in page.content.decode()
     assert template.status_code == 200
     assert template["Content-Type"] == (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))
     assert [c.value for c in wb.worksheets[0][1]] == COLUMNS
     assert all(c.value is None for row in wb.worksheets[0].iter_rows(min_row=2) for c in row)
@@ -573,8 +659,11 @@ def test_web_old_xls_upload_is_refused_on_the_form(client, call, organizer):
     client.force_login(organizer)
     upload = SimpleUploadedFile("cases.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
 
-    response = client.post(reverse("submissions:import_start", args=[call.slug]),
-                           {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("submissions:import_start", args=[call.slug]),
+        {"file": upload},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response.status_code == 400
     assert "old Excel 97–2003 (.xls) file" in response.content.decode()
@@ -593,8 +682,9 @@ def url_cases(call, job):
 
 @pytest.fixture
 def job(call, organizer):
-    return ImportJob.objects.create(call=call, file="imports/x.csv", original_name="x.csv",
-                                    created_by=organizer)
+    return ImportJob.objects.create(
+        call=call, file="imports/x.csv", original_name="x.csv", created_by=organizer
+    )
 
 
 def test_web_unit_user_gets_403_everywhere(client, call, job, user_a):
@@ -638,8 +728,9 @@ def test_import_unit_name_matches_existing_unit_ignoring_spaces(folder, call):
 
 def test_import_failing_while_storing_removes_photos_already_stored(folder, call, settings):
     write_photos(folder, "1.jpg", "2.jpg")
-    path = write_csv(folder / "cases.csv", [case_row("一", photos="1.jpg"),
-                                            case_row("二", photos="2.jpg")])
+    path = write_csv(
+        folder / "cases.csv", [case_row("一", photos="1.jpg"), case_row("二", photos="2.jpg")]
+    )
 
     def progress(done, total):
         if done == total // 2:  # validation finished: the second photo vanishes before storing
@@ -649,6 +740,7 @@ def test_import_failing_while_storing_removes_photos_already_stored(folder, call
         importing.cases_import(path=path, call=call, actor=None, progress=progress)
 
     assert exc.value.messages == [
-        "Row 3, column “图片”: The file “2.jpg” cannot be read: No such file or directory"]
+        "Row 3, column “图片”: The file “2.jpg” cannot be read: No such file or directory"
+    ]
     assert (Case.objects.count(), Photo.objects.count(), Unit.objects.count()) == (0, 0, 0)
     assert media_files(settings) == []

@@ -9,15 +9,24 @@ from submissions.models import Case
 from ..factories import CallFactory, UnitFactory
 from .casekit import case_with_photos
 
-STATUSES = [Case.Status.DRAFT, Case.Status.SUBMITTED, Case.Status.RETURNED,
-            Case.Status.ACCEPTED, Case.Status.REJECTED]
-
+STATUSES = [
+    Case.Status.DRAFT,
+    Case.Status.SUBMITTED,
+    Case.Status.RETURNED,
+    Case.Status.ACCEPTED,
+    Case.Status.REJECTED,
+]
 
 
 def _cases(n: int, *, calls, units, start: int = 0) -> None:
     for i in range(start, start + n):
-        case_with_photos(photos=2, call=calls[i % len(calls)], unit=units[i % len(units)],
-                         status=STATUSES[i % len(STATUSES)], status_reason="理由" * (i % 2))
+        case_with_photos(
+            photos=2,
+            call=calls[i % len(calls)],
+            unit=units[i % len(units)],
+            status=STATUSES[i % len(STATUSES)],
+            status_reason="理由" * (i % 2),
+        )
 
 
 def _count_queries(client, url) -> int:
@@ -36,15 +45,20 @@ def _assert_same_for_50(client, url, django_assert_num_queries, grow) -> None:
     assert response.status_code == 200
 
 
-def test_queries_organizer_call_page(client, call, unit_a, unit_b, organizer,
-                                     django_assert_num_queries):
+def test_queries_organizer_call_page(
+    client, call, unit_a, unit_b, organizer, django_assert_num_queries
+):
     units = [unit_a, unit_b, UnitFactory()]
     _cases(1, calls=[call], units=units)
     client.force_login(organizer)
     url = call.get_absolute_url()
 
-    _assert_same_for_50(client, url, django_assert_num_queries,
-                        lambda: _cases(49, calls=[call], units=units, start=1))
+    _assert_same_for_50(
+        client,
+        url,
+        django_assert_num_queries,
+        lambda: _cases(49, calls=[call], units=units, start=1),
+    )
 
     response = client.get(url)
     assert len(response.context["page"].object_list) == 50
@@ -57,21 +71,28 @@ def test_queries_unit_my_cases_page(client, call, unit_a, user_a, django_assert_
     client.force_login(user_a)
     url = reverse("submissions:case_list")
 
-    _assert_same_for_50(client, url, django_assert_num_queries,
-                        lambda: _cases(49, calls=calls, units=[unit_a], start=1))
+    _assert_same_for_50(
+        client,
+        url,
+        django_assert_num_queries,
+        lambda: _cases(49, calls=calls, units=[unit_a], start=1),
+    )
 
     response = client.get(url)
     assert len(response.context["cases"]) == 50
 
 
-def test_queries_unit_call_page(client, call, unit_a, unit_b, user_a,
-                                django_assert_num_queries):
+def test_queries_unit_call_page(client, call, unit_a, unit_b, user_a, django_assert_num_queries):
     _cases(1, calls=[call], units=[unit_a])
     client.force_login(user_a)
     url = call.get_absolute_url()
 
-    _assert_same_for_50(client, url, django_assert_num_queries,
-                        lambda: _cases(49, calls=[call], units=[unit_a], start=1))
+    _assert_same_for_50(
+        client,
+        url,
+        django_assert_num_queries,
+        lambda: _cases(49, calls=[call], units=[unit_a], start=1),
+    )
 
     response = client.get(url)
     assert len(response.context["cases"]) == 50

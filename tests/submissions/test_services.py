@@ -29,11 +29,16 @@ def _english():
         yield
 
 
-
 @pytest.fixture
 def fixed_call(db):
-    return CallFactory(slug="fixed", opens_at=OPENS, closes_at=CLOSES, min_photos=1,
-                       max_photos=5, body_max_chars=100)
+    return CallFactory(
+        slug="fixed",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        min_photos=1,
+        max_photos=5,
+        body_max_chars=100,
+    )
 
 
 @pytest.fixture
@@ -106,8 +111,13 @@ def test_case_submit_closed_call_refused(case_a, user_a, organizer, fixed_call):
 def test_case_submit_extension_lets_only_that_unit_submit(
     case_a, case_b, user_a, user_b, organizer, fixed_call, unit_a
 ):
-    services.extension_grant(call=fixed_call, unit=unit_a, until=CLOSES + timedelta(hours=2),
-                             reason="停电", actor=organizer)
+    services.extension_grant(
+        call=fixed_call,
+        unit=unit_a,
+        until=CLOSES + timedelta(hours=2),
+        reason="停电",
+        actor=organizer,
+    )
     late = CLOSES + timedelta(seconds=1)
 
     submitted = services.case_submit(case=case_a, actor=user_a, now=late)
@@ -120,12 +130,12 @@ def test_case_submit_extension_lets_only_that_unit_submit(
 
 
 def test_case_submit_after_extension_ends_refused(case_a, user_a, organizer, fixed_call, unit_a):
-    services.extension_grant(call=fixed_call, unit=unit_a, until=CLOSES + timedelta(hours=2),
-                             reason="", actor=organizer)
+    services.extension_grant(
+        call=fixed_call, unit=unit_a, until=CLOSES + timedelta(hours=2), reason="", actor=organizer
+    )
 
     with pytest.raises(ValidationError) as excinfo:
-        services.case_submit(case=case_a, actor=user_a,
-                             now=CLOSES + timedelta(hours=2, seconds=1))
+        services.case_submit(case=case_a, actor=user_a, now=CLOSES + timedelta(hours=2, seconds=1))
 
     assert _messages(excinfo) == [
         "The deadline (2026-06-30 19:00:00, Beijing time) has passed; the case was not "
@@ -135,8 +145,9 @@ def test_case_submit_after_extension_ends_refused(case_a, user_a, organizer, fix
 
 def test_extension_grant_not_after_deadline_refused(fixed_call, unit_a, organizer):
     with pytest.raises(ValidationError) as excinfo:
-        services.extension_grant(call=fixed_call, unit=unit_a, until=CLOSES, reason="",
-                                 actor=organizer)
+        services.extension_grant(
+            call=fixed_call, unit=unit_a, until=CLOSES, reason="", actor=organizer
+        )
 
     assert _messages(excinfo) == [
         "An extension must end after the call's deadline (2026-06-30 17:00)."
@@ -145,11 +156,17 @@ def test_extension_grant_not_after_deadline_refused(fixed_call, unit_a, organize
 
 
 def test_extension_grant_again_updates_the_one_extension(fixed_call, unit_a, organizer):
-    services.extension_grant(call=fixed_call, unit=unit_a, until=CLOSES + timedelta(hours=1),
-                             reason="一", actor=organizer)
+    services.extension_grant(
+        call=fixed_call,
+        unit=unit_a,
+        until=CLOSES + timedelta(hours=1),
+        reason="一",
+        actor=organizer,
+    )
 
-    services.extension_grant(call=fixed_call, unit=unit_a, until=CLOSES + timedelta(days=1),
-                             reason="二", actor=organizer)
+    services.extension_grant(
+        call=fixed_call, unit=unit_a, until=CLOSES + timedelta(days=1), reason="二", actor=organizer
+    )
 
     assert list(DeadlineExtension.objects.values_list("unit", "until", "reason", "granted_by")) == [
         (unit_a.pk, CLOSES + timedelta(days=1), "二", organizer.pk)
@@ -157,8 +174,9 @@ def test_extension_grant_again_updates_the_one_extension(fixed_call, unit_a, org
 
 
 @pytest.mark.parametrize("call_status", [Call.Status.OPEN, Call.Status.CLOSED])
-def test_case_submit_returned_case_after_deadline(case_a, user_a, organizer, fixed_call,
-                                                  call_status):
+def test_case_submit_returned_case_after_deadline(
+    case_a, user_a, organizer, fixed_call, call_status
+):
     _submitted(case_a, user_a)
     services.cases_screen(cases=[case_a], actor=organizer, action="return", reason="补充图片")
     Call.objects.filter(pk=fixed_call.pk).update(status=call_status)
@@ -227,10 +245,20 @@ def test_case_submit_withdrawn_case_again(case_a, user_a):
 
 def test_case_events_record_every_status_change(fixed_call, unit_a, user_a, organizer):
     photo = photo_add(user=user_a)
-    draft = Case(call=fixed_call, unit=unit_a, title="口袋公园", contact_name="张某某",
-                 contact_phone="13812345678", summary="摘要", body="正文")
-    case = services.case_save(case=draft, actor=user_a,
-                              photos=[services.PhotoRow(photo=photo, caption="■公园", position=1)])
+    draft = Case(
+        call=fixed_call,
+        unit=unit_a,
+        title="口袋公园",
+        contact_name="张某某",
+        contact_phone="13812345678",
+        summary="摘要",
+        body="正文",
+    )
+    case = services.case_save(
+        case=draft,
+        actor=user_a,
+        photos=[services.PhotoRow(photo=photo, caption="■公园", position=1)],
+    )
     _submitted(case, user_a)
     services.cases_screen(cases=[case], actor=organizer, action="return", reason="补充说明")
     _submitted(case, user_a)
@@ -247,12 +275,15 @@ def test_case_events_record_every_status_change(fixed_call, unit_a, user_a, orga
 
 
 def test_case_save_numbers_cases_per_call(fixed_call, unit_a, unit_b, user_a, user_b):
-    first = services.case_save(case=Case(call=fixed_call, unit=unit_a, title="一"),
-                               actor=user_a, photos=[])
-    second = services.case_save(case=Case(call=fixed_call, unit=unit_b, title="二"),
-                                actor=user_b, photos=[])
-    other_call = services.case_save(case=Case(call=CallFactory(), unit=unit_a, title="三"),
-                                    actor=user_a, photos=[])
+    first = services.case_save(
+        case=Case(call=fixed_call, unit=unit_a, title="一"), actor=user_a, photos=[]
+    )
+    second = services.case_save(
+        case=Case(call=fixed_call, unit=unit_b, title="二"), actor=user_b, photos=[]
+    )
+    other_call = services.case_save(
+        case=Case(call=CallFactory(), unit=unit_a, title="三"), actor=user_a, photos=[]
+    )
 
     assert (first.number, second.number, other_call.number) == (1, 2, 1)
     assert first.created_by == user_a
@@ -263,13 +294,19 @@ def test_case_save_attaches_photos_in_order(case_a, user_a):
     existing = case_a.photos.get()
     new = photo_add(user=user_a)
 
-    services.case_save(case=case_a, actor=user_a, photos=[
-        services.PhotoRow(photo=new, caption="■第一张", position=1),
-        services.PhotoRow(photo=existing, caption="■第二张", position=2),
-    ], expected_version=1)
+    services.case_save(
+        case=case_a,
+        actor=user_a,
+        photos=[
+            services.PhotoRow(photo=new, caption="■第一张", position=1),
+            services.PhotoRow(photo=existing, caption="■第二张", position=2),
+        ],
+        expected_version=1,
+    )
 
     assert list(case_a.photos.values_list("pk", "caption", "position")) == [
-        (new.pk, "■第一张", 1), (existing.pk, "■第二张", 2)
+        (new.pk, "■第一张", 1),
+        (existing.pk, "■第二张", 2),
     ]
 
 
@@ -293,8 +330,9 @@ def test_case_save_submitted_case_refused(case_a, user_a):
     assert Case.objects.get(pk=case_a.pk).title != "改过的标题"
 
 
-@pytest.mark.parametrize("status", [Case.Status.ACCEPTED, Case.Status.REJECTED,
-                                    Case.Status.RESUBMITTED])
+@pytest.mark.parametrize(
+    "status", [Case.Status.ACCEPTED, Case.Status.REJECTED, Case.Status.RESUBMITTED]
+)
 def test_case_save_screened_case_refused(fixed_call, unit_a, user_a, status):
     case = CaseFactory(call=fixed_call, unit=unit_a, status=status, title="原标题")
     case.title = "新标题"
@@ -311,13 +349,21 @@ def test_case_save_stale_version_refused(case_a, user_a, unit_a):
     theirs = Case.objects.get(pk=case_a.pk)
     photo = case_a.photos.get()
     theirs.title = "同事的标题"
-    services.case_save(case=theirs, actor=colleague, expected_version=1,
-                       photos=[services.PhotoRow(photo=photo, caption="■同事", position=1)])
+    services.case_save(
+        case=theirs,
+        actor=colleague,
+        expected_version=1,
+        photos=[services.PhotoRow(photo=photo, caption="■同事", position=1)],
+    )
     mine.title = "我的标题"
 
     with pytest.raises(ValidationError) as excinfo:
-        services.case_save(case=mine, actor=user_a, expected_version=1,
-                           photos=[services.PhotoRow(photo=photo, caption="■我的", position=1)])
+        services.case_save(
+            case=mine,
+            actor=user_a,
+            expected_version=1,
+            photos=[services.PhotoRow(photo=photo, caption="■我的", position=1)],
+        )
 
     assert _messages(excinfo) == [
         "Someone else saved this case while you were editing it. Your changes were not saved; "
@@ -384,8 +430,9 @@ def test_case_submit_below_call_minimum_refused(unit_a, user_a):
 
 def test_case_save_too_many_photos_refused(fixed_call, unit_a, user_a):
     case = case_with_photos(photos=0, call=fixed_call, unit=unit_a)
-    rows = [services.PhotoRow(photo=photo_add(user=user_a), caption="", position=i)
-            for i in range(6)]
+    rows = [
+        services.PhotoRow(photo=photo_add(user=user_a), caption="", position=i) for i in range(6)
+    ]
 
     with pytest.raises(ValidationError) as excinfo:
         services.case_save(case=case, actor=user_a, photos=rows)
@@ -395,21 +442,24 @@ def test_case_save_too_many_photos_refused(fixed_call, unit_a, user_a):
 
 
 def test_case_create_too_many_photos_refused(fixed_call, unit_a, user_a):
-    rows = [services.PhotoRow(photo=photo_add(user=user_a), caption="", position=i)
-            for i in range(6)]
+    rows = [
+        services.PhotoRow(photo=photo_add(user=user_a), caption="", position=i) for i in range(6)
+    ]
 
     with pytest.raises(ValidationError) as excinfo:
-        services.case_save(case=Case(call=fixed_call, unit=unit_a, title="新案例"), actor=user_a,
-                           photos=rows)
+        services.case_save(
+            case=Case(call=fixed_call, unit=unit_a, title="新案例"), actor=user_a, photos=rows
+        )
 
     assert _messages(excinfo) == ["At most 5 photos are allowed; this case has 6."]
     assert Case.objects.count() == 0
 
 
 def test_case_save_max_photos_allowed(case_a, user_a):
-    rows = [services.PhotoRow(photo=p, caption="", position=i)
-            for i, p in enumerate([case_a.photos.get()] + [photo_add(user=user_a)
-                                                           for _ in range(4)])]
+    rows = [
+        services.PhotoRow(photo=p, caption="", position=i)
+        for i, p in enumerate([case_a.photos.get()] + [photo_add(user=user_a) for _ in range(4)])
+    ]
 
     services.case_save(case=case_a, actor=user_a, photos=rows)
 
@@ -422,8 +472,9 @@ def test_case_save_new_photos_beyond_existing_refused(fixed_call, unit_a, user_a
     extra = photo_add(user=user_a)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.case_save(case=case, actor=user_a,
-                           photos=[services.PhotoRow(photo=extra, caption="", position=9)])
+        services.case_save(
+            case=case, actor=user_a, photos=[services.PhotoRow(photo=extra, caption="", position=9)]
+        )
 
     assert _messages(excinfo) == ["At most 5 photos are allowed; this case has 6."]
     assert case.photos.count() == 5
@@ -445,8 +496,15 @@ def test_case_submit_body_at_limit(fixed_call, unit_a, user_a):
 
 
 def test_case_submit_incomplete_lists_every_problem(fixed_call, unit_a, user_a):
-    case = case_with_photos(photos=0, call=fixed_call, unit=unit_a, contact_name="",
-                            contact_phone="12345", summary=" ", body="")
+    case = case_with_photos(
+        photos=0,
+        call=fixed_call,
+        unit=unit_a,
+        contact_name="",
+        contact_phone="12345",
+        summary=" ",
+        body="",
+    )
 
     with pytest.raises(ValidationError) as excinfo:
         _submitted(case, user_a)
@@ -461,35 +519,41 @@ def test_case_submit_incomplete_lists_every_problem(fixed_call, unit_a, user_a):
     ]
 
 
-@pytest.mark.parametrize(("raw", "cleaned"), [
-    ("13812345678", "13812345678"),
-    ("199 1234 5678", "19912345678"),
-    ("010-12345678", "010-12345678"),
-    ("01012345678", "01012345678"),
-    ("0571-8765432", "0571-8765432"),
-    ("0571-87654321-123", "0571-87654321-123"),
-    ("(010)12345678", "01012345678"),
-    ("（0755）8888 6666", "075588886666"),
-    ("0755－88886666", "0755-88886666"),
-    ("87654321", "87654321"),
-    ("１３８１２３４５６７８", "13812345678"),
-])
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("13812345678", "13812345678"),
+        ("199 1234 5678", "19912345678"),
+        ("010-12345678", "010-12345678"),
+        ("01012345678", "01012345678"),
+        ("0571-8765432", "0571-8765432"),
+        ("0571-87654321-123", "0571-87654321-123"),
+        ("(010)12345678", "01012345678"),
+        ("（0755）8888 6666", "075588886666"),
+        ("0755－88886666", "0755-88886666"),
+        ("87654321", "87654321"),
+        ("１３８１２３４５６７８", "13812345678"),
+    ],
+)
 def test_phone_validate_valid(raw, cleaned):
     assert services.phone_validate(raw) == cleaned
 
 
-@pytest.mark.parametrize("raw", [
-    "",
-    "12345",
-    "1381234567",
-    "138123456789",
-    "12812345678",
-    "abc",
-    "13812345678a",
-    "010-123",
-    "+1 415 555 0100",
-    "13٨12345678",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "12345",
+        "1381234567",
+        "138123456789",
+        "12812345678",
+        "abc",
+        "13812345678a",
+        "010-123",
+        "+1 415 555 0100",
+        "13٨12345678",
+    ],
+)
 def test_phone_validate_invalid(raw):
     with pytest.raises(ValidationError) as excinfo:
         services.phone_validate(raw)
@@ -516,16 +580,18 @@ def test_cases_screen_without_reason_refused(case_a, user_a, organizer, action):
     assert _status(case_a) == Case.Status.SUBMITTED
 
 
-@pytest.mark.parametrize(("action", "status"), [
-    ("accept", Case.Status.ACCEPTED),
-    ("reject", Case.Status.REJECTED),
-    ("return", Case.Status.RETURNED),
-])
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("accept", Case.Status.ACCEPTED),
+        ("reject", Case.Status.REJECTED),
+        ("return", Case.Status.RETURNED),
+    ],
+)
 def test_cases_screen_sets_status_and_reason(case_a, user_a, organizer, action, status):
     _submitted(case_a, user_a)
 
-    events = services.cases_screen(cases=[case_a], actor=organizer, action=action,
-                                   reason=" 理由 ")
+    events = services.cases_screen(cases=[case_a], actor=organizer, action=action, reason=" 理由 ")
 
     stored = Case.objects.get(pk=case_a.pk)
     assert (stored.status, stored.status_reason) == (status, "理由")
@@ -543,8 +609,16 @@ def test_cases_screen_unknown_action_refused(case_a, user_a, organizer):
     assert _messages(excinfo) == ["Unknown screening action."]
 
 
-def test_cases_screen_bulk_all_or_nothing(fixed_call, unit_a, unit_b, user_a, user_b, organizer,
-                                          mailoutbox, django_capture_on_commit_callbacks):
+def test_cases_screen_bulk_all_or_nothing(
+    fixed_call,
+    unit_a,
+    unit_b,
+    user_a,
+    user_b,
+    organizer,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
     ready = case_with_photos(call=fixed_call, unit=unit_a)
     also_ready = case_with_photos(call=fixed_call, unit=unit_b)
     _submitted(ready, user_a)
@@ -556,7 +630,9 @@ def test_cases_screen_bulk_all_or_nothing(fixed_call, unit_a, unit_b, user_a, us
 
     assert _messages(exc) == ["“草稿案例” is “Draft” and cannot be screened."]
     assert [_status(c) for c in (ready, also_ready, draft)] == [
-        Case.Status.SUBMITTED, Case.Status.SUBMITTED, Case.Status.DRAFT
+        Case.Status.SUBMITTED,
+        Case.Status.SUBMITTED,
+        Case.Status.DRAFT,
     ]
     assert CaseEvent.objects.filter(to_status=Case.Status.ACCEPTED).count() == 0
     assert mailoutbox == []
@@ -591,12 +667,26 @@ def test_cases_screen_after_judging_starts_refused(case_a, user_a, organizer, fi
     assert _status(case_a) == Case.Status.SUBMITTED
 
 
-@pytest.mark.parametrize(("action", "reason"), [
-    ("accept", ""), ("return", "请补充图片说明"), ("reject", "不符合征集范围"),
-])
-def test_cases_screen_emails_unit_users(case_a, user_a, unit_a, unit_b, user_b, organizer,
-                                        action, reason, mailoutbox,
-                                        django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("action", "reason"),
+    [
+        ("accept", ""),
+        ("return", "请补充图片说明"),
+        ("reject", "不符合征集范围"),
+    ],
+)
+def test_cases_screen_emails_unit_users(
+    case_a,
+    user_a,
+    unit_a,
+    unit_b,
+    user_b,
+    organizer,
+    action,
+    reason,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
     unit_user(unit_a, username="alice2")
     unit_user(unit_a, username="alice3", email="")
     unit_user(unit_a, username="alice4", is_active=False)
@@ -615,12 +705,15 @@ def test_cases_screen_emails_unit_users(case_a, user_a, unit_a, unit_b, user_b, 
 # ---------------------------------------------------------------- calls
 
 
-@pytest.mark.parametrize(("before", "after"), [
-    (Call.Status.DRAFT, Call.Status.OPEN),
-    (Call.Status.OPEN, Call.Status.CLOSED),
-    (Call.Status.OPEN, Call.Status.DRAFT),
-    (Call.Status.CLOSED, Call.Status.OPEN),
-])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Call.Status.DRAFT, Call.Status.OPEN),
+        (Call.Status.OPEN, Call.Status.CLOSED),
+        (Call.Status.OPEN, Call.Status.DRAFT),
+        (Call.Status.CLOSED, Call.Status.OPEN),
+    ],
+)
 def test_call_set_status_allowed(organizer, before, after):
     call = CallFactory(status=before)
 
@@ -629,13 +722,26 @@ def test_call_set_status_allowed(organizer, before, after):
     assert Call.objects.get(pk=call.pk).status == after
 
 
-@pytest.mark.parametrize(("before", "after", "message"), [
-    (Call.Status.DRAFT, Call.Status.CLOSED, "A call in state “Draft” cannot change to “Closed”."),
-    (Call.Status.OPEN, Call.Status.JUDGING,
-     "A call in state “Open” cannot change to “Judging”."),
-    (Call.Status.JUDGING, Call.Status.OPEN,
-     "A call in state “Judging” cannot change to “Open”."),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        (
+            Call.Status.DRAFT,
+            Call.Status.CLOSED,
+            "A call in state “Draft” cannot change to “Closed”.",
+        ),
+        (
+            Call.Status.OPEN,
+            Call.Status.JUDGING,
+            "A call in state “Open” cannot change to “Judging”.",
+        ),
+        (
+            Call.Status.JUDGING,
+            Call.Status.OPEN,
+            "A call in state “Judging” cannot change to “Open”.",
+        ),
+    ],
+)
 def test_call_set_status_refused(organizer, before, after, message):
     call = CallFactory(status=before)
 
@@ -650,8 +756,9 @@ def test_call_set_status_refused(organizer, before, after, message):
 
 
 def test_unit_account_create_generates_password(unit_a):
-    account = services.unit_account_create(unit=unit_a, username="zhang", full_name=" 张三 ",
-                                           email="zhang@example.org")
+    account = services.unit_account_create(
+        unit=unit_a, username="zhang", full_name=" 张三 ", email="zhang@example.org"
+    )
 
     user = User.objects.get(username="zhang")
     assert user.check_password(account.password)
@@ -681,21 +788,29 @@ def test_unit_account_create_weak_password_refused(unit_a):
         services.unit_account_create(unit=unit_a, username="wang", password="12345678")
 
     assert _messages(excinfo) == [
-        "This password is too common.", "This password is entirely numeric."
+        "This password is too common.",
+        "This password is entirely numeric.",
     ]
     assert User.objects.filter(username="wang").count() == 0
 
 
 def test_units_import_creates_units_and_accounts(unit_a):
-    accounts = services.units_import(rows=[
-        {"unit": "甲街道", "username": "jia2", "full_name": "甲二"},
-        {"unit": "丙  社区", "username": "bing", "email": "bing@example.org",
-         "password": PASSWORD},
-        {"unit": "丁公司", "username": ""},
-    ])
+    accounts = services.units_import(
+        rows=[
+            {"unit": "甲街道", "username": "jia2", "full_name": "甲二"},
+            {
+                "unit": "丙  社区",
+                "username": "bing",
+                "email": "bing@example.org",
+                "password": PASSWORD,
+            },
+            {"unit": "丁公司", "username": ""},
+        ]
+    )
 
     assert [(a.unit.name, a.user.username) for a in accounts] == [
-        ("甲街道", "jia2"), ("丙 社区", "bing")
+        ("甲街道", "jia2"),
+        ("丙 社区", "bing"),
     ]
     assert accounts[1].password == PASSWORD
     assert User.objects.get(username="jia2").check_password(accounts[0].password)
@@ -707,11 +822,13 @@ def test_units_import_creates_units_and_accounts(unit_a):
 
 def test_units_import_bad_row_creates_nothing(db):
     with pytest.raises(ValidationError) as excinfo:
-        services.units_import(rows=[
-            {"unit": "丙社区", "username": "bing"},
-            {"unit": "丁公司", "username": "bing"},
-            {"unit": "", "username": "wu"},
-        ])
+        services.units_import(
+            rows=[
+                {"unit": "丙社区", "username": "bing"},
+                {"unit": "丁公司", "username": "bing"},
+                {"unit": "", "username": "wu"},
+            ]
+        )
 
     assert _messages(excinfo) == [
         "Row 3: The user name “bing” is already taken.",
@@ -724,10 +841,12 @@ def test_units_import_bad_row_creates_nothing(db):
 def test_units_import_reports_the_sheet_row_number(db):
     """Rows carry the number the sheet shows (a title row or blank rows shift it)."""
     with pytest.raises(ValidationError) as excinfo:
-        services.units_import(rows=[
-            {"row": 3, "unit": "丙社区", "username": "bing"},
-            {"row": 7, "unit": "丁公司", "username": "bing"},
-        ])
+        services.units_import(
+            rows=[
+                {"row": 3, "unit": "丙社区", "username": "bing"},
+                {"row": 7, "unit": "丁公司", "username": "bing"},
+            ]
+        )
 
     assert _messages(excinfo) == ["Row 7: The user name “bing” is already taken."]
     assert Unit.objects.count() == 0

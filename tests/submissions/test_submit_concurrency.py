@@ -35,8 +35,9 @@ def two_drafts():
 
 def test_two_units_submit_to_one_call_at_the_same_time(two_drafts, lock_timeout):
     _call, [(case_a, user_a), (case_b, user_b)] = two_drafts
-    with Held(lambda: services.case_submit(case=case_a, actor=user_a),
-              signal=pre_save, sender=Case) as held:
+    with Held(
+        lambda: services.case_submit(case=case_a, actor=user_a), signal=pre_save, sender=Case
+    ) as held:
         # Would raise OperationalError (lock timeout) if the held submission locked the call.
         services.case_submit(case=case_b, actor=user_b)
     assert held.error is None
@@ -57,8 +58,9 @@ def test_a_case_submitted_while_the_call_is_being_closed_waits_and_is_refused(tw
 
     def close():  # the organizer's change is written, not yet committed, when the unit submits
         with transaction.atomic():
-            services.call_set_status(call=Call.objects.get(pk=call.pk),
-                                     status=Call.Status.CLOSED, actor=None)
+            services.call_set_status(
+                call=Call.objects.get(pk=call.pk), status=Call.Status.CLOSED, actor=None
+            )
 
     submitting = threading.Thread(target=submit)
     with Held(close, signal=post_save, sender=Call) as closing:
@@ -75,8 +77,10 @@ def _a_session_waits_for_a_lock(attempts: int = 200) -> bool:
     """Polls (up to about 10 s) until another session of this database waits for a lock."""
     with connection.cursor() as cursor:
         for _ in range(attempts):
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND wait_event_type = 'Lock'")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND wait_event_type = 'Lock'"
+            )
             if cursor.fetchone()[0]:
                 return True
             threading.Event().wait(0.05)

@@ -15,10 +15,11 @@ from submissions.models import Case, CaseEvent, DeadlineExtension, Photo, Unit
 from ..factories import CaseFactory, jpeg_upload
 from .casekit import case_with_photos
 
-PHONE_MSG = ("“{}” is not a valid phone number. Use a mobile number such as 13812345678 or a "
-             "landline such as 010-12345678.")
+PHONE_MSG = (
+    "“{}” is not a valid phone number. Use a mobile number such as 13812345678 or a "
+    "landline such as 010-12345678."
+)
 NOTHING_SAVED = "Nothing was saved yet: please correct the problems below."
-
 
 
 def _as(client, user):
@@ -46,8 +47,10 @@ def _text(**overrides) -> dict:
 def _photo_rows(*rows: dict) -> dict:
     """Formset fields for photo rows; each row: image=upload or photo=id, caption, position."""
     data = {
-        "photos-TOTAL_FORMS": str(len(rows)), "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "50",
+        "photos-TOTAL_FORMS": str(len(rows)),
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "50",
     }
     for i, row in enumerate(rows):
         for key, value in row.items():
@@ -66,11 +69,17 @@ def _edit_url(case) -> str:
 def _edit_data(case, **overrides) -> dict:
     """What the edit form posts back for `case` unchanged, with `overrides` applied."""
     case.refresh_from_db()
-    rows = [{"photo": str(p.pk), "caption": p.caption, "position": str(p.position)}
-            for p in case.photos.all()]
+    rows = [
+        {"photo": str(p.pk), "caption": p.caption, "position": str(p.position)}
+        for p in case.photos.all()
+    ]
     data = {
-        "version": str(case.version), "title": case.title, "contact_name": case.contact_name,
-        "contact_phone": case.contact_phone, "summary": case.summary, "body": case.body,
+        "version": str(case.version),
+        "title": case.title,
+        "contact_name": case.contact_name,
+        "contact_phone": case.contact_phone,
+        "summary": case.summary,
+        "body": case.body,
         **_photo_rows(*rows),
     }
     data.update(overrides)
@@ -78,8 +87,10 @@ def _edit_data(case, **overrides) -> dict:
 
 
 def _screen(client, case, action, reason=""):
-    return client.post(reverse("submissions:case_screen", kwargs={"pk": case.pk}),
-                       {"action": action, "reason": reason})
+    return client.post(
+        reverse("submissions:case_screen", kwargs={"pk": case.pk}),
+        {"action": action, "reason": reason},
+    )
 
 
 def _status(case) -> str:
@@ -92,21 +103,35 @@ def _status(case) -> str:
 def test_case_create_with_two_photos_saves_draft(client, call, unit_a, user_a):
     _as(client, user_a)
 
-    response = client.post(_create_url(call), {
-        "unit": str(unit_a.pk), **_text(), "save": "1",
-        **_photo_rows(
-            {"image": jpeg_upload("second.jpg"), "caption": "■工作人员上门走访商户。",
-             "position": "2"},
-            {"image": jpeg_upload("first.jpg"), "caption": "■居民在口袋公园休憩。",
-             "position": "1"},
-        ),
-    })
+    response = client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_a.pk),
+            **_text(),
+            "save": "1",
+            **_photo_rows(
+                {
+                    "image": jpeg_upload("second.jpg"),
+                    "caption": "■工作人员上门走访商户。",
+                    "position": "2",
+                },
+                {
+                    "image": jpeg_upload("first.jpg"),
+                    "caption": "■居民在口袋公园休憩。",
+                    "position": "1",
+                },
+            ),
+        },
+    )
 
     case = Case.objects.get()
     assert (response.status_code, response["Location"]) == (302, _edit_url(case))
     assert _messages(response) == ["Draft saved."]
     assert (case.status, case.unit, case.created_by, case.title) == (
-        Case.Status.DRAFT, unit_a, user_a, "“口袋公园”点亮老城区"
+        Case.Status.DRAFT,
+        unit_a,
+        user_a,
+        "“口袋公园”点亮老城区",
     )
     assert list(case.photos.values_list("original_name", "caption", "uploaded_by")) == [
         ("first.jpg", "■居民在口袋公园休憩。", user_a.pk),
@@ -114,22 +139,26 @@ def test_case_create_with_two_photos_saves_draft(client, call, unit_a, user_a):
     ]
 
 
-def test_case_flow_submit_return_resubmit_accept(client, call, unit_a, user_a, organizer,
-                                                 mailoutbox, django_capture_on_commit_callbacks):
+def test_case_flow_submit_return_resubmit_accept(
+    client, call, unit_a, user_a, organizer, mailoutbox, django_capture_on_commit_callbacks
+):
     unit_client = _as(client, user_a)
     org_client = _as(Client(), organizer)
-    unit_client.post(_create_url(call), {
-        "unit": str(unit_a.pk), **_text(), "save": "1",
-        **_photo_rows({"image": jpeg_upload("a.jpg"), "caption": "■一", "position": "1"}),
-    })
+    unit_client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_a.pk),
+            **_text(),
+            "save": "1",
+            **_photo_rows({"image": jpeg_upload("a.jpg"), "caption": "■一", "position": "1"}),
+        },
+    )
     case = Case.objects.get()
     unit_client.get(_edit_url(case))  # shows (and so clears) "Draft saved."
 
     submitted = unit_client.post(_edit_url(case), {**_edit_data(case), "submit": "1"})
     assert (submitted.status_code, submitted["Location"]) == (302, case.get_absolute_url())
-    assert _messages(submitted) == [
-        "The case was submitted. You will be told when it is screened."
-    ]
+    assert _messages(submitted) == ["The case was submitted. You will be told when it is screened."]
     assert _status(case) == Case.Status.SUBMITTED
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,9 +176,13 @@ def test_case_flow_submit_return_resubmit_accept(client, call, unit_a, user_a, o
     assert edit_page.status_code == 200
     assert "请补充第二张图片的说明。" in edit_page.content.decode()
 
-    resubmitted = unit_client.post(_edit_url(case), {
-        **_edit_data(case, title="“口袋公园”点亮老城区（修改稿）"), "submit": "1",
-    })
+    resubmitted = unit_client.post(
+        _edit_url(case),
+        {
+            **_edit_data(case, title="“口袋公园”点亮老城区（修改稿）"),
+            "submit": "1",
+        },
+    )
     assert resubmitted.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.title) == (Case.Status.RESUBMITTED, "“口袋公园”点亮老城区（修改稿）")
@@ -159,7 +192,11 @@ def test_case_flow_submit_return_resubmit_accept(client, call, unit_a, user_a, o
     assert _messages(accepted) == [f"“{case.title}” is now “Accepted”."]
     assert _status(case) == Case.Status.ACCEPTED
     assert list(CaseEvent.objects.filter(case=case).values_list("to_status", flat=True)) == [
-        "draft", "submitted", "returned", "resubmitted", "accepted",
+        "draft",
+        "submitted",
+        "returned",
+        "resubmitted",
+        "accepted",
     ]
     assert len(mailoutbox) == 2
 
@@ -207,16 +244,23 @@ def test_case_edit_stale_version_refused(client, call, unit_a, user_a):
 
 def test_case_create_bad_file_keeps_text_and_stages_good_photo(client, call, unit_a, user_a):
     _as(client, user_a)
-    evil = SimpleUploadedFile("evil.jpg", b"<html><script>alert(1)</script></html>",
-                              content_type="image/jpeg")
+    evil = SimpleUploadedFile(
+        "evil.jpg", b"<html><script>alert(1)</script></html>", content_type="image/jpeg"
+    )
 
-    response = client.post(_create_url(call), {
-        "unit": str(unit_a.pk), "title": "我打的标题", "summary": "我打的摘要", "save": "1",
-        **_photo_rows(
-            {"image": evil, "caption": "■坏文件", "position": "1"},
-            {"image": jpeg_upload("good.jpg"), "caption": "■好照片", "position": "2"},
-        ),
-    })
+    response = client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_a.pk),
+            "title": "我打的标题",
+            "summary": "我打的摘要",
+            "save": "1",
+            **_photo_rows(
+                {"image": evil, "caption": "■坏文件", "position": "1"},
+                {"image": jpeg_upload("good.jpg"), "caption": "■好照片", "position": "2"},
+            ),
+        },
+    )
 
     assert response.status_code == 400
     errors = response.context["upload_errors"]
@@ -234,10 +278,16 @@ def test_case_create_bad_file_keeps_text_and_stages_good_photo(client, call, uni
     assert "evil.jpg" in html
     assert "我打的摘要" in html
 
-    again = client.post(_create_url(call), {
-        "unit": str(unit_a.pk), "title": "我打的标题", "summary": "我打的摘要", "save": "1",
-        **_photo_rows({"photo": str(staged.pk), "caption": "■好照片", "position": "1"}),
-    })
+    again = client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_a.pk),
+            "title": "我打的标题",
+            "summary": "我打的摘要",
+            "save": "1",
+            **_photo_rows({"photo": str(staged.pk), "caption": "■好照片", "position": "1"}),
+        },
+    )
 
     case = Case.objects.get()
     assert again.status_code == 302
@@ -248,10 +298,15 @@ def test_case_create_bad_file_keeps_text_and_stages_good_photo(client, call, uni
 def test_case_create_invalid_phone_keeps_text(client, call, unit_a, user_a):
     _as(client, user_a)
 
-    response = client.post(_create_url(call), {
-        "unit": str(unit_a.pk), **_text(contact_phone="12345", body="辛苦写的正文。"), "save": "1",
-        **_photo_rows({"image": jpeg_upload("a.jpg"), "caption": "■一", "position": "1"}),
-    })
+    response = client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_a.pk),
+            **_text(contact_phone="12345", body="辛苦写的正文。"),
+            "save": "1",
+            **_photo_rows({"image": jpeg_upload("a.jpg"), "caption": "■一", "position": "1"}),
+        },
+    )
 
     assert response.status_code == 400
     form = response.context["form"]
@@ -269,9 +324,15 @@ def test_case_create_body_too_long_refused(client, unit_a, user_a):
     call = CallFactory(body_max_chars=10)
     _as(client, user_a)
 
-    response = client.post(_create_url(call), {
-        "unit": str(unit_a.pk), **_text(body="字" * 11), "save": "1", **_photo_rows(),
-    })
+    response = client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_a.pk),
+            **_text(body="字" * 11),
+            "save": "1",
+            **_photo_rows(),
+        },
+    )
 
     assert response.status_code == 400
     assert response.context["form"].errors["body"] == [
@@ -283,9 +344,15 @@ def test_case_create_body_too_long_refused(client, unit_a, user_a):
 def test_case_create_single_unit_ignores_posted_unit(client, call, unit_a, unit_b, user_a):
     _as(client, user_a)
 
-    response = client.post(_create_url(call), {
-        "unit": str(unit_b.pk), **_text(), "save": "1", **_photo_rows(),
-    })
+    response = client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_b.pk),
+            **_text(),
+            "save": "1",
+            **_photo_rows(),
+        },
+    )
 
     assert response.status_code == 302
     assert list(Case.objects.values_list("unit", flat=True)) == [unit_a.pk]
@@ -299,9 +366,15 @@ def test_case_create_for_foreign_unit_refused(client, call, unit_a, unit_b, user
     Membership.objects.create(unit=UnitFactory(name="丙社区"), user=user_a)
     _as(client, user_a)
 
-    response = client.post(_create_url(call), {
-        "unit": str(unit_b.pk), **_text(), "save": "1", **_photo_rows(),
-    })
+    response = client.post(
+        _create_url(call),
+        {
+            "unit": str(unit_b.pk),
+            **_text(),
+            "save": "1",
+            **_photo_rows(),
+        },
+    )
 
     assert response.status_code == 400
     assert list(response.context["form"].errors) == ["unit"]
@@ -319,8 +392,10 @@ def past_deadline(call):
 
 
 def _deadline_msg(moment) -> str:
-    return (f"The deadline ({timezone.localtime(moment):%Y-%m-%d %H:%M:%S}, Beijing time) has "
-            "passed; the case was not submitted. Ask the organizer for an extension.")
+    return (
+        f"The deadline ({timezone.localtime(moment):%Y-%m-%d %H:%M:%S}, Beijing time) has "
+        "passed; the case was not submitted. Ask the organizer for an extension."
+    )
 
 
 def test_case_submit_after_deadline_refused(client, past_deadline, unit_a, user_a):
@@ -331,13 +406,15 @@ def test_case_submit_after_deadline_refused(client, past_deadline, unit_a, user_
 
     assert (response.status_code, response["Location"]) == (302, _edit_url(case))
     assert _messages(response) == [
-        "The case was saved but not submitted:", _deadline_msg(past_deadline.closes_at),
+        "The case was saved but not submitted:",
+        _deadline_msg(past_deadline.closes_at),
     ]
     assert _status(case) == Case.Status.DRAFT
 
 
-def test_case_submit_extension_lets_only_that_unit_submit(client, past_deadline, unit_a, unit_b,
-                                                          user_a, user_b, organizer):
+def test_case_submit_extension_lets_only_that_unit_submit(
+    client, past_deadline, unit_a, unit_b, user_a, user_b, organizer
+):
     case_a = case_with_photos(call=past_deadline, unit=unit_a)
     case_b = case_with_photos(call=past_deadline, unit=unit_b)
     until = timezone.localtime(timezone.now() + timedelta(hours=2))
@@ -348,22 +425,26 @@ def test_case_submit_extension_lets_only_that_unit_submit(client, past_deadline,
     assert _messages(granted) == [f"甲街道 may submit until {until:%Y-%m-%d %H:%M}."]
 
     response_a = _as(client, user_a).post(
-        reverse("submissions:case_submit", kwargs={"pk": case_a.pk}))
+        reverse("submissions:case_submit", kwargs={"pk": case_a.pk})
+    )
     response_b = _as(Client(), user_b).post(
-        reverse("submissions:case_submit", kwargs={"pk": case_b.pk}))
+        reverse("submissions:case_submit", kwargs={"pk": case_b.pk})
+    )
 
     assert _messages(response_a) == [
         "The case was submitted. You will be told when it is screened."
     ]
     assert _status(case_a) == Case.Status.SUBMITTED
     assert _messages(response_b) == [
-        "The case was saved but not submitted:", _deadline_msg(past_deadline.closes_at),
+        "The case was saved but not submitted:",
+        _deadline_msg(past_deadline.closes_at),
     ]
     assert _status(case_b) == Case.Status.DRAFT
 
 
-def test_case_form_submit_after_deadline_saves_but_does_not_submit(client, past_deadline,
-                                                                   unit_a, user_a):
+def test_case_form_submit_after_deadline_saves_but_does_not_submit(
+    client, past_deadline, unit_a, user_a
+):
     case = case_with_photos(call=past_deadline, unit=unit_a, title="旧标题")
     _as(client, user_a)
 
@@ -395,9 +476,7 @@ def test_case_withdraw_after_deadline_refused(client, past_deadline, unit_a, use
     response = client.post(reverse("submissions:case_withdraw", kwargs={"pk": case.pk}))
 
     assert detail.context["can_withdraw"] is False
-    assert _messages(response) == [
-        "The deadline has passed: the case can no longer be withdrawn."
-    ]
+    assert _messages(response) == ["The deadline has passed: the case can no longer be withdrawn."]
     assert _status(case) == Case.Status.SUBMITTED
 
 
@@ -407,31 +486,46 @@ def test_case_withdraw_after_deadline_refused(client, past_deadline, unit_a, use
 @pytest.fixture
 def screened_call(call, unit_a, unit_b):
     cases = {
-        "park": CaseFactory(call=call, unit=unit_a, title="口袋公园", summary="老城区",
-                            status=Case.Status.SUBMITTED),
-        "list": CaseFactory(call=call, unit=unit_b, title="一张清单管到底", summary="市场监管",
-                            status=Case.Status.ACCEPTED),
-        "trash": CaseFactory(call=call, unit=unit_a, title="垃圾分类", summary="一张清单",
-                             status=Case.Status.SUBMITTED),
+        "park": CaseFactory(
+            call=call, unit=unit_a, title="口袋公园", summary="老城区", status=Case.Status.SUBMITTED
+        ),
+        "list": CaseFactory(
+            call=call,
+            unit=unit_b,
+            title="一张清单管到底",
+            summary="市场监管",
+            status=Case.Status.ACCEPTED,
+        ),
+        "trash": CaseFactory(
+            call=call,
+            unit=unit_a,
+            title="垃圾分类",
+            summary="一张清单",
+            status=Case.Status.SUBMITTED,
+        ),
         "draft": CaseFactory(call=call, unit=unit_b, title="草稿", status=Case.Status.DRAFT),
     }
     CaseFactory(unit=unit_a, title="别的征集的案例", status=Case.Status.SUBMITTED)
     return cases
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ({}, ["draft", "list", "park", "trash"]),
-    ({"status": "submitted"}, ["park", "trash"]),
-    ({"status": "accepted"}, ["list"]),
-    ({"unit": "A"}, ["park", "trash"]),
-    ({"unit": "A", "status": "submitted", "q": "垃圾"}, ["trash"]),
-    ({"q": "清单"}, ["list", "trash"]),
-    ({"q": "乙街道"}, ["draft", "list"]),
-    ({"unit": "x"}, ["draft", "list", "park", "trash"]),
-    ({"status": "bogus"}, []),
-])
-def test_call_detail_organizer_filters(client, call, unit_a, organizer, screened_call, query,
-                                       expected):
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, ["draft", "list", "park", "trash"]),
+        ({"status": "submitted"}, ["park", "trash"]),
+        ({"status": "accepted"}, ["list"]),
+        ({"unit": "A"}, ["park", "trash"]),
+        ({"unit": "A", "status": "submitted", "q": "垃圾"}, ["trash"]),
+        ({"q": "清单"}, ["list", "trash"]),
+        ({"q": "乙街道"}, ["draft", "list"]),
+        ({"unit": "x"}, ["draft", "list", "park", "trash"]),
+        ({"status": "bogus"}, []),
+    ],
+)
+def test_call_detail_organizer_filters(
+    client, call, unit_a, organizer, screened_call, query, expected
+):
     if query.get("unit") == "A":
         query = {**query, "unit": str(unit_a.pk)}
     _as(client, organizer)
@@ -443,8 +537,9 @@ def test_call_detail_organizer_filters(client, call, unit_a, organizer, screened
     assert sorted(names[c.pk] for c in response.context["page"].object_list) == expected
 
 
-def test_call_detail_next_page_keeps_the_filters(client, call, organizer, screened_call,
-                                                 monkeypatch):
+def test_call_detail_next_page_keeps_the_filters(
+    client, call, organizer, screened_call, monkeypatch
+):
     from html import unescape
 
     from submissions.views import calls
@@ -467,23 +562,35 @@ def test_call_detail_organizer_counts(client, call, organizer, screened_call):
     response = client.get(call.get_absolute_url())
 
     assert response.context["counts"] == {
-        "draft": 1, "submitted": 2, "returned": 0, "resubmitted": 0, "accepted": 1,
-        "rejected": 0, "withdrawn": 0, "all": 4,
+        "draft": 1,
+        "submitted": 2,
+        "returned": 0,
+        "resubmitted": 0,
+        "accepted": 1,
+        "rejected": 0,
+        "withdrawn": 0,
+        "all": 4,
     }
     assert 'data-count="submitted"' in response.content.decode()
 
 
-def test_call_screen_bulk_returns_selected(client, call, organizer, screened_call, mailoutbox,
-                                           django_capture_on_commit_callbacks, user_a):
+def test_call_screen_bulk_returns_selected(
+    client, call, organizer, screened_call, mailoutbox, django_capture_on_commit_callbacks, user_a
+):
     _as(client, organizer)
     chosen = [screened_call["park"], screened_call["trash"]]
     next_url = f"{call.get_absolute_url()}?status=submitted"
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("submissions:call_screen", kwargs={"slug": call.slug}), {
-            "cases": [c.pk for c in chosen], "action": "return", "reason": "请补充材料",
-            "next": next_url,
-        })
+        response = client.post(
+            reverse("submissions:call_screen", kwargs={"slug": call.slug}),
+            {
+                "cases": [c.pk for c in chosen],
+                "action": "return",
+                "reason": "请补充材料",
+                "next": next_url,
+            },
+        )
 
     assert (response.status_code, response["Location"]) == (302, next_url)
     assert _messages(response) == ["2 case(s) screened."]
@@ -495,9 +602,13 @@ def test_call_screen_bulk_returns_selected(client, call, organizer, screened_cal
 def test_call_screen_bulk_all_or_nothing(client, call, organizer, screened_call):
     _as(client, organizer)
 
-    response = client.post(reverse("submissions:call_screen", kwargs={"slug": call.slug}), {
-        "cases": [screened_call["park"].pk, screened_call["draft"].pk], "action": "accept",
-    })
+    response = client.post(
+        reverse("submissions:call_screen", kwargs={"slug": call.slug}),
+        {
+            "cases": [screened_call["park"].pk, screened_call["draft"].pk],
+            "action": "accept",
+        },
+    )
 
     assert _messages(response) == ["“草稿” is “Draft” and cannot be screened."]
     assert _status(screened_call["park"]) == Case.Status.SUBMITTED
@@ -507,12 +618,17 @@ def test_call_screen_bulk_all_or_nothing(client, call, organizer, screened_call)
 def test_call_screen_bulk_needs_selection_and_reason(client, call, organizer, screened_call):
     _as(client, organizer)
 
-    response = client.post(reverse("submissions:call_screen", kwargs={"slug": call.slug}),
-                           {"action": "reject", "reason": ""})
+    response = client.post(
+        reverse("submissions:call_screen", kwargs={"slug": call.slug}),
+        {"action": "reject", "reason": ""},
+    )
 
-    assert sorted(_messages(response)) == sorted([
-        "Select at least one case.", "Give a reason when you reject a case or return it.",
-    ])
+    assert sorted(_messages(response)) == sorted(
+        [
+            "Select at least one case.",
+            "Give a reason when you reject a case or return it.",
+        ]
+    )
     assert _status(screened_call["park"]) == Case.Status.SUBMITTED
 
 
@@ -520,8 +636,10 @@ def test_call_screen_bulk_case_of_other_call_refused(client, call, organizer, sc
     other = Case.objects.get(title="别的征集的案例")
     _as(client, organizer)
 
-    response = client.post(reverse("submissions:call_screen", kwargs={"slug": call.slug}),
-                           {"cases": [other.pk], "action": "accept"})
+    response = client.post(
+        reverse("submissions:call_screen", kwargs={"slug": call.slug}),
+        {"cases": [other.pk], "action": "accept"},
+    )
 
     assert response.status_code == 302
     assert len(_messages(response)) == 1
@@ -531,10 +649,14 @@ def test_call_screen_bulk_case_of_other_call_refused(client, call, organizer, sc
 def test_call_screen_ignores_foreign_next(client, call, organizer, screened_call):
     _as(client, organizer)
 
-    response = client.post(reverse("submissions:call_screen", kwargs={"slug": call.slug}), {
-        "cases": [screened_call["park"].pk], "action": "accept",
-        "next": "https://evil.example/phish",
-    })
+    response = client.post(
+        reverse("submissions:call_screen", kwargs={"slug": call.slug}),
+        {
+            "cases": [screened_call["park"].pk],
+            "action": "accept",
+            "next": "https://evil.example/phish",
+        },
+    )
 
     assert (response.status_code, response["Location"]) == (302, call.get_absolute_url())
     assert _status(screened_call["park"]) == Case.Status.ACCEPTED
@@ -554,7 +676,8 @@ def test_extension_grant_missing_fields_shown_as_messages(client, call, organize
 
     assert (response.status_code, response["Location"]) == (302, call.get_absolute_url())
     assert _messages(response) == [
-        "Unit: This field is required.", "Extended until (Beijing time): This field is required.",
+        "Unit: This field is required.",
+        "Extended until (Beijing time): This field is required.",
     ]
     assert DeadlineExtension.objects.count() == 0
 
@@ -586,8 +709,7 @@ def test_extension_grant_before_deadline_refused(client, call, organizer, unit_a
 
 def test_extension_grant_shown_on_call_pages(client, call, organizer, unit_a, user_a):
     _as(client, organizer)
-    until = timezone.localtime(call.closes_at + timedelta(days=2)).replace(second=0,
-                                                                          microsecond=0)
+    until = timezone.localtime(call.closes_at + timedelta(days=2)).replace(second=0, microsecond=0)
     _grant(client, call, unit=str(unit_a.pk), until=f"{until:%Y-%m-%dT%H:%M}", reason="停电")
 
     organizer_page = client.get(call.get_absolute_url())
@@ -611,8 +733,10 @@ UNITS_CSV = (
 
 
 def _import(client, data: bytes, name="units.csv"):
-    return client.post(reverse("submissions:unit_import"),
-                       {"file": SimpleUploadedFile(name, data, content_type="text/csv")})
+    return client.post(
+        reverse("submissions:unit_import"),
+        {"file": SimpleUploadedFile(name, data, content_type="text/csv")},
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
@@ -623,11 +747,14 @@ def test_unit_import_creates_units_and_accounts(client, organizer, encoding):
 
     assert response.status_code == 200
     assert _messages(response) == ["3 row(s) imported."]
-    assert sorted(Unit.objects.values_list("name", flat=True)) == sorted(["丙社区", "丁公司",
-                                                                         "戊单位"])
+    assert sorted(Unit.objects.values_list("name", flat=True)) == sorted(
+        ["丙社区", "丁公司", "戊单位"]
+    )
     accounts = response.context["new_accounts"]
-    assert [(a.unit.name, a.user.username) for a in accounts] == [("丙社区", "bing"),
-                                                                  ("丁公司", "ding")]
+    assert [(a.unit.name, a.user.username) for a in accounts] == [
+        ("丙社区", "bing"),
+        ("丁公司", "ding"),
+    ]
     html = response.content.decode()
     for account in accounts:
         assert f"<code>{account.password}</code>" in html
@@ -673,8 +800,10 @@ def test_unit_import_missing_column_refused(client, organizer):
 def test_unit_list_registers_unit_with_account(client, organizer):
     _as(client, organizer)
 
-    response = client.post(reverse("submissions:unit_list"),
-                           {"name": " 丙  社区 ", "username": "bing", "full_name": "丙某某"})
+    response = client.post(
+        reverse("submissions:unit_list"),
+        {"name": " 丙  社区 ", "username": "bing", "full_name": "丙某某"},
+    )
 
     assert response.status_code == 200
     [account] = response.context["new_accounts"]
@@ -682,8 +811,13 @@ def test_unit_list_registers_unit_with_account(client, organizer):
     assert Client().login(username="bing", password=account.password)
 
 
-HARMLESS_JPEGS = {"broken_exif_dpi.jpg", "invalid-exif.jpg", "sugarshack_bad_mpo_header.jpg",
-                  "truncated_app14.jpg", "truncated_exif_dpi.jpg"}
+HARMLESS_JPEGS = {
+    "broken_exif_dpi.jpg",
+    "invalid-exif.jpg",
+    "sugarshack_bad_mpo_header.jpg",
+    "truncated_app14.jpg",
+    "truncated_exif_dpi.jpg",
+}
 
 
 def test_every_hostile_image_through_the_form_gets_a_message_or_is_accepted(
@@ -691,15 +825,22 @@ def test_every_hostile_image_through_the_form_gets_a_message_or_is_accepted(
 ):
     """The Pillow fuzzing corpus, uploaded through the real form: never a server error."""
     _as(client, user_a)
-    corpus = sorted(p for p in (testdata / "pillow-bad-images").iterdir()
-                    if p.name not in ("README.md", "MANIFEST.tsv"))
+    corpus = sorted(
+        p
+        for p in (testdata / "pillow-bad-images").iterdir()
+        if p.name not in ("README.md", "MANIFEST.tsv")
+    )
     accepted, refused = set(), set()
     for path in corpus:
         upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="image/jpeg")
-        response = client.post(_create_url(call), {
-            **_text(title=f"语料 {path.name}"), "save": "1",
-            **_photo_rows({"image": upload, "caption": "■说明", "position": "1"}),
-        })
+        response = client.post(
+            _create_url(call),
+            {
+                **_text(title=f"语料 {path.name}"),
+                "save": "1",
+                **_photo_rows({"image": upload, "caption": "■说明", "position": "1"}),
+            },
+        )
         if response.status_code == 302:
             accepted.add(path.name)
         else:
@@ -714,21 +855,36 @@ def test_every_hostile_image_through_the_form_gets_a_message_or_is_accepted(
 
 def test_attachments_are_identified_by_content(client, call, unit_a, user_a):
     _as(client, user_a)
-    pdf = SimpleUploadedFile("方案.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
-                             content_type="application/pdf")
+    pdf = SimpleUploadedFile(
+        "方案.pdf",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+        content_type="application/pdf",
+    )
     fake = SimpleUploadedFile("总结.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
 
-    response = client.post(_create_url(call), {
-        **_text(), "save": "1", **_photo_rows(), "files": [pdf, fake],
-    })
+    response = client.post(
+        _create_url(call),
+        {
+            **_text(),
+            "save": "1",
+            **_photo_rows(),
+            "files": [pdf, fake],
+        },
+    )
 
     assert response.status_code == 400
     assert response.context["upload_errors"] == ["“总结.pdf” is not a PDF or Word file."]
     staged = response.context["staged_attachments"]
     assert [a.original_name for a in staged] == ["方案.pdf"]
-    again = client.post(_create_url(call), {
-        **_text(), "save": "1", **_photo_rows(), "staged_attachment": [str(staged[0].pk)],
-    })
+    again = client.post(
+        _create_url(call),
+        {
+            **_text(),
+            "save": "1",
+            **_photo_rows(),
+            "staged_attachment": [str(staged[0].pk)],
+        },
+    )
     assert again.status_code == 302
     case = Case.objects.get()
     assert [a.original_name for a in case.attachments.all()] == ["方案.pdf"]

@@ -17,5 +17,8 @@ class Command(BaseCommand):
                 report = builders.build_all()
         for line in report:
             self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready. Every demo account's password is {builders.PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready. Every demo account's password is {builders.PASSWORD}"
+            )
+        )

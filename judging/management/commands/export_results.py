@@ -19,10 +19,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--call", required=True, metavar="SLUG", help="the call's slug")
-        parser.add_argument("--round", required=True, type=int, metavar="N",
-                            help="the round number (1 for 初评, 2 for 复评 …)")
-        parser.add_argument("-o", "--output", required=True, metavar="FILE.xlsx",
-                            help="the file to write")
+        parser.add_argument(
+            "--round",
+            required=True,
+            type=int,
+            metavar="N",
+            help="the round number (1 for 初评, 2 for 复评 …)",
+        )
+        parser.add_argument(
+            "-o", "--output", required=True, metavar="FILE.xlsx", help="the file to write"
+        )
 
     def handle(self, *args, call, round, output, **options):
         try:
@@ -34,7 +40,8 @@ class Command(BaseCommand):
                 self.stderr.write("The call is final; exporting the results as stored.")
             else:
                 samples = results_services.stability_samples_for(
-                    rnd.assignments.filter(status="submitted").count())
+                    rnd.assignments.filter(status="submitted").count()
+                )
                 n = results_services.results_compute(round=rnd, stability_samples=samples)
                 self.stdout.write(f"Recomputed the results of {n} case(s).")
         path = Path(output)
@@ -45,7 +52,9 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc.strerror}")
         n_results = rnd.results.count()
-        self.stdout.write(self.style.SUCCESS(
-            f"Wrote the 评分汇总表 of “{rnd.call.title} · {rnd.name}” ({n_results} case(s)) "
-            f"to {path}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote the 评分汇总表 of “{rnd.call.title} · {rnd.name}” ({n_results} case(s)) "
+                f"to {path}."
+            )
+        )

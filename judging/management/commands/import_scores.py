@@ -21,10 +21,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="the .xlsx or .csv file")
         parser.add_argument("--call", required=True, metavar="SLUG", help="the call's slug")
-        parser.add_argument("--round", required=True, type=int, metavar="N",
-                            help="the round number (1 for 初评, 2 for 复评 …)")
-        parser.add_argument("--as", dest="username", metavar="USERNAME",
-                            help="the user recorded in the audit as having imported the scores")
+        parser.add_argument(
+            "--round",
+            required=True,
+            type=int,
+            metavar="N",
+            help="the round number (1 for 初评, 2 for 复评 …)",
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            metavar="USERNAME",
+            help="the user recorded in the audit as having imported the scores",
+        )
 
     def handle(self, *args, **options):
         from audit.context import audit_context, user_named
@@ -47,8 +56,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Nothing was imported; {len(messages)} problem(s):\n" + "\n".join(messages)
             )
-        self.stdout.write(self.style.SUCCESS(
-            f"Imported {report.rows} row(s) as submitted reviews into “{rnd.call.title} · "
-            f"{rnd.name}”: {len(report.judges)} judge(s), {report.created_assignments} new "
-            f"assignment(s), {report.replaced} earlier review(s) replaced."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {report.rows} row(s) as submitted reviews into “{rnd.call.title} · "
+                f"{rnd.name}”: {len(report.judges)} judge(s), {report.created_assignments} new "
+                f"assignment(s), {report.replaced} earlier review(s) replaced."
+            )
+        )

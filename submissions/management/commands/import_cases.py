@@ -22,15 +22,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the .xlsx, .csv or .zip file")
-        parser.add_argument("--call", required=True, metavar="SLUG",
-                            help="short name (slug) of the call to import into")
         parser.add_argument(
-            "--create-call", metavar="TITLE",
-            help="when no call has this slug, create a closed call with this title "
-                 "(for archiving past years)",
+            "--call",
+            required=True,
+            metavar="SLUG",
+            help="short name (slug) of the call to import into",
         )
-        parser.add_argument("--as", dest="username", metavar="USERNAME",
-                            help="the user recorded as having imported the cases")
+        parser.add_argument(
+            "--create-call",
+            metavar="TITLE",
+            help="when no call has this slug, create a closed call with this title "
+            "(for archiving past years)",
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            metavar="USERNAME",
+            help="the user recorded as having imported the cases",
+        )
 
     def handle(self, *args, **options):
         from audit.context import audit_context, user_named
@@ -67,8 +76,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {10 * step}% ({processed}/{total})")
 
         try:
-            report = importing.cases_import_file(path=file, call=call_obj, actor=actor,
-                                                 progress=progress)
+            report = importing.cases_import_file(
+                path=file, call=call_obj, actor=actor, progress=progress
+            )
         except ValidationError as exc:
             if created:
                 call_obj.delete()  # all or nothing: no empty call is left behind
@@ -80,10 +90,12 @@ class Command(BaseCommand):
             if created and not call_obj.cases.exists():
                 call_obj.delete()
             raise
-        self.stdout.write(self.style.SUCCESS(
-            f"Imported {report.created_count} case(s) with {report.photo_count} photo(s) into "
-            f"“{call_obj.title}”."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {report.created_count} case(s) with {report.photo_count} photo(s) into "
+                f"“{call_obj.title}”."
+            )
+        )
         if report.units_created:
             self.stdout.write(
                 f"Created {len(report.units_created)} unit(s): " + "、".join(report.units_created)
@@ -92,8 +104,13 @@ class Command(BaseCommand):
     @transaction.atomic
     def _create_call(self, *, slug: str, title: str, actor) -> Call:
         now = timezone.now()
-        call = Call(slug=slug, title=title, status=Call.Status.CLOSED,
-                    opens_at=now - timedelta(seconds=1), closes_at=now)
+        call = Call(
+            slug=slug,
+            title=title,
+            status=Call.Status.CLOSED,
+            opens_at=now - timedelta(seconds=1),
+            closes_at=now,
+        )
         try:
             return services.call_save(call=call, actor=actor)
         except ValidationError as exc:

@@ -32,6 +32,8 @@ set to the role being checked (a judge asks for his or her own review, say). The
     def test_access(client, world, row, role):
         access.check(client, world, row, role, state=_case_state)
 
+(`check_row` runs every role of a row on one world, for worlds too costly to build per role.)
+
 `state`, when given, is read before and after every refused request (LOGIN, 403, 404, 405) and
 must not change: a refusal changes nothing.
 """
@@ -124,6 +126,28 @@ def check(client, world: dict, row: Row, role: str, *, state: Callable | None = 
     if state and expected in REFUSED:
         assert state(world) == before, (url, role, "a refused request changed something")
     return response
+
+
+def answer(response, url: str):
+    """What a response amounts to in a table's terms: LOGIN, REDIRECT or the status code."""
+    if response.status_code == 302:
+        return LOGIN if response["Location"] == login_url(url) else REDIRECT
+    return response.status_code
+
+
+def check_row(client, world: dict, row: Row, *, state: Callable | None = None) -> None:
+    """The runner for a world too costly to build once per role: every role of the row in turn,
+    in the table's order, on one world; the failure shows the whole row."""
+    got = {}
+    for role in row.expect:
+        url = row.path(world, role)
+        before = state(world) if state else None
+        data = row.data(world) if row.data else None
+        response = request(client, world["people"][role], url, method=row.method, data=data)
+        got[role] = answer(response, url)
+        if state and got[role] in REFUSED:
+            assert state(world) == before, (url, role, "a refused request changed something")
+    assert got == dict(row.expect), row.id
 
 
 def missing_rows(table: Iterable[Row], namespace: str, urlpatterns) -> list[str]:

@@ -5,7 +5,8 @@ method, and what each role gets:
 
 - a status code (200, 403, 404, 405 …);
 - LOGIN: a 302 to the login page with ?next= the URL asked for;
-- REDIRECT: a 302 anywhere but the login page (the action ran, or was refused with a message).
+- REDIRECT: a 302 anywhere but the login page (the action ran, or was refused with a message);
+- a path ("/accounts/login/"): a 302 to exactly that address.
 
 Roles. Every table uses the same words where they fit:
 
@@ -54,7 +55,7 @@ REFUSED = (LOGIN, 403, 404, 405)
 @dataclass(frozen=True)
 class Row:
     url: str  # "namespace:name"
-    expect: Mapping[str, int | str]  # role → status code, LOGIN or REDIRECT
+    expect: Mapping[str, int | str]  # role → status code, LOGIN, REDIRECT or a path
     kwargs: Callable[[dict], dict] | None = None  # world → URL arguments
     method: str = "get"
     data: Callable[[dict], dict] | None = None  # world → POST data
@@ -104,6 +105,8 @@ def assert_answer(response, url: str, expected) -> None:
     elif expected == REDIRECT:
         assert response.status_code == 302, (url, expected, got)
         assert not got[1].startswith(reverse("accounts:login")), (url, expected, got)
+    elif isinstance(expected, str):
+        assert got == (302, expected), (url, expected, got)
     else:
         assert response.status_code == expected, (url, expected, got)
 
@@ -128,11 +131,17 @@ def check(client, world: dict, row: Row, role: str, *, state: Callable | None = 
     return response
 
 
-def answer(response, url: str):
-    """What a response amounts to in a table's terms: LOGIN, REDIRECT or the status code."""
-    if response.status_code == 302:
-        return LOGIN if response["Location"] == login_url(url) else REDIRECT
-    return response.status_code
+def answer(response, url: str, expected):
+    """What a response amounts to in the terms of `expected`: LOGIN, REDIRECT, the address it
+    redirects to (when a path is expected) or the status code."""
+    if response.status_code != 302:
+        return response.status_code
+    location = response["Location"]
+    if isinstance(expected, str) and expected.startswith("/"):
+        return location
+    if location == login_url(url):
+        return LOGIN
+    return "to the login page" if location.startswith(reverse("accounts:login")) else REDIRECT
 
 
 def check_row(client, world: dict, row: Row, *, state: Callable | None = None) -> None:
@@ -144,7 +153,7 @@ def check_row(client, world: dict, row: Row, *, state: Callable | None = None) -
         before = state(world) if state else None
         data = row.data(world) if row.data else None
         response = request(client, world["people"][role], url, method=row.method, data=data)
-        got[role] = answer(response, url)
+        got[role] = answer(response, url, row.expect[role])
         if state and got[role] in REFUSED:
             assert state(world) == before, (url, role, "a refused request changed something")
     assert got == dict(row.expect), row.id

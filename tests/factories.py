@@ -1,13 +1,49 @@
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
-from submissions.models import Call, Case, Membership, Unit
+from judging.models import (
+    Assignment,
+    Award,
+    AwardChange,
+    Conflict,
+    Criterion,
+    Judge,
+    Notice,
+    Objection,
+    Result,
+    Round,
+    RoundCase,
+    Score,
+    ScoreAudit,
+)
+from publishing.models import (
+    Feature,
+    FeaturePhoto,
+    Installment,
+    InstallmentVersion,
+    PublishedPhoto,
+    Series,
+)
+from submissions.models import (
+    Attachment,
+    Call,
+    Case,
+    CaseEvent,
+    Category,
+    DeadlineExtension,
+    ImportJob,
+    Membership,
+    Photo,
+    Unit,
+)
 
 PASSWORD = "pass-Word-123"
 
@@ -80,3 +116,312 @@ def jpeg_bytes(size=(640, 480), color=(200, 30, 30), exif=None) -> bytes:
 
 def jpeg_upload(name="photo.jpg", **kwargs) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, jpeg_bytes(**kwargs), content_type="image/jpeg")
+
+
+# ---------------------------------------------------------------- one factory per model
+# tests/test_factories.py checks that every model of the project's apps has one here and that
+# it builds a valid, saved instance. Related objects are made consistent (an assignment's case
+# is of its round's call, a score's criterion of its assignment's round …).
+
+
+def _small_jpeg() -> ContentFile:
+    return ContentFile(jpeg_bytes(size=(16, 12)), name="photo.jpg")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    unit = factory.SubFactory(UnitFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    call = factory.SubFactory(CallFactory)
+    name = factory.Sequence(lambda n: f"类别{n}")
+
+
+class DeadlineExtensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeadlineExtension
+
+    call = factory.SubFactory(CallFactory)
+    unit = factory.SubFactory(UnitFactory)
+    until = factory.LazyAttribute(lambda o: o.call.closes_at + timedelta(days=3))
+    reason = "材料补充"
+    granted_by = factory.SubFactory(UserFactory, is_organizer=True)
+
+
+class CaseEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseEvent
+
+    case = factory.SubFactory(CaseFactory)
+    actor = factory.SubFactory(UserFactory)
+    from_status = Case.Status.DRAFT
+    to_status = Case.Status.SUBMITTED
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A processed-looking photo of a case: a small JPEG original (no renditions)."""
+
+    class Meta:
+        model = Photo
+
+    case = factory.SubFactory(CaseFactory, created_by=factory.SubFactory(UserFactory))
+    uploaded_by = factory.LazyAttribute(lambda o: o.case.created_by if o.case else None)
+    extension = ".jpg"
+    image = factory.LazyFunction(_small_jpeg)
+    original_name = "photo.jpg"
+    caption = factory.Sequence(lambda n: f"图片说明{n}")
+    position = factory.Sequence(lambda n: n + 1)
+    width = 16
+    height = 12
+    size = factory.LazyAttribute(lambda o: o.image.size)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attachment
+
+    case = factory.SubFactory(CaseFactory, created_by=factory.SubFactory(UserFactory))
+    uploaded_by = factory.LazyAttribute(lambda o: o.case.created_by if o.case else None)
+    extension = ".pdf"
+    file = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.4\n%%EOF\n", name="说明.pdf"))
+    original_name = "说明.pdf"
+    size = factory.LazyAttribute(lambda o: o.file.size)
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    call = factory.SubFactory(CallFactory)
+    file = "imports/cases.xlsx"
+    original_name = "cases.xlsx"
+    created_by = factory.SubFactory(UserFactory, is_organizer=True)
+
+
+class JudgeFactory(factory.django.DjangoModelFactory):
+    """An expert of the pool with a judge account."""
+
+    class Meta:
+        model = Judge
+
+    user = factory.SubFactory(UserFactory, is_judge=True)
+    name = factory.Sequence(lambda n: f"专家{n}")
+    affiliation = "某大学"
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    """A round as stored (no criteria, panel or entries: see tests/judging/setupkit.make_round
+    for a round set up through the services)."""
+
+    class Meta:
+        model = Round
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.JUDGING)
+    number = factory.Sequence(lambda n: n + 1)
+    name = "初评"
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    round = factory.SubFactory(RoundFactory)
+    name = factory.Sequence(lambda n: f"评分项{n}")
+    max_points = Decimal("50")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class RoundCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoundCase
+
+    round = factory.SubFactory(RoundFactory)
+    case = factory.SubFactory(
+        CaseFactory, call=factory.SelfAttribute("..round.call"), status=Case.Status.ACCEPTED
+    )
+
+
+class ConflictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conflict
+
+    judge = factory.SubFactory(JudgeFactory)
+    case = factory.SubFactory(CaseFactory, status=Case.Status.ACCEPTED)
+    reason = "回避"
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    round = factory.SubFactory(RoundFactory)
+    judge = factory.SubFactory(JudgeFactory)
+    case = factory.SubFactory(
+        CaseFactory, call=factory.SelfAttribute("..round.call"), status=Case.Status.ACCEPTED
+    )
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Score
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    criterion = factory.SubFactory(
+        CriterionFactory, round=factory.SelfAttribute("..assignment.round")
+    )
+    points = Decimal("30")
+
+
+class ScoreAuditFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreAudit
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    actor = factory.LazyAttribute(lambda o: o.assignment.judge.user)
+    action = ScoreAudit.Action.DRAFT
+    before = factory.LazyFunction(lambda: {"status": "pending"})
+    after = factory.LazyFunction(lambda: {"status": "draft"})
+
+
+class ResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Result
+
+    round = factory.SubFactory(RoundFactory)
+    case = factory.SubFactory(
+        CaseFactory, call=factory.SelfAttribute("..round.call"), status=Case.Status.ACCEPTED
+    )
+    n_judges = 3
+    mean = 80.0
+    trimmed_mean = 80.0
+    median = 80.0
+    zscore = 0.0
+    rank_mean = 1
+    rank_trimmed = 1
+    rank_zscore = 1
+    rank = 1
+    top_probability = 1.0
+
+
+class AwardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Award
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.JUDGING)
+    case = factory.SubFactory(
+        CaseFactory, call=factory.SelfAttribute("..call"), status=Case.Status.ACCEPTED
+    )
+    level = Award.Level.TOP
+    rank = factory.Sequence(lambda n: n + 1)
+
+
+class AwardChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AwardChange
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.JUDGING)
+    case = factory.SubFactory(
+        CaseFactory, call=factory.SelfAttribute("..call"), status=Case.Status.ACCEPTED
+    )
+    actor = factory.SubFactory(UserFactory, is_organizer=True)
+    before = "top"
+    after = "excellent"
+    reason = "评审会议决定调整"
+
+
+class NoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notice
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.NOTICE)
+    title = "评选结果公示"
+    text = "如有异议请反映。"
+    starts_at = factory.LazyFunction(timezone.now)
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(days=7))
+
+
+class ObjectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objection
+
+    notice = factory.SubFactory(NoticeFactory)
+    received_at = factory.LazyAttribute(lambda o: o.notice.starts_at + timedelta(hours=1))
+    submitter = "群众来信"
+    text = "异议"
+    recorded_by = factory.SubFactory(UserFactory, is_organizer=True)
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    """A series as stored (no installments: see tests/publishing/kit.draft for one drafted from
+    a call's awards)."""
+
+    class Meta:
+        model = Series
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.FINAL)
+    slug = factory.Sequence(lambda n: f"series-{n}")
+    title = "某区文明城市创建优秀案例巡礼"
+    host_line = "某区委宣传部 某区文明办"
+    created_by = factory.SubFactory(UserFactory, is_editor=True)
+
+
+class InstallmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Installment
+
+    series = factory.SubFactory(SeriesFactory)
+    number = factory.Sequence(lambda n: n % 50 + 1)
+    headline = "邻里守望 温暖同行"
+
+
+class FeatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feature
+
+    installment = factory.SubFactory(InstallmentFactory)
+    series = factory.SelfAttribute("installment.series")
+    case = factory.SubFactory(
+        CaseFactory, call=factory.SelfAttribute("..series.call"), status=Case.Status.ACCEPTED
+    )
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.LazyAttribute(lambda o: o.case.title)
+    unit_line = factory.LazyAttribute(lambda o: o.case.unit.name)
+    body = factory.LazyAttribute(lambda o: o.case.body)
+
+
+class FeaturePhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeaturePhoto
+
+    feature = factory.SubFactory(FeatureFactory)
+    photo = factory.SubFactory(PhotoFactory, case=factory.SelfAttribute("..feature.case"))
+    position = factory.Sequence(lambda n: n + 1)
+    caption = factory.LazyAttribute(lambda o: o.photo.caption)
+
+
+class InstallmentVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InstallmentVersion
+
+    installment = factory.SubFactory(InstallmentFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    published_at = factory.LazyFunction(timezone.now)
+    published_by = factory.SubFactory(UserFactory, is_editor=True)
+    content = factory.LazyFunction(lambda: {"features": []})
+
+
+class PublishedPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PublishedPhoto
+
+    version = factory.SubFactory(InstallmentVersionFactory)
+    file = factory.LazyFunction(_small_jpeg)
+    width = 16
+    height = 12

@@ -10,7 +10,7 @@ from judging.services import rounds
 from judging.services.rounds import CriterionSpec
 from submissions.models import Case, Photo
 
-from ..factories import CaseFactory, UserFactory, jpeg_bytes
+from ..factories import CaseFactory, JudgeFactory, UserFactory, jpeg_bytes
 
 TINY_JPEG = jpeg_bytes(size=(16, 12))
 CRITERIA = (("创新性", 40, "做法新颖"), ("实效性", 60, "成效明显"))
@@ -19,9 +19,11 @@ CRITERIA = (("创新性", 40, "做法新颖"), ("实效性", 60, "成效明显")
 def judge_profile(
     username: str, *, unit=None, affiliation: str = "某大学", name: str | None = None
 ) -> Judge:
-    user = UserFactory(username=username, is_judge=True)
-    return Judge.objects.create(
-        user=user, name=name or f"专家{username}", unit=unit, affiliation=affiliation
+    return JudgeFactory(
+        user=UserFactory(username=username, is_judge=True),
+        name=name or f"专家{username}",
+        unit=unit,
+        affiliation=affiliation,
     )
 
 

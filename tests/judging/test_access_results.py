@@ -1,30 +1,33 @@
-"""Who reaches which results URL: every pattern of judging/urls_results.py × organizer, assigned
-judge, unassigned judge, conflicted judge, unit user, editor and anonymous. Results are
-organizer-only; the public notice page is 404 until published, then open to everyone and
-shows titles, units and award levels only."""
+"""Who reaches which results URL, in the access-table style of tests/access.py: every pattern
+of judging/urls_results.py × the organizer, a judge of the round (owner), another judge of the
+same panel (member), a judge of no panel (outsider), a conflicted judge, a unit user, an editor
+and anonymous. Results are organizer-only; the public notice page is 404 until published, then
+open to everyone and shows titles, units and award levels only."""
 
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.urls import reverse
 from django.utils import timezone
 
-from judging.models import Conflict, Notice, Objection, Result
+from judging.models import Notice, Result
 from judging.services import results as services
 from judging.urls_results import urlpatterns
 
-from ..factories import UserFactory, unit_user
+from .. import access
+from ..access import LOGIN, REDIRECT, Row
+from ..factories import ConflictFactory, ObjectionFactory, UserFactory, unit_user
 from .results_kit import panel, random_rows, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 ROLES = [
     "organizer",
-    "assigned_judge",
-    "unassigned_judge",
-    "conflicted_judge",
-    "unit_user",
+    "owner",
+    "member",
+    "outsider",
+    "conflicted",
+    "unit",
     "editor",
     "anonymous",
 ]
@@ -43,7 +46,7 @@ def world(call, organizer):
     tomorrow (so not yet published) with one objection, and one person per role."""
     rnd, judges, cases = scored_round(call, random_rows(4, 2, seed=13))
     conflicted = panel(1)[0]
-    Conflict.objects.create(judge=conflicted, case=cases[0], reason="同一单位")
+    ConflictFactory(judge=conflicted, case=cases[0], reason="同一单位")
     services.awards_propose(call=call, actor=organizer)
     now = timezone.now()
     notice = services.notice_publish(
@@ -54,13 +57,16 @@ def world(call, organizer):
         ends_at=now + timedelta(days=8),
         actor=organizer,
     )
-    objection = Objection.objects.create(notice=notice, text="异议", received_at=now)
+    objection = ObjectionFactory(
+        notice=notice, text="异议", received_at=now, submitter="", recorded_by=None
+    )
     people = {
         "organizer": organizer,
-        "assigned_judge": judges[0].user,
-        "unassigned_judge": panel(1)[0].user,
-        "conflicted_judge": conflicted.user,
-        "unit_user": unit_user(cases[0].unit),
+        "owner": judges[0].user,
+        "member": judges[1].user,
+        "outsider": panel(1)[0].user,
+        "conflicted": conflicted.user,
+        "unit": unit_user(cases[0].unit),
         "editor": UserFactory(is_editor=True),
         "anonymous": None,
     }
@@ -75,90 +81,82 @@ def world(call, organizer):
     }
 
 
-# name → (method, kind, kwargs from the world). kind: "page" (organizer reads), "action"
-# (organizer changes something, answered by a redirect), "public".
-SPEC = {
-    "results_index": ("get", "page", lambda w: {}),
-    "round_results": ("get", "page", lambda w: {"pk": w["round"].pk}),
-    "results_recompute": ("post", "action", lambda w: {"pk": w["round"].pk}),
-    "results_stats": ("get", "page", lambda w: {"pk": w["round"].pk}),
-    "results_import": ("get", "page", lambda w: {"pk": w["round"].pk}),
-    "results_export": ("get", "page", lambda w: {"pk": w["round"].pk}),
-    "judge_sheets": ("get", "page", lambda w: {"pk": w["round"].pk}),
-    "judge_sheet_xlsx": ("get", "page", lambda w: {"pk": w["round"].pk, "judge_pk": w["judge"].pk}),
-    "judge_sheet_print": (
-        "get",
-        "page",
-        lambda w: {"pk": w["round"].pk, "judge_pk": w["judge"].pk},
-    ),
-    "awards": ("get", "page", lambda w: {"slug": w["call"].slug}),
-    "awards_propose": ("post", "action", lambda w: {"slug": w["call"].slug}),
-    "award_adjust": ("post", "action", lambda w: {"slug": w["call"].slug}),
-    "notice": ("get", "page", lambda w: {"slug": w["call"].slug}),
-    "notice_publish": ("post", "action", lambda w: {"slug": w["call"].slug}),
-    "objection_record": ("post", "action", lambda w: {"slug": w["call"].slug}),
-    "objection_answer": ("post", "action", lambda w: {"pk": w["objection"].pk}),
-    "call_finalize": ("post", "action", lambda w: {"slug": w["call"].slug}),
-    "public_notice": ("get", "public", lambda w: {"slug": w["call"].slug}),
-}
+def _everyone_else(organizer) -> dict:
+    return {role: (organizer if role == "organizer" else 403) for role in ROLES} | {
+        "anonymous": LOGIN
+    }
+
+
+PAGE = _everyone_else(200)  # the organizer reads
+ACTION = _everyone_else(REDIRECT)  # the organizer changes something, answered by a redirect
+NOT_YET_PUBLIC = {role: 404 for role in ROLES}  # the notice starts tomorrow
+
+
+def _round(w):
+    return {"pk": w["round"].pk}
+
+
+def _call(w):
+    return {"slug": w["call"].slug}
+
+
+def _sheet(w):
+    return {"pk": w["round"].pk, "judge_pk": w["judge"].pk}
+
+
+def _row(name, expect, kwargs=None):
+    return Row(
+        f"judging:{name}", expect, kwargs=kwargs, method="post" if expect is ACTION else "get"
+    )
+
+
+TABLE = [
+    _row("results_index", PAGE),
+    _row("round_results", PAGE, _round),
+    _row("results_recompute", ACTION, _round),
+    _row("results_stats", PAGE, _round),
+    _row("results_import", PAGE, _round),
+    _row("results_export", PAGE, _round),
+    _row("judge_sheets", PAGE, _round),
+    _row("judge_sheet_xlsx", PAGE, _sheet),
+    _row("judge_sheet_print", PAGE, _sheet),
+    _row("awards", PAGE, _call),
+    _row("awards_propose", ACTION, _call),
+    _row("award_adjust", ACTION, _call),
+    _row("notice", PAGE, _call),
+    _row("notice_publish", ACTION, _call),
+    _row("objection_record", ACTION, _call),
+    _row("objection_answer", ACTION, lambda w: {"pk": w["objection"].pk}),
+    _row("call_finalize", ACTION, _call),
+    _row("public_notice", NOT_YET_PUBLIC, _call),
+]
 
 
 def test_every_results_url_is_in_the_matrix():
     names = [p.name for p in urlpatterns]
     assert len(names) == len(set(names)), "duplicate URL names"
-    unlisted = set(names) - set(SPEC)
-    assert not unlisted, f"add these URLs to the access matrix: {sorted(unlisted)}"
-    assert set(SPEC) == set(names)
+    assert access.missing_rows(TABLE, "judging", urlpatterns) == []
+    assert all(list(row.expect) == ROLES for row in TABLE)
 
 
-def _request(client, person, name, world):
-    method, kind, kwargs = SPEC[name]
-    client.logout()
-    if person is not None:
-        client.force_login(person)
-    url = reverse(f"judging:{name}", kwargs=kwargs(world))
-    return getattr(client, method)(url), url
-
-
-def _expected(role: str, kind: str) -> int:
-    if kind == "public":
-        return 404  # not published yet (starts tomorrow)
-    if role == "organizer":
-        return 200 if kind == "page" else 302
-    return 302 if role == "anonymous" else 403
-
-
-@pytest.mark.parametrize("name", list(SPEC))
-def test_access_matrix(client, world, name):
-    _method, kind, _kwargs = SPEC[name]
-    got = {}
-    for role in ROLES:
-        response, url = _request(client, world["people"][role], name, world)
-        got[role] = response.status_code
-        if response.status_code == 302 and role == "anonymous":
-            assert response["Location"].startswith(reverse("accounts:login")), url
-        if response.status_code == 302 and role == "organizer":
-            assert not response["Location"].startswith(reverse("accounts:login")), url
-    assert got == {role: _expected(role, kind) for role in ROLES}
+@pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in TABLE])
+def test_access_matrix(client, world, row):
+    """Every role of the row on one world (a scored round takes a while to build)."""
+    access.check_row(client, world, row)
 
 
 def test_public_notice_404_without_notice_then_open_to_all_without_scores(client, world):
     call, notice = world["call"], world["notice"]
-    url = reverse("judging:public_notice", kwargs={"slug": call.slug})
-    assert (
-        client.get(reverse("judging:public_notice", kwargs={"slug": "no-such-call"})).status_code
-        == 404
+    access.check(
+        client,
+        world,
+        Row("judging:public_notice", {"anonymous": 404}, kwargs=lambda w: {"slug": "no-such-call"}),
+        "anonymous",
     )
     Notice.objects.filter(pk=notice.pk).update(starts_at=timezone.now() - timedelta(hours=1))
+    published = Row("judging:public_notice", {role: 200 for role in ROLES}, kwargs=_call)
 
-    pages = {}
-    for role in ROLES:
-        client.logout()
-        if world["people"][role] is not None:
-            client.force_login(world["people"][role])
-        response = client.get(url)
-        assert response.status_code == 200, role
-        pages[role] = response.content.decode()
+    pages = {role: access.check(client, world, published, role).content.decode() for role in ROLES}
 
     html = pages["anonymous"]
     awarded = list(call.awards.select_related("case__unit"))

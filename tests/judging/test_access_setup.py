@@ -1,108 +1,113 @@
-"""Who may reach which page of judging setup and scoring: every URL of judging/urls_setup.py
-against organizer, assigned judge, unassigned judge, conflicted judges (a declared conflict; a
-judge of the case's own unit), unit user, editor and anonymous.
+"""Who may reach which page of judging setup and scoring, in the access-table style of
+tests/access.py: every URL of judging/urls_setup.py against the organizer, the judge whose
+review it is (owner), a judge of the same panel without this case (member), a judge of no panel
+(outsider), conflicted judges (a declared conflict; a judge of the case's own unit), a unit
+user, an editor and anonymous.
 
-A pattern without an expectation here fails the test. Wrong roles get 403, outsiders to an object
-404, anonymous people the login page.
+A pattern without a row here fails the test. Wrong roles get 403, outsiders to an object 404,
+anonymous people the login page.
 """
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from judging.models import Assignment, Conflict, Round
+from judging.models import Round
 from judging.services import rounds
 from judging.urls_setup import urlpatterns
 from tests.submissions.casekit import attachment_add
 
-from ..factories import UnitFactory, UserFactory, unit_user
+from .. import access
+from ..access import LOGIN, REDIRECT, Row
+from ..factories import AssignmentFactory, ConflictFactory, UnitFactory, UserFactory, unit_user
 from .setupkit import accepted_case, judge_profile, make_round, photo_add
 
 pytestmark = pytest.mark.django_db
 
 ROLES = [
     "organizer",
-    "assigned",
-    "unassigned",
+    "owner",
+    "member",
+    "outsider",
     "conflict_declared",
     "conflict_unit",
     "unit",
     "editor",
     "anonymous",
 ]
-LOGIN = "login"
+JUDGES = ("owner", "member", "outsider", "conflict_declared", "conflict_unit")
+
+
+def _roles(*, organizer, judge, unit=403, editor=403, **judges) -> dict:
+    """`judge` for every judge unless named; unit users and editors 403, anonymous the login."""
+    table = {"organizer": organizer}
+    table.update({role: judges.get(role, judge) for role in JUDGES})
+    table.update(unit=unit, editor=editor, anonymous=LOGIN)
+    return table
+
 
 # What each kind of page answers to each role.
-ORGANIZER_PAGE = {
-    "organizer": 200,
-    "assigned": 403,
-    "unassigned": 403,
-    "conflict_declared": 403,
-    "conflict_unit": 403,
-    "unit": 403,
-    "editor": 403,
-    "anonymous": LOGIN,
-}
-ORGANIZER_ACTION = {**ORGANIZER_PAGE, "organizer": 302}
-JUDGE_PAGE = {
-    "organizer": 403,
-    "assigned": 200,
-    "unassigned": 404,
-    "conflict_declared": 404,
-    "conflict_unit": 404,
-    "unit": 403,
-    "editor": 403,
-    "anonymous": LOGIN,
-}
-START_PAGE = {
-    "organizer": 200,
-    "assigned": 200,
-    "unassigned": 200,
-    "conflict_declared": 200,
-    "conflict_unit": 200,
-    "unit": 403,
-    "editor": 403,
-    "anonymous": LOGIN,
-}
+ORGANIZER_PAGE = _roles(organizer=200, judge=403)
+ORGANIZER_ACTION = _roles(organizer=REDIRECT, judge=403)
+JUDGE_PAGE = _roles(organizer=403, judge=404, owner=200)
+START_PAGE = _roles(organizer=200, judge=200)
 
-# URL name → (method, expectations, the object its arguments name)
-EXPECTATIONS = {
-    "home": ("get", START_PAGE, None),
-    "judge_list": ("get", ORGANIZER_PAGE, None),
-    "judge_import": ("get", ORGANIZER_PAGE, None),
-    "judge_import_template": ("get", ORGANIZER_PAGE, None),
-    "judge_edit": ("get", ORGANIZER_PAGE, "judge"),
-    "round_create": ("get", ORGANIZER_PAGE, "call"),
-    "round_detail": ("get", ORGANIZER_PAGE, "round"),
-    "round_edit": ("get", ORGANIZER_PAGE, "round"),
-    "round_panel": ("get", ORGANIZER_PAGE, "round"),
-    "round_entries": ("get", ORGANIZER_PAGE, "round"),
-    "round_assign": ("post", ORGANIZER_ACTION, "round"),
-    "round_status": ("post", ORGANIZER_ACTION, "round"),
-    "assignment_list": ("get", ORGANIZER_PAGE, "round"),
-    "assignment_add": ("post", ORGANIZER_ACTION, "round"),
-    "conflict_record": ("post", ORGANIZER_ACTION, "round"),
-    "round_progress": ("get", ORGANIZER_PAGE, "round"),
-    "round_remind": ("post", ORGANIZER_ACTION, "round"),
-    "assignment_remove": ("post", ORGANIZER_ACTION, "assignment"),
-    "review_history": ("get", ORGANIZER_PAGE, "assignment"),
-    "review_reopen": ("post", ORGANIZER_ACTION, "assignment"),
-    "queue": ("get", JUDGE_PAGE, "round"),
-    "review": ("get", JUDGE_PAGE, "review"),
-    "review_conflict": ("get", JUDGE_PAGE, "review"),
-    "review_photo": ("get", JUDGE_PAGE, "photo"),
-    "review_attachment": ("get", JUDGE_PAGE, "attachment"),
-}
+
+def _call(w):
+    return {"slug": w["call"].slug}
+
+
+def _round(w):
+    return {"pk": w["round"].pk}
+
+
+def _assignment(w):
+    return {"pk": w["own"]["owner"].pk}
+
+
+def _review(w):
+    """A judge tries his or her own row; the others the owner's."""
+    return {"pk": w["own"].get(w["role"], w["own"]["owner"]).pk}
+
+
+def _row(name, expect, kwargs=None, method="get"):
+    return Row(f"judging:{name}", expect, kwargs=kwargs, method=method)
+
+
+TABLE = [
+    _row("home", START_PAGE),
+    _row("judge_list", ORGANIZER_PAGE),
+    _row("judge_import", ORGANIZER_PAGE),
+    _row("judge_import_template", ORGANIZER_PAGE),
+    _row("judge_edit", ORGANIZER_PAGE, lambda w: {"pk": w["judges"]["owner"].pk}),
+    _row("round_create", ORGANIZER_PAGE, _call),
+    _row("round_detail", ORGANIZER_PAGE, _round),
+    _row("round_edit", ORGANIZER_PAGE, _round),
+    _row("round_panel", ORGANIZER_PAGE, _round),
+    _row("round_entries", ORGANIZER_PAGE, _round),
+    _row("round_assign", ORGANIZER_ACTION, _round, "post"),
+    _row("round_status", ORGANIZER_ACTION, _round, "post"),
+    _row("assignment_list", ORGANIZER_PAGE, _round),
+    _row("assignment_add", ORGANIZER_ACTION, _round, "post"),
+    _row("conflict_record", ORGANIZER_ACTION, _round, "post"),
+    _row("round_progress", ORGANIZER_PAGE, _round),
+    _row("round_remind", ORGANIZER_ACTION, _round, "post"),
+    _row("assignment_remove", ORGANIZER_ACTION, _assignment, "post"),
+    _row("review_history", ORGANIZER_PAGE, _assignment),
+    _row("review_reopen", ORGANIZER_ACTION, _assignment, "post"),
+    _row("queue", JUDGE_PAGE, _round),
+    _row("review", JUDGE_PAGE, _review),
+    _row("review_conflict", JUDGE_PAGE, _review),
+    _row("review_photo", JUDGE_PAGE, lambda w: {"uid": w["photo"].uid, "variant": "thumb"}),
+    _row("review_attachment", JUDGE_PAGE, lambda w: {"uid": w["attachment"].uid}),
+]
 
 
 def test_every_setup_url_has_an_expectation():
-    names = [p.name for p in urlpatterns]
-    assert None not in names, "every pattern needs a name"
-    missing = sorted(set(names) - set(EXPECTATIONS))
-    assert missing == [], f"URL patterns without access expectations: {missing}"
-    assert sorted(set(EXPECTATIONS) - set(names)) == []
-    for name, (_method, table, _obj) in EXPECTATIONS.items():
-        assert set(table) == set(ROLES), name
+    assert None not in [p.name for p in urlpatterns], "every pattern needs a name"
+    assert access.missing_rows(TABLE, "judging", urlpatterns) == []
+    for row in TABLE:
+        assert list(row.expect) == ROLES, row.url
 
 
 @pytest.fixture(autouse=True)
@@ -122,8 +127,8 @@ def world(call, organizer, editor):
     photo = photo_add(case, caption="说明")
     att = attachment_add(case)
     judges = {
-        "assigned": judge_profile("assigned"),
-        "unassigned": judge_profile("unassigned"),
+        "owner": judge_profile("assigned"),
+        "member": judge_profile("unassigned"),
         "conflict_declared": judge_profile("declared"),
         "conflict_unit": judge_profile("sameunit", unit=unit),
     }
@@ -131,13 +136,14 @@ def world(call, organizer, editor):
         call, judges=list(judges.values()), cases=[case], blind=False, status=Round.Status.DRAFT
     )
     own = {
-        role: Assignment.objects.create(round=rnd, judge=judges[role], case=case)
-        for role in ("assigned", "conflict_declared", "conflict_unit")
+        role: AssignmentFactory(round=rnd, judge=judges[role], case=case)
+        for role in ("owner", "conflict_declared", "conflict_unit")
     }
-    Conflict.objects.create(judge=judges["conflict_declared"], case=case, reason="回避")
+    ConflictFactory(judge=judges["conflict_declared"], case=case, reason="回避")
     rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
-    users = {role: j.user for role, j in judges.items()}
-    users.update(organizer=organizer, editor=editor, unit=unit_user(unit), anonymous=None)
+    judges["outsider"] = judge_profile("nopanel")  # in the pool, on no panel
+    people = {role: j.user for role, j in judges.items()}
+    people.update(organizer=organizer, editor=editor, unit=unit_user(unit), anonymous=None)
     return {
         "call": call,
         "round": rnd,
@@ -146,104 +152,72 @@ def world(call, organizer, editor):
         "attachment": att,
         "judges": judges,
         "own": own,
-        "users": users,
+        "people": people,
     }
 
 
-def _kwargs(world, obj, role):
-    if obj is None:
-        return {}
-    if obj == "call":
-        return {"slug": world["call"].slug}
-    if obj == "round":
-        return {"pk": world["round"].pk}
-    if obj == "judge":
-        return {"pk": world["judges"]["assigned"].pk}
-    if obj == "assignment":
-        return {"pk": world["own"]["assigned"].pk}
-    if obj == "review":  # a judge tries his or her own row; the others the assigned judge's
-        return {"pk": world["own"].get(role, world["own"]["assigned"]).pk}
-    if obj == "photo":
-        return {"uid": world["photo"].uid, "variant": "thumb"}
-    if obj == "attachment":
-        return {"uid": world["attachment"].uid}
-    raise AssertionError(obj)
+@pytest.mark.parametrize(("row", "role"), access.cases(TABLE))
+def test_access(client, world, row, role):
+    access.check(client, world, row, role)
 
 
-CASES = [(name, role) for name in EXPECTATIONS for role in ROLES]
+def _missing(row: Row):
+    """The row's URL naming an object that does not exist."""
+    if row.kwargs is _call:
+        return lambda w: {"slug": "no-such-call"}
+
+    def kwargs(w):
+        given = row.kwargs(w)
+        if "uid" in given:  # a file of the case
+            return {**given, "uid": "00000000-0000-0000-0000-000000000000"}
+        return {**given, "pk": 987654}
+
+    return kwargs
 
 
-@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
-def test_access(client, world, name, role):
-    method, table, obj = EXPECTATIONS[name]
-    user = world["users"][role]
-    if user is not None:
-        client.force_login(user)
-    url = reverse(f"judging:{name}", kwargs=_kwargs(world, obj, role))
-    response = getattr(client, method)(url)
-    expected = table[role]
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("accounts:login") + "?next=")
-    else:
-        assert response.status_code == expected, (name, role, response.status_code)
-        if expected == 302:
-            assert not response.url.startswith(reverse("accounts:login"))
+MISSING = [
+    Row(row.url, {"organizer": 404}, kwargs=_missing(row), method=row.method)
+    for row in TABLE
+    if row.expect["organizer"] != 403 and row.kwargs is not None
+] + [
+    Row(row.url, {"owner": 404}, kwargs=_missing(row), method="get")
+    for row in TABLE
+    if row.expect is JUDGE_PAGE
+]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        n
-        for n, (_m, table, obj) in EXPECTATIONS.items()
-        if table["organizer"] != 403 and obj is not None
-    ],
-)
-def test_missing_objects_are_404_for_the_organizer(client, world, name):
-    method, _table, obj = EXPECTATIONS[name]
-    client.force_login(world["users"]["organizer"])
-    kwargs = {"slug": "no-such-call"} if obj == "call" else {"pk": 987654}
-    assert getattr(client, method)(reverse(f"judging:{name}", kwargs=kwargs)).status_code == 404
+@pytest.mark.parametrize(("row", "role"), access.cases(MISSING))
+def test_missing_objects_are_404(client, world, row, role):
+    access.check(client, world, row, role)
 
 
-@pytest.mark.parametrize(
-    "name", [n for n, (_m, table, _o) in EXPECTATIONS.items() if table is JUDGE_PAGE]
-)
-def test_missing_objects_are_404_for_a_judge(client, world, name):
-    client.force_login(world["users"]["assigned"])
-    kwargs = _kwargs(world, EXPECTATIONS[name][2], "assigned")
-    kwargs.update(
-        {"pk": 987654} if "pk" in kwargs else {"uid": "00000000-0000-0000-0000-000000000000"}
-    )
-    assert client.get(reverse(f"judging:{name}", kwargs=kwargs)).status_code == 404
+def _owners_review(w):
+    return {"pk": w["own"]["owner"].pk}
 
 
-def test_a_judge_cannot_open_another_judges_review(client, world):
-    client.force_login(world["users"]["unassigned"])
-    target = world["own"]["assigned"].pk
-    for name in ("review", "review_conflict"):
-        assert client.get(reverse(f"judging:{name}", kwargs={"pk": target})).status_code == 404
-        assert (
-            client.post(
-                reverse(f"judging:{name}", kwargs={"pk": target}), {"reason": "x", "save": "1"}
-            ).status_code
-            == 404
-        )
+ANOTHER_JUDGES_REVIEW = [
+    Row(f"judging:{name}", {"member": 404}, kwargs=_owners_review, method=method, data=data)
+    for name in ("review", "review_conflict")
+    for method, data in (("get", None), ("post", lambda w: {"reason": "x", "save": "1"}))
+]
+
+
+@pytest.mark.parametrize(("row", "role"), access.cases(ANOTHER_JUDGES_REVIEW))
+def test_a_judge_cannot_open_another_judges_review(client, world, row, role):
+    access.check(client, world, row, role)
 
 
 def test_conflicted_judges_do_not_see_the_case_in_their_queue(client, world):
     other = accepted_case(world["call"])
     rnd = world["round"]
+    queue = Row("judging:queue", {"conflict_declared": 200, "conflict_unit": 200}, kwargs=_round)
     for role in ("conflict_declared", "conflict_unit"):
-        Assignment.objects.create(round=rnd, judge=world["judges"][role], case=other)
-        client.force_login(world["users"][role])
-        page = client.get(reverse("judging:queue", kwargs={"pk": rnd.pk})).content.decode()
+        AssignmentFactory(round=rnd, judge=world["judges"][role], case=other)
+        page = access.check(client, world, queue, role).content.decode()
         assert f'data-review="{world["own"][role].pk}"' not in page
         assert other.title in page and world["case"].title not in page
 
 
 def test_judge_without_a_profile_sees_an_empty_start_page(client, db):
-    client.force_login(UserFactory(is_judge=True))
-    response = client.get(reverse("judging:home"))
-    assert response.status_code == 200
+    response = access.expect(client, UserFactory(is_judge=True), reverse("judging:home"), 200)
     assert "Your account is not in the expert pool yet." in response.content.decode()

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from judging import importing
-from judging.models import Assignment, Conflict, Round, Score, ScoreAudit
+from judging.models import Assignment, Round, Score, ScoreAudit
 from judging.services import rounds
 from submissions.models import Call
 
+from ..factories import ConflictFactory
 from .results_kit import panel, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -233,7 +234,7 @@ def test_unassigned_panel_judge_gets_an_assignment(call, tmp_path):
 
 def test_conflicted_judge_is_refused(meeting, tmp_path):
     rnd, judges, cases = meeting
-    Conflict.objects.create(judge=judges[0], case=cases[1], reason="曾参与该项目")
+    ConflictFactory(judge=judges[0], case=cases[1], reason="曾参与该项目")
     path = write_xlsx(tmp_path / "x.xlsx", [[1, judges[0].name, cases[1].title, 30, 40, ""]])
 
     with pytest.raises(ValidationError) as exc:

@@ -13,9 +13,8 @@ from judging.models import Assignment, Conflict, Judge, Result, Round, Score, Sc
 from judging.services import pool, rounds
 from judging.services.results import results_compute
 from judging.services.reviews import review_reopen, review_save
-from submissions.models import Membership
 
-from ..factories import UnitFactory
+from ..factories import AssignmentFactory, ConflictFactory, MembershipFactory, UnitFactory
 from .setupkit import accepted_case, judge_profile, make_round, points_for
 
 pytestmark = pytest.mark.django_db
@@ -255,11 +254,11 @@ def test_visibility_excludes_own_unit_and_member_units_even_if_assigned(call, j1
     own, member, other = UnitFactory(), UnitFactory(), UnitFactory()
     j1.unit = own
     j1.save()
-    Membership.objects.create(unit=member, user=j1.user)
+    MembershipFactory(unit=member, user=j1.user)
     cases = {u: accepted_case(call, unit=u) for u in (own, member, other)}
     rnd = make_round(call, judges=[j1], status=Round.Status.DRAFT)
     for c in cases.values():
-        Assignment.objects.create(round=rnd, judge=j1, case=c)
+        AssignmentFactory(round=rnd, judge=j1, case=c)
     rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
     visible = list(selectors.assignments_for_judge(j1.user).values_list("case", flat=True))
     assert visible == [cases[other].pk]
@@ -409,7 +408,7 @@ def test_conflict_recorded_after_submission_voids_that_review_in_the_results(cal
     for judge, points in ((j1, ("40", "60")), (j2, ("10", "10"))):
         a = Assignment.objects.get(round=rnd, judge=judge, case=case)
         review_save(assignment=a, actor=judge.user, points=points_for(rnd, *points), submit=True)
-    Conflict.objects.create(judge=j2, case=case, reason="后来发现是该单位的顾问")
+    ConflictFactory(judge=j2, case=case, reason="后来发现是该单位的顾问")
 
     results_compute(round=rnd)
 

@@ -8,7 +8,7 @@ from publishing import services
 from publishing.models import Installment, Series
 from submissions.models import Call, Case, Photo, Unit
 
-from ..factories import CallFactory, CaseFactory, UnitFactory, jpeg_bytes
+from ..factories import AwardFactory, CallFactory, CaseFactory, UnitFactory, jpeg_bytes
 
 
 def photo_add(case: Case, *, size=(32, 24), caption: str = "", position: int = 0) -> Photo:
@@ -64,7 +64,7 @@ def awarded_call(
             )
             for p in range(photos):
                 photo_add(case, size=size, caption=f"{title}的图片{p + 1}。", position=p + 1)
-            Award.objects.create(call=call, case=case, level=level, rank=rank)
+            AwardFactory(call=call, case=case, level=level, rank=rank)
     return call
 
 

@@ -1,5 +1,7 @@
-"""Who may do what. Editors and organizers edit; anonymous users are sent to log in; unit users
-and judges get 403. Readers see only what is published: everything else is 404."""
+"""Who may do what, in the access-table style of tests/access.py. Editors (the one who drafted
+the series: owner; another: member) and organizers edit; anonymous users are sent to log in;
+unit users, judges and accounts without a role (outsider) get 403. Readers see only what is
+published: everything else is 404."""
 
 import pytest
 from django.urls import reverse
@@ -7,8 +9,12 @@ from django.urls import reverse
 from publishing import services
 from publishing.models import Series
 
+from .. import access
+from ..access import LOGIN, Row
 from ..factories import UserFactory, unit_user
 from .kit import awarded_call, draft, ready
+
+READERS = ("anonymous", "unit", "judge", "outsider")
 
 
 @pytest.fixture
@@ -20,129 +26,159 @@ def series(db, editor):
     return s
 
 
-def _editor_get_urls(series):
+@pytest.fixture
+def world(series, editor, organizer):
     feature = series.features.order_by("installment__number").first()
-    photo = feature.photos.select_related("photo").get().photo
-    call = series.call
-    return [
-        reverse("publishing:series_list"),
-        reverse("publishing:series_draft", args=[call.slug]),
-        reverse("publishing:series_edit", args=[series.slug]),
-        reverse("publishing:installment_edit", args=[series.slug, 2]),
-        reverse("publishing:installment_preview", args=[series.slug, 2]),
-        reverse("publishing:installment_version", args=[series.slug, 1, 1]),
-        reverse("publishing:installment_export", args=[series.slug, 2, "txt"]),
-        reverse("publishing:feature_edit", args=[feature.pk]),
-        reverse("publishing:source_photo", args=[photo.uid, "thumb"]),
-    ]
+    return {
+        "series": series,
+        "feature": feature,
+        "photo": feature.photos.select_related("photo").get().photo,
+        "people": {
+            "owner": editor,
+            "member": UserFactory(is_editor=True),
+            "organizer": organizer,
+            "unit": unit_user(username="unit-user"),
+            "judge": UserFactory(is_judge=True),
+            "outsider": UserFactory(),
+            "anonymous": None,
+        },
+    }
 
 
-def _editor_post_urls(series):
-    feature = series.features.order_by("installment__number").first()
-    return [
-        reverse("publishing:installment_add", args=[series.slug]),
-        reverse("publishing:installment_publish", args=[series.slug, 2]),
-        reverse("publishing:installment_schedule", args=[series.slug, 2]),
-        reverse("publishing:installment_unschedule", args=[series.slug, 2]),
-        reverse("publishing:installment_withdraw", args=[series.slug, 1]),
-        reverse("publishing:installment_delete", args=[series.slug, 2]),
-        reverse("publishing:feature_add", args=[series.slug, 2]),
-        reverse("publishing:feature_shift", args=[feature.pk]),
-        reverse("publishing:feature_move", args=[feature.pk]),
-        reverse("publishing:feature_remove", args=[feature.pk]),
-    ]
+def _state(world) -> tuple:
+    series = world["series"]
+    return (series.installments.get(number=1).current_version_id, series.features.count())
 
 
-def test_anonymous_users_are_sent_to_log_in(client, series):
-    for url in _editor_get_urls(series):
-        response = client.get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith("/accounts/login/"), url
-    for url in _editor_post_urls(series):
-        assert client.post(url).status_code == 302, url
-    assert series.installments.get(number=1).current_version is not None
+EDITOR_PAGE = dict(
+    owner=200, member=200, organizer=200, unit=403, judge=403, outsider=403, anonymous=LOGIN
+)
+# Editors' actions are tested in tests/publishing/test_views.py; here, who is refused.
+EDITOR_ACTION = dict(unit=403, judge=403, outsider=403, anonymous=LOGIN)
 
 
-@pytest.mark.parametrize("who", ["unit", "judge", "nobody"])
-def test_unit_users_judges_and_other_accounts_get_403(client, series, who):
-    user = {
-        "unit": lambda: unit_user(username="unit-user"),
-        "judge": lambda: UserFactory(is_judge=True),
-        "nobody": lambda: UserFactory(),
-    }[who]()
-    client.force_login(user)
-    for url in _editor_get_urls(series):
-        assert client.get(url).status_code == 403, url
-    for url in _editor_post_urls(series):
-        assert client.post(url).status_code == 403, url
-    assert series.installments.get(number=1).current_version is not None
-    assert series.features.count() == 2
+def _series(*more):
+    """The series' slug, then an installment's number and a version's, when given."""
+    names = ("number", "version")[: len(more)]
+    return lambda w: {"slug": w["series"].slug, **dict(zip(names, more, strict=True))}
 
 
-@pytest.mark.parametrize("who", ["editor", "organizer"])
-def test_editors_and_organizers_reach_every_editor_page(client, series, who, editor, organizer):
-    client.force_login({"editor": editor, "organizer": organizer}[who])
-    for url in _editor_get_urls(series):
-        assert client.get(url).status_code == 200, url
+def _feature(w):
+    return {"pk": w["feature"].pk}
+
+
+def _editor_row(name, kwargs=None, expect=EDITOR_PAGE):
+    method = "get" if expect is EDITOR_PAGE else "post"
+    return Row(f"publishing:{name}", expect, kwargs=kwargs, method=method)
+
+
+EDITOR_TABLE = [
+    _editor_row("series_list"),
+    _editor_row("series_draft", lambda w: {"call_slug": w["series"].call.slug}),
+    _editor_row("series_edit", _series()),
+    _editor_row("installment_edit", _series(2)),
+    _editor_row("installment_preview", _series(2)),
+    _editor_row("installment_version", _series(1, 1)),
+    _editor_row(
+        "installment_export", lambda w: {"slug": w["series"].slug, "number": 2, "fmt": "txt"}
+    ),
+    _editor_row("feature_edit", _feature),
+    _editor_row("source_photo", lambda w: {"uid": w["photo"].uid, "variant": "thumb"}),
+    _editor_row("installment_add", _series(), EDITOR_ACTION),
+    _editor_row("installment_publish", _series(2), EDITOR_ACTION),
+    _editor_row("installment_schedule", _series(2), EDITOR_ACTION),
+    _editor_row("installment_unschedule", _series(2), EDITOR_ACTION),
+    _editor_row("installment_withdraw", _series(1), EDITOR_ACTION),
+    _editor_row("installment_delete", _series(2), EDITOR_ACTION),
+    _editor_row("feature_add", _series(2), EDITOR_ACTION),
+    _editor_row("feature_shift", _feature, EDITOR_ACTION),
+    _editor_row("feature_move", _feature, EDITOR_ACTION),
+    _editor_row("feature_remove", _feature, EDITOR_ACTION),
+]
+
+
+@pytest.mark.parametrize(("row", "role"), access.cases(EDITOR_TABLE))
+def test_editor_pages_and_actions(client, world, row, role):
+    access.check(client, world, row, role, state=_state)
 
 
 def test_the_nav_links_editors_to_the_series_list(client, editor):
-    client.force_login(editor)
-    response = client.get(reverse("publishing:series_list"))
+    response = access.expect(client, editor, reverse("publishing:series_list"), 200)
     assert f'href="{reverse("publishing:series_list")}"' in response.content.decode()
     assert reverse("publishing:series_list") == "/publish/"
 
 
-@pytest.mark.parametrize("who", ["anonymous", "unit", "judge"])
-def test_readers_get_404_for_everything_unpublished(client, series, who):
-    if who == "unit":
-        client.force_login(unit_user(username="unit-user"))
-    elif who == "judge":
-        client.force_login(UserFactory(is_judge=True))
-    assert client.get("/series/xunli/1/").status_code == 200
-    assert client.get("/series/xunli/2/").status_code == 404
-    assert client.get("/series/xunli/3/").status_code == 404
-    assert client.get("/series/nope/").status_code == 404
+def _reader_row(name, expected, **kwargs):
+    return Row(
+        f"publishing:{name}",
+        {role: expected for role in READERS},
+        kwargs=lambda w: kwargs,
+        label=" ".join(str(v) for v in kwargs.values()),
+    )
+
+
+READER_TABLE = [
+    _reader_row("installment_detail", 200, slug="xunli", number=1),
+    _reader_row("installment_detail", 404, slug="xunli", number=2),
+    _reader_row("installment_detail", 404, slug="xunli", number=3),
+    _reader_row("series_detail", 404, slug="nope"),
     # A draft series (nothing published) does not exist for readers.
+    _reader_row("series_detail", 404, slug="draft-only"),
+    _reader_row("installment_detail", 404, slug="draft-only", number=1),
+    _reader_row("feed_atom", 404, slug="draft-only"),
+    _reader_row("feed_rss", 404, slug="draft-only"),
+]
+
+
+@pytest.fixture
+def reader_world(world):
     draft(awarded_call(top=1, excellent=0), slug="draft-only")
-    assert client.get("/series/draft-only/").status_code == 404
-    assert client.get("/series/draft-only/1/").status_code == 404
-    assert client.get("/series/draft-only/feed/atom/").status_code == 404
-    assert client.get("/series/draft-only/feed/rss/").status_code == 404
-    listed = client.get("/series/").content.decode()
+    return world
+
+
+@pytest.mark.parametrize(("row", "role"), access.cases(READER_TABLE))
+def test_readers_get_404_for_everything_unpublished(client, reader_world, row, role):
+    access.check(client, reader_world, row, role)
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_readers_see_only_published_installments_listed(client, reader_world, role):
+    reader = reader_world["people"][role]
+    listed = access.expect(client, reader, reverse("publishing:series_index"), 200)
+    listed = listed.content.decode()
     assert "/series/xunli/" in listed and "/series/draft-only/" not in listed
-    page = client.get("/series/xunli/").content.decode()
+    page = access.expect(client, reader, "/series/xunli/", 200).content.decode()
     assert "/series/xunli/1/" in page and "/series/xunli/2/" not in page
+
+
+def _photo_url(number: int, uid) -> str:
+    return reverse("publishing:photo", kwargs={"slug": "xunli", "number": number, "uid": uid})
 
 
 def test_readers_never_reach_case_photos_or_photos_of_withdrawn_versions(client, series, editor):
     inst = series.installments.get(number=1)
     uid = inst.current_version.content["features"][0]["photos"][0]["uid"]
     source = inst.current_version.content["features"][0]["photos"][0]["source_uid"]
-    url = f"/series/xunli/1/photos/{uid}.jpg"
-    response = client.get(url)
-    assert response.status_code == 200
+    url = _photo_url(1, uid)
+    response = access.expect(client, None, url, 200)
     assert response["Content-Type"] == "image/jpeg"
-    assert client.get(f"/series/xunli/2/photos/{uid}.jpg").status_code == 404  # wrong place
-    assert client.get(f"/series/xunli/1/photos/{source}.jpg").status_code == 404
+    access.expect(client, None, _photo_url(2, uid), 404)  # wrong place
+    access.expect(client, None, _photo_url(1, source), 404)
     services.installment_withdraw(installment=inst, actor=editor)
-    assert client.get(url).status_code == 404
-    assert client.get("/series/xunli/1/").status_code == 404
+    access.expect(client, None, url, 404)
+    access.expect(client, None, "/series/xunli/1/", 404)
 
 
 def test_photos_of_earlier_versions_are_for_editors_only(client, series, editor):
     inst = series.installments.get(number=1)
     old_uid = inst.current_version.content["features"][0]["photos"][0]["uid"]
     services.installment_publish(installment=inst, actor=editor)
-    url = f"/series/xunli/1/photos/{old_uid}.jpg"
-    assert client.get(url).status_code == 404
-    client.force_login(editor)
-    assert client.get(url).status_code == 200
+    url = _photo_url(1, old_uid)
+    access.expect(client, None, url, 404)
+    access.expect(client, editor, url, 200)
 
 
 def test_editors_see_a_preview_where_readers_get_404(client, series, editor):
-    client.force_login(editor)
-    response = client.get("/series/xunli/2/")
-    assert response.status_code == 200
+    response = access.expect(client, editor, "/series/xunli/2/", 200)
     assert 'data-banner="preview"' in response.content.decode()
     assert Series.objects.get().installments.get(number=2).current_version is None

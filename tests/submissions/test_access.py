@@ -1,87 +1,124 @@
-"""Who reaches which page of the submissions app: every URL × every role.
+"""Who reaches which page of the submissions app: every URL × every role, in the access-table
+style of tests/access.py.
 
-The table below must name every URL pattern of `submissions.urls`; a new URL without an entry
-fails `test_access_table_covers_every_url` (and its own parametrised case), so whoever adds a
-page also decides who may reach it.
+The table below must name every URL pattern of `submissions.urls`; a new URL without a row
+fails `test_access_table_covers_every_url`, so whoever adds a page also decides who may reach it.
 
-Codes: LOGIN = 302 to the login page with ?next=; REDIRECT = 302 somewhere else (the action ran
-or was refused with a message); 403 = the role may not use the page at all; 404 = the object is
-not visible to this user (outsiders must not even learn that it exists).
+Roles: owner (the unit user who wrote the case), member (a colleague of the same unit), outsider
+(another unit's user), judge, editor, organizer, anonymous. LOGIN = 302 to the login page with
+?next=; REDIRECT = 302 somewhere else (the action ran or was refused with a message); 403 = the
+role may not use the page at all; 404 = the object is not visible to this user (outsiders must
+not even learn that it exists).
 """
 
-from urllib.parse import quote
-
 import pytest
-from django.urls import reverse
 
-from submissions.models import Case, CaseEvent, ImportJob
+from submissions.models import Case, CaseEvent
 from submissions.urls import urlpatterns
 
-from ..factories import UserFactory
+from .. import access
+from ..access import LOGIN, REDIRECT, Row
+from ..factories import ImportJobFactory, MembershipFactory, UserFactory, unit_user
 from .casekit import attachment_add, case_with_photos, photo_add
 
-LOGIN, REDIRECT = "login", "redirect"
-ROLES = ["anonymous", "owner", "outsider", "judge", "editor", "organizer"]
-POST_ONLY = {
-    "call_status",
-    "call_screen",
-    "extension_grant",
-    "case_submit",
-    "case_withdraw",
-    "case_screen",
-}
+ROLES = ["anonymous", "owner", "member", "outsider", "judge", "editor", "organizer"]
 
-ORGANIZER_PAGE = dict(
-    anonymous=LOGIN, owner=403, outsider=403, judge=403, editor=403, organizer=200
-)
+
+def _roles(*, unit, judge, editor, organizer, anonymous=LOGIN, outsider=None) -> dict:
+    """owner and member (same unit) get `unit`, the outsider the same unless told."""
+    return dict(
+        anonymous=anonymous,
+        owner=unit,
+        member=unit,
+        outsider=unit if outsider is None else outsider,
+        judge=judge,
+        editor=editor,
+        organizer=organizer,
+    )
+
+
+ORGANIZER_PAGE = _roles(unit=403, judge=403, editor=403, organizer=200)
 ORGANIZER_ACTION = {**ORGANIZER_PAGE, "organizer": REDIRECT}
-CASE_FILE = dict(anonymous=LOGIN, owner=200, outsider=404, judge=404, editor=404, organizer=200)
+UNIT_PAGE = _roles(unit=200, judge=403, editor=403, organizer=200)
+CASE_FILE = _roles(unit=200, outsider=404, judge=404, editor=404, organizer=200)
 # Unit-only actions on a case: outsiders get 404 (not visible); people without any unit get 403
 # from the role check before any lookup, whatever the id, so nothing leaks either way.
-UNIT_CASE_ACTION = dict(
-    anonymous=LOGIN, owner=REDIRECT, outsider=404, judge=403, editor=403, organizer=403
-)
+UNIT_CASE_ACTION = _roles(unit=REDIRECT, outsider=404, judge=403, editor=403, organizer=403)
 
-EXPECTED: dict[tuple[str, str], dict] = {
-    ("call_list", ""): dict(
-        anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403, organizer=200
+
+def _call(w):
+    return {"slug": w["call"].slug}
+
+
+def _case(w):
+    return {"pk": w["case"].pk}
+
+
+def _job(w):
+    return {"pk": w["job"].pk}
+
+
+def _photo(variant):
+    return lambda w: {"uid": w["photo"].uid, "variant": variant}
+
+
+TABLE = [
+    Row("submissions:call_list", UNIT_PAGE),
+    Row("submissions:call_create", ORGANIZER_PAGE),
+    Row("submissions:call_detail", UNIT_PAGE, kwargs=_call),
+    Row("submissions:call_edit", ORGANIZER_PAGE, kwargs=_call),
+    Row(
+        "submissions:call_status",
+        ORGANIZER_ACTION,
+        kwargs=_call,
+        method="post",
+        data=lambda w: {"status": "closed"},
     ),
-    ("call_create", ""): ORGANIZER_PAGE,
-    ("call_detail", ""): dict(
-        anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403, organizer=200
+    Row(
+        "submissions:call_screen",
+        ORGANIZER_ACTION,
+        kwargs=_call,
+        method="post",
+        data=lambda w: {"cases": [w["case"].pk], "action": "accept"},
     ),
-    ("call_edit", ""): ORGANIZER_PAGE,
-    ("call_status", ""): ORGANIZER_ACTION,
-    ("call_screen", ""): ORGANIZER_ACTION,
-    ("extension_grant", ""): ORGANIZER_ACTION,
-    ("case_create", ""): dict(
-        anonymous=LOGIN, owner=200, outsider=200, judge=403, editor=403, organizer=403
+    Row("submissions:extension_grant", ORGANIZER_ACTION, kwargs=_call, method="post"),
+    Row(
+        "submissions:case_create",
+        _roles(unit=200, judge=403, editor=403, organizer=403),
+        kwargs=_call,
     ),
-    ("import_start", ""): ORGANIZER_PAGE,
-    ("import_template", ""): ORGANIZER_PAGE,
-    ("import_status", ""): ORGANIZER_PAGE,
-    ("import_progress", ""): ORGANIZER_PAGE,
+    Row("submissions:import_start", ORGANIZER_PAGE, kwargs=_call),
+    Row("submissions:import_template", ORGANIZER_PAGE, kwargs=_call),
+    Row("submissions:import_status", ORGANIZER_PAGE, kwargs=_job),
+    Row("submissions:import_progress", ORGANIZER_PAGE, kwargs=_job),
     # people without a unit are sent to their own start page
-    ("case_list", ""): dict(
-        anonymous=LOGIN,
-        owner=200,
-        outsider=200,
-        judge=REDIRECT,
-        editor=REDIRECT,
-        organizer=REDIRECT,
+    Row(
+        "submissions:case_list",
+        _roles(unit=200, judge=REDIRECT, editor=REDIRECT, organizer=REDIRECT),
     ),
-    ("case_detail", ""): CASE_FILE,
-    ("case_edit", ""): {**UNIT_CASE_ACTION, "owner": 200},
-    ("case_submit", ""): UNIT_CASE_ACTION,
-    ("case_withdraw", ""): UNIT_CASE_ACTION,
-    ("case_screen", ""): ORGANIZER_ACTION,
-    ("photo_file", "original"): CASE_FILE,
-    ("photo_file", "web"): CASE_FILE,
-    ("photo_file", "thumb"): CASE_FILE,
-    ("attachment_file", ""): CASE_FILE,
-    ("unit_list", ""): ORGANIZER_PAGE,
-    ("unit_import", ""): ORGANIZER_PAGE,
-}
+    Row("submissions:case_detail", CASE_FILE, kwargs=_case),
+    Row("submissions:case_edit", {**UNIT_CASE_ACTION, "owner": 200, "member": 200}, kwargs=_case),
+    Row("submissions:case_submit", UNIT_CASE_ACTION, kwargs=_case, method="post"),
+    Row("submissions:case_withdraw", UNIT_CASE_ACTION, kwargs=_case, method="post"),
+    Row(
+        "submissions:case_screen",
+        ORGANIZER_ACTION,
+        kwargs=_case,
+        method="post",
+        data=lambda w: {"action": "accept"},
+    ),
+    Row("submissions:photo_file", CASE_FILE, kwargs=_photo("original"), label="original"),
+    Row("submissions:photo_file", CASE_FILE, kwargs=_photo("web"), label="web"),
+    Row("submissions:photo_file", CASE_FILE, kwargs=_photo("thumb"), label="thumb"),
+    Row(
+        "submissions:attachment_file",
+        CASE_FILE,
+        kwargs=lambda w: {"uid": w["attachment"].uid},
+    ),
+    Row("submissions:unit_list", ORGANIZER_PAGE),
+    Row("submissions:unit_import", ORGANIZER_PAGE),
+]
+POST_ONLY = [row for row in TABLE if row.method == "post"]
 
 
 @pytest.fixture
@@ -89,12 +126,11 @@ def world(call, unit_a, user_a, user_b, judge, editor, organizer):
     """Unit A's complete draft with a photo and an attachment, and an import job of the call."""
     case = case_with_photos(call=call, unit=unit_a, created_by=user_a)
     attachment = attachment_add(case, user=user_a)
-    job = ImportJob.objects.create(
-        call=call, file="imports/cases.xlsx", original_name="cases.xlsx", created_by=organizer
-    )
-    users = {
+    job = ImportJobFactory(call=call, created_by=organizer)
+    people = {
         "anonymous": None,
         "owner": user_a,
+        "member": unit_user(unit_a, username="alice-colleague"),
         "outsider": user_b,
         "judge": judge,
         "editor": editor,
@@ -106,148 +142,61 @@ def world(call, unit_a, user_a, user_b, judge, editor, organizer):
         "photo": case.photos.get(),
         "attachment": attachment,
         "job": job,
-        "users": users,
+        "people": people,
     }
 
 
-def _url(name: str, variant: str, world) -> str:
-    kwargs = {
-        "call_detail": {"slug": world["call"].slug},
-        "call_edit": {"slug": world["call"].slug},
-        "call_status": {"slug": world["call"].slug},
-        "call_screen": {"slug": world["call"].slug},
-        "extension_grant": {"slug": world["call"].slug},
-        "case_create": {"slug": world["call"].slug},
-        "import_start": {"slug": world["call"].slug},
-        "import_template": {"slug": world["call"].slug},
-        "import_status": {"pk": world["job"].pk},
-        "import_progress": {"pk": world["job"].pk},
-        "case_detail": {"pk": world["case"].pk},
-        "case_edit": {"pk": world["case"].pk},
-        "case_submit": {"pk": world["case"].pk},
-        "case_withdraw": {"pk": world["case"].pk},
-        "case_screen": {"pk": world["case"].pk},
-        "photo_file": {"uid": world["photo"].uid, "variant": variant},
-        "attachment_file": {"uid": world["attachment"].uid},
-    }.get(name, {})
-    return reverse(f"submissions:{name}", kwargs=kwargs)
-
-
-def _post_data(name: str, world) -> dict:
-    case = world["case"]
-    return {
-        "call_status": {"status": "closed"},
-        "call_screen": {"cases": [case.pk], "action": "accept"},
-        "extension_grant": {},
-        "case_screen": {"action": "accept"},
-    }.get(name, {})
-
-
-def _case_state(case) -> tuple:
-    stored = Case.objects.get(pk=case.pk)
+def _case_state(world) -> tuple:
+    stored = Case.objects.get(pk=world["case"].pk)
     return (stored.status, stored.version, stored.title, CaseEvent.objects.count())
 
 
-def _fetch(client, user, url, *, post=False, data=None):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    if user is not None:
-        client.force_login(user)
-    response = client.post(url, data or {}) if post else client.get(url)
-    if response.streaming:  # read the file so the test client closes it (and the request)
-        b"".join(response.streaming_content)
-    return response
-
-
-def _login_url(url: str) -> str:
-    return "/accounts/login/?next=" + quote(url, safe="/")
-
-
 def test_access_table_covers_every_url():
-    names = {p.name for p in urlpatterns}
-
-    assert {name for name, _variant in EXPECTED} == names
-    assert all(set(expected) == set(ROLES) for expected in EXPECTED.values())
+    assert access.missing_rows(TABLE, "submissions", urlpatterns) == []
+    assert all(list(row.expect) == ROLES for row in TABLE)
 
 
-@pytest.mark.parametrize("name", [p.name for p in urlpatterns])
-def test_access_url_has_expectation(name):
-    if not any(key[0] == name for key in EXPECTED):
-        pytest.fail(f"submissions:{name} has no row in the access table of {__name__}")
+@pytest.mark.parametrize(("row", "role"), access.cases(TABLE))
+def test_access_url_role(client, world, row, role):
+    access.check(client, world, row, role, state=_case_state)
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("name", "variant"), list(EXPECTED))
-def test_access_url_role(client, world, name, variant, role):
-    url = _url(name, variant, world)
-    before = _case_state(world["case"])
-    expected = EXPECTED[(name, variant)][role]
+@pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in POST_ONLY])
+def test_access_post_only_url_refuses_get(client, world, row):
+    role = "organizer" if row.expect["organizer"] == REDIRECT else "owner"
 
-    response = _fetch(
-        client, world["users"][role], url, post=name in POST_ONLY, data=_post_data(name, world)
-    )
-
-    if expected == LOGIN:
-        assert (response.status_code, response["Location"]) == (302, _login_url(url))
-    elif expected == REDIRECT:
-        assert response.status_code == 302
-        assert not response["Location"].startswith("/accounts/login/")
-    else:
-        assert response.status_code == expected
-    if expected in (LOGIN, 403, 404):
-        assert _case_state(world["case"]) == before
+    access.check(client, world, Row(row.url, {role: 405}, kwargs=row.kwargs), role)
 
 
-@pytest.mark.parametrize("name", sorted(POST_ONLY))
-def test_access_post_only_url_refuses_get(client, world, organizer, user_a, name):
-    user = (
-        organizer
-        if name in ("call_status", "call_screen", "extension_grant", "case_screen")
-        else user_a
-    )
-
-    response = _fetch(client, user, _url(name, "", world))
-
-    assert response.status_code == 405
-
-
-def test_access_outsider_post_edit_changes_nothing(client, world, user_b):
-    case = world["case"]
-    before = _case_state(case)
-
-    response = _fetch(
-        client,
-        user_b,
-        _url("case_edit", "", world),
-        post=True,
-        data={
+def test_access_outsider_post_edit_changes_nothing(client, world):
+    edit = Row(
+        "submissions:case_edit",
+        {"outsider": 404},
+        kwargs=_case,
+        method="post",
+        data=lambda w: {
             "title": "乙改的标题",
             "photos-TOTAL_FORMS": "0",
             "photos-INITIAL_FORMS": "0",
         },
     )
 
-    assert response.status_code == 404
-    assert _case_state(case) == before
+    access.check(client, world, edit, "outsider", state=_case_state)
 
 
-def test_access_unknown_photo_variant_not_found(client, world, user_a):
-    url = reverse("submissions:photo_file", kwargs={"uid": world["photo"].uid, "variant": "huge"})
-
-    response = _fetch(client, user_a, url)
-
-    assert response.status_code == 404
+def test_access_unknown_photo_variant_not_found(client, world):
+    access.check(
+        client, world, Row("submissions:photo_file", {"owner": 404}, kwargs=_photo("huge")), "owner"
+    )
 
 
 def test_access_unit_member_of_both_units_sees_both(client, world, unit_b):
-    from submissions.models import Membership
-
     both = UserFactory(username="both")
-    Membership.objects.create(unit=world["case"].unit, user=both)
-    Membership.objects.create(unit=unit_b, user=both)
+    MembershipFactory(unit=world["case"].unit, user=both)
+    MembershipFactory(unit=unit_b, user=both)
+    world["people"]["both"] = both
 
-    response = _fetch(client, both, _url("case_detail", "", world))
-
-    assert response.status_code == 200
+    access.check(client, world, Row("submissions:case_detail", {"both": 200}, kwargs=_case), "both")
 
 
 # ---------------------------------------------------------------- staged photos
@@ -258,37 +207,27 @@ def staged(user_a):
     return photo_add(None, user=user_a)
 
 
-@pytest.mark.parametrize("variant", ["original", "web", "thumb"])
-def test_access_staged_photo_visible_to_uploader(client, staged, user_a, variant):
-    url = reverse("submissions:photo_file", kwargs={"uid": staged.uid, "variant": variant})
-
-    response = _fetch(client, user_a, url)
-
-    assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
-
-
-@pytest.mark.parametrize("variant", ["original", "web", "thumb"])
-def test_access_staged_photo_hidden_from_others(client, staged, user_b, variant):
-    url = reverse("submissions:photo_file", kwargs={"uid": staged.uid, "variant": variant})
-
-    response = _fetch(client, user_b, url)
-
-    assert response.status_code == 404
+# A staged upload is its uploader's alone, even within the same unit, until it is saved.
+STAGED = [
+    Row(
+        "submissions:photo_file",
+        {"owner": 200, "member": 404, "outsider": 404},
+        kwargs=lambda w, variant=variant: {"uid": w["staged"].uid, "variant": variant},
+        label=f"staged {variant}",
+    )
+    for variant in ("original", "web", "thumb")
+]
 
 
-def test_access_staged_photo_of_colleague_hidden(client, staged, unit_a):
-    """A staged upload is its uploader's alone, even within the same unit, until it is saved."""
-    from ..factories import unit_user
+@pytest.mark.parametrize(("row", "role"), access.cases(STAGED))
+def test_access_staged_photo(client, world, staged, row, role):
+    response = access.check(client, {**world, "staged": staged}, row, role)
 
-    colleague = unit_user(unit_a, username="alice2")
-    url = reverse("submissions:photo_file", kwargs={"uid": staged.uid, "variant": "original"})
-
-    response = _fetch(client, colleague, url)
-
-    assert response.status_code == 404
+    if response.status_code == 200:
+        assert response["Content-Type"] == "image/jpeg"
 
 
-def test_access_outsider_cannot_attach_foreign_photo(client, call, staged, world, user_b):
+def test_access_outsider_cannot_attach_foreign_photo(client, staged, world, user_b):
     """Posting someone else's photo id (staged or on a case) attaches nothing."""
     foreign_ids = [staged.pk, world["photo"].pk]
     data = {
@@ -307,16 +246,17 @@ def test_access_outsider_cannot_attach_foreign_photo(client, call, staged, world
         "save": "1",
     }
 
-    response = _fetch(
-        client,
-        user_b,
-        reverse("submissions:case_create", kwargs={"slug": call.slug}),
-        post=True,
-        data=data,
+    create = Row(
+        "submissions:case_create",
+        {"outsider": REDIRECT},
+        kwargs=_call,
+        method="post",
+        data=lambda w: data,
     )
 
+    access.check(client, world, create, "outsider")
+
     created = Case.objects.get(title="乙的案例")
-    assert response.status_code == 302
     assert created.photos.count() == 0
     staged.refresh_from_db()
     world["photo"].refresh_from_db()

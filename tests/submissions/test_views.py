@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from submissions.models import Case, CaseEvent, DeadlineExtension, Photo, Unit
 
-from ..factories import CaseFactory, jpeg_upload
+from ..factories import CaseFactory, MembershipFactory, UnitFactory, jpeg_upload
 from .casekit import case_with_photos
 
 PHONE_MSG = (
@@ -359,11 +359,7 @@ def test_case_create_single_unit_ignores_posted_unit(client, call, unit_a, unit_
 
 
 def test_case_create_for_foreign_unit_refused(client, call, unit_a, unit_b, user_a):
-    from submissions.models import Membership
-
-    from ..factories import UnitFactory
-
-    Membership.objects.create(unit=UnitFactory(name="丙社区"), user=user_a)
+    MembershipFactory(unit=UnitFactory(name="丙社区"), user=user_a)
     _as(client, user_a)
 
     response = client.post(

@@ -11,8 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from civiccases.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField
-from civiccases.params import id_param
+from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField
+from core.params import id_param
 from submissions.forms import DATETIME_WIDGET
 from submissions.models import Call, Case, Unit
 

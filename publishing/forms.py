@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from civiccases.fields import IdChoiceField, PortalDateTimeField
+from core.fields import IdChoiceField, PortalDateTimeField
 from submissions.forms import DATETIME_WIDGET
 from submissions.models import Case
 

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civiccases.fields import (  # noqa: F401 — MIN_YEAR/MAX_YEAR for other apps
+from core.fields import (  # noqa: F401 — MIN_YEAR/MAX_YEAR for other apps
     MAX_YEAR,
     MIN_YEAR,
     IdChoiceField,

@@ -21,7 +21,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civiccases.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 
 from . import images
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit

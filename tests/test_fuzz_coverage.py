@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from .fuzzkit import FUZZED, form_key
 
-APPS = ("accounts", "civiccases", "judging", "publishing", "submissions")
+APPS = ("accounts", "civiccases", "core", "judging", "publishing", "submissions")
 #: Django's own forms that the project's pages show (login, password change).
 DJANGO_FORMS_USED = (AuthenticationForm, PasswordChangeForm)
 FUZZ_MODULES = sorted(

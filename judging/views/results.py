@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
-from civiccases.fields import PortalDateTimeField, UploadField, bound_upload
-from civiccases.flash import flash_errors as _errors
-from civiccases.flash import flash_form_errors as _form_errors
+from core.fields import PortalDateTimeField, UploadField, bound_upload
+from core.flash import flash_errors as _errors
+from core.flash import flash_form_errors as _form_errors
 from submissions.forms import DATETIME_WIDGET
 from submissions.models import Call
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts import roles
-from civiccases.files import serve_file
+from core.files import serve_file
 from submissions.views.files import ATTACHMENT_TYPES, CONTENT_TYPES
 
 from .. import selectors

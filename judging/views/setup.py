@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
-from civiccases.fields import bound_upload
-from civiccases.flash import flash_errors as _error
-from civiccases.flash import flash_form_errors as _form_errors
-from civiccases.params import id_list, id_param, local_url, search_param
+from core.fields import bound_upload
+from core.flash import flash_errors as _error
+from core.flash import flash_form_errors as _form_errors
+from core.params import id_list, id_param, local_url, search_param
 from submissions.forms import TableUploadForm
 from submissions.models import Call
 from submissions.tabular import read_table

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import role_required
-from civiccases.files import serve_file
-from civiccases.flash import flash_errors as _errors
-from civiccases.params import id_param
+from core.files import serve_file
+from core.flash import flash_errors as _errors
+from core.params import id_param
 from submissions.models import Call, Photo
 from submissions.views.files import CONTENT_TYPES
 

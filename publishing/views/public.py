@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civiccases.files import serve_file
+from core.files import serve_file
 
 from .. import content as content_mod
 from .. import pagecache, selectors

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
-from civiccases.files import serve_file
+from core.files import serve_file
 
 from .. import selectors
 

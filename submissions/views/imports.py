@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import organizer_required
-from civiccases.fields import UploadField, bound_upload
+from core.fields import UploadField, bound_upload
 
 from .. import importing
 from ..models import Call, Case, ImportJob

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.roles import organizer_required
-from civiccases.fields import bound_upload
+from core.fields import bound_upload
 
 from .. import services
 from ..forms import TableUploadForm, UnitForm

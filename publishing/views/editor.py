@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import role_required
-from core.files import serve_file
+from core.files import serve_protected
 from core.flash import flash_errors as _errors
 from core.params import id_param
 from submissions.models import Call, Photo
-from submissions.views.files import CONTENT_TYPES
 
 from .. import content as content_mod
 from .. import exports, selectors, services
@@ -486,10 +485,5 @@ def source_photo(request, uid, variant):
     photo = selectors.source_photo_for_publisher(request.user, uid=uid)
     if photo is None or variant not in ("web", "thumb"):
         raise Http404
-    field = getattr(photo, variant) or photo.image
-    content_type = (
-        "image/jpeg"
-        if field is not photo.image
-        else CONTENT_TYPES.get(photo.extension, "image/jpeg")
-    )
-    return serve_file(field, content_type=content_type)
+    shown = photo.rendition(variant)
+    return serve_protected(shown.file, content_type=shown.content_type, filename=shown.filename)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField
 from core.params import id_param
-from submissions.forms import DATETIME_WIDGET
+from core.widgets import DATETIME_WIDGET
 from submissions.models import Call, Case, Unit
 
 from .models import Criterion, Judge, Round

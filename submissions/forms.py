@@ -3,19 +3,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import (  # noqa: F401 — MIN_YEAR/MAX_YEAR for other apps
-    MAX_YEAR,
-    MIN_YEAR,
-    IdChoiceField,
-    IdMultipleChoiceField,
-    PortalDateTimeField,
-    UploadField,
-)
+from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
+from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
 from .models import Call, Case, Unit
 from .services import phone_validate
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class CallForm(forms.ModelForm):
@@ -138,10 +130,6 @@ class PhotoRowForm(forms.Form):
 PhotoFormSet = forms.formset_factory(PhotoRowForm, extra=0, max_num=50, absolute_max=60)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class MultipleFileField(UploadField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx"}))
@@ -214,7 +202,3 @@ class UnitForm(forms.Form):
         widget=forms.PasswordInput,
         help_text=_("Leave empty to generate one; it is shown once."),
     )
-
-
-class TableUploadForm(forms.Form):
-    file = UploadField(label=_("File (.xlsx or .csv)"))

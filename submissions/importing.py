@@ -40,10 +40,10 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from core.queue import enqueue_on_commit
+from core.tabular import OLE_MAGIC, read_table
 
 from . import images, services
 from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
-from .tabular import OLE_MAGIC, read_table
 
 log = logging.getLogger(__name__)
 

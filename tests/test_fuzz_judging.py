@@ -10,6 +10,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.forms import TableUploadForm
 from judging.forms import (
     AssignmentAddForm,
     BaseCriterionFormSet,
@@ -32,7 +33,6 @@ from judging.views.results import (
     ObjectionForm,
     ScoreImportForm,
 )
-from submissions.forms import TableUploadForm
 
 from .fuzzkit import (
     FUZZ,

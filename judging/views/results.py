@@ -22,7 +22,7 @@ from accounts.roles import organizer_required
 from core.fields import PortalDateTimeField, UploadField, bound_upload
 from core.flash import flash_errors as _errors
 from core.flash import flash_form_errors as _form_errors
-from submissions.forms import DATETIME_WIDGET
+from core.widgets import DATETIME_WIDGET
 from submissions.models import Call
 
 from .. import importing, selectors, statistics

@@ -18,10 +18,10 @@ from accounts.roles import organizer_required
 from core.fields import bound_upload
 from core.flash import flash_errors as _error
 from core.flash import flash_form_errors as _form_errors
+from core.forms import TableUploadForm
 from core.params import id_list, id_param, local_url, search_param
-from submissions.forms import TableUploadForm
+from core.tabular import read_table
 from submissions.models import Call
-from submissions.tabular import read_table
 
 from .. import selectors
 from ..forms import (

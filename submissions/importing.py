@@ -383,8 +383,8 @@ def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int)
 
 def case_numbers(*, call: Call, count: int) -> range:
     """`count` consecutive case numbers of the call. Locks the call row (like every case
-    creation, via `services._next_number`): call inside the transaction that uses them."""
-    first = services._next_number(call)
+    creation, via `services.case_number_next`): call inside the transaction that uses them."""
+    first = services.case_number_next(call=call)
     return range(first, first + count)
 
 

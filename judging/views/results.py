@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import organizer_required
 from core.fields import PortalDateTimeField, UploadField, bound_upload
-from core.flash import flash_errors as _errors
-from core.flash import flash_form_errors as _form_errors
+from core.flash import flash_errors, flash_form_errors
 from core.widgets import DATETIME_WIDGET
 from submissions.models import Call
 
@@ -30,6 +29,7 @@ from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
 from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
 from ..services.results import MAX_AWARD_RANK
+from .common import organizer_round, results_ensure
 
 PAGE_SIZE = 50
 TABLE_CACHE_SECONDS = 300
@@ -119,23 +119,6 @@ class AnswerForm(forms.Form):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _round(pk) -> Round:
-    return get_object_or_404(selectors.rounds_for_organizer(), pk=pk)
-
-
-def ensure_results(request, rnd: Round) -> str:
-    """Compute the results when they are stale (or queue the task for a big round); returns
-    the state to show: "fresh", "queued" or "stale" (when the call is final)."""
-    state = services.results_state(round=rnd)
-    if state == "stale" and not services.awards_locked(call=rnd.call):
-        try:
-            services.results_refresh(round=rnd)
-        except ValidationError as exc:
-            _errors(request, exc)
-        state = services.results_state(round=rnd)
-    return state
 
 
 def _last_round_id(call: Call):
@@ -228,9 +211,9 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
 @organizer_required
 @require_GET
 def results(request, pk):
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     call = rnd.call
-    state = ensure_results(request, rnd)
+    state = results_ensure(request, rnd)
     order = request.GET.get("order", "rank")
     order = order if order in selectors.RESULT_ORDERS else "rank"
     flag = request.GET.get("flag", "")
@@ -258,11 +241,11 @@ def results(request, pk):
 @require_POST
 @organizer_required
 def results_recompute(request, pk):
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     try:
         outcome = services.results_refresh(round=rnd)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         if outcome == "queued":
             messages.info(
@@ -280,7 +263,7 @@ def results_recompute(request, pk):
 @organizer_required
 @require_http_methods(["GET", "POST"])
 def results_import(request, pk):
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     form = ScoreImportForm(*bound_upload(request))
     problems = []
     if request.method == "POST" and form.is_valid():
@@ -329,8 +312,8 @@ def results_import(request, pk):
 @organizer_required
 @require_GET
 def results_stats(request, pk):
-    rnd = _round(pk)
-    state = ensure_results(request, rnd)
+    rnd = organizer_round(pk)
+    state = results_ensure(request, rnd)
     data = statistics.round_statistics(round=rnd)
     labels = {
         "range": _("Lowest to highest"),
@@ -433,7 +416,7 @@ def awards_propose(request, slug):
     try:
         n = services.awards_propose(call=call, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -464,7 +447,7 @@ def award_adjust(request, slug):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -472,7 +455,7 @@ def award_adjust(request, slug):
                 % {"title": data["case"].title},
             )
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:awards", slug=call.slug)
 
 
@@ -542,13 +525,13 @@ def notice_publish(request, slug):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request, _("The provisional award list is published on the public notice page.")
             )
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:notice", slug=call.slug)
 
 
@@ -570,11 +553,11 @@ def objection_record(request, slug):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("The objection was recorded. Answer it before finalizing."))
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:notice", slug=call.slug)
 
 
@@ -589,11 +572,11 @@ def objection_answer(request, pk):
                 objection=objection, answer=form.cleaned_data["answer"], actor=request.user
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("The answer was recorded."))
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:notice", slug=objection.notice.call.slug)
 
 
@@ -604,7 +587,7 @@ def call_finalize(request, slug):
     try:
         services.call_finalize(call=call, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("The awards are final. Results and awards are now locked."))
     return redirect("judging:notice", slug=call.slug)

@@ -22,7 +22,7 @@ from ..forms import ConflictDeclareForm, ReviewForm
 from ..models import Assignment, Round
 from ..services import reviews, rounds
 from ..services.reviews import plain_number
-from .setup import _conflict_messages
+from .common import conflict_messages
 
 judge_required = roles.role_required(roles.is_judge)
 
@@ -155,7 +155,7 @@ def review_conflict(request, pk):
             for msg in exc.messages:
                 form.add_error(None, msg)
         else:
-            _conflict_messages(request, outcome, organizer=False)
+            conflict_messages(request, outcome, organizer=False)
             if selectors.assignments_for_judge(request.user, round=a.round).exists():
                 return redirect("judging:queue", pk=a.round_id)
             return redirect("judging:home")

@@ -202,3 +202,12 @@ class UnitForm(forms.Form):
         widget=forms.PasswordInput,
         help_text=_("Leave empty to generate one; it is shown once."),
     )
+
+
+class ImportUploadForm(forms.Form):
+    """Cases collected offline: the table alone, or a ZIP with the table and its photos."""
+
+    file = UploadField(
+        label=_("Table (.xlsx, .csv) or ZIP of the table and its photos"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.zip"}),
+    )

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from core.forms import TableUploadForm
 from judging.forms import (
+    AnswerForm,
     AssignmentAddForm,
+    AwardAdjustForm,
     BaseCriterionFormSet,
     ConflictDeclareForm,
     ConflictRecordForm,
@@ -20,19 +22,15 @@ from judging.forms import (
     EntriesForm,
     JudgeEditForm,
     JudgeForm,
+    NoticeForm,
+    ObjectionForm,
     PanelForm,
     ReasonForm,
     RoundForm,
+    ScoreImportForm,
 )
 from judging.models import Assignment, Award, Notice, Objection, Round
 from judging.services import results as results_services
-from judging.views.results import (
-    AnswerForm,
-    AwardAdjustForm,
-    NoticeForm,
-    ObjectionForm,
-    ScoreImportForm,
-)
 
 from .fuzzkit import (
     FUZZ,

@@ -4,7 +4,6 @@ notice (公示) and finalization. Every page is organizer-only: judges never see
 import re
 from datetime import timedelta
 
-from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -14,108 +13,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
-from core.fields import PortalDateTimeField, UploadField, bound_upload
+from core.fields import bound_upload
 from core.flash import flash_errors, flash_form_errors
-from core.widgets import DATETIME_WIDGET
 from submissions.models import Call
 
 from .. import importing, selectors, statistics
 from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
+from ..forms import AnswerForm, AwardAdjustForm, NoticeForm, ObjectionForm, ScoreImportForm
 from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
-from ..services.results import MAX_AWARD_RANK
 from .common import organizer_round, results_ensure
 
 PAGE_SIZE = 50
 TABLE_CACHE_SECONDS = 300
 NOTICE_DAYS = 7
-
-
-# --------------------------------------------------------------------------- forms
-
-
-class ScoreImportForm(forms.Form):
-    file = UploadField(
-        label=gettext_lazy("Score table (.xlsx or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
-
-
-class AwardAdjustForm(forms.Form):
-    LEVELS = [
-        (Award.Level.TOP, Award.Level.TOP.label),
-        (Award.Level.EXCELLENT, Award.Level.EXCELLENT.label),
-        ("none", gettext_lazy("No award (remove)")),
-    ]
-
-    case = forms.CharField(
-        label=gettext_lazy("Case code"),
-        max_length=20,
-        help_text=gettext_lazy("As shown in the results, e.g. 3-0007."),
-    )
-    level = forms.ChoiceField(label=gettext_lazy("Award"), choices=LEVELS)
-    rank = forms.IntegerField(
-        label=gettext_lazy("Rank in the award list"),
-        min_value=1,
-        max_value=MAX_AWARD_RANK,
-        required=False,
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason (recorded)"), widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, call: Call, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.call = call
-
-    def clean_case(self):
-        return importing.case_by_code(call=self.call, code=self.cleaned_data["case"])
-
-
-class NoticeForm(forms.ModelForm):
-    class Meta:
-        model = Notice
-        fields = ["title", "text", "starts_at", "ends_at"]
-        field_classes = {"starts_at": PortalDateTimeField, "ends_at": PortalDateTimeField}
-        widgets = {
-            "starts_at": DATETIME_WIDGET,
-            "ends_at": DATETIME_WIDGET,
-            "text": forms.Textarea(attrs={"rows": 5}),
-        }
-        help_texts = {
-            "text": gettext_lazy(
-                "Shown above the list: how and until when to raise an objection, and to whom."
-            ),
-            "ends_at": gettext_lazy("Beijing time. The awards can be finalized after this moment."),
-        }
-
-
-class ObjectionForm(forms.Form):
-    received_at = PortalDateTimeField(label=gettext_lazy("Received"), widget=DATETIME_WIDGET)
-    submitter = forms.CharField(label=gettext_lazy("From"), max_length=200, required=False)
-    case = forms.CharField(
-        label=gettext_lazy("Case code (if it concerns one case)"), max_length=20, required=False
-    )
-    text = forms.CharField(
-        label=gettext_lazy("Objection"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def __init__(self, *args, call: Call, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.call = call
-
-    def clean_case(self):
-        code = self.cleaned_data["case"].strip()
-        return importing.case_by_code(call=self.call, code=code) if code else None
-
-
-class AnswerForm(forms.Form):
-    answer = forms.CharField(label=gettext_lazy("Answer"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 # --------------------------------------------------------------------------- helpers

@@ -1,7 +1,7 @@
-"""Who reaches which results URL: every pattern of judging/urls_results.py × organizer, assigned
-judge, unassigned judge, conflicted judge, unit user, editor and anonymous. Results are
-organizer-only; the public notice page is 404 until published, then open to everyone and
-shows titles, units and award levels only."""
+"""Who reaches which results URL: every pattern of judging/urls/results.py, awards.py and
+notice.py × organizer, assigned judge, unassigned judge, conflicted judge, unit user, editor and
+anonymous. Results are organizer-only; the public notice page is 404 until published, then open
+to everyone and shows titles, units and award levels only."""
 
 from datetime import timedelta
 
@@ -10,14 +10,16 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from judging import urls
 from judging.models import Conflict, Notice, Objection, Result
 from judging.services import results as services
-from judging.urls_results import urlpatterns
 
 from ..factories import UserFactory, unit_user
 from .results_kit import panel, random_rows, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+
+urlpatterns = urls.results.urlpatterns + urls.awards.urlpatterns + urls.notice.urlpatterns
 
 ROLES = [
     "organizer",

@@ -1,6 +1,7 @@
-"""Who may reach which page of judging setup and scoring: every URL of judging/urls_setup.py
-against organizer, assigned judge, unassigned judge, conflicted judges (a declared conflict; a
-judge of the case's own unit), unit user, editor and anonymous.
+"""Who may reach which page of judging setup and scoring: every URL of judging/urls/rounds.py,
+pool.py, assignment.py and scoring.py against organizer, assigned judge, unassigned judge,
+conflicted judges (a declared conflict; a judge of the case's own unit), unit user, editor and
+anonymous.
 
 A pattern without an expectation here fails the test. Wrong roles get 403, outsiders to an object
 404, anonymous people the login page.
@@ -10,15 +11,22 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from judging import urls
 from judging.models import Assignment, Conflict, Round
 from judging.services import rounds
-from judging.urls_setup import urlpatterns
 from tests.submissions.casekit import attachment_add
 
 from ..factories import UnitFactory, UserFactory, unit_user
 from .setupkit import accepted_case, judge_profile, make_round, photo_add
 
 pytestmark = pytest.mark.django_db
+
+urlpatterns = [
+    *urls.rounds.urlpatterns,
+    *urls.pool.urlpatterns,
+    *urls.assignment.urlpatterns,
+    *urls.scoring.urlpatterns,
+]
 
 ROLES = [
     "organizer",

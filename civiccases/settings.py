@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "accounts",
+    "core",
     "submissions",
     "judging",
     "publishing",

@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from civiccases.text import sheet_title, xml_text
+from core.text import sheet_title, xml_text
 from submissions.models import Case
 
 from . import selectors

@@ -1,4 +1,5 @@
-"""Forms of expert judging: the pool, rounds and criteria, panel, entries, assignment, reviews.
+"""Forms of expert judging: the pool, rounds and criteria, panel, entries, assignment, reviews,
+and of results: score import, award adjustments, the public notice and objections.
 
 Forms collect and check input; the services decide. A review's points are checked here with the
 service's own parser so that each error sits beside its criterion and names it.
@@ -11,12 +12,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from civiccases.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField
-from civiccases.params import id_param
-from submissions.forms import DATETIME_WIDGET
+from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
+from core.params import id_param
+from core.widgets import DATETIME_WIDGET
 from submissions.models import Call, Case, Unit
 
-from .models import Criterion, Judge, Round
+from . import importing
+from .models import Award, Criterion, Judge, Notice, Round
+from .services.results import MAX_AWARD_RANK
 from .services.reviews import plain_number, points_parse
 from .services.rounds import CriterionSpec
 
@@ -373,3 +376,81 @@ class ReviewForm(forms.Form):
 
     def criterion_fields(self):
         return [(c, self[self.field_name(c)]) for c in self.criteria]
+
+
+# ---- results, awards and the notice ---------------------------------------------------------
+
+
+class ScoreImportForm(forms.Form):
+    file = UploadField(
+        label=_("Score table (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+class AwardAdjustForm(forms.Form):
+    LEVELS = [
+        (Award.Level.TOP, Award.Level.TOP.label),
+        (Award.Level.EXCELLENT, Award.Level.EXCELLENT.label),
+        ("none", _("No award (remove)")),
+    ]
+
+    case = forms.CharField(
+        label=_("Case code"),
+        max_length=20,
+        help_text=_("As shown in the results, e.g. 3-0007."),
+    )
+    level = forms.ChoiceField(label=_("Award"), choices=LEVELS)
+    rank = forms.IntegerField(
+        label=_("Rank in the award list"),
+        min_value=1,
+        max_value=MAX_AWARD_RANK,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason (recorded)"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def clean_case(self):
+        return importing.case_by_code(call=self.call, code=self.cleaned_data["case"])
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = ["title", "text", "starts_at", "ends_at"]
+        field_classes = {"starts_at": PortalDateTimeField, "ends_at": PortalDateTimeField}
+        widgets = {
+            "starts_at": DATETIME_WIDGET,
+            "ends_at": DATETIME_WIDGET,
+            "text": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "text": _(
+                "Shown above the list: how and until when to raise an objection, and to whom."
+            ),
+            "ends_at": _("Beijing time. The awards can be finalized after this moment."),
+        }
+
+
+class ObjectionForm(forms.Form):
+    received_at = PortalDateTimeField(label=_("Received"), widget=DATETIME_WIDGET)
+    submitter = forms.CharField(label=_("From"), max_length=200, required=False)
+    case = forms.CharField(
+        label=_("Case code (if it concerns one case)"), max_length=20, required=False
+    )
+    text = forms.CharField(label=_("Objection"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def clean_case(self):
+        code = self.cleaned_data["case"].strip()
+        return importing.case_by_code(call=self.call, code=code) if code else None
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2}))

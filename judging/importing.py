@@ -1,6 +1,6 @@
 """Import of scores given at an offline review meeting (线下评审会): all or nothing.
 
-The table (.xlsx or .csv, read by `submissions.tabular.read_table`) has one row per judge and
+The table (.xlsx or .csv, read by `core.tabular.read_table`) has one row per judge and
 case with the columns
 
 - 评审专家: the judge's name as in the expert pool (or the judge's user name);
@@ -36,8 +36,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.tabular import read_table
 from submissions.models import Call, Case
-from submissions.tabular import read_table
 
 from . import queue_cache
 from .exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE

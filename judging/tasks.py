@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from civiccases.text import one_line
+from core.text import one_line
 
 from .models import Judge, Round
 from .services import results as results_services

@@ -13,7 +13,7 @@ import copy
 import re
 from collections.abc import Callable
 
-from civiccases.text import xml_text
+from core.text import xml_text
 
 from .numerals import chinese_numeral, installment_heading
 

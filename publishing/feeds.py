@@ -7,7 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from civiccases.text import xml_text
+from core.text import xml_text
 
 from . import content as content_mod
 from . import selectors

@@ -16,14 +16,14 @@ from .models import PublishedPhoto
 def web_copy(photo: Photo) -> tuple[bytes, int, int]:
     """(JPEG bytes, width, height) of a case photo's web rendition, made from the original
     when the rendition is missing (processing pending or failed)."""
+    shown = photo.rendition("web")
     try:
-        if photo.web:
-            with photo.web.storage.open(photo.web.name, "rb") as fh:
-                data = fh.read()
-            with Image.open(io.BytesIO(data)) as img:
-                return data, img.width, img.height
-        with photo.image.storage.open(photo.image.name, "rb") as fh:
-            return images.render_variant(fh, max_side=WEB_SIDE)
+        with shown.file.storage.open(shown.file.name, "rb") as fh:
+            if not shown.ready:
+                return images.render_variant(fh, max_side=WEB_SIDE)
+            data = fh.read()
+        with Image.open(io.BytesIO(data)) as img:
+            return data, img.width, img.height
     except (OSError, images.ImageRejected) as exc:
         raise ValidationError(
             _("A photo of “%(title)s” cannot be read (%(error)s); take it out of the feature."),

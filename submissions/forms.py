@@ -3,19 +3,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civiccases.fields import (  # noqa: F401 — MIN_YEAR/MAX_YEAR for other apps
-    MAX_YEAR,
-    MIN_YEAR,
-    IdChoiceField,
-    IdMultipleChoiceField,
-    PortalDateTimeField,
-    UploadField,
-)
+from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
+from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
 from .models import Call, Case, Unit
 from .services import phone_validate
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class CallForm(forms.ModelForm):
@@ -138,10 +130,6 @@ class PhotoRowForm(forms.Form):
 PhotoFormSet = forms.formset_factory(PhotoRowForm, extra=0, max_num=50, absolute_max=60)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class MultipleFileField(UploadField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx"}))
@@ -216,5 +204,10 @@ class UnitForm(forms.Form):
     )
 
 
-class TableUploadForm(forms.Form):
-    file = UploadField(label=_("File (.xlsx or .csv)"))
+class ImportUploadForm(forms.Form):
+    """Cases collected offline: the table alone, or a ZIP with the table and its photos."""
+
+    file = UploadField(
+        label=_("Table (.xlsx, .csv) or ZIP of the table and its photos"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.zip"}),
+    )

@@ -44,6 +44,24 @@ class ImageRejected(Exception):
         super().__init__(message)
         self.message = message
 
+    @classmethod
+    def invalid(cls, name: str) -> ImageRejected:
+        if HEIF_SUPPORTED:
+            msg = _('"%(name)s" is not a valid JPEG, PNG, WebP or HEIC image.')
+        else:
+            msg = _('"%(name)s" is not a valid JPEG, PNG or WebP image.')
+        return cls(msg % {"name": name})
+
+    @classmethod
+    def damaged(cls, name: str) -> ImageRejected:
+        msg = _('"%(name)s" is damaged or incomplete and cannot be read as an image.')
+        return cls(msg % {"name": name})
+
+    @classmethod
+    def too_many_pixels(cls, name: str, max_pixels: int) -> ImageRejected:
+        msg = _('"%(name)s" has too many pixels: at most %(limit)s megapixels are allowed.')
+        return cls(msg % {"name": name, "limit": f"{max_pixels / 1_000_000:g}"})
+
 
 @dataclass(frozen=True)
 class ImageInfo:
@@ -54,24 +72,6 @@ class ImageInfo:
     height: int
     extension: str  # ".jpg" | ".png" | ".webp" | ".heic"
     frames: int
-
-
-def _invalid(name: str) -> ImageRejected:
-    if HEIF_SUPPORTED:
-        msg = _('"%(name)s" is not a valid JPEG, PNG, WebP or HEIC image.')
-    else:
-        msg = _('"%(name)s" is not a valid JPEG, PNG or WebP image.')
-    return ImageRejected(msg % {"name": name})
-
-
-def _damaged(name: str) -> ImageRejected:
-    msg = _('"%(name)s" is damaged or incomplete and cannot be read as an image.')
-    return ImageRejected(msg % {"name": name})
-
-
-def _too_many_pixels(name: str, max_pixels: int) -> ImageRejected:
-    msg = _('"%(name)s" has too many pixels: at most %(limit)s megapixels are allowed.')
-    return ImageRejected(msg % {"name": name, "limit": f"{max_pixels / 1_000_000:g}"})
 
 
 def inspect_upload(fileobj: BinaryIO, *, name: str, max_bytes: int, max_pixels: int) -> ImageInfo:
@@ -98,17 +98,17 @@ def _decode(fileobj: BinaryIO, name: str, max_pixels: int) -> ImageInfo:
     try:
         img = Image.open(fileobj, formats=FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_many_pixels(name, max_pixels) from exc
+        raise ImageRejected.too_many_pixels(name, max_pixels) from exc
     except Exception as exc:  # UnidentifiedImageError, SyntaxError, struct.error, MemoryError...
-        raise _invalid(name) from exc
+        raise ImageRejected.invalid(name) from exc
     with img:
         try:
             fmt = "JPEG" if img.format == "MPO" else str(img.format)
             width, height = img.size
             if width <= 0 or height <= 0:
-                raise _damaged(name)
+                raise ImageRejected.damaged(name)
             if width * height > max_pixels:
-                raise _too_many_pixels(name, max_pixels)
+                raise ImageRejected.too_many_pixels(name, max_pixels)
             if fmt == "JPEG":  # only the primary image is kept (see clean_original)
                 img.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # still reads all data
                 img.load()
@@ -118,9 +118,9 @@ def _decode(fileobj: BinaryIO, name: str, max_pixels: int) -> ImageInfo:
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _too_many_pixels(name, max_pixels) from exc
+            raise ImageRejected.too_many_pixels(name, max_pixels) from exc
         except Exception as exc:  # OSError (truncated), ValueError, EOFError, MemoryError...
-            raise _damaged(name) from exc
+            raise ImageRejected.damaged(name) from exc
     if orientation >= 5:
         width, height = height, width
     return ImageInfo(fmt, width, height, EXTENSIONS[fmt], frames)
@@ -134,9 +134,9 @@ def _load_frames(img: Image.Image, name: str, max_pixels: int) -> tuple[int, int
         frames += 1
         total += width * height
         if width <= 0 or height <= 0:
-            raise _damaged(name)
+            raise ImageRejected.damaged(name)
         if width * height > max_pixels:
-            raise _too_many_pixels(name, max_pixels)
+            raise ImageRejected.too_many_pixels(name, max_pixels)
         if frames > MAX_FRAMES or total > MAX_TOTAL_PIXELS_FACTOR * max_pixels:
             msg = _('"%(name)s" has too many animation frames.')
             raise ImageRejected(msg % {"name": name})

@@ -39,11 +39,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
-from civiccases.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
+from core.tabular import OLE_MAGIC, read_table
 
 from . import images, services
 from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
-from .tabular import OLE_MAGIC, read_table
 
 log = logging.getLogger(__name__)
 
@@ -383,8 +383,8 @@ def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int)
 
 def case_numbers(*, call: Call, count: int) -> range:
     """`count` consecutive case numbers of the call. Locks the call row (like every case
-    creation, via `services._next_number`): call inside the transaction that uses them."""
-    first = services._next_number(call)
+    creation, via `services.case_number_next`): call inside the transaction that uses them."""
+    first = services.case_number_next(call=call)
     return range(first, first + count)
 
 

@@ -1,10 +1,14 @@
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from core.files import image_type
 
 
 class Unit(models.Model):
@@ -272,6 +276,28 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.caption or self.original_name or str(self.uid)
+
+    def rendition(self, variant: str = "web") -> "Rendition":
+        """What to show for `variant` ("web" or "thumb"): that JPEG copy when it is ready, else
+        the original (processing pending or failed; its metadata was stripped when stored).
+        The file name holds the photo's uid only, never a unit or case name (blind rounds)."""
+        if variant not in ("web", "thumb"):
+            raise ValueError(f"unknown photo variant {variant!r}")
+        copy = getattr(self, variant)
+        if copy:
+            return Rendition(copy, "image/jpeg", f"{self.uid.hex}-{variant}.jpg", True)
+        return Rendition(
+            self.image, image_type(self.extension), f"{self.uid.hex}{self.extension}", False
+        )
+
+
+class Rendition(NamedTuple):
+    """A photo file to show: `ready` is False when `file` is the original standing in."""
+
+    file: FieldFile
+    content_type: str
+    filename: str
+    ready: bool
 
 
 def attachment_upload_to(instance, filename):

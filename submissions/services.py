@@ -21,7 +21,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civiccases.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 
 from . import images
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
@@ -229,8 +229,9 @@ def _call_shared(call_id: int) -> Call:
     )
 
 
-def _next_number(call: Call) -> int:
-    # Locks the call row so two units creating at once cannot take the same number.
+def case_number_next(*, call: Call) -> int:
+    """The next case number of the call. Locks the call row so two units creating at once
+    cannot take the same number: call inside the transaction that saves the case."""
     Call.objects.select_for_update().filter(pk=call.pk).first()
     return (Case.objects.filter(call=call).aggregate(m=Max("number"))["m"] or 0) + 1
 
@@ -295,7 +296,7 @@ def case_save(
             code="photos",
         )
     if creating:
-        case.number = _next_number(case.call)
+        case.number = case_number_next(call=case.call)
         case.created_by = actor
     else:
         case.version = F("version") + 1

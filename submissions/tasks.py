@@ -9,7 +9,7 @@ from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from civiccases.text import one_line
+from core.text import one_line
 
 from . import images, services
 from .models import CaseEvent, ImportJob, Photo

@@ -189,8 +189,8 @@ def test_params_helpers_never_raise(value):
     """The helpers behind hand-read parameters: never an exception, only safe values."""
     from openpyxl import Workbook
 
-    from civiccases.params import MAX_ID, id_param, local_url, search_param
-    from civiccases.text import one_line, sheet_title, xml_text
+    from core.params import MAX_ID, id_param, local_url, search_param
+    from core.text import one_line, sheet_title, xml_text
 
     number = id_param(value)
     assert number is None or 0 < number <= MAX_ID

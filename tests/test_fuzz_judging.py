@@ -10,8 +10,11 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.forms import TableUploadForm
 from judging.forms import (
+    AnswerForm,
     AssignmentAddForm,
+    AwardAdjustForm,
     BaseCriterionFormSet,
     ConflictDeclareForm,
     ConflictRecordForm,
@@ -19,20 +22,15 @@ from judging.forms import (
     EntriesForm,
     JudgeEditForm,
     JudgeForm,
+    NoticeForm,
+    ObjectionForm,
     PanelForm,
     ReasonForm,
     RoundForm,
+    ScoreImportForm,
 )
 from judging.models import Assignment, Award, Notice, Objection, Round
 from judging.services import results as results_services
-from judging.views.results import (
-    AnswerForm,
-    AwardAdjustForm,
-    NoticeForm,
-    ObjectionForm,
-    ScoreImportForm,
-)
-from submissions.forms import TableUploadForm
 
 from .fuzzkit import (
     FUZZ,

@@ -10,9 +10,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from submissions.forms import AttachmentUploadForm
+from submissions.forms import AttachmentUploadForm, ImportUploadForm
 from submissions.models import Attachment, Case, ImportJob, Photo
-from submissions.views.imports import ImportUploadForm
 
 from .factories import jpeg_bytes
 from .fuzzkit import (

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
-from civiccases.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 from submissions.models import Call, Case
 
 from .. import scoring

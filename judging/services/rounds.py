@@ -8,7 +8,7 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from audit import services as audit
-from civiccases.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo

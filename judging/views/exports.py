@@ -13,7 +13,7 @@ from accounts.roles import organizer_required
 
 from .. import exports, selectors
 from ..models import Assignment
-from .results import _round, ensure_results
+from .common import organizer_round, results_ensure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,8 +34,8 @@ def _attachment(filename: str) -> str:
 @organizer_required
 @require_GET
 def results_export(request, pk):
-    rnd = _round(pk)
-    if ensure_results(request, rnd) == "queued":
+    rnd = organizer_round(pk)
+    if results_ensure(request, rnd) == "queued":
         messages.info(
             request, _("The results are being recomputed; download the table when they are ready.")
         )
@@ -46,7 +46,7 @@ def results_export(request, pk):
 @organizer_required
 @require_GET
 def judge_sheets(request, pk):
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     judges = selectors.round_judges(round=rnd).annotate(
         assigned=Count("assignments", filter=Q(assignments__round=rnd)),
         submitted=Count(
@@ -67,7 +67,7 @@ def judge_sheets(request, pk):
 
 
 def _sheet(pk, judge_pk) -> exports.JudgeSheet:
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     judge = get_object_or_404(selectors.round_judges(round=rnd), pk=judge_pk)
     return exports.judge_sheet(round=rnd, judge=judge)
 

@@ -4,7 +4,6 @@ notice (公示) and finalization. Every page is organizer-only: judges never see
 import re
 from datetime import timedelta
 
-from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -14,128 +13,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
-from civiccases.fields import PortalDateTimeField, UploadField, bound_upload
-from civiccases.flash import flash_errors as _errors
-from civiccases.flash import flash_form_errors as _form_errors
-from submissions.forms import DATETIME_WIDGET
+from core.fields import bound_upload
+from core.flash import flash_errors, flash_form_errors
 from submissions.models import Call
 
 from .. import importing, selectors, statistics
 from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
+from ..forms import AnswerForm, AwardAdjustForm, NoticeForm, ObjectionForm, ScoreImportForm
 from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
-from ..services.results import MAX_AWARD_RANK
+from .common import organizer_round, results_ensure
 
 PAGE_SIZE = 50
 TABLE_CACHE_SECONDS = 300
 NOTICE_DAYS = 7
 
 
-# --------------------------------------------------------------------------- forms
-
-
-class ScoreImportForm(forms.Form):
-    file = UploadField(
-        label=gettext_lazy("Score table (.xlsx or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
-
-
-class AwardAdjustForm(forms.Form):
-    LEVELS = [
-        (Award.Level.TOP, Award.Level.TOP.label),
-        (Award.Level.EXCELLENT, Award.Level.EXCELLENT.label),
-        ("none", gettext_lazy("No award (remove)")),
-    ]
-
-    case = forms.CharField(
-        label=gettext_lazy("Case code"),
-        max_length=20,
-        help_text=gettext_lazy("As shown in the results, e.g. 3-0007."),
-    )
-    level = forms.ChoiceField(label=gettext_lazy("Award"), choices=LEVELS)
-    rank = forms.IntegerField(
-        label=gettext_lazy("Rank in the award list"),
-        min_value=1,
-        max_value=MAX_AWARD_RANK,
-        required=False,
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason (recorded)"), widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, call: Call, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.call = call
-
-    def clean_case(self):
-        return importing.case_by_code(call=self.call, code=self.cleaned_data["case"])
-
-
-class NoticeForm(forms.ModelForm):
-    class Meta:
-        model = Notice
-        fields = ["title", "text", "starts_at", "ends_at"]
-        field_classes = {"starts_at": PortalDateTimeField, "ends_at": PortalDateTimeField}
-        widgets = {
-            "starts_at": DATETIME_WIDGET,
-            "ends_at": DATETIME_WIDGET,
-            "text": forms.Textarea(attrs={"rows": 5}),
-        }
-        help_texts = {
-            "text": gettext_lazy(
-                "Shown above the list: how and until when to raise an objection, and to whom."
-            ),
-            "ends_at": gettext_lazy("Beijing time. The awards can be finalized after this moment."),
-        }
-
-
-class ObjectionForm(forms.Form):
-    received_at = PortalDateTimeField(label=gettext_lazy("Received"), widget=DATETIME_WIDGET)
-    submitter = forms.CharField(label=gettext_lazy("From"), max_length=200, required=False)
-    case = forms.CharField(
-        label=gettext_lazy("Case code (if it concerns one case)"), max_length=20, required=False
-    )
-    text = forms.CharField(
-        label=gettext_lazy("Objection"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def __init__(self, *args, call: Call, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.call = call
-
-    def clean_case(self):
-        code = self.cleaned_data["case"].strip()
-        return importing.case_by_code(call=self.call, code=code) if code else None
-
-
-class AnswerForm(forms.Form):
-    answer = forms.CharField(label=gettext_lazy("Answer"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _round(pk) -> Round:
-    return get_object_or_404(selectors.rounds_for_organizer(), pk=pk)
-
-
-def ensure_results(request, rnd: Round) -> str:
-    """Compute the results when they are stale (or queue the task for a big round); returns
-    the state to show: "fresh", "queued" or "stale" (when the call is final)."""
-    state = services.results_state(round=rnd)
-    if state == "stale" and not services.awards_locked(call=rnd.call):
-        try:
-            services.results_refresh(round=rnd)
-        except ValidationError as exc:
-            _errors(request, exc)
-        state = services.results_state(round=rnd)
-    return state
 
 
 def _last_round_id(call: Call):
@@ -228,9 +127,9 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
 @organizer_required
 @require_GET
 def results(request, pk):
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     call = rnd.call
-    state = ensure_results(request, rnd)
+    state = results_ensure(request, rnd)
     order = request.GET.get("order", "rank")
     order = order if order in selectors.RESULT_ORDERS else "rank"
     flag = request.GET.get("flag", "")
@@ -258,11 +157,11 @@ def results(request, pk):
 @require_POST
 @organizer_required
 def results_recompute(request, pk):
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     try:
         outcome = services.results_refresh(round=rnd)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         if outcome == "queued":
             messages.info(
@@ -280,7 +179,7 @@ def results_recompute(request, pk):
 @organizer_required
 @require_http_methods(["GET", "POST"])
 def results_import(request, pk):
-    rnd = _round(pk)
+    rnd = organizer_round(pk)
     form = ScoreImportForm(*bound_upload(request))
     problems = []
     if request.method == "POST" and form.is_valid():
@@ -329,8 +228,8 @@ def results_import(request, pk):
 @organizer_required
 @require_GET
 def results_stats(request, pk):
-    rnd = _round(pk)
-    state = ensure_results(request, rnd)
+    rnd = organizer_round(pk)
+    state = results_ensure(request, rnd)
     data = statistics.round_statistics(round=rnd)
     labels = {
         "range": _("Lowest to highest"),
@@ -433,7 +332,7 @@ def awards_propose(request, slug):
     try:
         n = services.awards_propose(call=call, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -464,7 +363,7 @@ def award_adjust(request, slug):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -472,7 +371,7 @@ def award_adjust(request, slug):
                 % {"title": data["case"].title},
             )
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:awards", slug=call.slug)
 
 
@@ -542,13 +441,13 @@ def notice_publish(request, slug):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request, _("The provisional award list is published on the public notice page.")
             )
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:notice", slug=call.slug)
 
 
@@ -570,11 +469,11 @@ def objection_record(request, slug):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("The objection was recorded. Answer it before finalizing."))
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:notice", slug=call.slug)
 
 
@@ -589,11 +488,11 @@ def objection_answer(request, pk):
                 objection=objection, answer=form.cleaned_data["answer"], actor=request.user
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("The answer was recorded."))
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:notice", slug=objection.notice.call.slug)
 
 
@@ -604,7 +503,7 @@ def call_finalize(request, slug):
     try:
         services.call_finalize(call=call, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("The awards are final. Results and awards are now locked."))
     return redirect("judging:notice", slug=call.slug)

@@ -15,15 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts import roles
-from civiccases.files import serve_file
-from submissions.views.files import ATTACHMENT_TYPES, CONTENT_TYPES
+from core.files import attachment_type, serve_protected
 
 from .. import selectors
 from ..forms import ConflictDeclareForm, ReviewForm
 from ..models import Assignment, Round
 from ..services import reviews, rounds
 from ..services.reviews import plain_number
-from .setup import _conflict_messages
+from .common import conflict_messages
 
 judge_required = roles.role_required(roles.is_judge)
 
@@ -156,7 +155,7 @@ def review_conflict(request, pk):
             for msg in exc.messages:
                 form.add_error(None, msg)
         else:
-            _conflict_messages(request, outcome, organizer=False)
+            conflict_messages(request, outcome, organizer=False)
             if selectors.assignments_for_judge(request.user, round=a.round).exists():
                 return redirect("judging:queue", pk=a.round_id)
             return redirect("judging:home")
@@ -181,17 +180,8 @@ def review_photo(request, uid, variant):
     photo = selectors.photos_for_judge(request.user).filter(uid=uid).first()
     if photo is None:
         raise Http404
-    field = getattr(photo, variant)
-    if field:
-        return serve_file(
-            field, content_type="image/jpeg", filename=f"{photo.uid.hex}-{variant}.jpg"
-        )
-    # not processed yet: the original, whose metadata was stripped when it was stored
-    return serve_file(
-        photo.image,
-        content_type=CONTENT_TYPES.get(photo.extension, "image/jpeg"),
-        filename=f"{photo.uid.hex}{photo.extension}",
-    )
+    shown = photo.rendition(variant)
+    return serve_protected(shown.file, content_type=shown.content_type, filename=shown.filename)
 
 
 @judge_required
@@ -200,7 +190,9 @@ def review_attachment(request, uid):
     att = selectors.attachments_for_judge(request.user).filter(uid=uid).first()
     if att is None:
         raise Http404
-    kind = ATTACHMENT_TYPES.get(att.extension, "application/octet-stream")
-    return serve_file(
-        att.file, content_type=kind, filename=f"{att.uid.hex}{att.extension}", attachment=True
+    return serve_protected(
+        att.file,
+        content_type=attachment_type(att.extension),
+        filename=f"{att.uid.hex}{att.extension}",
+        attachment=True,
     )

@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
-from civiccases.fields import bound_upload
-from civiccases.flash import flash_errors as _error
-from civiccases.flash import flash_form_errors as _form_errors
-from civiccases.params import id_list, id_param, local_url, search_param
-from submissions.forms import TableUploadForm
+from core.fields import bound_upload
+from core.flash import flash_errors, flash_form_errors
+from core.forms import TableUploadForm
+from core.params import id_list, id_param, local_url, search_param
+from core.tabular import read_table
 from submissions.models import Call
-from submissions.tabular import read_table
 
 from .. import selectors
 from ..forms import (
@@ -40,6 +39,7 @@ from ..models import Assignment, Conflict, Judge, Round, RoundCase, ScoreAudit
 from ..services import pool, reviews, rounds
 from ..services.pool import JUDGE_COLUMNS, JUDGE_MAX_LENGTHS
 from ..services.reviews import plain_number
+from .common import conflict_messages
 
 PAGE_SIZE = 50
 SHORTFALLS_SHOWN = 50
@@ -325,7 +325,7 @@ def round_entries(request, pk):
         try:
             n = rounds.round_set_entries(round=rnd, case_ids=form.case_ids() if picked else None)
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("%(n)d case(s) entered the round.") % {"n": n})
         return redirect(rnd)
@@ -358,7 +358,7 @@ def round_assign(request, pk):
     try:
         report = rounds.round_assign(round=rnd)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
         return redirect(rnd)
     messages.success(
         request,
@@ -399,7 +399,7 @@ def round_status(request, pk):
     try:
         rounds.round_set_status(round=rnd, status=request.POST.get("status", ""))
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request, _("The round is now “%(state)s”.") % {"state": rnd.get_status_display()}
@@ -459,14 +459,14 @@ def assignment_add(request, pk):
                 round=rnd, judge=form.cleaned_data["judge"], case=form.cleaned_data["case"]
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
                 _("%(judge)s now scores case %(n)d.") % {"judge": a.judge.name, "n": a.case.number},
             )
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:assignment_list", pk=rnd.pk)
 
 
@@ -477,7 +477,7 @@ def assignment_remove(request, pk):
     try:
         rounds.assignment_remove(assignment=a)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -507,31 +507,12 @@ def conflict_record(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
-            _conflict_messages(request, outcome, organizer=True)
+            conflict_messages(request, outcome, organizer=True)
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("judging:assignment_list", pk=rnd.pk)
-
-
-def _conflict_messages(request, outcome, *, organizer: bool) -> None:
-    messages.success(request, _("The conflict of interest was recorded."))
-    if outcome.moved_to:
-        if organizer:
-            names = "、".join(j.name for j in outcome.moved_to)
-            messages.info(request, _("The case moved to %(names)s.") % {"names": names})
-        else:
-            messages.info(request, _("The case was given to another judge."))
-    for rnd in outcome.not_moved:
-        messages.warning(
-            request,
-            _(
-                "In “%(round)s” no other judge was free to take the case; "
-                "the organizer sees it among the cases short of judges."
-            )
-            % {"round": rnd.name},
-        )
 
 
 # ---- progress, reminders, reopening ---------------------------------------------------------
@@ -571,7 +552,7 @@ def round_remind(request, pk):
     try:
         n = rounds.reminders_enqueue(round=rnd)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Reminders are on their way to %(n)d judge(s).") % {"n": n})
     return redirect("judging:round_progress", pk=rnd.pk)
@@ -622,7 +603,7 @@ def review_reopen(request, pk):
     try:
         reviews.review_reopen(assignment=a, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,

@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import role_required
-from civiccases.files import serve_file
-from civiccases.flash import flash_errors as _errors
-from civiccases.params import id_param
+from core.files import serve_protected
+from core.flash import flash_errors
+from core.params import id_param
 from submissions.models import Call, Photo
-from submissions.views.files import CONTENT_TYPES
 
 from .. import content as content_mod
 from .. import exports, selectors, services
@@ -81,7 +80,7 @@ def series_draft(request, call_slug):
                 call=call, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -109,7 +108,7 @@ def series_edit(request, slug):
         try:
             services.series_update(series=series, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -144,7 +143,7 @@ def installment_add(request, slug):
     try:
         inst = services.installment_add(series=series, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
         return redirect("publishing:series_edit", slug=slug)
     messages.success(request, _("Installment (%(n)s) was added.") % {"n": inst.numeral})
     return redirect(inst.get_edit_url())
@@ -157,7 +156,7 @@ def installment_delete(request, slug, number):
     try:
         services.installment_delete(installment=inst, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
         return redirect(inst.get_edit_url())
     messages.success(request, _("The installment was deleted."))
     return redirect("publishing:series_edit", slug=slug)
@@ -185,7 +184,7 @@ def installment_edit(request, slug, number):
         try:
             services.installment_update(installment=inst, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("The installment was saved."))
             return redirect(inst.get_edit_url())
@@ -264,7 +263,7 @@ def installment_publish(request, slug, number):
     try:
         version = services.installment_publish(installment=inst, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Published as version %(n)d.") % {"n": version.number})
     return redirect(inst.get_edit_url())
@@ -277,7 +276,7 @@ def installment_schedule(request, slug, number):
     try:
         inst = services.installment_schedule(installment=inst, actor=request.user)
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -321,7 +320,7 @@ def installment_export(request, slug, number, fmt):
     except (InstallmentVersion.DoesNotExist, ValueError):
         raise Http404
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
         return redirect(inst.get_edit_url())
     response = HttpResponse(exported.data, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
@@ -343,7 +342,7 @@ def feature_add(request, slug, number):
                 installment=inst, case=form.cleaned_data["case"], actor=request.user
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("The case was added."))
     else:
@@ -410,7 +409,7 @@ def feature_edit(request, pk):
                 **{k: form.cleaned_data[k] for k in ("title", "unit_line", "body")},
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -457,7 +456,7 @@ def feature_move(request, pk):
         try:
             services.feature_move(feature=feature, installment=target, actor=request.user)
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -486,10 +485,5 @@ def source_photo(request, uid, variant):
     photo = selectors.source_photo_for_publisher(request.user, uid=uid)
     if photo is None or variant not in ("web", "thumb"):
         raise Http404
-    field = getattr(photo, variant) or photo.image
-    content_type = (
-        "image/jpeg"
-        if field is not photo.image
-        else CONTENT_TYPES.get(photo.extension, "image/jpeg")
-    )
-    return serve_file(field, content_type=content_type)
+    shown = photo.rendition(variant)
+    return serve_protected(shown.file, content_type=shown.content_type, filename=shown.filename)

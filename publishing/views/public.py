@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civiccases.files import serve_file
+from core.files import serve_protected
 
 from .. import content as content_mod
 from .. import pagecache, selectors
@@ -149,7 +149,7 @@ def photo(request, slug, number, uid):
     inst = copy.version.installment
     if inst.series.slug != slug or inst.number != number:
         raise Http404
-    response = serve_file(copy.file, content_type="image/jpeg")
+    response = serve_protected(copy.file, content_type="image/jpeg")
     if not selectors.can_publish(request.user):
         response["Cache-Control"] = "public, max-age=3600"
     return response

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
-from civiccases.flash import flash_errors, flash_form_errors
-from civiccases.params import id_param, local_url, search_param
+from core.flash import flash_errors, flash_form_errors
+from core.params import id_param, local_url, search_param
 
 from .. import selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm

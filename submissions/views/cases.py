@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import unit_member_required
-from civiccases.flash import flash_errors
-from civiccases.params import id_list, search_param
+from core.flash import flash_errors
+from core.params import id_list, search_param
 
 from .. import selectors, services
 from ..forms import AttachmentUploadForm, CaseForm, PhotoFormSet, ScreeningForm

@@ -3,21 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
-from civiccases.files import serve_file
+from core.files import attachment_type, image_type, serve_protected
 
 from .. import selectors
-
-ATTACHMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-CONTENT_TYPES = {
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".heic": "image/heic",
-}
 
 
 @login_required
@@ -26,20 +14,13 @@ def photo_file(request, uid, variant):
     if photo is None or variant not in ("original", "web", "thumb"):
         raise Http404
     if variant == "original":
-        return serve_file(
+        return serve_protected(
             photo.image,
-            content_type=CONTENT_TYPES.get(photo.extension, "image/jpeg"),
+            content_type=image_type(photo.extension),
             filename=f"{photo.uid.hex}{photo.extension}",
         )
-    field = getattr(photo, variant)
-    if not field:  # not processed yet (or failed): fall back to the original
-        field = photo.image
-    return serve_file(
-        field,
-        content_type="image/jpeg"
-        if field is not photo.image
-        else CONTENT_TYPES.get(photo.extension, "image/jpeg"),
-    )
+    shown = photo.rendition(variant)
+    return serve_protected(shown.file, content_type=shown.content_type, filename=shown.filename)
 
 
 @login_required
@@ -47,5 +28,9 @@ def attachment_file(request, uid):
     att = selectors.attachments_visible_to(request.user).filter(uid=uid).first()
     if att is None:
         raise Http404
-    kind = ATTACHMENT_TYPES.get(att.extension, "application/octet-stream")
-    return serve_file(att.file, content_type=kind, filename=att.original_name, attachment=True)
+    return serve_protected(
+        att.file,
+        content_type=attachment_type(att.extension),
+        filename=att.original_name,
+        attachment=True,
+    )

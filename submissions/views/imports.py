@@ -2,27 +2,20 @@
 
 import io
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import organizer_required
-from civiccases.fields import UploadField, bound_upload
+from core.fields import bound_upload
 
 from .. import importing
+from ..forms import ImportUploadForm
 from ..models import Call, Case, ImportJob
-
-
-class ImportUploadForm(forms.Form):
-    file = UploadField(
-        label=gettext_lazy("Table (.xlsx, .csv) or ZIP of the table and its photos"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.zip"}),
-    )
 
 
 def column_help(call: Call) -> list[tuple[str, bool, str]]:

@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.roles import organizer_required
-from civiccases.fields import bound_upload
+from core.fields import bound_upload
+from core.forms import TableUploadForm
+from core.tabular import read_table
 
 from .. import services
-from ..forms import TableUploadForm, UnitForm
+from ..forms import UnitForm
 from ..models import Unit
 
 UNIT_COLUMNS = {
@@ -69,8 +71,6 @@ def unit_list(request):
 
 @organizer_required
 def unit_import(request):
-    from ..tabular import read_table
-
     form = TableUploadForm(*bound_upload(request))
     new_accounts, errors = [], []
     if request.method == "POST" and form.is_valid():

@@ -1,5 +1,6 @@
 """Who reaches which results URL, in the access-table style of tests/access.py: every pattern
-of judging/urls_results.py × the organizer, a judge of the round (owner), another judge of the
+of judging/urls/results.py, awards.py and notice.py × the organizer, a judge of the round
+(owner), another judge of the
 same panel (member), a judge of no panel (outsider), a conflicted judge, a unit user, an editor
 and anonymous. Results are organizer-only; the public notice page is 404 until published, then
 open to everyone and shows titles, units and award levels only."""
@@ -10,9 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from judging import urls
 from judging.models import Notice, Result
 from judging.services import results as services
-from judging.urls_results import urlpatterns
 
 from .. import access
 from ..access import LOGIN, REDIRECT, Row
@@ -20,6 +21,8 @@ from ..factories import ConflictFactory, ObjectionFactory, UserFactory, unit_use
 from .results_kit import panel, random_rows, scored_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+
+urlpatterns = urls.results.urlpatterns + urls.awards.urlpatterns + urls.notice.urlpatterns
 
 ROLES = [
     "organizer",

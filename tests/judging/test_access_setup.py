@@ -1,5 +1,6 @@
 """Who may reach which page of judging setup and scoring, in the access-table style of
-tests/access.py: every URL of judging/urls_setup.py against the organizer, the judge whose
+tests/access.py: every URL of judging/urls/rounds.py, pool.py,
+assignment.py and scoring.py, against the organizer, the judge whose
 review it is (owner), a judge of the same panel without this case (member), a judge of no panel
 (outsider), conflicted judges (a declared conflict; a judge of the case's own unit), a unit
 user, an editor and anonymous.
@@ -12,9 +13,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from judging import urls
 from judging.models import Round
 from judging.services import rounds
-from judging.urls_setup import urlpatterns
 from tests.submissions.casekit import attachment_add
 
 from .. import access
@@ -23,6 +24,13 @@ from ..factories import AssignmentFactory, ConflictFactory, UnitFactory, UserFac
 from .setupkit import accepted_case, judge_profile, make_round, photo_add
 
 pytestmark = pytest.mark.django_db
+
+urlpatterns = [
+    *urls.rounds.urlpatterns,
+    *urls.pool.urlpatterns,
+    *urls.assignment.urlpatterns,
+    *urls.scoring.urlpatterns,
+]
 
 ROLES = [
     "organizer",

@@ -125,15 +125,15 @@ def rejection(data: bytes, name: str = "photo.jpg", **limits: int) -> str:
 
 
 def invalid(name: str) -> str:
-    return images._invalid(name).message
+    return ImageRejected.invalid(name).message
 
 
 def damaged(name: str) -> str:
-    return images._damaged(name).message
+    return ImageRejected.damaged(name).message
 
 
 def too_many_pixels(name: str, max_pixels: int) -> str:
-    return images._too_many_pixels(name, max_pixels).message
+    return ImageRejected.too_many_pixels(name, max_pixels).message
 
 
 def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
+from core.tabular import read_table
 from submissions import importing
 from submissions.models import Call, Case, CaseEvent, ImportJob, Photo, Unit
-from submissions.tabular import read_table
 
 from ..factories import CaseFactory, UnitFactory, jpeg_bytes
 

@@ -2,15 +2,15 @@
 
 HTTP 200 when the database and the broker answer (the node can serve requests and queue work);
 503 otherwise. A missing worker is reported ("worker": "down") without failing the node: queued
-work waits for it and nothing is lost.
+work waits for it and nothing is lost. `app` is the project's Celery app (civiccases/celery.py),
+the current one.
 """
 
+from celery import current_app as app
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-
-from .celery import app
 
 
 def _database() -> str:

@@ -12,6 +12,7 @@ from civiccases.fields import (  # noqa: F401 — MIN_YEAR/MAX_YEAR for other ap
     UploadField,
 )
 
+from . import lifecycle
 from .models import Call, Case, Unit
 from .services import phone_validate
 
@@ -47,7 +48,7 @@ class CallForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.status == Call.Status.FINAL:
+        if self.instance.pk and not self.instance.allows(lifecycle.CHANGE_AWARD_NUMBERS):
             for name in ("award_top_n", "award_excellent_m"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _(

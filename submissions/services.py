@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from civiccases.queue import enqueue_on_commit
 
-from . import images
+from . import images, lifecycle
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
 from .selectors import unit_deadline
 
@@ -57,48 +57,56 @@ AWARD_NUMBER_FIELDS = ("award_top_n", "award_excellent_m")
 
 
 def call_save(*, call: Call, actor) -> Call:
-    """Create or change a call's settings. Its status is not changed here (the status services
-    own it), and once its awards are final their numbers are locked."""
+    """Create or change a call's settings. A new call starts as a draft; its status is never
+    written here (it moves only through `lifecycle.call_transition`), and once its awards are
+    final their numbers are locked."""
+    creating = call.pk is None
+    if creating:
+        call.status = lifecycle.INITIAL
     call.full_clean()
     with transaction.atomic():
-        if call.pk is not None:
-            stored = (
-                Call.objects.select_for_update()
-                .filter(pk=call.pk)
-                .values("status", *AWARD_NUMBER_FIELDS)
-                .first()
-            )
-            if stored:
-                # The status as committed, not as read when the form was opened: a call
-                # finalized meanwhile stays final.
-                call.status = stored["status"]
-            if stored and stored["status"] == Call.Status.FINAL:
-                changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
-                if changed:
-                    raise ValidationError(
-                        {
-                            f: _("The awards are final: the number of awards can no longer change.")
-                            for f in changed
-                        }
-                    )
-        call.save()
-    return call
-
-
-def call_set_status(*, call: Call, status: str, actor) -> Call:
-    allowed = {
-        Call.Status.DRAFT: {Call.Status.OPEN},
-        Call.Status.OPEN: {Call.Status.CLOSED, Call.Status.DRAFT},
-        Call.Status.CLOSED: {Call.Status.OPEN},
-    }
-    if status not in allowed.get(call.status, set()):
-        raise ValidationError(
-            _("A call in state “%(state)s” cannot change to “%(new)s”."),
-            params={"state": call.get_status_display(), "new": Call.Status(status).label},
+        if creating:
+            call.save()
+            return call
+        stored = (
+            Call.objects.select_for_update()
+            .filter(pk=call.pk)
+            .values("status", *AWARD_NUMBER_FIELDS)
+            .first()
         )
-    call.status = status
-    call.save(update_fields=["status", "updated_at"])
+        if stored is None:
+            raise ValidationError(_("This call no longer exists."), code="missing")
+        # The status as committed, not as read when the form was opened: a call
+        # finalized meanwhile stays final.
+        call.status = stored["status"]
+        if not call.allows(lifecycle.CHANGE_AWARD_NUMBERS):
+            changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
+            if changed:
+                raise ValidationError(
+                    {
+                        f: _("The awards are final: the number of awards can no longer change.")
+                        for f in changed
+                    }
+                )
+        call.save(update_fields=_CALL_SETTINGS)
     return call
+
+
+#: What `call_save` writes on a change: every field but the key, the status and the creation.
+_CALL_SETTINGS = [
+    f.name
+    for f in Call._meta.concrete_fields
+    if not f.primary_key and f.name not in ("status", "created_at")
+]
+
+
+def call_set_status(*, call: Call, status: str, actor, reason: str = "") -> Call:
+    """The organizer's status buttons: open, close, reopen, back to a draft (see lifecycle)."""
+    if status not in Call.Status.values:
+        raise ValidationError(_("Unknown call state."), code="transition")
+    return lifecycle.call_transition(
+        call=call, to=status, actor=actor, reason=reason, via=lifecycle.ORGANIZER
+    )
 
 
 # ---------------------------------------------------------------- units and accounts
@@ -186,20 +194,17 @@ def units_import(*, rows: list[dict]) -> list[NewAccount]:
 
 def submission_open_for(*, call: Call, unit: Unit, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    if call.status != Call.Status.OPEN or now < call.opens_at:
+    if not call.is_open_for_submissions or now < call.opens_at:
         return False
     return now <= unit_deadline(call=call, unit=unit)
 
 
 def _check_window(*, case: Case, now) -> None:
-    if case.status == Case.Status.RETURNED and case.call.status in (
-        Call.Status.OPEN,
-        Call.Status.CLOSED,
-    ):
+    if case.status == Case.Status.RETURNED and case.call.allows(lifecycle.RESUBMIT_RETURNED):
         return  # a case returned for revision may be resubmitted until judging starts
     if submission_open_for(call=case.call, unit=case.unit, now=now):
         return
-    if case.call.status != Call.Status.OPEN or now < case.call.opens_at:
+    if not case.call.is_open_for_submissions or now < case.call.opens_at:
         raise ValidationError(_("This call is not accepting submissions."), code="closed")
     deadline = timezone.localtime(unit_deadline(call=case.call, unit=case.unit))
     raise ValidationError(
@@ -432,7 +437,7 @@ def _screen_one(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
             params={"title": case.title, "status": case.get_status_display()},
             code="state",
         )
-    if case.call.status not in (Call.Status.OPEN, Call.Status.CLOSED):
+    if not case.call.allows(lifecycle.SCREEN):
         raise ValidationError(_("Screening has ended for this call."), code="closed")
     before = case.status
     case.status = target

@@ -14,6 +14,7 @@ from accounts.roles import role_required
 from civiccases.files import serve_file
 from civiccases.flash import flash_errors as _errors
 from civiccases.params import id_param
+from submissions import lifecycle
 from submissions.models import Call, Photo
 from submissions.views.files import CONTENT_TYPES
 
@@ -52,8 +53,8 @@ def series_list(request):
         "publishing/series_list.html",
         {
             "series_list": selectors.series_for_editor(),
-            "final_calls": [c for c in calls if c.status == Call.Status.FINAL],
-            "pending_calls": [c for c in calls if c.status != Call.Status.FINAL],
+            "final_calls": [c for c in calls if c.allows(lifecycle.PUBLISH_SERIES)],
+            "pending_calls": [c for c in calls if not c.allows(lifecycle.PUBLISH_SERIES)],
         },
     )
 
@@ -61,7 +62,7 @@ def series_list(request):
 @publisher_required
 def series_draft(request, call_slug):
     call = get_object_or_404(Call, slug=call_slug)
-    is_final = call.status == Call.Status.FINAL
+    is_final = call.allows(lifecycle.PUBLISH_SERIES)
     n = 2
     slug = call.slug
     while Series.objects.filter(slug=slug).exists():

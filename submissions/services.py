@@ -5,9 +5,7 @@ write inside a transaction and enqueue their follow-up tasks on commit.
 """
 
 import io
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,32 +21,12 @@ from django.utils.translation import gettext as _
 
 from civiccases.queue import enqueue_on_commit
 
-from . import images, lifecycle
+from . import images, lifecycle, rules
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
+from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
 
 User = get_user_model()
-
-PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8})$", re.ASCII)
-
-
-def phone_validate(value: str) -> str:
-    """A mainland mobile (13812345678) or landline (010-12345678, 0571-8765432-123) number."""
-    # NFKC turns full-width input (１３８…, （０１０）, －) into ASCII; other scripts' digits stay
-    # and are refused (re.ASCII).
-    cleaned = re.sub(r"[\s\u3000()（）]", "", unicodedata.normalize("NFKC", value or ""))
-    cleaned = cleaned.replace("—", "-").replace("－", "-")
-    if not PHONE_RE.match(cleaned):
-        raise ValidationError(
-            _(
-                "“%(value)s” is not a valid phone number. Use a mobile number such as 13812345678 "
-                "or a landline such as 010-12345678."
-            ),
-            code="phone",
-            params={"value": value},
-        )
-    return cleaned
-
 
 # ---------------------------------------------------------------- calls
 
@@ -293,12 +271,12 @@ def case_save(
     if not creating:  # photos already on the case that the caller did not list stay on it
         listed = [row.photo.pk for row in photos] + [p.pk for p in removed_photos]
         n_photos += Photo.objects.filter(case=locked).exclude(pk__in=listed).count()
-    if n_photos > case.call.max_photos:
-        raise ValidationError(
-            _("At most %(max)d photos are allowed; this case has %(n)d."),
-            params={"max": case.call.max_photos, "n": n_photos},
-            code="photos",
-        )
+    rules.photo_count(case.call, n_photos, for_submission=False)
+    rules.captions([row.caption for row in kept])
+    for field, value in rules.case_text(
+        case.call, {f: getattr(case, f) for f in rules.TEXT_FIELDS}
+    ).items():
+        setattr(case, field, value)
     if creating:
         case.number = _next_number(case.call)
         case.created_by = actor
@@ -328,40 +306,16 @@ def case_save(
 
 
 def case_submission_problems(case: Case) -> list[str]:
-    """What still keeps a case from being submitted (missing fields, photo count, length)."""
-    problems = []
-    labels = {
-        "title": _("title"),
-        "contact_name": _("contact person"),
-        "contact_phone": _("contact phone"),
-        "summary": _("summary"),
-        "body": _("body"),
-    }
-    for field, label in labels.items():
-        if not (getattr(case, field) or "").strip():
-            problems.append(_("The %(field)s is missing.") % {"field": label})
-    if case.contact_phone:
-        try:
-            phone_validate(case.contact_phone)
-        except ValidationError as exc:
-            problems.extend(exc.messages)
-    if len(case.body) > case.call.body_max_chars:
-        problems.append(
-            _("The body has %(n)d characters; at most %(max)d are allowed.")
-            % {"n": len(case.body), "max": case.call.body_max_chars}
+    """What still keeps a case from being submitted (see rules.case_for_submission)."""
+    try:
+        rules.case_for_submission(
+            case.call,
+            {f: getattr(case, f) for f in rules.TEXT_FIELDS},
+            n_photos=case.photos.count(),
         )
-    n = case.photos.count()
-    if n < case.call.min_photos:
-        problems.append(
-            _("At least %(min)d photo(s) are required; the case has %(n)d.")
-            % {"min": case.call.min_photos, "n": n}
-        )
-    if n > case.call.max_photos:
-        problems.append(
-            _("At most %(max)d photos are allowed; the case has %(n)d.")
-            % {"max": case.call.max_photos, "n": n}
-        )
-    return problems
+    except ValidationError as exc:
+        return exc.messages
+    return []
 
 
 @transaction.atomic
@@ -490,7 +444,7 @@ def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -
     Raises ValidationError naming the file.
     """
     name = original_name or getattr(upload, "name", "") or "photo"
-    max_bytes = min(settings.PHOTO_MAX_BYTES, call.max_photo_mb * 1024 * 1024)
+    max_bytes = rules.photo_max_bytes(call)
     try:
         info = images.inspect_upload(
             upload, name=name, max_bytes=max_bytes, max_pixels=settings.PHOTO_MAX_PIXELS

@@ -171,6 +171,25 @@ def test_placing_a_call_for_setup_is_recorded_as_such(db):
     assert entry.additional_data == {"note": "Placed in this state directly (demo or test data)."}
 
 
+@pytest.mark.parametrize(
+    ("status", "buttons"),
+    [
+        (S.DRAFT, ["open"]),
+        (S.OPEN, ["closed"]),
+        (S.CLOSED, ["open"]),
+        (S.JUDGING, []),
+        (S.FINAL, []),
+    ],
+)
+def test_the_organizers_page_offers_the_moves_the_table_gives(org_client, status, buttons):
+    call = CallFactory(status=status)
+
+    page = org_client.get(call.get_absolute_url()).content.decode()
+
+    offered = [v for v in ("open", "closed") if f'name="status" value="{v}"' in page]
+    assert offered == buttons
+
+
 # ---------------------------------------------------------------- what each state allows
 
 #: Written out by hand: state → what it allows.

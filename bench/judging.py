@@ -58,6 +58,7 @@ def generate(
     from accounts.models import User
     from judging.models import Assignment, Criterion, Judge, Round, RoundCase, Score
     from judging.services import rounds as round_services
+    from submissions.lifecycle import call_transition
     from submissions.models import Call, Case, Membership, Unit
 
     rnd = random.Random(seed)
@@ -67,8 +68,9 @@ def generate(
         title="基准评审",
         opens_at=now - timedelta(days=30),
         closes_at=now - timedelta(days=1),
-        status=Call.Status.CLOSED,
     )
+    for status in (Call.Status.OPEN, Call.Status.CLOSED):
+        call_transition(call=call, to=status, actor=None, reason="Benchmark")
     units = Unit.objects.bulk_create(Unit(name=f"单位{i:04d}") for i in range(500))
     password = make_password(PASSWORD)
     unit_user = User.objects.create(username="bench-unit", password=password)

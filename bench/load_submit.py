@@ -41,6 +41,7 @@ def setup_fixtures(n_users: int, users_per_unit: int):
     from django.utils import timezone
 
     from accounts.models import User
+    from submissions.lifecycle import call_transition
     from submissions.models import Call, Membership, Unit
 
     call = Call.objects.create(
@@ -48,11 +49,11 @@ def setup_fixtures(n_users: int, users_per_unit: int):
         title="截止日压力测试",
         opens_at=timezone.now() - timedelta(days=30),
         closes_at=timezone.now() + timedelta(days=1),
-        status=Call.Status.OPEN,
         min_photos=1,
         max_photos=5,
         max_photo_mb=20,
     )
+    call_transition(call=call, to=Call.Status.OPEN, actor=None, reason="Load test")
     n_units = -(-n_users // users_per_unit)
     units = Unit.objects.bulk_create(Unit(name=f"压力测试街道{i:03d}") for i in range(n_units))
     password = make_password(PASSWORD)  # one hash for all: creating 200 would take a minute

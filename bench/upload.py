@@ -52,6 +52,7 @@ def setup_fixtures():
     from django.utils import timezone
 
     from accounts.models import User
+    from submissions.lifecycle import call_transition
     from submissions.models import Call, Membership, Unit
 
     call = Call.objects.create(
@@ -59,11 +60,11 @@ def setup_fixtures():
         title="Benchmark call",
         opens_at=timezone.now() - timedelta(days=1),
         closes_at=timezone.now() + timedelta(days=1),
-        status=Call.Status.OPEN,
         min_photos=1,
         max_photos=5,
         max_photo_mb=20,
     )
+    call_transition(call=call, to=Call.Status.OPEN, actor=None, reason="Benchmark")
     unit = Unit.objects.create(name="基准测试街道")
     user = User.objects.create_user("bench-unit", password=PASSWORD)
     Membership.objects.create(unit=unit, user=user)

@@ -110,24 +110,30 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
                 services.case_submit(case=case, actor=user)
 
 
-def _call(slug: str, title: str, *, days_open: int, days_left: int) -> tuple[Call, bool]:
+def _call(slug: str, title: str, *, days_open: int, days_left: int, organizer) -> tuple[Call, bool]:
+    """The call, created through the services and opened for submissions (once)."""
+    existing = Call.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
     now = timezone.now()
-    return Call.objects.get_or_create(
-        slug=slug,
-        defaults={
-            "title": title,
-            "host_line": "某区委宣传部 某区文明办",
-            "notice": "请各单位围绕文明城市创建工作，选送具有代表性的优秀案例。\n"
+    call = services.call_save(
+        call=Call(
+            slug=slug,
+            title=title,
+            host_line="某区委宣传部 某区文明办",
+            notice="请各单位围绕文明城市创建工作，选送具有代表性的优秀案例。\n"
             "每个案例需附1至5张图片，并为每张图片填写图片说明。",
-            "opens_at": now - timedelta(days=days_open),
-            "closes_at": now + timedelta(days=days_left),
-            "status": Call.Status.OPEN,
-            "min_photos": 1,
-            "max_photos": 5,
-            "award_top_n": 3,
-            "award_excellent_m": 5,
-        },
+            opens_at=now - timedelta(days=days_open),
+            closes_at=now + timedelta(days=days_left),
+            min_photos=1,
+            max_photos=5,
+            award_top_n=3,
+            award_excellent_m=5,
+        ),
+        actor=organizer,
     )
+    services.call_set_status(call=call, status=Call.Status.OPEN, actor=organizer)
+    return call, True
 
 
 def _accounts():
@@ -162,7 +168,11 @@ def build_collection() -> list[str]:
     report = []
     with acting_as(organizer):
         call, created = _call(
-            OPEN_CALL, "2026年度文明城市创建优秀案例征集", days_open=20, days_left=30
+            OPEN_CALL,
+            "2026年度文明城市创建优秀案例征集",
+            days_open=20,
+            days_left=30,
+            organizer=organizer,
         )
     if created:
         statuses = ["accepted"] * 6 + [
@@ -180,12 +190,13 @@ def build_collection() -> list[str]:
         (FINAL_CALL, "2025年度文明城市创建优秀案例征集", 2),
     ):
         with acting_as(organizer):
-            call, created = _call(slug, title, days_open=60, days_left=1)
+            call, created = _call(slug, title, days_open=60, days_left=1, organizer=organizer)
         if created:
             _cases(call, units, organizer, ["accepted"] * 10, seed=seed)
             now = timezone.now()
+            with acting_as(organizer):
+                services.call_set_status(call=call, status=Call.Status.CLOSED, actor=organizer)
             Call.objects.filter(pk=call.pk).update(  # its collection ended in the past
-                status=Call.Status.CLOSED,
                 opens_at=now - timedelta(days=90 * seed),
                 closes_at=now - timedelta(days=90 * seed - 30),
             )
@@ -202,7 +213,7 @@ def build_finished_call() -> list[str]:
     from judging.services import reviews, rounds
 
     call = Call.objects.get(slug=FINAL_CALL)
-    if call.status == Call.Status.FINAL:
+    if call.is_final:
         return []
     report = build_judging(FINAL_CALL)
     organizer = User.objects.get(username="organizer")

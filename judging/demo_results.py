@@ -25,7 +25,7 @@ def build_results(slug: str = DEMO_CALL) -> list[str]:
     call = Call.objects.filter(slug=slug).first()
     if call is None:
         return [f"Demo results: no call “{slug}”."]
-    if call.status == Call.Status.FINAL:
+    if call.is_final:
         return ["Demo results: the demo call is final; nothing changed."]
     rounds = list(call.rounds.order_by("number"))
     if not rounds:

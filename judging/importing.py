@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.tabular import read_table
+from submissions import lifecycle
 from submissions.models import Call, Case
 
 from . import queue_cache
@@ -156,7 +157,7 @@ class _Lookup:
 
 
 def _check_round(round: Round) -> None:
-    if Call.objects.filter(pk=round.call_id, status=Call.Status.FINAL).exists():
+    if not Call.objects.only("status").get(pk=round.call_id).allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
     if not round.criteria.exists():
         raise ValidationError(_("The round has no criteria yet."))

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from submissions import lifecycle
 from submissions.models import Attachment, Call, Case, Photo
 
 from . import queue_cache
@@ -291,7 +292,7 @@ def round_case_progress(*, round: Round) -> QuerySet[Case]:
 def calls_with_rounds() -> list[Call]:
     """Calls that can be judged (not drafts), newest first, each with its rounds (two queries)."""
     return list(
-        Call.objects.exclude(status=Call.Status.DRAFT)
+        Call.objects.filter(status__in=lifecycle.states_allowing(lifecycle.JUDGING_PAGES))
         .annotate(n_accepted=Count("cases", filter=Q(cases__status=Case.Status.ACCEPTED)))
         .prefetch_related(Prefetch("rounds", queryset=Round.objects.order_by("number")))
     )

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from audit.context import acting_as
 from judging.models import Award
 from submissions import services as submission_services
+from submissions.lifecycle import call_place_for_setup
 from submissions.models import Call
 
 from . import services
@@ -65,8 +66,8 @@ def _someone(**role) -> object | None:
 
 
 def _final_main_call(slug: str = MAIN_CALL) -> Call | None:
-    call = Call.objects.filter(slug=slug, status=Call.Status.FINAL).first()
-    if call is not None and Award.objects.filter(call=call).exists():
+    call = Call.objects.filter(slug=slug).first()
+    if call is not None and call.is_final and Award.objects.filter(call=call).exists():
         return call
     return None
 
@@ -85,12 +86,12 @@ def _showcase_call(organizer) -> Call:
             host_line="某区委宣传部 某区文明办",
             opens_at=now - timedelta(days=1),
             closes_at=now + timedelta(days=1),
-            status=Call.Status.OPEN,
             min_photos=1,
             max_photos=5,
         ),
         actor=organizer,
     )
+    submission_services.call_set_status(call=call, status=Call.Status.OPEN, actor=organizer)
     cases = []
     for i, (title, unit_name, _level, sizes) in enumerate(SHOWCASE_CASES):
         unit, _created = submission_services.unit_get_or_create(name=unit_name)
@@ -127,11 +128,13 @@ def _showcase_call(organizer) -> Call:
         zip(cases, SHOWCASE_CASES, strict=True), start=1
     ):
         Award.objects.create(call=call, case=case, level=level, rank=rank)
-    # The call took place two years ago and its awards are final.
+    # The call took place two years ago and its awards are final: placed there directly, as
+    # it was never judged here (no rounds, awards made by hand).
     Call.objects.filter(pk=call.pk).update(
-        opens_at=now - timedelta(days=800),
-        closes_at=now - timedelta(days=760),
-        status=Call.Status.FINAL,
+        opens_at=now - timedelta(days=800), closes_at=now - timedelta(days=760)
+    )
+    call_place_for_setup(
+        call=call, status=Call.Status.FINAL, note="Demo: a call judged in an earlier year."
     )
     call.refresh_from_db()
     return call

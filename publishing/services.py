@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from judging.models import Award
+from submissions import lifecycle
 from submissions.models import Call, Case, Photo
 
 from . import content as content_mod
@@ -113,7 +114,7 @@ def series_draft_from_awards(
     """Draft a series from the call's final awards: installments (一), (二), … holding
     `per_installment` cases each, 十佳 by rank then 优秀 by rank. Nothing is public yet."""
     call = Call.objects.select_for_update().get(pk=call.pk)
-    if call.status != Call.Status.FINAL:
+    if not call.allows(lifecycle.PUBLISH_SERIES):
         raise ValidationError(
             _(
                 "The awards of “%(call)s” are not final yet (the call is “%(state)s”). A series "

@@ -22,7 +22,7 @@ class CallAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         """A final call keeps its status and award numbers here too (see services.call_save)."""
-        if obj is not None and obj.status == Call.Status.FINAL:
+        if obj is not None and obj.is_final:
             return ["status", "award_top_n", "award_excellent_m"]
         return []
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
 from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
-from .models import Call, Case, Unit
-from .services import phone_validate
+from . import lifecycle, rules
+from .models import Call, Case, DeadlineExtension, Unit
 
 
 class CallForm(forms.ModelForm):
@@ -39,7 +40,7 @@ class CallForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.status == Call.Status.FINAL:
+        if self.instance.pk and not self.instance.allows(lifecycle.CHANGE_AWARD_NUMBERS):
             for name in ("award_top_n", "award_excellent_m"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _(
@@ -54,8 +55,12 @@ class CallForm(forms.ModelForm):
         lo, hi = data.get("min_photos"), data.get("max_photos")
         if lo is not None and hi is not None and hi < lo:
             self.add_error("max_photos", _("The maximum cannot be below the minimum."))
-        if data.get("max_photo_mb") is not None and not 1 <= data["max_photo_mb"] <= 20:
-            self.add_error("max_photo_mb", _("Choose between 1 and 20 MB."))
+        mb, most = data.get("max_photo_mb"), rules.photo_mb_limit()
+        if mb is not None and not 1 <= mb <= most:
+            self.add_error(
+                "max_photo_mb",
+                _("Choose between %(min)d and %(max)d MB.") % {"min": 1, "max": most},
+            )
         return data
 
 
@@ -94,27 +99,17 @@ class CaseForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        # The case rules (rules.py): line breaks, the phone's format, the call's body limit.
+        try:
+            data.update(
+                rules.case_text(self.call, {f: data[f] for f in rules.TEXT_FIELDS if f in data})
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
         if self.instance.pk and data.get("version") is None:
             # Without the version the lost-update check cannot run: refuse rather than guess.
             raise ValidationError(_("The form is incomplete. Reload the page and try again."))
         return data
-
-    def clean_contact_phone(self):
-        value = self.cleaned_data.get("contact_phone", "")
-        return phone_validate(value) if value.strip() else ""
-
-    def clean_summary(self):
-        return self.cleaned_data.get("summary", "").replace("\r\n", "\n")
-
-    def clean_body(self):
-        # Browsers send line breaks as CRLF; count and store them as one character.
-        body = self.cleaned_data.get("body", "").replace("\r\n", "\n")
-        if len(body) > self.call.body_max_chars:
-            raise ValidationError(
-                _("The body has %(n)d characters; at most %(max)d are allowed."),
-                params={"n": len(body), "max": self.call.body_max_chars},
-            )
-        return body
 
 
 class PhotoRowForm(forms.Form):
@@ -122,7 +117,7 @@ class PhotoRowForm(forms.Form):
 
     photo = forms.IntegerField(widget=forms.HiddenInput, required=False)
     image = UploadField(label=_("Photo file"), required=False)
-    caption = forms.CharField(label=_("Caption"), max_length=300, required=False)
+    caption = forms.CharField(label=_("Caption"), max_length=rules.caption_limit(), required=False)
     position = forms.IntegerField(label=_("Order"), min_value=0, max_value=999, required=False)
     remove = forms.BooleanField(label=_("Remove"), required=False)
 
@@ -182,7 +177,11 @@ class BulkScreeningForm(ScreeningForm):
 class ExtensionForm(forms.Form):
     unit = IdChoiceField(queryset=Unit.objects.all(), label=_("Unit"))
     until = PortalDateTimeField(label=_("Extended until (Beijing time)"), widget=DATETIME_WIDGET)
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=rules.max_length(DeadlineExtension, "reason"),
+        required=False,
+    )
 
     def clean_until(self):
         until = self.cleaned_data["until"]
@@ -192,9 +191,17 @@ class ExtensionForm(forms.Form):
 
 
 class UnitForm(forms.Form):
-    name = forms.CharField(label=_("Unit name"), max_length=200)
-    username = forms.CharField(label=_("User name for its account"), max_length=150, required=False)
-    full_name = forms.CharField(label=_("Person's name"), max_length=100, required=False)
+    name = forms.CharField(label=_("Unit name"), max_length=rules.unit_name_limit())
+    username = forms.CharField(
+        label=_("User name for its account"),
+        max_length=rules.max_length(get_user_model(), "username"),
+        required=False,
+    )
+    full_name = forms.CharField(
+        label=_("Person's name"),
+        max_length=rules.max_length(get_user_model(), "full_name"),
+        required=False,
+    )
     email = forms.EmailField(label=_("Email"), required=False)
     password = forms.CharField(
         label=_("Initial password"),

@@ -42,7 +42,7 @@ from audit import services as audit
 from core.queue import enqueue_on_commit
 from core.tabular import OLE_MAGIC, read_table
 
-from . import images, services
+from . import images, rules, services
 from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ def _casefold_lookup(root: Path, parts: list[str]) -> Path | None:
 
 def _photo_check(path: Path, *, name: str, call: Call) -> None:
     """Decode the photo with the very limits `services.photo_stage` applies to uploads."""
-    max_bytes = min(settings.PHOTO_MAX_BYTES, call.max_photo_mb * 1024 * 1024)
+    max_bytes = rules.photo_max_bytes(call)
     with path.open("rb") as fh:
         try:
             images.inspect_upload(
@@ -202,21 +202,56 @@ def _photo_check(path: Path, *, name: str, call: Call) -> None:
             raise ValidationError(str(exc), code="image") from exc
 
 
-def _max_length(model, field_name: str) -> int:
-    return model._meta.get_field(field_name).max_length
+#: The column of each field the case rules (rules.py) name.
+FIELD_COLUMNS = {
+    "title": COL_TITLE,
+    "contact_name": COL_CONTACT,
+    "contact_phone": COL_PHONE,
+    "summary": COL_SUMMARY,
+    "body": COL_BODY,
+    "photos": COL_PHOTOS,
+    "caption": COL_CAPTIONS,
+}
+
+
+def _cell_messages(exc: ValidationError) -> list[tuple[str, str]]:
+    """(column, message) for each problem the case rules found; the cell names the column, so
+    a text over its limit is "the text", and a photo count is the row's."""
+    out = []
+    for name, problems in exc.error_dict.items():
+        for problem in problems:
+            if problem.code == "too_long":
+                message = _too_long(problem.params["n"], problem.params["max"])
+            elif problem.code == "too_many_photos":
+                message = _("At most %(max)d photos are allowed; this row has %(n)d.") % {
+                    "max": problem.params["max"],
+                    "n": problem.params["n"],
+                }
+            else:
+                message = " ".join(problem.messages)
+            out.append((FIELD_COLUMNS[name], message))
+    return out
+
+
+def _rule_errors(rule, *args, **kwargs) -> list[tuple[str, str]]:
+    try:
+        rule(*args, **kwargs)
+    except ValidationError as exc:
+        return _cell_messages(exc)
+    return []
 
 
 def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, total: int):
-    """Check every row; return (plans, errors). Nothing is written."""
+    """Check every row against the case rules (rules.py); return (plans, errors). Nothing is
+    written."""
     text_columns = {
-        COL_TITLE: ("title", _max_length(Case, "title")),
-        COL_CONTACT: ("contact_name", _max_length(Case, "contact_name")),
-        COL_SUMMARY: ("summary", _max_length(Case, "summary")),
-        COL_BODY: ("body", call.body_max_chars),
+        COL_TITLE: "title",
+        COL_CONTACT: "contact_name",
+        COL_PHONE: "contact_phone",
+        COL_SUMMARY: "summary",
+        COL_BODY: "body",
     }
-    unit_max = _max_length(Unit, "name")
-    phone_max = _max_length(Case, "contact_phone")
-    caption_max = _max_length(Photo, "caption")
+    unit_max = rules.unit_name_limit()
     existing = _existing_titles(call, {row[COL_TITLE] for row in table.rows})
     seen: dict[tuple[str, str], int] = {}
     checked: dict[Path, str | None] = {}  # a photo used twice is decoded once
@@ -234,22 +269,14 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
             err(COL_UNIT, _("The submitting unit is missing."))
         elif len(unit) > unit_max:
             err(COL_UNIT, _too_long(len(unit), unit_max))
-        values = {}
-        for column, (attr, limit) in text_columns.items():
-            values[attr] = row[column]
-            if len(row[column]) > limit:
-                err(column, _too_long(len(row[column]), limit))
+        values = {attr: row[column] for column, attr in text_columns.items()}
+        try:
+            values = rules.case_text(call, values)
+        except ValidationError as exc:
+            row_errors.extend(_cell_messages(exc))
         if not values["title"]:
             err(COL_TITLE, _("The title is missing."))
-        phone = row[COL_PHONE]
-        if phone:
-            try:
-                phone = services.phone_validate(phone)
-            except ValidationError as exc:
-                err(COL_PHONE, " ".join(exc.messages))
-            else:
-                if len(phone) > phone_max:
-                    err(COL_PHONE, _too_long(len(phone), phone_max))
+        phone = values.pop("contact_phone")
         key = (unit, values["title"])
         if unit and values["title"]:
             if key in seen:
@@ -281,12 +308,10 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
                     "and the photos. Upload such a ZIP, or leave this column empty."
                 ),
             )
-        elif len(names) > call.max_photos:
-            err(
-                COL_PHOTOS,
-                _("At most %(max)d photos are allowed; this row has %(n)d.")
-                % {"max": call.max_photos, "n": len(names)},
-            )
+        elif count_errors := _rule_errors(
+            rules.photo_count, call, len(names), for_submission=False
+        ):
+            row_errors.extend(count_errors)
         else:
             for position, name in enumerate(names):
                 try:
@@ -310,9 +335,7 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
                 _("There are %(captions)d captions but only %(photos)d photos.")
                 % {"captions": len(captions), "photos": len(names)},
             )
-        for caption in captions:
-            if len(caption) > caption_max:
-                err(COL_CAPTIONS, _too_long(len(caption), caption_max))
+        row_errors.extend(_rule_errors(rules.captions, captions))
 
         row_errors.sort(key=lambda item: COLUMNS.index(item[0]))  # stable: by column
         errors.extend(cell_error(n, column, message) for column, message in row_errors)

@@ -101,6 +101,23 @@ class Call(models.Model):
     def get_absolute_url(self):
         return reverse("submissions:call_detail", kwargs={"slug": self.slug})
 
+    # The status predicates: the table behind them is submissions/lifecycle.py.
+    def allows(self, what: str) -> bool:
+        """Whether the call's state allows `what` (a name in submissions.lifecycle)."""
+        from . import lifecycle
+
+        return lifecycle.allows(self, what)
+
+    @property
+    def is_final(self) -> bool:
+        """Results and awards are final and locked."""
+        return self.status == self.Status.FINAL
+
+    @property
+    def is_open_for_submissions(self) -> bool:
+        """The state accepts submissions (the deadline and extensions are checked apart)."""
+        return self.allows("submit")
+
 
 class Category(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="categories")

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts import roles
 
+from .lifecycle import SUBMIT, states_allowing
 from .models import Attachment, Call, Case, DeadlineExtension, Photo, Unit
 
 
@@ -40,7 +41,7 @@ def attachments_visible_to(user) -> QuerySet[Attachment]:
 def calls_for_units(*, now=None) -> QuerySet[Call]:
     """Calls a unit user may see: open ones (whether or not the deadline has passed)."""
     now = now or timezone.now()
-    return Call.objects.filter(status=Call.Status.OPEN, opens_at__lte=now)
+    return Call.objects.filter(status__in=states_allowing(SUBMIT), opens_at__lte=now)
 
 
 def unit_deadline(*, call: Call, unit: Unit):

@@ -5,9 +5,7 @@ write inside a transaction and enqueue their follow-up tasks on commit.
 """
 
 import io
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,32 +21,12 @@ from django.utils.translation import gettext as _
 
 from core.queue import enqueue_on_commit
 
-from . import images
+from . import images, lifecycle, rules
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
+from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
 
 User = get_user_model()
-
-PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8})$", re.ASCII)
-
-
-def phone_validate(value: str) -> str:
-    """A mainland mobile (13812345678) or landline (010-12345678, 0571-8765432-123) number."""
-    # NFKC turns full-width input (１３８…, （０１０）, －) into ASCII; other scripts' digits stay
-    # and are refused (re.ASCII).
-    cleaned = re.sub(r"[\s\u3000()（）]", "", unicodedata.normalize("NFKC", value or ""))
-    cleaned = cleaned.replace("—", "-").replace("－", "-")
-    if not PHONE_RE.match(cleaned):
-        raise ValidationError(
-            _(
-                "“%(value)s” is not a valid phone number. Use a mobile number such as 13812345678 "
-                "or a landline such as 010-12345678."
-            ),
-            code="phone",
-            params={"value": value},
-        )
-    return cleaned
-
 
 # ---------------------------------------------------------------- calls
 
@@ -57,48 +35,56 @@ AWARD_NUMBER_FIELDS = ("award_top_n", "award_excellent_m")
 
 
 def call_save(*, call: Call, actor) -> Call:
-    """Create or change a call's settings. Its status is not changed here (the status services
-    own it), and once its awards are final their numbers are locked."""
+    """Create or change a call's settings. A new call starts as a draft; its status is never
+    written here (it moves only through `lifecycle.call_transition`), and once its awards are
+    final their numbers are locked."""
+    creating = call.pk is None
+    if creating:
+        call.status = lifecycle.INITIAL
     call.full_clean()
     with transaction.atomic():
-        if call.pk is not None:
-            stored = (
-                Call.objects.select_for_update()
-                .filter(pk=call.pk)
-                .values("status", *AWARD_NUMBER_FIELDS)
-                .first()
-            )
-            if stored:
-                # The status as committed, not as read when the form was opened: a call
-                # finalized meanwhile stays final.
-                call.status = stored["status"]
-            if stored and stored["status"] == Call.Status.FINAL:
-                changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
-                if changed:
-                    raise ValidationError(
-                        {
-                            f: _("The awards are final: the number of awards can no longer change.")
-                            for f in changed
-                        }
-                    )
-        call.save()
-    return call
-
-
-def call_set_status(*, call: Call, status: str, actor) -> Call:
-    allowed = {
-        Call.Status.DRAFT: {Call.Status.OPEN},
-        Call.Status.OPEN: {Call.Status.CLOSED, Call.Status.DRAFT},
-        Call.Status.CLOSED: {Call.Status.OPEN},
-    }
-    if status not in allowed.get(call.status, set()):
-        raise ValidationError(
-            _("A call in state “%(state)s” cannot change to “%(new)s”."),
-            params={"state": call.get_status_display(), "new": Call.Status(status).label},
+        if creating:
+            call.save()
+            return call
+        stored = (
+            Call.objects.select_for_update()
+            .filter(pk=call.pk)
+            .values("status", *AWARD_NUMBER_FIELDS)
+            .first()
         )
-    call.status = status
-    call.save(update_fields=["status", "updated_at"])
+        if stored is None:
+            raise ValidationError(_("This call no longer exists."), code="missing")
+        # The status as committed, not as read when the form was opened: a call
+        # finalized meanwhile stays final.
+        call.status = stored["status"]
+        if not call.allows(lifecycle.CHANGE_AWARD_NUMBERS):
+            changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
+            if changed:
+                raise ValidationError(
+                    {
+                        f: _("The awards are final: the number of awards can no longer change.")
+                        for f in changed
+                    }
+                )
+        call.save(update_fields=_CALL_SETTINGS)
     return call
+
+
+#: What `call_save` writes on a change: every field but the key, the status and the creation.
+_CALL_SETTINGS = [
+    f.name
+    for f in Call._meta.concrete_fields
+    if not f.primary_key and f.name not in ("status", "created_at")
+]
+
+
+def call_set_status(*, call: Call, status: str, actor, reason: str = "") -> Call:
+    """The organizer's status buttons: open, close, reopen, back to a draft (see lifecycle)."""
+    if status not in Call.Status.values:
+        raise ValidationError(_("Unknown call state."), code="transition")
+    return lifecycle.call_transition(
+        call=call, to=status, actor=actor, reason=reason, via=lifecycle.ORGANIZER
+    )
 
 
 # ---------------------------------------------------------------- units and accounts
@@ -186,20 +172,17 @@ def units_import(*, rows: list[dict]) -> list[NewAccount]:
 
 def submission_open_for(*, call: Call, unit: Unit, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    if call.status != Call.Status.OPEN or now < call.opens_at:
+    if not call.is_open_for_submissions or now < call.opens_at:
         return False
     return now <= unit_deadline(call=call, unit=unit)
 
 
 def _check_window(*, case: Case, now) -> None:
-    if case.status == Case.Status.RETURNED and case.call.status in (
-        Call.Status.OPEN,
-        Call.Status.CLOSED,
-    ):
+    if case.status == Case.Status.RETURNED and case.call.allows(lifecycle.RESUBMIT_RETURNED):
         return  # a case returned for revision may be resubmitted until judging starts
     if submission_open_for(call=case.call, unit=case.unit, now=now):
         return
-    if case.call.status != Call.Status.OPEN or now < case.call.opens_at:
+    if not case.call.is_open_for_submissions or now < case.call.opens_at:
         raise ValidationError(_("This call is not accepting submissions."), code="closed")
     deadline = timezone.localtime(unit_deadline(call=case.call, unit=case.unit))
     raise ValidationError(
@@ -289,12 +272,12 @@ def case_save(
     if not creating:  # photos already on the case that the caller did not list stay on it
         listed = [row.photo.pk for row in photos] + [p.pk for p in removed_photos]
         n_photos += Photo.objects.filter(case=locked).exclude(pk__in=listed).count()
-    if n_photos > case.call.max_photos:
-        raise ValidationError(
-            _("At most %(max)d photos are allowed; this case has %(n)d."),
-            params={"max": case.call.max_photos, "n": n_photos},
-            code="photos",
-        )
+    rules.photo_count(case.call, n_photos, for_submission=False)
+    rules.captions([row.caption for row in kept])
+    for field, value in rules.case_text(
+        case.call, {f: getattr(case, f) for f in rules.TEXT_FIELDS}
+    ).items():
+        setattr(case, field, value)
     if creating:
         case.number = case_number_next(call=case.call)
         case.created_by = actor
@@ -324,40 +307,16 @@ def case_save(
 
 
 def case_submission_problems(case: Case) -> list[str]:
-    """What still keeps a case from being submitted (missing fields, photo count, length)."""
-    problems = []
-    labels = {
-        "title": _("title"),
-        "contact_name": _("contact person"),
-        "contact_phone": _("contact phone"),
-        "summary": _("summary"),
-        "body": _("body"),
-    }
-    for field, label in labels.items():
-        if not (getattr(case, field) or "").strip():
-            problems.append(_("The %(field)s is missing.") % {"field": label})
-    if case.contact_phone:
-        try:
-            phone_validate(case.contact_phone)
-        except ValidationError as exc:
-            problems.extend(exc.messages)
-    if len(case.body) > case.call.body_max_chars:
-        problems.append(
-            _("The body has %(n)d characters; at most %(max)d are allowed.")
-            % {"n": len(case.body), "max": case.call.body_max_chars}
+    """What still keeps a case from being submitted (see rules.case_for_submission)."""
+    try:
+        rules.case_for_submission(
+            case.call,
+            {f: getattr(case, f) for f in rules.TEXT_FIELDS},
+            n_photos=case.photos.count(),
         )
-    n = case.photos.count()
-    if n < case.call.min_photos:
-        problems.append(
-            _("At least %(min)d photo(s) are required; the case has %(n)d.")
-            % {"min": case.call.min_photos, "n": n}
-        )
-    if n > case.call.max_photos:
-        problems.append(
-            _("At most %(max)d photos are allowed; the case has %(n)d.")
-            % {"max": case.call.max_photos, "n": n}
-        )
-    return problems
+    except ValidationError as exc:
+        return exc.messages
+    return []
 
 
 @transaction.atomic
@@ -433,7 +392,7 @@ def _screen_one(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
             params={"title": case.title, "status": case.get_status_display()},
             code="state",
         )
-    if case.call.status not in (Call.Status.OPEN, Call.Status.CLOSED):
+    if not case.call.allows(lifecycle.SCREEN):
         raise ValidationError(_("Screening has ended for this call."), code="closed")
     before = case.status
     case.status = target
@@ -486,7 +445,7 @@ def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -
     Raises ValidationError naming the file.
     """
     name = original_name or getattr(upload, "name", "") or "photo"
-    max_bytes = min(settings.PHOTO_MAX_BYTES, call.max_photo_mb * 1024 * 1024)
+    max_bytes = rules.photo_max_bytes(call)
     try:
         info = images.inspect_upload(
             upload, name=name, max_bytes=max_bytes, max_pixels=settings.PHOTO_MAX_PIXELS

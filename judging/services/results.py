@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from core.queue import enqueue_on_commit
+from submissions import lifecycle
 from submissions.models import Call, Case
 
 from .. import scoring
@@ -104,7 +105,7 @@ def results_compute(*, round: Round, stability_samples: int = 0) -> int:
     other (the round row is locked), so the stored rows are always one computation's.
     """
     locked = Round.objects.select_for_update(of=("self",)).select_related("call").get(pk=round.pk)
-    if locked.call.status == Call.Status.FINAL:
+    if not locked.call.allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
     reviews = _counted_reviews(round)
     scores = {(judge, case): total for judge, case, total, _first in reviews}
@@ -229,7 +230,7 @@ def _refuse_when_final(call: Call) -> None:
     cannot race a change."""
     current = Call.objects.select_for_update().only("status").get(pk=call.pk)
     call.status = current.status
-    if call.status == Call.Status.FINAL:
+    if not call.allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
 
 
@@ -324,8 +325,13 @@ def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, act
         defaults={"title": title.strip(), "text": text, "starts_at": starts_at, "ends_at": ends_at},
     )
     if call.status != Call.Status.NOTICE:
-        audit.record(obj=call, changes={"status": (call.status, Call.Status.NOTICE)})
-    Call.objects.filter(pk=call.pk).update(status=Call.Status.NOTICE)
+        lifecycle.call_transition(
+            call=call,
+            to=Call.Status.NOTICE,
+            actor=actor,
+            reason=_("Public notice “%(title)s” published.") % {"title": notice.title},
+            via=lifecycle.NOTICE,
+        )
     return notice
 
 
@@ -374,9 +380,13 @@ def call_finalize(*, call: Call, actor, now=None) -> Call:
         raise ValidationError(_("Answer every objection before finalizing."))
     notice.finalized_at, notice.finalized_by = now, actor
     notice.save(update_fields=["finalized_at", "finalized_by"])
-    call.status = Call.Status.FINAL
-    call.save(update_fields=["status", "updated_at"])
-    return call
+    return lifecycle.call_transition(
+        call=call,
+        to=Call.Status.FINAL,
+        actor=actor,
+        reason=_("Awards finalized."),
+        via=lifecycle.FINALIZE,
+    )
 
 
 # --------------------------------------------------------------------------- refreshing results
@@ -427,7 +437,7 @@ def results_state(*, round: Round) -> str:
 def results_refresh(*, round: Round) -> str:
     """Recompute the round's results with the rank-stability estimate: at once when the round
     is small ("computed"), else by the task `judging.results_compute` ("queued")."""
-    if Call.objects.filter(pk=round.call_id, status=Call.Status.FINAL).exists():
+    if not Call.objects.only("status").get(pk=round.call_id).allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
     n_scores = Assignment.objects.filter(
         round=round, status=Assignment.Status.SUBMITTED, total__isnull=False
@@ -448,4 +458,4 @@ def results_refresh(*, round: Round) -> str:
 
 def awards_locked(*, call: Call) -> bool:
     """Whether the call is final (as last read; the services re-check it under a row lock)."""
-    return call.status == Call.Status.FINAL
+    return call.is_final

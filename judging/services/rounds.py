@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from core.queue import enqueue_on_commit
+from submissions import lifecycle
 from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo
@@ -362,7 +363,9 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
         pk__in=Assignment.objects.filter(
             judge=judge, case=case, status=Assignment.Status.SUBMITTED
         ).values("round_id")
-    ).exclude(call__status=Call.Status.FINAL).update(results_computed_at=None)
+    ).filter(call__status__in=lifecycle.states_allowing(lifecycle.CHANGE_RESULTS)).update(
+        results_computed_at=None
+    )
     for round_id in set(
         Assignment.objects.filter(judge=judge, case=case).values_list("round_id", flat=True)
     ):
@@ -388,7 +391,9 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
 
 
 @transaction.atomic
-def round_set_status(*, round: Round, status: str) -> Round:
+def round_set_status(*, round: Round, status: str, actor=None) -> Round:
+    """Open or close a round. Opening the first round moves the call to "judging" (from open
+    too: see submissions.lifecycle on collection and judging overlapping)."""
     if status == Round.Status.OPEN:
         if round.status != Round.Status.DRAFT and round.status != Round.Status.CLOSED:
             raise ValidationError(_("The round is already open."))
@@ -396,12 +401,22 @@ def round_set_status(*, round: Round, status: str) -> Round:
             raise ValidationError(_("Add the criteria before opening the round."))
         if not Assignment.objects.filter(round=round).exists():
             raise ValidationError(_("Assign the cases before opening the round."))
-        if round.call.status in (Call.Status.NOTICE, Call.Status.FINAL):
-            raise ValidationError(_("The results of this call are already published."))
-        call_status = round.call.status
-        Call.objects.filter(pk=round.call_id).update(status=Call.Status.JUDGING)
-        if call_status != Call.Status.JUDGING:
-            audit.record(obj=round.call, changes={"status": (call_status, Call.Status.JUDGING)})
+        call = Call.objects.select_for_update().get(pk=round.call_id)
+        if not call.allows(lifecycle.OPEN_ROUND):
+            if call.allows(lifecycle.JUDGING_PAGES):
+                raise ValidationError(_("The results of this call are already published."))
+            raise ValidationError(
+                _("The call is still a draft: open it before judging its cases."), code="draft"
+            )
+        if call.status != Call.Status.JUDGING:
+            lifecycle.call_transition(
+                call=call,
+                to=Call.Status.JUDGING,
+                actor=actor,
+                reason=_("Round “%(round)s” opened.") % {"round": round.name},
+                via=lifecycle.ROUND,
+            )
+        round.call = call
     elif status == Round.Status.CLOSED:
         if round.status != Round.Status.OPEN:
             raise ValidationError(_("Only an open round can be closed."))

@@ -14,6 +14,7 @@ from accounts.roles import role_required
 from core.files import serve_protected
 from core.flash import flash_errors
 from core.params import id_param
+from submissions import lifecycle
 from submissions.models import Call, Photo
 
 from .. import content as content_mod
@@ -51,8 +52,8 @@ def series_list(request):
         "publishing/series_list.html",
         {
             "series_list": selectors.series_for_editor(),
-            "final_calls": [c for c in calls if c.status == Call.Status.FINAL],
-            "pending_calls": [c for c in calls if c.status != Call.Status.FINAL],
+            "final_calls": [c for c in calls if c.allows(lifecycle.PUBLISH_SERIES)],
+            "pending_calls": [c for c in calls if not c.allows(lifecycle.PUBLISH_SERIES)],
         },
     )
 
@@ -60,7 +61,7 @@ def series_list(request):
 @publisher_required
 def series_draft(request, call_slug):
     call = get_object_or_404(Call, slug=call_slug)
-    is_final = call.status == Call.Status.FINAL
+    is_final = call.allows(lifecycle.PUBLISH_SERIES)
     n = 2
     slug = call.slug
     while Series.objects.filter(slug=slug).exists():

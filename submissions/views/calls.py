@@ -15,7 +15,7 @@ from accounts.roles import organizer_required
 from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
-from .. import selectors, services
+from .. import lifecycle, selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
 from ..models import Call, Case, DeadlineExtension, Unit
 
@@ -114,6 +114,8 @@ def _organizer_call(request, slug):
         "submissions/call_organizer.html",
         {
             "call": call,
+            # The organizer's status buttons: the moves the lifecycle gives them from here.
+            "status_moves": lifecycle.moves_from(call.status, via=lifecycle.ORGANIZER),
             "page": page,
             "counts": selectors.status_counts(user=request.user, call=call),
             "statuses": Case.Status.choices,

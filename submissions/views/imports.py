@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.roles import organizer_required
 from core.fields import bound_upload
 
-from .. import importing
+from .. import importing, rules
 from ..forms import ImportUploadForm
-from ..models import Call, Case, ImportJob
+from ..models import Call, ImportJob
 
 
 def column_help(call: Call) -> list[tuple[str, bool, str]]:
@@ -33,7 +33,7 @@ def column_help(call: Call) -> list[tuple[str, bool, str]]:
                 "The case title, at most %(max)d characters. A unit cannot have two cases with the "
                 "same title in one call."
             )
-            % {"max": Case._meta.get_field("title").max_length},
+            % {"max": rules.text_limit(call, "title")},
         ),
         (importing.COL_CONTACT, False, _("The contact person (may be empty).")),
         (
@@ -48,12 +48,13 @@ def column_help(call: Call) -> list[tuple[str, bool, str]]:
             importing.COL_SUMMARY,
             False,
             _("A short summary, at most %(max)d characters.")
-            % {"max": Case._meta.get_field("summary").max_length},
+            % {"max": rules.text_limit(call, "summary")},
         ),
         (
             importing.COL_BODY,
             False,
-            _("The full text, at most %(max)d characters.") % {"max": call.body_max_chars},
+            _("The full text, at most %(max)d characters.")
+            % {"max": rules.text_limit(call, "body")},
         ),
         (
             importing.COL_PHOTOS,

@@ -1,6 +1,7 @@
 """Units and their accounts, registered one by one or in bulk by organizers."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -12,7 +13,7 @@ from core.fields import bound_upload
 from core.forms import TableUploadForm
 from core.tabular import read_table
 
-from .. import services
+from .. import rules, services
 from ..forms import UnitForm
 from ..models import Unit
 
@@ -23,7 +24,14 @@ UNIT_COLUMNS = {
     "邮箱": "email",
     "初始密码": "password",
 }
-UNIT_MAX_LENGTHS = {"单位名称": 200, "用户名": 150, "姓名": 100, "邮箱": 254, "初始密码": 128}
+#: Each column's limit, from the models (the password as long as Django's password field).
+UNIT_MAX_LENGTHS = {
+    "单位名称": rules.unit_name_limit(),
+    "用户名": rules.max_length(get_user_model(), "username"),
+    "姓名": rules.max_length(get_user_model(), "full_name"),
+    "邮箱": rules.max_length(get_user_model(), "email"),
+    "初始密码": rules.max_length(get_user_model(), "password"),
+}
 
 
 @organizer_required

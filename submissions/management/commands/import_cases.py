@@ -104,14 +104,14 @@ class Command(BaseCommand):
     @transaction.atomic
     def _create_call(self, *, slug: str, title: str, actor) -> Call:
         now = timezone.now()
-        call = Call(
-            slug=slug,
-            title=title,
-            status=Call.Status.CLOSED,
-            opens_at=now - timedelta(seconds=1),
-            closes_at=now,
-        )
+        call = Call(slug=slug, title=title, opens_at=now - timedelta(seconds=1), closes_at=now)
         try:
-            return services.call_save(call=call, actor=actor)
+            call = services.call_save(call=call, actor=actor)
+            # Collected offline: the call was open once and is closed now.
+            for status in (Call.Status.OPEN, Call.Status.CLOSED):
+                services.call_set_status(
+                    call=call, status=status, actor=actor, reason="import_cases --create-call"
+                )
+            return call
         except ValidationError as exc:
             raise CommandError("The call cannot be created: " + " ".join(exc.messages)) from exc

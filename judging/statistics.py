@@ -162,13 +162,11 @@ def kendall(scores: scoring.Scores, *, names: dict, codes: dict) -> dict:
             ),
         }
     matrix = [[scores[(j, c)] for c in block.cases] for j in block.judges]
-    w = scoring.kendalls_w(matrix)
+    computed = scoring.kendalls_w(matrix)
+    w: float | None = None if math.isnan(computed) else computed
     reason = ""
-    if math.isnan(w):
-        w, reason = (
-            None,
-            _("Not available: every judge gave every case of the block the same score."),
-        )
+    if w is None:
+        reason = _("Not available: every judge gave every case of the block the same score.")
     m, n = len(block.judges), len(block.cases)
     return {
         "w": w,
@@ -240,8 +238,8 @@ def _compute(round: Round) -> dict:
     titles = {c: t for c, _n, t in case_rows}
 
     by_judge: dict = {}
-    for (judge, _case), value in scores.items():
-        by_judge.setdefault(judge, []).append(value)
+    for (judge_id, _case), value in scores.items():
+        by_judge.setdefault(judge_id, []).append(value)
     severity = scoring.judge_severity(scores) if scores else {}
     judge_rows = []
     for judge in judges:

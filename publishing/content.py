@@ -131,10 +131,10 @@ def layout_lines(content: dict) -> list[str]:
     if note:
         blocks.append([NOTE_LABEL + note[0], *note[1:]])
     for feature in content["features"]:
-        lines = [f"{CASE_LABEL} {feature['title']}", UNIT_LABEL + feature["unit_line"]]
-        lines.extend(feature["paragraphs"])
-        lines.extend(CAPTION_MARK + p["caption"] for p in feature["photos"] if p["caption"])
-        blocks.append(lines)
+        case_lines = [f"{CASE_LABEL} {feature['title']}", UNIT_LABEL + feature["unit_line"]]
+        case_lines.extend(feature["paragraphs"])
+        case_lines.extend(CAPTION_MARK + p["caption"] for p in feature["photos"] if p["caption"])
+        blocks.append(case_lines)
     if content.get("byline"):
         blocks.append([content["byline"]])
     lines: list[str] = []

@@ -15,7 +15,7 @@ from civiccases.session_idle import REFRESHED_KEY
 from .factories import CallFactory, UnitFactory, UserFactory, unit_user
 
 REPO = Path(__file__).resolve().parent.parent
-TESTDATA = Path(os.environ.get("CIVIC_TESTDATA", REPO.parent / "shared" / "testdata"))
+TESTDATA = Path(os.environ.get("CIVIC_TESTDATA", REPO / "tests" / "data"))
 
 
 @pytest.fixture(autouse=True, scope="session")

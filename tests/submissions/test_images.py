@@ -83,9 +83,9 @@ SRGB_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 def corpus_dir() -> Path:
-    """$CIVIC_TESTDATA (the shared testdata folder or the corpus itself), else ../shared/..."""
+    """$CIVIC_TESTDATA (a testdata folder or the corpus itself), else the copy in tests/data."""
     env = os.environ.get(TESTDATA_ENV)
-    base = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
+    base = Path(env) if env else Path(__file__).resolve().parents[1] / "data"
     return base / "pillow-bad-images" if (base / "pillow-bad-images").is_dir() else base
 
 
@@ -95,7 +95,7 @@ def corpus() -> Path:
     if not (folder / "MANIFEST.tsv").is_file():
         pytest.fail(
             f"Pillow bad-image corpus not found at {folder}: expected "
-            f"<repo>/../shared/testdata/pillow-bad-images or ${TESTDATA_ENV} pointing to it"
+            f"tests/data/pillow-bad-images or ${TESTDATA_ENV} pointing to it"
         )
     return folder
 

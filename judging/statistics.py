@@ -191,9 +191,12 @@ def _stability(round: Round) -> dict:
         .values_list("case_id", "case__number", "case__title", "rank", "top_probability")
     )
     computed = any(p is not None for *_rest, p in rows)
-    shown = [r for r in rows if r[3] <= top + STABILITY_MARGIN or (r[4] or 0) > 0][
-        : top + 3 * STABILITY_MARGIN
-    ]
+    # rank is never None here (rank__isnull=False), which the stubs cannot know
+    shown = [
+        r
+        for r in rows
+        if r[3] <= top + STABILITY_MARGIN or (r[4] or 0) > 0  # type: ignore[operator]
+    ][: top + 3 * STABILITY_MARGIN]
     return {
         "computed": computed,
         "top": top,

@@ -31,7 +31,9 @@ test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=media --ignore=test-artifacts --ignore=tests --ignore=bench --no-obsolete

@@ -44,6 +44,7 @@ def _copy_text(value) -> str:
 def generate(n_entries: int, seed: int = 7) -> dict:
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
+    from django.db.models import Model
     from django.utils import timezone
 
     from accounts.models import User
@@ -104,6 +105,7 @@ def generate(n_entries: int, seed: int = 7) -> dict:
         buffer = io.StringIO()
         for i in range(written, min(n_entries, written + BATCH)):
             pick = rnd.random()
+            model: type[Model]
             actor = users[rnd.randrange(300)]
             case = cases[rnd.randrange(len(cases))]
             if pick < 0.45:

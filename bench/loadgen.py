@@ -182,7 +182,7 @@ def db_connections_sampler(db_name: str, interval: float = 0.25):
     the mean and peak number of sessions waiting for a row or table lock."""
     import psycopg2
 
-    samples = []
+    samples: list[tuple[int, int]] = []
     stop = threading.Event()
 
     def sample() -> None:
@@ -197,7 +197,9 @@ def db_connections_sampler(db_name: str, interval: float = 0.25):
                         "AND pid <> pg_backend_pid()",
                         [db_name],
                     )
-                    samples.append(cur.fetchone())
+                    row = cur.fetchone()
+                    if row is not None:
+                        samples.append((row[0], row[1]))
                     stop.wait(interval)
         finally:
             conn.close()

@@ -27,7 +27,10 @@ def wrk(path: str, seconds: int, connections: int) -> dict:
         text=True,
         check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise SystemExit(f"wrk printed no Requests/sec line:\n{out}")
+    rps = float(found.group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p99 = re.search(r"99%\s+([\d.]+)(\w+)", out)
     return {

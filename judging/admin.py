@@ -78,8 +78,8 @@ class ScoreInline(ReadOnlyInline):
 
 class ScoreAuditInline(ReadOnlyInline):
     model = ScoreAudit
-    fields = ["at", "action", "actor", "reason", "before", "after"]
-    readonly_fields = fields
+    readonly_fields = ("at", "action", "actor", "reason", "before", "after")
+    fields = readonly_fields
 
 
 @admin.register(Assignment)
@@ -123,8 +123,8 @@ class AwardChangeAdmin(ReadOnlyAdmin):
 
 class ObjectionInline(ReadOnlyInline):
     model = Objection
-    fields = ["received_at", "submitter", "case", "text", "answer", "answered_at"]
-    readonly_fields = fields
+    readonly_fields = ("received_at", "submitter", "case", "text", "answer", "answered_at")
+    fields = readonly_fields
 
 
 @admin.register(Notice)

@@ -60,11 +60,15 @@ from __future__ import annotations
 import heapq
 import random
 from collections import deque
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-JudgeId = Hashable
-CaseId = Hashable
+# Judge and case ids are whatever the caller uses (database keys in the portal); the results
+# carry the same types back.
+JudgeId = TypeVar("JudgeId", bound=Hashable)
+CaseId = TypeVar("CaseId", bound=Hashable)
+_Key = TypeVar("_Key", bound=Hashable)
 
 __all__ = [
     "AssignmentResult",
@@ -77,13 +81,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class CaseSpec:
+class CaseSpec(Generic[CaseId]):
     id: CaseId
     unit_id: Hashable | None = None  # the submitting unit; judges of this unit are conflicted
 
 
 @dataclass(frozen=True)
-class JudgeSpec:
+class JudgeSpec(Generic[JudgeId]):
     id: JudgeId
     unit_id: Hashable | None = None  # the judge's own unit (affiliation), None if external
     affiliation: str = ""  # affiliation label used for spreading (falls back to unit_id)
@@ -106,7 +110,7 @@ class Shortfall:
 
 
 @dataclass(frozen=True)
-class AssignmentResult:
+class AssignmentResult(Generic[JudgeId, CaseId]):
     # case id -> judge ids (in the order of the ``judges`` argument); only
     # covered cases, in the order of the ``cases`` argument.
     assignments: dict[CaseId, tuple[JudgeId, ...]]
@@ -142,13 +146,13 @@ class AssignmentResult:
 # ---------------------------------------------------------------------------
 
 
-class _Panel:
+class _Panel(Generic[JudgeId, CaseId]):
     """Index-based view of the inputs."""
 
     def __init__(
         self,
-        cases: Sequence[CaseSpec],
-        judges: Sequence[JudgeSpec],
+        cases: Sequence[CaseSpec[CaseId]],
+        judges: Sequence[JudgeSpec[JudgeId]],
         conflicts: Iterable[tuple[JudgeId, CaseId]],
     ) -> None:
         self.cases = list(cases)
@@ -167,10 +171,10 @@ class _Panel:
         # explicit conflicts (judge index set per case index), unknown ids ignored
         self.conflict: dict[int, set[int]] = {}
         for judge_id, case_id in conflicts:
-            c = self.case_index.get(case_id)
-            j = self.judge_index.get(judge_id)
-            if c is not None and j is not None:
-                self.conflict.setdefault(c, set()).add(j)
+            case_at = self.case_index.get(case_id)
+            judge_at = self.judge_index.get(judge_id)
+            if case_at is not None and judge_at is not None:
+                self.conflict.setdefault(case_at, set()).add(judge_at)
         everyone = list(range(n_judges))
         unit_candidates: dict[Hashable, list[int]] = {}
         self.candidates: list[list[int]] = []
@@ -178,10 +182,11 @@ class _Panel:
             if unit is None or unit not in by_unit:
                 base = everyone
             else:
-                base = unit_candidates.get(unit)
-                if base is None:
-                    base = [j for j in everyone if self.judge_unit[j] != unit]
-                    unit_candidates[unit] = base
+                known = unit_candidates.get(unit)
+                if known is None:
+                    known = [j for j in everyone if self.judge_unit[j] != unit]
+                    unit_candidates[unit] = known
+                base = known
             extra = self.conflict.get(c)
             if extra:
                 base = [j for j in base if j not in extra]
@@ -195,8 +200,8 @@ class _Panel:
         return not (extra and j in extra)
 
 
-def _index(ids: list[Hashable], what: str) -> dict[Hashable, int]:
-    index: dict[Hashable, int] = {}
+def _index(ids: list[_Key], what: str) -> dict[_Key, int]:
+    index: dict[_Key, int] = {}
     for i, ident in enumerate(ids):
         if ident in index:
             raise ValueError(f"duplicate {what} id {ident!r}")
@@ -205,13 +210,13 @@ def _index(ids: list[Hashable], what: str) -> dict[Hashable, int]:
 
 
 def _finish(
-    panel: _Panel,
+    panel: _Panel[JudgeId, CaseId],
     assigned: list[set[int]],
     covered: list[bool],
     unassigned: dict[CaseId, Shortfall],
     dropped: list[tuple[JudgeId, CaseId]],
     balance_goal: bool,
-) -> AssignmentResult:
+) -> AssignmentResult[JudgeId, CaseId]:
     loads = [0] * len(panel.judges)
     assignments: dict[CaseId, tuple[JudgeId, ...]] = {}
     repeats = 0
@@ -273,14 +278,14 @@ def _finish(
 
 
 def assign(
-    cases: Sequence[CaseSpec],
-    judges: Sequence[JudgeSpec],
+    cases: Sequence[CaseSpec[CaseId]],
+    judges: Sequence[JudgeSpec[JudgeId]],
     *,
     k: int,
     conflicts: Iterable[tuple[JudgeId, CaseId]] = frozenset(),
     existing: Iterable[tuple[JudgeId, CaseId]] = frozenset(),
     seed: int = 0,
-) -> AssignmentResult:
+) -> AssignmentResult[JudgeId, CaseId]:
     """Give every case exactly ``k`` distinct unconflicted judges, loads balanced.
 
     ``conflicts`` and ``existing`` are iterables of ``(judge_id, case_id)``.
@@ -359,7 +364,7 @@ def assign(
 
 
 def _greedy(
-    panel: _Panel,
+    panel: _Panel[JudgeId, CaseId],
     order: list[int],
     k: int,
     assigned: list[set[int]],
@@ -436,7 +441,7 @@ def _reducing_path(
     loads: list[int],
     assigned: list[set[int]],
     movable: list[set[int]],
-    panel: _Panel,
+    panel: _Panel[JudgeId, CaseId],
 ) -> list[tuple[int, int, int]] | None:
     """A chain of moves (judge u gives case c to judge v) from a judge with load L
     to a judge with load <= L - 2, or None if no such chain exists."""
@@ -495,7 +500,7 @@ _SWAP_BUDGET = 32  # cases examined for swaps per repeated judge (bounds the wor
 
 
 def _spread_affiliations(
-    panel: _Panel,
+    panel: _Panel[JudgeId, CaseId],
     assigned: list[set[int]],
     movable: list[set[int]],
     loads: list[int],
@@ -562,12 +567,21 @@ def _spread_affiliations(
                 counts[lb] = 1
 
 
-def _is_fresh(b: int, on_case: set[int], counts: dict, label: list) -> bool:
+def _is_fresh(
+    b: int, on_case: set[int], counts: Mapping[Hashable, int], label: Sequence[Hashable | None]
+) -> bool:
     lb = label[b]
     return b not in on_case and (lb is None or lb not in counts)
 
 
-def _fresh_judge(a, fresh, on_case, counts, label, loads) -> int | None:
+def _fresh_judge(
+    a: int,
+    fresh: Iterable[int],
+    on_case: set[int],
+    counts: Mapping[Hashable, int],
+    label: Sequence[Hashable | None],
+    loads: Sequence[int],
+) -> int | None:
     """A judge with a new affiliation whose load is load(a) - 1 (loads swap)."""
     target = loads[a] - 1
     for b in fresh:
@@ -576,7 +590,16 @@ def _fresh_judge(a, fresh, on_case, counts, label, loads) -> int | None:
     return None
 
 
-def _swap_partner(a, fresh, on_case, counts, label, assigned, movable, eligible):
+def _swap_partner(
+    a: int,
+    fresh: Iterable[int],
+    on_case: set[int],
+    counts: Mapping[Hashable, int],
+    label: Sequence[Hashable | None],
+    assigned: Sequence[set[int]],
+    movable: Sequence[set[int]],
+    eligible: Callable[[int, int], bool],
+) -> tuple[int, int] | tuple[None, None]:
     """(b, d): judge b with a new affiliation and a case d of b that a can take over."""
     la = label[a]
     budget = _SWAP_BUDGET
@@ -604,10 +627,10 @@ def _swap_partner(a, fresh, on_case, counts, label, assigned, movable, eligible)
 
 
 def assign_all(
-    cases: Sequence[CaseSpec],
-    judges: Sequence[JudgeSpec],
+    cases: Sequence[CaseSpec[CaseId]],
+    judges: Sequence[JudgeSpec[JudgeId]],
     conflicts: Iterable[tuple[JudgeId, CaseId]] = frozenset(),
-) -> AssignmentResult:
+) -> AssignmentResult[JudgeId, CaseId]:
     """Every judge scores every case they are not conflicted with.
 
     Cases without any unconflicted judge are listed in ``unassigned``

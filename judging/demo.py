@@ -93,7 +93,7 @@ def _score(
     partial: bool = False,
 ) -> None:
     criteria = list(rnd.criteria.all())
-    points = {
+    points: dict[int, object] = {
         c.pk: _points(
             rng, quality[assignment.case_id], severity[assignment.judge_id], c, rnd.score_step
         )

@@ -13,6 +13,7 @@ objects), so a round of 10,000 cases exports in seconds and little memory.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -56,13 +57,13 @@ DETAIL_SHEET = "评分明细"
 NOTES_SHEET = "说明"
 SIGNATURE = "评审专家签名：________________        日期：______年____月____日"
 
-LEVEL_TEXT = {Award.Level.TOP: "十佳案例", Award.Level.EXCELLENT: "优秀案例"}
-RULE_TEXT = {
+LEVEL_TEXT: dict[str, str] = {Award.Level.TOP: "十佳案例", Award.Level.EXCELLENT: "优秀案例"}
+RULE_TEXT: dict[str, str] = {
     Round.Rule.MEAN: "平均分",
     Round.Rule.TRIMMED: "去掉一个最高分和一个最低分后的平均分",
     Round.Rule.ZSCORE: "按评审专家标准化后的标准分(Z)",
 }
-STATUS_TEXT = {
+STATUS_TEXT: dict[str, str] = {
     Assignment.Status.PENDING: "未开始",
     Assignment.Status.DRAFT: "草稿",
     Assignment.Status.SUBMITTED: "已提交",
@@ -104,13 +105,13 @@ class _Formats:
         for fmt in formats:
             prototype = WriteOnlyCell(ws, value=0)
             prototype.number_format = fmt
-            self.styles[fmt] = prototype._style
+            self.styles[fmt] = prototype._style  # type: ignore[attr-defined]  # no public API
 
     def __call__(self, value, fmt: str):
         if value is None:
             return None
         cell = WriteOnlyCell(self.ws, value=value)
-        cell._style = copy(self.styles[fmt])
+        cell._style = copy(self.styles[fmt])  # type: ignore[attr-defined]
         return cell
 
 
@@ -121,7 +122,7 @@ def _number(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def _widths(ws, widths: list[float]) -> None:
+def _widths(ws, widths: Sequence[float]) -> None:
     from openpyxl.utils import get_column_letter
 
     for i, width in enumerate(widths, start=1):
@@ -196,6 +197,7 @@ def summary_workbook(*, round: Round) -> bytes:
         for j, c, t in Assignment.objects.filter(round=round, status=Assignment.Status.SUBMITTED)
         .values_list("judge_id", "case_id", "total")
         .iterator(chunk_size=5000)
+        if t is not None  # a submitted review always has its total
     }
     compact: dict[int, str] = {}  # a big panel: "name total；…" in one column instead
     if not matrix_judges:

@@ -38,7 +38,7 @@ class Judge(models.Model):
 
     @property
     def affiliation_label(self) -> str:
-        return self.affiliation or (self.unit.name if self.unit_id else "")
+        return self.affiliation or (self.unit.name if self.unit is not None else "")
 
 
 class Round(models.Model):

@@ -74,11 +74,14 @@ import random
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
-JudgeId = Hashable
-CaseId = Hashable
-Scores = Mapping[tuple[JudgeId, CaseId], float]
+# Judge and case ids are whatever the caller uses (database keys in the portal); the results
+# carry the same types back.
+JudgeId = TypeVar("JudgeId", bound=Hashable)
+CaseId = TypeVar("CaseId", bound=Hashable)
+Scores = Mapping[tuple[JudgeId, CaseId], float]  # (judge, case) -> the judge's total
+TieBreak = tuple[object, ...]  # compared element by element, higher first
 
 __all__ = [
     "CaseResult",
@@ -146,7 +149,7 @@ def trimmed_mean(xs: Iterable[float], *, min_judges: int = 5) -> float:
     return _fsum(values[1:-1]) / (n - 2)
 
 
-def _check_finite(scores: Scores) -> None:
+def _check_finite(scores: Scores[JudgeId, CaseId]) -> None:
     total = sum(scores.values())
     if not math.isfinite(total):
         for key, value in scores.items():
@@ -159,7 +162,9 @@ def _check_finite(scores: Scores) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _group_by_judge(scores: Scores) -> dict[JudgeId, tuple[list[CaseId], list[float]]]:
+def _group_by_judge(
+    scores: Scores[JudgeId, CaseId],
+) -> dict[JudgeId, tuple[list[CaseId], list[float]]]:
     by_judge: dict[JudgeId, tuple[list[CaseId], list[float]]] = {}
     for (judge, case), value in scores.items():
         entry = by_judge.get(judge)
@@ -181,7 +186,7 @@ def _standardise(values: list[float]) -> list[float]:
     return [(x - mu) / sd for x in values]
 
 
-def _entry_z(scores: Scores) -> dict[JudgeId, tuple[list[CaseId], list[float]]]:
+def _entry_z(scores: Scores[JudgeId, CaseId]) -> dict[JudgeId, tuple[list[CaseId], list[float]]]:
     """Per judge: (cases, z values) in the judge's own scoring order."""
     return {
         judge: (cases, _standardise(values))
@@ -189,7 +194,7 @@ def _entry_z(scores: Scores) -> dict[JudgeId, tuple[list[CaseId], list[float]]]:
     }
 
 
-def zscores(scores: Scores) -> dict[CaseId, float]:
+def zscores(scores: Scores[JudgeId, CaseId]) -> dict[CaseId, float]:
     """Per-judge normalised score of each case (see module docstring).
 
     Each judge's totals are turned into ``(x - judge_mean) / judge_pop_std``
@@ -210,7 +215,7 @@ def zscores(scores: Scores) -> dict[CaseId, float]:
 
 
 def _rank_positions(
-    values: list[float], tiebreak: list[tuple] | None, descending: bool
+    values: list[float], tiebreak: list[TieBreak] | None, descending: bool
 ) -> tuple[list[int], list[int]]:
     """Competition ranks of ``values`` (index-aligned) and the index order by rank."""
     if any(map(math.isnan, values)):
@@ -219,7 +224,7 @@ def _rank_positions(
     ranks = [0] * n
     if tiebreak is None:
         order = sorted(range(n), key=values.__getitem__, reverse=descending)
-        keys: list = values
+        keys: Sequence[object] = values
     else:
         order = sorted(range(n), key=tiebreak.__getitem__, reverse=True)
         order.sort(key=values.__getitem__, reverse=descending)
@@ -236,8 +241,8 @@ def _rank_positions(
 
 
 def _tiebreak_list(
-    cases: list[CaseId], tiebreak: Mapping[CaseId, tuple] | None
-) -> list[tuple] | None:
+    cases: list[CaseId], tiebreak: Mapping[CaseId, TieBreak] | None
+) -> list[TieBreak] | None:
     if tiebreak is None:
         return None
     return [tuple(tiebreak.get(case, ())) for case in cases]
@@ -246,7 +251,7 @@ def _tiebreak_list(
 def rank(
     values: Mapping[CaseId, float],
     *,
-    tiebreak: Mapping[CaseId, tuple] | None = None,
+    tiebreak: Mapping[CaseId, TieBreak] | None = None,
     descending: bool = True,
 ) -> dict[CaseId, int]:
     """Competition ranks ("1224"); see "Ranking order" in the module docstring.
@@ -380,7 +385,7 @@ def kendalls_w(matrix: Sequence[Sequence[float]]) -> float:
 # ---------------------------------------------------------------------------
 
 
-class Outlier(NamedTuple):
+class Outlier(NamedTuple, Generic[JudgeId, CaseId]):
     judge_id: JudgeId
     case_id: CaseId
     deviation: float  # signed, in panel standard deviations
@@ -392,7 +397,9 @@ class Severity(NamedTuple):
     n: int  # number of cases used (cases scored by at least two judges)
 
 
-def _group_by_case(scores: Scores) -> dict[CaseId, tuple[list[JudgeId], list[float]]]:
+def _group_by_case(
+    scores: Scores[JudgeId, CaseId],
+) -> dict[CaseId, tuple[list[JudgeId], list[float]]]:
     by_case: dict[CaseId, tuple[list[JudgeId], list[float]]] = {}
     for (judge, case), value in scores.items():
         entry = by_case.get(case)
@@ -404,7 +411,9 @@ def _group_by_case(scores: Scores) -> dict[CaseId, tuple[list[JudgeId], list[flo
     return by_case
 
 
-def outliers(scores: Scores, *, z: float = 2.5, min_judges: int = 3) -> list[Outlier]:
+def outliers(
+    scores: Scores[JudgeId, CaseId], *, z: float = 2.5, min_judges: int = 3
+) -> list[Outlier[JudgeId, CaseId]]:
     """Flag judge totals far from the other judges of the same case.
 
     Definitions:
@@ -444,7 +453,7 @@ def outliers(scores: Scores, *, z: float = 2.5, min_judges: int = 3) -> list[Out
     sigma = math.sqrt(_fsum(sum_sq) / dof)
     if sigma == 0:
         return []
-    found: list[Outlier] = []
+    found: list[Outlier[JudgeId, CaseId]] = []
     for case, judges, values, total in stats:
         n1 = len(values) - 1
         for judge, x in zip(judges, values, strict=True):
@@ -455,7 +464,7 @@ def outliers(scores: Scores, *, z: float = 2.5, min_judges: int = 3) -> list[Out
     return found
 
 
-def judge_severity(scores: Scores) -> dict[JudgeId, Severity]:
+def judge_severity(scores: Scores[JudgeId, CaseId]) -> dict[JudgeId, Severity]:
     """Leniency/severity of each judge relative to the panel.
 
     For every case scored by at least two judges, each judge's deviation is
@@ -505,10 +514,10 @@ class CaseResult:
 
 
 def compute_results(
-    scores: Scores,
+    scores: Scores[JudgeId, CaseId],
     *,
     min_judges: int = 5,
-    tiebreak: Mapping[CaseId, tuple] | None = None,
+    tiebreak: Mapping[CaseId, TieBreak] | None = None,
 ) -> dict[CaseId, CaseResult]:
     """All aggregates and the three rankings for every scored case.
 
@@ -589,7 +598,7 @@ _METHODS = ("mean", "trimmed", "zscore")
 
 
 def rank_stability(
-    scores: Scores,
+    scores: Scores[JudgeId, CaseId],
     *,
     method: str = "mean",
     top: int = 10,
@@ -636,8 +645,8 @@ def rank_stability(
     grouped = _entry_z(scores) if method == "zscore" else _group_by_judge(scores)
     judge_cases: list[list[int]] = []
     judge_values: list[list[float]] = []
-    for cases, values in grouped.values():
-        judge_cases.append([case_index[c] for c in cases])
+    for judge_case_ids, values in grouped.values():
+        judge_cases.append([case_index[c] for c in judge_case_ids])
         judge_values.append(list(values))
     n_cases = len(case_index)
     n_judges = len(judge_cases)

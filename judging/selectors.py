@@ -30,10 +30,9 @@ from .models import (
 def judge_for(user) -> Judge | None:
     if not roles.is_judge(user):
         return None
-    cached = getattr(user, "_judge_profile", False)
-    if cached is False:
-        cached = user._judge_profile = Judge.objects.filter(user=user).first()
-    return cached
+    if not hasattr(user, "_judge_profile"):
+        user._judge_profile = Judge.objects.filter(user=user).first()
+    return user._judge_profile
 
 
 def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assignment]:
@@ -217,7 +216,7 @@ def review_case(*, assignment: Assignment, photos=None, attachments=None) -> Rev
         title=mask(case.title),
         summary=mask(case.summary),
         body=mask(case.body),
-        category=case.category.name if case.category_id else "",
+        category=case.category.name if case.category is not None else "",
         blind=blind,
         unit_name="" if blind else case.unit.name,
         contact_name="" if blind else case.contact_name,
@@ -436,8 +435,9 @@ def public_notice(*, slug: str, now=None):
 def public_awards(*, call) -> list[dict]:
     """The provisional award list as the public sees it: title, unit and level only — never a
     score, a contact or anything else of the case."""
-    return list(
-        Award.objects.filter(call=call)
+    return [
+        dict(row)
+        for row in Award.objects.filter(call=call)
         .order_by("rank", "case__number")
         .values("level", "case__title", "case__unit__name")
-    )
+    ]

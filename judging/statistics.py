@@ -162,13 +162,11 @@ def kendall(scores: scoring.Scores, *, names: dict, codes: dict) -> dict:
             ),
         }
     matrix = [[scores[(j, c)] for c in block.cases] for j in block.judges]
-    w = scoring.kendalls_w(matrix)
+    computed = scoring.kendalls_w(matrix)
+    w: float | None = None if math.isnan(computed) else computed
     reason = ""
-    if math.isnan(w):
-        w, reason = (
-            None,
-            _("Not available: every judge gave every case of the block the same score."),
-        )
+    if w is None:
+        reason = _("Not available: every judge gave every case of the block the same score.")
     m, n = len(block.judges), len(block.cases)
     return {
         "w": w,
@@ -193,9 +191,12 @@ def _stability(round: Round) -> dict:
         .values_list("case_id", "case__number", "case__title", "rank", "top_probability")
     )
     computed = any(p is not None for *_rest, p in rows)
-    shown = [r for r in rows if r[3] <= top + STABILITY_MARGIN or (r[4] or 0) > 0][
-        : top + 3 * STABILITY_MARGIN
-    ]
+    # rank is never None here (rank__isnull=False), which the stubs cannot know
+    shown = [
+        r
+        for r in rows
+        if r[3] <= top + STABILITY_MARGIN or (r[4] or 0) > 0  # type: ignore[operator]
+    ][: top + 3 * STABILITY_MARGIN]
     return {
         "computed": computed,
         "top": top,
@@ -240,8 +241,8 @@ def _compute(round: Round) -> dict:
     titles = {c: t for c, _n, t in case_rows}
 
     by_judge: dict = {}
-    for (judge, _case), value in scores.items():
-        by_judge.setdefault(judge, []).append(value)
+    for (judge_id, _case), value in scores.items():
+        by_judge.setdefault(judge_id, []).append(value)
     severity = scoring.judge_severity(scores) if scores else {}
     judge_rows = []
     for judge in judges:

@@ -1,4 +1,6 @@
-"""The content of an installment as readers see it, and its text layout (DESIGN.md).
+"""The content of an installment as readers see it, and its text layout.
+
+The layout is described, with an example, in docs/publication-layout.md.
 
 `draft_content` renders the editor's draft into a plain dict; publishing stores that dict (with
 photo copies) as an InstallmentVersion. Every output — the web page, the preview, the feed, the
@@ -119,7 +121,7 @@ def with_photo_urls(content: dict, url_for: Callable[[dict], str]) -> dict:
 
 
 def layout_lines(content: dict) -> list[str]:
-    """The installment as printed text, line by line, exactly as in DESIGN.md."""
+    """The installment as printed text, line by line (docs/publication-layout.md)."""
     blocks: list[list[str]] = []
     head = [content["heading"]]
     if content.get("host_line"):
@@ -131,10 +133,10 @@ def layout_lines(content: dict) -> list[str]:
     if note:
         blocks.append([NOTE_LABEL + note[0], *note[1:]])
     for feature in content["features"]:
-        lines = [f"{CASE_LABEL} {feature['title']}", UNIT_LABEL + feature["unit_line"]]
-        lines.extend(feature["paragraphs"])
-        lines.extend(CAPTION_MARK + p["caption"] for p in feature["photos"] if p["caption"])
-        blocks.append(lines)
+        case_lines = [f"{CASE_LABEL} {feature['title']}", UNIT_LABEL + feature["unit_line"]]
+        case_lines.extend(feature["paragraphs"])
+        case_lines.extend(CAPTION_MARK + p["caption"] for p in feature["photos"] if p["caption"])
+        blocks.append(case_lines)
     if content.get("byline"):
         blocks.append([content["byline"]])
     lines: list[str] = []

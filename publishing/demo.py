@@ -164,6 +164,7 @@ def build_publishing(slug: str = MAIN_CALL) -> list[str]:
             actor=editor,
         )
         feature = first.features.order_by("position").first()
+        assert feature is not None  # the draft put cases in every installment
         services.feature_update(
             feature=feature,
             title=feature.title,

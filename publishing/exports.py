@@ -1,6 +1,6 @@
 """Files for the print desk and new media, made from an installment's content dict:
 
-- txt: exactly the layout of DESIGN.md (`content.layout_text`);
+- txt: exactly the layout of docs/publication-layout.md (`content.layout_text`);
 - docx: the same paragraphs in the same order, with the photos above their captions;
 - html: one self-contained page (styles inline, images embedded) with the same paragraphs.
 """

@@ -5,7 +5,7 @@ Feeds are read by machines without a session, so they always show the readers' v
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
 from core.text import xml_text
 
@@ -15,7 +15,7 @@ from .models import Series
 
 
 class InstallmentRssFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
     language = "zh-cn"
 
     def get_object(self, request, slug):

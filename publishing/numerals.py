@@ -1,7 +1,9 @@
 """Chinese numerals for installment numbers: 1 → 一, 10 → 十, 11 → 十一, 20 → 二十, 99 → 九十九."""
 
-DIGITS = "零一二三四五六七八九"
-MAX_NUMBER = 99
+from typing import Final
+
+DIGITS: Final = "零一二三四五六七八九"
+MAX_NUMBER: Final = 99
 
 
 def chinese_numeral(n: int) -> str:

@@ -39,12 +39,16 @@ from ..models import (
 #: The largest rank of an award list (the form and the service refuse more).
 MAX_AWARD_RANK = 999
 
-RULE_FIELD = {
+RULE_FIELD: dict[str, tuple[str, str]] = {
     Round.Rule.MEAN: ("mean", "rank_mean"),
     Round.Rule.TRIMMED: ("trimmed_mean", "rank_trimmed"),
     Round.Rule.ZSCORE: ("zscore", "rank_zscore"),
 }
-RULE_METHOD = {Round.Rule.MEAN: "mean", Round.Rule.TRIMMED: "trimmed", Round.Rule.ZSCORE: "zscore"}
+RULE_METHOD: dict[str, str] = {
+    Round.Rule.MEAN: "mean",
+    Round.Rule.TRIMMED: "trimmed",
+    Round.Rule.ZSCORE: "zscore",
+}
 
 
 def _counted_reviews(round: Round) -> list[tuple[int, int, float, float | None]]:

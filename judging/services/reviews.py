@@ -1,5 +1,6 @@
 """Reviews: a judge's criterion scores for a case, drafts, submission, reopening, imports."""
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -87,7 +88,7 @@ def review_save(
     *,
     assignment: Assignment,
     actor,
-    points: dict[int, object],
+    points: Mapping[int, object],
     comment: str = "",
     submit: bool = False,
     action: str | None = None,

@@ -1,5 +1,5 @@
 """Builders for the publishing tests: calls with final awards, photos of a given size, and the
-fixture installment of DESIGN.md's example."""
+installment of the example in docs/publication-layout.md."""
 
 from django.core.files.base import ContentFile
 
@@ -111,8 +111,8 @@ DESIGN_TITLES = {5: ("“口袋公园”点亮老城区", "某某街道"), 6: ("
 
 
 def design_example(editor=None) -> Installment:
-    """Installment (三) of DESIGN.md's example, edited by an editor (messy input on purpose:
-    Windows line ends, full-width indents, a typed ■, blank lines)."""
+    """Installment (三) of the example in docs/publication-layout.md, edited by an editor (messy
+    input on purpose: Windows line ends, full-width indents, a typed ■, blank lines)."""
     call = awarded_call(top=4, excellent=2, photos=2, titles=DESIGN_TITLES)
     series = draft(call, per_installment=2, editor=editor)
     inst = series.installments.get(number=3)

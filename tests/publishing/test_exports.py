@@ -1,5 +1,5 @@
-"""Exports for the print desk: txt in exactly DESIGN.md's layout, and docx, html export and the
-public page with the same paragraphs in the same order."""
+"""Exports for the print desk: txt in exactly the layout of docs/publication-layout.md, and docx,
+html export and the public page with the same paragraphs in the same order."""
 
 import io
 import re
@@ -18,6 +18,7 @@ from .kit import design_example
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = (FIXTURES / "installment_3.txt").read_text(encoding="utf-8")
 EXPECTED_PARAGRAPHS = [line for line in EXPECTED.splitlines() if line.strip()]
+LAYOUT_DOC = Path(__file__).resolve().parents[2] / "docs" / "publication-layout.md"
 
 
 class LineParser(HTMLParser):
@@ -68,6 +69,14 @@ def test_txt_export_equals_the_expected_file_line_by_line(installment):
     text = exports.export_installment(installment=installment, fmt="txt").data.decode("utf-8")
     assert text.splitlines() == EXPECTED.splitlines()
     assert text == EXPECTED
+
+
+def test_layout_document_shows_the_expected_file_as_its_example():
+    """docs/publication-layout.md describes the layout with this very installment."""
+    doc = LAYOUT_DOC.read_text(encoding="utf-8")
+    example = re.search(r"^```text\n(.*?)^```$", doc, re.MULTILINE | re.DOTALL)
+    assert example is not None, "docs/publication-layout.md has no ```text block"
+    assert example.group(1) == EXPECTED
 
 
 def test_export_command_writes_txt_in_the_design_layout(installment, tmp_path):

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from civiccases.queue import enqueue_on_commit
+from core import cache as caches
 from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo
-from .. import queue_cache
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
 
 
@@ -126,7 +126,7 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
         ids = _entry_cases(round)
         if not ids:
             raise ValidationError(_("No case qualifies for this round."))
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     n_before = round.entries.count()
     round.entries.exclude(case_id__in=ids).delete()
     with audit.untracked():  # only unstarted assignments of a draft round: counted below
@@ -170,7 +170,7 @@ def round_set_panel(*, round: Round, judges) -> tuple[int, int]:
             ),
             params={"names": "、".join(busy)},
         )
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     Assignment.objects.filter(round=round, judge_id__in=leaving).delete()
     round.panel.remove(*leaving)
     round.panel.add(*(wanted - current))
@@ -270,7 +270,7 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
             for start in range(0, len(ids), 5000):
                 removed += Assignment.objects.filter(pk__in=ids[start : start + 5000]).delete()[0]
     new = wanted - current
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     Assignment.objects.bulk_create(
         Assignment(round=round, judge_id=j, case_id=c) for j, c in sorted(new)
     )
@@ -307,7 +307,7 @@ def assignment_add(*, round: Round, judge: Judge, case: Case) -> Assignment:
     assignment, created = Assignment.objects.get_or_create(round=round, judge=judge, case=case)
     if not created:
         raise ValidationError(_("%(judge)s already scores this case."), params={"judge": judge})
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     return assignment
 
 
@@ -318,7 +318,7 @@ def assignment_remove(*, assignment: Assignment) -> None:
             _("%(judge)s has started scoring this case; reopen or keep the review instead."),
             params={"judge": assignment.judge.name},
         )
-    queue_cache.changed(assignment.round_id)
+    caches.judge_queue_changed(assignment.round_id)
     assignment.delete()
 
 
@@ -366,7 +366,7 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
     for round_id in set(
         Assignment.objects.filter(judge=judge, case=case).values_list("round_id", flat=True)
     ):
-        queue_cache.changed(round_id)  # the case leaves the judge's queues
+        caches.judge_queue_changed(round_id)  # the case leaves the judge's queues
     moved, not_moved = [], []
     # Closed rounds keep their record; submitted reviews stay (the organizer decides).
     for assignment in (
@@ -409,7 +409,7 @@ def round_set_status(*, round: Round, status: str) -> Round:
         raise ValidationError(_("Unknown round state."))
     round.status = status
     round.save(update_fields=["status"])
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     return round
 
 

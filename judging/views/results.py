@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import QueryDict
@@ -22,6 +21,7 @@ from accounts.roles import organizer_required
 from civiccases.fields import PortalDateTimeField, UploadField, bound_upload
 from civiccases.flash import flash_errors as _errors
 from civiccases.flash import flash_form_errors as _form_errors
+from core import cache as caches
 from submissions.forms import DATETIME_WIDGET
 from submissions.models import Call
 
@@ -32,7 +32,6 @@ from ..services import results as services
 from ..services.results import MAX_AWARD_RANK
 
 PAGE_SIZE = 50
-TABLE_CACHE_SECONDS = 300
 NOTICE_DAYS = 7
 
 
@@ -155,16 +154,14 @@ def results_index(request):
 def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version) -> str:
     """The ranking table with its pagination and the methods and tie-break order beneath,
     rendered once per results computation, rule, award list, order, filter, page and language
-    (the page's costliest part; cached for TABLE_CACHE_SECONDS, which also bounds how long an
-    edited case title can show)."""
+    (the page's costliest part; cached, see core/cache.py)."""
     call = rnd.call
     top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
     page_no = request.GET.get("page", "1")
     page_no = str(int(page_no)) if re.fullmatch(r"[0-9]{1,7}", page_no) else "1"
-    key = "results-table:" + ":".join(
-        str(part)
-        for part in (
-            rnd.pk,
+    key = caches.results_table_key(
+        rnd.pk,
+        (
             rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
             rnd.rule,
             rnd.trim_min_judges,
@@ -175,9 +172,9 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
             flag,
             page_no,
             get_language(),
-        )
+        ),
     )
-    html = cache.get(key)
+    html = caches.results_table_get(key)
     if html is not None:
         return html
     page = Paginator(selectors.results_list(round=rnd, order=order, flag=flag), PAGE_SIZE).get_page(
@@ -221,7 +218,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
         },
     )
     if rnd.results_computed_at:
-        cache.set(key, html, TABLE_CACHE_SECONDS)
+        caches.results_table_put(key, html)
     return html
 
 

@@ -195,6 +195,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 
+# Results (judging/services/results.py): bootstrap samples of the rank-stability estimate, and
+# the work (submitted reviews × samples) done inside a request (more goes to the Celery task) and
+# inside that task (about a minute of one core; fewer samples for bigger rounds).
+RESULTS_STABILITY_SAMPLES = env.int("RESULTS_STABILITY_SAMPLES", default=1000)
+RESULTS_SYNC_WORK = env.int("RESULTS_SYNC_WORK", default=3_000_000)
+RESULTS_TASK_WORK = env.int("RESULTS_TASK_WORK", default=100_000_000)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -208,6 +215,11 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=30 * 1024 * 1024)
+# Importing cases on the web page (submissions/importing.py): the upload, its unpacked size and
+# the number of files in a .zip.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=1024**3)
+IMPORT_MAX_ARCHIVE_FILES = env.int("IMPORT_MAX_ARCHIVE_FILES", default=10_000)
 
 # Security. A session ends after SESSION_COOKIE_AGE seconds without a request (idle timeout).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 3600)

@@ -26,6 +26,7 @@ from civiccases.queue import enqueue_on_commit
 from . import images
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
 from .selectors import unit_deadline
+from .signals import award_numbers_changed
 
 User = get_user_model()
 
@@ -60,6 +61,7 @@ def call_save(*, call: Call, actor) -> Call:
     """Create or change a call's settings. Its status is not changed here (the status services
     own it), and once its awards are final their numbers are locked."""
     call.full_clean()
+    changed = []
     with transaction.atomic():
         if call.pk is not None:
             stored = (
@@ -72,8 +74,8 @@ def call_save(*, call: Call, actor) -> Call:
                 # The status as committed, not as read when the form was opened: a call
                 # finalized meanwhile stays final.
                 call.status = stored["status"]
-            if stored and stored["status"] == Call.Status.FINAL:
                 changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
+            if stored and stored["status"] == Call.Status.FINAL:
                 if changed:
                     raise ValidationError(
                         {
@@ -82,6 +84,8 @@ def call_save(*, call: Call, actor) -> Call:
                         }
                     )
         call.save()
+        if changed:
+            award_numbers_changed.send(sender=Call, call=call)
     return call
 
 

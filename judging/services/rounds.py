@@ -14,6 +14,7 @@ from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
+from .results import results_schedule
 
 
 @dataclass
@@ -45,6 +46,7 @@ def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> 
         round.trim_min_judges,
     ):
         round.results_computed_at = None  # ranked by another rule now: compute them again
+        results_schedule(round_ids=[round.pk])  # once committed (this runs in a transaction)
     round.save()
     if criteria is not None:
         if (
@@ -358,11 +360,17 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
     )
     # A submitted review of the case no longer counts (results_compute skips it): the stored
     # results of its rounds are stale, unless the call is final (its results are locked).
-    Round.objects.filter(
-        pk__in=Assignment.objects.filter(
-            judge=judge, case=case, status=Assignment.Status.SUBMITTED
-        ).values("round_id")
-    ).exclude(call__status=Call.Status.FINAL).update(results_computed_at=None)
+    stale = list(
+        Round.objects.filter(
+            pk__in=Assignment.objects.filter(
+                judge=judge, case=case, status=Assignment.Status.SUBMITTED
+            ).values("round_id")
+        )
+        .exclude(call__status=Call.Status.FINAL)
+        .values_list("pk", flat=True)
+    )
+    Round.objects.filter(pk__in=stale).update(results_computed_at=None)
+    results_schedule(round_ids=stale)
     for round_id in set(
         Assignment.objects.filter(judge=judge, case=case).values_list("round_id", flat=True)
     ):

@@ -124,17 +124,11 @@ def _round(pk) -> Round:
     return get_object_or_404(selectors.rounds_for_organizer(), pk=pk)
 
 
-def ensure_results(request, rnd: Round) -> str:
-    """Compute the results when they are stale (or queue the task for a big round); returns
-    the state to show: "fresh", "queued" or "stale" (when the call is final)."""
-    state = services.results_state(round=rnd)
-    if state == "stale" and not services.awards_locked(call=rnd.call):
-        try:
-            services.results_refresh(round=rnd)
-        except ValidationError as exc:
-            _errors(request, exc)
-        state = services.results_state(round=rnd)
-    return state
+def results_state(rnd: Round) -> str:
+    """The state of the stored results to show: "fresh", "queued" or "stale". Only read: the
+    services queue a recomputation when they make results stale, and the Recompute button
+    (a POST) runs one (judging/services/results.py)."""
+    return services.results_state(round=rnd)
 
 
 def _last_round_id(call: Call):
@@ -227,7 +221,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
 def results(request, pk):
     rnd = _round(pk)
     call = rnd.call
-    state = ensure_results(request, rnd)
+    state = results_state(rnd)
     order = request.GET.get("order", "rank")
     order = order if order in selectors.RESULT_ORDERS else "rank"
     flag = request.GET.get("flag", "")
@@ -327,7 +321,7 @@ def results_import(request, pk):
 @require_GET
 def results_stats(request, pk):
     rnd = _round(pk)
-    state = ensure_results(request, rnd)
+    state = results_state(rnd)
     data = statistics.round_statistics(round=rnd)
     labels = {
         "range": _("Lowest to highest"),

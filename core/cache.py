@@ -3,19 +3,23 @@ invalidates it. The apps call these functions; nothing else touches `django.core
 
 The cache only ever holds copies: a lost or stale entry costs a recomputation, never a wrong
 decision (every page still checks access, and the results' state lives in the database, on the
-round). In production the cache is shared by every process (see CACHES in civiccases/settings.py);
-the lifetimes below bound what a process that does not share it may show.
+round). So a cache that fails (a Redis that is down) is a cache that misses: every function here
+logs the error and goes on without it. In production every process shares the cache (CACHES in
+civiccases/settings.py); the lifetimes below bound what a process that does not share it shows.
 
 Keys start with VERSION: change it when the shape of a cached value changes, and entries written
 by the previous code are ignored (they expire on their own).
 """
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 VERSION = 1
 
@@ -31,6 +35,29 @@ PUBLIC_PAGE_TTL = 60
 
 def _key(*parts) -> str:
     return f"v{VERSION}:" + ":".join(str(part) for part in parts)
+
+
+def _get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 — the cache is down: a miss
+        log.warning("cache unavailable (get %s)", key, exc_info=True)
+        return None
+
+
+def _get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001
+        log.warning("cache unavailable (get %s)", keys, exc_info=True)
+        return {}
+
+
+def _set(key: str, value, ttl: int | None) -> None:
+    try:
+        cache.set(key, value, ttl)
+    except Exception:  # noqa: BLE001 — not kept: computed again next time
+        log.warning("cache unavailable (set %s)", key, exc_info=True)
 
 
 # --------------------------------------------------------------------------- judge queues
@@ -55,20 +82,20 @@ def judge_queue_get(judge_id: int, round_id: int) -> tuple[list[int] | None, int
         _judge_queue_version_key(round_id),
         _judge_queue_key(judge_id, round_id),
     )
-    got = cache.get_many([version_key, queue_key])
+    got = _get_many([version_key, queue_key])
     version = got.get(version_key, 0)
     entry = got.get(queue_key)
     return (entry[1] if entry is not None and entry[0] == version else None), version
 
 
 def judge_queue_put(judge_id: int, round_id: int, version: int, ids: list[int]) -> None:
-    cache.set(_judge_queue_key(judge_id, round_id), (version, ids), JUDGE_QUEUE_TTL)
+    _set(_judge_queue_key(judge_id, round_id), (version, ids), JUDGE_QUEUE_TTL)
 
 
 def judge_queue_changed(round_id: int) -> None:
     """Every judge's queue of the round is stale (once the current transaction commits)."""
     transaction.on_commit(
-        lambda: cache.set(_judge_queue_version_key(round_id), time.time_ns(), JUDGE_QUEUE_TTL * 10)
+        lambda: _set(_judge_queue_version_key(round_id), time.time_ns(), JUDGE_QUEUE_TTL * 10)
     )
 
 
@@ -85,11 +112,11 @@ def results_table_key(round_id: int, parts: Iterable) -> str:
 
 
 def results_table_get(key: str) -> str | None:
-    return cache.get(key)
+    return _get(key)
 
 
 def results_table_put(key: str, html: str) -> None:
-    cache.set(key, html, RESULTS_TABLE_TTL)
+    _set(key, html, RESULTS_TABLE_TTL)
 
 
 def round_stats_key(round_id: int, computed_at: float, language: str) -> str:
@@ -97,11 +124,11 @@ def round_stats_key(round_id: int, computed_at: float, language: str) -> str:
 
 
 def round_stats_get(key: str) -> dict | None:
-    return cache.get(key)
+    return _get(key)
 
 
 def round_stats_put(key: str, data: dict) -> None:
-    cache.set(key, data, ROUND_STATS_TTL)
+    _set(key, data, ROUND_STATS_TTL)
 
 
 # --------------------------------------------------------------------------- public pages
@@ -115,16 +142,20 @@ def _series_generation_key(slug: str) -> str:
 
 
 def public_page_key(*, slug: str, number: int, language: str) -> str:
-    generation = cache.get_or_set(_series_generation_key(slug), lambda: uuid.uuid4().hex, None)
+    try:
+        generation = cache.get_or_set(_series_generation_key(slug), lambda: uuid.uuid4().hex, None)
+    except Exception:  # noqa: BLE001 — the cache is down: a key of no generation
+        log.warning("cache unavailable (series %s)", slug, exc_info=True)
+        generation = "none"
     return _key("public-page", slug, generation, number, language)
 
 
 def public_page_get(key: str) -> bytes | None:
-    return cache.get(key)
+    return _get(key)
 
 
 def public_page_put(key: str, content: bytes) -> None:
-    cache.set(key, content, PUBLIC_PAGE_TTL)
+    _set(key, content, PUBLIC_PAGE_TTL)
 
 
 def series_changed(slug: str) -> None:
@@ -136,4 +167,4 @@ def series_changed(slug: str) -> None:
 
 
 def _new_generation(slug: str) -> None:
-    cache.set(_series_generation_key(slug), uuid.uuid4().hex, None)
+    _set(_series_generation_key(slug), uuid.uuid4().hex, None)

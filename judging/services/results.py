@@ -441,14 +441,14 @@ def _submitted_count(round_id: int) -> int:
 
 
 def _mark_queued(round_ids) -> list[int]:
-    """Mark the rounds (not final, no live mark) as queued; returns the ids marked. One UPDATE
-    per round: the one that marks it is the one that queues the task."""
+    """Mark the rounds without a live mark as queued; returns the ids marked. One UPDATE of one
+    row per round (no join: waiting for a running task's row lock, it re-reads the mark), and the
+    caller that marks a round is the one that queues its task (which skips a final call)."""
     now = timezone.now()
     marked = []
     for round_id in round_ids:
         if (
             Round.objects.filter(pk=round_id)
-            .exclude(call__status=Call.Status.FINAL)
             .filter(Q(results_queued_at__isnull=True) | Q(results_queued_at__lte=now - QUEUED_TTL))
             .update(results_queued_at=now)
         ):

@@ -36,8 +36,8 @@ lint: $(VENV)/.dev
 	$(BIN)/mypy .
 
 messages: $(VENV)/.dev
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=media --ignore=test-artifacts --ignore=tests --ignore=bench --no-obsolete
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=media --ignore=test-artifacts --ignore=tests --ignore=bench --no-obsolete
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 backup:
 	scripts/backup.sh $(BACKUP)

@@ -12,7 +12,7 @@ def client_address(request) -> str | None:
     """REMOTE_ADDR, or — behind AXES_PROXY_COUNT trusted proxies — the address the outermost of
     them saw (X-Forwarded-For read from the right, so a client cannot forge it)."""
     remote = request.META.get("REMOTE_ADDR") or None
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0
+    proxies = settings.AXES_IPWARE_PROXY_COUNT
     if proxies > 0:
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [h for h in hops if h]

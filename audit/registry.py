@@ -33,7 +33,12 @@ TRACKED = {
     "judging.Round": {
         "m2m_fields": {"panel"},
         # Derived by results_compute, which records its own entry.
-        "exclude_fields": ["results_computed_at", "results_top_n", "results_excellent_m"],
+        "exclude_fields": [
+            "results_computed_at",
+            "results_top_n",
+            "results_excellent_m",
+            "results_queued_at",
+        ],
     },
     "judging.Criterion": {},
     "judging.Conflict": {"exclude_fields": ["declared_at"]},

@@ -33,6 +33,9 @@ def bench_env(db_name: str, media: str) -> dict:
         CELERY_BROKER_URL=BROKER,
         MEDIA_ROOT=media,
         DEBUG="false",
+        SECRET_KEY="bench-only-" + "b" * 50,
+        HTTPS="false",  # the load is sent over plain HTTP to 127.0.0.1
+        CACHE_URL="locmemcache://",  # as in the measurements of BENCHMARKS.md
         ALLOWED_HOSTS="127.0.0.1,localhost",
         STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",

@@ -1,7 +1,10 @@
-"""Settings, read from the environment (see .env.example).
+"""Settings, read from the environment (see .env.example); every setting the code reads is
+declared here.
 
-Defaults are for a laptop: a SQLite file, Celery tasks run eagerly in-process, media in ./media.
-Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis), SECRET_KEY and ALLOWED_HOSTS.
+DEBUG=true is a laptop: a SQLite file, Celery tasks run eagerly in-process, media in ./media, plain
+HTTP. Without it the settings are production's: SECRET_KEY is required, HTTPS is on (HTTPS=false
+for an HTTP-only intranet), and production also sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL
+(Redis, which then holds the cache too) and ALLOWED_HOSTS (README, Production).
 """
 
 from pathlib import Path
@@ -15,8 +18,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is for a laptop only; `manage.py check --deploy` flags it in production.
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-laptop-only-change-me")
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. In production (DEBUG=false) set SECRET_KEY to a long random "
+            "string, kept secret and the same for every process (README, Production); on a laptop "
+            "set DEBUG=true."
+        )
+    SECRET_KEY = "django-insecure-laptop-only"  # noqa: S105 — DEBUG only
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -117,8 +127,40 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
-# A shared cache (e.g. redis://127.0.0.1:6379/1) when several processes serve the portal.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Celery: without a broker URL every task runs eagerly in-process (the laptop default).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+
+
+def _default_cache_url(broker: str) -> str:
+    """The cache every process shares: the broker's Redis, in the database numbered one above
+    the broker's (redis://host:6379/0 → redis://host:6379/1: clearing the cache flushes its
+    database, never the task queue). Without a Redis broker, a per-process cache (a laptop, or
+    one server running its tasks in-process): nothing the portal decides depends on the cache
+    (core/cache.py), only how long a copy can lag, within its lifetime."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(broker)
+    if parts.scheme not in ("redis", "rediss"):
+        return "locmemcache://"
+    db = parts.path.strip("/") or "0"
+    if not db.isdigit() or int(db) >= 15:
+        raise ImproperlyConfigured(
+            f"CELERY_BROKER_URL: the cache goes to the Redis database after the broker's ({db!r}),"
+            " and a Redis has databases 0 to 15: set CACHE_URL (README, Production)."
+        )
+    return urlunsplit(parts._replace(path=f"/{int(db) + 1}"))
+
+
+# CACHE_URL chooses another cache (e.g. redis://cache-host:6379/0, or locmemcache://).
+CACHES = {
+    "default": env.cache_url_config(
+        env.str("CACHE_URL", default="") or _default_cache_url(CELERY_BROKER_URL)
+    )
+}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis that is down costs a page a second at most, never a hang (core/cache.py then
+    # goes on without the cache).
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -164,8 +206,6 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Celery: without a broker URL every task runs eagerly in-process (the laptop default).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
@@ -196,6 +236,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 
+# Results (judging/services/results.py): bootstrap samples of the rank-stability estimate, and
+# the work (submitted reviews × samples) done inside a request (more goes to the Celery task) and
+# inside that task (about a minute of one core; fewer samples for bigger rounds).
+RESULTS_STABILITY_SAMPLES = env.int("RESULTS_STABILITY_SAMPLES", default=1000)
+RESULTS_SYNC_WORK = env.int("RESULTS_SYNC_WORK", default=3_000_000)
+RESULTS_TASK_WORK = env.int("RESULTS_TASK_WORK", default=100_000_000)
+# Seconds between a change that makes results stale and their recomputation by a worker.
+RESULTS_REFRESH_DELAY = env.int("RESULTS_REFRESH_DELAY", default=30)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -209,6 +258,11 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=30 * 1024 * 1024)
+# Importing cases on the web page (submissions/importing.py): the upload, its unpacked size and
+# the number of files in a .zip.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=1024**3)
+IMPORT_MAX_ARCHIVE_FILES = env.int("IMPORT_MAX_ARCHIVE_FILES", default=10_000)
 
 # Security. A session ends after SESSION_COOKIE_AGE seconds without a request (idle timeout).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 3600)
@@ -223,16 +277,27 @@ if not 0 < SESSION_REFRESH_SECONDS < SESSION_COOKIE_AGE:
         "people are working"
     )
 SESSION_COOKIE_HTTPONLY = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# HTTPS: on in production, off with DEBUG. The one switch is HTTPS=false, for a portal served over
+# plain HTTP on an intranet (then logins and cookies cross the network unencrypted: README). The
+# settings below can still be set one by one.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+# Behind the reverse proxy that ends TLS: it must set X-Forwarded-Proto (replacing the client's).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload asks browser makers to hard-code HTTPS for the domain and all its subdomains,
+    # which cannot be undone quickly: a choice for the domain's owner (SECURE_HSTS_PRELOAD=true),
+    # not a default for a portal on a government's domain.
+    "security.W021",
+]
 
 # Content Security Policy: everything from the portal itself, no inline script.
 CONTENT_SECURITY_POLICY = {
@@ -268,6 +333,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes announces itself at every start, management commands included (cron mails it).
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
 CELERY_BEAT_SCHEDULE = {

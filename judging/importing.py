@@ -36,11 +36,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import cache as caches
 from core.tabular import read_table
 from submissions import lifecycle
 from submissions.models import Call, Case
 
-from . import queue_cache
 from .exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
 from .models import Assignment, Criterion, Judge, Round, ScoreAudit
 from .services.reviews import points_parse, review_save
@@ -284,7 +284,7 @@ def _write(*, round, planned, lookup: _Lookup, actor, rows: int) -> ScoreImportR
     for assignment in Assignment.objects.bulk_create(new):
         lookup.assigned[(assignment.judge_id, assignment.case_id)] = assignment.pk
     if new:
-        queue_cache.changed(round.pk)
+        caches.judge_queue_changed(round.pk)
     report.created_assignments = len(new)
     for number, judge, case, points, comment in planned:
         pair = (judge.pk, case.pk)

@@ -108,6 +108,10 @@ class Round(models.Model):
     # and top-N probabilities depend on them): results are stale once the call's differ.
     results_top_n = models.PositiveIntegerField(null=True, blank=True, editable=False)
     results_excellent_m = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # When a recomputation of the results was queued to a task (None: none is). Kept here, not
+    # in a per-process cache, so every web process and worker sees the same state; the task
+    # clears it (judging/services/results.py).
+    results_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,10 +9,10 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from core import cache as caches
 from submissions import lifecycle
 from submissions.models import Attachment, Call, Case, Photo
 
-from . import queue_cache
 from .models import (
     Assignment,
     Award,
@@ -90,12 +90,12 @@ def review_neighbours(user, *, assignment: Assignment) -> tuple[int | None, int 
     """(previous id, next id, position, count) of a review in the judge's queue of its round.
 
     One query whatever the length of the queue, or none while the queue is cached
-    (judging/queue_cache.py).
+    (core/cache.py).
     """
-    ids, version = queue_cache.get(assignment.judge_id, assignment.round_id)
+    ids, version = caches.judge_queue_get(assignment.judge_id, assignment.round_id)
     if ids is None or assignment.pk not in ids:
         ids = list(judge_queue(user, round=assignment.round).values_list("pk", flat=True))
-        queue_cache.put(assignment.judge_id, assignment.round_id, version, ids)
+        caches.judge_queue_put(assignment.judge_id, assignment.round_id, version, ids)
     try:
         i = ids.index(assignment.pk)
     except ValueError:

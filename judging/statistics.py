@@ -24,10 +24,10 @@ import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import cache as caches
 from submissions.models import Case
 
 from . import scoring, selectors
@@ -39,7 +39,6 @@ OUTLIERS_SHOWN = 100
 STABILITY_MARGIN = 10  # cases shown below the top-N cut line in the stability chart
 HISTOGRAM_MAX_BINS = 16
 GREEDY_MAX_JUDGES = 100
-CACHE_SECONDS = 3600
 
 
 @dataclass
@@ -217,16 +216,15 @@ def round_statistics(*, round: Round) -> dict:
     """Everything the statistics page shows; cached per computation of the results."""
     key = None
     if round.results_computed_at is not None:
-        key = (
-            f"judging:stats:{round.pk}:{round.results_computed_at.timestamp()}:"
-            f"{translation.get_language()}"
+        key = caches.round_stats_key(
+            round.pk, round.results_computed_at.timestamp(), translation.get_language()
         )
-        cached = cache.get(key)
+        cached = caches.round_stats_get(key)
         if cached is not None:
             return cached
     data = _compute(round)
     if key:
-        cache.set(key, data, CACHE_SECONDS)
+        caches.round_stats_put(key, data)
     return data
 
 

@@ -36,9 +36,16 @@ def judge_reminder_send(round_id: int, judge_id: int) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [judge.user.email])
 
 
+# Kept for tasks queued before judging.results_refresh replaced it.
 @shared_task(name="judging.results_compute")
 def results_compute(round_id: int, stability_samples: int = 0) -> int:
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     if rnd is None:
         return 0
     return results_services.results_compute(round=rnd, stability_samples=stability_samples)
+
+
+@shared_task(name="judging.results_refresh")
+def results_refresh(round_id: int) -> int:
+    """Recompute a round's stale results (queued by judging.services.results)."""
+    return results_services.results_refresh_queued(round_id=round_id)

@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
+from core import cache as caches
 from judging.models import Award
 from submissions import lifecycle
 from submissions.models import Call, Case, Photo
 
 from . import content as content_mod
-from . import pagecache
 from .models import (
     Feature,
     FeaturePhoto,
@@ -462,8 +462,7 @@ def installment_publish(
     installment.current_version, installment.first_published_at = version, inst.first_published_at
     installment.scheduled, installment.publish_error = False, ""
     slug = inst.series.slug
-    pagecache.series_changed(slug)  # now, and again once committed (no stale re-cache)
-    transaction.on_commit(lambda: pagecache.series_changed(slug))
+    caches.series_changed(slug)
     return version
 
 
@@ -515,8 +514,7 @@ def installment_withdraw(*, installment: Installment, actor) -> Installment:
     inst.save(update_fields=["current_version", "scheduled", "updated_at"])
     installment.current_version, installment.scheduled = None, False
     slug = inst.series.slug
-    pagecache.series_changed(slug)  # now, and again once committed (no stale re-cache)
-    transaction.on_commit(lambda: pagecache.series_changed(slug))
+    caches.series_changed(slug)
     return inst
 
 

@@ -63,9 +63,6 @@ LIST_SEPARATORS = re.compile(r"[;；\r\n]")
 TABLE_SUFFIXES = (".xlsx", ".csv")
 
 # Limits of an uploaded or unpacked archive (settings may override them).
-MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 1024**3)
-MAX_UNPACKED_BYTES = getattr(settings, "IMPORT_MAX_UNPACKED_BYTES", 1024**3)
-MAX_ARCHIVE_FILES = getattr(settings, "IMPORT_MAX_ARCHIVE_FILES", 10_000)
 MAX_JOB_ERRORS = 1000  # errors kept on a job; the command prints them all
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes of a job
 
@@ -545,8 +542,9 @@ def _archive_error(message: str, **params) -> ValidationError:
 def archive_extract(archive: Path, target: Path) -> Path:
     """Unpack a ZIP of one table and its photos into `target`; return the table's path.
 
-    Refuses absolute and `..` paths, encrypted members, more than MAX_ARCHIVE_FILES files and
-    more than MAX_UNPACKED_BYTES unpacked (counted while writing, not trusted from headers).
+    Refuses absolute and `..` paths, encrypted members, more than IMPORT_MAX_ARCHIVE_FILES files
+    and more than IMPORT_MAX_UNPACKED_BYTES unpacked (settings; counted while writing, not
+    trusted from headers).
     """
     try:
         zf = zipfile.ZipFile(archive)
@@ -556,16 +554,16 @@ def archive_extract(archive: Path, target: Path) -> Path:
     written = 0
     with zf:
         members = [i for i in zf.infolist() if not i.is_dir()]
-        if len(members) > MAX_ARCHIVE_FILES:
+        if len(members) > settings.IMPORT_MAX_ARCHIVE_FILES:
             raise _archive_error(
                 _("The ZIP file holds %(n)d files; at most %(max)d are allowed."),
                 n=len(members),
-                max=MAX_ARCHIVE_FILES,
+                max=settings.IMPORT_MAX_ARCHIVE_FILES,
             )
-        if sum(i.file_size for i in members) > MAX_UNPACKED_BYTES:
+        if sum(i.file_size for i in members) > settings.IMPORT_MAX_UNPACKED_BYTES:
             raise _archive_error(
                 _("The ZIP file unpacks to more than %(gb)s GB."),
-                gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}",
+                gb=f"{settings.IMPORT_MAX_UNPACKED_BYTES / 1024**3:g}",
             )
         for info in members:
             name = _member_name(info).replace("\\", "/")
@@ -582,10 +580,10 @@ def archive_extract(archive: Path, target: Path) -> Path:
                 with zf.open(info) as src, dest.open("wb") as out:
                     while chunk := src.read(1024 * 1024):
                         written += len(chunk)
-                        if written > MAX_UNPACKED_BYTES:
+                        if written > settings.IMPORT_MAX_UNPACKED_BYTES:
                             raise _archive_error(
                                 _("The ZIP file unpacks to more than %(gb)s GB."),
-                                gb=f"{MAX_UNPACKED_BYTES / 1024**3:g}",
+                                gb=f"{settings.IMPORT_MAX_UNPACKED_BYTES / 1024**3:g}",
                             )
                         out.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
@@ -646,10 +644,10 @@ def cases_import_file(
 def import_job_create(*, call: Call, upload, actor) -> ImportJob:
     """Store an uploaded .xlsx, .csv or .zip and enqueue its import."""
     name = getattr(upload, "name", "") or "import"
-    if upload.size > MAX_UPLOAD_BYTES:
+    if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("“%(name)s” is larger than %(mb)d MB."),
-            params={"name": name, "mb": MAX_UPLOAD_BYTES // 1024**2},
+            params={"name": name, "mb": settings.IMPORT_MAX_UPLOAD_BYTES // 1024**2},
         )
     upload.seek(0)
     head = upload.read(8)

@@ -25,6 +25,7 @@ from . import images, lifecycle, rules
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
 from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
+from .signals import award_numbers_changed
 
 User = get_user_model()
 
@@ -42,6 +43,7 @@ def call_save(*, call: Call, actor) -> Call:
     if creating:
         call.status = lifecycle.INITIAL
     call.full_clean()
+    changed = []
     with transaction.atomic():
         if creating:
             call.save()
@@ -57,16 +59,18 @@ def call_save(*, call: Call, actor) -> Call:
         # The status as committed, not as read when the form was opened: a call
         # finalized meanwhile stays final.
         call.status = stored["status"]
-        if not call.allows(lifecycle.CHANGE_AWARD_NUMBERS):
-            changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
-            if changed:
-                raise ValidationError(
-                    {
-                        f: _("The awards are final: the number of awards can no longer change.")
-                        for f in changed
-                    }
-                )
+        changed = [f for f in AWARD_NUMBER_FIELDS if getattr(call, f) != stored[f]]
+        if changed and not call.allows(lifecycle.CHANGE_AWARD_NUMBERS):
+            raise ValidationError(
+                {
+                    f: _("The awards are final: the number of awards can no longer change.")
+                    for f in changed
+                }
+            )
         call.save(update_fields=_CALL_SETTINGS)
+        if changed:
+            # judging recomputes the results stored with the old numbers (judging/apps.py)
+            award_numbers_changed.send(sender=Call, call=call)
     return call
 
 

@@ -48,7 +48,7 @@ from .fuzzkit import (
     post_ok,
     upload,
 )
-from .judging.results_kit import scored_round
+from .judging.results_kit import commit_hooks, scored_round
 from .judging.setupkit import accepted_case, judge_profile, make_round
 
 _serial = itertools.count(1)
@@ -588,6 +588,7 @@ def test_exports_of_hostile_text(org_client, call, organizer, title, comment, un
         comment=db_text(comment, 5000),
     )
     Case.objects.filter(pk=case.pk).update(summary=db_text(comment, 500))
+    commit_hooks()  # the review commits: the results task computes the results
     for url in (
         reverse("judging:results_export", args=[rnd.pk]),
         reverse("judging:judge_sheet_xlsx", args=[rnd.pk, judge.pk]),

@@ -6,20 +6,20 @@ recorded with a reason as an award adjustment.
 """
 
 import io
+import logging
 from collections import Counter, defaultdict
+from datetime import timedelta
 from operator import itemgetter
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import FloatField, Max
+from django.db.models import FloatField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
-from core.queue import enqueue_on_commit
 from submissions import lifecycle
 from submissions.models import Call, Case
 
@@ -33,8 +33,9 @@ from ..models import (
     Objection,
     Result,
     Round,
-    ScoreAudit,
 )
+
+log = logging.getLogger(__name__)
 
 #: The largest rank of an award list (the form and the service refuse more).
 MAX_AWARD_RANK = 999
@@ -153,9 +154,16 @@ def results_compute(*, round: Round, stability_samples: int = 0) -> int:
             for case_id, r in computed.items()
         ],
     )
-    round.results_computed_at = timezone.now()
+    round.results_computed_at, round.results_queued_at = timezone.now(), None
     round.results_top_n, round.results_excellent_m = call.award_top_n, call.award_excellent_m
-    round.save(update_fields=["results_computed_at", "results_top_n", "results_excellent_m"])
+    round.save(
+        update_fields=[
+            "results_computed_at",
+            "results_queued_at",
+            "results_top_n",
+            "results_excellent_m",
+        ]
+    )
     audit.record(
         obj=round,
         note=_("Results computed: %(n)d case(s), %(m)d review(s).")
@@ -394,26 +402,36 @@ def call_finalize(*, call: Call, actor, now=None) -> Call:
 
 
 # --------------------------------------------------------------------------- refreshing results
-#: Bootstrap samples of the rank-stability estimate (fewer for very big rounds, see below).
-STABILITY_SAMPLES = getattr(settings, "RESULTS_STABILITY_SAMPLES", 1000)
+# Pages only read results. A change that makes them stale (a review submitted or reopened, a
+# conflict, the rule, the award numbers) calls `results_schedule`: once the change commits, the
+# task `judging.results_refresh` recomputes them. The round's `results_queued_at` (in the
+# database, so every web process and worker sees it) says a task is queued: while it is, further
+# changes queue nothing more (the task reads the scores when it runs). The organizer's Recompute
+# button (`results_refresh`) computes at once, or queues the task for a big round.
+
+#: Bootstrap samples of the rank-stability estimate: settings.RESULTS_STABILITY_SAMPLES (fewer
+#: for very big rounds, see below).
 STABILITY_MIN_SAMPLES = 200
-#: Work (submitted reviews × samples) done inside a request; more goes to a Celery task.
-SYNC_WORK = getattr(settings, "RESULTS_SYNC_WORK", 3_000_000)
-#: Work a task may do (about a minute of one core), so it stays inside the task time limit.
-TASK_WORK = getattr(settings, "RESULTS_TASK_WORK", 100_000_000)
-QUEUED_TTL = 15 * 60  # seconds a "queued" mark lives; a lost task is queued again after it
-
-
-def _queued_key(round_id: int) -> str:
-    return f"judging:results-queued:{round_id}"
+#: A queued mark older than this is a lost task (a worker that died, a broker that was down):
+#: the next change, or the Recompute button, queues the task again.
+QUEUED_TTL = timedelta(minutes=15)
 
 
 def stability_samples_for(n_scores: int) -> int:
     """Bootstrap samples for a round of `n_scores` submitted reviews: the full number when
-    cheap, fewer (never below 200, about ±3.5 percentage points) for a province-sized round."""
+    cheap, fewer (never below 200, about ±3.5 percentage points) for a province-sized round,
+    so the task stays within settings.RESULTS_TASK_WORK (reviews × samples)."""
     if n_scores <= 0:
         return 0
-    return max(STABILITY_MIN_SAMPLES, min(STABILITY_SAMPLES, TASK_WORK // n_scores))
+    return max(
+        STABILITY_MIN_SAMPLES,
+        min(settings.RESULTS_STABILITY_SAMPLES, settings.RESULTS_TASK_WORK // n_scores),
+    )
+
+
+def _queued(round: Round, now=None) -> bool:
+    queued_at = round.results_queued_at
+    return queued_at is not None and queued_at > (now or timezone.now()) - QUEUED_TTL
 
 
 def results_state(*, round: Round) -> str:
@@ -427,36 +445,102 @@ def results_state(*, round: Round) -> str:
             call.award_excellent_m,
         ):
             return "fresh"
-        return "stale"
-    queued = cache.get(_queued_key(round.pk))
-    if not queued:
-        return "stale"
-    # A review changed after the task was queued: the task may have run before the change.
-    changed = ScoreAudit.objects.filter(assignment__round=round).aggregate(m=Max("at"))["m"]
-    if changed is not None and changed.timestamp() > queued:
-        return "stale"
-    return "queued"
+    return "queued" if _queued(round) else "stale"
+
+
+def _submitted_count(round_id: int) -> int:
+    return Assignment.objects.filter(
+        round_id=round_id, status=Assignment.Status.SUBMITTED, total__isnull=False
+    ).count()
+
+
+def _mark_queued(round_ids) -> list[int]:
+    """Mark the rounds without a live mark as queued; returns the ids marked. One UPDATE of one
+    row per round (no join: waiting for a running task's row lock, it re-reads the mark), and the
+    caller that marks a round is the one that queues its task (which skips a final call)."""
+    now = timezone.now()
+    marked = []
+    for round_id in round_ids:
+        if (
+            Round.objects.filter(pk=round_id)
+            .filter(Q(results_queued_at__isnull=True) | Q(results_queued_at__lte=now - QUEUED_TTL))
+            .update(results_queued_at=now)
+        ):
+            marked.append(round_id)
+    return marked
+
+
+def _send_refresh(round_id: int, *, delay: int = 0) -> None:
+    from ..tasks import results_refresh as results_refresh_task
+
+    try:
+        results_refresh_task.apply_async((round_id,), countdown=delay or None)
+    except Exception:  # noqa: BLE001 — broker unreachable: the results stay stale, not "queued"
+        log.exception("could not queue judging.results_refresh for round %s", round_id)
+        Round.objects.filter(pk=round_id).update(results_queued_at=None)
+
+
+def _queue_now(round_ids) -> None:
+    # Delayed (settings.RESULTS_REFRESH_DELAY): the changes of a busy judging hour coalesce
+    # into one recomputation every so often instead of one per submitted review, and the
+    # round's row lock (held while results are stored) is taken that rarely.
+    for round_id in _mark_queued(round_ids):
+        _send_refresh(round_id, delay=settings.RESULTS_REFRESH_DELAY)
+
+
+def results_schedule(*, round_ids) -> None:
+    """The rounds' results are stale: once the current transaction commits, queue their
+    recomputation (unless one is queued already)."""
+    round_ids = sorted(set(round_ids))
+    if round_ids:
+        transaction.on_commit(lambda: _queue_now(round_ids))
+
+
+def results_schedule_call(*, call_id: int) -> None:
+    """Every round of the call (its award numbers changed)."""
+    results_schedule(round_ids=Round.objects.filter(call_id=call_id).values_list("pk", flat=True))
+
+
+def on_award_numbers_changed(sender, *, call, **kwargs) -> None:
+    """submissions.signals.award_numbers_changed: the cut-line flags and top-N probabilities of
+    the call's results depend on them."""
+    results_schedule_call(call_id=call.pk)
+
+
+def results_refresh_queued(*, round_id: int) -> int:
+    """What the task `judging.results_refresh` runs: recompute the round's results with the
+    rank-stability estimate unless they are fresh already (a Recompute came first) or the call
+    is final; returns the number of cases computed."""
+    rnd = Round.objects.select_related("call").filter(pk=round_id).first()
+    if rnd is None:
+        return 0
+    if results_state(round=rnd) == "fresh" or rnd.call.status == Call.Status.FINAL:
+        Round.objects.filter(pk=round_id).update(results_queued_at=None)
+        return 0
+    return results_compute(
+        round=rnd, stability_samples=stability_samples_for(_submitted_count(round_id))
+    )
 
 
 def results_refresh(*, round: Round) -> str:
     """Recompute the round's results with the rank-stability estimate: at once when the round
-    is small ("computed"), else by the task `judging.results_compute` ("queued")."""
+    is small ("computed"), else by the task `judging.results_refresh` ("queued"; work above
+    settings.RESULTS_SYNC_WORK, reviews × samples)."""
     if not Call.objects.only("status").get(pk=round.call_id).allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
-    n_scores = Assignment.objects.filter(
-        round=round, status=Assignment.Status.SUBMITTED, total__isnull=False
-    ).count()
+    n_scores = _submitted_count(round.pk)
     samples = stability_samples_for(n_scores)
-    if n_scores * max(samples, 1) <= SYNC_WORK:
+    if n_scores * max(samples, 1) <= settings.RESULTS_SYNC_WORK:
         results_compute(round=round, stability_samples=samples)
-        cache.delete(_queued_key(round.pk))
         return "computed"
-    from ..tasks import results_compute as results_compute_task
-
-    cache.set(_queued_key(round.pk), timezone.now().timestamp(), QUEUED_TTL)
     Round.objects.filter(pk=round.pk).update(results_computed_at=None)
     round.results_computed_at = None
-    enqueue_on_commit(results_compute_task, round.pk, samples)
+    round_id = round.pk
+    # Marked at once (the page says "queued" from now on), the task sent once this commits;
+    # a live mark means a task is on its way already.
+    if _mark_queued([round_id]):
+        transaction.on_commit(lambda: _send_refresh(round_id))
+    round.refresh_from_db(fields=["results_queued_at"])
     return "queued"
 
 

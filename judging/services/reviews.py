@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 
 from ..models import Assignment, Criterion, Round, Score, ScoreAudit
+from .results import results_schedule
 
 
 def _snapshot(assignment: Assignment) -> dict:
@@ -174,6 +175,7 @@ def review_save(
         stale = stale.filter(status=Round.Status.OPEN)
     if not stale.update(results_computed_at=None):  # closed meanwhile: undo everything
         raise ValidationError(_("The round is not open for scoring."))
+    results_schedule(round_ids=[rnd.pk])
     return assignment
 
 
@@ -214,4 +216,5 @@ def review_reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
         note=_("Reopened: %(reason)s") % {"reason": reason.strip()},
     )
     Round.objects.filter(pk=assignment.round_id).update(results_computed_at=None)
+    results_schedule(round_ids=[assignment.round_id])
     return assignment

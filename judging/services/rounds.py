@@ -8,13 +8,14 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from audit import services as audit
+from core import cache as caches
 from core.queue import enqueue_on_commit
 from submissions import lifecycle
 from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo
-from .. import queue_cache
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
+from .results import results_schedule
 
 
 @dataclass
@@ -46,6 +47,7 @@ def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> 
         round.trim_min_judges,
     ):
         round.results_computed_at = None  # ranked by another rule now: compute them again
+        results_schedule(round_ids=[round.pk])  # once committed (this runs in a transaction)
     round.save()
     if criteria is not None:
         if (
@@ -127,7 +129,7 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
         ids = _entry_cases(round)
         if not ids:
             raise ValidationError(_("No case qualifies for this round."))
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     n_before = round.entries.count()
     round.entries.exclude(case_id__in=ids).delete()
     with audit.untracked():  # only unstarted assignments of a draft round: counted below
@@ -171,7 +173,7 @@ def round_set_panel(*, round: Round, judges) -> tuple[int, int]:
             ),
             params={"names": "、".join(busy)},
         )
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     Assignment.objects.filter(round=round, judge_id__in=leaving).delete()
     round.panel.remove(*leaving)
     round.panel.add(*(wanted - current))
@@ -271,7 +273,7 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
             for start in range(0, len(ids), 5000):
                 removed += Assignment.objects.filter(pk__in=ids[start : start + 5000]).delete()[0]
     new = wanted - current
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     Assignment.objects.bulk_create(
         Assignment(round=round, judge_id=j, case_id=c) for j, c in sorted(new)
     )
@@ -308,7 +310,7 @@ def assignment_add(*, round: Round, judge: Judge, case: Case) -> Assignment:
     assignment, created = Assignment.objects.get_or_create(round=round, judge=judge, case=case)
     if not created:
         raise ValidationError(_("%(judge)s already scores this case."), params={"judge": judge})
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     return assignment
 
 
@@ -319,7 +321,7 @@ def assignment_remove(*, assignment: Assignment) -> None:
             _("%(judge)s has started scoring this case; reopen or keep the review instead."),
             params={"judge": assignment.judge.name},
         )
-    queue_cache.changed(assignment.round_id)
+    caches.judge_queue_changed(assignment.round_id)
     assignment.delete()
 
 
@@ -359,17 +361,21 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
     )
     # A submitted review of the case no longer counts (results_compute skips it): the stored
     # results of its rounds are stale, unless the call is final (its results are locked).
-    Round.objects.filter(
-        pk__in=Assignment.objects.filter(
-            judge=judge, case=case, status=Assignment.Status.SUBMITTED
-        ).values("round_id")
-    ).filter(call__status__in=lifecycle.states_allowing(lifecycle.CHANGE_RESULTS)).update(
-        results_computed_at=None
+    stale = list(
+        Round.objects.filter(
+            pk__in=Assignment.objects.filter(
+                judge=judge, case=case, status=Assignment.Status.SUBMITTED
+            ).values("round_id")
+        )
+        .filter(call__status__in=lifecycle.states_allowing(lifecycle.CHANGE_RESULTS))
+        .values_list("pk", flat=True)
     )
+    Round.objects.filter(pk__in=stale).update(results_computed_at=None)
+    results_schedule(round_ids=stale)
     for round_id in set(
         Assignment.objects.filter(judge=judge, case=case).values_list("round_id", flat=True)
     ):
-        queue_cache.changed(round_id)  # the case leaves the judge's queues
+        caches.judge_queue_changed(round_id)  # the case leaves the judge's queues
     moved, not_moved = [], []
     # Closed rounds keep their record; submitted reviews stay (the organizer decides).
     for assignment in (
@@ -424,7 +430,7 @@ def round_set_status(*, round: Round, status: str, actor=None) -> Round:
         raise ValidationError(_("Unknown round state."))
     round.status = status
     round.save(update_fields=["status"])
-    queue_cache.changed(round.pk)
+    caches.judge_queue_changed(round.pk)
     return round
 
 

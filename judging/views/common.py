@@ -1,12 +1,9 @@
-"""What several judging pages share: the round an organizer opens, results made fresh before
-they are shown, and the messages after a declared conflict of interest."""
+"""What several judging pages share: the round an organizer opens, the state of its stored
+results, and the messages after a declared conflict of interest."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-
-from core.flash import flash_errors
 
 from .. import selectors
 from ..models import Round
@@ -18,17 +15,11 @@ def organizer_round(pk) -> Round:
     return get_object_or_404(selectors.rounds_for_organizer(), pk=pk)
 
 
-def results_ensure(request, rnd: Round) -> str:
-    """Compute the results when they are stale (or queue the task for a big round); returns
-    the state to show: "fresh", "queued" or "stale" (when the call is final)."""
-    state = result_services.results_state(round=rnd)
-    if state == "stale" and not result_services.awards_locked(call=rnd.call):
-        try:
-            result_services.results_refresh(round=rnd)
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        state = result_services.results_state(round=rnd)
-    return state
+def results_state(rnd: Round) -> str:
+    """The state of the stored results to show: "fresh", "queued" or "stale". Only read: the
+    services queue a recomputation when they make results stale, and the Recompute button
+    (a POST) runs one (judging/services/results.py)."""
+    return result_services.results_state(round=rnd)
 
 
 def conflict_messages(request, outcome, *, organizer: bool) -> None:

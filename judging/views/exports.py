@@ -13,7 +13,8 @@ from accounts.roles import organizer_required
 
 from .. import exports, selectors
 from ..models import Assignment
-from .common import organizer_round, results_ensure
+from ..services import results as services
+from .common import organizer_round, results_state
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,9 +36,16 @@ def _attachment(filename: str) -> str:
 @require_GET
 def results_export(request, pk):
     rnd = organizer_round(pk)
-    if results_ensure(request, rnd) == "queued":
+    state = results_state(rnd)
+    if state == "queued":
         messages.info(
             request, _("The results are being recomputed; download the table when they are ready.")
+        )
+        return redirect("judging:round_results", pk=rnd.pk)
+    if state == "stale" and not services.awards_locked(call=rnd.call):
+        messages.warning(
+            request,
+            _("The results are out of date: recompute them, then download the table."),
         )
         return redirect("judging:round_results", pk=rnd.pk)
     return _xlsx(exports.summary_workbook(round=rnd), exports.summary_filename(rnd))

@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import QueryDict
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import organizer_required
+from core import cache as caches
 from core.fields import bound_upload
 from core.flash import flash_errors, flash_form_errors
 from submissions.models import Call
@@ -27,10 +27,9 @@ from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
 from ..forms import AnswerForm, AwardAdjustForm, NoticeForm, ObjectionForm, ScoreImportForm
 from ..models import Award, AwardChange, Notice, Objection, Result, Round
 from ..services import results as services
-from .common import organizer_round, results_ensure
+from .common import organizer_round, results_state
 
 PAGE_SIZE = 50
-TABLE_CACHE_SECONDS = 300
 NOTICE_DAYS = 7
 
 
@@ -54,16 +53,14 @@ def results_index(request):
 def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version) -> str:
     """The ranking table with its pagination and the methods and tie-break order beneath,
     rendered once per results computation, rule, award list, order, filter, page and language
-    (the page's costliest part; cached for TABLE_CACHE_SECONDS, which also bounds how long an
-    edited case title can show)."""
+    (the page's costliest part; cached, see core/cache.py)."""
     call = rnd.call
     top, excellent = call.award_top_n, call.award_top_n + call.award_excellent_m
     page_no = request.GET.get("page", "1")
     page_no = str(int(page_no)) if re.fullmatch(r"[0-9]{1,7}", page_no) else "1"
-    key = "results-table:" + ":".join(
-        str(part)
-        for part in (
-            rnd.pk,
+    key = caches.results_table_key(
+        rnd.pk,
+        (
             rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
             rnd.rule,
             rnd.trim_min_judges,
@@ -74,9 +71,9 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
             flag,
             page_no,
             get_language(),
-        )
+        ),
     )
-    html = cache.get(key)
+    html = caches.results_table_get(key)
     if html is not None:
         return html
     page = Paginator(selectors.results_list(round=rnd, order=order, flag=flag), PAGE_SIZE).get_page(
@@ -120,7 +117,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
         },
     )
     if rnd.results_computed_at:
-        cache.set(key, html, TABLE_CACHE_SECONDS)
+        caches.results_table_put(key, html)
     return html
 
 
@@ -129,7 +126,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
 def results(request, pk):
     rnd = organizer_round(pk)
     call = rnd.call
-    state = results_ensure(request, rnd)
+    state = results_state(rnd)
     order = request.GET.get("order", "rank")
     order = order if order in selectors.RESULT_ORDERS else "rank"
     flag = request.GET.get("flag", "")
@@ -229,7 +226,7 @@ def results_import(request, pk):
 @require_GET
 def results_stats(request, pk):
     rnd = organizer_round(pk)
-    state = results_ensure(request, rnd)
+    state = results_state(rnd)
     data = statistics.round_statistics(round=rnd)
     labels = {
         "range": _("Lowest to highest"),

@@ -4,7 +4,6 @@
 A published installment is rendered from its current version's JSON only (frozen, and the
 same small number of queries whatever the number of cases and photos)."""
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,10 +11,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core import cache as caches
 from core.files import serve_protected
 
 from .. import content as content_mod
-from .. import pagecache, selectors
+from .. import selectors
 from ..models import Installment, Series
 from ..numerals import chinese_numeral
 
@@ -96,11 +96,11 @@ def _neighbours(request, installment: Installment) -> dict:
 
 @require_GET
 def installment_detail(request, slug, number):
-    # Anonymous readers all get the same page: serve it from the cache (see pagecache).
+    # Anonymous readers all get the same page: serve it from the cache (core/cache.py).
     shared = not request.user.is_authenticated
     if shared:
-        key = pagecache.page_key(slug=slug, number=number, language=get_language())
-        html = cache.get(key)
+        key = caches.public_page_key(slug=slug, number=number, language=get_language())
+        html = caches.public_page_get(key)
         if html is not None:
             return HttpResponse(html)
     try:
@@ -136,7 +136,7 @@ def installment_detail(request, slug, number):
         )
     response = render(request, "publishing/installment_detail.html", context)
     if shared and version is not None:
-        cache.set(key, response.content, pagecache.PAGE_TTL)
+        caches.public_page_put(key, response.content)
     return response
 
 

@@ -43,7 +43,8 @@ def test_organizer_proposes_awards_and_downloads_the_summary(
     page = browsing.new_page()
     login(page, base, organizer.username)
 
-    # ---- from the results index to the round's results (computed on the first visit)
+    # ---- from the results index to the round's results (computed by the task once the reviews
+    # were committed)
     page.goto(f"{base}/judging/results/")
     with page.expect_navigation():
         page.click(f"tr[data-round='{rnd.pk}'] a[href='/judging/results/rounds/{rnd.pk}/']")

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 
 import openpyxl
+from django.db import connection
 
 from judging.models import Assignment, Round
 from judging.services import rounds
@@ -43,10 +44,25 @@ def random_rows(n_cases: int, n_judges: int, *, seed: int = 0) -> list[list[tupl
     ]
 
 
-def scored_round(call, rows, *, judges=None, name="初评", close=True, titles=None, **fields):
+def commit_hooks() -> None:
+    """Run what the services left for "once the transaction commits" (queuing the results
+    task, which runs eagerly in tests), as if each of their transactions had committed: a test
+    runs inside one transaction that never does."""
+    while connection.run_on_commit:
+        pending = list(connection.run_on_commit)
+        connection.run_on_commit[:] = []
+        for _savepoints, callback, _robust in pending:
+            callback()
+
+
+def scored_round(
+    call, rows, *, judges=None, name="初评", close=True, titles=None, commit=True, **fields
+):
     """A round with one case per row of `rows`; row[j] is judge j's (创新性, 实效性) or None
     (left unscored). Every judge is assigned every case; reviews are submitted through
-    `review_save`; the round is closed unless `close` is False."""
+    `review_save`; the round is closed unless `close` is False. With `commit` the services'
+    transactions commit (`commit_hooks`): the results task computes the results, as a worker
+    would; without, the results stay stale."""
     n_judges = len(rows[0])
     judges = judges or panel(n_judges)
     cases = [
@@ -67,6 +83,8 @@ def scored_round(call, rows, *, judges=None, name="初评", close=True, titles=N
             )
     if close:
         rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+    if commit:
+        commit_hooks()
     rnd.refresh_from_db()
     return rnd, judges, cases
 

@@ -152,7 +152,7 @@ def test_summary_lists_a_big_panels_totals_in_one_column(org_client, call, monke
 
 
 def test_export_results_command_writes_the_summary(call, tmp_path):
-    rnd, judges, cases = scored_round(call, random_rows(5, 3, seed=2))
+    rnd, judges, cases = scored_round(call, random_rows(5, 3, seed=2), commit=False)  # stale
     target = tmp_path / "汇总.xlsx"
     out = io.StringIO()
 
@@ -334,3 +334,16 @@ def test_export_results_command_recomputes_after_the_award_numbers_change(call, 
     assert rnd.results_top_n == 3
     rows = _summary((tmp_path / "汇总.xlsx").read_bytes())
     assert exports.COL_TOP_P % 3 in rows[0]  # the top-N column follows the call
+
+
+def test_summary_download_of_stale_results_asks_for_a_recomputation(org_client, call):
+    rnd, _j, _c = scored_round(call, random_rows(3, 2, seed=1), commit=False)  # stale
+
+    response = org_client.get(reverse("judging:results_export", kwargs={"pk": rnd.pk}), follow=True)
+
+    results_url = reverse("judging:round_results", kwargs={"pk": rnd.pk})
+    assert response.redirect_chain == [(results_url, 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "The results are out of date: recompute them, then download the table."
+    ]
+    assert rnd.results.count() == 0  # the download computed nothing

@@ -17,7 +17,7 @@ from judging.services import results as services
 from judging.services import rounds
 from submissions.models import Call
 
-from .results_kit import page_rows, random_rows, scored_round, shown  # noqa: F401
+from .results_kit import commit_hooks, page_rows, random_rows, scored_round, shown  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +36,11 @@ def _messages(response) -> list[str]:
 # ---------------------------------------------------------------------------- the table
 
 
-def test_results_page_computes_stale_results_and_shows_every_method(org_client, call):
-    rnd, judges, cases = scored_round(call, random_rows(6, 3, seed=4))
+def test_the_task_computes_stale_results_and_the_page_shows_every_method(org_client, call):
+    rnd, judges, cases = scored_round(call, random_rows(6, 3, seed=4), commit=False)
     assert rnd.results_computed_at is None
 
+    commit_hooks()  # the reviews commit: the results task runs
     response = org_client.get(_results_url(rnd))
 
     assert response.status_code == 200
@@ -198,12 +199,13 @@ def test_recompute_button_recomputes(org_client, call):
 
 
 def test_big_round_is_queued_to_the_task_and_the_page_shows_the_state(
-    org_client, call, monkeypatch, django_capture_on_commit_callbacks
+    org_client, call, settings, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "SYNC_WORK", 0)
-    rnd, _j, _c = scored_round(call, random_rows(4, 3))
+    settings.RESULTS_SYNC_WORK = 0
+    rnd, _j, _c = scored_round(call, random_rows(4, 3), commit=False)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        org_client.post(reverse("judging:results_recompute", kwargs={"pk": rnd.pk}))
         response = org_client.get(_results_url(rnd))
 
     html = response.content.decode()
@@ -226,15 +228,15 @@ def test_big_round_is_queued_to_the_task_and_the_page_shows_the_state(
 
 
 def test_queued_mark_is_ignored_after_a_later_score_change(
-    call, monkeypatch, django_capture_on_commit_callbacks
+    call, settings, django_capture_on_commit_callbacks
 ):
     from judging.models import Assignment
     from judging.services.reviews import review_save
 
     from .setupkit import points_for
 
-    monkeypatch.setattr(services, "SYNC_WORK", 0)
-    rnd, judges, cases = scored_round(call, random_rows(2, 2), close=False)
+    settings.RESULTS_SYNC_WORK = 0
+    rnd, judges, cases = scored_round(call, random_rows(2, 2), close=False, commit=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.results_refresh(round=rnd) == "queued"
     rnd.refresh_from_db()
@@ -616,6 +618,7 @@ def test_changing_the_award_numbers_recomputes_the_cut_line_flags(org_client, or
     rnd = Round.objects.select_related("call").get(pk=rnd.pk)
     assert services.results_state(round=rnd) == "stale"
 
+    commit_hooks()  # the call's change commits: the results task runs
     response = org_client.get(_results_url(rnd))
 
     assert response.status_code == 200
@@ -679,7 +682,7 @@ def test_the_admin_shows_a_final_calls_status_and_award_numbers_read_only(client
 def test_computing_results_records_its_note_not_its_derived_fields(call):
     from auditlog.models import LogEntry
 
-    rnd, _judges, _cases = scored_round(call, random_rows(3, 2, seed=5))
+    rnd, _judges, _cases = scored_round(call, random_rows(3, 2, seed=5), commit=False)
     services.results_compute(round=rnd)
 
     entries = list(LogEntry.objects.get_for_object(rnd))
@@ -742,3 +745,77 @@ def test_the_call_form_shows_the_services_refusal(org_client, call, monkeypatch)
     assert response.status_code == 200
     assert response.context["form"].errors["award_top_n"] == [refusal]
     assert refusal in response.content.decode()
+
+
+# ---------------------------------------------------------------------------- read-only pages
+
+
+def _writes(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+
+
+@pytest.mark.parametrize("page", ["judging:round_results", "judging:results_stats"])
+@pytest.mark.parametrize("computed_before", [False, True])
+def test_a_visit_to_stale_results_writes_nothing_and_queues_nothing(
+    org_client, call, page, computed_before, django_capture_on_commit_callbacks
+):
+    rnd, judges, cases = scored_round(call, random_rows(4, 2, seed=2), commit=computed_before)
+    if computed_before:  # results stored, then the award numbers changed
+        Call.objects.filter(pk=call.pk).update(award_top_n=2)
+    rnd = Round.objects.select_related("call").get(pk=rnd.pk)
+    assert services.results_state(round=rnd) == "stale"
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        response = org_client.get(reverse(page, kwargs={"pk": rnd.pk}))
+
+    assert response.status_code == 200
+    assert response.context["state"] == "stale"
+    assert _writes(queries.captured_queries) == []
+    assert callbacks == []
+    assert Round.objects.get(pk=rnd.pk).results_queued_at is None
+
+
+def test_a_score_change_queues_one_recomputation_however_many_follow(
+    call, monkeypatch, django_capture_on_commit_callbacks
+):
+    from judging import tasks
+    from judging.models import Assignment
+    from judging.services.reviews import review_reopen, review_save
+
+    from .setupkit import points_for
+
+    rnd, judges, cases = scored_round(call, random_rows(2, 2), close=False)
+    sent = []
+    monkeypatch.setattr(tasks.results_refresh, "delay", lambda round_id: sent.append(round_id))
+    assignment = Assignment.objects.get(round=rnd, judge=judges[0], case=cases[0])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_reopen(assignment=assignment, actor=None, reason="录入错误")
+    with django_capture_on_commit_callbacks(execute=True):
+        review_save(assignment=assignment, actor=None, points=points_for(rnd, 1, 1), submit=True)
+
+    assert sent == [rnd.pk]  # the second change found the round queued already
+    rnd = Round.objects.select_related("call").get(pk=rnd.pk)
+    assert services.results_state(round=rnd) == "queued"
+    assert tasks.results_refresh.run(rnd.pk) == 2  # what the worker runs
+    rnd = Round.objects.select_related("call").get(pk=rnd.pk)
+    assert services.results_state(round=rnd) == "fresh"
+    assert rnd.results_queued_at is None
+    other = Assignment.objects.get(round=rnd, judge=judges[1], case=cases[0]).total
+    assert Result.objects.get(round=rnd, case=cases[0]).mean == (2 + float(other)) / 2
+
+
+def test_a_lost_task_leaves_the_results_stale_after_a_while(call, monkeypatch):
+    rnd, _j, _c = scored_round(call, random_rows(2, 2), commit=False)
+    Round.objects.filter(pk=rnd.pk).update(
+        results_queued_at=timezone.now() - services.QUEUED_TTL - timedelta(seconds=1)
+    )
+    rnd = Round.objects.select_related("call").get(pk=rnd.pk)
+    assert services.results_state(round=rnd) == "stale"

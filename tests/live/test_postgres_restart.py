@@ -106,6 +106,7 @@ def portal(cluster, tmp_path_factory, request):
         "DATABASE_URL": cluster.url("portal"),
         "DEBUG": "false",
         "SECRET_KEY": "restart-test-" + uuid.uuid4().hex * 2,
+        "HTTPS": "false",  # gunicorn is asked over plain HTTP
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "MEDIA_ROOT": str(tmp / "media"),

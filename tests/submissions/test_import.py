@@ -417,8 +417,8 @@ def test_archive_extract_refuses_unsafe_paths(tmp_path, name):
     assert not (tmp_path / "evil.csv").exists()
 
 
-def test_archive_extract_caps_the_unpacked_size(tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 10_000)
+def test_archive_extract_caps_the_unpacked_size(tmp_path, settings):
+    settings.IMPORT_MAX_UNPACKED_BYTES = 10_000
     archive = tmp_path / "bomb.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("cases.csv", b"0" * 50_000)

@@ -7,6 +7,7 @@ recorded with a reason as an award adjustment.
 
 import io
 from collections import Counter, defaultdict
+from datetime import datetime
 from operator import itemgetter
 
 from django.conf import settings
@@ -18,7 +19,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit import services as audit
+from audit.context import acts
 from civiccases.queue import enqueue_on_commit
 from submissions.models import Call, Case
 
@@ -80,7 +83,9 @@ def round_scores(*, round: Round) -> dict[tuple[int, int], float]:
     return {(j, c): t for j, c, t, _first in _counted_reviews(round)}
 
 
-def _tiebreak(reviews) -> dict[int, tuple]:
+def _tiebreak(
+    reviews: list[tuple[int, int, float, float | None]],
+) -> dict[int, tuple[float, int]]:
     """{case id: (mean points on the first criterion, number of judges)}: the tie-break keys
     after the round's rule, from the same reviews as the scores."""
     n_judges = Counter(map(itemgetter(1), reviews))
@@ -96,9 +101,12 @@ def _tiebreak(reviews) -> dict[int, tuple]:
     }
 
 
+@acts
 @transaction.atomic
-def results_compute(*, round: Round, stability_samples: int = 0) -> int:
+def results_compute(*, round: Round, stability_samples: int = 0, actor: User | None) -> int:
     """Recompute and store every case's result in the round; returns the number of cases.
+
+    `actor` None: the recomputation task (system work, no person behind it).
 
     Refused once the call is final. Concurrent recomputations of one round run one after the
     other (the round row is locked), so the stored rows are always one computation's.
@@ -176,7 +184,7 @@ RESULT_COLUMNS = (
 )
 
 
-def _copy_value(value) -> str:
+def _copy_value(value: object) -> str:
     if value is None:
         return "\\N"
     if value is True or value is False:
@@ -233,8 +241,9 @@ def _refuse_when_final(call: Call) -> None:
         raise ValidationError(_("The awards are final and locked."))
 
 
+@acts
 @transaction.atomic
-def awards_propose(*, call: Call, actor) -> int:
+def awards_propose(*, call: Call, actor: User | None) -> int:
     """Top N of the last round → 十佳案例, the next M → 优秀案例 (replacing earlier proposals)."""
     _refuse_when_final(call)
     rnd = _final_round(call)
@@ -243,7 +252,7 @@ def awards_propose(*, call: Call, actor) -> int:
             _("Close the last round (%(name)s) first."), params={"name": rnd.name}
         )
     if results_state(round=rnd) != "fresh":
-        results_compute(round=rnd)
+        results_compute(round=rnd, actor=actor)
     results = list(
         Result.objects.filter(round=rnd, rank__isnull=False)
         .order_by("rank", "case_id")
@@ -279,9 +288,10 @@ def _label(award: Award | None) -> str:
     return f"{award.level}#{award.rank}" if award else ""
 
 
+@acts
 @transaction.atomic
 def award_adjust(
-    *, call: Call, case: Case, level: str | None, rank: int | None, reason: str, actor
+    *, call: Call, case: Case, level: str | None, rank: int | None, reason: str, actor: User | None
 ) -> Award | None:
     """Add, move or remove one case in the award list; the reason is recorded."""
     _refuse_when_final(call)
@@ -311,8 +321,17 @@ def award_adjust(
     return award
 
 
+@acts
 @transaction.atomic
-def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, actor) -> Notice:
+def notice_publish(
+    *,
+    call: Call,
+    title: str,
+    text: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    actor: User | None,
+) -> Notice:
     """Publish the provisional award list on the public notice page for a period."""
     _refuse_when_final(call)
     if ends_at <= starts_at:
@@ -329,8 +348,15 @@ def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, act
     return notice
 
 
+@acts
 def objection_record(
-    *, notice: Notice, text: str, submitter: str, received_at, case=None, actor
+    *,
+    notice: Notice,
+    text: str,
+    submitter: str,
+    received_at: datetime,
+    case: Case | None = None,
+    actor: User | None,
 ) -> Objection:
     if not text.strip():
         raise ValidationError(_("Write down the objection."))
@@ -346,7 +372,8 @@ def objection_record(
     )
 
 
-def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
+@acts
+def objection_answer(*, objection: Objection, answer: str, actor: User | None) -> Objection:
     if objection.notice.finalized_at:
         raise ValidationError(_("The awards are final and locked."))
     if not answer.strip():
@@ -357,8 +384,9 @@ def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
     return objection
 
 
+@acts
 @transaction.atomic
-def call_finalize(*, call: Call, actor, now=None) -> Call:
+def call_finalize(*, call: Call, actor: User | None, now: datetime | None = None) -> Call:
     """Lock results and awards once the notice has ended and every objection is answered."""
     now = now or timezone.now()
     _refuse_when_final(call)
@@ -424,7 +452,8 @@ def results_state(*, round: Round) -> str:
     return "queued"
 
 
-def results_refresh(*, round: Round) -> str:
+@acts
+def results_refresh(*, round: Round, actor: User | None) -> str:
     """Recompute the round's results with the rank-stability estimate: at once when the round
     is small ("computed"), else by the task `judging.results_compute` ("queued")."""
     if Call.objects.filter(pk=round.call_id, status=Call.Status.FINAL).exists():
@@ -434,7 +463,7 @@ def results_refresh(*, round: Round) -> str:
     ).count()
     samples = stability_samples_for(n_scores)
     if n_scores * max(samples, 1) <= SYNC_WORK:
-        results_compute(round=round, stability_samples=samples)
+        results_compute(round=round, stability_samples=samples, actor=actor)
         cache.delete(_queued_key(round.pk))
         return "computed"
     from ..tasks import results_compute as results_compute_task

@@ -131,7 +131,7 @@ def ensure_results(request, rnd: Round) -> str:
     state = services.results_state(round=rnd)
     if state == "stale" and not services.awards_locked(call=rnd.call):
         try:
-            services.results_refresh(round=rnd)
+            services.results_refresh(round=rnd, actor=request.user)
         except ValidationError as exc:
             _errors(request, exc)
         state = services.results_state(round=rnd)
@@ -260,7 +260,7 @@ def results(request, pk):
 def results_recompute(request, pk):
     rnd = _round(pk)
     try:
-        outcome = services.results_refresh(round=rnd)
+        outcome = services.results_refresh(round=rnd, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:

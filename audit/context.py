@@ -5,19 +5,23 @@ LogEntry's pre_save in apps.py) stamps it with the current actor, the remote add
 action came through ("via") and a correlation id that groups the entries of one request, task
 or command. `audit.services.record` uses the same context for what the signals miss.
 
-    with acting_as(user):                       # a service called outside a request
-        services.case_save(...)
-    with audit_context(via="command:import_cases", actor=user):
-        ...
+    @acts                                       # every write service: who acts is explicit
+    def case_save(*, case, actor: User | None) -> Case: ...
+
+    services.case_save(case=case, actor=request.user)   # a view; a task passes its user
+    with audit_context(via="command:import_cases", actor=user):   # a command's channel and
+        ...                                                         # correlation id
 
 Contexts nest (a ContextVar with tokens): leaving an inner one restores the outer one.
 """
 
+import functools
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db.models import Model
@@ -41,7 +45,7 @@ def current() -> AuditContext | None:
 @contextmanager
 def audit_context(
     *, actor=None, remote_addr: str | None = None, via: str = "", cid: str | None = None
-):
+) -> Iterator[None]:
     """Set who acts (and from where) for everything written inside the block."""
     token = _current.set(
         AuditContext(actor=actor, remote_addr=remote_addr, via=via, cid=cid or uuid.uuid4().hex)
@@ -53,7 +57,7 @@ def audit_context(
 
 
 @contextmanager
-def acting_as(user, *, via: str | None = None):
+def acting_as(user, *, via: str | None = None) -> Iterator[None]:
     """Attribute what is written inside the block to `user`, keeping the outer context's
     address, correlation id and (unless given) channel."""
     parent = _current.get() or AuditContext(cid=uuid.uuid4().hex)
@@ -64,26 +68,33 @@ def acting_as(user, *, via: str | None = None):
         _current.reset(token)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def acts(service: Callable[P, R]) -> Callable[P, R]:
+    """Decorator of a write service: what the service writes is attributed to its keyword
+    argument `actor` (a user, or None for system work with no person behind it), keeping the
+    outer context's address, correlation id and channel (a request's, a task's, a command's).
+
+    The argument is required: every caller says who acts."""
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if "actor" not in kwargs:
+            raise TypeError(f"{service.__qualname__}() needs the keyword argument 'actor'")
+        with acting_as(kwargs["actor"]):
+            return service(*args, **kwargs)
+
+    return wrapper
+
+
 def _resolve(actor):
     if callable(actor) and not isinstance(actor, Model):
         actor = actor()
     if isinstance(actor, get_user_model()) and actor.is_authenticated and actor.pk:
         return actor
     return None
-
-
-def user_named(username: str | None):
-    """A lazy actor for commands that take a user name (looked up at most once)."""
-    found = []
-
-    def actor():
-        if not found:
-            found.append(
-                get_user_model().objects.filter(username=username).first() if username else None
-            )
-        return found[0]
-
-    return actor
 
 
 def current_actor():

@@ -5,20 +5,22 @@ their own entries: the trail names other people (a judge's scores in a blind rou
 case), so it stays with the organizers who answer for the process.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import is_organizer
 
 from .registry import tracked_models
 
 
-def log_visible(user) -> QuerySet[LogEntry]:
+def log_visible(user: User | AnonymousUser) -> QuerySet[LogEntry]:
     if is_organizer(user):
         return LogEntry.objects.all()
     return LogEntry.objects.none()
@@ -33,7 +35,7 @@ def kinds() -> list[tuple[int, str]]:
     return sorted(((types[m].pk, model_label(m)) for m in models), key=lambda kv: kv[1])
 
 
-def _day_start(day) -> datetime:
+def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -43,8 +45,8 @@ def log_filter(
     actor: str = "",
     kind: int | None = None,
     action: int | None = None,
-    date_from=None,
-    date_to=None,
+    date_from: date | None = None,
+    date_to: date | None = None,
     q: str = "",
 ) -> QuerySet[LogEntry]:
     """Narrow the visible entries; dates are whole days in the portal's time zone."""

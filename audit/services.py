@@ -7,12 +7,15 @@ actor is given.
 """
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.encoding import smart_str
+
+from accounts.models import User
 
 from .context import searchable, stamp
 
@@ -27,12 +30,12 @@ SCORE_PREFIX = "score:"  # + the criterion's name
 __all__ = ["CREATE", "UPDATE", "DELETE", "record", "record_bulk", "untracked", "fields_of"]
 
 
-def untracked():
+def untracked() -> AbstractContextManager[None]:
     """A block whose signal-driven entries are skipped (the caller records a summary)."""
     return disable_auditlog()
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if isinstance(value, models.Model):
         return smart_str(value.pk)
     return smart_str(value)
@@ -59,7 +62,7 @@ def _entry(
     action: int,
     changes: dict | None,
     note: str,
-    actor,
+    actor: User | None,
     object_repr: str | None,
 ) -> LogEntry:
     entry = LogEntry(
@@ -82,7 +85,7 @@ def record(
     action: int = UPDATE,
     changes: dict | None = None,
     note: str = "",
-    actor=None,
+    actor: User | None = None,
     object_repr: str | None = None,
 ) -> LogEntry:
     """One audit entry for `obj`: `changes` maps a field (or a key of this module) to
@@ -100,7 +103,7 @@ def record_bulk(
     action: int = CREATE,
     changes: dict | None = None,
     note: str = "",
-    actor=None,
+    actor: User | None = None,
     fields: Iterable[str] | None = None,
 ) -> int:
     """One entry per object in one INSERT (for bulk_create and QuerySet.update).

@@ -88,26 +88,23 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
             ),
         )
         photos = []
-        with acting_as(user):
-            for p in range(2):
-                staged = services.photo_stage(
-                    upload=_photo(seed * 100 + i * 10 + p), user=user, call=call
-                )
-                photos.append(
-                    services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3], position=p + 1)
-                )
-            case = services.case_save(case=case, actor=user, photos=photos)
-            if target == "draft":
-                continue
-            services.case_submit(case=case, actor=user)
+        for p in range(2):
+            staged = services.photo_stage(
+                upload=_photo(seed * 100 + i * 10 + p), actor=user, call=call
+            )
+            photos.append(
+                services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3], position=p + 1)
+            )
+        case = services.case_save(case=case, actor=user, photos=photos)
+        if target == "draft":
+            continue
+        services.case_submit(case=case, actor=user)
         if target in ("accepted", "rejected", "returned", "resubmitted"):
             action = {"accepted": "accept", "rejected": "reject"}.get(target, "return")
             reason = "" if action == "accept" else "请补充工作成效的具体数据。"
-            with acting_as(organizer):
-                services.cases_screen(cases=[case], actor=organizer, action=action, reason=reason)
+            services.cases_screen(cases=[case], actor=organizer, action=action, reason=reason)
         if target == "resubmitted":
-            with acting_as(user):
-                services.case_submit(case=case, actor=user)
+            services.case_submit(case=case, actor=user)
 
 
 def _call(slug: str, title: str, *, days_open: int, days_left: int, organizer) -> tuple[Call, bool]:
@@ -222,16 +219,14 @@ def build_finished_call() -> list[str]:
         criteria = list(rnd.criteria.all())
         for a in rnd.assignments.exclude(status="submitted").select_related("judge__user"):
             points = {c.pk: int(float(c.max_points) * rng.uniform(0.6, 0.95)) for c in criteria}
-            with acting_as(a.judge.user):
-                reviews.review_save(
-                    assignment=a,
-                    actor=a.judge.user,
-                    points=points,
-                    comment="材料翔实，成效明显。",
-                    submit=True,
-                )
-        with acting_as(organizer):
-            rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+            reviews.review_save(
+                assignment=a,
+                actor=a.judge.user,
+                points=points,
+                comment="材料翔实，成效明显。",
+                submit=True,
+            )
+        rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=organizer)
     with acting_as(organizer):
         report += build_results(FINAL_CALL)
         now = timezone.now()

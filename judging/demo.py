@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from audit.context import acting_as
 from submissions.models import Call, Unit
 
 from .models import Assignment, Judge, Round
@@ -52,7 +51,7 @@ COMMENTS = [
 ]
 
 
-def _judges() -> list[Judge]:
+def _judges(organizer) -> list[Judge]:
     User = get_user_model()
     judges = []
     for username, name, affiliation, unit_name, expertise in JUDGES:
@@ -69,6 +68,7 @@ def _judges() -> list[Judge]:
                 affiliation=affiliation,
                 expertise=expertise,
                 password="" if existing else PASSWORD,
+                actor=organizer,
             ).judge
         judges.append(judge)
     return judges
@@ -101,22 +101,21 @@ def _score(
     }
     if partial:
         points[criteria[-1].pk] = ""
-    with acting_as(assignment.judge.user):
-        reviews.review_save(
-            assignment=assignment,
-            actor=assignment.judge.user,
-            points=points,
-            comment=rng.choice(COMMENTS),
-            submit=submit,
-        )
+    reviews.review_save(
+        assignment=assignment,
+        actor=assignment.judge.user,
+        points=points,
+        comment=rng.choice(COMMENTS),
+        submit=submit,
+    )
 
 
-def _set_up(call: Call, round: Round, criteria, judges, *, seed: int) -> Round:
-    rounds.round_save(round=round, criteria=criteria)
-    rounds.round_set_panel(round=round, judges=judges)
-    rounds.round_set_entries(round=round)
-    rounds.round_assign(round=round, seed=seed)
-    rounds.round_set_status(round=round, status=Round.Status.OPEN)
+def _set_up(call: Call, round: Round, criteria, judges, *, seed: int, organizer) -> Round:
+    rounds.round_save(round=round, criteria=criteria, actor=organizer)
+    rounds.round_set_panel(round=round, judges=judges, actor=organizer)
+    rounds.round_set_entries(round=round, actor=organizer)
+    rounds.round_assign(round=round, seed=seed, actor=organizer)
+    rounds.round_set_status(round=round, status=Round.Status.OPEN, actor=organizer)
     return round
 
 
@@ -148,6 +147,7 @@ def _first_round(call: Call, judges: list[Judge], organizer, rng, quality, sever
         FIRST_CRITERIA,
         judges,
         seed=SEED,
+        organizer=organizer,
     )
     mine = _assignments(rnd)
     for a in mine:
@@ -166,13 +166,15 @@ def _first_round(call: Call, judges: list[Judge], organizer, rng, quality, sever
             severity,
             submit=True,
         )
-    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
-    results.results_compute(round=rnd)
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=organizer)
+    results.results_compute(round=rnd, actor=organizer)
     return rnd
 
 
 @transaction.atomic
-def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality, severity) -> Round:
+def _second_round(
+    call: Call, first: Round, judges: list[Judge], organizer, rng, quality, severity
+) -> Round:
     rnd = _set_up(
         call,
         Round(
@@ -190,6 +192,7 @@ def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality, s
         SECOND_CRITERIA,
         judges,
         seed=SEED,
+        organizer=organizer,
     )
     by_judge: dict[str, list[Assignment]] = {}
     for a in _assignments(rnd):
@@ -203,10 +206,12 @@ def _second_round(call: Call, first: Round, judges: list[Judge], rng, quality, s
     for a in by_judge.get("judge3", [])[:2]:
         _score(rnd, a, rng, quality, severity, submit=True)
     for a in by_judge.get("judge4", [])[-1:]:  # a declared conflict of interest
-        with acting_as(a.judge.user):
-            rounds.conflict_declare(
-                judge=a.judge, case=a.case, reason="曾参与该案例的宣传报道，申请回避。"
-            )
+        rounds.conflict_declare(
+            judge=a.judge,
+            case=a.case,
+            reason="曾参与该案例的宣传报道，申请回避。",
+            actor=a.judge.user,
+        )
     return rnd
 
 
@@ -215,8 +220,8 @@ def build_judging(slug: str = DEMO_CALL) -> list[str]:
     call = Call.objects.filter(slug=slug).first()
     if call is None:
         return ["Demo judging skipped: the demo call is missing."]
-    judges = _judges()
     organizer = get_user_model().objects.filter(username="organizer").first()
+    judges = _judges(organizer)
     rng = random.Random(SEED)
     cases = list(call.cases.order_by("number").values_list("pk", flat=True))
     quality = {c: rng.uniform(0.62, 0.9) for c in cases}
@@ -230,7 +235,7 @@ def build_judging(slug: str = DEMO_CALL) -> list[str]:
             f"{Assignment.objects.filter(round=first).count()} reviews scored."
         )
     if not call.rounds.filter(name="复评").exists():
-        second = _second_round(call, first, judges, rng, quality, severity)
+        second = _second_round(call, first, judges, organizer, rng, quality, severity)
         done.append(
             f"Round “{second.name}”: open with the top {second.entries.count()} cases, "
             f"partly scored."

@@ -31,17 +31,17 @@ def build_results(slug: str = DEMO_CALL) -> list[str]:
     if not rounds:
         return ["Demo results: the demo call has no judging round yet."]
     log = []
+    organizer = get_user_model().objects.filter(is_organizer=True).order_by("pk").first()
     for rnd in rounds:
         if rnd.status != Round.Status.CLOSED:
             continue
         samples = services.stability_samples_for(rnd.assignments.filter(status="submitted").count())
-        n = services.results_compute(round=rnd, stability_samples=samples)
+        n = services.results_compute(round=rnd, stability_samples=samples, actor=organizer)
         log.append(f"Computed the results of “{rnd.name}”: {n} case(s).")
     last = rounds[-1]
     if last.status != Round.Status.CLOSED:
         log.append(f"“{last.name}” is still open: awards and the notice wait for it.")
         return log or ["Demo results: no closed round yet."]
-    organizer = get_user_model().objects.filter(is_organizer=True).order_by("pk").first()
     if not Award.objects.filter(call=call).exists():
         n = services.awards_propose(call=call, actor=organizer)
         log.append(f"Proposed {n} award(s) from “{last.name}”.")

@@ -36,6 +36,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from audit.context import acts
 from core import cache as caches
 from core.tabular import read_table
 from submissions import lifecycle
@@ -163,7 +165,8 @@ def _check_round(round: Round) -> None:
         raise ValidationError(_("The round has no criteria yet."))
 
 
-def scores_import(*, round: Round, source, actor) -> ScoreImportReport:
+@acts
+def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreImportReport:
     """Check every row of the table `source` (a path or a binary file), then import them all
     in one transaction; raises ValidationError listing every problem (nothing written)."""
     _check_round(round)

@@ -2,13 +2,17 @@
 export, image and file a judge reaches goes through it; organizers see everything."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.models import User
 from core import cache as caches
 from submissions import lifecycle
 from submissions.models import Attachment, Call, Case, Photo
@@ -20,6 +24,7 @@ from .models import (
     Conflict,
     Criterion,
     Judge,
+    Notice,
     Result,
     Round,
     RoundCase,
@@ -27,7 +32,7 @@ from .models import (
 )
 
 
-def judge_for(user) -> Judge | None:
+def judge_for(user: User | AnonymousUser) -> Judge | None:
     if not roles.is_judge(user):
         return None
     if not hasattr(user, "_judge_profile"):
@@ -35,7 +40,9 @@ def judge_for(user) -> Judge | None:
     return user._judge_profile
 
 
-def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assignment]:
+def assignments_for_judge(
+    user: User | AnonymousUser, *, round: Round | None = None
+) -> QuerySet[Assignment]:
     """The user's own reviews in open rounds, minus any case he or she has a conflict with."""
     judge = judge_for(user)
     if judge is None:
@@ -54,11 +61,11 @@ def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assig
     return qs
 
 
-def photos_for_judge(user) -> QuerySet[Photo]:
+def photos_for_judge(user: User | AnonymousUser) -> QuerySet[Photo]:
     return Photo.objects.filter(case__in=assignments_for_judge(user).values("case"))
 
 
-def attachments_for_judge(user) -> QuerySet[Attachment]:
+def attachments_for_judge(user: User | AnonymousUser) -> QuerySet[Attachment]:
     """Attachments reach a judge only in rounds that are not blind: a PDF or Word file cannot be
     checked for the unit's name."""
     return Attachment.objects.filter(
@@ -66,7 +73,7 @@ def attachments_for_judge(user) -> QuerySet[Attachment]:
     )
 
 
-def review_for_judge(user, *, pk) -> Assignment:
+def review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Assignment:
     """One of the judge's visible reviews with what the scoring page needs; DoesNotExist else.
 
     Two short queries, not one join of seven tables: PostgreSQL takes longer to plan that join
@@ -86,7 +93,9 @@ def review_criteria(*, assignment: Assignment) -> list[tuple[Criterion, Decimal 
     return [(c, c.my_points) for c in criteria]
 
 
-def review_neighbours(user, *, assignment: Assignment) -> tuple[int | None, int | None, int, int]:
+def review_neighbours(
+    user: User | AnonymousUser, *, assignment: Assignment
+) -> tuple[int | None, int | None, int, int]:
     """(previous id, next id, position, count) of a review in the judge's queue of its round.
 
     One query whatever the length of the queue, or none while the queue is cached
@@ -108,7 +117,7 @@ def review_neighbours(user, *, assignment: Assignment) -> tuple[int | None, int 
     )
 
 
-def next_open_review(user, *, assignment: Assignment) -> Assignment | None:
+def next_open_review(user: User | AnonymousUser, *, assignment: Assignment) -> Assignment | None:
     """The judge's next review of the round still to submit, after this one (wrapping round)."""
     queue = (
         judge_queue(user, round=assignment.round)
@@ -123,7 +132,7 @@ def next_open_review(user, *, assignment: Assignment) -> Assignment | None:
     return after or queue.first()
 
 
-def judge_rounds(user) -> list[Round]:
+def judge_rounds(user: User | AnonymousUser) -> list[Round]:
     """Open rounds in which the judge has visible reviews, with counts (one query)."""
     visible = assignments_for_judge(user)
     return list(
@@ -198,7 +207,12 @@ def case_title_for_round(case: Case, *, blind: bool) -> str:
     return mask_identity(case.title, pattern=_identity_pattern(case)) if blind else case.title
 
 
-def review_case(*, assignment: Assignment, photos=None, attachments=None) -> ReviewCase:
+def review_case(
+    *,
+    assignment: Assignment,
+    photos: Iterable[Photo] | None = None,
+    attachments: Iterable[Attachment] | None = None,
+) -> ReviewCase:
     """The judge's view of the assignment's case (its case and unit loaded; photos given or
     queried once)."""
     case, blind = assignment.case, assignment.round.blind
@@ -206,7 +220,7 @@ def review_case(*, assignment: Assignment, photos=None, attachments=None) -> Rev
         photos = Photo.objects.filter(case=case).order_by("position", "id")
     pattern = _identity_pattern(case) if blind else None
 
-    def mask(text):
+    def mask(text: str) -> str:
         return mask_identity(text, pattern=pattern)
 
     return ReviewCase(
@@ -231,7 +245,7 @@ def review_case(*, assignment: Assignment, photos=None, attachments=None) -> Rev
     )
 
 
-def queue_rows(user, *, round: Round) -> list[tuple[Assignment, str, str]]:
+def queue_rows(user: User | AnonymousUser, *, round: Round) -> list[tuple[Assignment, str, str]]:
     """The judge's list as (assignment, title as shown, unit as shown): two queries."""
     rows = []
     for a in judge_queue(user, round=round).select_related("case__unit"):
@@ -247,7 +261,7 @@ def rounds_for_organizer() -> QuerySet[Round]:
     return Round.objects.select_related("call")
 
 
-def judge_queue(user, *, round: Round) -> QuerySet[Assignment]:
+def judge_queue(user: User | AnonymousUser, *, round: Round) -> QuerySet[Assignment]:
     """The judge's list: one row per assigned case, in case order, fixed query count."""
     return (
         assignments_for_judge(user, round=round)
@@ -392,7 +406,7 @@ def results_list(*, round: Round, order: str = "rank", flag: str = "") -> QueryS
     return qs.order_by(*RESULT_ORDERS.get(order, RESULT_ORDERS["rank"]))
 
 
-def awards_version(*, call) -> tuple[int, int, int]:
+def awards_version(*, call: Call) -> tuple[int, int, int]:
     """What the award column of the results table depends on: (number of awards, last award
     id, last adjustment id). A proposal replaces the rows and an adjustment is recorded, so
     any change of the award list changes this."""
@@ -401,7 +415,9 @@ def awards_version(*, call) -> tuple[int, int, int]:
     return awards["n"], awards["last"] or 0, changed or 0
 
 
-def judge_totals_for_cases(*, round: Round, case_ids) -> dict[int, list[tuple[str, object]]]:
+def judge_totals_for_cases(
+    *, round: Round, case_ids: Iterable[int]
+) -> dict[int, list[tuple[str, object]]]:
     """{case id: [(judge name, total), …]} of the submitted reviews of some cases (one query)."""
     totals: dict[int, list[tuple[str, object]]] = {}
     for case_id, name, total in (
@@ -422,17 +438,15 @@ def round_judges(*, round: Round) -> QuerySet[Judge]:
     ).order_by("name", "pk")
 
 
-def public_notice(*, slug: str, now=None):
+def public_notice(*, slug: str, now: datetime | None = None) -> Notice | None:
     """The published notice of a call (from its start), or None. Public: anyone may read it."""
     from django.utils import timezone
-
-    from .models import Notice
 
     now = now or timezone.now()
     return Notice.objects.select_related("call").filter(call__slug=slug, starts_at__lte=now).first()
 
 
-def public_awards(*, call) -> list[dict]:
+def public_awards(*, call: Call) -> list[dict]:
     """The provisional award list as the public sees it: title, unit and level only — never a
     score, a contact or anything else of the case."""
     return [

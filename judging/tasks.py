@@ -39,10 +39,13 @@ def judge_reminder_send(round_id: int, judge_id: int) -> int:
 # Kept for tasks queued before judging.results_refresh replaced it.
 @shared_task(name="judging.results_compute")
 def results_compute(round_id: int, stability_samples: int = 0) -> int:
+    """A queued recomputation: system work (derived rows), no person acts."""
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     if rnd is None:
         return 0
-    return results_services.results_compute(round=rnd, stability_samples=stability_samples)
+    return results_services.results_compute(
+        round=rnd, stability_samples=stability_samples, actor=None
+    )
 
 
 @shared_task(name="judging.results_refresh")

@@ -94,11 +94,11 @@ def _showcase_call(organizer) -> Call:
     submission_services.call_set_status(call=call, status=Call.Status.OPEN, actor=organizer)
     cases = []
     for i, (title, unit_name, _level, sizes) in enumerate(SHOWCASE_CASES):
-        unit, _created = submission_services.unit_get_or_create(name=unit_name)
+        unit, _created = submission_services.unit_get_or_create(name=unit_name, actor=organizer)
         rows = [
             submission_services.PhotoRow(
                 photo=submission_services.photo_stage(
-                    upload=_jpeg(100 + i * 10 + p, size), user=organizer, call=call
+                    upload=_jpeg(100 + i * 10 + p, size), actor=organizer, call=call
                 ),
                 caption=CAPTIONS[(i + p) % len(CAPTIONS)],
                 position=p + 1,
@@ -148,7 +148,7 @@ def build_publishing(slug: str = MAIN_CALL) -> list[str]:
     existing = Series.objects.filter(call=call).first()
     if existing is not None:
         return [f"Demo series “{existing.title}” already present."]
-    with transaction.atomic(), acting_as(editor):
+    with transaction.atomic():
         series = services.series_draft_from_awards(
             call=call, actor=editor, slug=call.slug, title=SERIES_TITLE, per_installment=3
         )

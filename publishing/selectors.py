@@ -3,11 +3,14 @@ readers (anyone who is not an editor or organizer) see published installments on
 page, feed, photo and export reaches installments through it."""
 
 from dataclasses import dataclass
+from uuid import UUID
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.models import User
 from judging.models import Award
 from submissions.models import Call, Case, Photo
 
@@ -15,12 +18,12 @@ from . import content as content_mod
 from .models import Feature, FeaturePhoto, Installment, InstallmentVersion, PublishedPhoto, Series
 
 
-def can_publish(user) -> bool:
+def can_publish(user: User | AnonymousUser) -> bool:
     """Editors and organizers draft, edit, publish and export series."""
     return roles.is_editor(user) or roles.is_organizer(user)
 
 
-def installments_visible_to(user) -> QuerySet[Installment]:
+def installments_visible_to(user: User | AnonymousUser | None) -> QuerySet[Installment]:
     """Publishers see every installment; everyone else only published ones."""
     qs = Installment.objects.all()
     if user is not None and can_publish(user):
@@ -28,14 +31,16 @@ def installments_visible_to(user) -> QuerySet[Installment]:
     return qs.filter(current_version__isnull=False)
 
 
-def series_visible_to(user) -> QuerySet[Series]:
+def series_visible_to(user: User | AnonymousUser | None) -> QuerySet[Series]:
     """Series with at least one installment the user may see."""
     return Series.objects.filter(
         Exists(installments_visible_to(user).filter(series=OuterRef("pk")))
     )
 
 
-def published_photo_visible_to(user, *, uid) -> PublishedPhoto | None:
+def published_photo_visible_to(
+    user: User | AnonymousUser, *, uid: UUID | str
+) -> PublishedPhoto | None:
     """A frozen photo: readers get only those of the current version of a published
     installment; publishers also those of earlier versions (to look back at them)."""
     qs = PublishedPhoto.objects.filter(uid=uid).select_related("version__installment__series")
@@ -44,7 +49,7 @@ def published_photo_visible_to(user, *, uid) -> PublishedPhoto | None:
     return qs.first()
 
 
-def source_photo_for_publisher(user, *, uid) -> Photo | None:
+def source_photo_for_publisher(user: User | AnonymousUser, *, uid: UUID | str) -> Photo | None:
     """A case photo an editor may look at: one of a case that is part of some series."""
     if not can_publish(user):
         return None
@@ -54,11 +59,13 @@ def source_photo_for_publisher(user, *, uid) -> Photo | None:
 # ---------------------------------------------------------------- public pages
 
 
-def public_series(user, *, slug) -> Series:
+def public_series(user: User | AnonymousUser | None, *, slug: str) -> Series:
     return series_visible_to(user).get(slug=slug)
 
 
-def public_installments(user, *, series: Series) -> QuerySet[Installment]:
+def public_installments(
+    user: User | AnonymousUser | None, *, series: Series
+) -> QuerySet[Installment]:
     """The installments of a series page, with their current version, in one query."""
     return (
         installments_visible_to(user)
@@ -68,7 +75,7 @@ def public_installments(user, *, series: Series) -> QuerySet[Installment]:
     )
 
 
-def public_installment(user, *, slug, number) -> Installment:
+def public_installment(user: User | AnonymousUser | None, *, slug: str, number: int) -> Installment:
     return (
         installments_visible_to(user)
         .select_related("series", "current_version")
@@ -108,7 +115,7 @@ def series_for_editor() -> QuerySet[Series]:
     )
 
 
-def _feature_prefetch():
+def _feature_prefetch() -> Prefetch:
     return Prefetch(
         "features",
         queryset=Feature.objects.order_by("position", "id").prefetch_related(
@@ -127,13 +134,13 @@ def installment_with_draft(*, installment_qs: QuerySet[Installment]) -> QuerySet
     )
 
 
-def installment_for_editing(*, slug, number) -> Installment:
+def installment_for_editing(*, slug: str, number: int) -> Installment:
     return installment_with_draft(installment_qs=Installment.objects.all()).get(
         series__slug=slug, number=number
     )
 
 
-def feature_for_editing(*, pk) -> Feature:
+def feature_for_editing(*, pk: int | str) -> Feature:
     return Feature.objects.select_related("installment__series", "case__unit", "series").get(pk=pk)
 
 

@@ -7,6 +7,7 @@ Nothing here changes a case or its photos: a feature is the editor's copy of a c
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +19,9 @@ from django.db.models import IntegerField, Max, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit import services as audit
+from audit.context import acts
 from core import cache as caches
 from judging.models import Award
 from submissions import lifecycle
@@ -73,7 +76,7 @@ def _awards_in_order(call: Call) -> list[Award]:
     )
 
 
-def _photos_by_case(case_ids) -> dict[int, list[Photo]]:
+def _photos_by_case(case_ids: Iterable[int]) -> dict[int, list[Photo]]:
     photos: dict[int, list[Photo]] = {}
     for photo in Photo.objects.filter(case_id__in=case_ids).order_by("position", "id"):
         photos.setdefault(photo.case_id, []).append(photo)
@@ -101,11 +104,12 @@ def _feature_rows(
     return feature, rows
 
 
+@acts
 @transaction.atomic
 def series_draft_from_awards(
     *,
     call: Call,
-    actor,
+    actor: User | None,
     slug: str,
     title: str = "",
     host_line: str | None = None,
@@ -171,6 +175,7 @@ def series_draft_from_awards(
     return series
 
 
+@acts
 def series_update(
     *,
     series: Series,
@@ -178,7 +183,7 @@ def series_update(
     host_line: str,
     print_min_long_side: int,
     print_max_body_chars: int,
-    actor,
+    actor: User | None,
 ) -> Series:
     """Series settings; a published installment keeps the title and host line it had."""
     series.title = content_mod.clean_line(title)
@@ -193,6 +198,7 @@ def series_update(
 # ---------------------------------------------------------------- installments
 
 
+@acts
 def installment_update(
     *,
     installment: Installment,
@@ -200,7 +206,7 @@ def installment_update(
     editors_note: str,
     byline: str,
     publish_at: datetime | None,
-    actor,
+    actor: User | None,
     now: datetime | None = None,
 ) -> Installment:
     """The draft's own text; a scheduled installment keeps its schedule (at the new time)."""
@@ -234,8 +240,9 @@ def installment_update(
     return installment
 
 
+@acts
 @transaction.atomic
-def installment_add(*, series: Series, actor) -> Installment:
+def installment_add(*, series: Series, actor: User | None) -> Installment:
     """An empty installment after the last one (cases can then be moved into it)."""
     Series.objects.select_for_update().filter(pk=series.pk).first()
     last = series.installments.aggregate(m=Max("number"))["m"] or 0
@@ -246,8 +253,9 @@ def installment_add(*, series: Series, actor) -> Installment:
     return Installment.objects.create(series=series, number=last + 1, byline=DEFAULT_BYLINE)
 
 
+@acts
 @transaction.atomic
-def installment_delete(*, installment: Installment, actor) -> None:
+def installment_delete(*, installment: Installment, actor: User | None) -> None:
     """Only the last, empty installment that was never published can go (numbers stay whole)."""
     inst = Installment.objects.select_for_update().get(pk=installment.pk)
     if inst.versions.exists():
@@ -278,9 +286,16 @@ def _renumber(installment: Installment) -> None:
             audit.record(obj=feature, changes={"position": (feature.position, i)})
 
 
+@acts
 @transaction.atomic
 def feature_update(
-    *, feature: Feature, title: str, unit_line: str, body: str, photos: list[FeaturePhotoRow], actor
+    *,
+    feature: Feature,
+    title: str,
+    unit_line: str,
+    body: str,
+    photos: list[FeaturePhotoRow],
+    actor: User | None,
 ) -> Feature:
     """The published version of a case: its text, which photos in what order, their captions.
     The submission itself is never touched."""
@@ -310,8 +325,9 @@ def case_can_be_featured(*, case: Case, series: Series) -> bool:
     return case.status == Case.Status.ACCEPTED or Award.objects.filter(case=case).exists()
 
 
+@acts
 @transaction.atomic
-def feature_add(*, installment: Installment, case: Case, actor) -> Feature:
+def feature_add(*, installment: Installment, case: Case, actor: User | None) -> Feature:
     """Add an awarded or accepted case of the series' call at the end of an installment."""
     series = installment.series
     case = Case.objects.select_related("unit").get(pk=case.pk)
@@ -342,16 +358,18 @@ def feature_add(*, installment: Installment, case: Case, actor) -> Feature:
     return feature
 
 
+@acts
 @transaction.atomic
-def feature_remove(*, feature: Feature, actor) -> None:
+def feature_remove(*, feature: Feature, actor: User | None) -> None:
     """Take a case out of the series' draft (published versions keep it)."""
     installment = feature.installment
     feature.delete()
     _renumber(installment)
 
 
+@acts
 @transaction.atomic
-def feature_move(*, feature: Feature, installment: Installment, actor) -> Feature:
+def feature_move(*, feature: Feature, installment: Installment, actor: User | None) -> Feature:
     """Move a case to the end of another installment of the same series."""
     feature = Feature.objects.select_for_update().get(pk=feature.pk)
     if installment.series_id != feature.series_id:
@@ -366,8 +384,9 @@ def feature_move(*, feature: Feature, installment: Installment, actor) -> Featur
     return feature
 
 
+@acts
 @transaction.atomic
-def feature_shift(*, feature: Feature, offset: int, actor) -> Feature:
+def feature_shift(*, feature: Feature, offset: int, actor: User | None) -> Feature:
     """Move a case up (offset -1) or down (+1) within its installment."""
     feature = Feature.objects.select_for_update().get(pk=feature.pk)
     _renumber(feature.installment)
@@ -404,9 +423,10 @@ def publish_problems(content: dict) -> list[str]:
     return problems
 
 
+@acts
 @transaction.atomic
 def installment_publish(
-    *, installment: Installment, actor, now: datetime | None = None
+    *, installment: Installment, actor: User | None, now: datetime | None = None
 ) -> InstallmentVersion:
     """Freeze the draft as a new version and make it the one readers see.
 
@@ -466,11 +486,12 @@ def installment_publish(
     return version
 
 
+@acts
 @transaction.atomic
 def installment_schedule(
     *,
     installment: Installment,
-    actor,
+    actor: User | None,
     publish_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Installment:
@@ -496,7 +517,8 @@ def installment_schedule(
     return inst
 
 
-def installment_unschedule(*, installment: Installment, actor) -> Installment:
+@acts
+def installment_unschedule(*, installment: Installment, actor: User | None) -> Installment:
     was_scheduled = installment.scheduled
     Installment.objects.filter(pk=installment.pk).update(scheduled=False)
     if was_scheduled:
@@ -505,8 +527,9 @@ def installment_unschedule(*, installment: Installment, actor) -> Installment:
     return installment
 
 
+@acts
 @transaction.atomic
-def installment_withdraw(*, installment: Installment, actor) -> Installment:
+def installment_withdraw(*, installment: Installment, actor: User | None) -> Installment:
     """Take an installment off the web (its versions are kept; republishing brings it back)."""
     inst = Installment.objects.select_for_update().get(pk=installment.pk)
     inst.current_version = None
@@ -527,11 +550,14 @@ def installments_due(*, now: datetime | None = None) -> list[int]:
     )
 
 
+@acts
 @transaction.atomic
 def installment_publish_scheduled(
-    *, installment_id: int, now: datetime | None = None
+    *, installment_id: int, actor: User | None, now: datetime | None = None
 ) -> InstallmentVersion | None:
     """Publish a scheduled installment once its time has come (idempotent).
+
+    `actor` None: the beat task (system work, no person behind it).
 
     When the draft cannot go out, the schedule is dropped and the reason kept for the editor.
     """

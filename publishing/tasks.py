@@ -22,6 +22,7 @@ def publish_due() -> int:
     acks_late=True,
 )
 def installment_publish_scheduled(installment_id: int) -> int | None:
-    """Publish one scheduled installment (idempotent: a second run finds it published)."""
-    version = services.installment_publish_scheduled(installment_id=installment_id)
+    """Publish one scheduled installment (idempotent: a second run finds it published).
+    System work: no person acts."""
+    version = services.installment_publish_scheduled(installment_id=installment_id, actor=None)
     return version.number if version else None

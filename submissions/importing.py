@@ -38,7 +38,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit import services as audit
+from audit.context import acts
 from core.queue import enqueue_on_commit
 from core.tabular import OLE_MAGIC, read_table
 
@@ -380,7 +382,7 @@ def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int)
                 with photo.path.open("rb") as fh:
                     staged = services.photo_stage(
                         upload=File(fh, name=photo.path.name),
-                        user=actor,
+                        actor=actor,
                         call=call,
                         original_name=photo.name,
                     )
@@ -431,7 +433,7 @@ def _create_case_rows(plans, *, call: Call, actor, source_name: str) -> ImportRe
     reason = _("Imported from “%(name)s”.") % {"name": source_name} if source_name else ""
     for plan, number in zip(plans, case_numbers(call=call, count=len(plans)), strict=True):
         if plan.unit not in units:
-            units[plan.unit], created = services.unit_get_or_create(name=plan.unit)
+            units[plan.unit], created = services.unit_get_or_create(name=plan.unit, actor=actor)
             if created:
                 created_units.append(units[plan.unit].name)
         case = Case.objects.create(
@@ -461,11 +463,12 @@ def _create_case_rows(plans, *, call: Call, actor, source_name: str) -> ImportRe
     return report
 
 
+@acts
 def cases_import(
     *,
-    path,
+    path: Path,
     call: Call,
-    actor,
+    actor: User | None,
     progress: Progress | None = None,
     photos_allowed: bool = True,
     source_name: str = "",
@@ -617,8 +620,14 @@ def is_zip_archive(path: Path) -> bool:
         return False
 
 
+@acts
 def cases_import_file(
-    *, path, call: Call, actor, progress: Progress | None = None, source_name: str = ""
+    *,
+    path: Path | str,
+    call: Call,
+    actor: User | None,
+    progress: Progress | None = None,
+    source_name: str = "",
 ) -> ImportReport:
     """Import from a table on disk (photos next to it) or from a ZIP of a table and photos."""
     path = Path(path)
@@ -640,8 +649,9 @@ def cases_import_file(
 # ---------------------------------------------------------------- web jobs
 
 
+@acts
 @transaction.atomic
-def import_job_create(*, call: Call, upload, actor) -> ImportJob:
+def import_job_create(*, call: Call, upload: File, actor: User | None) -> ImportJob:
     """Store an uploaded .xlsx, .csv or .zip and enqueue its import."""
     name = getattr(upload, "name", "") or "import"
     if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
@@ -706,8 +716,11 @@ def _job_errors(messages: list[str]) -> list[str]:
     ]
 
 
-def import_job_execute(*, job: ImportJob) -> ImportJob:
-    """Run an upload's import: unpack, import all or nothing, record the outcome on the job."""
+@acts
+def import_job_execute(*, job: ImportJob, actor: User | None) -> ImportJob:
+    """Run an upload's import: unpack, import all or nothing, record the outcome on the job.
+
+    `actor` is the organizer who uploaded it (`job.created_by`)."""
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING, processed=0, total=0, errors=[], created_count=0
     )
@@ -728,7 +741,7 @@ def import_job_execute(*, job: ImportJob) -> ImportJob:
             report = cases_import(
                 path=table,
                 call=job.call,
-                actor=job.created_by,
+                actor=actor,
                 progress=progress,
                 photos_allowed=photos_allowed,
                 source_name=job.original_name,

@@ -1,16 +1,20 @@
 """Reads. `cases_visible_to` is the one visibility policy of this app: every view, export and
 task that shows cases, photos or attachments gets its rows through it."""
 
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts import roles
+from accounts.models import User
 
 from .lifecycle import SUBMIT, states_allowing
 from .models import Attachment, Call, Case, DeadlineExtension, Photo, Unit
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     """Organizers see every case; unit members see their own units' cases; nobody else any."""
     qs = Case.objects.all()
     if roles.is_organizer(user):
@@ -21,7 +25,7 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return qs.none()
 
 
-def photos_visible_to(user) -> QuerySet[Photo]:
+def photos_visible_to(user: User | AnonymousUser) -> QuerySet[Photo]:
     """Photos of visible cases, plus the user's own staged uploads (not yet on a case)."""
     if not user.is_authenticated:
         return Photo.objects.none()
@@ -30,7 +34,7 @@ def photos_visible_to(user) -> QuerySet[Photo]:
     )
 
 
-def attachments_visible_to(user) -> QuerySet[Attachment]:
+def attachments_visible_to(user: User | AnonymousUser) -> QuerySet[Attachment]:
     if not user.is_authenticated:
         return Attachment.objects.none()
     return Attachment.objects.filter(
@@ -38,20 +42,27 @@ def attachments_visible_to(user) -> QuerySet[Attachment]:
     )
 
 
-def calls_for_units(*, now=None) -> QuerySet[Call]:
+def calls_for_units(*, now: datetime | None = None) -> QuerySet[Call]:
     """Calls a unit user may see: open ones (whether or not the deadline has passed)."""
     now = now or timezone.now()
     return Call.objects.filter(status__in=states_allowing(SUBMIT), opens_at__lte=now)
 
 
-def unit_deadline(*, call: Call, unit: Unit):
+def unit_deadline(*, call: Call, unit: Unit) -> datetime:
     """The unit's effective deadline: the call's, or a later extension granted to the unit."""
     ext = DeadlineExtension.objects.filter(call=call, unit=unit).values_list("until", flat=True)
     until = ext.first()
     return max(call.closes_at, until) if until else call.closes_at
 
 
-def case_list(*, user, call: Call | None = None, unit_id=None, status=None, q=None):
+def case_list(
+    *,
+    user: User | AnonymousUser,
+    call: Call | None = None,
+    unit_id: int | str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Case]:
     """The case list of a page: visible cases with what the list shows, in a fixed query count."""
     qs = cases_visible_to(user).select_related("unit", "call", "category")
     if call is not None:
@@ -70,7 +81,7 @@ def case_list(*, user, call: Call | None = None, unit_id=None, status=None, q=No
     ).order_by("-updated_at", "-id")
 
 
-def status_counts(*, user, call: Call) -> dict[str, int]:
+def status_counts(*, user: User | AnonymousUser, call: Call) -> dict[str, int]:
     rows = cases_visible_to(user).filter(call=call).values("status").annotate(n=Count("id"))
     counts = {s: 0 for s in Case.Status.values}
     for row in rows:
@@ -79,7 +90,7 @@ def status_counts(*, user, call: Call) -> dict[str, int]:
     return counts
 
 
-def case_detail(*, user, pk) -> Case:
+def case_detail(*, user: User | AnonymousUser, pk: int | str) -> Case:
     """One visible case with its photos, attachments and history; raises DoesNotExist."""
     return (
         cases_visible_to(user)

@@ -6,19 +6,23 @@ write inside a transaction and enqueue their follow-up tasks on commit.
 
 import io
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Max
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from audit.context import acts
 from core.queue import enqueue_on_commit
 
 from . import images, lifecycle, rules
@@ -27,15 +31,14 @@ from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules liv
 from .selectors import unit_deadline
 from .signals import award_numbers_changed
 
-User = get_user_model()
-
 # ---------------------------------------------------------------- calls
 
 
 AWARD_NUMBER_FIELDS = ("award_top_n", "award_excellent_m")
 
 
-def call_save(*, call: Call, actor) -> Call:
+@acts
+def call_save(*, call: Call, actor: User | None) -> Call:
     """Create or change a call's settings. A new call starts as a draft; its status is never
     written here (it moves only through `lifecycle.call_transition`), and once its awards are
     final their numbers are locked."""
@@ -82,7 +85,8 @@ _CALL_SETTINGS = [
 ]
 
 
-def call_set_status(*, call: Call, status: str, actor, reason: str = "") -> Call:
+@acts
+def call_set_status(*, call: Call, status: str, actor: User | None, reason: str = "") -> Call:
     """The organizer's status buttons: open, close, reopen, back to a draft (see lifecycle)."""
     if status not in Call.Status.values:
         raise ValidationError(_("Unknown call state."), code="transition")
@@ -101,7 +105,8 @@ class NewAccount:
     password: str  # shown once to the organizer when it was generated
 
 
-def unit_get_or_create(*, name: str) -> tuple[Unit, bool]:
+@acts
+def unit_get_or_create(*, name: str, actor: User | None) -> tuple[Unit, bool]:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(_("The unit name is empty."))
@@ -116,8 +121,15 @@ def unit_get_or_create(*, name: str) -> tuple[Unit, bool]:
     return Unit.objects.get_or_create(name=name)
 
 
+@acts
 def unit_account_create(
-    *, unit: Unit, username: str, full_name: str = "", email: str = "", password: str = ""
+    *,
+    unit: Unit,
+    username: str,
+    full_name: str = "",
+    email: str = "",
+    password: str = "",
+    actor: User | None,
 ) -> NewAccount:
     username = (username or "").strip()
     if not username:
@@ -140,8 +152,9 @@ def unit_account_create(
     return NewAccount(unit=unit, user=user, password=password)
 
 
+@acts
 @transaction.atomic
-def units_import(*, rows: list[dict]) -> list[NewAccount]:
+def units_import(*, rows: list[dict], actor: User | None) -> list[NewAccount]:
     """Create units and accounts from parsed rows; all or nothing. Keys: unit, username, ...
 
     An optional key ``row`` gives the row number the sheet shows, for the error messages.
@@ -151,7 +164,7 @@ def units_import(*, rows: list[dict]) -> list[NewAccount]:
     for i, row in enumerate(rows, start=2):
         number = row.get("row") or i  # the row number the sheet shows, when the reader knows it
         try:
-            unit, _created = unit_get_or_create(name=row.get("unit", ""))
+            unit, _created = unit_get_or_create(name=row.get("unit", ""), actor=actor)
             if row.get("username"):
                 created.append(
                     unit_account_create(
@@ -160,6 +173,7 @@ def units_import(*, rows: list[dict]) -> list[NewAccount]:
                         full_name=row.get("full_name", ""),
                         email=row.get("email", ""),
                         password=row.get("password", ""),
+                        actor=actor,
                     )
                 )
         except ValidationError as exc:
@@ -181,7 +195,7 @@ def submission_open_for(*, call: Call, unit: Unit, now: datetime | None = None) 
     return now <= unit_deadline(call=call, unit=unit)
 
 
-def _check_window(*, case: Case, now) -> None:
+def _check_window(*, case: Case, now: datetime) -> None:
     if case.status == Case.Status.RETURNED and case.call.allows(lifecycle.RESUBMIT_RETURNED):
         return  # a case returned for revision may be resubmitted until judging starts
     if submission_open_for(call=case.call, unit=case.unit, now=now):
@@ -223,7 +237,7 @@ def case_number_next(*, call: Call) -> int:
     return (Case.objects.filter(call=call).aggregate(m=Max("number"))["m"] or 0) + 1
 
 
-def _event(case: Case, actor, from_status: str, reason: str = "") -> CaseEvent:
+def _event(case: Case, actor: User | None, from_status: str, reason: str = "") -> CaseEvent:
     return CaseEvent.objects.create(
         case=case, actor=actor, from_status=from_status, to_status=case.status, reason=reason
     )
@@ -238,15 +252,16 @@ class PhotoRow:
     position: int
 
 
+@acts
 @transaction.atomic
 def case_save(
     *,
     case: Case,
-    actor,
+    actor: User | None,
     photos: list[PhotoRow],
-    removed_photos: list[Photo] = (),
-    attachments: list[Attachment] = (),
-    removed_attachments: list[Attachment] = (),
+    removed_photos: Iterable[Photo] = (),
+    attachments: Iterable[Attachment] = (),
+    removed_attachments: Iterable[Attachment] = (),
     expected_version: int | None = None,
 ) -> Case:
     """Create or update a case (as a draft) with its photos, in one transaction.
@@ -294,7 +309,7 @@ def case_save(
         _event(case, actor, "")
     for photo in removed_photos:
         if photo.case_id in (None, case.pk):
-            upload_delete(photo)
+            upload_delete(photo, actor=actor)
     for row in kept:
         row.photo.case = case
         row.photo.caption = row.caption
@@ -302,7 +317,7 @@ def case_save(
         row.photo.save(update_fields=["case", "caption", "position"])
     for att in removed_attachments:
         if att.case_id == case.pk:
-            upload_delete(att)
+            upload_delete(att, actor=actor)
     for att in attachments:
         if att.case_id is None:
             att.case = case
@@ -323,8 +338,9 @@ def case_submission_problems(case: Case) -> list[str]:
     return []
 
 
+@acts
 @transaction.atomic
-def case_submit(*, case: Case, actor, now: datetime | None = None) -> Case:
+def case_submit(*, case: Case, actor: User | None, now: datetime | None = None) -> Case:
     """Submit (or resubmit a returned) case; enforces the deadline and the call's rules."""
     now = now or timezone.now()
     # Only the case row is locked: the call is share-locked (units submit at the same time).
@@ -351,8 +367,9 @@ def case_submit(*, case: Case, actor, now: datetime | None = None) -> Case:
     return case
 
 
+@acts
 @transaction.atomic
-def case_withdraw(*, case: Case, actor, now: datetime | None = None) -> Case:
+def case_withdraw(*, case: Case, actor: User | None, now: datetime | None = None) -> Case:
     now = now or timezone.now()
     # Only the case row is locked: the call is share-locked (units submit at the same time).
     case = Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=case.pk)
@@ -380,7 +397,7 @@ SCREENING_ACTIONS = {
 }
 
 
-def _screen_one(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
+def _screen_one(case: Case, *, actor: User | None, action: str, reason: str) -> CaseEvent:
     if action not in SCREENING_ACTIONS:
         raise ValidationError(_("Unknown screening action."), code="action")
     target = SCREENING_ACTIONS[action]
@@ -406,8 +423,11 @@ def _screen_one(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
     return _event(case, actor, before, reason.strip())
 
 
+@acts
 @transaction.atomic
-def cases_screen(*, cases, actor, action: str, reason: str = "") -> list[CaseEvent]:
+def cases_screen(
+    *, cases: Iterable[Case], actor: User | None, action: str, reason: str = ""
+) -> list[CaseEvent]:
     """Accept, reject or return cases (one or many); all or nothing; emails the units."""
     locked = list(
         Case.objects.select_for_update()
@@ -425,8 +445,11 @@ def cases_screen(*, cases, actor, action: str, reason: str = "") -> list[CaseEve
     return events
 
 
+@acts
 @transaction.atomic
-def extension_grant(*, call: Call, unit: Unit, until: datetime, reason: str, actor):
+def extension_grant(
+    *, call: Call, unit: Unit, until: datetime, reason: str, actor: User | None
+) -> DeadlineExtension:
     if until <= call.closes_at:
         raise ValidationError(
             _("An extension must end after the call's deadline (%(deadline)s)."),
@@ -441,7 +464,10 @@ def extension_grant(*, call: Call, unit: Unit, until: datetime, reason: str, act
 # ---------------------------------------------------------------- photos and attachments
 
 
-def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -> Photo:
+@acts
+def photo_stage(
+    *, upload: File, actor: User | None, call: Call, original_name: str | None = None
+) -> Photo:
     """Validate an uploaded image by decoding it and store it under a server-generated name.
 
     The photo is not yet on a case ("staged") so that a form that fails elsewhere keeps it.
@@ -460,7 +486,7 @@ def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -
     # Metadata (GPS) never reaches the disk: lossless for JPEG, re-encoded for the others.
     data, info = images.clean_original(data, info)
     photo = Photo(
-        uploaded_by=user,
+        uploaded_by=actor,
         original_name=name[-255:],
         extension=info.extension,
         width=info.width,
@@ -475,7 +501,7 @@ def photo_stage(*, upload, user, call: Call, original_name: str | None = None) -
     return photo
 
 
-def _replace_file(field, data: bytes, name: str) -> None:
+def _replace_file(field: FieldFile, data: bytes, name: str) -> None:
     storage = field.storage
     if storage.exists(name):
         storage.delete(name)
@@ -486,8 +512,11 @@ WEB_SIDE = 1600
 THUMB_SIDE = 400
 
 
-def photo_process(*, photo: Photo) -> Photo:
+@acts
+def photo_process(*, photo: Photo, actor: User | None) -> Photo:
     """Strip metadata from the stored original and make the web and thumbnail renditions.
+
+    System work (the photo task passes actor=None): no person is behind it.
 
     Idempotent: a photo already processed is left alone. The original is replaced only after
     the cleaned copy is written, so a failure never loses it.
@@ -549,30 +578,36 @@ def _photo_render(photo: Photo) -> Photo:
     return photo
 
 
-def upload_delete(obj: Photo | Attachment) -> None:
-    """Delete a photo or attachment row; its files go once the transaction commits."""
+@acts
+def upload_delete(obj: Photo | Attachment, *, actor: User | None) -> None:
+    """Delete a photo or attachment row; its files go once the transaction commits (actor None:
+    the cleanup of staged uploads, system work)."""
     fields = [f for f in (getattr(obj, n, None) for n in ("image", "web", "thumb", "file")) if f]
     names = [(f.storage, f.name) for f in fields]
     obj.delete()
 
-    def remove():
+    def remove() -> None:
         for storage, name in names:
             storage.delete(name)
 
     transaction.on_commit(remove)
 
 
-def staged_uploads_cleanup(*, older_than) -> int:
-    """Remove uploads staged by forms that were never saved."""
+@acts
+def staged_uploads_cleanup(*, older_than: datetime, actor: User | None) -> int:
+    """Remove uploads staged by forms that were never saved (the hourly task: system work,
+    actor None)."""
     n = 0
     for model in (Photo, Attachment):
         for obj in model.objects.filter(case__isnull=True, created_at__lt=older_than):
-            upload_delete(obj)
+            upload_delete(obj, actor=actor)
             n += 1
     return n
 
 
-def photo_mark_failed(*, photo: Photo, error: str) -> None:
+@acts
+def photo_mark_failed(*, photo: Photo, error: str, actor: User | None) -> None:
+    """Record why a photo could not be processed (the photo task: system work, actor None)."""
     Photo.objects.filter(pk=photo.pk).update(
         processing=Photo.Processing.FAILED, processing_error=error[:2000]
     )
@@ -585,7 +620,8 @@ ATTACHMENT_KINDS = {
 }
 
 
-def attachment_stage(*, upload, user) -> Attachment:
+@acts
+def attachment_stage(*, upload: File, actor: User | None) -> Attachment:
     """Store a PDF or Word file, identified by its content; raises ValidationError naming it."""
     name = getattr(upload, "name", "") or "file"
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
@@ -610,7 +646,7 @@ def attachment_stage(*, upload, user) -> Attachment:
         raise ValidationError(
             _("“%(name)s” is not a PDF or Word file."), params={"name": name}, code="attachment"
         )
-    att = Attachment(uploaded_by=user, original_name=name[-255:], extension=ext, size=upload.size)
+    att = Attachment(uploaded_by=actor, original_name=name[-255:], extension=ext, size=upload.size)
     att.file.save("x", upload, save=False)
     att.save()
     return att

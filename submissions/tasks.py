@@ -31,17 +31,17 @@ def photo_process(self, photo_id: int) -> None:
     if photo is None or photo.processing == Photo.Processing.DONE:
         return
     try:
-        services.photo_process(photo=photo)
+        services.photo_process(photo=photo, actor=None)  # system work
     except images.ImageRejected as exc:
-        services.photo_mark_failed(photo=photo, error=str(exc))
+        services.photo_mark_failed(photo=photo, error=str(exc), actor=None)
     except OSError as exc:
         if self.request.retries >= self.max_retries:
-            services.photo_mark_failed(photo=photo, error=repr(exc))
+            services.photo_mark_failed(photo=photo, error=repr(exc), actor=None)
             return
         raise
     except Exception as exc:  # noqa: BLE001 — the organizer sees the failure on the case
         log.exception("photo %s failed", photo_id)
-        services.photo_mark_failed(photo=photo, error=repr(exc))
+        services.photo_mark_failed(photo=photo, error=repr(exc), actor=None)
 
 
 @shared_task(name="submissions.photos_sweep")
@@ -60,7 +60,10 @@ def photos_sweep() -> int:
 
 @shared_task(name="submissions.staged_uploads_cleanup")
 def staged_uploads_cleanup() -> int:
-    return services.staged_uploads_cleanup(older_than=timezone.now() - timedelta(days=2))
+    """System work (hourly): no person acts."""
+    return services.staged_uploads_cleanup(
+        older_than=timezone.now() - timedelta(days=2), actor=None
+    )
 
 
 @shared_task(
@@ -90,7 +93,4 @@ def import_job_run(job_id: int) -> None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return
-    from audit.context import acting_as
-
-    with acting_as(job.created_by):  # the organizer who started the import
-        import_job_execute(job=job)
+    import_job_execute(job=job, actor=job.created_by)  # the organizer who started the import

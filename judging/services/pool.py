@@ -3,17 +3,16 @@
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from audit.context import acts
 from submissions.models import Unit
 
 from ..models import Judge
-
-User = get_user_model()
 
 
 @dataclass
@@ -22,6 +21,7 @@ class NewJudge:
     password: str  # shown once when it was generated; empty for an existing account
 
 
+@acts
 def judge_create(
     *,
     name: str,
@@ -31,6 +31,7 @@ def judge_create(
     affiliation: str = "",
     expertise: str = "",
     password: str = "",
+    actor: User | None,
 ) -> NewJudge:
     """Add an expert to the pool, with a new account or an existing one of that user name."""
     name, username = (name or "").strip(), (username or "").strip()
@@ -77,6 +78,7 @@ def judge_create(
     return NewJudge(judge=judge, password=shown)
 
 
+@acts
 def judge_update(
     *,
     judge: Judge,
@@ -85,6 +87,7 @@ def judge_update(
     unit: Unit | None = None,
     affiliation: str = "",
     expertise: str = "",
+    actor: User | None,
 ) -> Judge:
     """Change an expert's profile (and the account's e-mail address and full name)."""
     name = (name or "").strip()
@@ -122,14 +125,15 @@ JUDGE_COLUMNS = {
 }
 
 
+@acts
 @transaction.atomic
-def judges_import(*, rows: list[tuple[int, dict]]) -> list[NewJudge]:
+def judges_import(*, rows: list[tuple[int, dict]], actor: User | None) -> list[NewJudge]:
     """Create judges from (row number, fields) pairs; all or nothing, errors name the row."""
     created, errors = [], []
     for number, row in rows:
         try:
             with transaction.atomic():
-                created.append(judge_create(**row))
+                created.append(judge_create(**row, actor=actor))
         except ValidationError as exc:
             errors.append(
                 _("Row %(row)d: %(error)s") % {"row": number, "error": " ".join(exc.messages)}

@@ -8,7 +8,7 @@ recorded with a reason as an award adjustment.
 import io
 import logging
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from operator import itemgetter
 
 from django.conf import settings
@@ -19,7 +19,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit import services as audit
+from audit.context import acts
 from submissions import lifecycle
 from submissions.models import Call, Case
 
@@ -86,7 +88,9 @@ def round_scores(*, round: Round) -> dict[tuple[int, int], float]:
     return {(j, c): t for j, c, t, _first in _counted_reviews(round)}
 
 
-def _tiebreak(reviews) -> dict[int, tuple]:
+def _tiebreak(
+    reviews: list[tuple[int, int, float, float | None]],
+) -> dict[int, tuple[float, int]]:
     """{case id: (mean points on the first criterion, number of judges)}: the tie-break keys
     after the round's rule, from the same reviews as the scores."""
     n_judges = Counter(map(itemgetter(1), reviews))
@@ -102,9 +106,12 @@ def _tiebreak(reviews) -> dict[int, tuple]:
     }
 
 
+@acts
 @transaction.atomic
-def results_compute(*, round: Round, stability_samples: int = 0) -> int:
+def results_compute(*, round: Round, stability_samples: int = 0, actor: User | None) -> int:
     """Recompute and store every case's result in the round; returns the number of cases.
+
+    `actor` None: the recomputation task (system work, no person behind it).
 
     Refused once the call is final. Concurrent recomputations of one round run one after the
     other (the round row is locked), so the stored rows are always one computation's.
@@ -189,7 +196,7 @@ RESULT_COLUMNS = (
 )
 
 
-def _copy_value(value) -> str:
+def _copy_value(value: object) -> str:
     if value is None:
         return "\\N"
     if value is True or value is False:
@@ -246,8 +253,9 @@ def _refuse_when_final(call: Call) -> None:
         raise ValidationError(_("The awards are final and locked."))
 
 
+@acts
 @transaction.atomic
-def awards_propose(*, call: Call, actor) -> int:
+def awards_propose(*, call: Call, actor: User | None) -> int:
     """Top N of the last round → 十佳案例, the next M → 优秀案例 (replacing earlier proposals)."""
     _refuse_when_final(call)
     rnd = _final_round(call)
@@ -256,7 +264,7 @@ def awards_propose(*, call: Call, actor) -> int:
             _("Close the last round (%(name)s) first."), params={"name": rnd.name}
         )
     if results_state(round=rnd) != "fresh":
-        results_compute(round=rnd)
+        results_compute(round=rnd, actor=actor)
     results = list(
         Result.objects.filter(round=rnd, rank__isnull=False)
         .order_by("rank", "case_id")
@@ -292,9 +300,10 @@ def _label(award: Award | None) -> str:
     return f"{award.level}#{award.rank}" if award else ""
 
 
+@acts
 @transaction.atomic
 def award_adjust(
-    *, call: Call, case: Case, level: str | None, rank: int | None, reason: str, actor
+    *, call: Call, case: Case, level: str | None, rank: int | None, reason: str, actor: User | None
 ) -> Award | None:
     """Add, move or remove one case in the award list; the reason is recorded."""
     _refuse_when_final(call)
@@ -324,8 +333,17 @@ def award_adjust(
     return award
 
 
+@acts
 @transaction.atomic
-def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, actor) -> Notice:
+def notice_publish(
+    *,
+    call: Call,
+    title: str,
+    text: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    actor: User | None,
+) -> Notice:
     """Publish the provisional award list on the public notice page for a period."""
     _refuse_when_final(call)
     if ends_at <= starts_at:
@@ -347,8 +365,15 @@ def notice_publish(*, call: Call, title: str, text: str, starts_at, ends_at, act
     return notice
 
 
+@acts
 def objection_record(
-    *, notice: Notice, text: str, submitter: str, received_at, case=None, actor
+    *,
+    notice: Notice,
+    text: str,
+    submitter: str,
+    received_at: datetime,
+    case: Case | None = None,
+    actor: User | None,
 ) -> Objection:
     if not text.strip():
         raise ValidationError(_("Write down the objection."))
@@ -364,7 +389,8 @@ def objection_record(
     )
 
 
-def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
+@acts
+def objection_answer(*, objection: Objection, answer: str, actor: User | None) -> Objection:
     if objection.notice.finalized_at:
         raise ValidationError(_("The awards are final and locked."))
     if not answer.strip():
@@ -375,8 +401,9 @@ def objection_answer(*, objection: Objection, answer: str, actor) -> Objection:
     return objection
 
 
+@acts
 @transaction.atomic
-def call_finalize(*, call: Call, actor, now=None) -> Call:
+def call_finalize(*, call: Call, actor: User | None, now: datetime | None = None) -> Call:
     """Lock results and awards once the notice has ended and every objection is answered."""
     now = now or timezone.now()
     _refuse_when_final(call)
@@ -514,15 +541,18 @@ def results_refresh_queued(*, round_id: int) -> int:
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     if rnd is None:
         return 0
-    if results_state(round=rnd) == "fresh" or rnd.call.status == Call.Status.FINAL:
+    if results_state(round=rnd) == "fresh" or rnd.call.is_final:
         Round.objects.filter(pk=round_id).update(results_queued_at=None)
         return 0
     return results_compute(
-        round=rnd, stability_samples=stability_samples_for(_submitted_count(round_id))
+        round=rnd,
+        stability_samples=stability_samples_for(_submitted_count(round_id)),
+        actor=None,  # system work: the recomputation queued by a change
     )
 
 
-def results_refresh(*, round: Round) -> str:
+@acts
+def results_refresh(*, round: Round, actor: User | None) -> str:
     """Recompute the round's results with the rank-stability estimate: at once when the round
     is small ("computed"), else by the task `judging.results_refresh` ("queued"; work above
     settings.RESULTS_SYNC_WORK, reviews × samples)."""
@@ -531,7 +561,7 @@ def results_refresh(*, round: Round) -> str:
     n_scores = _submitted_count(round.pk)
     samples = stability_samples_for(n_scores)
     if n_scores * max(samples, 1) <= settings.RESULTS_SYNC_WORK:
-        results_compute(round=round, stability_samples=samples)
+        results_compute(round=round, stability_samples=samples, actor=actor)
         return "computed"
     Round.objects.filter(pk=round.pk).update(results_computed_at=None)
     round.results_computed_at = None

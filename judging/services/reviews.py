@@ -1,6 +1,6 @@
 """Reviews: a judge's criterion scores for a case, drafts, submission, reopening, imports."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit import services as audit
+from audit.context import acts
 
 from ..models import Assignment, Criterion, Round, Score, ScoreAudit
 from .results import results_schedule
@@ -24,12 +26,18 @@ def _snapshot(assignment: Assignment) -> dict:
 
 
 def _audit(
-    assignment: Assignment, before: dict, after: dict, criteria, *, actor, note: str = ""
+    assignment: Assignment,
+    before: dict,
+    after: dict,
+    criteria: Iterable[Criterion],
+    *,
+    actor: User | None,
+    note: str = "",
 ) -> None:
     """One audit-trail entry per change of a review: status, comment, total and each
     criterion's score, before → after (the judge's name is shown to organizers only)."""
 
-    def number(value):
+    def number(value: Decimal | float | int | str | None) -> str | None:
         return None if value is None else plain_number(value)
 
     changes = {
@@ -54,13 +62,13 @@ def _audit(
     )
 
 
-def plain_number(value) -> str:
+def plain_number(value: Decimal | float | int | str) -> str:
     """A decimal as people write it: 100 not 1E+2 or 100.0, 7.5 not 7.50."""
     text = format(Decimal(value).normalize(), "f")
     return text
 
 
-def points_parse(value, *, criterion: Criterion, step: Decimal) -> Decimal | None:
+def points_parse(value: object, *, criterion: Criterion, step: Decimal) -> Decimal | None:
     """A criterion score as typed: empty, or a number in 0..max on the round's step."""
     if value is None or str(value).strip() == "":
         return None
@@ -84,11 +92,12 @@ def points_parse(value, *, criterion: Criterion, step: Decimal) -> Decimal | Non
     return points
 
 
+@acts
 @transaction.atomic
 def review_save(
     *,
     assignment: Assignment,
-    actor,
+    actor: User | None,
     points: Mapping[int, object],
     comment: str = "",
     submit: bool = False,
@@ -179,8 +188,9 @@ def review_save(
     return assignment
 
 
+@acts
 @transaction.atomic
-def review_reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
+def review_reopen(*, assignment: Assignment, actor: User | None, reason: str) -> Assignment:
     """Let a judge change a submitted review again; needs a reason and is recorded."""
     if not reason.strip():
         raise ValidationError(_("Give the reason for reopening: it is recorded."))

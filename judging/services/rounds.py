@@ -1,5 +1,6 @@
 """Rounds: criteria, which cases enter, the panel, conflicts and assignment."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -7,7 +8,9 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit import services as audit
+from audit.context import acts
 from core import cache as caches
 from core.queue import enqueue_on_commit
 from submissions import lifecycle
@@ -25,8 +28,11 @@ class CriterionSpec:
     description: str = ""
 
 
+@acts
 @transaction.atomic
-def round_save(*, round: Round, criteria: list[CriterionSpec] | None = None) -> Round:
+def round_save(
+    *, round: Round, criteria: list[CriterionSpec] | None = None, actor: User | None
+) -> Round:
     """Create or update a round (and replace its criteria while nobody has scored)."""
     if round.pk is None:
         Call.objects.select_for_update().filter(pk=round.call_id).first()  # one number each
@@ -94,7 +100,7 @@ def _entry_cases(round: Round) -> list[int]:
     return list(round.entries.values_list("case_id", flat=True))
 
 
-def _entry_round_ready(earlier: Round) -> None:
+def _entry_round_ready(earlier: Round, *, actor: User | None) -> None:
     """The top N of an earlier round need that round closed and its results computed."""
     if earlier.status != Round.Status.CLOSED:
         raise ValidationError(
@@ -104,11 +110,14 @@ def _entry_round_ready(earlier: Round) -> None:
     if earlier.results_computed_at is None:
         from .results import results_compute
 
-        results_compute(round=earlier)
+        results_compute(round=earlier, actor=actor)
 
 
+@acts
 @transaction.atomic
-def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int:
+def round_set_entries(
+    *, round: Round, case_ids: list[int] | None = None, actor: User | None
+) -> int:
     """Fill the round with its cases: all accepted, top N of an earlier round, or `case_ids`."""
     if round.status != Round.Status.DRAFT:
         raise ValidationError(_("The cases of a round are fixed once it opens."))
@@ -125,7 +134,7 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
         ids = [c for c in case_ids if c in allowed]
     else:
         if round.entry == Round.Entry.TOP_N:
-            _entry_round_ready(round.entry_round)
+            _entry_round_ready(round.entry_round, actor=actor)
         ids = _entry_cases(round)
         if not ids:
             raise ValidationError(_("No case qualifies for this round."))
@@ -146,8 +155,11 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
     return len(ids)
 
 
+@acts
 @transaction.atomic
-def round_set_panel(*, round: Round, judges) -> tuple[int, int]:
+def round_set_panel(
+    *, round: Round, judges: Iterable[Judge], actor: User | None
+) -> tuple[int, int]:
     """Set the round's panel; returns (added, removed).
 
     A judge who has started scoring in the round cannot leave the panel; a judge who leaves
@@ -219,8 +231,9 @@ class AssignReport:
     loads: dict[int, int] = field(default_factory=dict)
 
 
+@acts
 @transaction.atomic
-def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
+def round_assign(*, round: Round, seed: int = 0, actor: User | None) -> AssignReport:
     """(Re)assign the round's cases to its panel; judges' started reviews are kept."""
     if round.status == Round.Status.CLOSED:
         raise ValidationError(_("The round is closed."))
@@ -294,8 +307,9 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
     )
 
 
+@acts
 @transaction.atomic
-def assignment_add(*, round: Round, judge: Judge, case: Case) -> Assignment:
+def assignment_add(*, round: Round, judge: Judge, case: Case, actor: User | None) -> Assignment:
     if round.status == Round.Status.CLOSED:
         raise ValidationError(_("The round is closed."))
     if not round.panel.filter(pk=judge.pk).exists():
@@ -314,8 +328,9 @@ def assignment_add(*, round: Round, judge: Judge, case: Case) -> Assignment:
     return assignment
 
 
+@acts
 @transaction.atomic
-def assignment_remove(*, assignment: Assignment) -> None:
+def assignment_remove(*, assignment: Assignment, actor: User | None) -> None:
     if assignment.status != Assignment.Status.PENDING:
         raise ValidationError(
             _("%(judge)s has started scoring this case; reopen or keep the review instead."),
@@ -351,8 +366,11 @@ class ConflictOutcome:
     not_moved: list[Round]  # rounds where nobody free was left (the organizer is told)
 
 
+@acts
 @transaction.atomic
-def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcome:
+def conflict_declare(
+    *, judge: Judge, case: Case, reason: str, actor: User | None
+) -> ConflictOutcome:
     """Record a conflict; the judge's unstarted or draft reviews move to another judge."""
     if not reason.strip():
         raise ValidationError(_("Say why you have a conflict of interest."))
@@ -396,8 +414,9 @@ def conflict_declare(*, judge: Judge, case: Case, reason: str) -> ConflictOutcom
     return ConflictOutcome(conflict=conflict, moved_to=moved, not_moved=not_moved)
 
 
+@acts
 @transaction.atomic
-def round_set_status(*, round: Round, status: str, actor=None) -> Round:
+def round_set_status(*, round: Round, status: str, actor: User | None) -> Round:
     """Open or close a round. Opening the first round moves the call to "judging" (from open
     too: see submissions.lifecycle on collection and judging overlapping)."""
     if status == Round.Status.OPEN:
@@ -447,7 +466,8 @@ def judges_with_open_work(*, round: Round) -> list[tuple[Judge, int]]:
     return [(j, counts[j.pk]) for j in judges]
 
 
-def reminders_enqueue(*, round: Round) -> int:
+@acts
+def reminders_enqueue(*, round: Round, actor: User | None) -> int:
     """Email every judge who has open reviews (a task sends them)."""
     if round.status != Round.Status.OPEN:
         raise ValidationError(_("Reminders go out only while the round is open."))

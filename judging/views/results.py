@@ -156,7 +156,7 @@ def results(request, pk):
 def results_recompute(request, pk):
     rnd = organizer_round(pk)
     try:
-        outcome = services.results_refresh(round=rnd)
+        outcome = services.results_refresh(round=rnd, actor=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:

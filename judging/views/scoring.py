@@ -149,7 +149,7 @@ def review_conflict(request, pk):
         judge = selectors.judge_for(request.user)
         try:
             outcome = rounds.conflict_declare(
-                judge=judge, case=a.case, reason=form.cleaned_data["reason"]
+                judge=judge, case=a.case, reason=form.cleaned_data["reason"], actor=request.user
             )
         except ValidationError as exc:
             for msg in exc.messages:

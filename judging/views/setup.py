@@ -82,6 +82,7 @@ def judge_list(request):
                     affiliation=data["affiliation"],
                     expertise=data["expertise"],
                     password=data["password"],
+                    actor=request.user,
                 )
         except ValidationError as exc:
             for msg in exc.messages:
@@ -135,7 +136,7 @@ def judge_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            pool.judge_update(judge=judge, **form.cleaned_data)
+            pool.judge_update(judge=judge, **form.cleaned_data, actor=request.user)
         except ValidationError as exc:
             for msg in exc.messages:
                 form.add_error(None, msg)
@@ -166,7 +167,7 @@ def judge_import(request):
                 (row.number, {JUDGE_COLUMNS[k]: v for k, v in row.items() if k in JUDGE_COLUMNS})
                 for row in table.rows
             ]
-            created = pool.judges_import(rows=rows)
+            created = pool.judges_import(rows=rows, actor=request.user)
         except ValidationError as exc:
             errors = exc.messages
         else:
@@ -224,7 +225,9 @@ def _round_form(request, *, call: Call, rnd: Round | None):
         if form.is_valid() and criteria_ok:
             try:
                 saved = rounds.round_save(
-                    round=form.instance, criteria=None if locked else formset.specs()
+                    round=form.instance,
+                    criteria=None if locked else formset.specs(),
+                    actor=request.user,
                 )
             except ValidationError as exc:
                 for msg in exc.messages:
@@ -296,7 +299,9 @@ def round_panel(request, pk):
     form = PanelForm(request.POST or None, initial={"judges": rnd.panel.all()})
     if request.method == "POST" and form.is_valid():
         try:
-            added, removed = rounds.round_set_panel(round=rnd, judges=form.cleaned_data["judges"])
+            added, removed = rounds.round_set_panel(
+                round=rnd, judges=form.cleaned_data["judges"], actor=request.user
+            )
         except ValidationError as exc:
             for msg in exc.messages:
                 form.add_error(None, msg)
@@ -323,7 +328,9 @@ def round_entries(request, pk):
     form = EntriesForm(request.POST or None, call=rnd.call)
     if request.method == "POST" and (not picked or form.is_valid()):
         try:
-            n = rounds.round_set_entries(round=rnd, case_ids=form.case_ids() if picked else None)
+            n = rounds.round_set_entries(
+                round=rnd, case_ids=form.case_ids() if picked else None, actor=request.user
+            )
         except ValidationError as exc:
             flash_errors(request, exc)
         else:
@@ -356,7 +363,7 @@ def round_entries(request, pk):
 def round_assign(request, pk):
     rnd = _round(pk)
     try:
-        report = rounds.round_assign(round=rnd)
+        report = rounds.round_assign(round=rnd, actor=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect(rnd)
@@ -397,7 +404,9 @@ def round_assign(request, pk):
 def round_status(request, pk):
     rnd = _round(pk)
     try:
-        rounds.round_set_status(round=rnd, status=request.POST.get("status", ""))
+        rounds.round_set_status(
+            round=rnd, status=request.POST.get("status", ""), actor=request.user
+        )
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -456,7 +465,10 @@ def assignment_add(request, pk):
     if form.is_valid():
         try:
             a = rounds.assignment_add(
-                round=rnd, judge=form.cleaned_data["judge"], case=form.cleaned_data["case"]
+                round=rnd,
+                judge=form.cleaned_data["judge"],
+                case=form.cleaned_data["case"],
+                actor=request.user,
             )
         except ValidationError as exc:
             flash_errors(request, exc)
@@ -475,7 +487,7 @@ def assignment_add(request, pk):
 def assignment_remove(request, pk):
     a = get_object_or_404(Assignment.objects.select_related("judge", "case", "round"), pk=pk)
     try:
-        rounds.assignment_remove(assignment=a)
+        rounds.assignment_remove(assignment=a, actor=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -505,6 +517,7 @@ def conflict_record(request, pk):
                 judge=form.cleaned_data["judge"],
                 case=form.cleaned_data["case"],
                 reason=form.cleaned_data["reason"],
+                actor=request.user,
             )
         except ValidationError as exc:
             flash_errors(request, exc)
@@ -550,7 +563,7 @@ def round_progress(request, pk):
 def round_remind(request, pk):
     rnd = _round(pk)
     try:
-        n = rounds.reminders_enqueue(round=rnd)
+        n = rounds.reminders_enqueue(round=rnd, actor=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:

@@ -104,7 +104,7 @@ def _collect_photos(request, *, call, case, formset):
         photo = None
         if data.get("image"):
             try:
-                photo = services.photo_stage(upload=data["image"], user=request.user, call=call)
+                photo = services.photo_stage(upload=data["image"], actor=request.user, call=call)
             except ValidationError as exc:
                 errors.extend(exc.messages)
                 continue
@@ -137,7 +137,7 @@ def _collect_attachments(request, *, case, upload_form):
     if upload_form.is_valid():
         for upload in upload_form.cleaned_data["files"]:
             try:
-                staged.append(services.attachment_stage(upload=upload, user=request.user))
+                staged.append(services.attachment_stage(upload=upload, actor=request.user))
             except ValidationError as exc:
                 errors.extend(exc.messages)
     else:

@@ -42,7 +42,7 @@ def unit_list(request):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                unit, created = services.unit_get_or_create(name=data["name"])
+                unit, created = services.unit_get_or_create(name=data["name"], actor=request.user)
                 if data["username"]:
                     new_accounts.append(
                         services.unit_account_create(
@@ -51,6 +51,7 @@ def unit_list(request):
                             full_name=data["full_name"],
                             email=data["email"],
                             password=data["password"],
+                            actor=request.user,
                         )
                     )
         except ValidationError as exc:
@@ -96,7 +97,7 @@ def unit_import(request):
                 }
                 for row in table.rows
             ]
-            new_accounts = services.units_import(rows=rows)
+            new_accounts = services.units_import(rows=rows, actor=request.user)
         except ValidationError as exc:
             errors = exc.messages
         else:

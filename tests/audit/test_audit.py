@@ -319,7 +319,7 @@ def test_passwords_never_reach_the_trail(organizer, unit_a):
     secret = "Very-Secret-Pass-987"
     with acting_as(organizer):
         account = submission_services.unit_account_create(
-            unit=unit_a, username="newbie", password=secret
+            unit=unit_a, username="newbie", password=secret, actor=organizer
         )
     client = _client(account.user)
     response = client.post(
@@ -402,7 +402,7 @@ def test_bulk_assignment_is_one_summary_entry_by_the_organizer(organizer, call):
         accepted_case(call)
     rnd = make_round(call, judges=judges, status=Round.Status.DRAFT)
     with acting_as(organizer):
-        report = rounds.round_assign(round=rnd)
+        report = rounds.round_assign(round=rnd, actor=organizer)
     assert report.created == 12
     entries = LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Round), object_id=rnd.pk, actor=organizer

@@ -56,20 +56,30 @@ def commit_hooks() -> None:
 
 
 def scored_round(
-    call, rows, *, judges=None, name="初评", close=True, titles=None, commit=True, **fields
+    call,
+    rows,
+    *,
+    judges=None,
+    name="初评",
+    close=True,
+    titles=None,
+    commit=True,
+    actor=None,
+    **fields,
 ):
     """A round with one case per row of `rows`; row[j] is judge j's (创新性, 实效性) or None
     (left unscored). Every judge is assigned every case; reviews are submitted through
     `review_save`; the round is closed unless `close` is False. With `commit` the services'
     transactions commit (`commit_hooks`): the results task computes the results, as a worker
-    would; without, the results stay stale."""
+    would; without, the results stay stale. `actor` (the organizer, or None) sets the round up and
+    closes it."""
     n_judges = len(rows[0])
     judges = judges or panel(n_judges)
     cases = [
         accepted_case(call, title=(titles[i] if titles else f"案例{next(_serial):03d}"))
         for i in range(len(rows))
     ]
-    rnd = make_round(call, judges=judges, cases=cases, name=name, **fields)
+    rnd = make_round(call, judges=judges, cases=cases, name=name, actor=actor, **fields)
     by_pair = {(a.judge_id, a.case_id): a for a in Assignment.objects.filter(round=rnd)}
     for case, row in zip(cases, rows, strict=True):
         for judge, given in zip(judges, row, strict=True):
@@ -82,7 +92,7 @@ def scored_round(
                 submit=True,
             )
     if close:
-        rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+        rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=actor)
     if commit:
         commit_hooks()
     rnd.refresh_from_db()

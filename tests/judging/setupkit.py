@@ -72,10 +72,12 @@ def make_round(
     criteria=CRITERIA,
     entry=Round.Entry.ACCEPTED,
     status=Round.Status.OPEN,
+    actor=None,
     **fields,
 ) -> Round:
     """A round through the services: criteria, panel, entries (all accepted cases, or `cases`
-    hand-picked), assignment, and opened unless `status` says otherwise."""
+    hand-picked), assignment, and opened unless `status` says otherwise; `actor` (the organizer,
+    or None) sets it up."""
     if cases is not None:
         entry = Round.Entry.PICKED
     rnd = Round(
@@ -91,13 +93,16 @@ def make_round(
     rounds.round_save(
         round=rnd,
         criteria=[CriterionSpec(name=n, max_points=m, description=d) for n, m, d in criteria],
+        actor=actor,
     )
-    rounds.round_set_panel(round=rnd, judges=judges)
-    rounds.round_set_entries(round=rnd, case_ids=[c.pk for c in cases] if cases else None)
+    rounds.round_set_panel(round=rnd, judges=judges, actor=actor)
+    rounds.round_set_entries(
+        round=rnd, case_ids=[c.pk for c in cases] if cases else None, actor=actor
+    )
     if status == Round.Status.DRAFT:
         return rnd
-    rounds.round_assign(round=rnd)
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
+    rounds.round_assign(round=rnd, actor=actor)
+    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=actor)
     rnd.refresh_from_db()
     return rnd
 

@@ -141,14 +141,19 @@ def world(call, organizer, editor):
         "conflict_unit": judge_profile("sameunit", unit=unit),
     }
     rnd = make_round(
-        call, judges=list(judges.values()), cases=[case], blind=False, status=Round.Status.DRAFT
+        call,
+        judges=list(judges.values()),
+        cases=[case],
+        blind=False,
+        status=Round.Status.DRAFT,
+        actor=organizer,
     )
     own = {
         role: AssignmentFactory(round=rnd, judge=judges[role], case=case)
         for role in ("owner", "conflict_declared", "conflict_unit")
     }
     ConflictFactory(judge=judges["conflict_declared"], case=case, reason="回避")
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
+    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=organizer)
     judges["outsider"] = judge_profile("nopanel")  # in the pool, on no panel
     people = {role: j.user for role, j in judges.items()}
     people.update(organizer=organizer, editor=editor, unit=unit_user(unit), anonymous=None)

@@ -137,7 +137,7 @@ def test_summary_lists_a_big_panels_totals_in_one_column(org_client, call, monke
     monkeypatch.setattr(exports, "MATRIX_MAX_JUDGES", 2)
     rows = [[(30, 50), (20, 40), (10, 25)], [(40, 60), (35, 55), (5, 5)]]
     rnd, judges, cases = scored_round(call, rows)
-    services.results_compute(round=rnd)
+    services.results_compute(round=rnd, actor=None)
 
     wb = workbook(exports.summary_workbook(round=rnd))
 
@@ -316,7 +316,7 @@ def test_a_filled_in_judge_sheet_imports_back(call, tmp_path):
 
 def test_export_results_command_recomputes_after_the_award_numbers_change(call, tmp_path):
     rnd, _judges, _cases = scored_round(call, random_rows(5, 3, seed=2))
-    services.results_compute(round=rnd)
+    services.results_compute(round=rnd, actor=None)
     call.award_top_n = 3
     call.save()
     out = io.StringIO()

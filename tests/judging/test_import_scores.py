@@ -218,7 +218,7 @@ def test_unassigned_panel_judge_gets_an_assignment(call, tmp_path):
     judges = panel(3)
     cases = [accepted_case(call) for _ in range(2)]
     rnd = make_round(call, judges=judges, cases=cases, mode=Round.Mode.BALANCED, k=2)
-    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
     assigned = set(Assignment.objects.filter(round=rnd).values_list("judge_id", "case_id"))
     missing = [(j, c) for j in judges for c in cases if (j.pk, c.pk) not in assigned]
     assert len(missing) == 2

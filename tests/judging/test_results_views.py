@@ -238,7 +238,7 @@ def test_queued_mark_is_ignored_after_a_later_score_change(
     settings.RESULTS_SYNC_WORK = 0
     rnd, judges, cases = scored_round(call, random_rows(2, 2), close=False, commit=False)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.results_refresh(round=rnd) == "queued"
+        assert services.results_refresh(round=rnd, actor=None) == "queued"
     rnd.refresh_from_db()
     assert services.results_state(round=rnd) == "fresh"
     assignment = Assignment.objects.get(round=rnd, judge=judges[0], case=cases[0])
@@ -481,7 +481,7 @@ def test_after_finalize_awards_notice_and_results_are_locked(org_client, final_c
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match=locked):
-        services.results_compute(round=rnd)
+        services.results_compute(round=rnd, actor=None)
     with pytest.raises(ValidationError, match=locked):
         services.award_adjust(
             call=Call.objects.get(pk=call.pk),
@@ -520,7 +520,7 @@ def test_demo_results_build_on_the_judging_demo_and_are_idempotent():
     assert not Award.objects.filter(call=call).exists()
     assert any("still open" in line for line in log)
 
-    rounds.round_set_status(round=last, status=Round.Status.CLOSED)
+    rounds.round_set_status(round=last, status=Round.Status.CLOSED, actor=None)
     build_results()
     awards = list(Award.objects.filter(call=call).values_list("case_id", "level", "rank"))
     assert awards and Notice.objects.filter(call=call).exists()
@@ -540,14 +540,16 @@ def test_a_conflict_declared_after_submitting_voids_the_review_in_scores_and_tie
     # (35, 35, 20 → 30).
     rows = [[(30, 50), (30, 50), (40, 40)], [(35, 45), (35, 45), (20, 60)]]
     rnd, judges, cases = scored_round(call, rows, rule=Round.Rule.MEAN)
-    services.results_compute(round=rnd)
+    services.results_compute(round=rnd, actor=None)
     assert Result.objects.get(round=rnd, case=cases[0]).rank == 1
 
-    rounds.conflict_declare(judge=judges[2], case=cases[0], reason="亲属在该单位工作")
+    rounds.conflict_declare(
+        judge=judges[2], case=cases[0], reason="亲属在该单位工作", actor=judges[2].user
+    )
 
     rnd.refresh_from_db()
     assert rnd.results_computed_at is None  # the stored results are stale
-    services.results_compute(round=rnd)
+    services.results_compute(round=rnd, actor=None)
     first, second = (Result.objects.get(round=rnd, case=c) for c in cases)
     # Judge C's review of case 1 no longer counts, in the mean or in the tie-break: both means
     # 80, both first-criterion means 30, and case 2 has more judges.
@@ -557,13 +559,13 @@ def test_a_conflict_declared_after_submitting_voids_the_review_in_scores_and_tie
 
 def test_changing_the_rule_of_a_round_makes_its_results_stale(call):
     rnd, _judges, _cases = scored_round(call, random_rows(3, 2, seed=9), rule=Round.Rule.MEAN)
-    services.results_compute(round=rnd)
+    services.results_compute(round=rnd, actor=None)
     rnd.refresh_from_db()
-    rounds.round_save(round=rnd)  # saved unchanged: still fresh
+    rounds.round_save(round=rnd, actor=None)  # saved unchanged: still fresh
     assert Round.objects.get(pk=rnd.pk).results_computed_at is not None
 
     rnd.rule = Round.Rule.ZSCORE
-    rounds.round_save(round=rnd)
+    rounds.round_save(round=rnd, actor=None)
 
     assert Round.objects.get(pk=rnd.pk).results_computed_at is None
 
@@ -683,7 +685,7 @@ def test_computing_results_records_its_note_not_its_derived_fields(call):
     from auditlog.models import LogEntry
 
     rnd, _judges, _cases = scored_round(call, random_rows(3, 2, seed=5), commit=False)
-    services.results_compute(round=rnd)
+    services.results_compute(round=rnd, actor=None)
 
     entries = list(LogEntry.objects.get_for_object(rnd))
     notes = [(e.additional_data or {}).get("note", "") for e in entries]
@@ -710,7 +712,7 @@ def test_the_upgrade_keeps_final_results_fresh_and_recomputes_the_others(call):
     final_round, _j, _c = scored_round(final_call, random_rows(3, 2, seed=1))
     open_round, _j, _c = scored_round(call, random_rows(3, 2, seed=2))
     for rnd in (final_round, open_round):
-        services.results_compute(round=rnd)
+        services.results_compute(round=rnd, actor=None)
     Round.objects.update(results_top_n=None, results_excellent_m=None)  # as before 0006
     Call.objects.filter(pk=final_call.pk).update(status=Call.Status.FINAL)
 

@@ -56,7 +56,9 @@ def test_a_round_closed_while_a_review_is_being_saved_wins(two_reviews, lock_tim
     rnd, first, _second = two_reviews
     with held_save(first, points_for(rnd, "10", "")) as held:
         try:
-            rounds.round_set_status(round=Round.objects.get(pk=rnd.pk), status=Round.Status.CLOSED)
+            rounds.round_set_status(
+                round=Round.objects.get(pk=rnd.pk), status=Round.Status.CLOSED, actor=None
+            )
         except OperationalError:
             pytest.fail("closing the round waited for a judge's save in progress")
     assert isinstance(held.error, ValidationError)

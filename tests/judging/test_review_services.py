@@ -208,7 +208,7 @@ def test_submit_needs_every_criterion(rnd, j1):
 
 
 def test_scoring_a_closed_round_is_refused(rnd, j1):
-    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
     with pytest.raises(ValidationError) as exc:
         review_save(assignment=_mine(rnd, j1), actor=j1.user, points=points_for(rnd, "1", "1"))
     assert exc.value.messages == ["The round is not open for scoring."]
@@ -220,7 +220,9 @@ def test_scoring_a_closed_round_is_refused(rnd, j1):
 def test_declared_conflict_moves_the_case_to_a_free_judge(call, case, j1, j2, j3):
     rnd = make_round(call, judges=[j1, j2, j3], mode=Round.Mode.BALANCED, k=1)
     holder = Assignment.objects.get(round=rnd, case=case).judge
-    outcome = rounds.conflict_declare(judge=holder, case=case, reason="曾参与该项目")
+    outcome = rounds.conflict_declare(
+        judge=holder, case=case, reason="曾参与该项目", actor=holder.user
+    )
     assert Conflict.objects.get(judge=holder, case=case).reason == "曾参与该项目"
     assert outcome.not_moved == []
     assert len(outcome.moved_to) == 1 and outcome.moved_to[0] != holder
@@ -232,7 +234,7 @@ def test_declared_conflict_moves_the_case_to_a_free_judge(call, case, j1, j2, j3
 
 def test_declared_conflict_with_nobody_free_is_reported_to_the_organizer(call, case, j1, j2):
     rnd = make_round(call, judges=[j1, j2], mode=Round.Mode.BALANCED, k=2)
-    outcome = rounds.conflict_declare(judge=j1, case=case, reason="亲属在该单位工作")
+    outcome = rounds.conflict_declare(judge=j1, case=case, reason="亲属在该单位工作", actor=j1.user)
     assert (outcome.moved_to, outcome.not_moved) == ([], [rnd])
     [short] = selectors.round_shortfalls(round=rnd)
     assert (short.case, short.assigned, short.needed, short.available) == (case, 1, 2, 1)
@@ -244,7 +246,7 @@ def test_declared_conflict_with_nobody_free_is_reported_to_the_organizer(call, c
 
 def test_conflict_needs_a_reason(rnd, j1, case):
     with pytest.raises(ValidationError):
-        rounds.conflict_declare(judge=j1, case=case, reason=" ")
+        rounds.conflict_declare(judge=j1, case=case, reason=" ", actor=j1.user)
     assert Conflict.objects.count() == 0
     assert Assignment.objects.filter(round=rnd, judge=j1).count() == 1
 
@@ -259,7 +261,7 @@ def test_visibility_excludes_own_unit_and_member_units_even_if_assigned(call, j1
     rnd = make_round(call, judges=[j1], status=Round.Status.DRAFT)
     for c in cases.values():
         AssignmentFactory(round=rnd, judge=j1, case=c)
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
+    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=None)
     visible = list(selectors.assignments_for_judge(j1.user).values_list("case", flat=True))
     assert visible == [cases[other].pk]
     assert list(selectors.photos_for_judge(j1.user)) == []
@@ -281,7 +283,7 @@ def test_automatic_assignment_never_gives_a_judge_the_own_unit(call, j1, j2):
 def test_panel_keeps_judges_who_started(rnd, j1, j2):
     review_save(assignment=_mine(rnd, j1), actor=j1.user, points=points_for(rnd, "1", ""))
     with pytest.raises(ValidationError) as exc:
-        rounds.round_set_panel(round=rnd, judges=[j2])
+        rounds.round_set_panel(round=rnd, judges=[j2], actor=None)
     assert exc.value.messages == [
         "These judges have started scoring in this round and must stay on the panel: 专家j1."
     ]
@@ -289,7 +291,7 @@ def test_panel_keeps_judges_who_started(rnd, j1, j2):
 
 
 def test_panel_removal_drops_unstarted_reviews(rnd, j1, j2, j3):
-    assert rounds.round_set_panel(round=rnd, judges=[j1, j3]) == (1, 1)
+    assert rounds.round_set_panel(round=rnd, judges=[j1, j3], actor=None) == (1, 1)
     assert set(rnd.panel.all()) == {j1, j3}
     assert not Assignment.objects.filter(round=rnd, judge=j2).exists()
 
@@ -306,33 +308,33 @@ def test_top_n_entries_need_the_earlier_round_closed_and_take_its_best(call, j1,
     second = Round(
         call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=first, entry_top_n=2
     )
-    rounds.round_save(round=second, criteria=[rounds.CriterionSpec("综合", 100)])
+    rounds.round_save(round=second, criteria=[rounds.CriterionSpec("综合", 100)], actor=None)
     with pytest.raises(ValidationError) as exc:
-        rounds.round_set_entries(round=second)
+        rounds.round_set_entries(round=second, actor=None)
     assert exc.value.messages == ["Close the round “初评” before taking its top cases."]
-    rounds.round_set_status(round=first, status=Round.Status.CLOSED)
-    assert rounds.round_set_entries(round=second) == 2
+    rounds.round_set_status(round=first, status=Round.Status.CLOSED, actor=None)
+    assert rounds.round_set_entries(round=second, actor=None) == 2
     assert set(second.entries.values_list("case_id", flat=True)) == {cases[3].pk, cases[2].pk}
     assert Result.objects.filter(round=first).count() == 4  # computed on the way
 
 
 def test_entries_come_only_from_an_earlier_round(call, rnd):
     later = Round(call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=rnd, entry_top_n=3)
-    rounds.round_save(round=later)
+    rounds.round_save(round=later, actor=None)
     rnd.entry, rnd.entry_round, rnd.entry_top_n = Round.Entry.TOP_N, later, 3
     with pytest.raises(ValidationError) as exc:
-        rounds.round_save(round=rnd)
+        rounds.round_save(round=rnd, actor=None)
     assert exc.value.messages == ["The cases can only come from an earlier round."]
 
 
 def test_results_of_an_earlier_round_are_reused(call, rnd, j1, j2):
-    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
-    results_compute(round=rnd)
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
+    results_compute(round=rnd, actor=None)
     stamp = Round.objects.get(pk=rnd.pk).results_computed_at
     later = Round(call=call, name="复评", entry=Round.Entry.TOP_N, entry_round=rnd, entry_top_n=1)
-    rounds.round_save(round=later)
+    rounds.round_save(round=later, actor=None)
     with pytest.raises(ValidationError) as exc:  # nobody scored: no case qualifies
-        rounds.round_set_entries(round=later)
+        rounds.round_set_entries(round=later, actor=None)
     assert exc.value.messages == ["No case qualifies for this round."]
     assert Round.objects.get(pk=rnd.pk).results_computed_at == stamp
 
@@ -346,6 +348,7 @@ def test_judge_update_changes_the_profile_and_account(j1):
         unit=unit,
         affiliation="师范大学",
         expertise="基础教育",
+        actor=None,
     )
     j1.refresh_from_db()
     j1.user.refresh_from_db()
@@ -357,7 +360,7 @@ def test_judge_update_changes_the_profile_and_account(j1):
     )
     assert (j1.user.full_name, j1.user.email) == ("王教授", "wang@example.org")
     with pytest.raises(ValidationError):
-        pool.judge_update(judge=j1, name=" ")
+        pool.judge_update(judge=j1, name=" ", actor=None)
 
 
 # ---- demo ---------------------------------------------------------------------------------
@@ -410,7 +413,7 @@ def test_conflict_recorded_after_submission_voids_that_review_in_the_results(cal
         review_save(assignment=a, actor=judge.user, points=points_for(rnd, *points), submit=True)
     ConflictFactory(judge=j2, case=case, reason="后来发现是该单位的顾问")
 
-    results_compute(round=rnd)
+    results_compute(round=rnd, actor=None)
 
     result = Result.objects.get(round=rnd, case=case)
     assert (result.n_judges, result.mean) == (1, 100.0)

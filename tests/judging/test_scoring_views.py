@@ -305,7 +305,7 @@ def test_previous_and_next_follow_the_queue(client, rnd, j1, two_cases):
 
 def test_closed_round_disappears_for_judges(client, rnd, j1, two_cases):
     a = _a(rnd, j1, two_cases[0])
-    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED)
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
     client.force_login(j1.user)
     assert _page(client, "queue", pk=rnd.pk).status_code == 404
     assert client.get(_review_url(a)).status_code == 404
@@ -412,7 +412,7 @@ def test_the_queue_behind_previous_and_next_is_cached_and_follows_changes(
     client, call, j1, j2, django_capture_on_commit_callbacks
 ):
     rnd = _round_with(call, j1, 3)
-    rounds.round_set_panel(round=rnd, judges=[j1, j2])
+    rounds.round_set_panel(round=rnd, judges=[j1, j2], actor=None)
     mine = list(Assignment.objects.filter(round=rnd, judge=j1).order_by("case__number"))
     client.force_login(j1.user)
     first = _queries(client, _review_url(mine[1]))
@@ -426,14 +426,16 @@ def test_the_queue_behind_previous_and_next_is_cached_and_follows_changes(
     rnd.status = Round.Status.DRAFT
     rnd.save(update_fields=["status"])
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.round_set_entries(round=rnd, case_ids=[*(a.case_id for a in mine), extra.pk])
-        added = rounds.assignment_add(round=rnd, judge=j1, case=extra)
-        rounds.round_set_status(round=rnd, status=Round.Status.OPEN)
+        rounds.round_set_entries(
+            round=rnd, case_ids=[*(a.case_id for a in mine), extra.pk], actor=None
+        )
+        added = rounds.assignment_add(round=rnd, judge=j1, case=extra, actor=None)
+        rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=None)
     html = client.get(_review_url(mine[2])).content.decode()
     assert _position(html) == (str(mine[1].pk), str(added.pk), "3 of 4")
 
     # Declaring a conflict takes the case out of the judge's queue.
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.conflict_declare(judge=j1, case=mine[1].case, reason="曾在该单位任职")
+        rounds.conflict_declare(judge=j1, case=mine[1].case, reason="曾在该单位任职", actor=j1.user)
     html = client.get(_review_url(mine[2])).content.decode()
     assert _position(html) == (str(mine[0].pk), str(added.pk), "2 of 3")

@@ -66,7 +66,7 @@ def test_live_worker_strips_gps_and_makes_upright_renditions(live_worker, call, 
     with transaction.atomic():
         photo = services.photo_stage(
             upload=SimpleUploadedFile("现场照片.jpg", src, content_type="image/jpeg"),
-            user=user_a,
+            actor=user_a,
             call=call,
         )
         assert log.published == []  # nothing reaches the broker before the commit
@@ -125,7 +125,7 @@ def test_live_worker_marks_a_corrupted_original_failed_and_keeps_it(
     with transaction.atomic():
         photo = services.photo_stage(
             upload=SimpleUploadedFile("现场照片.jpg", exif_jpeg((1200, 800)), "image/jpeg"),
-            user=user_a,
+            actor=user_a,
             call=call,
         )
         stored = Path(settings.MEDIA_ROOT) / photo.image.name

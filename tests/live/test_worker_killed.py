@@ -143,7 +143,7 @@ def pending_photo(call, user_a, monkeypatch):
     with transaction.atomic():
         photo = services.photo_stage(
             upload=SimpleUploadedFile("现场照片.jpg", exif_jpeg((2400, 1600)), "image/jpeg"),
-            user=user_a,
+            actor=user_a,
             call=call,
         )
     assert photo.processing == Photo.Processing.PENDING

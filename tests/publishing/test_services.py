@@ -316,7 +316,7 @@ def test_later_edits_never_change_the_published_version_until_republished(editor
         actor=editor,
     )
     Series.objects.filter(pk=series.pk).update(title="改后的系列名")
-    submission_services.upload_delete(case.photos.get())
+    submission_services.upload_delete(case.photos.get(), actor=None)
     assert InstallmentVersion.objects.get(pk=v1.pk).content == frozen
     inst.refresh_from_db()
     assert inst.current_version_id == v1.pk

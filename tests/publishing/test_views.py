@@ -371,7 +371,7 @@ def test_published_photos_survive_the_deletion_of_the_case_photo(
     case_photo = series.features.get().case.photos.get()
     stored = case_photo.image.storage
     with django_capture_on_commit_callbacks(execute=True):
-        submission_services.upload_delete(case_photo)
+        submission_services.upload_delete(case_photo, actor=None)
     assert not stored.exists(case_photo.image.name)
     response = client.get(f"/series/xunli/1/photos/{uid}.jpg")
     assert response.status_code == 200

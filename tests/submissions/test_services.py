@@ -757,7 +757,7 @@ def test_call_set_status_refused(organizer, before, after, message):
 
 def test_unit_account_create_generates_password(unit_a):
     account = services.unit_account_create(
-        unit=unit_a, username="zhang", full_name=" 张三 ", email="zhang@example.org"
+        unit=unit_a, username="zhang", full_name=" 张三 ", email="zhang@example.org", actor=None
     )
 
     user = User.objects.get(username="zhang")
@@ -767,7 +767,9 @@ def test_unit_account_create_generates_password(unit_a):
 
 
 def test_unit_account_create_with_given_password(unit_a):
-    account = services.unit_account_create(unit=unit_a, username="li", password=PASSWORD)
+    account = services.unit_account_create(
+        unit=unit_a, username="li", password=PASSWORD, actor=None
+    )
 
     assert account.password == PASSWORD
     assert User.objects.get(username="li").check_password(PASSWORD)
@@ -777,7 +779,7 @@ def test_unit_account_create_taken_username_refused(unit_a):
     UserFactory(username="Zhang")
 
     with pytest.raises(ValidationError) as excinfo:
-        services.unit_account_create(unit=unit_a, username="zhang")
+        services.unit_account_create(unit=unit_a, username="zhang", actor=None)
 
     assert _messages(excinfo) == ["The user name “zhang” is already taken."]
     assert User.objects.filter(username__iexact="zhang").count() == 1
@@ -785,7 +787,7 @@ def test_unit_account_create_taken_username_refused(unit_a):
 
 def test_unit_account_create_weak_password_refused(unit_a):
     with pytest.raises(ValidationError) as excinfo:
-        services.unit_account_create(unit=unit_a, username="wang", password="12345678")
+        services.unit_account_create(unit=unit_a, username="wang", password="12345678", actor=None)
 
     assert _messages(excinfo) == [
         "This password is too common.",
@@ -805,7 +807,8 @@ def test_units_import_creates_units_and_accounts(unit_a):
                 "password": PASSWORD,
             },
             {"unit": "丁公司", "username": ""},
-        ]
+        ],
+        actor=None,
     )
 
     assert [(a.unit.name, a.user.username) for a in accounts] == [
@@ -827,7 +830,8 @@ def test_units_import_bad_row_creates_nothing(db):
                 {"unit": "丙社区", "username": "bing"},
                 {"unit": "丁公司", "username": "bing"},
                 {"unit": "", "username": "wu"},
-            ]
+            ],
+            actor=None,
         )
 
     assert _messages(excinfo) == [
@@ -845,7 +849,8 @@ def test_units_import_reports_the_sheet_row_number(db):
             rows=[
                 {"row": 3, "unit": "丙社区", "username": "bing"},
                 {"row": 7, "unit": "丁公司", "username": "bing"},
-            ]
+            ],
+            actor=None,
         )
 
     assert _messages(excinfo) == ["Row 7: The user name “bing” is already taken."]

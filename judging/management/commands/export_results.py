@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,8 +30,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "-o", "--output", required=True, metavar="FILE.xlsx", help="the file to write"
         )
+        parser.add_argument(
+            "--actor",
+            dest="username",
+            metavar="USERNAME",
+            help="the user recorded in the audit as having recomputed stale results",
+        )
 
-    def handle(self, *args, call, round, output, **options):
+    def handle(self, *args, call, round, output, username=None, **options):
+        from audit.context import audit_context
+
+        actor = None  # the acting user, looked up once and passed to the services
+        if username:
+            actor = get_user_model().objects.filter(username=username).first()
+            if actor is None:
+                raise CommandError(f"No user is named “{username}”.")
+        with audit_context(via="command:export_results", actor=actor):
+            return self._handle(call=call, round=round, output=output, actor=actor)
+
+    def _handle(self, *, call, round, output, actor):
         try:
             rnd = importing.round_by_number(slug=call, number=round)
         except ValidationError as exc:
@@ -42,7 +60,9 @@ class Command(BaseCommand):
                 samples = results_services.stability_samples_for(
                     rnd.assignments.filter(status="submitted").count()
                 )
-                n = results_services.results_compute(round=rnd, stability_samples=samples)
+                n = results_services.results_compute(
+                    round=rnd, stability_samples=samples, actor=actor
+                )
                 self.stdout.write(f"Recomputed the results of {n} case(s).")
         path = Path(output)
         if path.suffix.lower() != ".xlsx":

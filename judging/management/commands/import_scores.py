@@ -29,25 +29,25 @@ class Command(BaseCommand):
             help="the round number (1 for 初评, 2 for 复评 …)",
         )
         parser.add_argument(
+            "--actor",
             "--as",
             dest="username",
             metavar="USERNAME",
             help="the user recorded in the audit as having imported the scores",
         )
 
-    def handle(self, *args, **options):
-        from audit.context import audit_context, user_named
+    def handle(self, *args, username=None, **options):
+        from audit.context import audit_context
 
-        # Entries are attributed to the --as user (looked up once, when the first is written).
-        with audit_context(via="command:import_scores", actor=user_named(options.get("username"))):
-            return self._handle(*args, **options)
-
-    def _handle(self, *args, file, call, round, username=None, **options):
-        actor = None
+        actor = None  # the acting user, looked up once and passed to the services
         if username:
             actor = get_user_model().objects.filter(username=username).first()
             if actor is None:
                 raise CommandError(f"No user is named “{username}”.")
+        with audit_context(via="command:import_scores", actor=actor):
+            return self._handle(*args, actor=actor, **options)
+
+    def _handle(self, *args, file, call, round, actor, **options):
         try:
             rnd = importing.round_by_number(slug=call, number=round)
             report = importing.scores_import(round=rnd, source=file, actor=actor)

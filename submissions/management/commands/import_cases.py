@@ -35,25 +35,25 @@ class Command(BaseCommand):
             "(for archiving past years)",
         )
         parser.add_argument(
+            "--actor",
             "--as",
             dest="username",
             metavar="USERNAME",
             help="the user recorded as having imported the cases",
         )
 
-    def handle(self, *args, **options):
-        from audit.context import audit_context, user_named
+    def handle(self, *args, username=None, **options):
+        from audit.context import audit_context
 
-        # Entries are attributed to the --as user (looked up once, when the first is written).
-        with audit_context(via="command:import_cases", actor=user_named(options.get("username"))):
-            return self._handle(*args, **options)
-
-    def _handle(self, *args, file, call, create_call=None, username=None, **options):
-        actor = None
+        actor = None  # the acting user, looked up once and passed to the services
         if username:
             actor = get_user_model().objects.filter(username=username).first()
             if actor is None:
                 raise CommandError(f"No user is named “{username}”.")
+        with audit_context(via="command:import_cases", actor=actor):
+            return self._handle(*args, actor=actor, **options)
+
+    def _handle(self, *args, file, call, create_call=None, actor, **options):
         call_obj = Call.objects.filter(slug=call).first()
         created = False
         if call_obj is None:

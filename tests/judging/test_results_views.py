@@ -794,8 +794,13 @@ def test_a_score_change_queues_one_recomputation_however_many_follow(
     from .setupkit import points_for
 
     rnd, judges, cases = scored_round(call, random_rows(2, 2), close=False)
-    sent = []
-    monkeypatch.setattr(tasks.results_refresh, "delay", lambda round_id: sent.append(round_id))
+    sent, delays = [], []
+
+    def apply_async(args, countdown=None):
+        sent.append(args[0])
+        delays.append(countdown)
+
+    monkeypatch.setattr(tasks.results_refresh, "apply_async", apply_async)
     assignment = Assignment.objects.get(round=rnd, judge=judges[0], case=cases[0])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -804,6 +809,7 @@ def test_a_score_change_queues_one_recomputation_however_many_follow(
         review_save(assignment=assignment, actor=None, points=points_for(rnd, 1, 1), submit=True)
 
     assert sent == [rnd.pk]  # the second change found the round queued already
+    assert delays == [30]  # settings.RESULTS_REFRESH_DELAY: changes coalesce meanwhile
     rnd = Round.objects.select_related("call").get(pk=rnd.pk)
     assert services.results_state(round=rnd) == "queued"
     assert tasks.results_refresh.run(rnd.pk) == 2  # what the worker runs

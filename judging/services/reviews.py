@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 
 from ..models import Assignment, Criterion, Round, Score, ScoreAudit
+from . import AUDIT_SCORE_PREFIX
 
 
 def _snapshot(assignment: Assignment) -> dict:
@@ -39,7 +40,7 @@ def _audit(
     for cid in sorted(set(before["scores"]) | set(after["scores"]), key=int):
         old, new = number(before["scores"].get(cid)), number(after["scores"].get(cid))
         if old != new:
-            changes[audit.SCORE_PREFIX + names.get(cid, cid)] = (old, new)
+            changes[AUDIT_SCORE_PREFIX + names.get(cid, cid)] = (old, new)
     if not changes and not note:
         return
     case = assignment.case

@@ -14,6 +14,7 @@ from submissions.models import Call, Case, Membership
 from .. import assignment as algo
 from .. import queue_cache
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
+from . import AUDIT_ASSIGNMENTS, AUDIT_ENTRIES
 
 
 @dataclass
@@ -135,10 +136,10 @@ def round_set_entries(*, round: Round, case_ids: list[int] | None = None) -> int
     RoundCase.objects.bulk_create(
         RoundCase(round=round, case_id=c) for c in ids if c not in existing
     )
-    changes = {audit.ENTRIES: (n_before, len(ids))}
+    changes = {AUDIT_ENTRIES: (n_before, len(ids))}
     if dropped:
         n_assigned = Assignment.objects.filter(round=round).count()
-        changes[audit.ASSIGNMENTS] = (n_assigned + dropped, n_assigned)
+        changes[AUDIT_ASSIGNMENTS] = (n_assigned + dropped, n_assigned)
     audit.record(obj=round, changes=changes)
     return len(ids)
 
@@ -277,7 +278,7 @@ def round_assign(*, round: Round, seed: int = 0) -> AssignReport:
     if new or removed:
         audit.record(
             obj=round,
-            changes={audit.ASSIGNMENTS: (len(current), len(current) - removed + len(new))},
+            changes={AUDIT_ASSIGNMENTS: (len(current), len(current) - removed + len(new))},
             note=_("Assigned automatically: %(created)d added, %(removed)d removed.")
             % {"created": len(new), "removed": removed},
         )

@@ -27,12 +27,8 @@ from .models import (
 
 
 def judge_for(user) -> Judge | None:
-    if not roles.is_judge(user):
-        return None
-    cached = getattr(user, "_judge_profile", False)
-    if cached is False:
-        cached = user._judge_profile = Judge.objects.filter(user=user).first()
-    return cached
+    """The user's profile in the expert pool (what makes a judge: `roles.is_judge`), or None."""
+    return user.judge_profile if roles.is_judge(user) else None
 
 
 def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assignment]:
@@ -44,7 +40,7 @@ def assignments_for_judge(user, *, round: Round | None = None) -> QuerySet[Assig
         Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case")))
     )
     # Not a case of the judge's own unit, nor of a unit he or she is a member of. The ids are
-    # resolved first (a short list, cached for the request): a subquery here would make the
+    # resolved first (a short list, read once per user object): a subquery here would make the
     # planner scan every case of the call instead of following the judge's assignments.
     own_units = set(roles.unit_ids(user)) | ({judge.unit_id} if judge.unit_id else set())
     if own_units:

@@ -27,6 +27,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def is_judge(obj, create, extracted, **kwargs):
+        """UserFactory(is_judge=True): a judge, that is a user with a profile in the pool."""
+        if create and extracted:
+            from judging.models import Judge
+
+            Judge.objects.create(user=obj, name=obj.full_name or obj.username)
+
 
 class UnitFactory(factory.django.DjangoModelFactory):
     class Meta:

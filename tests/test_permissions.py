@@ -89,8 +89,8 @@ def test_every_url_of_the_project_has_an_access_expectation():
 def users(db):
     from judging.models import Judge
 
-    judge_user = UserFactory(username="j", is_judge=True)
-    Judge.objects.create(user=judge_user, name="专家")
+    judge_user = UserFactory(username="j")
+    Judge.objects.create(user=judge_user, name="专家")  # the profile makes the judge
     return {
         "anonymous": None,
         "unit": unit_user(UnitFactory(), username="u"),

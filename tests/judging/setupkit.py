@@ -19,7 +19,7 @@ CRITERIA = (("创新性", 40, "做法新颖"), ("实效性", 60, "成效明显")
 def judge_profile(
     username: str, *, unit=None, affiliation: str = "某大学", name: str | None = None
 ) -> Judge:
-    user = UserFactory(username=username, is_judge=True)
+    user = UserFactory(username=username)
     return Judge.objects.create(
         user=user, name=name or f"专家{username}", unit=unit, affiliation=affiliation
     )

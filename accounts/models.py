@@ -1,16 +1,17 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
-    """A person. Roles are flags here; unit membership lives in submissions.Membership."""
+    """A person. Organizer and editor are flags here; unit membership lives in
+    submissions.Membership, a judge's profile in judging.Judge (see accounts/roles.py)."""
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_organizer = models.BooleanField(_("organizer"), default=False)
     is_editor = models.BooleanField(_("editor"), default=False)
-    is_judge = models.BooleanField(_("judge"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -22,3 +23,9 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
+
+    @cached_property
+    def unit_ids(self) -> frozenset[int]:
+        """The ids of the units the user is a member of: one query, once per user object (a
+        request's user asks once however often it is asked)."""
+        return frozenset(self.memberships.values_list("unit_id", flat=True))

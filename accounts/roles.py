@@ -1,7 +1,17 @@
-"""Role predicates: the one place that says who holds which role."""
+"""Role predicates: the one place that says who holds which role.
+
+Organizers and editors are flags on the user. A unit user is a member of a unit
+(submissions.Membership, read once per user object: `User.unit_ids`). A judge is a user with a
+profile in the expert pool (judging.Judge, reached by its one-to-one accessor `judge_profile`,
+which Django caches on the user whether found or not; `backends.UserBackend` loads it with the
+request's user).
+"""
 
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
+
+#: One-to-one profiles of higher apps that the predicates read, loaded with the request's user.
+PROFILES = ("judge_profile",)
 
 
 def is_organizer(user) -> bool:
@@ -15,24 +25,20 @@ def is_editor(user) -> bool:
 
 
 def is_judge(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_judge)
+    return bool(user.is_authenticated and user.is_active and hasattr(user, "judge_profile"))
 
 
 def is_unit_member(user) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    cached = getattr(user, "_unit_ids", None)
-    if cached is None:
-        cached = user._unit_ids = frozenset(user.memberships.values_list("unit_id", flat=True))
-    return bool(cached)
+    return bool(user.unit_ids)
 
 
 def unit_ids(user) -> frozenset[int]:
-    """The ids of the units a user belongs to (cached on the user object for the request)."""
+    """The ids of the units a user belongs to."""
     if not user.is_authenticated:
         return frozenset()
-    is_unit_member(user)
-    return user._unit_ids
+    return user.unit_ids
 
 
 def role_required(predicate):

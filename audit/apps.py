@@ -8,10 +8,18 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from auditlog.models import LogEntry
+        from django.contrib.auth import get_user_model
         from django.db.models.signals import pre_save
 
         from . import context, registry
 
-        registry.register_models()
+        # Accounts sit below the audit app and cannot call it: the user model is tracked here.
+        # Passwords are masked whole; the last login is bookkeeping, not an action.
+        registry.track(
+            get_user_model(),
+            mask_fields=["password"],
+            mask_callable="audit.registry.mask_secret",
+            exclude_fields=["last_login"],
+        )
         pre_save.connect(context.fill_entry, sender=LogEntry, dispatch_uid="audit-fill-entry")
         context.connect_celery()

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import services
+from . import registry
 
 EMPTY = (None, "", "None")
 MAX_CHARS = 300  # a long body is cut in the page (the export has it whole)
@@ -25,45 +25,6 @@ ACTIONS = {
     LogEntry.Action.UPDATE: gettext_lazy("Changed"),
     LogEntry.Action.DELETE: gettext_lazy("Deleted"),
     LogEntry.Action.ACCESS: gettext_lazy("Opened"),
-}
-PSEUDO_FIELDS = {
-    services.ASSIGNMENTS: gettext_lazy("Assignments"),
-    services.ENTRIES: gettext_lazy("Cases in the round"),
-    services.RESULTS: gettext_lazy("Results"),
-}
-#: Labels of fields that have no verbose name of their own.
-FIELD_LABELS = {
-    "adjusted": gettext_lazy("Adjusted"),
-    "answered_at": gettext_lazy("Answered at"),
-    "call": gettext_lazy("Call"),
-    "case": gettext_lazy("Case"),
-    "created_by": gettext_lazy("Created by"),
-    "current_version": gettext_lazy("Current version"),
-    "feature": gettext_lazy("Feature"),
-    "finalized_at": gettext_lazy("Finalized at"),
-    "finalized_by": gettext_lazy("Finalized by"),
-    "first_published_at": gettext_lazy("First published at"),
-    "granted_by": gettext_lazy("Granted by"),
-    "installment": gettext_lazy("Installment"),
-    "judge": gettext_lazy("Judge"),
-    "notice": gettext_lazy("Public notice"),
-    "photo": gettext_lazy("Photo"),
-    "position": gettext_lazy("Order"),
-    "publish_error": gettext_lazy("Publish error"),
-    "recorded_by": gettext_lazy("Recorded by"),
-    "round": gettext_lazy("Round"),
-    "series": gettext_lazy("Series"),
-    "status": gettext_lazy("Status"),
-    "submitted_at": gettext_lazy("Submitted at"),
-    "total": gettext_lazy("Total"),
-    "unit": gettext_lazy("Unit"),
-    "user": gettext_lazy("User"),
-}
-#: Related objects whose name needs another row (loaded with it, not one query each).
-RELATED_JOINS = {
-    "judging.round": ["call"],
-    "publishing.installment": ["series"],
-    "judging.assignment": ["judge"],
 }
 
 
@@ -113,17 +74,8 @@ def actor_label(entry: LogEntry) -> str:
     return via_label(via) if via else _("System")
 
 
-#: Kinds whose model has no verbose name of its own.
-KIND_LABELS = {
-    "judging.assignment": gettext_lazy("Review (judge and case)"),
-    "judging.objection": gettext_lazy("Objection"),
-    "publishing.featurephoto": gettext_lazy("Photo of a published case"),
-}
-
-
 def model_label(model) -> str:
-    label = KIND_LABELS.get(model._meta.label_lower)
-    return str(label if label is not None else model._meta.verbose_name).capitalize()
+    return str(model._meta.verbose_name).capitalize()
 
 
 def kind_label(entry: LogEntry) -> str:
@@ -163,7 +115,7 @@ class _Names:
         for model, values in self.wanted.items():
             pks = [v for v in values if v.isdigit()]  # else an old value: shown as is
             qs = model._default_manager.filter(pk__in=pks)
-            joins = RELATED_JOINS.get(model._meta.label_lower)
+            joins = registry.display_of(model).name_joins
             if joins:
                 qs = qs.select_related(*joins)
             for obj in qs:
@@ -207,14 +159,11 @@ def _plain(value, field, names: _Names, limit):
 
 
 def _label(model, key: str) -> str:
-    if key.startswith(services.SCORE_PREFIX):
-        return _("Score · %(criterion)s") % {"criterion": key[len(services.SCORE_PREFIX) :]}
-    if key in PSEUDO_FIELDS:
-        return str(PSEUDO_FIELDS[key])
+    label = registry.display_of(model).label_for(key)
+    if label is not None:
+        return label
     field = _field(model, key)
     if field is not None and getattr(field, "verbose_name", None):
-        if str(field.verbose_name) == field.name.replace("_", " ") and key in FIELD_LABELS:
-            return str(FIELD_LABELS[key])
         return str(field.verbose_name).capitalize()
     return key.replace("_", " ").capitalize()
 

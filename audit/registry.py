@@ -1,56 +1,84 @@
-"""The models whose changes the audit trail records (django-auditlog signals).
+"""Which models the audit trail records (django-auditlog signals), and how their entries read.
 
-Tracked: what organizers, units, judges and editors create, change and delete by hand.
-Not tracked, and why:
-- logs themselves: CaseEvent, ScoreAudit, AwardChange, ImportJob, InstallmentVersion (frozen
-  publications), PublishedPhoto;
-- derived rows rewritten wholesale: Result (results_compute), RoundCase (round entries), Score
-  (replaced on every save; `judging.services.reviews.review_save` records the criterion scores,
-  before → after, on the assignment instead);
-- uploads and their processing: Photo, Attachment (captions and order are part of the case
-  history through the case's own entries only when the case changes).
-Bulk writes that send no signal (bulk_create, QuerySet.update) are recorded by the services
+Each app names its own models, in its own `AppConfig.ready`, with `track(model, **options)`; the
+reasons for what it leaves out sit next to its registration. The audit app names no app above
+it. Bulk writes that send no signal (bulk_create, QuerySet.update) are recorded by the services
 through `audit.services.record` / `record_bulk`.
 """
 
-from auditlog.registry import auditlog
-from django.apps import apps
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-#: app_label.Model → register() options
-TRACKED = {
-    "accounts.User": {
-        "mask_fields": ["password"],
-        "mask_callable": "audit.registry.mask_secret",
-        "exclude_fields": ["last_login"],
-    },
-    "submissions.Unit": {},
-    "submissions.Membership": {},
-    "submissions.Call": {},
-    "submissions.Category": {},
-    "submissions.DeadlineExtension": {"exclude_fields": ["granted_at"]},
-    "submissions.Case": {"exclude_fields": ["version"]},
-    "judging.Judge": {},
-    "judging.Round": {
-        "m2m_fields": {"panel"},
-        # Derived by results_compute, which records its own entry.
-        "exclude_fields": [
-            "results_computed_at",
-            "results_top_n",
-            "results_excellent_m",
-            "results_queued_at",
-        ],
-    },
-    "judging.Criterion": {},
-    "judging.Conflict": {"exclude_fields": ["declared_at"]},
-    "judging.Assignment": {},
-    "judging.Award": {},
-    "judging.Notice": {},
-    "judging.Objection": {},
-    "publishing.Series": {},
-    "publishing.Installment": {},
-    "publishing.Feature": {},
-    "publishing.FeaturePhoto": {},
-}
+from auditlog.registry import auditlog
+from django.db import models
+
+#: Bookkeeping times: the entry has its own.
+ALWAYS_EXCLUDED = ("created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Display:
+    """How the audit page shows a tracked model's entries (given by the app that owns it)."""
+
+    #: Relations loaded with an object when the page names it (its __str__ reads them).
+    name_joins: tuple[str, ...] = ()
+    #: Labels of `changes` keys that are not fields (summaries written by the app's services).
+    change_labels: Mapping[str, str] = field(default_factory=dict)
+    #: Labels of keys made of a prefix and a name: prefix → label with %(name)s.
+    prefix_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label_for(self, key: str) -> str | None:
+        if key in self.change_labels:
+            return str(self.change_labels[key])
+        for prefix, label in self.prefix_labels.items():
+            if key.startswith(prefix):
+                return str(label) % {"name": key[len(prefix) :]}
+        return None
+
+
+_tracked: dict[type[models.Model], Display] = {}
+
+
+def track(
+    model: type[models.Model],
+    *,
+    name_joins: Iterable[str] = (),
+    change_labels: Mapping[str, str] | None = None,
+    prefix_labels: Mapping[str, str] | None = None,
+    **options,
+) -> None:
+    """Record the changes of `model` in the audit trail. Call it from the owning app's
+    `AppConfig.ready`.
+
+    `options` are django-auditlog's `register()` options (mask_fields, mask_callable,
+    exclude_fields, include_fields, m2m_fields …); ALWAYS_EXCLUDED fields the model has are
+    added to exclude_fields. `name_joins`, `change_labels` and `prefix_labels` tell the audit
+    page how to show the entries (see Display). Registering a model twice changes nothing.
+    """
+    if model in _tracked:
+        return
+    names = {f.name for f in model._meta.get_fields()}
+    options = {k: (list(v) if isinstance(v, list | tuple) else v) for k, v in options.items()}
+    options["exclude_fields"] = [
+        *options.get("exclude_fields", []),
+        *(n for n in ALWAYS_EXCLUDED if n in names),
+    ]
+    if not auditlog.contains(model):
+        auditlog.register(model, **options)
+    _tracked[model] = Display(
+        name_joins=tuple(name_joins),
+        change_labels=dict(change_labels or {}),
+        prefix_labels=dict(prefix_labels or {}),
+    )
+
+
+def tracked_models() -> list[type[models.Model]]:
+    return list(_tracked)
+
+
+def display_of(model: type[models.Model] | None) -> Display:
+    """How a model's entries are shown (the plain defaults for an untracked one)."""
+    return _tracked.get(model) or Display()
 
 
 def mask_secret(value: str) -> str:
@@ -59,25 +87,3 @@ def mask_secret(value: str) -> str:
     if value in (None, "", "None"):
         return value
     return "********"
-
-
-def tracked_models() -> list:
-    return [apps.get_model(label) for label in TRACKED]
-
-
-#: Bookkeeping times: the entry has its own.
-ALWAYS_EXCLUDED = ("created_at", "updated_at")
-
-
-def register_models() -> None:
-    for label, options in TRACKED.items():
-        model = apps.get_model(label)
-        if auditlog.contains(model):
-            continue
-        options = {k: (list(v) if isinstance(v, list) else v) for k, v in options.items()}
-        names = {f.name for f in model._meta.get_fields()}
-        options["exclude_fields"] = [
-            *options.get("exclude_fields", []),
-            *(n for n in ALWAYS_EXCLUDED if n in names),
-        ]
-        auditlog.register(model, **options)

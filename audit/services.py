@@ -21,12 +21,6 @@ from .context import searchable, stamp
 
 CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE
 
-#: Keys of `changes` that are not model fields (labels in audit/display.py).
-ASSIGNMENTS = "_assignments"
-ENTRIES = "_entries"
-RESULTS = "_results"
-SCORE_PREFIX = "score:"  # + the criterion's name
-
 __all__ = ["CREATE", "UPDATE", "DELETE", "record", "record_bulk", "untracked", "fields_of"]
 
 
@@ -88,8 +82,9 @@ def record(
     actor: User | None = None,
     object_repr: str | None = None,
 ) -> LogEntry:
-    """One audit entry for `obj`: `changes` maps a field (or a key of this module) to
-    (before, after); `note` says what happened when no field pair does."""
+    """One audit entry for `obj`: `changes` maps a field (or a key the owning app labelled
+    when it called `audit.registry.track`) to (before, after); `note` says what happened when
+    no field pair does."""
     entry = _entry(
         obj, action=action, changes=changes, note=note, actor=actor, object_repr=object_repr
     )

@@ -60,7 +60,6 @@ def generate(n_entries: int, seed: int = 7) -> dict:
             full_name=f"用户{i}",
             password="!",
             is_organizer=i < 10,
-            is_judge=10 <= i < 200,
         )
         for i in range(300)
     )

@@ -94,7 +94,7 @@ def generate(
         batch_size=5000,
     )
     users = User.objects.bulk_create(
-        User(username=f"bench-judge{i}", password=password, is_judge=True, full_name=f"专家{i}")
+        User(username=f"bench-judge{i}", password=password, full_name=f"专家{i}")
         for i in range(n_judges)
     )
     judges = Judge.objects.bulk_create(

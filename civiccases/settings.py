@@ -73,7 +73,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # login lockout; must come first
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.UserBackend",  # Django's, loading the user with its role profiles
 ]
 
 ROOT_URLCONF = "civiccases.urls"

@@ -144,7 +144,7 @@ def _accounts():
     with acting_as(organizer):  # the organizer onboards the others
         _user("editor", full_name="报社编辑 李记者", is_editor=True)
         for i in range(1, 6):
-            _user(f"judge{i}", full_name=f"评审专家{i}", is_judge=True)
+            _user(f"judge{i}", full_name=f"评审专家{i}")  # judging.demo adds them to the pool
         units = []
         for i, name in enumerate(UNITS, start=1):
             unit, _created = Unit.objects.get_or_create(name=name)

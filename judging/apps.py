@@ -8,6 +8,47 @@ class JudgingConfig(AppConfig):
     verbose_name = _("Judging")
 
     def ready(self):
+        from audit.registry import track
+
+        from . import models as m
+        from . import services as s
+
+        # The audit trail records what organizers and judges create, change and delete by hand.
+        # Not tracked, and why:
+        # - ScoreAudit and AwardChange are logs themselves;
+        # - Result (results_compute) and RoundCase (round entries) are derived rows rewritten
+        #   wholesale: the services record one summary entry on the round instead;
+        # - Score is replaced on every save: `services.reviews.review_save` records the
+        #   criterion scores, before → after, on the assignment instead.
+        track(m.Judge)
+        track(
+            m.Round,
+            m2m_fields={"panel"},
+            # Derived by results_compute, which records its own entry.
+            exclude_fields=[
+                "results_computed_at",
+                "results_top_n",
+                "results_excellent_m",
+                "results_queued_at",
+            ],
+            name_joins=["call"],
+            change_labels={
+                s.AUDIT_ASSIGNMENTS: _("Assignments"),
+                s.AUDIT_ENTRIES: _("Cases in the round"),
+                s.AUDIT_RESULTS: _("Results"),
+            },
+        )
+        track(m.Criterion)
+        track(m.Conflict, exclude_fields=["declared_at"], name_joins=["judge", "case"])
+        track(
+            m.Assignment,
+            name_joins=["judge", "case", "round"],
+            prefix_labels={s.AUDIT_SCORE_PREFIX: _("Score · %(name)s")},
+        )
+        track(m.Award, name_joins=["case"])
+        track(m.Notice)
+        track(m.Objection)
+
         from submissions.signals import award_numbers_changed
 
         from .services.results import on_award_numbers_changed

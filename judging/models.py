@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from submissions.models import Call, Case, Unit
@@ -13,7 +15,10 @@ class Judge(models.Model):
     """An expert of the pool (评审专家)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judge_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="judge_profile",
+        verbose_name=_("user account"),
     )
     name = models.CharField(_("name"), max_length=100)
     unit = models.ForeignKey(
@@ -26,7 +31,7 @@ class Judge(models.Model):
     )
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
     expertise = models.CharField(_("expertise"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -63,10 +68,14 @@ class Round(models.Model):
         BALANCED = "balanced", _("Each case to k judges, balanced")
         ALL = "all", _("Every judge scores every case")
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="rounds")
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("call")
+    )
     number = models.PositiveSmallIntegerField(_("round number"), default=1)
     name = models.CharField(_("name"), max_length=50, help_text=_("For example 初评 or 复评."))
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
     blind = models.BooleanField(
         _("blind review"), default=True, help_text=_("Judges do not see the unit or its contact.")
     )
@@ -103,16 +112,30 @@ class Round(models.Model):
     panel = models.ManyToManyField(
         Judge, related_name="rounds", blank=True, verbose_name=_("panel")
     )
-    results_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    results_computed_at = models.DateTimeField(
+        _("results computed at"), null=True, blank=True, editable=False
+    )
     # The call's award numbers the stored results were computed with (their cut-line flags
     # and top-N probabilities depend on them): results are stale once the call's differ.
-    results_top_n = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    results_excellent_m = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    results_top_n = models.PositiveIntegerField(
+        _("number of top cases the results were computed with"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    results_excellent_m = models.PositiveIntegerField(
+        _("number of excellent cases the results were computed with"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
     # When a recomputation of the results was queued to a task (None: none is). Kept here, not
     # in a per-process cache, so every web process and worker sees the same state; the task
     # clears it (judging/services/results.py).
-    results_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    results_queued_at = models.DateTimeField(
+        _("results recomputation queued at"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["call", "number"]
@@ -130,7 +153,9 @@ class Round(models.Model):
 
 
 class Criterion(models.Model):
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="criteria")
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("round")
+    )
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     max_points = models.DecimalField(_("maximum points"), max_digits=5, decimal_places=1)
@@ -152,22 +177,35 @@ class Criterion(models.Model):
 class RoundCase(models.Model):
     """A case that entered a round."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="entries")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="round_entries")
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="entries", verbose_name=_("round")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="round_entries", verbose_name=_("case")
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["round", "case"], name="round_case_unique"),
         ]
+        verbose_name = _("case in a round")
+        verbose_name_plural = _("cases in a round")
+
+    def __str__(self):
+        return f"{self.case.code} {self.case.title} · {self.round.name}"
 
 
 class Conflict(models.Model):
     """A conflict of interest (回避) a judge declared, or an organizer recorded, for a case."""
 
-    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="conflicts")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conflicts")
+    judge = models.ForeignKey(
+        Judge, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("judge")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("case")
+    )
     reason = models.CharField(_("reason"), max_length=500)
-    declared_at = models.DateTimeField(auto_now_add=True)
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -175,6 +213,9 @@ class Conflict(models.Model):
         ]
         verbose_name = _("conflict of interest")
         verbose_name_plural = _("conflicts of interest")
+
+    def __str__(self):
+        return f"{self.judge} · {self.case.code} {self.case.title}"
 
 
 class Assignment(models.Model):
@@ -186,15 +227,25 @@ class Assignment(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments")
-    judge = models.ForeignKey(Judge, on_delete=models.PROTECT, related_name="assignments")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("round")
+    )
+    judge = models.ForeignKey(
+        Judge, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("judge")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("case")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     comment = models.TextField(_("comment"), blank=True)
-    total = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    first_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    total = models.DecimalField(_("total"), max_digits=7, decimal_places=2, null=True, blank=True)
+    first_points = models.DecimalField(
+        _("points on the first criterion"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["round", "case_id", "judge_id"]
@@ -205,21 +256,32 @@ class Assignment(models.Model):
             models.Index(fields=["round", "judge", "status"]),
             models.Index(fields=["round", "case"]),
         ]
+        verbose_name = _("review (judge and case)")
+        verbose_name_plural = _("reviews (judge and case)")
 
     def __str__(self):
-        return f"{self.judge} → {self.case_id}"
+        return f"{self.judge} · {self.case.code} {self.case.title} · {self.round.name}"
 
 
 class Score(models.Model):
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
-    points = models.DecimalField(max_digits=5, decimal_places=1)
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="scores", verbose_name=_("review")
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.CASCADE, related_name="scores", verbose_name=_("criterion")
+    )
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["assignment", "criterion"], name="score_unique"),
             models.CheckConstraint(condition=Q(points__gte=0), name="score_non_negative"),
         ]
+        verbose_name = _("criterion score")
+        verbose_name_plural = _("criterion scores")
+
+    def __str__(self):
+        return f"{self.criterion.name}: {self.points}"
 
 
 class ScoreAudit(models.Model):
@@ -231,18 +293,29 @@ class ScoreAudit(models.Model):
         REOPEN = "reopen", _("Reopened")
         IMPORT = "import", _("Imported")
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="audits")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="audits", verbose_name=_("review")
     )
-    action = models.CharField(max_length=8, choices=Action.choices)
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    before = models.JSONField(_("before"), default=dict)
+    after = models.JSONField(_("after"), default=dict)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("review change")
+        verbose_name_plural = _("review changes")
+
+    def __str__(self):
+        return f"{self.assignment} · {self.get_action_display()}"
 
 
 class Result(models.Model):
@@ -254,23 +327,35 @@ class Result(models.Model):
     # writes of 100,000 rows have to maintain: by round, the rank index serves; by case, the
     # unique one.
     round = models.ForeignKey(
-        Round, on_delete=models.CASCADE, related_name="results", db_constraint=False, db_index=False
+        Round,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("round"),
     )
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="results", db_constraint=False, db_index=False
+        Case,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("case"),
     )
-    n_judges = models.PositiveSmallIntegerField(default=0)
-    mean = models.FloatField(null=True)
-    trimmed_mean = models.FloatField(null=True)
-    median = models.FloatField(null=True)
-    zscore = models.FloatField(null=True)
-    rank_mean = models.PositiveIntegerField(null=True)
-    rank_trimmed = models.PositiveIntegerField(null=True)
-    rank_zscore = models.PositiveIntegerField(null=True)
-    rank = models.PositiveIntegerField(null=True, help_text="rank under the round's rule")
-    rank_changes = models.BooleanField(default=False)
-    near_cut = models.BooleanField(default=False)
-    top_probability = models.FloatField(null=True)
+    n_judges = models.PositiveSmallIntegerField(_("judges who scored"), default=0)
+    mean = models.FloatField(_("mean"), null=True)
+    trimmed_mean = models.FloatField(_("trimmed mean"), null=True)
+    median = models.FloatField(_("median"), null=True)
+    zscore = models.FloatField(_("z-score"), null=True)
+    rank_mean = models.PositiveIntegerField(_("rank by mean"), null=True)
+    rank_trimmed = models.PositiveIntegerField(_("rank by trimmed mean"), null=True)
+    rank_zscore = models.PositiveIntegerField(_("rank by z-score"), null=True)
+    rank = models.PositiveIntegerField(
+        _("rank"), null=True, help_text=_("The rank under the round's scoring rule.")
+    )
+    rank_changes = models.BooleanField(_("rank depends on the method"), default=False)
+    near_cut = models.BooleanField(_("near an award cut line"), default=False)
+    top_probability = models.FloatField(_("probability of the top ten"), null=True)
 
     class Meta:
         ordering = ["round", "rank", "case_id"]
@@ -278,6 +363,16 @@ class Result(models.Model):
             models.UniqueConstraint(fields=["case", "round"], name="result_unique"),
         ]
         indexes = [models.Index(fields=["round", "rank", "case"], name="result_round_rank")]
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+
+    def __str__(self):
+        rank = self.rank if self.rank is not None else "—"
+        return _("%(case)s · %(round)s: rank %(rank)s") % {
+            "case": f"{self.case.code} {self.case.title}",
+            "round": self.round.name,
+            "rank": rank,
+        }
 
 
 class Award(models.Model):
@@ -287,13 +382,17 @@ class Award(models.Model):
         TOP = "top", _("十佳案例 (top ten)")
         EXCELLENT = "excellent", _("优秀案例 (excellent)")
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="awards")
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="award")
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="awards", verbose_name=_("call")
+    )
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="award", verbose_name=_("case")
+    )
     level = models.CharField(_("award"), max_length=10, choices=Level.choices)
     rank = models.PositiveIntegerField(_("rank"))
-    adjusted = models.BooleanField(default=False)
+    adjusted = models.BooleanField(_("adjusted"), default=False)
     reason = models.TextField(_("reason for the adjustment"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["call", "rank"]
@@ -307,42 +406,68 @@ class Award(models.Model):
 class AwardChange(models.Model):
     """A recorded adjustment of the award list."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="award_changes")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="award_changes", verbose_name=_("call")
     )
-    before = models.CharField(max_length=50, blank=True)
-    after = models.CharField(max_length=50, blank=True)
-    reason = models.TextField()
-    at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    before = models.CharField(_("before"), max_length=50, blank=True)
+    after = models.CharField(_("after"), max_length=50, blank=True)
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("award adjustment")
+        verbose_name_plural = _("award adjustments")
+
+    def __str__(self):
+        before, after = self.before or "—", self.after or "—"
+        return f"{self.case.code} {self.case.title}: {before} → {after}"
 
 
 class Notice(models.Model):
     """The public notice period (公示) of a call's provisional awards."""
 
-    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="notice_period")
+    call = models.OneToOneField(
+        Call, on_delete=models.CASCADE, related_name="notice_period", verbose_name=_("call")
+    )
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"), blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    finalized_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True)
     finalized_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("finalized by"),
     )
 
     class Meta:
         verbose_name = _("public notice")
         verbose_name_plural = _("public notices")
 
+    def __str__(self):
+        return self.title
+
 
 class Objection(models.Model):
     """An objection (异议) received during the notice, with the organizer's answer."""
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="objections")
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="objections", verbose_name=_("public notice")
+    )
     case = models.ForeignKey(
         Case,
         on_delete=models.SET_NULL,
@@ -355,10 +480,21 @@ class Objection(models.Model):
     submitter = models.CharField(_("from"), max_length=200, blank=True)
     text = models.TextField(_("objection"))
     answer = models.TextField(_("answer"), blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
         ordering = ["received_at", "id"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self):
+        text = self.text if len(self.text) <= 30 else self.text[:30] + "…"
+        received = date_format(timezone.localtime(self.received_at), "Y-m-d")
+        return f"{received} · {self.submitter}: {text}" if self.submitter else f"{received}: {text}"

@@ -33,11 +33,8 @@ from .models import (
 
 
 def judge_for(user: User | AnonymousUser) -> Judge | None:
-    if not roles.is_judge(user):
-        return None
-    if not hasattr(user, "_judge_profile"):
-        user._judge_profile = Judge.objects.filter(user=user).first()
-    return user._judge_profile
+    """The user's profile in the expert pool (what makes a judge: `roles.is_judge`), or None."""
+    return user.judge_profile if roles.is_judge(user) else None
 
 
 def assignments_for_judge(
@@ -51,7 +48,7 @@ def assignments_for_judge(
         Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case")))
     )
     # Not a case of the judge's own unit, nor of a unit he or she is a member of. The ids are
-    # resolved first (a short list, cached for the request): a subquery here would make the
+    # resolved first (a short list, read once per user object): a subquery here would make the
     # planner scan every case of the call instead of following the judge's assignments.
     own_units = set(roles.unit_ids(user)) | ({judge.unit_id} if judge.unit_id else set())
     if own_units:

@@ -47,10 +47,15 @@ class Series(models.Model):
         default=1000,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,7 +77,9 @@ class Series(models.Model):
 class Installment(models.Model):
     """One numbered installment (一), (二), … of a series: the editor's draft and its state."""
 
-    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="installments")
+    series = models.ForeignKey(
+        Series, on_delete=models.CASCADE, related_name="installments", verbose_name=_("series")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     headline = models.CharField(_("theme headline"), max_length=200, blank=True)
     editors_note = models.TextField(_("editor's note (编者按)"), blank=True)
@@ -89,16 +96,18 @@ class Installment(models.Model):
         help_text=_("Beijing time. A scheduled installment is published at this moment."),
     )
     scheduled = models.BooleanField(_("scheduled"), default=False)
-    publish_error = models.TextField(blank=True)  # why a scheduled publication did not happen
+    # why a scheduled publication did not happen
+    publish_error = models.TextField(_("publish error"), blank=True)
     current_version = models.ForeignKey(
         "InstallmentVersion",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("current version"),
     )
-    first_published_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    first_published_at = models.DateTimeField(_("first published at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["series", "number"]
@@ -146,14 +155,23 @@ class Installment(models.Model):
 class Feature(models.Model):
     """A case as published: the editor's version, never the submission itself."""
 
-    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="features")
-    installment = models.ForeignKey(Installment, on_delete=models.CASCADE, related_name="features")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="publishing_features")
-    position = models.PositiveSmallIntegerField(default=0)
+    series = models.ForeignKey(
+        Series, on_delete=models.CASCADE, related_name="features", verbose_name=_("series")
+    )
+    installment = models.ForeignKey(
+        Installment,
+        on_delete=models.CASCADE,
+        related_name="features",
+        verbose_name=_("installment"),
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="publishing_features", verbose_name=_("case")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
     title = models.CharField(_("title"), max_length=200)
     unit_line = models.CharField(_("unit line (选送单位)"), max_length=200)
     body = models.TextField(_("body"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -170,9 +188,13 @@ class Feature(models.Model):
 class FeaturePhoto(models.Model):
     """A photo of the case chosen for the feature, in the feature's order, with its caption."""
 
-    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="photos")
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
+    feature = models.ForeignKey(
+        Feature, on_delete=models.CASCADE, related_name="photos", verbose_name=_("feature")
+    )
+    photo = models.ForeignKey(
+        Photo, on_delete=models.CASCADE, related_name="+", verbose_name=_("photo")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
 
     class Meta:
@@ -180,21 +202,36 @@ class FeaturePhoto(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["feature", "photo"], name="feature_photo_once"),
         ]
+        verbose_name = _("photo of a published case")
+        verbose_name_plural = _("photos of published cases")
 
     def __str__(self):
-        return self.caption or str(self.photo_id)
+        return self.caption or _("%(feature)s · photo %(n)s") % {
+            "feature": self.feature,
+            "n": self.position,
+        }
 
 
 class InstallmentVersion(models.Model):
     """A frozen, published state of an installment. Never changed once written."""
 
-    installment = models.ForeignKey(Installment, on_delete=models.CASCADE, related_name="versions")
+    installment = models.ForeignKey(
+        Installment,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("installment"),
+    )
     number = models.PositiveIntegerField(_("version"))
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
     )  # None: the beat
-    content = models.JSONField(default=dict)
+    content = models.JSONField(_("content"), default=dict)
 
     class Meta:
         ordering = ["installment", "-number"]
@@ -205,7 +242,10 @@ class InstallmentVersion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.installment_id} v{self.number}"
+        return _("%(installment)s · version %(n)s") % {
+            "installment": self.installment,
+            "n": self.number,
+        }
 
 
 def published_photo_upload_to(instance, filename):
@@ -215,15 +255,22 @@ def published_photo_upload_to(instance, filename):
 class PublishedPhoto(models.Model):
     """A copy of a photo's web rendition owned by one published version."""
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    version = models.ForeignKey(InstallmentVersion, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(upload_to=published_photo_upload_to, max_length=200)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    source_uid = models.UUIDField(null=True, blank=True)
+    uid = models.UUIDField(_("file id"), default=uuid.uuid4, unique=True, editable=False)
+    version = models.ForeignKey(
+        InstallmentVersion,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=_("published version"),
+    )
+    file = models.FileField(_("file"), upload_to=published_photo_upload_to, max_length=200)
+    width = models.PositiveIntegerField(_("width (pixels)"), default=0)
+    height = models.PositiveIntegerField(_("height (pixels)"), default=0)
+    source_uid = models.UUIDField(_("file id of the case photo"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("published photo")
+        verbose_name_plural = _("published photos")
 
     def __str__(self):
-        return str(self.uid)
+        return _("%(version)s · photo %(n)s") % {"version": self.version, "n": self.pk}

@@ -6,3 +6,20 @@ class SubmissionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "submissions"
     verbose_name = _("Case collection")
+
+    def ready(self):
+        from audit.registry import track
+
+        from . import models as m
+
+        # The audit trail records what organizers and units create, change and delete by hand.
+        # Not tracked, and why:
+        # - CaseEvent and ImportJob are logs themselves;
+        # - Photo and Attachment are uploads and their processing (captions and order are part
+        #   of the case history through the case's own entries only when the case changes).
+        track(m.Unit)
+        track(m.Membership)
+        track(m.Call)
+        track(m.Category)
+        track(m.DeadlineExtension, exclude_fields=["granted_at"])
+        track(m.Case, exclude_fields=["version"])  # the lost-update counter is bookkeeping

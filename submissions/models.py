@@ -16,9 +16,13 @@ class Unit(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="units", blank=True
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="units",
+        blank=True,
+        verbose_name=_("members"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -30,9 +34,14 @@ class Unit(models.Model):
 
 
 class Membership(models.Model):
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
 
     class Meta:
@@ -79,8 +88,8 @@ class Call(models.Model):
     award_excellent_m = models.PositiveSmallIntegerField(
         _("number of excellent cases (优秀)"), default=20
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-opens_at", "-id"]
@@ -120,7 +129,9 @@ class Call(models.Model):
 
 
 class Category(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="categories")
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="categories", verbose_name=_("call")
+    )
     name = models.CharField(_("name"), max_length=100)
 
     class Meta:
@@ -134,14 +145,22 @@ class Category(models.Model):
 
 
 class DeadlineExtension(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="extensions")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="extensions")
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("call")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("unit")
+    )
     until = models.DateTimeField(_("extended until"))
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("granted by"),
     )
-    granted_at = models.DateTimeField(auto_now=True)
+    granted_at = models.DateTimeField(_("granted at"), auto_now=True)
 
     class Meta:
         constraints = [
@@ -169,8 +188,12 @@ class Case(models.Model):
     EDITABLE = (Status.DRAFT, Status.RETURNED, Status.WITHDRAWN)
     AWAITING_SCREENING = (Status.SUBMITTED, Status.RESUBMITTED)
 
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="cases")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, related_name="cases", verbose_name=_("call")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="cases", verbose_name=_("unit")
+    )
     number = models.PositiveIntegerField(_("number"), editable=False)
     category = models.ForeignKey(
         Category,
@@ -190,12 +213,16 @@ class Case(models.Model):
     )
     status_reason = models.TextField(_("organizer's reason"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["call", "number"]
@@ -230,20 +257,31 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One status change of a case: the record behind the unit's history and the audit."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case")
     )
-    from_status = models.CharField(max_length=12, choices=Case.Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=Case.Status.choices)
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    from_status = models.CharField(
+        _("status before"), max_length=12, choices=Case.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("status after"), max_length=12, choices=Case.Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("case status change")
+        verbose_name_plural = _("case status changes")
 
     def __str__(self):
-        return f"{self.case_id}: {self.from_status} → {self.to_status}"
+        before = self.get_from_status_display() or "—"
+        return f"{self.case.code} {self.case.title}: {before} → {self.get_to_status_display()}"
 
 
 def photo_upload_to(instance, filename):
@@ -263,28 +301,43 @@ class Photo(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(_("file id"), default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
+        Case,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        null=True,
+        blank=True,
+        verbose_name=_("case"),
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     image = models.FileField(_("photo"), upload_to=photo_upload_to, max_length=200)
-    extension = models.CharField(max_length=8, editable=False)
+    extension = models.CharField(_("file type"), max_length=8, editable=False)
     original_name = models.CharField(_("original file name"), max_length=255, blank=True)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    size = models.PositiveIntegerField(default=0)
-    web = models.FileField(upload_to=rendition_upload_to, max_length=200, blank=True)
-    thumb = models.FileField(upload_to=rendition_upload_to, max_length=200, blank=True)
-    processing = models.CharField(
-        max_length=8, choices=Processing.choices, default=Processing.PENDING, db_index=True
+    width = models.PositiveIntegerField(_("width (pixels)"), default=0)
+    height = models.PositiveIntegerField(_("height (pixels)"), default=0)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    web = models.FileField(_("web copy"), upload_to=rendition_upload_to, max_length=200, blank=True)
+    thumb = models.FileField(
+        _("thumbnail"), upload_to=rendition_upload_to, max_length=200, blank=True
     )
-    processing_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    processing = models.CharField(
+        _("processing"),
+        max_length=8,
+        choices=Processing.choices,
+        default=Processing.PENDING,
+        db_index=True,
+    )
+    processing_error = models.TextField(_("processing error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -324,18 +377,27 @@ def attachment_upload_to(instance, filename):
 class Attachment(models.Model):
     """A PDF or Word file that comes with a case."""
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(_("file id"), default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="attachments", null=True, blank=True
+        Case,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        null=True,
+        blank=True,
+        verbose_name=_("case"),
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=200)
-    extension = models.CharField(max_length=8, editable=False)
+    extension = models.CharField(_("file type"), max_length=8, editable=False)
     original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
@@ -355,22 +417,32 @@ class ImportJob(models.Model):
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="import_jobs")
-    file = models.FileField(upload_to="imports/", max_length=200)
-    original_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("call")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="imports/", max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("cases created"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("case import")
+        verbose_name_plural = _("case imports")
 
     def __str__(self):
         return self.original_name

@@ -38,7 +38,7 @@ def _media(settings, tmp_path_factory):
     translation.activate("en")
     # The test client's login() passes no request, which the lockout backend needs; the lockout
     # itself is tested in tests/test_security.py with the backend switched back on.
-    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    settings.AUTHENTICATION_BACKENDS = ["accounts.backends.UserBackend"]
     settings.AXES_ENABLED = False
     # Accounts are made in almost every test and PBKDF2 is slow on purpose; hashing itself is
     # not under test (a password still has to match: check_password works the same).

@@ -63,6 +63,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def is_judge(obj, create, extracted, **kwargs):
+        """UserFactory(is_judge=True): a judge, that is a user with a profile in the pool."""
+        if create and extracted:
+            from judging.models import Judge
+
+            Judge.objects.create(user=obj, name=obj.full_name or obj.username)
+
 
 class UnitFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -211,7 +219,7 @@ class JudgeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Judge
 
-    user = factory.SubFactory(UserFactory, is_judge=True)
+    user = factory.SubFactory(UserFactory)  # this profile is what makes the user a judge
     name = factory.Sequence(lambda n: f"专家{n}")
     affiliation = "某大学"
 

@@ -153,7 +153,7 @@ def test_no_template_loads_anything_from_the_internet():
 @pytest.fixture
 def lockout(settings):
     settings.AUTHENTICATION_BACKENDS = django_settings.AUTHENTICATION_BACKENDS.__class__(
-        ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+        ["axes.backends.AxesStandaloneBackend", "accounts.backends.UserBackend"]
     )
     settings.AXES_ENABLED = True
     settings.AXES_FAILURE_LIMIT = 3

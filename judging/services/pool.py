@@ -66,9 +66,9 @@ def judge_create(
         raise ValidationError(
             _("“%(name)s” is already in the expert pool."), params={"name": username}
         )
-    user.is_judge = True
-    user.save()
-    judge = Judge.objects.create(
+    if user.pk is None:
+        user.save()
+    judge = Judge.objects.create(  # the profile is what makes the user a judge
         user=user,
         name=name,
         unit=unit,

@@ -13,6 +13,7 @@ from audit import services as audit
 from audit.context import acts
 
 from ..models import Assignment, Criterion, Round, Score, ScoreAudit
+from . import AUDIT_SCORE_PREFIX
 from .results import results_schedule
 
 
@@ -49,7 +50,7 @@ def _audit(
     for cid in sorted(set(before["scores"]) | set(after["scores"]), key=int):
         old, new = number(before["scores"].get(cid)), number(after["scores"].get(cid))
         if old != new:
-            changes[audit.SCORE_PREFIX + names.get(cid, cid)] = (old, new)
+            changes[AUDIT_SCORE_PREFIX + names.get(cid, cid)] = (old, new)
     if not changes and not note:
         return
     case = assignment.case

@@ -18,6 +18,7 @@ from submissions.models import Call, Case, Membership
 
 from .. import assignment as algo
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
+from . import AUDIT_ASSIGNMENTS, AUDIT_ENTRIES
 from .results import results_schedule
 
 
@@ -147,10 +148,10 @@ def round_set_entries(
     RoundCase.objects.bulk_create(
         RoundCase(round=round, case_id=c) for c in ids if c not in existing
     )
-    changes = {audit.ENTRIES: (n_before, len(ids))}
+    changes = {AUDIT_ENTRIES: (n_before, len(ids))}
     if dropped:
         n_assigned = Assignment.objects.filter(round=round).count()
-        changes[audit.ASSIGNMENTS] = (n_assigned + dropped, n_assigned)
+        changes[AUDIT_ASSIGNMENTS] = (n_assigned + dropped, n_assigned)
     audit.record(obj=round, changes=changes)
     return len(ids)
 
@@ -293,7 +294,7 @@ def round_assign(*, round: Round, seed: int = 0, actor: User | None) -> AssignRe
     if new or removed:
         audit.record(
             obj=round,
-            changes={audit.ASSIGNMENTS: (len(current), len(current) - removed + len(new))},
+            changes={AUDIT_ASSIGNMENTS: (len(current), len(current) - removed + len(new))},
             note=_("Assigned automatically: %(created)d added, %(removed)d removed.")
             % {"created": len(new), "removed": removed},
         )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from audit import display
 from audit.context import acting_as, audit_context, current_actor
 from audit.middleware import client_address
-from judging.models import Assignment, Round
+from judging.models import Assignment, Conflict, Round
 from judging.services import rounds
 from publishing.models import Installment
 from submissions import services as submission_services
@@ -181,6 +181,81 @@ def test_an_editors_installment_edit_is_in_the_trail(organizer, editor):
     assert changes["Theme headline"] == ("", "邻里守望 温暖同行")
     assert changes["Editor's note (编者按)"] == ("", "按语。")
     assert changes["Publication date and time"] == ("", "2030-01-02 08:00")
+
+
+def test_a_conflict_and_a_hand_made_assignment_read_as_names(organizer, call):
+    zhang, li = judge_profile("j1", name="张教授"), judge_profile("j2", name="李研究员")
+    case = accepted_case(call, title="斑马线前的礼让")
+    rnd = make_round(call, judges=[zhang, li], status=Round.Status.DRAFT)
+    with acting_as(organizer):
+        rounds.assignment_add(round=rnd, judge=li, case=case)
+    with acting_as(zhang.user):
+        rounds.conflict_declare(judge=zhang, case=case, reason="曾参与该案例的宣传报道")
+    org = _client(organizer)
+    [conflict] = _rows(org.get(LOG, {"kind": ContentType.objects.get_for_model(Conflict).pk}))
+    assert (conflict.kind, conflict.action) == ("Conflict of interest", "Created")
+    assert conflict.object == f"张教授 · {case.code} 斑马线前的礼让"
+    assert conflict.actor == f"{zhang.user.full_name} (j1)"
+    assert _changes(conflict) == {
+        "Judge": ("", "张教授"),
+        "Case": ("", "斑马线前的礼让"),
+        "Reason": ("", "曾参与该案例的宣传报道"),
+    }
+    [assigned] = _rows(org.get(LOG, {"kind": ContentType.objects.get_for_model(Assignment).pk}))
+    assert (assigned.kind, assigned.action) == ("Review (judge and case)", "Created")
+    assert assigned.object == f"李研究员 · {case.code} 斑马线前的礼让 · 初评"
+    assert _changes(assigned) == {
+        "Round": ("", f"{call.title} · 初评"),
+        "Judge": ("", "李研究员"),
+        "Case": ("", "斑马线前的礼让"),
+        "Status": ("", "Not started"),
+    }
+    page = org.get(LOG).content.decode()
+    assert f"张教授 · {case.code} 斑马线前的礼让" in page
+    assert f"李研究员 · {case.code} 斑马线前的礼让 · 初评" in page
+    assert "object (" not in page
+
+
+def test_every_app_registers_its_own_models_with_the_trail():
+    from audit import registry
+    from judging import models as judging
+    from publishing import models as publishing
+    from submissions import models as submissions
+
+    tracked = {m._meta.label for m in registry.tracked_models()}
+    assert tracked == {
+        "accounts.User",
+        *(f"submissions.{n}" for n in ("Unit", "Membership", "Call", "Category")),
+        "submissions.DeadlineExtension",
+        "submissions.Case",
+        *(f"judging.{n}" for n in ("Judge", "Round", "Criterion", "Conflict", "Assignment")),
+        *(f"judging.{n}" for n in ("Award", "Notice", "Objection")),
+        *(f"publishing.{n}" for n in ("Series", "Installment", "Feature", "FeaturePhoto")),
+    }
+    # logs, uploads and derived rows are left out
+    for model in (
+        submissions.CaseEvent,
+        submissions.Photo,
+        judging.Score,
+        judging.Result,
+        publishing.InstallmentVersion,
+    ):
+        assert model._meta.label not in tracked
+    assert registry.display_of(judging.Round).label_for("_entries") == "Cases in the round"
+    assert registry.display_of(judging.Assignment).label_for("score:创新性") == "Score · 创新性"
+    assert registry.display_of(Case).label_for("_entries") is None
+
+
+def test_the_audit_app_names_no_app_above_it():
+    import re
+    from pathlib import Path
+
+    audit_dir = Path(display.__file__).parent
+    sources = [p for p in audit_dir.glob("*.py")]
+    assert sources
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"submissions|judging|publishing", text), path.name
 
 
 # ---------------------------------------------------------------- who may see it

@@ -20,7 +20,7 @@ def judge_profile(
     username: str, *, unit=None, affiliation: str = "某大学", name: str | None = None
 ) -> Judge:
     return JudgeFactory(
-        user=UserFactory(username=username, is_judge=True),
+        user=UserFactory(username=username),
         name=name or f"专家{username}",
         unit=unit,
         affiliation=affiliation,

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from accounts import roles
 from judging import urls
 from judging.models import Round
 from judging.services import rounds
@@ -231,6 +232,15 @@ def test_conflicted_judges_do_not_see_the_case_in_their_queue(client, world):
         assert other.title in page and world["case"].title not in page
 
 
-def test_judge_without_a_profile_sees_an_empty_start_page(client, db):
-    response = access.expect(client, UserFactory(is_judge=True), reverse("judging:home"), 200)
-    assert "Your account is not in the expert pool yet." in response.content.decode()
+def test_only_a_profile_in_the_pool_makes_a_judge(client, db):
+    """Being a judge is having a profile in the expert pool: there is no judge without one."""
+    outside = UserFactory()
+    client.force_login(outside)
+    assert not roles.is_judge(outside)
+    assert client.get(reverse("judging:home")).status_code == 403
+    inside = UserFactory(is_judge=True)
+    client.force_login(inside)
+    assert roles.is_judge(inside) and inside.judge_profile.name == inside.full_name
+    response = client.get(reverse("judging:home"))
+    assert response.status_code == 200
+    assert "My reviews" in response.content.decode()

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from accounts import roles
 from judging.models import Assignment, Conflict, Criterion, Judge, Round, ScoreAudit
 from judging.services.reviews import review_save
 from submissions.models import Case
@@ -82,7 +83,7 @@ def test_add_an_expert_with_a_generated_password(org, client):
         "师范大学",
         "基础教育",
     )
-    assert judge.user.is_judge
+    assert roles.is_judge(judge.user)
     password = re.search(
         r'id="new-accounts".*?<code>([^<]+)</code>', response.content.decode(), re.S
     ).group(1)

@@ -34,7 +34,9 @@ from .models import (
 
 def judge_for(user: User | AnonymousUser) -> Judge | None:
     """The user's profile in the expert pool (what makes a judge: `roles.is_judge`), or None."""
-    return user.judge_profile if roles.is_judge(user) else None
+    if isinstance(user, AnonymousUser) or not roles.is_judge(user):
+        return None
+    return user.judge_profile
 
 
 def assignments_for_judge(

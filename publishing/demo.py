@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from accounts.models import User
 from audit.context import acting_as
 from judging.models import Award
 from submissions import services as submission_services
@@ -60,7 +61,7 @@ def _jpeg(seed: int, size: tuple[int, int]) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"showcase-{seed}.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
-def _someone(**role) -> object | None:
+def _someone(**role) -> User | None:
     """An existing demo account with the role (the demo's users are made elsewhere)."""
     return get_user_model().objects.filter(is_active=True, **role).order_by("pk").first()
 

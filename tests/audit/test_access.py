@@ -14,7 +14,9 @@ from ..access import LOGIN, Row
 from ..factories import CallFactory, UserFactory, unit_user
 from ..judging.setupkit import judge_profile
 
-ORGANIZER_ONLY = dict(organizer=200, unit=403, judge=403, editor=403, anonymous=LOGIN)
+ORGANIZER_ONLY: dict[str, int | str] = dict(
+    organizer=200, unit=403, judge=403, editor=403, anonymous=LOGIN
+)
 TABLE = [Row("audit:log", ORGANIZER_ONLY), Row("audit:export", ORGANIZER_ONLY)]
 
 

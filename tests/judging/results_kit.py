@@ -51,8 +51,8 @@ def commit_hooks() -> None:
     while connection.run_on_commit:
         pending = list(connection.run_on_commit)
         connection.run_on_commit[:] = []
-        for _savepoints, callback, _robust in pending:
-            callback()
+        for entry in pending:  # (savepoint ids, callback, robust)
+            entry[1]()
 
 
 def scored_round(

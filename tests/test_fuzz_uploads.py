@@ -7,7 +7,7 @@ ZIP. Never a server error; a refused file gets a message naming it."""
 import itertools
 
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from submissions.forms import AttachmentUploadForm, ImportUploadForm
@@ -244,6 +244,9 @@ def test_case_import_garbage(org_client, call, name, content):
 def test_case_import_zip_with_hostile_member_names(
     org_client, call, django_capture_on_commit_callbacks, member, photo_cell
 ):
+    # A ZIP member's name ends at its first NUL (zipfile cuts it there, as unzip tools do): an
+    # empty name is no member at all, and zipfile refuses to write one.
+    assume(member.split("\x00", 1)[0] not in ("", "/"))
     table = table_file(
         CASE_COLUMNS,
         [["甲街道", f"案例{next(_serial)}", "", "", "", "正文", photo_cell or member, ""]],

@@ -187,10 +187,10 @@ def test_a_conflict_and_a_hand_made_assignment_read_as_names(organizer, call):
     zhang, li = judge_profile("j1", name="张教授"), judge_profile("j2", name="李研究员")
     case = accepted_case(call, title="斑马线前的礼让")
     rnd = make_round(call, judges=[zhang, li], status=Round.Status.DRAFT)
-    with acting_as(organizer):
-        rounds.assignment_add(round=rnd, judge=li, case=case)
-    with acting_as(zhang.user):
-        rounds.conflict_declare(judge=zhang, case=case, reason="曾参与该案例的宣传报道")
+    rounds.assignment_add(round=rnd, judge=li, case=case, actor=organizer)
+    rounds.conflict_declare(
+        judge=zhang, case=case, reason="曾参与该案例的宣传报道", actor=zhang.user
+    )
     org = _client(organizer)
     [conflict] = _rows(org.get(LOG, {"kind": ContentType.objects.get_for_model(Conflict).pk}))
     assert (conflict.kind, conflict.action) == ("Conflict of interest", "Created")

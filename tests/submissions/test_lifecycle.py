@@ -151,10 +151,10 @@ def test_a_round_of_a_draft_call_cannot_open(organizer):
     call = CallFactory(status=S.DRAFT)
     accepted_case(call)
     rnd = make_round(call, judges=[judge_profile("j1")], status="draft")
-    rounds.round_assign(round=rnd)
+    rounds.round_assign(round=rnd, actor=organizer)
 
     with pytest.raises(ValidationError) as raised:
-        rounds.round_set_status(round=rnd, status="open")
+        rounds.round_set_status(round=rnd, status="open", actor=organizer)
 
     assert raised.value.messages == ["The call is still a draft: open it before judging its cases."]
     assert Call.objects.get(pk=call.pk).status == S.DRAFT

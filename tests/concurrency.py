@@ -59,3 +59,17 @@ class Held:
         self.release.set()
         self.thread.join(timeout=30)
         self.signal.disconnect(self._hold, sender=self.sender)
+
+
+def a_session_waits_for_a_lock(attempts: int = 200) -> bool:
+    """Polls (up to about 10 s) until another session of this database waits for a lock."""
+    with connection.cursor() as cursor:
+        for _ in range(attempts):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            threading.Event().wait(0.05)
+    return False

@@ -13,10 +13,9 @@ from judging.services import rounds
 from submissions import lifecycle, services
 from submissions.models import Call
 
-from ..concurrency import POSTGRES_ONLY, Held
+from ..concurrency import POSTGRES_ONLY, Held, a_session_waits_for_a_lock
 from ..factories import CallFactory, UserFactory
 from ..judging.setupkit import accepted_case, judge_profile, make_round
-from .test_submit_concurrency import _a_session_waits_for_a_lock
 
 S = Call.Status
 ALL = [S.DRAFT, S.OPEN, S.CLOSED, S.JUDGING, S.NOTICE, S.FINAL]
@@ -290,7 +289,7 @@ def test_concurrent_moves_run_one_after_the_other():
     second = threading.Thread(target=back_to_draft)
     with Held(close, signal=post_save, sender=Call) as closing:
         second.start()
-        waited = _a_session_waits_for_a_lock()
+        waited = a_session_waits_for_a_lock()
     second.join(timeout=30)
 
     assert closing.error is None

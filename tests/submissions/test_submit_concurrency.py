@@ -15,7 +15,7 @@ from django.db.models.signals import post_save, pre_save
 from submissions import services
 from submissions.models import Call, Case
 
-from ..concurrency import POSTGRES_ONLY, Held
+from ..concurrency import POSTGRES_ONLY, Held, a_session_waits_for_a_lock
 from ..factories import CallFactory, UnitFactory, unit_user
 from .casekit import case_with_photos
 
@@ -65,23 +65,9 @@ def test_a_case_submitted_while_the_call_is_being_closed_waits_and_is_refused(tw
     submitting = threading.Thread(target=submit)
     with Held(close, signal=post_save, sender=Call) as closing:
         submitting.start()
-        waited = _a_session_waits_for_a_lock()
+        waited = a_session_waits_for_a_lock()
     submitting.join(timeout=30)
     assert closing.error is None
     assert waited is True  # the submission waited for the organizer's change to commit
     assert outcome["error"] == ["This call is not accepting submissions."]
     assert Case.objects.get(pk=case_a.pk).status == Case.Status.DRAFT
-
-
-def _a_session_waits_for_a_lock(attempts: int = 200) -> bool:
-    """Polls (up to about 10 s) until another session of this database waits for a lock."""
-    with connection.cursor() as cursor:
-        for _ in range(attempts):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                "current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            threading.Event().wait(0.05)
-    return False

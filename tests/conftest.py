@@ -34,9 +34,6 @@ def _media(settings, tmp_path_factory):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # Tests assert the English source messages; tests/test_i18n.py checks the Chinese default.
-    settings.LANGUAGE_CODE = "en"
-    translation.activate("en")
     # The test client's login() passes no request, which the lockout backend needs; the lockout
     # itself is tested in tests/test_security.py with the backend switched back on.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -47,6 +44,15 @@ def _media(settings, tmp_path_factory):
     cache.clear()  # the page cache must not carry one test's pages into the next
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions quote the English source texts (pages and services alike);
+    tests/test_i18n.py checks the Chinese default."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

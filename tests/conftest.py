@@ -14,9 +14,67 @@ from civiccases.session_idle import REFRESHED_KEY
 
 from .factories import CallFactory, UnitFactory, UserFactory, unit_user
 
+HERE = Path(__file__).resolve().parent
+#: Markers given by where a test lives (pyproject.toml registers them; select with -m).
+MARK_BY_FOLDER = {"browser": "browser", "live": "live"}
+#: Markers implying `live`: they need the real broker and worker, or a PostgreSQL of their own.
+LIVE_MARKERS = ("live_stack", "pg_cluster")
+#: The slowest tests (measured with --durations=30; marked `slow`): "path::function".
+SLOW = frozenset()
+
 #: An optional folder of external test files (the Pillow bad-image corpus in pillow-bad-images/).
 #: The tests that read it skip without it; tests/imagegen.py makes the images every run needs.
 TESTDATA_ENV = "CIVIC_TESTDATA"
+
+
+# ---- markers and parallel runs (pytest-xdist) ---------------------------------------------------
+#
+# The live tests (tests/live/) start Celery workers on the shared Redis broker, most of them on
+# the default queue: two of them at once in two xdist processes would take each other's tasks,
+# and a task would then look for its photo in the other process's test database. So they all
+# run in one xdist process, one after another; this also keeps the heaviest tests (a PostgreSQL
+# cluster, gunicorn, worker processes killed on purpose) from competing for the cores.
+# They carry the `xdist_group("live")` mark for `--dist loadgroup`, but pytest-xdist 3.8 cannot
+# group under pytest 9.2 (it renames the test ids through a field pytest no longer reads:
+# pytest-dev/pytest-xdist#1386), so the scheduler below groups them by folder itself.
+LIVE_FOLDER = "tests/live/"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group markers
+def pytest_collection_modifyitems(config, items):
+    """Mark tests by folder (browser, live), file name (fuzz) and measured duration (slow)."""
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        try:
+            relative = path.relative_to(HERE)
+        except ValueError:
+            continue
+        marker = MARK_BY_FOLDER.get(relative.parts[0]) if len(relative.parts) > 1 else None
+        if marker:
+            item.add_marker(marker)
+        if relative.name.startswith("test_fuzz_"):
+            item.add_marker("fuzz")
+        if marker == "live" or any(item.get_closest_marker(m) for m in LIVE_MARKERS):
+            if marker != "live":
+                item.add_marker("live")
+            item.add_marker(pytest.mark.xdist_group("live"))
+        if f"{relative.as_posix()}::{item.originalname}" in SLOW:
+            item.add_marker("slow")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n` with `--dist load` (xdist's default) or `loadgroup`: each test is its own unit of work,
+    except every test of tests/live/, which go to one xdist process together."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class LiveTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "live" if nodeid.startswith(LIVE_FOLDER) else super()._split_scope(nodeid)
+
+    return LiveTogether(config, log)
 
 
 @pytest.fixture(autouse=True, scope="session")

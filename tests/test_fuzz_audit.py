@@ -11,30 +11,23 @@ from audit.forms import LogFilterForm
 
 from .factories import CallFactory
 from .fuzzkit import (
-    CHARACTERS,
     FUZZ,
-    SPECIAL,
     assert_form_error,
     fuzzes,
     get_ok,
     hostile,
     hostile_number,
+    hostile_small,
 )
 
 LOG = reverse("audit:log")
 EXPORT = reverse("audit:export")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: fuzzkit's hostile text without its 1 MB strings: those go into `q` only (a query string of
-#: megabytes in every field costs seconds an example and tests nothing more).
-hostile_short = st.one_of(
-    st.text(CHARACTERS, max_size=300),
-    st.lists(st.sampled_from(SPECIAL) | st.text(CHARACTERS, max_size=5), max_size=40).map("".join),
-)
-hostile_id = st.one_of(hostile_short, hostile_number.filter(lambda s: len(s) < 1000))
+hostile_id = st.one_of(hostile_small, hostile_number.filter(lambda s: len(s) < 1000))
 #: Dates as typed into a date box, or forged in the query string.
 hostile_date = st.one_of(
-    hostile_short,
+    hostile_small,
     st.sampled_from(
         [
             "0001-01-01",
@@ -68,8 +61,8 @@ def trail(db, organizer):
 @fuzzes(LogFilterForm)
 @FUZZ
 @given(
-    actor=hostile_short,
-    q=hostile,
+    actor=hostile_small,
+    q=hostile,  # the 1 MB strings in one field only: each costs a second and tests nothing more
     kind=hostile_id,
     action=hostile_id,
     date_from=hostile_date,

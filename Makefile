@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
+# One test process per core (pytest-xdist); the live tests share one process (tests/conftest.py).
+# `make test XDIST=` runs in a single process.
+XDIST ?= -n auto --dist loadgroup
 
 .PHONY: run test lint messages setup backup restore clean
 
@@ -28,7 +31,7 @@ run: setup
 	DEBUG=true $(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .

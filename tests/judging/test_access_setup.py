@@ -11,7 +11,6 @@ anonymous people the login page.
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from accounts import roles
 from judging import urls
@@ -117,13 +116,6 @@ def test_every_setup_url_has_an_expectation():
     assert access.missing_rows(TABLE, "judging", urlpatterns) == []
     for row in TABLE:
         assert list(row.expect) == ROLES, row.url
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import translation
 
 from judging import selectors
 from judging.models import Assignment, Conflict, Judge, Result, Round, Score, ScoreAudit
@@ -18,14 +17,6 @@ from ..factories import AssignmentFactory, ConflictFactory, MembershipFactory, U
 from .setupkit import accepted_case, judge_profile, make_round, points_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """Assertions quote the English source texts (pages and services alike)."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

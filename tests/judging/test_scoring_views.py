@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from judging.models import Assignment, Conflict, Round, Score, ScoreAudit
 from judging.services import rounds
@@ -23,14 +22,6 @@ pytestmark = pytest.mark.django_db
 UNIT_NAME = "蓝鲸湾街道办事处"
 CONTACT = "欧阳娜娜"
 PHONE = "13987654321"
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """Assertions quote the English source texts (pages and services alike)."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from accounts import roles
 from judging.models import Assignment, Conflict, Criterion, Judge, Round, ScoreAudit
@@ -22,14 +21,6 @@ from ..factories import UnitFactory, UserFactory
 from .setupkit import accepted_case, judge_profile, make_round, points_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """Assertions quote the English source texts (pages and services alike)."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

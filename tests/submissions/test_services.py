@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from accounts.models import User
 from submissions import services
@@ -21,12 +20,6 @@ DEADLINE_MSG = (
     "The deadline (2026-06-30 17:00:00, Beijing time) has passed; the case was not submitted. "
     "Ask the organizer for an extension."
 )
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -214,7 +214,9 @@ def png_rgb16(size: tuple[int, int] = (64, 48)) -> bytes:
     for y in range(size[1]):
         row = bytearray(b"\x00")  # filter type None
         for x in range(size[0]):
-            for channel in img.getpixel((x, y)):
+            pixel = img.getpixel((x, y))
+            assert isinstance(pixel, tuple)
+            for channel in pixel:
                 row += bytes((channel, channel))
         rows.append(bytes(row))
     ihdr = struct.pack(">IIBBBBB", size[0], size[1], 16, 2, 0, 0, 0)
@@ -337,18 +339,19 @@ def _cases() -> list[Hostile]:
     cases = []
     for fmt, ext in FORMAT_EXT.items():
         cases += [
-            H(f"plain{ext}", "baseline", fmt, lambda f=fmt: plain(f), A(fmt, SHORT)),
-            H(f"at-the-cap{ext}", "oversized-bytes", fmt, lambda f=fmt: padded_to(f, MAX_BYTES),
-              A(fmt, SHORT)),
+            H(f"plain{ext}", "baseline", fmt, functools.partial(plain, fmt), A(fmt, SHORT)),
+            H(f"at-the-cap{ext}", "oversized-bytes", fmt,
+              functools.partial(padded_to, fmt, MAX_BYTES), A(fmt, SHORT)),
             H(f"over-the-cap{ext}", "oversized-bytes", fmt,
-              lambda f=fmt: padded_to(f, MAX_BYTES + 1), R("too_large")),
+              functools.partial(padded_to, fmt, MAX_BYTES + 1), R("too_large")),
             H(f"over-the-pixel-cap{ext}", "oversized-pixels", fmt,
-              lambda f=fmt: plain(f, Image.new("RGB", (501, 500), "red")),
+              functools.partial(plain, fmt, Image.new("RGB", (501, 500), "red")),
               R("too_many_pixels")),
             H(f"at-the-pixel-cap{ext}", "oversized-pixels", fmt,
-              lambda f=fmt: plain(f, Image.new("RGB", (500, 500), "red")),
+              functools.partial(plain, fmt, Image.new("RGB", (500, 500), "red")),
               A(fmt, (500, 500), corners=None)),
-            H(f"gps-orientation-6{ext}", "exif", fmt, lambda f=fmt: revealing(f, 6), A(fmt, SHORT)),
+            H(f"gps-orientation-6{ext}", "exif", fmt, functools.partial(revealing, fmt, 6),
+              A(fmt, SHORT)),
         ]  # fmt: skip
     cases += [
         # --- truncated
@@ -453,7 +456,7 @@ def _cases() -> list[Hostile]:
     for value in (0, 9, 65535):  # out of range: treated as upright, never rejected
         cases.append(
             H(f"exif-orientation-{value}.jpg", "exif", "JPEG",
-              lambda v=value: plain("JPEG", exif=_orientation_only(v)), A("JPEG", SHORT))
+              functools.partial(plain, "JPEG", exif=_orientation_only(value)), A("JPEG", SHORT))
         )  # fmt: skip
     return cases
 

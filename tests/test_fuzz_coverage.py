@@ -23,6 +23,7 @@ def project_apps() -> tuple[str, ...]:
         config.name
         for config in apps.get_app_configs()
         if Path(config.path).resolve().is_relative_to(REPO)
+        and "site-packages" not in Path(config.path).parts  # a virtualenv inside the checkout
     }
     names.add(settings.ROOT_URLCONF.split(".")[0])
     return tuple(sorted(names))

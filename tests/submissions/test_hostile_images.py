@@ -39,7 +39,8 @@ def corners(data: bytes) -> tuple[str, str, str, str]:
         rgb = img.convert("RGB")
     w, h = rgb.size
     xs, ys = (w // 4, 3 * w // 4), (h // 4, 3 * h // 4)
-    tl, tr, bl, br = (colour_name(rgb.getpixel((x, y))) for y in ys for x in xs)
+    pixels = [rgb.getpixel((x, y)) for y in ys for x in xs]
+    tl, tr, bl, br = (colour_name(p) for p in pixels if isinstance(p, tuple))
     return tl, tr, bl, br
 
 

@@ -240,7 +240,7 @@ def testdata_problem() -> str | None:
     if not value:
         return (
             f"external test corpus not configured: set {TESTDATA_ENV} to the shared testdata "
-            "folder to run it (.ci/run does when ../shared/testdata exists)"
+            "folder to run it (.ci/run does on the CI machine, where it exists)"
         )
     if not Path(value).is_dir():
         return f"{TESTDATA_ENV}={value} is not a folder"

@@ -99,7 +99,7 @@ def corpus() -> Path:
     if folder is None:
         pytest.skip(
             f"Pillow bad-image corpus not configured: set {TESTDATA_ENV} to the shared testdata "
-            "folder to run it (.ci/run does when ../shared/testdata exists)"
+            "folder to run it (.ci/run does on the CI machine, where it exists)"
         )
     if not folder.is_dir():
         pytest.skip(f"{TESTDATA_ENV}={os.environ[TESTDATA_ENV]} is not a folder")

@@ -49,6 +49,7 @@ def _changes(row: display.Row) -> dict[str, tuple[str, str]]:
 
 def _workbook_rows(content: bytes) -> list[tuple]:
     ws = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    assert ws is not None  # an export has its one sheet
     return [tuple("" if v is None else v for v in row) for row in ws.iter_rows(values_only=True)]
 
 
@@ -188,9 +189,11 @@ def test_a_conflict_and_a_hand_made_assignment_read_as_names(organizer, call):
     case = accepted_case(call, title="斑马线前的礼让")
     rnd = make_round(call, judges=[zhang, li], status=Round.Status.DRAFT)
     with acting_as(organizer):
-        rounds.assignment_add(round=rnd, judge=li, case=case)
+        rounds.assignment_add(round=rnd, judge=li, case=case, actor=organizer)
     with acting_as(zhang.user):
-        rounds.conflict_declare(judge=zhang, case=case, reason="曾参与该案例的宣传报道")
+        rounds.conflict_declare(
+            judge=zhang, case=case, reason="曾参与该案例的宣传报道", actor=zhang.user
+        )
     org = _client(organizer)
     [conflict] = _rows(org.get(LOG, {"kind": ContentType.objects.get_for_model(Conflict).pk}))
     assert (conflict.kind, conflict.action) == ("Conflict of interest", "Created")

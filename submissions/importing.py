@@ -192,7 +192,7 @@ def _photo_check(path: Path, *, name: str, call: Call) -> None:
     with path.open("rb") as fh:
         try:
             images.inspect_upload(
-                File(fh, name=name),
+                fh,
                 name=name,
                 max_bytes=max_bytes,
                 max_pixels=settings.PHOTO_MAX_PIXELS,
@@ -220,8 +220,10 @@ def _cell_messages(exc: ValidationError) -> list[tuple[str, str]]:
     for name, problems in exc.error_dict.items():
         for problem in problems:
             if problem.code == "too_long":
+                assert problem.params is not None  # the rules give the numbers with this code
                 message = _too_long(problem.params["n"], problem.params["max"])
             elif problem.code == "too_many_photos":
+                assert problem.params is not None
                 message = _("At most %(max)d photos are allowed; this row has %(n)d.") % {
                     "max": problem.params["max"],
                     "n": problem.params["n"],
@@ -254,11 +256,12 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
     existing = _existing_titles(call, {row[COL_TITLE] for row in table.rows})
     seen: dict[tuple[str, str], int] = {}
     checked: dict[Path, str | None] = {}  # a photo used twice is decoded once
-    plans, errors = [], []
+    plans: list[_PlannedCase] = []
+    errors: list[str] = []
 
     for done, row in enumerate(table.rows, start=1):
         n = row.number
-        row_errors = []
+        row_errors: list[tuple[str, str]] = []
 
         def err(column, message, row_errors=row_errors):
             row_errors.append((column, message))
@@ -349,9 +352,9 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
 
 def _existing_titles(call: Call, titles: set[str]) -> dict[tuple[str, str], int]:
     found = {}
-    titles = sorted(t for t in titles if t)
-    for i in range(0, len(titles), 500):
-        rows = Case.objects.filter(call=call, title__in=titles[i : i + 500]).values_list(
+    ordered = sorted(t for t in titles if t)
+    for i in range(0, len(ordered), 500):
+        rows = Case.objects.filter(call=call, title__in=ordered[i : i + 500]).values_list(
             "unit__name", "title", "number"
         )
         found.update({(unit, title): number for unit, title, number in rows})

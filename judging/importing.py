@@ -216,7 +216,7 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
         code, title = row.get(COL_CODE, ""), row.get(COL_TITLE, "")
         if code:
             case, message = lookup.case_by_code(code)
-            if message:
+            if case is None:  # then the message says why
                 problem(row, COL_CODE, message)
             elif title and _key(title) != _key(case.title) and _key(title) != _key(code):
                 problem(
@@ -239,9 +239,9 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
                 problem(row, criterion.name, _("the score is missing."))
                 continue
             try:
-                points[criterion.pk] = points_parse(
-                    value, criterion=criterion, step=round.score_step
-                )
+                parsed = points_parse(value, criterion=criterion, step=round.score_step)
+                assert parsed is not None  # the value is not empty
+                points[criterion.pk] = parsed
             except ValidationError:
                 problem(row, criterion.name, _score_problem(value, criterion, round.score_step))
         if judge is None or case is None:

@@ -232,9 +232,9 @@ def _results_store(round: Round, rows: list[tuple]) -> None:
     buffer = io.StringIO(
         "".join(prefix + "\t".join(line) + "\n" for line in zip(*columns, strict=True))
     )
-    columns = ", ".join(("round_id", *RESULT_COLUMNS))
+    names = ", ".join(("round_id", *RESULT_COLUMNS))
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {Result._meta.db_table} ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {Result._meta.db_table} ({names}) FROM STDIN", buffer)
 
 
 def _final_round(call: Call) -> Round:

@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -42,7 +43,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.context import acts
 from core.queue import enqueue_on_commit
-from core.tabular import OLE_MAGIC, read_table
+from core.tabular import OLE_MAGIC, Table, read_table
 
 from . import images, rules, services
 from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
@@ -234,7 +235,7 @@ def _cell_messages(exc: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
-def _rule_errors(rule, *args, **kwargs) -> list[tuple[str, str]]:
+def _rule_errors(rule: Callable[..., object], *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
     try:
         rule(*args, **kwargs)
     except ValidationError as exc:
@@ -242,7 +243,15 @@ def _rule_errors(rule, *args, **kwargs) -> list[tuple[str, str]]:
     return []
 
 
-def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, total: int):
+def _validate(
+    table: Table,
+    *,
+    base: Path,
+    call: Call,
+    photos_allowed: bool,
+    progress: Progress | None,
+    total: int,
+) -> tuple[list[_PlannedCase], list[str]]:
     """Check every row against the case rules (rules.py); return (plans, errors). Nothing is
     written."""
     text_columns = {
@@ -263,7 +272,7 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
         n = row.number
         row_errors: list[tuple[str, str]] = []
 
-        def err(column, message, row_errors=row_errors):
+        def err(column: str, message: str, row_errors: list[tuple[str, str]] = row_errors) -> None:
             row_errors.append((column, message))
 
         unit = " ".join(row[COL_UNIT].split())
@@ -327,8 +336,8 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
                         checked[path] = None
                     except ValidationError as exc:
                         checked[path] = " ".join(exc.messages)
-                if checked[path]:
-                    err(COL_PHOTOS, checked[path])
+                if problem := checked[path]:
+                    err(COL_PHOTOS, problem)
                 caption = captions[position] if position < len(captions) else ""
                 photos.append(_PlannedPhoto(path=path, name=name, caption=caption))
         if len(captions) > len(names):
@@ -376,7 +385,15 @@ def _discard(photos: list[Photo]) -> None:
         photo.delete()
 
 
-def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int) -> list[str]:
+def _stage_photos(
+    plans: list[_PlannedCase],
+    *,
+    call: Call,
+    actor: User | None,
+    progress: Progress | None,
+    start: int,
+    total: int,
+) -> list[str]:
     """Store every photo as a staged photo; returns errors (a file changed since step 1)."""
     errors = []
     for done, plan in enumerate(plans, start=1):
@@ -414,7 +431,9 @@ def case_numbers(*, call: Call, count: int) -> range:
 
 
 @transaction.atomic
-def _create_cases(plans, *, call: Call, actor, source_name: str) -> ImportReport:
+def _create_cases(
+    plans: list[_PlannedCase], *, call: Call, actor: User | None, source_name: str
+) -> ImportReport:
     # One audit entry for the import (below), not one per case: each case has its CaseEvent.
     with audit.untracked():
         report = _create_case_rows(plans, call=call, actor=actor, source_name=source_name)
@@ -428,7 +447,9 @@ def _create_cases(plans, *, call: Call, actor, source_name: str) -> ImportReport
     return report
 
 
-def _create_case_rows(plans, *, call: Call, actor, source_name: str) -> ImportReport:
+def _create_case_rows(
+    plans: list[_PlannedCase], *, call: Call, actor: User | None, source_name: str
+) -> ImportReport:
     now = timezone.now()
     units: dict[str, Unit] = {}
     created_units = []
@@ -541,7 +562,7 @@ def _is_junk(parts: tuple[str, ...]) -> bool:
     )
 
 
-def _archive_error(message: str, **params) -> ValidationError:
+def _archive_error(message: str, **params: object) -> ValidationError:
     return ValidationError(message, code="archive", params=params)
 
 

@@ -78,6 +78,8 @@ def tracked_models() -> list[type[models.Model]]:
 
 def display_of(model: type[models.Model] | None) -> Display:
     """How a model's entries are shown (the plain defaults for an untracked one)."""
+    if model is None:
+        return Display()
     return _tracked.get(model) or Display()
 
 

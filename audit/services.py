@@ -46,6 +46,7 @@ def fields_of(obj: models.Model, names: Iterable[str]) -> dict[str, object]:
     out = {}
     for name in names:
         field = obj._meta.get_field(name)
+        assert isinstance(field, models.Field), name  # a concrete field, not a reverse relation
         out[name] = getattr(obj, field.attname)
     return out
 

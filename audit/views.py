@@ -4,9 +4,11 @@ import io
 import re
 from itertools import islice
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,6 +41,7 @@ class CappedPaginator(Paginator):
     past that the page says "more than 10,000" and the filters narrow it down."""
 
     COUNT_CAP = 10_000
+    object_list: QuerySet[LogEntry]  # given log entries only: sliced and counted in the database
 
     @cached_property
     def count(self) -> int:

@@ -7,6 +7,7 @@ service's own parser so that each error sits beside its criterion and names it.
 
 import re
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -63,6 +64,13 @@ class JudgeEditForm(forms.Form):
     expertise = forms.CharField(label=_("Expertise"), max_length=300, required=False)
 
 
+class RoundChoiceField(IdChoiceField):
+    """An earlier round, shown as "2. Second round"."""
+
+    def label_from_instance(self, obj: Round) -> str:
+        return f"{obj.number}. {obj.name}"
+
+
 class RoundForm(forms.ModelForm):
     class Meta:
         model = Round
@@ -80,7 +88,7 @@ class RoundForm(forms.ModelForm):
             "deadline",
         ]
         widgets = {"deadline": DATETIME_WIDGET}
-        field_classes = {"deadline": PortalDateTimeField, "entry_round": IdChoiceField}
+        field_classes = {"deadline": PortalDateTimeField, "entry_round": RoundChoiceField}
         help_texts = {
             "trim_min_judges": _("Below this number of judges a case gets the plain mean."),
             "judges_per_case": _("Only for the balanced assignment."),
@@ -94,12 +102,13 @@ class RoundForm(forms.ModelForm):
         earlier = Round.objects.filter(call=call)
         if self.instance.pk:
             earlier = earlier.filter(number__lt=self.instance.number)
-        self.fields["entry_round"].queryset = earlier.order_by("number")
-        self.fields["entry_round"].label_from_instance = lambda r: f"{r.number}. {r.name}"
-        self.fields["entry_round"].required = False
-        self.fields["score_step"].widget = forms.RadioSelect(
-            choices=self.fields["score_step"].choices
-        )
+        entry_round = cast(RoundChoiceField, self.fields["entry_round"])
+        entry_round.queryset = earlier.order_by("number")
+        entry_round.required = False
+        score_step = cast(forms.ChoiceField, self.fields["score_step"])
+        # Django normalises the getter's value to (value, label) pairs; the stubs type it as
+        # anything the setter accepts.
+        score_step.widget = forms.RadioSelect(choices=score_step.choices)  # type: ignore[arg-type]
 
     def clean(self):
         data = super().clean()
@@ -175,13 +184,17 @@ class BaseCriterionFormSet(forms.BaseFormSet):
         ]
 
 
-CriterionFormSet = forms.formset_factory(
-    CriterionForm,
-    formset=BaseCriterionFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=20,
-    absolute_max=30,
+# The stubs type formset_factory as returning the plain BaseFormSet, whatever `formset` is.
+CriterionFormSet = cast(
+    type[BaseCriterionFormSet],
+    forms.formset_factory(
+        CriterionForm,
+        formset=BaseCriterionFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=20,
+        absolute_max=30,
+    ),
 )
 
 
@@ -229,7 +242,7 @@ class EntriesForm(forms.Form):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.call = call
-        self.fields["cases"].queryset = (
+        cast(IdMultipleChoiceField, self.fields["cases"]).queryset = (
             Case.objects.filter(call=call, status=Case.Status.ACCEPTED)
             .select_related("unit")
             .order_by("number")
@@ -282,7 +295,7 @@ class _RoundCaseForm(forms.Form):
     def __init__(self, *args, round: Round, **kwargs):
         super().__init__(*args, **kwargs)
         self.round = round
-        self.fields["judge"].queryset = round.panel.all()
+        cast(IdChoiceField, self.fields["judge"]).queryset = round.panel.all()
 
     def clean_case_number(self):
         number = self.cleaned_data["case_number"]

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.context import acts
 from core import cache as caches
-from core.tabular import read_table
+from core.tabular import TableRow, read_table
 from submissions import lifecycle
 from submissions.models import Call, Case
 
@@ -79,6 +79,10 @@ def _score_problem(value: str, criterion: Criterion, step: Decimal) -> str:
         "value": value,
         "step": f"{step.normalize():f}",
     }
+
+
+#: (row number, judge, case, points by criterion id, comment) of one score to write.
+_Planned = tuple[int, Judge, Case, dict[int, Decimal], str]
 
 
 class _Lookup:
@@ -193,10 +197,10 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
     lookup = _Lookup(round)
     known = [COL_JUDGE, COL_CODE, COL_TITLE, COL_COMMENT, *[c.name for c in criteria]]
     errors: list[str] = []
-    planned: list[tuple[int, Judge, Case, dict[int, Decimal], str]] = []
+    planned: list[_Planned] = []
     seen: dict[tuple[int, int], int] = {}
 
-    def problem(row, column, message):
+    def problem(row: TableRow, column: str, message: str) -> None:
         errors.append(
             _("Row %(row)d, column “%(column)s”: %(message)s")
             % {"row": row.number, "column": column, "message": message}
@@ -216,7 +220,7 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
         code, title = row.get(COL_CODE, ""), row.get(COL_TITLE, "")
         if code:
             case, message = lookup.case_by_code(code)
-            if message:
+            if case is None:  # then the message says why
                 problem(row, COL_CODE, message)
             elif title and _key(title) != _key(case.title) and _key(title) != _key(code):
                 problem(
@@ -239,9 +243,9 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
                 problem(row, criterion.name, _("the score is missing."))
                 continue
             try:
-                points[criterion.pk] = points_parse(
-                    value, criterion=criterion, step=round.score_step
-                )
+                parsed = points_parse(value, criterion=criterion, step=round.score_step)
+                assert parsed is not None  # the value is not empty
+                points[criterion.pk] = parsed
             except ValidationError:
                 problem(row, criterion.name, _score_problem(value, criterion, round.score_step))
         if judge is None or case is None:
@@ -276,9 +280,11 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
 
 
 @transaction.atomic
-def _write(*, round, planned, lookup: _Lookup, actor, rows: int) -> ScoreImportReport:
+def _write(
+    *, round: Round, planned: list[_Planned], lookup: _Lookup, actor: User | None, rows: int
+) -> ScoreImportReport:
     report = ScoreImportReport(rows=rows)
-    judges = {}
+    judges: dict[int, str] = {}
     new = [
         Assignment(round=round, judge=judge, case=case)
         for _n, judge, case, _p, _c in planned

@@ -357,6 +357,11 @@ class Result(models.Model):
     near_cut = models.BooleanField(_("near an award cut line"), default=False)
     top_probability = models.FloatField(_("probability of the top ten"), null=True)
 
+    # Not stored: set on the rows of a results page by judging.views.results for its table.
+    judge_totals: list[tuple[str, object]]  # (judge name, total) of the submitted reviews
+    zone: str  # "top", "excellent" or ""
+    cut_before: str  # the award cut line drawn above this row, if any
+
     class Meta:
         ordering = ["round", "rank", "case_id"]
         constraints = [

@@ -1,6 +1,7 @@
 """Photo bytes for publishing: web copies of case photos, frozen copies of published ones."""
 
 import io
+from typing import BinaryIO, cast
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -17,17 +18,19 @@ def web_copy(photo: Photo) -> tuple[bytes, int, int]:
     """(JPEG bytes, width, height) of a case photo's web rendition, made from the original
     when the rendition is missing (processing pending or failed)."""
     shown = photo.rendition("web")
+    assert shown.file.name is not None  # a photo always has its original
     try:
         with shown.file.storage.open(shown.file.name, "rb") as fh:
             if not shown.ready:
-                return images.render_variant(fh, max_side=WEB_SIDE)
+                # File proxies read/seek/tell to the open file; the stubs do not say so.
+                return images.render_variant(cast(BinaryIO, fh), max_side=WEB_SIDE)
             data = fh.read()
         with Image.open(io.BytesIO(data)) as img:
             return data, img.width, img.height
     except (OSError, images.ImageRejected) as exc:
         raise ValidationError(
             _("A photo of “%(title)s” cannot be read (%(error)s); take it out of the feature."),
-            params={"title": photo.case.title if photo.case_id else "", "error": exc},
+            params={"title": photo.case.title if photo.case is not None else "", "error": exc},
         ) from exc
 
 
@@ -38,6 +41,7 @@ def content_photo_data(content: dict) -> dict[str, bytes]:
     sources = [p["source_uid"] for p in items if not p.get("uid")]
     data: dict[str, bytes] = {}
     for copy in PublishedPhoto.objects.filter(uid__in=frozen):
+        assert copy.file.name is not None  # a published photo always has its file
         with copy.file.storage.open(copy.file.name, "rb") as fh:
             data[str(copy.uid)] = fh.read()
     for photo in Photo.objects.filter(uid__in=sources).select_related("case"):

@@ -79,6 +79,7 @@ def _awards_in_order(call: Call) -> list[Award]:
 def _photos_by_case(case_ids: Iterable[int]) -> dict[int, list[Photo]]:
     photos: dict[int, list[Photo]] = {}
     for photo in Photo.objects.filter(case_id__in=case_ids).order_by("position", "id"):
+        assert photo.case_id is not None  # filtered on it
         photos.setdefault(photo.case_id, []).append(photo)
     return photos
 
@@ -447,7 +448,7 @@ def installment_publish(
         installment=inst, number=number, published_at=now, published_by=actor
     )
     sources = {str(fp.photo.uid): fp.photo for f in inst.features.all() for fp in f.photos.all()}
-    written = []
+    written: list[str] = []
     try:
         for feature in content["features"]:
             for item in feature["photos"]:
@@ -456,6 +457,7 @@ def installment_publish(
                     version=version, width=width, height=height, source_uid=item["source_uid"]
                 )
                 copy.file.save("x.jpg", ContentFile(data), save=False)
+                assert copy.file.name is not None  # just saved
                 written.append(copy.file.name)
                 copy.save()
                 item.update(uid=str(copy.uid), width=width, height=height)

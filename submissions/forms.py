@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -82,7 +84,7 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, call: Call, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.call = call
-        self.fields["unit"].queryset = units
+        cast(IdChoiceField, self.fields["unit"]).queryset = units
         if self.instance.pk:
             del self.fields["unit"]
             self.fields["version"].initial = self.instance.version
@@ -90,7 +92,7 @@ class CaseForm(forms.ModelForm):
             # A user of a single unit submits for it; there is nothing to choose.
             del self.fields["unit"]
             self.instance.unit = choices[0]
-        self.fields["category"].queryset = call.categories.all()
+        cast(IdChoiceField, self.fields["category"]).queryset = call.categories.all()
         if not call.categories.exists():
             del self.fields["category"]
         self.fields["body"].help_text = _("At most %(max)d characters.") % {
@@ -138,7 +140,11 @@ class MultipleFileField(UploadField):
 
 
 class AttachmentUploadForm(forms.Form):
-    files = MultipleFileField(label=_("Add attachments (PDF or Word)"), required=False)
+    # The form metaclass takes declared fields off the class, so `self.files` stays the uploads;
+    # the stubs do not model that.
+    files = MultipleFileField(  # type: ignore[assignment]
+        label=_("Add attachments (PDF or Word)"), required=False
+    )
 
 
 class ScreeningForm(forms.Form):

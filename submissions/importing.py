@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -42,7 +43,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.context import acts
 from core.queue import enqueue_on_commit
-from core.tabular import OLE_MAGIC, read_table
+from core.tabular import OLE_MAGIC, Table, read_table
 
 from . import images, rules, services
 from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
@@ -192,7 +193,7 @@ def _photo_check(path: Path, *, name: str, call: Call) -> None:
     with path.open("rb") as fh:
         try:
             images.inspect_upload(
-                File(fh, name=name),
+                fh,
                 name=name,
                 max_bytes=max_bytes,
                 max_pixels=settings.PHOTO_MAX_PIXELS,
@@ -220,8 +221,10 @@ def _cell_messages(exc: ValidationError) -> list[tuple[str, str]]:
     for name, problems in exc.error_dict.items():
         for problem in problems:
             if problem.code == "too_long":
+                assert problem.params is not None  # the rules give the numbers with this code
                 message = _too_long(problem.params["n"], problem.params["max"])
             elif problem.code == "too_many_photos":
+                assert problem.params is not None
                 message = _("At most %(max)d photos are allowed; this row has %(n)d.") % {
                     "max": problem.params["max"],
                     "n": problem.params["n"],
@@ -232,7 +235,7 @@ def _cell_messages(exc: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
-def _rule_errors(rule, *args, **kwargs) -> list[tuple[str, str]]:
+def _rule_errors(rule: Callable[..., object], *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
     try:
         rule(*args, **kwargs)
     except ValidationError as exc:
@@ -240,7 +243,15 @@ def _rule_errors(rule, *args, **kwargs) -> list[tuple[str, str]]:
     return []
 
 
-def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, total: int):
+def _validate(
+    table: Table,
+    *,
+    base: Path,
+    call: Call,
+    photos_allowed: bool,
+    progress: Progress | None,
+    total: int,
+) -> tuple[list[_PlannedCase], list[str]]:
     """Check every row against the case rules (rules.py); return (plans, errors). Nothing is
     written."""
     text_columns = {
@@ -254,13 +265,14 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
     existing = _existing_titles(call, {row[COL_TITLE] for row in table.rows})
     seen: dict[tuple[str, str], int] = {}
     checked: dict[Path, str | None] = {}  # a photo used twice is decoded once
-    plans, errors = [], []
+    plans: list[_PlannedCase] = []
+    errors: list[str] = []
 
     for done, row in enumerate(table.rows, start=1):
         n = row.number
-        row_errors = []
+        row_errors: list[tuple[str, str]] = []
 
-        def err(column, message, row_errors=row_errors):
+        def err(column: str, message: str, row_errors: list[tuple[str, str]] = row_errors) -> None:
             row_errors.append((column, message))
 
         unit = " ".join(row[COL_UNIT].split())
@@ -324,8 +336,8 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
                         checked[path] = None
                     except ValidationError as exc:
                         checked[path] = " ".join(exc.messages)
-                if checked[path]:
-                    err(COL_PHOTOS, checked[path])
+                if problem := checked[path]:
+                    err(COL_PHOTOS, problem)
                 caption = captions[position] if position < len(captions) else ""
                 photos.append(_PlannedPhoto(path=path, name=name, caption=caption))
         if len(captions) > len(names):
@@ -349,9 +361,9 @@ def _validate(table, *, base: Path, call: Call, photos_allowed: bool, progress, 
 
 def _existing_titles(call: Call, titles: set[str]) -> dict[tuple[str, str], int]:
     found = {}
-    titles = sorted(t for t in titles if t)
-    for i in range(0, len(titles), 500):
-        rows = Case.objects.filter(call=call, title__in=titles[i : i + 500]).values_list(
+    ordered = sorted(t for t in titles if t)
+    for i in range(0, len(ordered), 500):
+        rows = Case.objects.filter(call=call, title__in=ordered[i : i + 500]).values_list(
             "unit__name", "title", "number"
         )
         found.update({(unit, title): number for unit, title, number in rows})
@@ -373,7 +385,15 @@ def _discard(photos: list[Photo]) -> None:
         photo.delete()
 
 
-def _stage_photos(plans, *, call: Call, actor, progress, start: int, total: int) -> list[str]:
+def _stage_photos(
+    plans: list[_PlannedCase],
+    *,
+    call: Call,
+    actor: User | None,
+    progress: Progress | None,
+    start: int,
+    total: int,
+) -> list[str]:
     """Store every photo as a staged photo; returns errors (a file changed since step 1)."""
     errors = []
     for done, plan in enumerate(plans, start=1):
@@ -411,7 +431,9 @@ def case_numbers(*, call: Call, count: int) -> range:
 
 
 @transaction.atomic
-def _create_cases(plans, *, call: Call, actor, source_name: str) -> ImportReport:
+def _create_cases(
+    plans: list[_PlannedCase], *, call: Call, actor: User | None, source_name: str
+) -> ImportReport:
     # One audit entry for the import (below), not one per case: each case has its CaseEvent.
     with audit.untracked():
         report = _create_case_rows(plans, call=call, actor=actor, source_name=source_name)
@@ -425,7 +447,9 @@ def _create_cases(plans, *, call: Call, actor, source_name: str) -> ImportReport
     return report
 
 
-def _create_case_rows(plans, *, call: Call, actor, source_name: str) -> ImportReport:
+def _create_case_rows(
+    plans: list[_PlannedCase], *, call: Call, actor: User | None, source_name: str
+) -> ImportReport:
     now = timezone.now()
     units: dict[str, Unit] = {}
     created_units = []
@@ -538,7 +562,7 @@ def _is_junk(parts: tuple[str, ...]) -> bool:
     )
 
 
-def _archive_error(message: str, **params) -> ValidationError:
+def _archive_error(message: str, **params: object) -> ValidationError:
     return ValidationError(message, code="archive", params=params)
 
 

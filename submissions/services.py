@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -111,6 +112,7 @@ def unit_get_or_create(*, name: str, actor: User | None) -> tuple[Unit, bool]:
     if not name:
         raise ValidationError(_("The unit name is empty."))
     limit = Unit._meta.get_field("name").max_length
+    assert limit is not None  # a CharField
     if len(name) > limit or "\x00" in name:
         raise ValidationError(
             _("The unit name is too long (%(n)d characters; at most %(max)d).")
@@ -478,7 +480,10 @@ def photo_stage(
     max_bytes = rules.photo_max_bytes(call)
     try:
         info = images.inspect_upload(
-            upload, name=name, max_bytes=max_bytes, max_pixels=settings.PHOTO_MAX_PIXELS
+            cast(BinaryIO, upload),  # File proxies read/seek/tell; the stubs do not say so
+            name=name,
+            max_bytes=max_bytes,
+            max_pixels=settings.PHOTO_MAX_PIXELS,
         )
     except images.ImageRejected as exc:
         raise ValidationError(str(exc), code="image") from exc
@@ -531,7 +536,9 @@ def photo_process(*, photo: Photo, actor: User | None) -> Photo:
 
 def _photo_render(photo: Photo) -> Photo:
     storage = photo.image.storage
-    with storage.open(photo.image.name, "rb") as fh:
+    old_name = photo.image.name
+    assert old_name is not None  # only a photo with a file is rendered
+    with storage.open(old_name, "rb") as fh:
         raw = fh.read()
     info = images.ImageInfo(
         format={".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".heic": "HEIF"}[photo.extension],
@@ -550,7 +557,6 @@ def _photo_render(photo: Photo) -> Photo:
         raise images.ImageRejected(
             _("The stored photo could not be processed (%(error)s).") % {"error": exc}
         ) from exc
-    old_name = photo.image.name
     if cleaned != raw:
         base = f"photos/{photo.uid.hex[:2]}/{photo.uid.hex}-clean{new_info.extension}"
         _replace_file(photo.image, cleaned, base)

@@ -48,7 +48,7 @@ from submissions.models import (
 PASSWORD = "pass-Word-123"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -72,7 +72,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             Judge.objects.create(user=obj, name=obj.full_name or obj.username)
 
 
-class UnitFactory(factory.django.DjangoModelFactory):
+class UnitFactory(factory.django.DjangoModelFactory[Unit]):
     class Meta:
         model = Unit
 
@@ -81,12 +81,12 @@ class UnitFactory(factory.django.DjangoModelFactory):
 
 def unit_user(unit=None, **kwargs) -> User:
     unit = unit or UnitFactory()
-    user = UserFactory(**kwargs)
+    user = UserFactory.create(**kwargs)
     Membership.objects.create(unit=unit, user=user)
     return user
 
 
-class CallFactory(factory.django.DjangoModelFactory):
+class CallFactory(factory.django.DjangoModelFactory[Call]):
     class Meta:
         model = Call
 
@@ -100,7 +100,7 @@ class CallFactory(factory.django.DjangoModelFactory):
     max_photos = 5
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(factory.django.DjangoModelFactory[Case]):
     class Meta:
         model = Case
 
@@ -136,7 +136,7 @@ def _small_jpeg() -> ContentFile:
     return ContentFile(jpeg_bytes(size=(16, 12)), name="photo.jpg")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -144,7 +144,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(factory.django.DjangoModelFactory[Category]):
     class Meta:
         model = Category
 
@@ -152,7 +152,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"类别{n}")
 
 
-class DeadlineExtensionFactory(factory.django.DjangoModelFactory):
+class DeadlineExtensionFactory(factory.django.DjangoModelFactory[DeadlineExtension]):
     class Meta:
         model = DeadlineExtension
 
@@ -163,7 +163,7 @@ class DeadlineExtensionFactory(factory.django.DjangoModelFactory):
     granted_by = factory.SubFactory(UserFactory, is_organizer=True)
 
 
-class CaseEventFactory(factory.django.DjangoModelFactory):
+class CaseEventFactory(factory.django.DjangoModelFactory[CaseEvent]):
     class Meta:
         model = CaseEvent
 
@@ -173,7 +173,7 @@ class CaseEventFactory(factory.django.DjangoModelFactory):
     to_status = Case.Status.SUBMITTED
 
 
-class PhotoFactory(factory.django.DjangoModelFactory):
+class PhotoFactory(factory.django.DjangoModelFactory[Photo]):
     """A processed-looking photo of a case: a small JPEG original (no renditions)."""
 
     class Meta:
@@ -191,7 +191,7 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     size = factory.LazyAttribute(lambda o: o.image.size)
 
 
-class AttachmentFactory(factory.django.DjangoModelFactory):
+class AttachmentFactory(factory.django.DjangoModelFactory[Attachment]):
     class Meta:
         model = Attachment
 
@@ -203,7 +203,7 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     size = factory.LazyAttribute(lambda o: o.file.size)
 
 
-class ImportJobFactory(factory.django.DjangoModelFactory):
+class ImportJobFactory(factory.django.DjangoModelFactory[ImportJob]):
     class Meta:
         model = ImportJob
 
@@ -213,7 +213,7 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory, is_organizer=True)
 
 
-class JudgeFactory(factory.django.DjangoModelFactory):
+class JudgeFactory(factory.django.DjangoModelFactory[Judge]):
     """An expert of the pool with a judge account."""
 
     class Meta:
@@ -224,7 +224,7 @@ class JudgeFactory(factory.django.DjangoModelFactory):
     affiliation = "某大学"
 
 
-class RoundFactory(factory.django.DjangoModelFactory):
+class RoundFactory(factory.django.DjangoModelFactory[Round]):
     """A round as stored (no criteria, panel or entries: see tests/judging/setupkit.make_round
     for a round set up through the services)."""
 
@@ -236,7 +236,7 @@ class RoundFactory(factory.django.DjangoModelFactory):
     name = "初评"
 
 
-class CriterionFactory(factory.django.DjangoModelFactory):
+class CriterionFactory(factory.django.DjangoModelFactory[Criterion]):
     class Meta:
         model = Criterion
 
@@ -246,7 +246,7 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n + 1)
 
 
-class RoundCaseFactory(factory.django.DjangoModelFactory):
+class RoundCaseFactory(factory.django.DjangoModelFactory[RoundCase]):
     class Meta:
         model = RoundCase
 
@@ -256,7 +256,7 @@ class RoundCaseFactory(factory.django.DjangoModelFactory):
     )
 
 
-class ConflictFactory(factory.django.DjangoModelFactory):
+class ConflictFactory(factory.django.DjangoModelFactory[Conflict]):
     class Meta:
         model = Conflict
 
@@ -265,7 +265,7 @@ class ConflictFactory(factory.django.DjangoModelFactory):
     reason = "回避"
 
 
-class AssignmentFactory(factory.django.DjangoModelFactory):
+class AssignmentFactory(factory.django.DjangoModelFactory[Assignment]):
     class Meta:
         model = Assignment
 
@@ -276,7 +276,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     )
 
 
-class ScoreFactory(factory.django.DjangoModelFactory):
+class ScoreFactory(factory.django.DjangoModelFactory[Score]):
     class Meta:
         model = Score
 
@@ -287,7 +287,7 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     points = Decimal("30")
 
 
-class ScoreAuditFactory(factory.django.DjangoModelFactory):
+class ScoreAuditFactory(factory.django.DjangoModelFactory[ScoreAudit]):
     class Meta:
         model = ScoreAudit
 
@@ -298,7 +298,7 @@ class ScoreAuditFactory(factory.django.DjangoModelFactory):
     after = factory.LazyFunction(lambda: {"status": "draft"})
 
 
-class ResultFactory(factory.django.DjangoModelFactory):
+class ResultFactory(factory.django.DjangoModelFactory[Result]):
     class Meta:
         model = Result
 
@@ -318,7 +318,7 @@ class ResultFactory(factory.django.DjangoModelFactory):
     top_probability = 1.0
 
 
-class AwardFactory(factory.django.DjangoModelFactory):
+class AwardFactory(factory.django.DjangoModelFactory[Award]):
     class Meta:
         model = Award
 
@@ -330,7 +330,7 @@ class AwardFactory(factory.django.DjangoModelFactory):
     rank = factory.Sequence(lambda n: n + 1)
 
 
-class AwardChangeFactory(factory.django.DjangoModelFactory):
+class AwardChangeFactory(factory.django.DjangoModelFactory[AwardChange]):
     class Meta:
         model = AwardChange
 
@@ -344,7 +344,7 @@ class AwardChangeFactory(factory.django.DjangoModelFactory):
     reason = "评审会议决定调整"
 
 
-class NoticeFactory(factory.django.DjangoModelFactory):
+class NoticeFactory(factory.django.DjangoModelFactory[Notice]):
     class Meta:
         model = Notice
 
@@ -355,7 +355,7 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(days=7))
 
 
-class ObjectionFactory(factory.django.DjangoModelFactory):
+class ObjectionFactory(factory.django.DjangoModelFactory[Objection]):
     class Meta:
         model = Objection
 
@@ -366,7 +366,7 @@ class ObjectionFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.SubFactory(UserFactory, is_organizer=True)
 
 
-class SeriesFactory(factory.django.DjangoModelFactory):
+class SeriesFactory(factory.django.DjangoModelFactory[Series]):
     """A series as stored (no installments: see tests/publishing/kit.draft for one drafted from
     a call's awards)."""
 
@@ -380,7 +380,7 @@ class SeriesFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory, is_editor=True)
 
 
-class InstallmentFactory(factory.django.DjangoModelFactory):
+class InstallmentFactory(factory.django.DjangoModelFactory[Installment]):
     class Meta:
         model = Installment
 
@@ -389,7 +389,7 @@ class InstallmentFactory(factory.django.DjangoModelFactory):
     headline = "邻里守望 温暖同行"
 
 
-class FeatureFactory(factory.django.DjangoModelFactory):
+class FeatureFactory(factory.django.DjangoModelFactory[Feature]):
     class Meta:
         model = Feature
 
@@ -404,7 +404,7 @@ class FeatureFactory(factory.django.DjangoModelFactory):
     body = factory.LazyAttribute(lambda o: o.case.body)
 
 
-class FeaturePhotoFactory(factory.django.DjangoModelFactory):
+class FeaturePhotoFactory(factory.django.DjangoModelFactory[FeaturePhoto]):
     class Meta:
         model = FeaturePhoto
 
@@ -414,7 +414,7 @@ class FeaturePhotoFactory(factory.django.DjangoModelFactory):
     caption = factory.LazyAttribute(lambda o: o.photo.caption)
 
 
-class InstallmentVersionFactory(factory.django.DjangoModelFactory):
+class InstallmentVersionFactory(factory.django.DjangoModelFactory[InstallmentVersion]):
     class Meta:
         model = InstallmentVersion
 
@@ -425,7 +425,7 @@ class InstallmentVersionFactory(factory.django.DjangoModelFactory):
     content = factory.LazyFunction(lambda: {"features": []})
 
 
-class PublishedPhotoFactory(factory.django.DjangoModelFactory):
+class PublishedPhotoFactory(factory.django.DjangoModelFactory[PublishedPhoto]):
     class Meta:
         model = PublishedPhoto
 

@@ -61,7 +61,7 @@ SPECIAL = [
     "9" * 30,
 ]
 #: Characters any text field may get, without surrogates (not encodable in a request).
-CHARACTERS = st.characters(blacklist_categories=("Cs",))
+CHARACTERS = st.characters(blacklist_categories=["Cs"])
 BIG = ["x" * 1_000_001, "中" * 350_000, "\x00" * 1000, "😀" * 260_000]
 
 #: Hostile text without the 1 MB strings.
@@ -221,6 +221,7 @@ def table_file(header: list[str], rows: list[list[str]], fmt: str = "csv") -> by
 
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
     for row in [header, *rows]:
         ws.append([fit(v) for v in row])
     out = io.BytesIO()

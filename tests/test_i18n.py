@@ -1,6 +1,7 @@
 """The interface is Simplified Chinese by default, English on request, and fully translated."""
 
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import pytest
 from django.urls import reverse
@@ -31,11 +32,27 @@ def test_language_switch_to_english(client, db, chinese_default):
     assert "Log in" in html
 
 
-def _po_entries(text: str) -> list[dict]:
+class _PoEntry(TypedDict):
+    flags: str
+    msgid: str
+    msgstr: str
+    ctx: str
+    plural: bool
+
+
+_PO_KEYS: dict[str, Literal["msgid", "ctx"] | None] = {
+    "msgid": "msgid",
+    "msgid_plural": None,
+    "msgctxt": "ctx",
+}
+
+
+def _po_entries(text: str) -> list[_PoEntry]:
     """A small .po reader: msgid, msgstr (plural forms joined) and flags of every entry."""
     entries = []
     for block in text.split("\n\n"):
-        entry, key = {"flags": "", "msgid": "", "msgstr": "", "ctx": "", "plural": False}, None
+        entry: _PoEntry = {"flags": "", "msgid": "", "msgstr": "", "ctx": "", "plural": False}
+        key: Literal["msgid", "msgstr", "ctx"] | None = None
         for line in block.splitlines():
             if line.startswith("#,"):
                 entry["flags"] += line
@@ -44,7 +61,7 @@ def _po_entries(text: str) -> list[dict]:
             elif line.startswith(("msgid_plural", "msgid ", "msgstr", "msgctxt")):
                 word, rest = line.split(" ", 1)
                 entry["plural"] |= word == "msgid_plural"
-                key = {"msgid": "msgid", "msgid_plural": None, "msgctxt": "ctx"}.get(word, "msgstr")
+                key = _PO_KEYS.get(word, "msgstr")
                 if key:
                     entry[key] += rest.strip()[1:-1]
             elif line.startswith('"') and key:

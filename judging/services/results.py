@@ -8,6 +8,7 @@ recorded with a reason as an award adjustment.
 import io
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from operator import itemgetter
 
@@ -232,9 +233,9 @@ def _results_store(round: Round, rows: list[tuple]) -> None:
     buffer = io.StringIO(
         "".join(prefix + "\t".join(line) + "\n" for line in zip(*columns, strict=True))
     )
-    columns = ", ".join(("round_id", *RESULT_COLUMNS))
+    names = ", ".join(("round_id", *RESULT_COLUMNS))
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {Result._meta.db_table} ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {Result._meta.db_table} ({names}) FROM STDIN", buffer)
 
 
 def _final_round(call: Call) -> Round:
@@ -456,7 +457,7 @@ def stability_samples_for(n_scores: int) -> int:
     )
 
 
-def _queued(round: Round, now=None) -> bool:
+def _queued(round: Round, now: datetime | None = None) -> bool:
     queued_at = round.results_queued_at
     return queued_at is not None and queued_at > (now or timezone.now()) - QUEUED_TTL
 
@@ -481,7 +482,7 @@ def _submitted_count(round_id: int) -> int:
     ).count()
 
 
-def _mark_queued(round_ids) -> list[int]:
+def _mark_queued(round_ids: Iterable[int]) -> list[int]:
     """Mark the rounds without a live mark as queued; returns the ids marked. One UPDATE of one
     row per round (no join: waiting for a running task's row lock, it re-reads the mark), and the
     caller that marks a round is the one that queues its task (which skips a final call)."""
@@ -507,7 +508,7 @@ def _send_refresh(round_id: int, *, delay: int = 0) -> None:
         Round.objects.filter(pk=round_id).update(results_queued_at=None)
 
 
-def _queue_now(round_ids) -> None:
+def _queue_now(round_ids: Iterable[int]) -> None:
     # Delayed (settings.RESULTS_REFRESH_DELAY): the changes of a busy judging hour coalesce
     # into one recomputation every so often instead of one per submitted review, and the
     # round's row lock (held while results are stored) is taken that rarely.
@@ -515,12 +516,12 @@ def _queue_now(round_ids) -> None:
         _send_refresh(round_id, delay=settings.RESULTS_REFRESH_DELAY)
 
 
-def results_schedule(*, round_ids) -> None:
+def results_schedule(*, round_ids: Iterable[int]) -> None:
     """The rounds' results are stale: once the current transaction commits, queue their
     recomputation (unless one is queued already)."""
-    round_ids = sorted(set(round_ids))
-    if round_ids:
-        transaction.on_commit(lambda: _queue_now(round_ids))
+    ids = sorted(set(round_ids))
+    if ids:
+        transaction.on_commit(lambda: _queue_now(ids))
 
 
 def results_schedule_call(*, call_id: int) -> None:
@@ -528,7 +529,7 @@ def results_schedule_call(*, call_id: int) -> None:
     results_schedule(round_ids=Round.objects.filter(call_id=call_id).values_list("pk", flat=True))
 
 
-def on_award_numbers_changed(sender, *, call, **kwargs) -> None:
+def on_award_numbers_changed(sender: object, *, call: Call, **kwargs: object) -> None:
     """submissions.signals.award_numbers_changed: the cut-line flags and top-N probabilities of
     the call's results depend on them."""
     results_schedule_call(call_id=call.pk)

@@ -41,11 +41,10 @@ def round_save(
         round.number = last + 1
     if round.entry == Round.Entry.TOP_N and (not round.entry_round_id or not round.entry_top_n):
         raise ValidationError(_("Choose the earlier round and N for “top N of an earlier round”."))
-    if round.entry_round_id and round.entry_round.call_id != round.call_id:
+    earlier = round.entry_round if round.entry_round_id else None
+    if earlier is not None and earlier.call_id != round.call_id:
         raise ValidationError(_("The earlier round must belong to the same call."))
-    if round.entry_round_id and (
-        round.entry_round_id == round.pk or round.entry_round.number >= round.number
-    ):
+    if earlier is not None and (earlier.pk == round.pk or earlier.number >= round.number):
         raise ValidationError(_("The cases can only come from an earlier round."))
     round.full_clean(exclude=["number"])
     before = Round.objects.filter(pk=round.pk).values("rule", "trim_min_judges").first()
@@ -135,6 +134,7 @@ def round_set_entries(
         ids = [c for c in case_ids if c in allowed]
     else:
         if round.entry == Round.Entry.TOP_N:
+            assert round.entry_round is not None  # round_save refuses a top N without one
             _entry_round_ready(round.entry_round, actor=actor)
         ids = _entry_cases(round)
         if not ids:
@@ -209,7 +209,7 @@ def conflict_pairs(*, round: Round) -> set[tuple[int, int]]:
         user_id__in=[u for _j, _u, u in judges]
     ).values_list("user_id", "unit_id"):
         member_units.setdefault(user_id, set()).add(unit_id)
-    pairs = set()
+    pairs: set[tuple[int, int]] = set()
     for judge_id, unit_id, user_id in judges:
         units = set(member_units.get(user_id, ())) | ({unit_id} if unit_id else set())
         for unit in units:

@@ -250,7 +250,7 @@ def _round_form(request, *, call: Call, rnd: Round | None):
             "call": call,
             "round": rnd,
             "locked": locked,
-            "criteria": list(rnd.criteria.all()) if locked else [],
+            "criteria": list(rnd.criteria.all()) if locked and rnd is not None else [],
         },
         status=400 if invalid else 200,
     )

@@ -49,6 +49,7 @@ def _changes(row: display.Row) -> dict[str, tuple[str, str]]:
 
 def _workbook_rows(content: bytes) -> list[tuple]:
     ws = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    assert ws is not None  # an export has its one sheet
     return [tuple("" if v is None else v for v in row) for row in ws.iter_rows(values_only=True)]
 
 

@@ -19,7 +19,7 @@ CRITERIA = (("创新性", 40, "做法新颖"), ("实效性", 60, "成效明显")
 def judge_profile(
     username: str, *, unit=None, affiliation: str = "某大学", name: str | None = None
 ) -> Judge:
-    return JudgeFactory(
+    return JudgeFactory.create(
         user=UserFactory(username=username),
         name=name or f"专家{username}",
         unit=unit,
@@ -28,7 +28,7 @@ def judge_profile(
 
 
 def accepted_case(call, **kwargs) -> Case:
-    return CaseFactory(call=call, status=Case.Status.ACCEPTED, **kwargs)
+    return CaseFactory.create(call=call, status=Case.Status.ACCEPTED, **kwargs)
 
 
 def photo_add(

@@ -76,7 +76,7 @@ def _everything_a_judge_reaches(client, rnd, a) -> tuple[str, list[str]]:
     ):
         assert response.status_code in (200, 400)
         html.append(response.content.decode())
-    headers = []
+    headers: list[str] = []
     urls = sorted(
         set(
             re.findall(
@@ -396,6 +396,7 @@ def _position(html: str) -> tuple[str | None, str | None, str]:
     prev = re.search(r'href="/judging/review/(\d+)/" id="prev-case"', html)
     nxt = re.search(r'href="/judging/review/(\d+)/" id="next-case"', html)
     shown = re.search(r"(\d+) of (\d+)", html)
+    assert shown is not None, "no position shown"
     return (prev and prev.group(1), nxt and nxt.group(1), shown.group(0))
 
 

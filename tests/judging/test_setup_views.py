@@ -108,8 +108,10 @@ def test_edit_an_expert(org):
 
 def _xlsx(rows) -> SimpleUploadedFile:
     wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
     for row in rows:
-        wb.active.append(row)
+        ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return SimpleUploadedFile("专家.xlsx", buf.getvalue())

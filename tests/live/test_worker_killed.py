@@ -94,7 +94,7 @@ class Stack:
     def queued(self) -> int:
         return self.redis.llen(self.queue)
 
-    def unacked(self) -> list[bytes]:
+    def unacked(self) -> list[bytes | str]:  # bytes unless the client decodes responses
         tags = []
         for tag, raw in self.redis.hgetall("unacked").items():
             _payload, exchange, routing_key = json.loads(raw)
@@ -162,6 +162,7 @@ def assert_processed_once(stack: Stack, photo: Photo, media_root: str) -> None:
     assert photo.thumb.name == f"renditions/{hex_[:2]}/{hex_}-thumb.jpg"
     renditions = sorted(p.name for p in (media / photo.web.name).parent.iterdir())
     assert renditions == [f"{hex_}-thumb.jpg", f"{hex_}-web.jpg"]
+    assert photo.image.name is not None
     original = media / photo.image.name
     assert sorted(p.name for p in original.parent.iterdir()) == [original.name]
     # The message was acknowledged in the end: nothing waits in the queue or unacknowledged.

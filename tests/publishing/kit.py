@@ -30,7 +30,7 @@ def photo_add(case: Case, *, size=(32, 24), caption: str = "", position: int = 0
 
 
 def _unit(name: str) -> Unit:
-    return Unit.objects.filter(name=name).first() or UnitFactory(name=name)
+    return Unit.objects.filter(name=name).first() or UnitFactory.create(name=name)
 
 
 def awarded_call(
@@ -45,14 +45,14 @@ def awarded_call(
     """A call whose `top` + `excellent` accepted cases have awards (ranks 1… per level).
 
     `titles` maps the 1-based place in the published order to (title, unit name)."""
-    call = CallFactory(status=status, host_line="某区委宣传部 某区文明办")
+    call = CallFactory.create(status=status, host_line="某区委宣传部 某区文明办")
     titles = titles or {}
     place = 0
     for level, n in ((Award.Level.TOP, top), (Award.Level.EXCELLENT, excellent)):
         for rank in range(1, n + 1):
             place += 1
             title, unit = titles.get(place, (f"案例标题{place}", f"选送单位{place}"))
-            case = CaseFactory(
+            case = CaseFactory.create(
                 call=call,
                 unit=_unit(unit),
                 title=title,

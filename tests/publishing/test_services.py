@@ -12,7 +12,7 @@ from publishing import selectors, services, tasks
 from publishing.content import draft_content
 from publishing.models import Feature, Installment, InstallmentVersion, PublishedPhoto, Series
 from submissions import services as submission_services
-from submissions.models import Call, Case
+from submissions.models import Call, Case, Photo
 
 from ..factories import CaseFactory
 from .kit import awarded_call, draft, photo_add, ready
@@ -287,6 +287,21 @@ def test_publish_freezes_content_and_photo_copies(editor):
     assert all(p["uid"] in copies for f in content["features"] for p in f["photos"])
     assert all(c.file.name.startswith("published/") for c in copies.values())
     assert list(selectors.installments_visible_to(AnonymousUser())) == [inst]
+
+
+def test_publish_names_the_case_of_an_unreadable_photo_and_keeps_nothing(editor):
+    series = draft(awarded_call(top=1, excellent=0, photos=1), editor=editor)
+    inst = series.installments.get()
+    ready(inst, editors_note="编者按：按语。")
+    photo = Photo.objects.get(case__title="案例标题1")
+    with photo.image.storage.open(photo.image.name, "wb") as fh:
+        fh.write(b"not an image")
+    with pytest.raises(ValidationError) as exc:
+        services.installment_publish(installment=inst, actor=editor)
+    [message] = exc.value.messages
+    assert message.startswith("A photo of “案例标题1” cannot be read (")
+    assert message.endswith("); take it out of the feature.")
+    assert not PublishedPhoto.objects.exists()
 
 
 def test_later_edits_never_change_the_published_version_until_republished(editor):

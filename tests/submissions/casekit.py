@@ -45,7 +45,7 @@ def attachment_add(case: Case | None = None, *, user=None, name: str = "说明.p
 
 def case_with_photos(*, photos: int = 1, **kwargs) -> Case:
     """A complete draft (every field filled in) with `photos` captioned photos."""
-    case = CaseFactory(**kwargs)
+    case = CaseFactory.create(**kwargs)
     for i in range(photos):
         photo_add(case, caption=f"■说明{i + 1}", position=i + 1)
     return case

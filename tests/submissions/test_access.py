@@ -11,6 +11,8 @@ role may not use the page at all; 404 = the object is not visible to this user (
 not even learn that it exists).
 """
 
+from collections.abc import Callable
+
 import pytest
 
 from submissions.models import Case, CaseEvent
@@ -207,12 +209,16 @@ def staged(user_a):
     return photo_add(None, user=user_a)
 
 
+def _staged_kwargs(variant: str) -> Callable[[dict], dict]:
+    return lambda w: {"uid": w["staged"].uid, "variant": variant}
+
+
 # A staged upload is its uploader's alone, even within the same unit, until it is saved.
 STAGED = [
     Row(
         "submissions:photo_file",
         {"owner": 200, "member": 404, "outsider": 404},
-        kwargs=lambda w, variant=variant: {"uid": w["staged"].uid, "variant": variant},
+        kwargs=_staged_kwargs(variant),
         label=f"staged {variant}",
     )
     for variant in ("original", "web", "thumb")

@@ -60,6 +60,7 @@ def write_xlsx(path: Path, rows, *, header=COLUMNS) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
     ws.append(header)
     for row in rows:
         ws.append(row)

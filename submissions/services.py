@@ -506,7 +506,9 @@ def photo_stage(
     return photo
 
 
-def _replace_file(field: FieldFile, data: bytes, name: str) -> None:
+def stored_file_replace(field: FieldFile, data: bytes, name: str) -> None:
+    """Write `data` as the file `name` of `field`, replacing a stored file of that name (a step
+    of `photo_process`; tests/live/killable_worker.py watches it)."""
     storage = field.storage
     if storage.exists(name):
         storage.delete(name)
@@ -531,10 +533,12 @@ def photo_process(*, photo: Photo, actor: User | None) -> Photo:
         photo = Photo.objects.select_for_update().get(pk=photo.pk)
         if photo.processing == Photo.Processing.DONE:
             return photo
-        return _photo_render(photo)
+        return photo_render_locked(photo)
 
 
-def _photo_render(photo: Photo) -> Photo:
+def photo_render_locked(photo: Photo) -> Photo:
+    """The work of `photo_process` once it holds the photo's row lock: the cleaned original and
+    its renditions (tests/live/killable_worker.py watches it)."""
     storage = photo.image.storage
     old_name = photo.image.name
     assert old_name is not None  # only a photo with a file is rendered
@@ -559,11 +563,11 @@ def _photo_render(photo: Photo) -> Photo:
         ) from exc
     if cleaned != raw:
         base = f"photos/{photo.uid.hex[:2]}/{photo.uid.hex}-clean{new_info.extension}"
-        _replace_file(photo.image, cleaned, base)
+        stored_file_replace(photo.image, cleaned, base)
         photo.extension = new_info.extension
         photo.size = len(cleaned)
     for attr, data in (("web", web), ("thumb", thumb)):
-        _replace_file(
+        stored_file_replace(
             getattr(photo, attr), data, f"renditions/{photo.uid.hex[:2]}/{photo.uid.hex}-{attr}.jpg"
         )
     photo.processing = Photo.Processing.DONE

@@ -46,7 +46,7 @@ def _install_probes() -> None:
 
     from submissions import services
 
-    real_render, real_replace = services._photo_render, services._replace_file
+    real_render, real_replace = services.photo_render_locked, services.stored_file_replace
     hold = os.environ.get(HOLD_ENV, "")
 
     def render(photo):
@@ -65,7 +65,7 @@ def _install_probes() -> None:
                     raise RuntimeError(f"held for more than {HOLD_LIMIT} s")
                 time.sleep(0.02)
 
-    services._photo_render, services._replace_file = render, replace
+    services.photo_render_locked, services.stored_file_replace = render, replace
 
     def on_prerun(sender=None, args=None, **kwargs):
         if sender.name == "submissions.photo_process":

@@ -93,6 +93,14 @@ def test_every_message_is_translated_and_compiled():
         != e["msgstr"]
     ]
     assert missing[:5] == [], "the .mo is older than the .po: run `make messages`"
+    # Chinese has one plural form: without the header's Plural-Forms, "318 entries" falls
+    # back to English (the catalog would ask for a second form that does not exist).
+    english_plurals = [
+        e["msgid"]
+        for e in plain
+        if e["plural"] and catalog.ngettext(e["msgid"], e["msgid"] + "s", 318) == e["msgid"] + "s"
+    ]
+    assert english_plurals == []
 
 
 def test_visitors_switch_language_with_a_link(client, db, chinese_default):

@@ -66,6 +66,8 @@ SLOW = frozenset(
         "test_fuzz_submissions.py::test_case_list_query_strings",
         "test_fuzz_submissions.py::test_my_cases_query_string",
         "test_fuzz_uploads.py::test_case_import_cells",
+        "test_static.py::"
+        "test_collectstatic_with_production_storage_then_login_page_loads_its_css_and_js",
     }
 )
 

@@ -175,6 +175,7 @@ def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(database, 
         assert page.status_code == 200
         assets = page_assets(page.text)
         assert len(assets) == 4
+        assert all(re.fullmatch(r"/static/.+\.[0-9a-f]{12}\.(css|js)", url) for _, url in assets)
         for _, url in assets:
             assert requests.get(base + url, headers=proxy, timeout=30).status_code == 200, url
 
@@ -202,6 +203,12 @@ def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(database, 
         admin = requests.get(base + "/admin/", headers={**proxy, **session}, timeout=30)
         assert admin.status_code == 200
         assert "<title>站点管理 | Civic case portal</title>" in admin.text  # Site administration
+
+        admin_assets = page_assets(admin.text)
+        assert ("css", "/static/admin/css/base.css") not in admin_assets  # manifest names
+        assert len(admin_assets) >= 2
+        for _, url in admin_assets:
+            assert requests.get(base + url, headers=proxy, timeout=30).status_code == 200, url
 
         # Beat runs and keeps its schedule in the state folder.
         assert beat_process.poll() is None, logs["beat"].read_text()

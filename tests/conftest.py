@@ -42,6 +42,8 @@ SLOW = frozenset(
         "live/test_photo_worker.py::test_live_worker_strips_gps_and_makes_upright_renditions",
         "live/test_photo_worker.py::"
         "test_live_worker_marks_a_corrupted_original_failed_and_keeps_it",
+        "live/test_readme_production.py::"
+        "test_readme_production_steps_give_a_portal_a_superuser_logs_in_to",
         "live/test_postgres_restart.py::test_fast_restart_under_load_fails_cleanly_and_recovers",
         "live/test_postgres_restart.py::test_stopped_database_gives_503_then_recovers_when_started",
         "live/test_worker_killed.py::test_killed_pool_child_task_is_redelivered_and_processed_once",
@@ -66,6 +68,8 @@ SLOW = frozenset(
         "test_fuzz_submissions.py::test_case_list_query_strings",
         "test_fuzz_submissions.py::test_my_cases_query_string",
         "test_fuzz_uploads.py::test_case_import_cells",
+        "test_static.py::"
+        "test_collectstatic_with_production_storage_then_login_page_loads_its_css_and_js",
     }
 )
 

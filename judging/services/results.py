@@ -366,7 +366,17 @@ def notice_publish(
     return notice
 
 
+def _refuse_when_notice_final(notice: Notice) -> None:
+    """Refuse when the notice's call is final, under the call row's lock (as call_finalize
+    takes it): an objection is either seen by a finalizing that waits for it, or waits for the
+    finalizing and is refused. Never recorded or answered after the awards went final."""
+    _refuse_when_final(notice.call)
+    if Notice.objects.filter(pk=notice.pk, finalized_at__isnull=False).exists():
+        raise ValidationError(_("The awards are final and locked."))
+
+
 @acts
+@transaction.atomic
 def objection_record(
     *,
     notice: Notice,
@@ -378,8 +388,7 @@ def objection_record(
 ) -> Objection:
     if not text.strip():
         raise ValidationError(_("Write down the objection."))
-    if notice.finalized_at:
-        raise ValidationError(_("The awards are final and locked."))
+    _refuse_when_notice_final(notice)
     return Objection.objects.create(
         notice=notice,
         text=text.strip(),
@@ -391,9 +400,9 @@ def objection_record(
 
 
 @acts
+@transaction.atomic
 def objection_answer(*, objection: Objection, answer: str, actor: User | None) -> Objection:
-    if objection.notice.finalized_at:
-        raise ValidationError(_("The awards are final and locked."))
+    _refuse_when_notice_final(objection.notice)
     if not answer.strip():
         raise ValidationError(_("The answer is empty."))
     objection.answer = answer.strip()
@@ -405,7 +414,10 @@ def objection_answer(*, objection: Objection, answer: str, actor: User | None) -
 @acts
 @transaction.atomic
 def call_finalize(*, call: Call, actor: User | None, now: datetime | None = None) -> Call:
-    """Lock results and awards once the notice has ended and every objection is answered."""
+    """Lock results and awards once the notice has ended and every objection is answered.
+
+    Holds the call row's lock from the first check to the move to final: an objection being
+    recorded or answered meanwhile (which takes the same lock) is waited for and then counted."""
     now = now or timezone.now()
     _refuse_when_final(call)
     notice = Notice.objects.filter(call=call).first()

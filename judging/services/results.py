@@ -115,9 +115,13 @@ def results_compute(*, round: Round, stability_samples: int = 0, actor: User | N
     `actor` None: the recomputation task (system work, no person behind it).
 
     Refused once the call is final. Concurrent recomputations of one round run one after the
-    other (the round row is locked), so the stored rows are always one computation's.
+    other (the round row is locked), so the stored rows are always one computation's; finalizing
+    locks the call's rounds too, so it waits for a computation under way, and one that waited
+    for the finalizing reads the call afresh and is refused.
     """
-    locked = Round.objects.select_for_update(of=("self",)).select_related("call").get(pk=round.pk)
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    # A statement of its own, after the lock: it sees a finalizing that committed meanwhile.
+    locked.call = Call.objects.get(pk=locked.call_id)
     if not locked.call.allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
     reviews = _counted_reviews(round)
@@ -420,6 +424,8 @@ def call_finalize(*, call: Call, actor: User | None, now: datetime | None = None
     recorded or answered meanwhile (which takes the same lock) is waited for and then counted."""
     now = now or timezone.now()
     _refuse_when_final(call)
+    # Results computed or scores imported right now (they lock their round) finish first.
+    list(Round.objects.select_for_update().filter(call=call).values_list("pk", flat=True))
     notice = Notice.objects.filter(call=call).first()
     if notice is None:
         raise ValidationError(_("Publish the public notice first."))

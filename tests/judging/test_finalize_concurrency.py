@@ -18,12 +18,16 @@ from django.db import connection
 from django.db.models.signals import pre_save
 from django.utils import timezone
 
-from judging.models import Notice, Objection
+from judging import importing
+from judging.models import Notice, Objection, Round, Score
 from judging.services import results
+from submissions import lifecycle
 from submissions.models import Call
 
 from ..concurrency import POSTGRES_ONLY, Held, a_session_waits_for_a_lock
 from ..factories import NoticeFactory, ObjectionFactory, UserFactory
+from .results_kit import scored_round
+from .test_import_scores import full_rows, write_csv
 
 pytestmark = POSTGRES_ONLY
 
@@ -120,3 +124,51 @@ def test_finalizing_while_an_objection_is_recorded_waits_and_refuses(ended_notic
     assert Objection.objects.get(notice=ended_notice).answer == ""
     assert Call.objects.get(pk=ended_notice.call_id).status == Call.Status.NOTICE
     assert Notice.objects.get(pk=ended_notice.pk).finalized_at is None
+
+
+@pytest.fixture
+def round_in_notice(call) -> tuple[Round, list, list, Notice]:
+    """A closed round of 2 cases and 3 judges nobody has scored; its call in an ended notice."""
+    rnd, judges, cases = scored_round(call, [[None] * 3] * 2, commit=False)
+    lifecycle.call_place_for_setup(call=call, status=Call.Status.NOTICE)
+    now = timezone.now()
+    notice = NoticeFactory.create(
+        call=call, starts_at=now - timedelta(days=8), ends_at=now - timedelta(days=1)
+    )
+    return rnd, judges, cases, notice
+
+
+def test_results_computed_while_finalizing_wait_and_are_refused(round_in_notice):
+    rnd, _judges, _cases, notice = round_in_notice
+    computed_at = Round.objects.get(pk=rnd.pk).results_computed_at
+    computing, outcome = _in_thread(
+        lambda: results.results_compute(round=Round.objects.get(pk=rnd.pk), actor=None)
+    )
+    with Held(_finalize(notice, _organizer()), signal=pre_save, sender=Notice) as finalizing:
+        computing.start()
+        waited = a_session_waits_for_a_lock()
+    computing.join(timeout=30)
+    assert finalizing.error is None
+    assert waited is True
+    assert outcome["error"] == ["The awards are final and locked."]
+    assert Round.objects.get(pk=rnd.pk).results_computed_at == computed_at
+    assert Call.objects.get(pk=notice.call_id).status == Call.Status.FINAL
+
+
+def test_scores_imported_while_finalizing_wait_and_are_refused(round_in_notice, tmp_path):
+    rnd, judges, cases, notice = round_in_notice
+    path = write_csv(tmp_path / "meeting.csv", full_rows(judges, cases))
+    importing_, outcome = _in_thread(
+        lambda: importing.scores_import(
+            round=Round.objects.get(pk=rnd.pk), source=str(path), actor=None
+        )
+    )
+    with Held(_finalize(notice, _organizer()), signal=pre_save, sender=Notice) as finalizing:
+        importing_.start()
+        waited = a_session_waits_for_a_lock()
+    importing_.join(timeout=30)
+    assert finalizing.error is None
+    assert waited is True
+    assert outcome["error"] == ["The awards are final and locked."]
+    assert Score.objects.filter(assignment__round=rnd).count() == 0
+    assert Call.objects.get(pk=notice.call_id).status == Call.Status.FINAL

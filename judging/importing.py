@@ -283,6 +283,10 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
 def _write(
     *, round: Round, planned: list[_Planned], lookup: _Lookup, actor: User | None, rows: int
 ) -> ScoreImportReport:
+    # Under the round's lock (finalizing takes it too), the call's state read afresh: scores
+    # are never written once the awards are final, even if finalized since the check above.
+    Round.objects.select_for_update().filter(pk=round.pk).first()
+    _check_round(round)
     report = ScoreImportReport(rows=rows)
     judges: dict[int, str] = {}
     new = [

@@ -115,9 +115,13 @@ def results_compute(*, round: Round, stability_samples: int = 0, actor: User | N
     `actor` None: the recomputation task (system work, no person behind it).
 
     Refused once the call is final. Concurrent recomputations of one round run one after the
-    other (the round row is locked), so the stored rows are always one computation's.
+    other (the round row is locked), so the stored rows are always one computation's; finalizing
+    locks the call's rounds too, so it waits for a computation under way, and one that waited
+    for the finalizing reads the call afresh and is refused.
     """
-    locked = Round.objects.select_for_update(of=("self",)).select_related("call").get(pk=round.pk)
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    # A statement of its own, after the lock: it sees a finalizing that committed meanwhile.
+    locked.call = Call.objects.get(pk=locked.call_id)
     if not locked.call.allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
     reviews = _counted_reviews(round)
@@ -366,7 +370,17 @@ def notice_publish(
     return notice
 
 
+def _refuse_when_notice_final(notice: Notice) -> None:
+    """Refuse when the notice's call is final, under the call row's lock (as call_finalize
+    takes it): an objection is either seen by a finalizing that waits for it, or waits for the
+    finalizing and is refused. Never recorded or answered after the awards went final."""
+    _refuse_when_final(notice.call)
+    if Notice.objects.filter(pk=notice.pk, finalized_at__isnull=False).exists():
+        raise ValidationError(_("The awards are final and locked."))
+
+
 @acts
+@transaction.atomic
 def objection_record(
     *,
     notice: Notice,
@@ -378,8 +392,7 @@ def objection_record(
 ) -> Objection:
     if not text.strip():
         raise ValidationError(_("Write down the objection."))
-    if notice.finalized_at:
-        raise ValidationError(_("The awards are final and locked."))
+    _refuse_when_notice_final(notice)
     return Objection.objects.create(
         notice=notice,
         text=text.strip(),
@@ -391,9 +404,9 @@ def objection_record(
 
 
 @acts
+@transaction.atomic
 def objection_answer(*, objection: Objection, answer: str, actor: User | None) -> Objection:
-    if objection.notice.finalized_at:
-        raise ValidationError(_("The awards are final and locked."))
+    _refuse_when_notice_final(objection.notice)
     if not answer.strip():
         raise ValidationError(_("The answer is empty."))
     objection.answer = answer.strip()
@@ -405,9 +418,14 @@ def objection_answer(*, objection: Objection, answer: str, actor: User | None) -
 @acts
 @transaction.atomic
 def call_finalize(*, call: Call, actor: User | None, now: datetime | None = None) -> Call:
-    """Lock results and awards once the notice has ended and every objection is answered."""
+    """Lock results and awards once the notice has ended and every objection is answered.
+
+    Holds the call row's lock from the first check to the move to final: an objection being
+    recorded or answered meanwhile (which takes the same lock) is waited for and then counted."""
     now = now or timezone.now()
     _refuse_when_final(call)
+    # Results computed or scores imported right now (they lock their round) finish first.
+    list(Round.objects.select_for_update().filter(call=call).values_list("pk", flat=True))
     notice = Notice.objects.filter(call=call).first()
     if notice is None:
         raise ValidationError(_("Publish the public notice first."))

@@ -346,4 +346,14 @@ CELERY_BEAT_SCHEDULE = {
     "publishing-publish-due": {"task": "publishing.publish_due", "schedule": 60.0},
 }
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
+# /healthz answers 503 when the database is down (liveness). The broker, the workers and the
+# cache are reported on it but fail it only when named here (comma-separated): all nodes share
+# them, so by default their outage does not take every node out of the load balancer
+# (core/health.py; README, Production).
+HEALTHZ_REQUIRED = env.list("HEALTHZ_REQUIRED", default=[])
+if not set(HEALTHZ_REQUIRED) <= {"broker", "worker", "cache"}:
+    raise ImproperlyConfigured(
+        f"HEALTHZ_REQUIRED names broker, worker or cache, comma-separated ({HEALTHZ_REQUIRED} "
+        "given)"
+    )
 BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False)

@@ -4,24 +4,40 @@ invalidates it. The apps call these functions; nothing else touches `django.core
 The cache only ever holds copies: a lost or stale entry costs a recomputation, never a wrong
 decision (every page still checks access, and the results' state lives in the database, on the
 round). So a cache that fails (a Redis that is down) is a cache that misses: every function here
-logs the error and goes on without it. In production every process shares the cache (CACHES in
-civiccases/settings.py); the lifetimes below bound what a process that does not share it shows.
+goes on without it, and the page is computed. The process logs the outage once (a warning with
+its cause) and once more when the cache answers again; in between it leaves the cache alone for
+RETRY_AFTER seconds after each failure, so a Redis that does not answer costs one request per
+process its connection timeout that often, not every request every call. Invalidations (a new
+series generation, a judge-queue version) are always tried: one lost while the cache is down is
+bounded by the entry's lifetime, like everything else here. In production every process shares
+the cache (CACHES in civiccases/settings.py); the lifetimes below bound what a process that does
+not share it shows. `status()` is the cache's line on /healthz (core/health.py).
 
 Keys start with VERSION: change it when the shape of a cached value changes, and entries written
 by the previous code are ignored (they expire on their own).
 """
 
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 VERSION = 1
+
+#: Seconds the cache is left alone (every read a miss, every write skipped) after it failed.
+RETRY_AFTER = 10.0
 
 #: A judge's queue of a round (scoring page: previous/next, "n of m").
 JUDGE_QUEUE_TTL = 60
@@ -37,27 +53,98 @@ def _key(*parts) -> str:
     return f"v{VERSION}:" + ":".join(str(part) for part in parts)
 
 
-def _get(key: str):
+class _Outage:
+    """This process's view of the cache: up, or down since a moment (and left alone until
+    another). A lock makes the log lines once per outage under threaded workers too."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.down_since: float | None = None
+        self.retry_at = 0.0
+
+    def skipping(self) -> bool:
+        return self.down_since is not None and time.monotonic() < self.retry_at
+
+    def failed(self, what: str, exc: Exception) -> None:
+        now = time.monotonic()
+        with self.lock:
+            first = self.down_since is None
+            if first:
+                self.down_since = now
+            self.retry_at = now + RETRY_AFTER
+        if first:
+            log.warning(
+                "cache unavailable (%s): %s: %s; pages are computed without it, and it is "
+                "tried again every %d s",
+                what,
+                exc.__class__.__name__,
+                exc,
+                RETRY_AFTER,
+                exc_info=exc,
+            )
+        else:
+            log.debug("cache still unavailable (%s): %r", what, exc)
+
+    def answered(self) -> None:
+        if self.down_since is None:
+            return
+        with self.lock:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            log.warning("cache available again after %.0f s", time.monotonic() - since)
+
+
+_outage = _Outage()
+
+
+@receiver(setting_changed)
+def _forget_outage(*, setting: str, **kwargs: object) -> None:
+    """Another cache (tests override CACHES): what was known of the previous one is void."""
+    if setting == "CACHES":
+        _outage.reset()
+
+
+def _attempt(what: str, call: Callable[[], T], missing: T, *, always: bool = False) -> T:
+    """`call()` on the cache, or `missing` when the cache fails (or failed less than
+    RETRY_AFTER seconds ago, unless `always`)."""
+    if not always and _outage.skipping():
+        return missing
     try:
-        return cache.get(key)
-    except Exception:  # noqa: BLE001 — the cache is down: a miss
-        log.warning("cache unavailable (get %s)", key, exc_info=True)
-        return None
+        result = call()
+    except Exception as exc:  # noqa: BLE001 — the cache is down: a miss, a write not kept
+        _outage.failed(what, exc)
+        return missing
+    _outage.answered()
+    return result
 
 
-def _get_many(keys: list[str]) -> dict:
+def _get(key: str) -> Any:
+    return _attempt(f"get {key}", lambda: cache.get(key), None)
+
+
+def _get_many(keys: list[str]) -> dict[str, Any]:
+    return _attempt(f"get {keys}", lambda: cache.get_many(keys), {})
+
+
+def _set(key: str, value: object, ttl: int | None, *, always: bool = False) -> None:
+    _attempt(f"set {key}", lambda: cache.set(key, value, ttl), None, always=always)
+
+
+def status() -> str:
+    """The cache on /healthz: "ok", "per-process" (no shared cache: LocMemCache) or
+    "down: <error>". Always asks (a probe every few seconds also ends an outage sooner)."""
+    if isinstance(caches["default"], LocMemCache):
+        return "per-process"
     try:
-        return cache.get_many(keys)
-    except Exception:  # noqa: BLE001
-        log.warning("cache unavailable (get %s)", keys, exc_info=True)
-        return {}
-
-
-def _set(key: str, value, ttl: int | None) -> None:
-    try:
-        cache.set(key, value, ttl)
-    except Exception:  # noqa: BLE001 — not kept: computed again next time
-        log.warning("cache unavailable (set %s)", key, exc_info=True)
+        cache.get(_key("health"))
+    except Exception as exc:  # noqa: BLE001
+        _outage.failed("health", exc)
+        return f"down: {exc.__class__.__name__}"
+    _outage.answered()
+    return "ok"
 
 
 # --------------------------------------------------------------------------- judge queues
@@ -95,7 +182,9 @@ def judge_queue_put(judge_id: int, round_id: int, version: int, ids: list[int]) 
 def judge_queue_changed(round_id: int) -> None:
     """Every judge's queue of the round is stale (once the current transaction commits)."""
     transaction.on_commit(
-        lambda: _set(_judge_queue_version_key(round_id), time.time_ns(), JUDGE_QUEUE_TTL * 10)
+        lambda: _set(
+            _judge_queue_version_key(round_id), time.time_ns(), JUDGE_QUEUE_TTL * 10, always=True
+        )
     )
 
 
@@ -142,11 +231,13 @@ def _series_generation_key(slug: str) -> str:
 
 
 def public_page_key(*, slug: str, number: int, language: str) -> str:
-    try:
-        generation = cache.get_or_set(_series_generation_key(slug), lambda: uuid.uuid4().hex, None)
-    except Exception:  # noqa: BLE001 — the cache is down: a key of no generation
-        log.warning("cache unavailable (series %s)", slug, exc_info=True)
-        generation = "none"
+    key = _series_generation_key(slug)
+
+    def generation_of_series() -> str:
+        return str(cache.get_or_set(key, lambda: uuid.uuid4().hex, None))
+
+    # The cache down: a key of no generation (nothing is stored under it either).
+    generation = _attempt(f"get-or-set {key}", generation_of_series, "none")
     return _key("public-page", slug, generation, number, language)
 
 
@@ -167,4 +258,4 @@ def series_changed(slug: str) -> None:
 
 
 def _new_generation(slug: str) -> None:
-    _set(_series_generation_key(slug), uuid.uuid4().hex, None)
+    _set(_series_generation_key(slug), uuid.uuid4().hex, None, always=True)

@@ -228,6 +228,11 @@ def test_a_session_is_refreshed_at_most_every_few_minutes_and_ends_after_two_idl
             {"DATABASE_URL": "postgres://u@127.0.0.1:1/x", "DATABASE_RANDOM_PAGE_COST": "-1"},
             "DATABASE_RANDOM_PAGE_COST must be a positive number",
         ),
+        (
+            {"HEALTHZ_REQUIRED": "broker,caches"},
+            "HEALTHZ_REQUIRED names broker, worker or cache, comma-separated "
+            "(['broker', 'caches'] given)",
+        ),
     ],
 )
 def test_settings_refuse_values_that_would_break_sessions_or_connections(variables, message):
@@ -247,14 +252,16 @@ def test_anonymous_visitors_get_no_session(client, db):
     assert Session.objects.count() == 0
 
 
-def test_healthz_reports_database_broker_and_worker(client, db):
+def test_healthz_reports_database_broker_worker_and_cache(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
+        "status": "ok",
         "database": "ok",
         "broker": "in-process",
         "worker": "in-process",
-        "status": "ok",
+        "cache": "per-process",
+        "degraded": [],
     }
 
 

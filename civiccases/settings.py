@@ -337,11 +337,17 @@ LOGGING = {
     "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
-CELERY_BEAT_SCHEDULE = {
-    # Photos saved while the broker was down, or whose task was lost, get processed.
-    "photos-sweep": {"task": "submissions.photos_sweep", "schedule": 300.0},
+# Sweeps every Celery worker queues at its start and then every so many seconds (0: never), so
+# that a worker alone recovers lost work, without beat (civiccases/celery.py). Each is safe to
+# run from several workers at once.
+WORKER_SWEEPS = {
+    # Photos whose worker was killed mid-processing, or saved while the broker was down.
+    "submissions.photos_sweep": env.int("PHOTOS_SWEEP_SECONDS", default=300),
     # Uploads staged by a form that was never saved are removed after two days.
-    "staged-uploads-cleanup": {"task": "submissions.staged_uploads_cleanup", "schedule": 3600.0},
+    "submissions.staged_uploads_cleanup": 3600,
+}
+# Beat (`celery -A civiccases beat`, one process): what must happen at a set time.
+CELERY_BEAT_SCHEDULE = {
     # Scheduled installments are published once their publication time has come.
     "publishing-publish-due": {"task": "publishing.publish_due", "schedule": 60.0},
 }

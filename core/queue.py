@@ -1,6 +1,6 @@
 """Enqueue Celery tasks after the transaction commits, without failing the request when the
 broker is down: the data is already saved, the failure is logged, and sweeps (see
-CELERY_BEAT_SCHEDULE) pick up what they can."""
+WORKER_SWEEPS, which every worker runs) pick up what they can."""
 
 import logging
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.files import image_type
@@ -337,6 +338,16 @@ class Photo(models.Model):
         db_index=True,
     )
     processing_error = models.TextField(_("processing error"), blank=True)
+    # The sweep (tasks.photos_sweep) tells a lost task from a queued one by these: an attempt
+    # that started and no longer holds the photo's row lock died with its worker; a task sent
+    # long ago that never started was lost before it began (broker down, reserved by a worker
+    # that died).
+    processing_queued_at = models.DateTimeField(
+        _("processing queued at"), default=timezone.now, editable=False
+    )
+    processing_started_at = models.DateTimeField(
+        _("processing started at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -8,7 +8,7 @@ import io
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO, cast
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -528,12 +528,55 @@ def photo_process(*, photo: Photo, actor: User | None) -> Photo:
     Idempotent: a photo already processed is left alone. The original is replaced only after
     the cleaned copy is written, so a failure never loses it.
     """
+    # Committed before the lock is taken: should this worker die, the sweep sees an attempt that
+    # started and no longer holds the lock, and sends the photo again (photos_requeue_lost).
+    Photo.objects.filter(pk=photo.pk, processing=Photo.Processing.PENDING).update(
+        processing_started_at=timezone.now()
+    )
     with transaction.atomic():
         # One worker at a time per photo (a sweep or a redelivery may run it twice).
         photo = Photo.objects.select_for_update().get(pk=photo.pk)
         if photo.processing == Photo.Processing.DONE:
             return photo
         return photo_render_locked(photo)
+
+
+#: A photo whose task was sent this long ago and has not started is sent again.
+PHOTO_UNSTARTED_REQUEUE_AFTER = timedelta(minutes=5)
+
+
+@acts
+def photos_requeue_lost(*, actor: User | None, limit: int = 1000) -> list[int]:
+    """Send again the tasks of pending photos whose processing was lost, and return their ids
+    (the sweep every worker runs at its start and every few minutes: system work, actor None).
+
+    Lost: an attempt started and no longer holds the photo's row lock (its worker was killed;
+    its message waits out the broker's visibility timeout), or the task was sent more than
+    PHOTO_UNSTARTED_REQUEUE_AFTER ago and never started (saved while the broker was down, or
+    reserved by a worker that died). A photo being processed is row-locked and skipped.
+    Several workers sweeping at once take disjoint photos (SKIP LOCKED), and a photo sent again
+    counts as freshly queued, so the next sweep leaves it alone; a duplicate run is harmless
+    anyway (photo_process locks and checks)."""
+    from .tasks import photo_process
+
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Photo.objects.select_for_update(skip_locked=True)
+            .filter(processing=Photo.Processing.PENDING)
+            .filter(
+                Q(processing_started_at__isnull=False)
+                | Q(processing_queued_at__lt=now - PHOTO_UNSTARTED_REQUEUE_AFTER)
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Photo.objects.filter(pk__in=ids).update(
+            processing_queued_at=now, processing_started_at=None
+        )
+        for pk in ids:
+            enqueue_on_commit(photo_process, pk)
+    return ids
 
 
 def photo_render_locked(photo: Photo) -> Photo:
@@ -609,9 +652,19 @@ def staged_uploads_cleanup(*, older_than: datetime, actor: User | None) -> int:
     actor None)."""
     n = 0
     for model in (Photo, Attachment):
-        for obj in model.objects.filter(case__isnull=True, created_at__lt=older_than):
-            upload_delete(obj, actor=actor)
-            n += 1
+        for pk in model.objects.filter(case__isnull=True, created_at__lt=older_than).values_list(
+            "pk", flat=True
+        ):
+            with transaction.atomic():
+                # Every worker runs this sweep: one takes each upload, the others skip it.
+                obj = (
+                    model.objects.select_for_update(skip_locked=True)
+                    .filter(pk=pk, case__isnull=True)
+                    .first()
+                )
+                if obj is not None:
+                    upload_delete(obj, actor=actor)
+                    n += 1
     return n
 
 

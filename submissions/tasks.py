@@ -46,21 +46,15 @@ def photo_process(self, photo_id: int) -> None:
 
 @shared_task(name="submissions.photos_sweep")
 def photos_sweep() -> int:
-    """Re-enqueue photos still pending (e.g. saved while the broker was down)."""
-    stale = timezone.now() - timedelta(minutes=5)
-    ids = list(
-        Photo.objects.filter(processing=Photo.Processing.PENDING, created_at__lt=stale).values_list(
-            "pk", flat=True
-        )[:1000]
-    )
-    for pk in ids:
-        photo_process.delay(pk)
-    return len(ids)
+    """Send again the photos whose processing was lost (a worker killed mid-photo, a broker down
+    when the photo was saved). Every worker sends it at its start and every
+    PHOTOS_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work, no person acts."""
+    return len(services.photos_requeue_lost(actor=None))
 
 
 @shared_task(name="submissions.staged_uploads_cleanup")
 def staged_uploads_cleanup() -> int:
-    """System work (hourly): no person acts."""
+    """System work (every worker, at its start and hourly): no person acts."""
     return services.staged_uploads_cleanup(
         older_than=timezone.now() - timedelta(days=2), actor=None
     )

@@ -51,6 +51,8 @@ SLOW = frozenset(
         "test_whole_worker_killed_task_comes_back_after_the_visibility_timeout",
         "live/test_worker_killed.py::"
         "test_redelivery_while_the_first_attempt_holds_the_photo_lock_processes_once",
+        "live/test_worker_killed.py::"
+        "test_whole_worker_killed_without_beat_the_next_worker_redoes_the_photo_at_start",
         "test_fuzz_forms.py::test_call_form",
         "test_fuzz_forms.py::test_case_form",
         "test_fuzz_forms.py::test_scoring_form",

@@ -94,8 +94,10 @@ class TaskLog:
 
 
 @pytest.fixture
-def live_worker():
-    """Start a solo-pool worker on the real broker; tasks are sent to it, not run eagerly."""
+def live_worker(settings):
+    """Start a solo-pool worker on the real broker; tasks are sent to it, not run eagerly.
+    It sends no sweeps (settings.WORKER_SWEEPS): the tests count what reaches the broker."""
+    settings.WORKER_SWEEPS = {}
     reason = _broker_problem()
     if reason:
         _unavailable(reason)

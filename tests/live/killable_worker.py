@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 MARKERS_ENV = "FAULTS_MARKERS"
 HOLD_ENV = "FAULTS_HOLD"
+QUEUE_ENV = "FAULTS_QUEUE"
 HOLD_LIMIT = 120  # a held task gives up after this many seconds (a test that forgot it)
 
 
@@ -91,6 +92,9 @@ def main(argv: list[str]) -> None:
     from civiccases.celery import app
 
     _install_probes()
+    # What the worker sends itself (its sweeps, the photos they send again) stays on the test's
+    # queue, as the default queue does for a worker started without -Q.
+    app.conf.task_default_queue = os.environ[QUEUE_ENV]
     app.worker_main(argv=argv)
 
 
@@ -134,7 +138,7 @@ class KillableWorker:
     ):
         self.name, self.queue, self.markers = name, queue, markers
         self.log_path = log_dir / f"worker-{name}.log"
-        self.env = {**os.environ, **env, MARKERS_ENV: str(markers.path)}
+        self.env = {**os.environ, **env, MARKERS_ENV: str(markers.path), QUEUE_ENV: queue}
         self.concurrency = concurrency
         self.proc: subprocess.Popen | None = None
 

@@ -16,6 +16,7 @@ lock with the "already done" check in submissions.services.photo_process.
 import json
 import os
 import signal
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -42,6 +43,8 @@ SHORT_VISIBILITY = {
     "CELERY_UNACKED_RESTORE_INTERVAL": "1",
     "CELERY_UNACKED_RESTORE_THROTTLE": "1",
 }
+# A worker that never sweeps photos: only the visibility timeout can bring a lost task back.
+NO_SWEEP = {"PHOTOS_SWEEP_SECONDS": "0"}
 
 
 def _database_url() -> str:
@@ -206,7 +209,7 @@ def test_whole_worker_killed_task_comes_back_after_the_visibility_timeout(
     photo = pending_photo
     # The first worker keeps the default hour-long visibility timeout, so it never hands the
     # task out again itself: after its death, only the second worker's short timeout does.
-    first = stack.worker("first")
+    first = stack.worker("first", **NO_SWEEP)
     stack.send(photo.pk)
     stack.wait(
         lambda: stack.markers.count("web-written", photo.pk) == 1,
@@ -222,7 +225,7 @@ def test_whole_worker_killed_task_comes_back_after_the_visibility_timeout(
     assert Photo.objects.get(pk=photo.pk).processing == Photo.Processing.PENDING
 
     stack.release()
-    second = stack.worker("second", **SHORT_VISIBILITY)
+    second = stack.worker("second", **SHORT_VISIBILITY, **NO_SWEEP)
     stack.wait(
         lambda: stack.markers.count("committed", photo.pk) == 1,
         "the task did not come back after the visibility timeout",
@@ -235,6 +238,57 @@ def test_whole_worker_killed_task_comes_back_after_the_visibility_timeout(
     assert second.alive()
     assert_processed_once(stack, photo, settings.MEDIA_ROOT)
     assert stack.markers.postruns(photo.pk) == ["postrun-SUCCESS"]
+
+
+def test_whole_worker_killed_without_beat_the_next_worker_redoes_the_photo_at_start(
+    stack, pending_photo, settings
+):
+    """No beat runs and every worker keeps the hour-long visibility timeout: the worker started
+    after the kill sweeps at its start and processes the photo within seconds, exactly once."""
+    photo = pending_photo
+    first = stack.worker("first")
+    stack.send(photo.pk)
+    stack.wait(
+        lambda: stack.markers.count("web-written", photo.pk) == 1,
+        "the task did not reach the middle of its processing",
+    )
+    (child,) = stack.markers.pids("web-written", photo.pk)
+    first.kill_all()
+    stack.wait(lambda: not pid_alive(child), "the orphaned pool child did not die", timeout=10)
+    assert stack.queued() == 0 and len(stack.unacked()) == 1
+    assert Photo.objects.get(pk=photo.pk).processing == Photo.Processing.PENDING
+
+    stack.release()
+    started = time.monotonic()
+    second = stack.worker("second")  # as the README starts it: no beat, default timeouts
+    stack.wait(
+        lambda: stack.markers.count("committed", photo.pk) == 1,
+        "the worker started after the kill did not process the photo",
+        timeout=30,
+    )
+    assert time.monotonic() - started < 30
+
+    runs = stack.markers.pids("prerun", photo.pk)
+    assert len(runs) == 2 and runs[0] == child and runs[1] != child, stack.markers.lines()
+    assert stack.markers.count("render", photo.pk) == 2  # the killed attempt, then the redo
+    stack.wait(
+        lambda: stack.markers.postruns(photo.pk) == ["postrun-SUCCESS"],
+        "the redo did not finish",
+        timeout=30,
+    )
+    assert second.alive()
+    photo.refresh_from_db()
+    assert photo.processing == Photo.Processing.DONE, photo.processing_error
+    hex_ = photo.uid.hex
+    renditions = Path(settings.MEDIA_ROOT) / "renditions" / hex_[:2]
+    assert sorted(p.name for p in renditions.iterdir()) == [f"{hex_}-thumb.jpg", f"{hex_}-web.jpg"]
+    # The sweep's own messages were acknowledged; the killed worker's message stays
+    # unacknowledged until the visibility timeout (an hour), when its run finds the photo done.
+    stack.wait(
+        lambda: stack.queued() == 0 and len(stack.unacked()) == 1,
+        "the sweep's messages were not acknowledged",
+        timeout=30,
+    )
 
 
 def _lock_waiters() -> int:

@@ -1,17 +1,20 @@
 """Nothing lost when the broker is down: the case saves, the photo waits, the sweep makes its
 renditions once the broker is back."""
 
+import threading
 from datetime import timedelta
 from unittest import mock
 
+import pytest
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from submissions import tasks
+from submissions import services, tasks
 from submissions.models import Case, Photo
 
-from ..factories import jpeg_upload
+from ..factories import CaseFactory, jpeg_upload
 
 
 def test_broker_down_case_still_saves_and_the_sweep_processes_its_photo_later(
@@ -40,9 +43,138 @@ def test_broker_down_case_still_saves_and_the_sweep_processes_its_photo_later(
     photo = Photo.objects.get(case=Case.objects.get(title="断网也不丢"))
     assert (photo.processing, photo.web.name) == (Photo.Processing.PENDING, "")
 
-    # The broker is back; the beat sweep finds photos pending for more than five minutes.
-    Photo.objects.filter(pk=photo.pk).update(created_at=timezone.now() - timedelta(minutes=6))
-    assert tasks.photos_sweep() == 1
+    # The broker is back; the workers' sweep finds photos queued for more than five minutes
+    # that never started.
+    Photo.objects.filter(pk=photo.pk).update(
+        processing_queued_at=timezone.now() - timedelta(minutes=6)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.photos_sweep() == 1
     photo.refresh_from_db()
     assert photo.processing == Photo.Processing.DONE
     assert photo.web.name.endswith("-web.jpg") and photo.thumb.name.endswith("-thumb.jpg")
+
+
+# --- the sweep every worker runs (no beat): lost photos come back at once, exactly once ------
+
+
+@pytest.fixture
+def sent(django_capture_on_commit_callbacks):
+    """The photo ids the sweep sends to the broker."""
+    ids: list[int] = []
+    with mock.patch.object(tasks.photo_process, "delay", side_effect=ids.append):
+        yield ids
+
+
+def _staged(call, user_a) -> Photo:
+    return services.photo_stage(upload=jpeg_upload("现场.jpg"), actor=user_a, call=call)
+
+
+def _sweep(django_capture_on_commit_callbacks) -> int:
+    with django_capture_on_commit_callbacks(execute=True):
+        return tasks.photos_sweep()
+
+
+def test_sweep_sends_again_at_once_a_photo_whose_attempt_died_and_only_once(
+    call, user_a, sent, django_capture_on_commit_callbacks
+):
+    died = _staged(call, user_a)
+    queued = _staged(call, user_a)  # sent a moment ago, waiting in the queue
+    # An attempt began (committed before the row lock) and its worker was killed: no lock left.
+    Photo.objects.filter(pk=died.pk).update(processing_started_at=timezone.now())
+
+    assert _sweep(django_capture_on_commit_callbacks) == 1
+    assert sent == [died.pk]
+    died.refresh_from_db()
+    assert died.processing_started_at is None  # sent again: freshly queued
+    # The next sweep (another worker starting) sends nothing twice, nor the queued photo.
+    assert _sweep(django_capture_on_commit_callbacks) == 0
+    assert sent == [died.pk]
+    assert Photo.objects.get(pk=queued.pk).processing == Photo.Processing.PENDING
+
+
+def test_sweep_leaves_done_and_failed_photos_alone(
+    call, user_a, sent, django_capture_on_commit_callbacks
+):
+    old = timezone.now() - timedelta(hours=1)
+    for state in (Photo.Processing.DONE, Photo.Processing.FAILED):
+        photo = _staged(call, user_a)
+        Photo.objects.filter(pk=photo.pk).update(
+            processing=state, processing_queued_at=old, processing_started_at=old
+        )
+    assert _sweep(django_capture_on_commit_callbacks) == 0
+    assert sent == []
+
+
+def test_photo_processing_records_that_its_attempt_started(call, user_a):
+    photo = _staged(call, user_a)
+    assert photo.processing_started_at is None
+    with mock.patch.object(services, "photo_render_locked", side_effect=OSError("disk gone")):
+        with pytest.raises(OSError):
+            services.photo_process(photo=photo, actor=None)
+    photo.refresh_from_db()
+    assert photo.processing == Photo.Processing.PENDING
+    assert photo.processing_started_at is not None  # the sweep will send it again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_skips_a_photo_being_processed_and_sends_it_once_its_worker_is_gone(
+    call, user_a, sent, django_capture_on_commit_callbacks
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SKIP LOCKED) need PostgreSQL: set DATABASE_URL=postgres://…")
+    busy, lost = _staged(call, user_a), _staged(call, user_a)
+    sent.clear()  # committed at once here: staging sent their first tasks
+    Photo.objects.filter(pk__in=[busy.pk, lost.pk]).update(processing_started_at=timezone.now())
+    locked, release = threading.Event(), threading.Event()
+
+    def hold(pk: int) -> None:  # another worker's transaction holding the row lock
+        try:
+            with transaction.atomic():
+                Photo.objects.select_for_update().get(pk=pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=hold, args=(busy.pk,))
+    worker.start()
+    try:
+        assert locked.wait(30)
+        # The photo being processed is skipped; the lost one is sent.
+        assert _sweep(django_capture_on_commit_callbacks) == 1
+        assert sent == [lost.pk]
+    finally:
+        release.set()
+        worker.join(30)
+    # Once its worker is gone (lock released, attempt recorded), the next sweep sends it.
+    assert _sweep(django_capture_on_commit_callbacks) == 1
+    assert sent == [lost.pk, busy.pk]
+
+
+def test_every_worker_queues_its_sweeps_at_start_and_then_periodically(settings):
+    from civiccases.celery import Sweeps, sweep_send
+
+    settings.WORKER_SWEEPS = {"submissions.photos_sweep": 300, "off.sweep": 0}
+    parent = mock.Mock()
+    step = Sweeps(parent)
+    step.start(parent)
+    parent.app.send_task.assert_called_once_with("submissions.photos_sweep")
+    parent.timer.call_repeatedly.assert_called_once_with(
+        300, sweep_send, (parent.app, "submissions.photos_sweep")
+    )
+    step.stop(parent)
+    parent.timer.call_repeatedly.return_value.cancel.assert_called_once_with()
+
+
+def test_staged_uploads_cleanup_removes_only_old_uploads_no_form_saved(
+    call, user_a, django_capture_on_commit_callbacks
+):
+    old, recent, kept = (_staged(call, user_a) for _ in range(3))
+    two_days_ago = timezone.now() - timedelta(days=2, minutes=1)
+    Photo.objects.filter(pk__in=[old.pk, kept.pk]).update(created_at=two_days_ago)
+    Photo.objects.filter(pk=kept.pk).update(case=CaseFactory(call=call))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.staged_uploads_cleanup() == 1
+    assert set(Photo.objects.values_list("pk", flat=True)) == {recent.pk, kept.pk}
+    assert not old.image.storage.exists(old.image.name)

@@ -6,24 +6,19 @@ submitted reviews. Column headers are the fixed Chinese names of the paper forms
 score sheet uses the columns `import_scores` reads (评审专家, 案例编号, 案例标题, one column per
 criterion, 评语), so a sheet filled in at an offline meeting can be imported as it is.
 
-Workbooks are written in openpyxl's write-only mode (rows are streamed, not kept as cell
-objects), so a round of 10,000 cases exports in seconds and little memory.
+Workbooks are written by `core.spreadsheet` (streamed, so a round of 10,000 cases exports in
+seconds and little memory), which stores what users typed as text, never as a formula.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
-from core.text import sheet_title, xml_text
+from core.spreadsheet import XlsxBook, styled
+from core.text import sheet_title
 from submissions.models import Case
 
 from . import selectors
@@ -77,58 +72,6 @@ FMT_Z = "0.000"
 FMT_PERCENT = "0%"
 
 
-def _append(ws, row) -> None:
-    """Append a row, its text without the characters an .xlsx cannot hold (users type control
-    characters; openpyxl would raise IllegalCharacterError and the download would fail)."""
-    ws.append([xml_text(v) for v in row])
-
-
-def _cell(ws, value, *, bold=False, fmt=None, wrap=False):
-    cell = WriteOnlyCell(ws, value=xml_text(value))
-    if bold:
-        cell.font = Font(bold=True)
-    if fmt:
-        cell.number_format = fmt
-    if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
-
-
-class _Formats:
-    """Number cells of a sheet sharing a few formats. Setting a format cell by cell is slow in
-    openpyxl; copying a prepared style is not (a 10,000-case export stays in seconds). Scores
-    and totals are written as plain numbers (Excel's General shows 35 and 37.5 as they are)."""
-
-    def __init__(self, ws, *formats: str):
-        self.ws = ws
-        self.styles = {}
-        for fmt in formats:
-            prototype = WriteOnlyCell(ws, value=0)
-            prototype.number_format = fmt
-            self.styles[fmt] = prototype._style  # type: ignore[attr-defined]  # no public API
-
-    def __call__(self, value, fmt: str):
-        if value is None:
-            return None
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell._style = copy(self.styles[fmt])  # type: ignore[attr-defined]
-        return cell
-
-
-def _number(value):
-    """Decimals become floats (Excel has no decimals); None stays an empty cell."""
-    if value is None:
-        return None
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _widths(ws, widths: Sequence[float]) -> None:
-    from openpyxl.utils import get_column_letter
-
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-
-
 def _unique_names(judges: list[Judge]) -> dict[int, str]:
     """Column headers for judges: the name, with （2） etc. when two judges share a name."""
     seen: dict[str, int] = {}
@@ -150,12 +93,6 @@ def _award(result: Result) -> Award | None:
         return result.case.award
     except Award.DoesNotExist:
         return None
-
-
-def _to_bytes(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- 评分汇总表
@@ -214,68 +151,63 @@ def summary_workbook(*, round: Round) -> bytes:
         }
     results = list(selectors.results_list(round=round))
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(SUMMARY_SHEET)
+    wb = XlsxBook()
     judge_columns = [names[j.pk] for j in matrix_judges] or [COL_JUDGE_TOTALS]
     headers = summary_headers(round=round, judge_columns=judge_columns)
-    _widths(
-        ws,
-        [6, 11, 34, 18, 8]
+    ws = wb.sheet(
+        SUMMARY_SHEET,
+        widths=[6, 11, 34, 18, 8]
         + ([10] * len(matrix_judges) or [60])
         + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12],
+        freeze="D4",
     )
-    ws.freeze_panes = "D4"
-    _append(ws, [_cell(ws, f"{call.title} · {round.name} · 评分汇总表", bold=True)])
+    ws.append([styled(f"{call.title} · {round.name} · 评分汇总表", bold=True)])
     computed = (
         timezone.localtime(round.results_computed_at).strftime("%Y-%m-%d %H:%M")
         if round.results_computed_at
         else "未计算"
     )
-    _append(
-        ws,
+    ws.append(
         [
             f"计分规则：{RULE_TEXT[round.rule]}；结果计算时间：{computed}；"
             f"导出时间：{timezone.localtime().strftime('%Y-%m-%d %H:%M')}"
         ],
     )
-    _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in headers])
-    num = _Formats(ws, FMT_MEAN, FMT_Z, FMT_PERCENT)
+    ws.append([styled(h, bold=True, wrap=True) for h in headers])
     for r in results:
         case = r.case
         award = _award(r)
-        _append(
-            ws,
+        judge_cells: list[Decimal | str | None] = [
+            totals.get((j.pk, case.pk)) for j in matrix_judges
+        ] or [compact.get(case.pk, "")]
+        ws.append(
             [
                 r.rank,
                 case.code,
                 case.title,
                 case.unit.name,
                 r.n_judges,
-                *(
-                    [_number(totals.get((j.pk, case.pk))) for j in matrix_judges]
-                    or [compact.get(case.pk, "")]
-                ),
-                num(r.mean, FMT_MEAN),
-                num(r.trimmed_mean, FMT_MEAN),
-                num(r.median, FMT_MEAN),
-                num(r.zscore, FMT_Z),
+                *judge_cells,
+                styled(r.mean, fmt=FMT_MEAN),
+                styled(r.trimmed_mean, fmt=FMT_MEAN),
+                styled(r.median, fmt=FMT_MEAN),
+                styled(r.zscore, fmt=FMT_Z),
                 r.rank_mean,
                 r.rank_trimmed,
                 r.rank_zscore,
                 "是" if r.rank_changes else "",
                 "是" if r.near_cut else "",
-                num(r.top_probability, FMT_PERCENT),
+                styled(r.top_probability, fmt=FMT_PERCENT),
                 award_text(award),
             ],
         )
 
     _detail_sheet(wb, round=round, criteria=criteria, judge_names=names, results=results)
     _notes_sheet(wb, round=round, n_judges=len(judges), matrix=bool(matrix_judges))
-    return _to_bytes(wb)
+    return wb.to_bytes()
 
 
-def _detail_sheet(wb, *, round, criteria, judge_names, results) -> None:
-    ws = wb.create_sheet(DETAIL_SHEET)
+def _detail_sheet(wb: XlsxBook, *, round, criteria, judge_names, results) -> None:
     headers = [
         COL_CODE,
         COL_TITLE,
@@ -285,9 +217,10 @@ def _detail_sheet(wb, *, round, criteria, judge_names, results) -> None:
         COL_COMMENT,
         COL_STATUS,
     ]
-    _widths(ws, [11, 34, 12] + [10] * len(criteria) + [8, 50, 8])
-    ws.freeze_panes = "D2"
-    _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in headers])
+    ws = wb.sheet(
+        DETAIL_SHEET, widths=[11, 34, 12] + [10] * len(criteria) + [8, 50, 8], freeze="D2"
+    )
+    ws.append([styled(h, bold=True, wrap=True) for h in headers])
     points: dict[int, dict[int, Decimal]] = {}
     for assignment_id, criterion_id, value in (
         Score.objects.filter(assignment__round=round)
@@ -315,24 +248,22 @@ def _detail_sheet(wb, *, round, criteria, judge_names, results) -> None:
     for pk, case_id, judge_id, total, comment, status in rows:
         case = cases[case_id]
         given = points.get(pk, {})
-        _append(
-            ws,
+        ws.append(
             [
                 case.code,
                 case.title,
                 judge_names.get(judge_id, ""),
-                *[_number(given.get(c.pk)) for c in criteria],
-                _number(total),
+                *[given.get(c.pk) for c in criteria],
+                total,
                 comment,
                 STATUS_TEXT.get(status, status),
             ],
         )
 
 
-def _notes_sheet(wb, *, round, n_judges: int, matrix: bool) -> None:
+def _notes_sheet(wb: XlsxBook, *, round, n_judges: int, matrix: bool) -> None:
     call = round.call
-    ws = wb.create_sheet(NOTES_SHEET)
-    _widths(ws, [110])
+    ws = wb.sheet(NOTES_SHEET, widths=[110])
     lines = [
         f"{call.title} · {round.name}",
         f"计分规则：{RULE_TEXT[round.rule]}。评审人数不少于{max(3, round.trim_min_judges)}人时"
@@ -353,7 +284,7 @@ def _notes_sheet(wb, *, round, n_judges: int, matrix: bool) -> None:
             "总分，各项评分详见“评分明细”表。"
         )
     for line in lines:
-        _append(ws, [_cell(ws, line, wrap=True)])
+        ws.append([styled(line, wrap=True)])
 
 
 # --------------------------------------------------------------------------- per-judge sheets
@@ -430,38 +361,36 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
 
 def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
     rnd, call = sheet.round, sheet.round.call
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet_title(f"{sheet.judge.name}评分表", fallback="评分表"))
-    _widths(
-        ws,
-        [6, 11, 34]
+    wb = XlsxBook()
+    ws = wb.sheet(
+        sheet_title(f"{sheet.judge.name}评分表", fallback="评分表"),
+        widths=[6, 11, 34]
         + ([18] if sheet.show_unit else [])
         + [12]
         + [10] * len(sheet.criteria)
         + [8, 50],
     )
-    _append(ws, [_cell(ws, call.title, bold=True)])
-    _append(ws, [_cell(ws, f"{rnd.name}评分表 · {COL_JUDGE}：{sheet.judge.name}", bold=True)])
-    _append(ws, [f"满分：{sheet.maxima}"])
-    _append(ws, [_cell(ws, h, bold=True, wrap=True) for h in sheet.headers])
+    ws.append([styled(call.title, bold=True)])
+    ws.append([styled(f"{rnd.name}评分表 · {COL_JUDGE}：{sheet.judge.name}", bold=True)])
+    ws.append([f"满分：{sheet.maxima}"])
+    ws.append([styled(h, bold=True, wrap=True) for h in sheet.headers])
     for row in sheet.rows:
-        _append(
-            ws,
+        ws.append(
             [
                 row.number,
                 row.code,
                 row.title,
                 *([row.unit] if sheet.show_unit else []),
                 sheet.judge.name,
-                *[_number(p) for p in row.points],
-                _number(row.total),
+                *[p for p in row.points],
+                row.total,
                 row.comment,
             ],
         )
-    _append(ws, [])
+    ws.append([])
     # In the 序号 column, which import_scores ignores, so a signed sheet can be imported.
-    _append(ws, [SIGNATURE])
-    return _to_bytes(wb)
+    ws.append([SIGNATURE])
+    return wb.to_bytes()
 
 
 def summary_filename(round: Round) -> str:

@@ -4,32 +4,17 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.roles import organizer_required
+from core import spreadsheet
 
 from .. import exports, selectors
 from ..models import Assignment
 from ..services import results as services
 from .common import organizer_round, results_state
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = _attachment(filename)
-    return response
-
-
-def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = filename.encode("ascii", "ignore").decode() or "export.xlsx"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @organizer_required
@@ -48,7 +33,7 @@ def results_export(request, pk):
             _("The results are out of date: recompute them, then download the table."),
         )
         return redirect("judging:round_results", pk=rnd.pk)
-    return _xlsx(exports.summary_workbook(round=rnd), exports.summary_filename(rnd))
+    return spreadsheet.response(exports.summary_workbook(round=rnd), exports.summary_filename(rnd))
 
 
 @organizer_required
@@ -84,7 +69,9 @@ def _sheet(pk, judge_pk) -> exports.JudgeSheet:
 @require_GET
 def judge_sheet_xlsx(request, pk, judge_pk):
     sheet = _sheet(pk, judge_pk)
-    return _xlsx(exports.judge_sheet_workbook(sheet), exports.judge_sheet_filename(sheet))
+    return spreadsheet.response(
+        exports.judge_sheet_workbook(sheet), exports.judge_sheet_filename(sheet)
+    )
 
 
 @organizer_required

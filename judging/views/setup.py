@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
+from core import spreadsheet
 from core.fields import bound_upload
 from core.flash import flash_errors, flash_form_errors
 from core.forms import TableUploadForm
@@ -188,13 +188,8 @@ def judge_import(request):
 
 @organizer_required
 def judge_import_template(request):
-    header = ",".join(JUDGE_COLUMNS)
-    example = "张某某,zhangmm,zhang@example.org,,某大学新闻学院,城市治理,"
-    response = HttpResponse(
-        "\ufeff" + header + "\r\n" + example + "\r\n", content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="judges.csv"'
-    return response
+    example = ["张某某", "zhangmm", "zhang@example.org", "", "某大学新闻学院", "城市治理", ""]
+    return spreadsheet.response(spreadsheet.csv_bytes([JUDGE_COLUMNS, example]), "judges.csv")
 
 
 # ---- rounds ---------------------------------------------------------------------------------

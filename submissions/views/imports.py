@@ -1,9 +1,7 @@
 """Bulk import of offline-collected cases by organizers: upload, progress page, template."""
 
-import io
-
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import organizer_required
+from core import spreadsheet
 from core.fields import bound_upload
 
 from .. import importing, rules
@@ -163,14 +162,8 @@ def import_progress(request, pk):
 @require_GET
 def import_template(request, slug):
     """An .xlsx with the header row to fill in, and a second sheet explaining the columns."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     call = get_object_or_404(Call, slug=slug)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Cases")[:31]
-    ws.append(importing.COLUMNS)
+    wb = spreadsheet.XlsxBook()
     widths = {
         importing.COL_TITLE: 30,
         importing.COL_SUMMARY: 40,
@@ -178,21 +171,23 @@ def import_template(request, slug):
         importing.COL_PHOTOS: 36,
         importing.COL_CAPTIONS: 40,
     }
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        ws.column_dimensions[cell.column_letter].width = widths.get(cell.value, 16)
+    ws = wb.sheet(_("Cases"), widths=[widths.get(c, 16) for c in importing.COLUMNS], freeze="A2")
+    ws.append([spreadsheet.styled(c, bold=True) for c in importing.COLUMNS])
     # Phone numbers as text, so a landline keeps its leading 0.
-    phone_col = ws.cell(row=1, column=importing.COLUMNS.index(importing.COL_PHONE) + 1)
-    for row in range(2, 501):
-        ws.cell(row=row, column=phone_col.column).number_format = "@"
-    ws.freeze_panes = "A2"
+    phone = importing.COLUMNS.index(importing.COL_PHONE)
+    for _row in range(2, 501):
+        ws.append([None] * phone + [spreadsheet.styled(None, fmt="@")])
 
-    notes = wb.create_sheet(_("How to fill in")[:31])
-    notes.append([_("Column"), _("Required"), _("Explanation")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
+    notes = wb.sheet(_("How to fill in"), widths=[14, 10, 100])
+    notes.append(
+        [spreadsheet.styled(h, bold=True) for h in (_("Column"), _("Required"), _("Explanation"))]
+    )
+
+    def wrapped(*values: str) -> list[spreadsheet.Styled]:
+        return [spreadsheet.styled(v, wrap=True) for v in values]
+
     for column, required, text in column_help(call):
-        notes.append([column, _("yes") if required else _("no"), text])
+        notes.append(wrapped(column, _("yes") if required else _("no"), text))
     notes.append([])
     for line in (
         _(
@@ -205,16 +200,6 @@ def import_template(request, slug):
             "and column."
         ),
     ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 14
-    notes.column_dimensions["B"].width = 10
-    notes.column_dimensions["C"].width = 100
-    for row in notes.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
+        notes.append(wrapped(line))
     filename = _("case-import-template-%(slug)s.xlsx") % {"slug": call.slug}
-    return FileResponse(buffer, as_attachment=True, filename=filename)
+    return spreadsheet.response(wb.to_bytes(), filename)

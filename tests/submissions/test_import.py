@@ -651,7 +651,7 @@ def test_web_start_page_and_template(client, call, organizer):
     assert template["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    wb = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))
+    wb = openpyxl.load_workbook(io.BytesIO(template.content))
     assert [c.value for c in wb.worksheets[0][1]] == COLUMNS
     assert all(c.value is None for row in wb.worksheets[0].iter_rows(min_row=2) for c in row)
 

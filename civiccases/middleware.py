@@ -14,7 +14,8 @@ from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
-from django.views import defaults
+
+from core import errors
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +101,11 @@ class SessionMiddleware(sessions.SessionMiddleware):
             return database_unavailable(request, cause)
 
 
-def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+def server_error(request):
     """handler500: an error raised outside a view (e.g. by a middleware) because the database is
-    unreachable still gives the 503 page; every other error gives Django's usual 500 page."""
+    unreachable still gives the 503 page; every other error gives the portal's 500 page
+    (core/errors.py: in the visitor's language, rendered without the database)."""
     exc = sys.exc_info()[1]
     if isinstance(exc, DATABASE_ERRORS):
         return database_unavailable(request, exc)
-    return defaults.server_error(request, template_name=template_name)
+    return errors.server_error(request)

@@ -29,6 +29,8 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-laptop-only"  # noqa: S105 — DEBUG only
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused by the CSRF check comes back with what was typed, to send again (core/errors.py).
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "core.admin_site.PortalAdminConfig",  # django.contrib.admin, organizers only

@@ -22,4 +22,8 @@ urlpatterns = [
 if settings.BENCHMARK_ENDPOINTS:  # a bare view to compare page throughput with (bench/)
     urlpatterns.append(path("bench/bare/", lambda request: HttpResponse("ok"), name="bench_bare"))
 
+# Styled pages in the visitor's language with a way back (core/errors.py).
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
 handler500 = "civiccases.middleware.server_error"

@@ -84,6 +84,20 @@ def review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Assignment
     return review
 
 
+def closed_review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Assignment | None:
+    """One of the user's own reviews in a round that has closed (None otherwise), for the page
+    telling a judge what became of the scores: the judge learns nothing but the state of his or
+    her own review. A case the judge declared a conflict with is no longer assigned (None)."""
+    judge = judge_for(user)
+    if judge is None:
+        return None
+    return (
+        Assignment.objects.filter(judge=judge, pk=pk, round__status=Round.Status.CLOSED)
+        .select_related("round__call", "case")
+        .first()
+    )
+
+
 def review_criteria(*, assignment: Assignment) -> list[tuple[Criterion, Decimal | None]]:
     """The round's criteria in order, each with the review's points for it (None when not
     scored yet): one query."""

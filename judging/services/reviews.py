@@ -17,6 +17,14 @@ from . import AUDIT_SCORE_PREFIX
 from .results import results_schedule
 
 
+class RoundClosed(ValidationError):
+    """The review's round is not open for scoring (closed before or while the review was
+    saved): nothing of this save is recorded; what was saved before stays as it was."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The round is not open for scoring."))
+
+
 def _snapshot(assignment: Assignment) -> dict:
     return {
         "status": assignment.status,
@@ -124,7 +132,7 @@ def review_save(
     scoring = action != ScoreAudit.Action.IMPORT
     if scoring:
         if rnd.status != Round.Status.OPEN:
-            raise ValidationError(_("The round is not open for scoring."))
+            raise RoundClosed
         if assignment.status == Assignment.Status.SUBMITTED:
             raise ValidationError(
                 _(
@@ -184,7 +192,7 @@ def review_save(
     if scoring:
         stale = stale.filter(status=Round.Status.OPEN)
     if not stale.update(results_computed_at=None):  # closed meanwhile: undo everything
-        raise ValidationError(_("The round is not open for scoring."))
+        raise RoundClosed
     results_schedule(round_ids=[rnd.pk])
     return assignment
 

@@ -9,7 +9,7 @@ the unit nor its contact. Files are served under their uid, never their uploaded
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -60,11 +60,48 @@ def queue(request, pk):
     )
 
 
+def _round_closed(request: HttpRequest, a: Assignment) -> HttpResponse:
+    """What became of the judge's scores when the round closed before (or while) they were
+    sent: the review as saved before, and what was just sent (not recorded)."""
+    a.refresh_from_db(fields=["status", "comment", "total", "submitted_at", "updated_at"])
+    posted = request.method == "POST"
+    rows = [
+        (
+            c,
+            points,
+            request.POST.get(ReviewForm.field_name(c), "") if posted else None,
+        )
+        for c, points in selectors.review_criteria(assignment=a)
+    ]
+    return render(
+        request,
+        "judging/review_closed.html",
+        {
+            "a": a,
+            "round": a.round,
+            "rows": rows,
+            "posted": posted,
+            "sent_comment": request.POST.get("comment", "") if posted else "",
+            "total": None if a.total is None else plain_number(a.total),
+        },
+        status=409 if posted else 200,
+    )
+
+
 @never_cache
 @judge_required
 def review(request, pk):
-    """Score one case: criteria beside the case text and photos; draft, submit, next."""
-    a = _review(request, pk)
+    """Score one case: criteria beside the case text and photos; draft, submit, next.
+
+    A review of a round that has closed (before the page was sent, or while it was being saved)
+    gets a page saying what became of the scores, not a 404."""
+    try:
+        a = selectors.review_for_judge(request.user, pk=pk)
+    except Assignment.DoesNotExist:
+        closed = selectors.closed_review_for_judge(request.user, pk=pk)
+        if closed is None:
+            raise Http404 from None
+        return _round_closed(request, closed)
     rnd = a.round
     pairs = selectors.review_criteria(assignment=a)
     criteria = [c for c, _points in pairs]
@@ -95,6 +132,8 @@ def review(request, pk):
                     comment=form.cleaned_data["comment"],
                     submit=submit,
                 )
+            except reviews.RoundClosed:
+                return _round_closed(request, a)
             except ValidationError as exc:
                 for msg in exc.messages:
                     form.add_error(None, msg)

@@ -3,11 +3,14 @@ photos and attachments; blind rounds leak no unit or contact; fixed query counts
 
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.db import connection
+from django.db.models.signals import pre_save
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from judging.models import Assignment, Conflict, Round, Score, ScoreAudit
 from judging.services import rounds
@@ -299,8 +302,112 @@ def test_closed_round_disappears_for_judges(client, rnd, j1, two_cases):
     rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
     client.force_login(j1.user)
     assert _page(client, "queue", pk=rnd.pk).status_code == 404
-    assert client.get(_review_url(a)).status_code == 404
+    response = client.get(_review_url(a))  # a bookmark, or "Next" in a tab left open
+    assert response.status_code == 200
+    assert _text_of(response, "closed-note") == (
+        f"The organizer closed the round “初评” of “{rnd.call.title}”; case "
+        f"{a.case.code} can no longer be scored."
+    )
+    assert 'id="review-form"' not in response.content.decode()
     assert f'data-round="{rnd.pk}"' not in _page(client, "home").content.decode()
+
+
+# ---- a round closed before (or while) the judge's scores arrive ------------------------------
+
+
+def _text_of(response, element_id: str) -> str:
+    """The text of the element with this id, tags removed and white space collapsed."""
+    html = response.content.decode()
+    match = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert match, f"no #{element_id}"
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", match.group(2))).split())
+
+
+def _closed_rows(response) -> list[list[str]]:
+    table = re.search(r'id="closed-scores">(.*?)</table>', response.content.decode(), re.S)
+    assert table
+    return [
+        [
+            " ".join(unescape(re.sub(r"<[^>]+>", "", c)).split())
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+    ]
+
+
+def test_scores_sent_after_the_round_closed_get_a_page_saying_the_draft_stays(
+    client, rnd, j1, two_cases
+):
+    a = _a(rnd, j1, two_cases[0])
+    client.force_login(j1.user)
+    client.post(_review_url(a), form_data(rnd, "30", "40", comment="初稿评语"))
+    a.refresh_from_db()
+    saved_at = a.updated_at
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
+
+    response = client.post(_review_url(a), form_data(rnd, "38", "55", action="submit"))
+
+    assert response.status_code == 409
+    assert _text_of(response, "not-recorded") == (
+        f"The organizer closed the round “初评” of “{rnd.call.title}” before your scores for "
+        f"case {a.case.code} arrived. What you just sent was not recorded."
+    )
+    local = timezone.localtime(saved_at).strftime("%Y-%m-%d %H:%M")
+    assert _text_of(response, "saved-state") == (
+        f"Your draft saved on {local} is kept as it was (70 points), but it was never "
+        "submitted, so it does not count in the results."
+    )
+    assert _closed_rows(response) == [
+        ["Criterion", "Saved", "Just sent (not recorded)"],
+        ["创新性", "30 / 40", "38"],
+        ["实效性", "40 / 60", "55"],
+    ]
+    a.refresh_from_db()
+    assert (a.status, a.total, a.comment) == (Assignment.Status.DRAFT, Decimal(70), "初稿评语")
+    assert ScoreAudit.objects.filter(assignment=a).count() == 1
+
+
+def test_a_submitted_review_is_said_to_count_when_the_round_has_closed(client, rnd, j1, two_cases):
+    a = _a(rnd, j1, two_cases[0])
+    review_save(assignment=a, actor=j1.user, points=points_for(rnd, "35", "50"), submit=True)
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
+    client.force_login(j1.user)
+    response = client.get(_review_url(a))
+    a.refresh_from_db()
+    local = timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M")
+    assert _text_of(response, "saved-state") == (
+        f"Your review was submitted on {local} and counts in the results, with 85 points."
+    )
+
+
+def test_round_closed_while_the_scores_are_saved_gets_the_same_page(client, rnd, j1, two_cases):
+    a = _a(rnd, j1, two_cases[0])
+    client.force_login(j1.user)
+
+    def close_the_round(sender, instance, **kwargs):  # the organizer, at that very moment
+        Round.objects.filter(pk=rnd.pk).update(status=Round.Status.CLOSED)
+
+    pre_save.connect(close_the_round, sender=Assignment, dispatch_uid="close-the-round")
+    try:
+        response = client.post(_review_url(a), form_data(rnd, "38", "55", comment="迟到的评语"))
+    finally:
+        pre_save.disconnect(sender=Assignment, dispatch_uid="close-the-round")
+
+    assert response.status_code == 409
+    assert "What you just sent was not recorded." in _text_of(response, "not-recorded")
+    assert _text_of(response, "saved-state") == (
+        "Nothing had been saved for this case before, so it has no score from you."
+    )
+    a.refresh_from_db()
+    assert (a.status, Score.objects.filter(assignment=a).count()) == (Assignment.Status.PENDING, 0)
+
+
+def test_another_judges_review_of_a_closed_round_is_still_a_404(client, rnd, j1, j2, two_cases):
+    theirs = _a(rnd, j2, two_cases[0])
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
+    client.force_login(j1.user)
+    assert client.get(_review_url(theirs)).status_code == 404
+    assert client.post(_review_url(theirs), form_data(rnd, "1", "1")).status_code == 404
 
 
 # ---- conflicts -----------------------------------------------------------------------------

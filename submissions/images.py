@@ -31,6 +31,9 @@ MAX_TOTAL_PIXELS_FACTOR = 4  # all frames together may decode at most 4 * max_pi
 #: validated at 1/8 scale (draft mode) and stored without decoding.
 MAX_DECODED_BYTES = 96 * 1024 * 1024
 PIXEL_BYTES = 4
+#: libwebp holds its own RGBA canvas while decoding and ARGB + YUV copies while encoding: a WebP
+#: counts three times its pixels (bench/hostile_images.py measured 5.5x the decoded size).
+WEIGHT = {"WEBP": 3}
 ORIENTATION = 0x0112
 # EXIF orientation -> Image.Transpose that makes the pixels upright (as ImageOps.exif_transpose)
 _TRANSPOSE = {
@@ -75,8 +78,8 @@ class ImageRejected(Exception):
     @classmethod
     def too_much_memory(cls, name: str, need: int, limit: int) -> ImageRejected:
         msg = _(
-            '"%(name)s" would take %(need)s MB of memory to open (width × height × frames); '
-            "at most %(limit)s MB are allowed. Reduce its size or save it as a JPEG."
+            '"%(name)s" would take %(need)s MB of memory to process (width × height × '
+            "frames); at most %(limit)s MB are allowed. Reduce its size or save it as a JPEG."
         )
         return cls(msg % {"name": name, "need": _mb(need), "limit": _mb(limit)})
 
@@ -165,7 +168,8 @@ def _check_header(img: Image.Image, name: str, max_pixels: int, max_decoded_byte
     frames = int(getattr(img, "n_frames", 1))
     if frames > MAX_FRAMES or frames * width * height > MAX_TOTAL_PIXELS_FACTOR * max_pixels:
         raise ImageRejected.too_many_frames(name)
-    need = frames * width * height * PIXEL_BYTES
+    canvases = frames + 1 if frames > 1 else 1  # an animation is composed on one more canvas
+    need = canvases * width * height * PIXEL_BYTES * WEIGHT.get(str(img.format), 1)
     if need > max_decoded_bytes:
         raise ImageRejected.too_much_memory(name, need, max_decoded_bytes)
 
@@ -349,7 +353,9 @@ def render_variant(
         scale = max_side / max(width, height)
         if img.format in ("JPEG", "MPO") and scale < 1:  # let libjpeg do the coarse reduction
             img.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
-        elif (need := width * height * PIXEL_BYTES) > max_decoded_bytes:  # only the 1st frame
+        elif (
+            need := width * height * PIXEL_BYTES * WEIGHT.get(str(img.format), 1)
+        ) > max_decoded_bytes:  # only the first frame is rendered
             name = Path(src_path_or_file).name if isinstance(src_path_or_file, str | Path) else ""
             raise ImageRejected.too_much_memory(name or "photo", need, max_decoded_bytes)
         img.load()

@@ -161,7 +161,7 @@ def test_heic_is_held_to_the_same_budget():
             max_decoded_bytes=10_000,
         )  # fmt: skip
     assert caught.value.message == (
-        '"a.heic" would take 1 MB of memory to open (width × height × frames); at most 1 MB are '
+        '"a.heic" would take 1 MB of memory to process (width × height × frames); at most 1 MB are '
         "allowed. Reduce its size or save it as a JPEG."
     )
 
@@ -181,7 +181,7 @@ def test_the_rendition_refuses_a_stored_file_over_the_budget():
     with pytest.raises(ImageRejected) as caught:
         render_variant(io.BytesIO(png_solid()), max_side=1600)
     assert caught.value.message == (
-        '"photo" would take 153 MB of memory to open (width × height × frames); at most 96 MB '
+        '"photo" would take 153 MB of memory to process (width × height × frames); at most 96 MB '
         "are allowed. Reduce its size or save it as a JPEG."
     )
     assert images.MAX_DECODED_BYTES == PORTAL_MAX_DECODED

@@ -259,6 +259,10 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Photo rules (a call may be stricter, never looser).
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Memory one PNG/WebP/HEIC may take decoded (all frames, 4 bytes a pixel), checked from its
+# header before decoding; and the CPU seconds the photos of one form submission may use.
+PHOTO_MAX_DECODED_BYTES = env.int("PHOTO_MAX_DECODED_BYTES", default=96 * 1024 * 1024)
+PHOTO_REQUEST_CPU_SECONDS = env.float("PHOTO_REQUEST_CPU_SECONDS", default=20.0)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=30 * 1024 * 1024)
 # Importing cases on the web page (submissions/importing.py): the upload, its unpacked size and
 # the number of files in a .zip.

@@ -124,7 +124,11 @@ class PhotoRowForm(forms.Form):
     remove = forms.BooleanField(label=_("Remove"), required=False)
 
 
-PhotoFormSet = forms.formset_factory(PhotoRowForm, extra=0, max_num=50, absolute_max=60)
+def photo_formset_class(call: Call) -> type[forms.BaseFormSet]:
+    """The photo rows of a case form of `call`: never more forms than the call's rows allow
+    (rules.photo_rows_limit), however many the posted management form claims."""
+    limit = rules.photo_rows_limit(call)
+    return forms.formset_factory(PhotoRowForm, extra=0, max_num=limit, absolute_max=limit)
 
 
 class MultipleFileField(UploadField):

@@ -26,6 +26,14 @@ FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP") + (("HEIF",) if HEIF_SUPPORTE
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "HEIF": ".heic"}
 MAX_FRAMES = 100  # animated PNG/WebP, multi-image HEIF
 MAX_TOTAL_PIXELS_FACTOR = 4  # all frames together may decode at most 4 * max_pixels
+#: Memory the decoded pixels of one file may take (every frame, 4 bytes a pixel as Pillow holds
+#: RGB and RGBA), checked from the header before anything is decoded. JPEG is exempt: it is
+#: validated at 1/8 scale (draft mode) and stored without decoding.
+MAX_DECODED_BYTES = 96 * 1024 * 1024
+PIXEL_BYTES = 4
+#: libwebp holds its own RGBA canvas while decoding and ARGB + YUV copies while encoding: a WebP
+#: counts three times its pixels (bench/hostile_images.py measured 5.5x the decoded size).
+WEIGHT = {"WEBP": 3}
 ORIENTATION = 0x0112
 # EXIF orientation -> Image.Transpose that makes the pixels upright (as ImageOps.exif_transpose)
 _TRANSPOSE = {
@@ -62,6 +70,23 @@ class ImageRejected(Exception):
         msg = _('"%(name)s" has too many pixels: at most %(limit)s megapixels are allowed.')
         return cls(msg % {"name": name, "limit": f"{max_pixels / 1_000_000:g}"})
 
+    @classmethod
+    def too_many_frames(cls, name: str) -> ImageRejected:
+        msg = _('"%(name)s" has too many animation frames.')
+        return cls(msg % {"name": name})
+
+    @classmethod
+    def too_much_memory(cls, name: str, need: int, limit: int) -> ImageRejected:
+        msg = _(
+            '"%(name)s" would take %(need)s MB of memory to process (width × height × '
+            "frames); at most %(limit)s MB are allowed. Reduce its size or save it as a JPEG."
+        )
+        return cls(msg % {"name": name, "need": _mb(need), "limit": _mb(limit)})
+
+
+def _mb(n: int) -> str:
+    return f"{math.ceil(n / 1_048_576):d}"
+
 
 @dataclass(frozen=True)
 class ImageInfo:
@@ -74,8 +99,18 @@ class ImageInfo:
     frames: int
 
 
-def inspect_upload(fileobj: BinaryIO, *, name: str, max_bytes: int, max_pixels: int) -> ImageInfo:
-    """Validate an upload by decoding it fully; raise ImageRejected, rewind ``fileobj``."""
+def inspect_upload(
+    fileobj: BinaryIO,
+    *,
+    name: str,
+    max_bytes: int,
+    max_pixels: int,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
+) -> ImageInfo:
+    """Validate an upload by decoding it fully; raise ImageRejected, rewind ``fileobj``.
+
+    Its header is checked first (pixels, frames, the memory its frames take decoded), so a
+    tiny file declaring a huge image is refused before any pixel is decoded."""
     try:
         if ImageFile.LOAD_TRUNCATED_IMAGES:  # would make truncated uploads pass silently
             raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
@@ -89,12 +124,12 @@ def inspect_upload(fileobj: BinaryIO, *, name: str, max_bytes: int, max_pixels: 
         fileobj.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _decode(fileobj, name, max_pixels)
+            return _decode(fileobj, name, max_pixels, max_decoded_bytes)
     finally:
         fileobj.seek(0)
 
 
-def _decode(fileobj: BinaryIO, name: str, max_pixels: int) -> ImageInfo:
+def _decode(fileobj: BinaryIO, name: str, max_pixels: int, max_decoded_bytes: int) -> ImageInfo:
     try:
         img = Image.open(fileobj, formats=FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -114,6 +149,7 @@ def _decode(fileobj: BinaryIO, name: str, max_pixels: int) -> ImageInfo:
                 img.load()
                 frames, orientation = 1, _orientation(img)
             else:
+                _check_header(img, name, max_pixels, max_decoded_bytes)
                 frames, orientation = _load_frames(img, name, max_pixels)
         except ImageRejected:
             raise
@@ -124,6 +160,18 @@ def _decode(fileobj: BinaryIO, name: str, max_pixels: int) -> ImageInfo:
     if orientation >= 5:
         width, height = height, width
     return ImageInfo(fmt, width, height, EXTENSIONS[fmt], frames)
+
+
+def _check_header(img: Image.Image, name: str, max_pixels: int, max_decoded_bytes: int) -> None:
+    """Refuse, from the header alone, what would take too many frames or too much memory."""
+    width, height = img.size
+    frames = int(getattr(img, "n_frames", 1))
+    if frames > MAX_FRAMES or frames * width * height > MAX_TOTAL_PIXELS_FACTOR * max_pixels:
+        raise ImageRejected.too_many_frames(name)
+    canvases = frames + 1 if frames > 1 else 1  # an animation is composed on one more canvas
+    need = canvases * width * height * PIXEL_BYTES * WEIGHT.get(str(img.format), 1)
+    if need > max_decoded_bytes:
+        raise ImageRejected.too_much_memory(name, need, max_decoded_bytes)
 
 
 def _load_frames(img: Image.Image, name: str, max_pixels: int) -> tuple[int, int]:
@@ -138,8 +186,7 @@ def _load_frames(img: Image.Image, name: str, max_pixels: int) -> tuple[int, int
         if width * height > max_pixels:
             raise ImageRejected.too_many_pixels(name, max_pixels)
         if frames > MAX_FRAMES or total > MAX_TOTAL_PIXELS_FACTOR * max_pixels:
-            msg = _('"%(name)s" has too many animation frames.')
-            raise ImageRejected(msg % {"name": name})
+            raise ImageRejected.too_many_frames(name)
         frame.load()
         if frames == 1:  # only after load(): PNG getexif() loads, and _orientation hides errors
             orientation = _orientation(frame)
@@ -291,14 +338,26 @@ def _reencode(src: bytes, info: ImageInfo, fmt: str) -> tuple[bytes, ImageInfo]:
 
 
 def render_variant(
-    src_path_or_file: str | Path | BinaryIO, *, max_side: int, quality: int = 85
+    src_path_or_file: str | Path | BinaryIO,
+    *,
+    max_side: int,
+    quality: int = 85,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
 ) -> tuple[bytes, int, int]:
-    """Return (JPEG bytes, width, height): upright, RGB, long side <= max_side, no EXIF."""
+    """Return (JPEG bytes, width, height): upright, RGB, long side <= max_side, no EXIF.
+
+    A PNG, WebP or HEIC whose first frame would take over ``max_decoded_bytes`` is refused
+    (ImageRejected) before it is decoded; a JPEG is decoded at a reduced scale."""
     with Image.open(src_path_or_file, formats=FORMATS) as img:
         width, height = img.size
         scale = max_side / max(width, height)
         if img.format in ("JPEG", "MPO") and scale < 1:  # let libjpeg do the coarse reduction
             img.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+        elif (
+            need := width * height * PIXEL_BYTES * WEIGHT.get(str(img.format), 1)
+        ) > max_decoded_bytes:  # only the first frame is rendered
+            name = Path(src_path_or_file).name if isinstance(src_path_or_file, str | Path) else ""
+            raise ImageRejected.too_much_memory(name or "photo", need, max_decoded_bytes)
         img.load()
         orientation, icc = _orientation(img), _rgb_icc(img)
         out = _to_rgb(img)

@@ -197,6 +197,7 @@ def _photo_check(path: Path, *, name: str, call: Call) -> None:
                 name=name,
                 max_bytes=max_bytes,
                 max_pixels=settings.PHOTO_MAX_PIXELS,
+                max_decoded_bytes=settings.PHOTO_MAX_DECODED_BYTES,
             )
         except images.ImageRejected as exc:
             raise ValidationError(str(exc), code="image") from exc

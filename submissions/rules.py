@@ -157,6 +157,36 @@ def photo_count(call: Call, n: int, *, for_submission: bool) -> None:
     _collect({"photos": problems})
 
 
+def photo_rows_limit(call: Call) -> int:
+    """The most photo rows one case form may send: a new or kept photo for each the call
+    allows, a row for each photo already on the case that it removes (at most as many), and a
+    few rows left empty."""
+    return 2 * call.max_photos + 5
+
+
+def photo_rows(call: Call, *, n_rows: int, n_kept: int) -> None:
+    """The photo rows of one form, counted before any file in them is read: at most
+    `photo_rows_limit` rows, and at most `call.max_photos` of them keeping or adding a photo."""
+    problems = []
+    if n_rows > photo_rows_limit(call):
+        problems.append(
+            ValidationError(
+                _("The form has %(n)d photo rows; at most %(max)d are allowed. Nothing was saved."),
+                code="too_many_rows",
+                params={"max": photo_rows_limit(call), "n": n_rows},
+            )
+        )
+    elif n_kept > call.max_photos:
+        problems.append(
+            ValidationError(
+                _("At most %(max)d photos are allowed; this case has %(n)d."),
+                code="too_many_photos",
+                params={"max": call.max_photos, "n": n_kept},
+            )
+        )
+    _collect({"photos": problems})
+
+
 def captions(values: list[str]) -> None:
     """Each caption within the photo's caption field."""
     limit = caption_limit()

@@ -484,6 +484,7 @@ def photo_stage(
             name=name,
             max_bytes=max_bytes,
             max_pixels=settings.PHOTO_MAX_PIXELS,
+            max_decoded_bytes=settings.PHOTO_MAX_DECODED_BYTES,
         )
     except images.ImageRejected as exc:
         raise ValidationError(str(exc), code="image") from exc
@@ -499,7 +500,11 @@ def photo_stage(
         size=len(data),
     )
     photo.image.save("x", ContentFile(data), save=False)
-    photo.save()
+    try:
+        photo.save()
+    except BaseException:  # the file without its row would be orphaned
+        photo.image.storage.delete(photo.image.name or "")
+        raise
     from .tasks import photo_process
 
     enqueue_on_commit(photo_process, photo.pk)
@@ -596,7 +601,11 @@ def photo_render_locked(photo: Photo) -> Photo:
     )
     try:  # pure computation: a failure here is the file's fault, so it is not retried
         cleaned, new_info = images.clean_original(raw, info)
-        web, _w, _h = images.render_variant(io.BytesIO(cleaned), max_side=WEB_SIDE)
+        web, _w, _h = images.render_variant(
+            io.BytesIO(cleaned),
+            max_side=WEB_SIDE,
+            max_decoded_bytes=settings.PHOTO_MAX_DECODED_BYTES,
+        )
         thumb, _w, _h = images.render_variant(io.BytesIO(web), max_side=THUMB_SIDE)
     except images.ImageRejected:
         raise

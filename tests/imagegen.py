@@ -481,3 +481,131 @@ def _orientation_only(value: int) -> Image.Exif:
 
 HOSTILE: list[Hostile] = _cases()
 assert len({h.name for h in HOSTILE}) == len(HOSTILE), "file names must be unique"
+
+
+# ---------------------------------------------------------------------------- heavy: the work
+# Valid files of a few kilobytes that decode to hundreds of megabytes, or to many frames, under
+# the portal's real limits (not the small caps above): the per-file memory budget of
+# submissions/images.py (PHOTO_MAX_DECODED_BYTES) must refuse them from their header. Built by
+# hand (zlib, RIFF patching): Pillow would need the full image in memory to write them.
+PORTAL_MAX_BYTES = 20 * 1024 * 1024
+PORTAL_MAX_PIXELS = 40_000_000
+PORTAL_MAX_DECODED = 96 * 1024 * 1024
+BIG = (6400, 6250)  # 40 megapixels, at the portal's pixel cap
+
+
+def _png_rows(width: int, height: int, colour: bytes, level: int = 1) -> bytes:
+    """zlib stream of `height` unfiltered rows of one colour, compressed row by row."""
+    packer = zlib.compressobj(level)
+    row = b"\x00" + colour * width
+    return b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+
+def png_solid(size: tuple[int, int] = BIG, alpha: bool = False) -> bytes:
+    """A valid one-colour PNG (RGB or RGBA) of `size`: some 120 KB for 40 megapixels."""
+    w, h = size
+    colour = b"\xff\x00\x00" + (b"\xff" if alpha else b"")
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 6 if alpha else 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", _png_rows(w, h, colour))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def apng_solid(frames: int, size: tuple[int, int]) -> bytes:
+    """A valid APNG of `frames` full frames of one colour each (a few KB per frame)."""
+    w, h = size
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+    out += png_chunk(b"acTL", struct.pack(">II", frames, 0))
+    seq = 0
+    for i in range(frames):
+        fctl = struct.pack(">IIIIIHHBB", seq, w, h, 0, 0, 8, 100, 0, 0)
+        out += png_chunk(b"fcTL", fctl)
+        seq += 1
+        data = _png_rows(w, h, bytes((i % 256, 0, 0)), level=1)
+        if i == 0:
+            out += png_chunk(b"IDAT", data)
+        else:
+            out += png_chunk(b"fdAT", struct.pack(">I", seq) + data)
+            seq += 1
+    return out + png_chunk(b"IEND", b"")
+
+
+def webp_big_canvas(size: tuple[int, int] = BIG, frames: int = 2) -> bytes:
+    """A valid animated WebP of small frames on a canvas of `size` (every frame decodes to
+    the whole canvas): the VP8X canvas fields of a 16 x 16 animation, patched."""
+    data = bytearray(animation("WEBP", frames, (16, 16), solid=True))
+    assert data[12:16] == b"VP8X"
+    w, h = size
+    data[24:27] = (w - 1).to_bytes(3, "little")
+    data[27:30] = (h - 1).to_bytes(3, "little")
+    return bytes(data)
+
+
+def gif_big(size: tuple[int, int] = BIG) -> bytes:
+    """A GIF declaring `size` (screen and image) around 16 x 16 of data: not an accepted format."""
+    data = bytearray(encode(Image.new("L", (16, 16), 0), "GIF"))
+    w, h = size
+    data[6:10] = struct.pack("<HH", w, h)
+    at = data.index(b"\x2c")  # the image descriptor
+    data[at + 5 : at + 9] = struct.pack("<HH", w, h)
+    return bytes(data)
+
+
+def tiff_big(size: tuple[int, int] = BIG) -> bytes:
+    """A deflated one-colour TIFF of `size`: not an accepted format."""
+    w, h = size
+    return tiff_ifd(
+        [
+            (256, 4, 1, struct.pack(">I", w)),  # ImageWidth
+            (257, 4, 1, struct.pack(">I", h)),  # ImageLength
+            (258, 3, 1, struct.pack(">H", 8)),  # BitsPerSample
+            (259, 3, 1, struct.pack(">H", 8)),  # Compression: deflate
+            (262, 3, 1, struct.pack(">H", 1)),  # grey
+            (273, 4, 1, struct.pack(">I", 8 + 2 + 9 * 12 + 4)),  # StripOffsets: after the IFD
+            (277, 3, 1, struct.pack(">H", 1)),
+            (278, 4, 1, struct.pack(">I", h)),
+            (279, 4, 1, struct.pack(">I", 0)),
+        ]
+    )
+
+
+def _heavy() -> list[Hostile]:
+    H, R = Hostile, Refused
+    return [
+        H("40mp.png", "bomb", "PNG", png_solid, R("too_much_memory")),
+        H("40mp-rgba.png", "bomb", "PNG", functools.partial(png_solid, alpha=True),
+          R("too_much_memory")),
+        H("40mp-canvas.webp", "bomb", "WEBP", webp_big_canvas, R("too_much_memory")),
+        H("100-frames.png", "bomb", "PNG", functools.partial(apng_solid, 100, (1000, 1000)),
+          R("too_much_memory")),
+        H("40mp.gif", "wrong-magic", None, gif_big, R("invalid")),
+        H("40mp.tiff", "wrong-magic", None, tiff_big, R("invalid")),
+    ]  # fmt: skip
+
+
+#: The messages of the heavy files under the portal's limits.
+HEAVY_MESSAGES = {
+    "too_much_memory": '"{name}" would take {need} MB of memory to process (width × height × '
+    "frames); at most {limit} MB are allowed. Reduce its size or save it as a JPEG.",
+    "invalid": MESSAGES["invalid"],
+}
+#: Megabytes each heavy file would take decoded (frames, and one more canvas for an animation,
+#: x width x height x 4 bytes; three times that for a WebP).
+HEAVY_NEED = {
+    "40mp.png": 153,
+    "40mp-rgba.png": 153,
+    "40mp-canvas.webp": 1374,
+    "100-frames.png": 386,
+}
+HEAVY: list[Hostile] = _heavy()
+
+
+def heavy_message(hostile: Hostile) -> str:
+    kind = getattr(hostile.expect, "kind", "")
+    return HEAVY_MESSAGES[kind].format(
+        name=hostile.name, need=HEAVY_NEED.get(hostile.name), limit=PORTAL_MAX_DECODED // 1_048_576
+    )

@@ -1,9 +1,15 @@
 """Case pages for unit users (create, edit, submit, withdraw) and the shared case detail."""
 
+import time
+from typing import cast
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,8 +20,8 @@ from accounts.roles import unit_member_required
 from core.flash import flash_errors
 from core.params import id_list, search_param
 
-from .. import selectors, services
-from ..forms import AttachmentUploadForm, CaseForm, PhotoFormSet, ScreeningForm
+from .. import rules, selectors, services
+from ..forms import AttachmentUploadForm, CaseForm, ScreeningForm, photo_formset_class
 from ..models import Call, Case, Unit
 
 BLANK_PHOTO_ROWS = 2
@@ -74,8 +80,8 @@ def _photo_rows_initial(photos, extra: int):
     return rows + [{} for _ in range(extra)]
 
 
-def _photo_formset(initial, objects):
-    formset = PhotoFormSet(prefix="photos", initial=initial)
+def _photo_formset(call: Call, initial, objects):
+    formset = photo_formset_class(call)(prefix="photos", initial=initial)
     for form, obj in zip(formset.forms, objects, strict=False):
         form.photo_obj = obj
     return formset
@@ -85,13 +91,35 @@ def _blank_rows(call: Call, n_photos: int) -> int:
     return max(0, min(BLANK_PHOTO_ROWS, call.max_photos - n_photos))
 
 
-def _collect_photos(request, *, call, case, formset):
+def _photo_rows_refused(call: Call, formset) -> list[str]:
+    """The rows counted before any file in them is read (rules.photo_rows): the number the
+    form claims, and the rows that add or keep a photo."""
+    claimed = formset.management_form.cleaned_data.get(TOTAL_FORM_COUNT) or 0
+    kept = sum(
+        1
+        for form in formset.forms
+        if form.is_valid()
+        and not form.cleaned_data.get("remove")
+        and (form.cleaned_data.get("image") or form.cleaned_data.get("photo"))
+    )
+    try:
+        rules.photo_rows(call, n_rows=max(claimed, len(formset.forms)), n_kept=kept)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
+def _collect_photos(request, *, call, case, formset, staged: list[FieldFile]):
     """Stage every decodable new upload, whatever else fails, so nothing uploaded is lost.
 
+    Uploads on rows that remove them are not read. Once the photos of this request have used
+    PHOTO_REQUEST_CPU_SECONDS, the remaining files are refused by name (the form keeps those
+    already staged, so saving again uploads the rest). Each staged file is added to `staged`.
     Returns (rows, removed, errors): rows to keep, photos to remove, messages naming files.
     """
-    rows, removed, errors = [], [], []
+    rows, removed, errors = [], [], cast(list[str], [])
     allowed = selectors.photos_visible_to(request.user)
+    started = time.thread_time()
     for index, form in enumerate(formset.forms):
         if not form.is_valid():
             errors.extend(
@@ -103,11 +131,23 @@ def _collect_photos(request, *, call, case, formset):
         data = form.cleaned_data
         photo = None
         if data.get("image"):
+            if data.get("remove"):
+                continue
+            if staged and time.thread_time() - started >= settings.PHOTO_REQUEST_CPU_SECONDS:
+                errors.append(
+                    _(
+                        '"%(name)s" was not checked: the photos of this form took too long. '
+                        "Save the form again to upload it."
+                    )
+                    % {"name": data["image"].name}
+                )
+                continue
             try:
                 photo = services.photo_stage(upload=data["image"], actor=request.user, call=call)
             except ValidationError as exc:
                 errors.extend(exc.messages)
                 continue
+            staged.append(photo.image)
         elif data.get("photo"):
             photo = allowed.filter(pk=data["photo"]).first()
             if photo is None or (photo.case_id and photo.case_id != getattr(case, "pk", None)):
@@ -129,7 +169,7 @@ def _collect_photos(request, *, call, case, formset):
     return rows, removed, errors
 
 
-def _collect_attachments(request, *, case, upload_form):
+def _collect_attachments(request, *, case, upload_form, staged_files: list[FieldFile]):
     staged_ids = id_list(request.POST.getlist("staged_attachment"))
     allowed = selectors.attachments_visible_to(request.user)
     staged = list(allowed.filter(pk__in=staged_ids, case__isnull=True))
@@ -137,7 +177,9 @@ def _collect_attachments(request, *, case, upload_form):
     if upload_form.is_valid():
         for upload in upload_form.cleaned_data["files"]:
             try:
-                staged.append(services.attachment_stage(upload=upload, actor=request.user))
+                att = services.attachment_stage(upload=upload, actor=request.user)
+                staged.append(att)
+                staged_files.append(att.file)
             except ValidationError as exc:
                 errors.extend(exc.messages)
     else:
@@ -160,15 +202,28 @@ def _case_form(request, *, call: Call, case: Case | None):
         return _render_form(request, call, case, form, initial, existing, [], [])
 
     form = CaseForm(request.POST, instance=instance, call=call, units=units)
-    formset = PhotoFormSet(request.POST, request.FILES, prefix="photos")
-    with transaction.atomic():  # one commit for all staged uploads
-        rows, removed, photo_errors = _collect_photos(
-            request, call=call, case=case, formset=formset
-        )
-        staged_atts, removed_atts, att_errors = _collect_attachments(
-            request, case=case, upload_form=AttachmentUploadForm(request.POST, request.FILES)
-        )
-    errors = photo_errors + att_errors
+    formset = photo_formset_class(call)(request.POST, request.FILES, prefix="photos")
+    rows, removed, staged_atts, removed_atts = [], [], [], []
+    # Too many rows: refused before any file is read.
+    errors = _photo_rows_refused(call, formset)
+    written: list[FieldFile] = []  # files this request stores, removed if it fails
+    try:
+        if not errors:
+            with transaction.atomic():  # one commit for all staged uploads
+                rows, removed, photo_errors = _collect_photos(
+                    request, call=call, case=case, formset=formset, staged=written
+                )
+                staged_atts, removed_atts, att_errors = _collect_attachments(
+                    request,
+                    case=case,
+                    upload_form=AttachmentUploadForm(request.POST, request.FILES),
+                    staged_files=written,
+                )
+            errors = photo_errors + att_errors
+    except BaseException:  # a crash or the worker's timeout (SystemExit): no orphaned files
+        for field in written:
+            field.storage.delete(field.name or "")
+        raise
     if form.is_valid() and not errors:
         if case is None and form.instance.unit_id not in roles.unit_ids(user):
             raise Http404
@@ -206,7 +261,7 @@ def _render_form(request, call, case, form, initial, photos, errors, staged_atts
             "call": call,
             "case": case,
             "form": form,
-            "photo_formset": _photo_formset(initial, photos),
+            "photo_formset": _photo_formset(call, initial, photos),
             "attachment_form": AttachmentUploadForm(),
             "attachments": list(case.attachments.all()) if case else [],
             "staged_attachments": staged_atts,

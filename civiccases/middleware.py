@@ -9,13 +9,16 @@ itself once the database is back.
 import logging
 import sys
 
+from django.conf import settings
 from django.contrib.sessions import middleware as sessions
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.urls import Resolver404, resolve
 
 from core import errors
+from core.uploads import upload_limit
 
 log = logging.getLogger(__name__)
 
@@ -109,3 +112,60 @@ def server_error(request):
     if isinstance(exc, DATABASE_ERRORS):
         return database_unavailable(request, exc)
     return errors.server_error(request)
+
+
+def content_length(request) -> int:
+    """The Content-Length the client announced (0 when absent or malformed, as Django reads it:
+    then nothing of the body is read)."""
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def body_limit(request) -> int:
+    """The largest body this request may carry: an upload URL's own limit for a signed-in user,
+    DATA_UPLOAD_MAX_MEMORY_SIZE for everything else."""
+    small = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if not request.user.is_authenticated:
+        return small
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return small
+    return max(small, upload_limit(match.func) or 0)
+
+
+def request_too_large(request, limit: int) -> HttpResponse:
+    log.warning(
+        "request body refused for %s %s: %s bytes announced, at most %s",
+        request.method,
+        request.path,
+        request.META.get("CONTENT_LENGTH"),
+        limit,
+    )
+    body = loader.get_template("413.html").render({"limit_mb": max(1, limit // (1024 * 1024))})
+    response = HttpResponse(body, status=413, content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    response["Connection"] = "close"  # the body was not read: the connection cannot be reused
+    return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses with 413, before anything reads the body, a request whose announced length is over
+    its limit (`body_limit`). Django's DATA_UPLOAD_MAX_MEMORY_SIZE bounds only the form fields of a
+    multipart body: without this, an anonymous 150 MB upload to the login page was parsed (and
+    spooled to disk) in full before the page refused it. Placed after the authentication
+    middleware and before any that reads request.POST (CSRF reads it in process_view, after
+    every __call__)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = content_length(request)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            limit = body_limit(request)
+            if length > limit:
+                return request_too_large(request, limit)
+        return self.get_response(request)

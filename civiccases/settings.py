@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A large body only for a signed-in user on an upload URL; 413 before reading it otherwise.
+    "civiccases.middleware.RequestBodyLimitMiddleware",
     "audit.middleware.AuditMiddleware",  # who did it, from where (after authentication)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -200,8 +202,12 @@ STORAGES = {
         )
     },
 }
-# Uploads: 5 photos of 20 MB must fit in one request.
+# Request bodies. Any request is refused (413) before its body is read when its Content-Length
+# exceeds DATA_UPLOAD_MAX_MEMORY_SIZE, except a signed-in user's on an upload URL (views marked
+# with core.uploads.takes_uploads): those may reach UPLOAD_MAX_REQUEST_BYTES (five 20 MB photos
+# and an attachment fit), or IMPORT_MAX_UPLOAD_BYTES on the page importing cases.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=110 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from .params import id_param
+from .uploads import name_check
 
 MIN_YEAR, MAX_YEAR = 2000, 2099
 
@@ -69,17 +70,29 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class UploadField(forms.FileField):
-    """A file upload whose errors say what to do. A file part whose name is unusable (only
-    dots, slashes) is dropped by Django's parser before the form sees it: the "required"
-    message says so."""
+    """A file upload whose errors say what to do and name the file. A file part whose name is
+    unusable (only dots, slashes) is dropped by Django's parser before the form sees it: the
+    "required" message says so. A name with an extension a browser opens as a page or script
+    after its first dot ("photo.jpg.html") is refused (core.uploads.name_check)."""
 
     default_error_messages = {
         "required": _(
             "No file was received. Choose the file again; if its name is only dots "
             "or slashes, rename it first."
         ),
-        "empty": _("The file you chose is empty (0 bytes)."),
+        "empty": _("“%(name)s” is empty (0 bytes)."),
     }
+
+    def to_python(self, data):
+        name = getattr(data, "name", None)
+        if name and not self.allow_empty_file and getattr(data, "size", None) == 0:
+            # Django's own message does not say which file; with several uploads on a page,
+            # the person must know which one to choose again.
+            raise ValidationError(self.error_messages["empty"], code="empty", params={"name": name})
+        data = super().to_python(data)
+        if data is not None:
+            name_check(data.name)
+        return data
 
 
 def bound_upload(request):

@@ -188,7 +188,9 @@ def _casefold_lookup(root: Path, parts: list[str]) -> Path | None:
 
 
 def _photo_check(path: Path, *, name: str, call: Call) -> None:
-    """Decode the photo with the very limits `services.photo_stage` applies to uploads."""
+    """Check the photo's name and decode it, with the very rules `services.photo_stage` applies
+    to uploads."""
+    rules.upload_name(name)
     max_bytes = rules.photo_max_bytes(call)
     with path.open("rb") as fh:
         try:

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import uploads
+
 from .models import Call, Case, Photo, Unit
 
 #: The case's text fields, in form order.
@@ -214,3 +216,19 @@ def case_for_submission(call: Call, values: dict[str, str], *, n_photos: int) ->
             for field, problems in exc.error_dict.items():
                 errors.setdefault(field, []).extend(problems)
     _collect(errors)
+
+
+# ---------------------------------------------------------------- uploaded file names
+
+#: Extensions a browser opens as a page or a script (the list lives in core, whose upload
+#: field applies the same rule to every upload of the portal).
+ACTIVE_EXTENSIONS = uploads.ACTIVE_EXTENSIONS
+
+
+def upload_name(name: str) -> None:
+    """Refuse a photo or attachment name ("photo.jpg.html", "plan.svg.pdf") with an extension a
+    browser would open as a page or script anywhere after its first dot, case-insensitive: a
+    copy saved under that name and opened later is a web page. The message names the file.
+    The services and the import call it; the upload field (core.fields.UploadField) already
+    refuses such names on every form."""
+    uploads.name_check(name)

@@ -26,7 +26,7 @@ from accounts.models import User
 from audit.context import acts
 from core.queue import enqueue_on_commit
 
-from . import images, lifecycle, rules
+from . import attachments, images, lifecycle, rules
 from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
 from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
@@ -477,6 +477,7 @@ def photo_stage(
     Raises ValidationError naming the file.
     """
     name = original_name or getattr(upload, "name", "") or "photo"
+    rules.upload_name(name)
     max_bytes = rules.photo_max_bytes(call)
     try:
         info = images.inspect_upload(
@@ -685,39 +686,12 @@ def photo_mark_failed(*, photo: Photo, error: str, actor: User | None) -> None:
     )
 
 
-ATTACHMENT_KINDS = {
-    b"%PDF-": ".pdf",
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": ".doc",
-    b"PK\x03\x04": ".docx",
-}
-
-
 @acts
 def attachment_stage(*, upload: File, actor: User | None) -> Attachment:
-    """Store a PDF or Word file, identified by its content; raises ValidationError naming it."""
+    """Store a PDF or Word file, checked by opening it (submissions/attachments.py); raises
+    ValidationError naming it."""
     name = getattr(upload, "name", "") or "file"
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            _("“%(name)s” is larger than %(mb)d MB."),
-            params={"name": name, "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    ext = next((e for magic, e in ATTACHMENT_KINDS.items() if head.startswith(magic)), None)
-    if ext == ".docx":
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(upload) as zf:
-                if "word/document.xml" not in zf.namelist():
-                    ext = None
-        except zipfile.BadZipFile:
-            ext = None
-        upload.seek(0)
-    if ext is None:
-        raise ValidationError(
-            _("“%(name)s” is not a PDF or Word file."), params={"name": name}, code="attachment"
-        )
+    ext = attachments.attachment_check(upload, name=name)
     att = Attachment(uploaded_by=actor, original_name=name[-255:], extension=ext, size=upload.size)
     att.file.save("x", upload, save=False)
     att.save()

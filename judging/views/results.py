@@ -20,6 +20,7 @@ from accounts.roles import organizer_required
 from core import cache as caches
 from core.fields import bound_upload
 from core.flash import flash_errors, flash_form_errors
+from core.uploads import takes_uploads
 from submissions.models import Call
 
 from .. import importing, selectors, statistics
@@ -173,6 +174,7 @@ def results_recompute(request, pk):
     return redirect("judging:round_results", pk=rnd.pk)
 
 
+@takes_uploads()
 @organizer_required
 @require_http_methods(["GET", "POST"])
 def results_import(request, pk):

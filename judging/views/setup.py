@@ -20,6 +20,7 @@ from core.flash import flash_errors, flash_form_errors
 from core.forms import TableUploadForm
 from core.params import id_list, id_param, local_url, search_param
 from core.tabular import read_table
+from core.uploads import takes_uploads
 from submissions.models import Call
 
 from .. import selectors
@@ -151,6 +152,7 @@ def judge_edit(request, pk):
     )
 
 
+@takes_uploads()
 @organizer_required
 def judge_import(request):
     form = TableUploadForm(*bound_upload(request))

@@ -19,6 +19,7 @@ from accounts import roles
 from accounts.roles import unit_member_required
 from core.flash import flash_errors
 from core.params import id_list, search_param
+from core.uploads import takes_uploads
 
 from .. import rules, selectors, services
 from ..forms import AttachmentUploadForm, CaseForm, ScreeningForm, photo_formset_class
@@ -274,12 +275,14 @@ def _render_form(request, call, case, form, initial, photos, errors, staged_atts
     )
 
 
+@takes_uploads()
 @unit_member_required
 def case_create(request, slug):
     call = get_object_or_404(selectors.calls_for_units(), slug=slug)
     return _case_form(request, call=call, case=None)
 
 
+@takes_uploads()
 @unit_member_required
 def case_edit(request, pk):
     case = _visible_case(request, pk)

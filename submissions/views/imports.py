@@ -1,5 +1,6 @@
 """Bulk import of offline-collected cases by organizers: upload, progress page, template."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.roles import organizer_required
 from core import spreadsheet
 from core.fields import bound_upload
+from core.uploads import takes_uploads
 
 from .. import importing, rules
 from ..forms import ImportUploadForm
@@ -76,6 +78,12 @@ def column_help(call: Call) -> list[tuple[str, bool, str]]:
     ]
 
 
+def import_body_limit() -> int:
+    """The import page takes the largest file the import accepts, plus room for the form."""
+    return int(settings.IMPORT_MAX_UPLOAD_BYTES) + 1024 * 1024
+
+
+@takes_uploads(import_body_limit)
 @organizer_required
 @require_http_methods(["GET", "POST"])
 def import_start(request, slug):

@@ -12,6 +12,7 @@ from accounts.roles import organizer_required
 from core.fields import bound_upload
 from core.forms import TableUploadForm
 from core.tabular import read_table
+from core.uploads import takes_uploads
 
 from .. import rules, services
 from ..forms import UnitForm
@@ -78,6 +79,7 @@ def unit_list(request):
     )
 
 
+@takes_uploads()
 @organizer_required
 def unit_import(request):
     form = TableUploadForm(*bound_upload(request))

@@ -4,7 +4,11 @@ Photos are written straight to storage (a tiny JPEG) so that building 100 of the
 tests of the upload path itself go through `services.photo_stage` or the web form.
 """
 
+import io
+
+import docx
 from django.core.files.base import ContentFile
+from pypdf import PdfWriter
 
 from submissions.models import Attachment, Case, Photo
 
@@ -12,6 +16,24 @@ from ..factories import CaseFactory, jpeg_bytes
 
 TINY_JPEG = jpeg_bytes(size=(16, 12))
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def pdf_bytes() -> bytes:
+    """A real one-page PDF, as attachments must be (submissions/attachments.py opens them)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def docx_bytes() -> bytes:
+    """A real Word document with one paragraph."""
+    document = docx.Document()
+    document.add_paragraph("口袋公园建设方案")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def photo_add(

@@ -20,7 +20,7 @@ from ..imagegen import COLOURS, HOSTILE, MAX_BYTES, MAX_PIXELS, RULES, SECRETS, 
 
 #: The case form's upload field refuses an empty file part before the validator sees it; the row
 #: number says which file.
-FORM_MESSAGES = {"empty.jpg": "Photo 1: The file you chose is empty (0 bytes)."}
+FORM_MESSAGES = {"empty.jpg": "Photo 1: “empty.jpg” is empty (0 bytes)."}
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Corrupt EXIF data:UserWarning", "ignore:Image appears to be a malformed MPO file"

@@ -13,7 +13,7 @@ from accounts.models import User
 from submissions.models import Case, CaseEvent, DeadlineExtension, Photo, Unit
 
 from ..factories import CaseFactory, MembershipFactory, UnitFactory, jpeg_upload
-from .casekit import case_with_photos
+from .casekit import case_with_photos, pdf_bytes
 
 PHONE_MSG = (
     "“{}” is not a valid phone number. Use a mobile number such as 13812345678 or a "
@@ -851,11 +851,7 @@ def test_every_hostile_image_through_the_form_gets_a_message_or_is_accepted(
 
 def test_attachments_are_identified_by_content(client, call, unit_a, user_a):
     _as(client, user_a)
-    pdf = SimpleUploadedFile(
-        "方案.pdf",
-        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
-        content_type="application/pdf",
-    )
+    pdf = SimpleUploadedFile("方案.pdf", pdf_bytes(), content_type="application/pdf")
     fake = SimpleUploadedFile("总结.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
 
     response = client.post(

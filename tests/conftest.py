@@ -117,7 +117,10 @@ def pytest_collection_modifyitems(config, items):
             slow_found.add(f"{relative.as_posix()}::{item.originalname}")
     # Every name listed must still exist (a renamed test must not silently lose its mark) when
     # the whole suite is collected.
-    if items and config.args in ([], ["tests"]) and not config.option.keyword:
+    whole_suite = config.args in ([], ["tests"]) and not (
+        config.option.keyword or config.getoption("ignore") or config.getoption("ignore_glob")
+    )
+    if items and whole_suite:
         missing = SLOW - slow_found
         if missing:
             raise pytest.UsageError(

@@ -357,6 +357,9 @@ WORKER_SWEEPS = {
     "submissions.photos_sweep": env.int("PHOTOS_SWEEP_SECONDS", default=300),
     # Uploads staged by a form that was never saved are removed after two days.
     "submissions.staged_uploads_cleanup": 3600,
+    # Upload files no row points to (a process killed between writing and committing), a day
+    # old or more, are removed (submissions.services.storage_orphans_remove).
+    "submissions.storage_orphans_sweep": 86400,
 }
 # Beat (`celery -A civiccases beat`, one process): what must happen at a set time.
 CELERY_BEAT_SCHEDULE = {

@@ -5,18 +5,21 @@ write inside a transaction and enqueue their follow-up tasks on commit.
 """
 
 import io
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, cast
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.core.files.storage import Storage
+from django.db import connection, models, transaction
 from django.db.models import F, Max, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -31,6 +34,8 @@ from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Member
 from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
 from .signals import award_numbers_changed
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- calls
 
@@ -676,6 +681,72 @@ def staged_uploads_cleanup(*, older_than: datetime, actor: User | None) -> int:
                     upload_delete(obj, actor=actor)
                     n += 1
     return n
+
+
+#: The storage folders the portal writes uploads to (the upload_to of every FileField: case
+#: photos and their renditions, attachments, publishing's frozen copies, import files). Only
+#: these are swept: anything else under MEDIA_ROOT is never touched.
+UPLOAD_FOLDERS = ("photos", "renditions", "attachments", "published", "imports")
+#: A file this young may belong to an upload whose row is not yet committed: it is kept.
+STORAGE_ORPHANS_GRACE = timedelta(days=1)
+
+
+def _storage_files(storage: Storage, folder: str) -> Iterable[str]:
+    """Every file name under `folder` of `storage`, recursively (none when it is absent)."""
+    try:
+        dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for d in dirs:
+        yield from _storage_files(storage, f"{folder}/{d}")
+
+
+def _storage_referenced() -> dict[Storage, set[str]]:
+    """Per storage, the name of every file a FileField (or ImageField) of any model, of any
+    app, points to. Found through django.apps so that a model added later is covered too."""
+    referenced: dict[Storage, set[str]] = {}
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.FileField):
+                names = referenced.setdefault(field.storage, set())
+                names.update(
+                    model._default_manager.exclude(**{field.attname: ""})
+                    .exclude(**{f"{field.attname}__isnull": True})
+                    .values_list(field.attname, flat=True)
+                )
+    return referenced
+
+
+@acts
+def storage_orphans_remove(*, older_than: datetime | None = None, actor: User | None) -> list[str]:
+    """Remove the files of the upload folders that no row points to, written before
+    `older_than` (default: a day ago), and return their names.
+
+    A web or worker process killed outright (SIGKILL, out of memory) between writing a file and
+    committing its row leaves such a file; the daily sweep removes it (system work, actor
+    None). The grace period keeps an upload in flight. Safe from several workers at once: a
+    file already gone is skipped. The referenced names are read before the folders are walked,
+    so a file written (and its row committed) in between is young and kept.
+    """
+    if older_than is None:
+        older_than = timezone.now() - STORAGE_ORPHANS_GRACE
+    removed: list[str] = []
+    for storage, names in _storage_referenced().items():
+        for folder in UPLOAD_FOLDERS:
+            for name in _storage_files(storage, folder):
+                if name in names:
+                    continue
+                try:
+                    if storage.get_modified_time(name) >= older_than:
+                        continue
+                    storage.delete(name)
+                except FileNotFoundError:
+                    continue  # another worker's sweep took it
+                log.warning("removed the orphaned upload %s (no row points to it)", name)
+                removed.append(name)
+    return removed
 
 
 @acts

@@ -60,6 +60,14 @@ def staged_uploads_cleanup() -> int:
     )
 
 
+@shared_task(name="submissions.storage_orphans_sweep")
+def storage_orphans_sweep() -> int:
+    """Remove the upload files no row points to, a day old or more (left by a process killed
+    between writing a file and committing its row). System work (every worker, at its start
+    and daily): no person acts."""
+    return len(services.storage_orphans_remove(actor=None))
+
+
 @shared_task(
     name="submissions.case_status_notify", autoretry_for=(OSError,), max_retries=5, retry_backoff=10
 )

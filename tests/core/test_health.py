@@ -19,9 +19,11 @@ CACHE_DOWN = {
 
 
 @pytest.fixture
-def redis_down(settings):
+def redis_down(settings, monkeypatch):
     """The broker and the cache both in a Redis that does not answer (as in production, where
-    the cache defaults to the broker's Redis)."""
+    the cache defaults to the broker's Redis). Celery reads CELERY_BROKER_URL before its own
+    setting (CI sets it): both change."""
+    monkeypatch.setenv("CELERY_BROKER_URL", NOTHING_LISTENS)
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager
     conf.broker_url, conf.task_always_eager = NOTHING_LISTENS, False

@@ -163,7 +163,14 @@ def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(database, 
                 break
             assert time.monotonic() < deadline, f"{health}\n{logs['worker'].read_text()}"
             time.sleep(1)
-        assert health == {"database": "ok", "broker": "ok", "worker": "ok (1)", "status": "ok"}
+        assert health == {
+            "status": "ok",
+            "database": "ok",
+            "broker": "ok",
+            "worker": "ok (1)",
+            "cache": "ok",
+            "degraded": [],
+        }
 
         # Plain HTTP is sent to HTTPS; through the proxy the login page is served.
         plain = requests.get(base + "/accounts/login/", timeout=30, allow_redirects=False)

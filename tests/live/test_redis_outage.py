@@ -100,8 +100,14 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
             own.stop()
 
 
-def _use_broker(url: str) -> None:
-    """Point the Celery app at `url` (its connection pools are made again on first use)."""
+def _use_broker(url: str, variable: str | None) -> None:
+    """Point the Celery app at `url` (its connection pools are made again on first use).
+    Celery reads the CELERY_BROKER_URL variable before its own setting (CI sets it), so both
+    change: `variable` is the variable's value (None: absent)."""
+    if variable is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = variable
     celery_app.conf.broker_url = url
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
@@ -117,14 +123,14 @@ def portal_on_own_redis(own_redis: OwnRedis, settings) -> Iterator[OwnRedis]:
         }
     }
     conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager
-    _use_broker(own_redis.url(0))
+    saved = conf.broker_url, os.environ.get("CELERY_BROKER_URL"), conf.task_always_eager
+    _use_broker(own_redis.url(0), own_redis.url(0))
     conf.task_always_eager = False
     try:
         yield own_redis
     finally:
-        conf.task_always_eager = saved[1]
-        _use_broker(saved[0])
+        conf.task_always_eager = saved[2]
+        _use_broker(saved[0], saved[1])
 
 
 @dataclass

@@ -355,6 +355,10 @@ LOGGING = {
 WORKER_SWEEPS = {
     # Photos whose worker was killed mid-processing, or saved while the broker was down.
     "submissions.photos_sweep": env.int("PHOTOS_SWEEP_SECONDS", default=300),
+    # Import jobs whose worker was killed mid-import, or created while the broker was down.
+    "submissions.import_jobs_sweep": env.int("IMPORT_JOBS_SWEEP_SECONDS", default=300),
+    # Round results whose recomputation was lost the same ways.
+    "judging.results_sweep": env.int("RESULTS_SWEEP_SECONDS", default=300),
     # Uploads staged by a form that was never saved are removed after two days.
     "submissions.staged_uploads_cleanup": 3600,
     # Upload files no row points to (a process killed between writing and committing), a day

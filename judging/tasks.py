@@ -52,3 +52,11 @@ def results_compute(round_id: int, stability_samples: int = 0) -> int:
 def results_refresh(round_id: int) -> int:
     """Recompute a round's stale results (queued by judging.services.results)."""
     return results_services.results_refresh_queued(round_id=round_id)
+
+
+@shared_task(name="judging.results_sweep")
+def results_sweep() -> int:
+    """Send again the recomputations whose task was lost (a worker killed mid-recomputation, a
+    broker that lost the message). Every worker sends it at its start and every
+    RESULTS_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work, no person acts."""
+    return len(results_services.results_requeue_lost(actor=None))

@@ -26,8 +26,10 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -35,7 +37,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -435,7 +438,12 @@ def case_numbers(*, call: Call, count: int) -> range:
 
 @transaction.atomic
 def _create_cases(
-    plans: list[_PlannedCase], *, call: Call, actor: User | None, source_name: str
+    plans: list[_PlannedCase],
+    *,
+    call: Call,
+    actor: User | None,
+    source_name: str,
+    finish: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     # One audit entry for the import (below), not one per case: each case has its CaseEvent.
     with audit.untracked():
@@ -447,6 +455,8 @@ def _create_cases(
     if report.units_created:
         note += " " + _("New units: %(names)s.") % {"names": "、".join(report.units_created)}
     audit.record(obj=call, note=note, actor=actor)
+    if finish:  # in the same transaction: the cases and the job marked done commit together
+        finish(report)
     return report
 
 
@@ -499,8 +509,11 @@ def cases_import(
     progress: Progress | None = None,
     photos_allowed: bool = True,
     source_name: str = "",
+    finish: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import the cases of the table at `path` into `call`, all or nothing.
+
+    `finish(report)` runs in the transaction that creates the cases (a job marks itself done).
 
     Photo paths in the 图片 column are relative to the table's folder and may not leave it.
     Raises ValidationError with one message per problem, each naming the row and the column.
@@ -529,7 +542,9 @@ def cases_import(
         )
         if errors:
             raise ValidationError(errors, code="photos")
-        return _create_cases(plans, call=call, actor=actor, source_name=source_name or path.name)
+        return _create_cases(
+            plans, call=call, actor=actor, source_name=source_name or path.name, finish=finish
+        )
     except BaseException:
         _discard([photo for plan in plans for photo in plan.staged])
         raise
@@ -707,7 +722,9 @@ def import_job_create(*, call: Call, upload: File, actor: User | None) -> Import
                 _("“%(name)s” is a damaged ZIP or Excel file."), params={"name": name}
             ) from exc
         upload.seek(0)
-    job = ImportJob(call=call, original_name=name[-255:], created_by=actor)
+    job = ImportJob(
+        call=call, original_name=name[-255:], created_by=actor, queued_at=timezone.now()
+    )
     job.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
     job.save()
     from .tasks import import_job_run
@@ -747,11 +764,116 @@ def _job_errors(messages: list[str]) -> list[str]:
 def import_job_execute(*, job: ImportJob, actor: User | None) -> ImportJob:
     """Run an upload's import: unpack, import all or nothing, record the outcome on the job.
 
-    `actor` is the organizer who uploaded it (`job.created_by`)."""
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, processed=0, total=0, errors=[], created_count=0
+    `actor` is the organizer who uploaded it (`job.created_by`).
+
+    Runs at most once to the end: the attempt holds the job's attempt lock while it runs (a
+    second delivery finds it held and returns; the sweep `import_jobs_requeue_lost` tells a dead
+    attempt by it), and the cases are created in the same transaction that marks the job done,
+    so an attempt killed at any point left no case and a later one imports afresh."""
+    with _attempt_lock(job.pk) as held:
+        if held:
+            _import_job_attempt(job=job, actor=actor)
+    job.refresh_from_db()
+    return job
+
+
+#: Namespace of the PostgreSQL advisory locks held by running import attempts (key: job id).
+IMPORT_ATTEMPT_LOCK = 0x494D5054
+#: A job whose task was sent this long ago and has not started is sent again.
+IMPORT_UNSTARTED_REQUEUE_AFTER = timedelta(minutes=5)
+
+
+@contextmanager
+def _attempt_lock(job_id: int) -> Iterator[bool]:
+    """Hold the job's attempt lock while the block runs; yields False if another attempt holds
+    it. A session lock of this database connection: it is not tied to a transaction (the
+    attempt commits its progress as it goes) and the server drops it when the connection ends,
+    so a killed worker's lock is gone at once. Not PostgreSQL (tests): always granted."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_ATTEMPT_LOCK, job_id])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_ATTEMPT_LOCK, job_id])
+
+
+def _attempt_alive(job_id: int) -> bool:
+    """Whether an attempt of the job holds its lock (call in a transaction: a free lock is held
+    until it ends, so no attempt starts meanwhile). Not PostgreSQL: never."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_ATTEMPT_LOCK, job_id])
+        return not cursor.fetchone()[0]
+
+
+@acts
+def import_jobs_requeue_lost(*, actor: User | None, limit: int = 100) -> list[int]:
+    """Send again the tasks of import jobs whose run was lost, and return their ids (a sweep
+    every worker runs at its start and every few minutes: system work, actor None).
+
+    Lost: running, and no attempt holds the job's attempt lock (its worker was killed), or
+    waiting, its task sent more than IMPORT_UNSTARTED_REQUEUE_AFTER ago and no attempt holds
+    the lock (sent while the broker was down, or reserved by a worker that died). A job sent
+    again counts as freshly queued, so the next sweep leaves it alone; several workers
+    sweeping at once take disjoint jobs (SKIP LOCKED)."""
+    from .tasks import import_job_run
+
+    now = timezone.now()
+    stale = now - IMPORT_UNSTARTED_REQUEUE_AFTER
+    with transaction.atomic():
+        candidates = list(
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=ImportJob.Status.RUNNING)
+                | Q(status=ImportJob.Status.PENDING, queued_at__lt=stale)
+                | Q(status=ImportJob.Status.PENDING, queued_at__isnull=True, created_at__lt=stale)
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        ids = [pk for pk in candidates if not _attempt_alive(pk)]
+        ImportJob.objects.filter(pk__in=ids).update(
+            status=ImportJob.Status.PENDING, queued_at=now, started_at=None
+        )
+        for pk in ids:
+            enqueue_on_commit(import_job_run, pk)
+    return ids
+
+
+def _import_job_attempt(*, job: ImportJob, actor: User | None) -> None:
+    """The work of `import_job_execute` once it holds the job's attempt lock."""
+    started = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
+    ).update(
+        status=ImportJob.Status.RUNNING,
+        started_at=timezone.now(),
+        processed=0,
+        total=0,
+        errors=[],
+        created_count=0,
     )
+    if not started:  # finished meanwhile (a message delivered twice)
+        return
+    job.refresh_from_db()
     progress = _JobProgress(job.pk)
+
+    def finish(report: ImportReport) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.DONE,
+            errors=[],
+            created_count=report.created_count,
+            processed=progress.total,
+            total=progress.total,
+            finished_at=timezone.now(),
+        )
+
     outcome: dict = {}
     try:
         with tempfile.TemporaryDirectory(prefix="case-import-") as tmp:
@@ -765,13 +887,14 @@ def import_job_execute(*, job: ImportJob, actor: User | None) -> ImportJob:
             else:
                 table = upload.rename(workdir / "table")
                 photos_allowed = False
-            report = cases_import(
+            cases_import(
                 path=table,
                 call=job.call,
                 actor=actor,
                 progress=progress,
                 photos_allowed=photos_allowed,
                 source_name=job.original_name,
+                finish=finish,
             )
     except ValidationError as exc:
         outcome = {"status": ImportJob.Status.FAILED, "errors": _job_errors(exc.messages)}
@@ -798,13 +921,5 @@ def import_job_execute(*, job: ImportJob, actor: User | None) -> ImportJob:
             ],
         }
     else:
-        outcome = {
-            "status": ImportJob.Status.DONE,
-            "errors": [],
-            "created_count": report.created_count,
-            "processed": progress.total,
-            "total": progress.total,
-        }
+        return  # marked done by `finish`, with the cases
     ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now(), **outcome)
-    job.refresh_from_db()
-    return job

@@ -448,6 +448,10 @@ class ImportJob(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When its task was last sent, and when the attempt under way started (None: none since):
+    # the worker sweep sends again a job whose attempt died (importing.import_jobs_requeue_lost).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -52,6 +52,16 @@ def photos_sweep() -> int:
     return len(services.photos_requeue_lost(actor=None))
 
 
+@shared_task(name="submissions.import_jobs_sweep")
+def import_jobs_sweep() -> int:
+    """Send again the import jobs whose run was lost (a worker killed mid-import, a broker down
+    when the job was created). Every worker sends it at its start and every
+    IMPORT_JOBS_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work, no person acts."""
+    from .importing import import_jobs_requeue_lost
+
+    return len(import_jobs_requeue_lost(actor=None))
+
+
 @shared_task(name="submissions.staged_uploads_cleanup")
 def staged_uploads_cleanup() -> int:
     """System work (every worker, at its start and hourly): no person acts."""

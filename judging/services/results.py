@@ -10,6 +10,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from operator import itemgetter
 
 from django.conf import settings
@@ -568,6 +569,36 @@ def results_refresh_queued(*, round_id: int) -> int:
         stability_samples=stability_samples_for(_submitted_count(round_id)),
         actor=None,  # system work: the recomputation queued by a change
     )
+
+
+#: A queued mark this much older than the task's countdown (settings.RESULTS_REFRESH_DELAY),
+#: on a round not being recomputed, is a lost task: the worker sweep sends it again.
+RESULTS_REQUEUE_AFTER = timedelta(minutes=5)
+
+
+@acts
+def results_requeue_lost(*, actor: User | None, limit: int = 100) -> list[int]:
+    """Send again the recomputation of rounds whose queued task was lost, and return their ids
+    (a sweep every worker runs at its start and every few minutes: system work, actor None).
+
+    Lost: marked queued more than RESULTS_REFRESH_DELAY + RESULTS_REQUEUE_AFTER ago and the
+    round's row is not locked (`results_compute` holds it while it runs, so a recomputation
+    under way is skipped, and one whose worker was killed left its lock and its mark behind).
+    The mark is renewed, so the next sweep leaves the round alone; several workers sweeping at
+    once take disjoint rounds (SKIP LOCKED); a duplicate task finds the results fresh."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.RESULTS_REFRESH_DELAY) - RESULTS_REQUEUE_AFTER
+    with transaction.atomic():
+        ids = list(
+            Round.objects.select_for_update(skip_locked=True)
+            .filter(results_queued_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Round.objects.filter(pk__in=ids).update(results_queued_at=now)
+        for pk in ids:
+            transaction.on_commit(partial(_send_refresh, pk))
+    return ids
 
 
 @acts

@@ -1,18 +1,22 @@
 """Nothing lost when the broker is down: the case saves, the photo waits, the sweep makes its
 renditions once the broker is back."""
 
+import csv
+import io
 import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from submissions import services, tasks
-from submissions.models import Case, Photo
+from submissions import importing, services, tasks
+from submissions.models import Case, ImportJob, Photo
 
 from ..factories import CaseFactory, jpeg_upload
 
@@ -178,3 +182,114 @@ def test_staged_uploads_cleanup_removes_only_old_uploads_no_form_saved(
         assert tasks.staged_uploads_cleanup() == 1
     assert set(Photo.objects.values_list("pk", flat=True)) == {recent.pk, kept.pk}
     assert not old.image.storage.exists(old.image.name)
+
+
+# --- import jobs: a killed worker's import comes back at the next sweep, and imports once -------
+
+
+def _csv_upload(*titles: str) -> SimpleUploadedFile:
+    from .test_import import COLUMNS, case_row
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(case_row(title) for title in titles)
+    return SimpleUploadedFile("cases.csv", buffer.getvalue().encode(), content_type="text/csv")
+
+
+@pytest.fixture
+def jobs_sent():
+    """The import job ids the sweep sends to the broker."""
+    ids: list[int] = []
+    with mock.patch.object(tasks.import_job_run, "delay", side_effect=ids.append):
+        yield ids
+
+
+def _jobs_sweep(django_capture_on_commit_callbacks) -> int:
+    with django_capture_on_commit_callbacks(execute=True):
+        return tasks.import_jobs_sweep()
+
+
+def _job(call, organizer, titles=("口袋公园",), **fields) -> ImportJob:
+    job = importing.import_job_create(call=call, upload=_csv_upload(*titles), actor=organizer)
+    if fields:
+        ImportJob.objects.filter(pk=job.pk).update(**fields)
+    return job
+
+
+def test_import_killed_after_creating_its_cases_leaves_none_and_the_sweep_imports_once(
+    call, organizer, jobs_sent, django_capture_on_commit_callbacks
+):
+    job = _job(call, organizer, titles=("口袋公园", "老街换新颜"))
+    real_update = QuerySet.update
+
+    def killed_when_marking_done(self, **kwargs):  # the worker dies at the last step
+        if self.model is ImportJob and kwargs.get("status") == ImportJob.Status.DONE:
+            raise SystemExit("worker killed")
+        return real_update(self, **kwargs)
+
+    with mock.patch.object(QuerySet, "update", killed_when_marking_done):
+        with pytest.raises(SystemExit):
+            tasks.import_job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, Case.objects.filter(call=call).count()) == (ImportJob.Status.RUNNING, 0)
+
+    assert _jobs_sweep(django_capture_on_commit_callbacks) == 1
+    assert jobs_sent == [job.pk]
+    assert _jobs_sweep(django_capture_on_commit_callbacks) == 0  # sent once, not at every sweep
+    tasks.import_job_run(job.pk)  # the worker that takes it
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportJob.Status.DONE, 2)
+    assert sorted(Case.objects.filter(call=call).values_list("title", flat=True)) == [
+        "口袋公园",
+        "老街换新颜",
+    ]
+    tasks.import_job_run(job.pk)  # the killed worker's own message, redelivered later
+    assert Case.objects.filter(call=call).count() == 2
+
+
+def test_import_sweep_sends_a_job_never_started_after_five_minutes_and_leaves_the_rest(
+    call, organizer, jobs_sent, django_capture_on_commit_callbacks
+):
+    old = timezone.now() - timedelta(minutes=6)
+    lost = _job(call, organizer, queued_at=old)  # created while the broker was down
+    _job(call, organizer)  # sent a moment ago, waiting in the queue
+    for status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        _job(call, organizer, status=status, queued_at=old, started_at=old)
+
+    assert _jobs_sweep(django_capture_on_commit_callbacks) == 1
+    assert jobs_sent == [lost.pk]
+    assert _jobs_sweep(django_capture_on_commit_callbacks) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_sweep_skips_a_job_being_imported_and_sends_it_once_its_worker_is_gone(
+    call, organizer, jobs_sent, django_capture_on_commit_callbacks
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("attempt locks need PostgreSQL: set DATABASE_URL=postgres://…")
+    busy = _job(call, organizer, status=ImportJob.Status.RUNNING, started_at=timezone.now())
+    jobs_sent.clear()  # committed at once here: creating it sent its first task
+    running, release = threading.Event(), threading.Event()
+
+    def attempt(pk: int) -> None:  # another worker's attempt, holding the job's attempt lock
+        try:
+            with importing._attempt_lock(pk) as held:
+                assert held
+                running.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=attempt, args=(busy.pk,))
+    worker.start()
+    try:
+        assert running.wait(30)
+        assert _jobs_sweep(django_capture_on_commit_callbacks) == 0
+        with importing._attempt_lock(busy.pk) as held:  # a second delivery does not run it
+            assert not held
+    finally:
+        release.set()
+        worker.join(30)
+    assert _jobs_sweep(django_capture_on_commit_callbacks) == 1
+    assert jobs_sent == [busy.pk]

@@ -121,7 +121,9 @@ class Call(models.Model):
     @property
     def is_final(self) -> bool:
         """Results and awards are final and locked."""
-        return self.status == self.Status.FINAL
+        from . import lifecycle
+
+        return lifecycle.is_final(self)
 
     @property
     def is_open_for_submissions(self) -> bool:

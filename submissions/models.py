@@ -147,6 +147,77 @@ class Category(models.Model):
         return self.name
 
 
+class CallField(models.Model):
+    """A question the organizer adds to a call's case form, beside the fixed core fields.
+
+    A case's answers live in `Case.extra`, keyed by `str(field.pk)`; a FILE field's answers are
+    attachments with `field` set. The rules for each kind (form field, cleaning, display,
+    import cell) are in submissions/casefields.py."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        INTEGER = "integer", _("Whole number")
+        DECIMAL = "decimal", _("Decimal number")
+        DATE = "date", _("Date")
+        DATE_RANGE = "date_range", _("Date range")
+        CHOICE = "choice", _("Single choice")
+        MULTI_CHOICE = "multi_choice", _("Multiple choice")
+        URL = "url", _("Web address")
+        FILE = "file", _("File")
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="fields", verbose_name=_("call")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    label = models.CharField(_("label"), max_length=100)
+    label_en = models.CharField(_("label in English"), max_length=100, blank=True)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    required = models.BooleanField(_("required for submission"), default=False)
+    # Text: length in characters; numbers: the value; dates: unused; choices: how many may be
+    # ticked (multiple choice); files: the number of files.
+    min_value = models.DecimalField(
+        _("minimum"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    choices = models.JSONField(
+        _("choices"), default=list, blank=True, help_text=_("One choice per line.")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    judges_see = models.BooleanField(_("judges see it"), default=True)
+    blind_mask = models.BooleanField(
+        _("hidden in blind rounds"),
+        default=False,
+        help_text=_("Tick for answers that could reveal the unit."),
+    )
+    categories = models.ManyToManyField(
+        Category,
+        blank=True,
+        related_name="fields",
+        verbose_name=_("only for these categories"),
+        help_text=_("Leave empty to ask every case."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "label"], name="callfield_label_unique"),
+        ]
+        verbose_name = _("form field")
+        verbose_name_plural = _("form fields")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def key(self) -> str:
+        """The key of this field's answer in `Case.extra`."""
+        return str(self.pk)
+
+
 class DeadlineExtension(models.Model):
     call = models.ForeignKey(
         Call, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("call")
@@ -211,6 +282,8 @@ class Case(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     summary = models.TextField(_("summary"), blank=True, max_length=1000)
     body = models.TextField(_("body"), blank=True)
+    # Answers to the call's own fields (CallField), keyed by str(field.pk); see casefields.py.
+    extra = models.JSONField(_("other answers"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -405,6 +478,15 @@ class Attachment(models.Model):
         null=True,
         related_name="+",
         verbose_name=_("uploaded by"),
+    )
+    # The call's FILE field this file answers (None: an ordinary attachment of the case).
+    field = models.ForeignKey(
+        CallField,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="files",
+        verbose_name=_("form field"),
     )
     file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=200)
     extension = models.CharField(_("file type"), max_length=8, editable=False)

@@ -35,6 +35,7 @@ from publishing.models import (
 from submissions.models import (
     Attachment,
     Call,
+    CallField,
     Case,
     CaseEvent,
     Category,
@@ -150,6 +151,16 @@ class CategoryFactory(factory.django.DjangoModelFactory[Category]):
 
     call = factory.SubFactory(CallFactory)
     name = factory.Sequence(lambda n: f"类别{n}")
+
+
+class CallFieldFactory(factory.django.DjangoModelFactory[CallField]):
+    class Meta:
+        model = CallField
+
+    call = factory.SubFactory(CallFactory)
+    kind = CallField.Kind.TEXT
+    label = factory.Sequence(lambda n: f"字段{n}")
+    position = factory.Sequence(lambda n: n)
 
 
 class DeadlineExtensionFactory(factory.django.DjangoModelFactory[DeadlineExtension]):

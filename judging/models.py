@@ -109,6 +109,16 @@ class Round(models.Model):
     )
     entry_top_n = models.PositiveIntegerField(_("top N"), null=True, blank=True)
     deadline = models.DateTimeField(_("scoring deadline"), null=True, blank=True)
+    by_category = models.BooleanField(
+        _("judge each category separately"),
+        default=False,
+        help_text=_("Results, ranks and awards within each category of the call."),
+    )
+    changes_until_close = models.BooleanField(
+        _("judges may change submitted scores until the round closes"),
+        default=False,
+        help_text=_("Otherwise a judge's submission is final (after a confirmation)."),
+    )
     panel = models.ManyToManyField(
         Judge, related_name="rounds", blank=True, verbose_name=_("panel")
     )
@@ -160,6 +170,16 @@ class Criterion(models.Model):
     description = models.TextField(_("description"), blank=True)
     max_points = models.DecimalField(_("maximum points"), max_digits=5, decimal_places=1)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # In a round that judges categories separately, a criterion of one category only
+    # (None: shared by every category).
+    category = models.ForeignKey(
+        "submissions.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="criteria",
+        verbose_name=_("category"),
+    )
 
     class Meta:
         ordering = ["position", "id"]

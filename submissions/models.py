@@ -136,9 +136,18 @@ class Category(models.Model):
         Call, on_delete=models.CASCADE, related_name="categories", verbose_name=_("call")
     )
     name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The category's own quota when a round judges categories separately (None: the call's
+    # numbers are split by the organizer's quotas elsewhere, see judging).
+    award_top_n = models.PositiveSmallIntegerField(
+        _("number of top cases (十佳) in this category"), null=True, blank=True
+    )
+    award_excellent_m = models.PositiveSmallIntegerField(
+        _("number of excellent cases (优秀) in this category"), null=True, blank=True
+    )
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["call", "name"], name="category_unique")]
         verbose_name = _("category")
         verbose_name_plural = _("categories")

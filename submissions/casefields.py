@@ -464,3 +464,93 @@ def form_initial(field: CallField, value: Any) -> Any:
     if field.kind in NUMBER_KINDS:
         return display(field, value)
     return value
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+
+def sheet_columns(fields: Iterable[CallField], *, reserved: Iterable[str] = ()) -> dict[int, str]:
+    """The column header of each field in the spreadsheets (exports, the import template),
+    keyed by field id: its Chinese label, like the core columns; a label that is already a
+    core column's name (`reserved`) gets “（表单）” appended so that no header appears twice."""
+    taken = {"".join(r.split()) for r in reserved}
+    headers: dict[int, str] = {}
+    for field in fields:
+        header = field.label
+        if "".join(header.split()) in taken:
+            header = f"{header}（表单）"
+        taken.add("".join(header.split()))
+        headers[field.pk] = header
+    return headers
+
+
+def column_aliases(field: CallField, header: str) -> list[str]:
+    """The headers an import reads the field from: its spreadsheet header, and its English
+    label when it has one (a sheet made with the English interface)."""
+    names = [header]
+    if field.label_en and field.label_en.strip() and field.label_en != header:
+        names.append(field.label_en)
+    return names
+
+
+def _range_text(lo: Any, hi: Any, both: str, lo_only: str, hi_only: str) -> str:
+    if lo is not None and hi is not None:
+        return both % {"min": lo, "max": hi}
+    if lo is not None:
+        return lo_only % {"min": lo}
+    if hi is not None:
+        return hi_only % {"max": hi}
+    return ""
+
+
+def limits_text(field: CallField) -> str:
+    """The field's limits in words ("" when it has none), for the import template."""
+    lo, hi = _limits(field)
+    kind = field.kind
+    if kind in NUMBER_KINDS:
+        return _range_text(
+            None if lo is None else _plain(lo),
+            None if hi is None else _plain(hi),
+            _("From %(min)s to %(max)s."),
+            _("At least %(min)s."),
+            _("At most %(max)s."),
+        )
+    whole = (_int_limit(lo), _int_limit(hi))
+    if kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.URL):
+        return _range_text(
+            *whole,
+            _("From %(min)s to %(max)s characters."),
+            _("At least %(min)s characters."),
+            _("At most %(max)s characters."),
+        )
+    if kind == Kind.MULTI_CHOICE:
+        return _range_text(
+            *whole,
+            _("Choose from %(min)s to %(max)s."),
+            _("Choose at least %(min)s."),
+            _("Choose at most %(max)s."),
+        )
+    if kind == Kind.FILE:
+        return _range_text(
+            *whole,
+            _("From %(min)s to %(max)s files."),
+            _("At least %(min)s files."),
+            _("At most %(max)s files."),
+        )
+    return ""
+
+
+def template_note(field: CallField, *, category_names: Iterable[str] = ()) -> str:
+    """What the field's column holds, in the 说明 sheet of the import template: the hint for
+    its kind, the limits, the choices, the help text, and the categories it asks."""
+    parts = [_("%(hint)s.") % {"hint": CELL_HINTS[Kind(field.kind)]}]
+    if limits := limits_text(field):
+        parts.append(limits)
+    if field.kind in CHOICE_KINDS and choices(field):
+        parts.append(_("Choices: %(choices)s.") % {"choices": "、".join(choices(field))})
+    names = list(category_names)
+    if names:
+        parts.append(_("Only for the categories: %(names)s.") % {"names": "、".join(names)})
+    if field.help_text:
+        parts.append(field.help_text)
+    return " ".join(parts)

@@ -230,6 +230,16 @@ def walk_export_results_command(tmp_path: Path, world) -> None:
     assert_text_cells(cells, stored("call", "title", "unit", "judge", "criterion", "comment"))
 
 
+def walk_import_template_command(tmp_path: Path, world) -> None:
+    target = tmp_path / "模板.xlsx"
+    call_command(
+        "import_template", call=world["call"].slug, output=str(target), stdout=io.StringIO()
+    )
+    cells = xlsx_cells(target.read_bytes())
+    assert_text_cells(cells, {})
+    assert [c.value for c in cells[:2]] == ["选送单位", "案例标题"]
+
+
 #: Every download URL that hands out a spreadsheet, by name, and how it is checked.
 WALKED_URLS = {
     "judging:results_export": walk_results_export,
@@ -239,7 +249,10 @@ WALKED_URLS = {
     "submissions:import_template": walk_import_template,
 }
 #: Every management command that writes a spreadsheet.
-WALKED_COMMANDS = {"export_results": walk_export_results_command}
+WALKED_COMMANDS = {
+    "export_results": walk_export_results_command,
+    "import_template": walk_import_template_command,
+}
 #: The project's other commands, and why they write no spreadsheet.
 NOT_SPREADSHEETS = {
     "import_cases": "reads a table, writes none",

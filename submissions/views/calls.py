@@ -15,7 +15,7 @@ from accounts.roles import organizer_required
 from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
-from .. import lifecycle, selectors, services
+from .. import casefields, lifecycle, selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
 from ..models import Call, Case, DeadlineExtension, Unit
 
@@ -107,8 +107,20 @@ def _organizer_call(request, slug):
     status = search_param(request.GET.get("status"), max_length=20) or None
     unit_id = id_param(request.GET.get("unit"))
     q = search_param(request.GET.get("q")) or None
-    cases = selectors.case_list(user=request.user, call=call, unit_id=unit_id, status=status, q=q)
+    fields = casefields.call_fields(call)
+    answers = casefields.list_query(fields, request.GET)
+    cases = selectors.case_list(
+        user=request.user, call=call, unit_id=unit_id, status=status, q=q, answers=answers
+    )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for case in page.object_list:
+        case.answer_cells = [
+            casefields.display(f, case.extra.get(f.key))
+            if casefields.applies(f, case.category_id)
+            else ""
+            for f in answers.columns
+        ]
     return render(
         request,
         "submissions/call_organizer.html",
@@ -121,11 +133,41 @@ def _organizer_call(request, slug):
             "statuses": Case.Status.choices,
             "units": Unit.objects.filter(cases__call=call).distinct(),
             "filters": {"status": status or "", "unit": unit_id or "", "q": q or ""},
+            "answers": answers,
+            "colspan": 7 + len(answers.columns),
+            "max_columns": casefields.MAX_LIST_COLUMNS,
+            "field_filters": _field_filters(fields, answers),
             "screening_form": ScreeningForm(),
             "extension_form": ExtensionForm(),
             "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
         },
     )
+
+
+def _field_filters(fields, answers: casefields.ListQuery) -> dict:
+    """What the filter form offers about the call's fields, with the values asked."""
+    values = answers.values
+    return {
+        "choice": [
+            (f, f"f{f.pk}", casefields.choices(f), values.get(f"f{f.pk}", ""))
+            for f in fields
+            if f.kind in casefields.CHOICE_KINDS
+        ],
+        "number": [
+            (f, values.get(f"min{f.pk}", ""), values.get(f"max{f.pk}", ""))
+            for f in fields
+            if f.kind in casefields.NUMBER_KINDS
+        ],
+        "sortable": [
+            f
+            for f in fields
+            if f.kind in casefields.NUMBER_KINDS or f.kind == casefields.Kind.CHOICE
+        ],
+        "sort": values.get("sort", ""),
+        "all": fields,
+        "columns": values.get("col", []),
+        "open": bool(values) and values != {"col": []},
+    }
 
 
 @require_POST

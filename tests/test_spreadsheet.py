@@ -207,6 +207,13 @@ def walk_import_template(client, world) -> None:
     assert {c.number_format for c in phone} == {"@"}  # a landline keeps its leading 0
 
 
+def walk_case_list_export(client, world) -> None:
+    response = client.get(reverse("submissions:call_cases_export", args=[world["call"].slug]))
+    assert response.status_code == 200
+    cells = xlsx_cells(response.content)
+    assert_text_cells(cells, stored("call", "title", "unit", "summary", "contact"))
+
+
 def walk_judge_import_template(client, world) -> None:
     response = client.get(reverse("judging:judge_import_template"))
     assert response.status_code == 200
@@ -247,6 +254,7 @@ WALKED_URLS = {
     "judging:judge_import_template": walk_judge_import_template,
     "audit:export": walk_audit_export,
     "submissions:import_template": walk_import_template,
+    "submissions:call_cases_export": walk_case_list_export,
 }
 #: Every management command that writes a spreadsheet.
 WALKED_COMMANDS = {

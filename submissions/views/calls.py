@@ -8,14 +8,15 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
+from core import spreadsheet
 from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
-from .. import casefields, lifecycle, selectors, services
+from .. import casefields, exports, lifecycle, selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
 from ..models import Call, Case, DeadlineExtension, Unit
 
@@ -101,8 +102,9 @@ def call_detail(request, slug):
     )
 
 
-def _organizer_call(request, slug):
-    call = get_object_or_404(Call, slug=slug)
+def _listed_cases(request, call: Call):
+    """The organizer's case list of `call` as the GET parameters ask (the page and its export):
+    (cases, filters, the call's fields, what was asked about them)."""
     # an unknown status lists nothing; NUL and huge values never reach the database
     status = search_param(request.GET.get("status"), max_length=20) or None
     unit_id = id_param(request.GET.get("unit"))
@@ -112,6 +114,13 @@ def _organizer_call(request, slug):
     cases = selectors.case_list(
         user=request.user, call=call, unit_id=unit_id, status=status, q=q, answers=answers
     )
+    filters = {"status": status or "", "unit": unit_id or "", "q": q or ""}
+    return cases, filters, fields, answers
+
+
+def _organizer_call(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    cases, filters, fields, answers = _listed_cases(request, call)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for case in page.object_list:
@@ -132,7 +141,7 @@ def _organizer_call(request, slug):
             "counts": selectors.status_counts(user=request.user, call=call),
             "statuses": Case.Status.choices,
             "units": Unit.objects.filter(cases__call=call).distinct(),
-            "filters": {"status": status or "", "unit": unit_id or "", "q": q or ""},
+            "filters": filters,
             "answers": answers,
             "colspan": 7 + len(answers.columns),
             "max_columns": casefields.MAX_LIST_COLUMNS,
@@ -141,6 +150,19 @@ def _organizer_call(request, slug):
             "extension_form": ExtensionForm(),
             "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
         },
+    )
+
+
+@organizer_required
+@require_GET
+def call_cases_export(request, slug):
+    """The case list as the page shows it (filters and sort included) as .xlsx: every case
+    with its core columns and every field of the call."""
+    call = get_object_or_404(Call, slug=slug)
+    cases, _filters, fields, _answers = _listed_cases(request, call)
+    return spreadsheet.response(
+        exports.case_list_workbook(call=call, cases=cases, fields=fields),
+        exports.case_list_filename(call),
     )
 
 

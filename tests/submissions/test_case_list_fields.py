@@ -3,9 +3,13 @@ answer and by a number's range, sort by a number or a choice (ascending or desce
 unanswered last), show chosen fields as columns; bad parameters give a message, not an error;
 the query count does not grow with cases or fields. Runs on SQLite and PostgreSQL."""
 
+import io
+
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from submissions.models import CallField
@@ -201,3 +205,55 @@ def test_query_count_is_the_same_for_1_and_50_cases_with_20_fields(
 
     assert len(response.context["page"].object_list) == 50
     assert response.context["page"].object_list[0].answer_cells[0] == "49"
+
+
+# ---------------------------------------------------------------- the list's download
+
+
+def export_rows(client, call, **params) -> tuple[list, list[list]]:
+    response = client.get(reverse("submissions:call_cases_export", args=[call.slug]), params)
+    assert response.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    return rows[0], rows[1:]
+
+
+def test_export_lists_the_filtered_sorted_cases_with_every_field(client, world):
+    call, people, area = world["call"], world["people"], world["area"]
+
+    header, rows = export_rows(client, call, sort=f"-{people.pk}", **{f"min{people.pk}": "100"})
+
+    assert header[-4:] == ["受益人数", "投入资金", "所属领域", "参与方"]
+    assert [(r[1], *r[-4:]) for r in rows] == [
+        ("甲", 1200, 2.5, "环境", "社区\n学校"),
+        ("丙", 400, None, "文化", "企业"),
+    ]
+    assert header[:3] == ["案例编号", "案例标题", "选送单位"]
+    _header, only_education = export_rows(client, call, **{f"f{area.pk}": "教育"})
+    assert [r[1] for r in only_education] == ["乙"]
+
+
+def test_export_query_count_is_the_same_for_1_and_30_cases(
+    client, call, organizer, django_assert_num_queries
+):
+    client.force_login(organizer)
+    fields = [
+        CallFieldFactory(
+            call=call, kind=[Kind.INTEGER, Kind.FILE, Kind.TEXT][i % 3], label=f"字段{i}"
+        )
+        for i in range(20)
+    ]
+    CaseFactory(call=call, extra={fields[0].key: 1})
+    url = reverse("submissions:call_cases_export", args=[call.slug])
+    one = _count(client, url, {})
+    for n in range(29):
+        CaseFactory(call=call, extra={fields[0].key: n})
+
+    with django_assert_num_queries(one):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert (
+        len(list(openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows()))
+        == 32
+    )

@@ -54,7 +54,7 @@ NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL)
 CHOICE_KINDS = (Kind.CHOICE, Kind.MULTI_CHOICE)
 #: What a cell of the import template holds for each kind (shown in its 说明 sheet).
 CELL_HINTS = {
-    Kind.TEXT: gettext_lazy("Text"),
+    Kind.TEXT: gettext_lazy("Text on one line"),
     Kind.LONG_TEXT: gettext_lazy("Text; line breaks allowed (Alt+Enter in Excel)"),
     Kind.INTEGER: gettext_lazy("A whole number"),
     Kind.DECIMAL: gettext_lazy("A number"),

@@ -106,8 +106,8 @@ def test_chosen_fields_are_columns(client, world):
     )
 
     html = response.content.decode()
-    assert f'<th data-field="{people.pk}">受益人数</th>' in html
-    assert f'<th data-field="{tags.pk}">参与方</th>' in html
+    assert f'<th class="text-nowrap" data-field="{people.pk}">受益人数</th>' in html
+    assert f'<th class="text-nowrap" data-field="{tags.pk}">参与方</th>' in html
     rows = [(c.title, c.answer_cells) for c in response.context["page"].object_list]
     assert rows[0] == ("甲", ["1200", "社区、学校"])
     assert rows[-1] == ("丁", ["", ""])

@@ -7,13 +7,16 @@ Entry points:
 - `cases_import_file`: the same for a path that may also be a ZIP (table + photos).
 - `import_job_create` / `import_job_execute`: the web upload, run by `tasks.import_job_run`.
 
-The import runs in three steps. (1) Every row is validated (text, phone, lengths, photo paths,
-photo decoding with the upload limits) and *all* errors are collected; if there is any,
-nothing is written. (2) Photos are stored as staged photos via `services.photo_stage`, outside
+The columns are the core ones, 类别 when the call has categories, and one per field of the call
+(`ImportColumns`; read by the field's header or its English label). The import runs in three
+steps. (1) Every row is validated (text, phone, lengths, photo paths, photo decoding with the
+upload limits, each field's answer by `casefields.parse_cell`, the required fields, the files of
+file fields checked like uploads) and *all* errors are collected; if there is any, nothing is
+written. (2) Photos are stored as staged photos via `services.photo_stage`, outside
 a transaction so the progress stays visible and the call is not locked meanwhile. (3) One short
 `transaction.atomic()` creates the missing units, the cases (status SUBMITTED, numbered like
-every other case) with their CaseEvent, and attaches the photos. When step 2 or 3 fails, the
-staged photos and their files are deleted again. (A process killed between steps 2 and 3 leaves
+every other case) with their CaseEvent, and attaches the photos and files. When step 2 or 3
+fails, the staged photos and files are deleted again. (A process killed between steps 2 and 3 leaves
 staged photos with no case, like an abandoned upload form.)
 """
 

@@ -43,6 +43,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from .text import sheet_title, xml_text
 
@@ -99,6 +100,46 @@ class Sheet:
     def append(self, row: Iterable[Any]) -> None:
         self._ws.append([self._cell(v) for v in row])
 
+    def validate(
+        self,
+        cells: str,
+        *,
+        kind: str,
+        choices: Sequence[str] = (),
+        minimum: Number | None = None,
+        maximum: Number | None = None,
+        title: str = "",
+        message: str = "",
+    ) -> None:
+        """Data validation on `cells` (e.g. "C2:C500"): Excel and WPS refuse other input and
+        show `message`. `kind` is "list" (a dropdown of `choices`, kept in a hidden sheet so
+        that commas and quotes in a choice are safe), "date", "whole" or "decimal" (between
+        `minimum` and `maximum` when given). Empty cells are always allowed."""
+        if kind not in VALIDATION_KINDS:
+            raise ValueError(f"unknown validation kind {kind!r}")
+        options: dict[str, Any] = {"type": kind, "allow_blank": True}
+        if kind == "list":
+            options["formula1"] = self._book._choice_range(choices)
+        elif kind == "date":
+            # From 1900-01-01 (serial 1) to 9999-12-31: any real date.
+            options.update(operator="between", formula1="1", formula2="2958465")
+        else:
+            low = -NUMBER_LIMIT if minimum is None else minimum
+            high = NUMBER_LIMIT if maximum is None else maximum
+            options.update(operator="between", formula1=_number(low), formula2=_number(high))
+        validation = DataValidation(**options)
+        validation.showErrorMessage = True
+        validation.errorStyle = "stop"
+        if title:
+            validation.errorTitle = xml_text(title)[:32]
+            validation.promptTitle = xml_text(title)[:32]
+        if message:
+            validation.error = xml_text(message)[:255]
+            validation.prompt = xml_text(message)[:255]
+            validation.showInputMessage = True
+        validation.add(cells)
+        self._ws.data_validations.append(validation)
+
     def _cell(self, item: Any) -> Any:
         look = item if isinstance(item, Styled) else None
         value = cell_value(look.value if look else item)
@@ -126,6 +167,26 @@ class Sheet:
         return cell
 
 
+#: The kinds of data validation `Sheet.validate` sets.
+VALIDATION_KINDS = ("list", "date", "whole", "decimal")
+#: The widest number a validated number cell takes without limits of its own.
+NUMBER_LIMIT = 9_999_999_999
+#: The hidden sheet that holds the dropdowns' choices.
+CHOICES_SHEET = "选项"
+
+
+def column_letter(index: int) -> str:
+    """The letters of the `index`-th column (1 → "A", 27 → "AA")."""
+    return get_column_letter(index)
+
+
+def _number(value: Number) -> str:
+    """A number as a validation formula holds it."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
 class XlsxBook:
     """An .xlsx workbook in openpyxl's write-only mode (rows are streamed, not kept as cell
     objects, so 10,000 rows take seconds and little memory)."""
@@ -134,6 +195,8 @@ class XlsxBook:
         self._wb = _OpenpyxlWorkbook(write_only=True)
         self._styles: dict[tuple[bool, bool, str | None, bool], Any] = {}
         self._prototype_ws: Any = None
+        self._choices: Sheet | None = None
+        self._choice_rows = 0
 
     def sheet(
         self, title: str, *, widths: Sequence[float] = (), freeze: str | None = None
@@ -162,6 +225,19 @@ class XlsxBook:
             # A cell's style array has no public API (and no stub).
             self._styles[key] = prototype._style  # type: ignore[attr-defined]
         return self._styles[key]
+
+    def _choice_range(self, choices: Sequence[str]) -> str:
+        """A reference to a row of the hidden choices sheet holding `choices`."""
+        if not choices:
+            raise ValueError("a dropdown needs choices")
+        if self._choices is None:
+            self._choices = self.sheet(CHOICES_SHEET)
+            self._choices._ws.sheet_state = "hidden"
+        self._choices.append(choices)
+        self._choice_rows += 1
+        row = self._choice_rows
+        last = get_column_letter(len(choices))
+        return f"'{CHOICES_SHEET}'!$A${row}:${last}${row}"
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()

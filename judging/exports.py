@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.spreadsheet import XlsxBook, styled
 from core.text import sheet_title
+from submissions import casefields
 from submissions.models import Case
 
 from . import selectors
@@ -154,11 +155,17 @@ def summary_workbook(*, round: Round) -> bytes:
     wb = XlsxBook()
     judge_columns = [names[j.pk] for j in matrix_judges] or [COL_JUDGE_TOTALS]
     headers = summary_headers(round=round, judge_columns=judge_columns)
+    # The organizer's file: every field of the call, after the core columns.
+    answers = casefields.SheetAnswers(
+        casefields.call_fields(call), [r.case_id for r in results], reserved=headers
+    )
+    headers += answers.headers
     ws = wb.sheet(
         SUMMARY_SHEET,
         widths=[6, 11, 34, 18, 8]
         + ([10] * len(matrix_judges) or [60])
-        + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12],
+        + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12]
+        + [16] * len(answers.headers),
         freeze="D4",
     )
     ws.append([styled(f"{call.title} · {round.name} · 评分汇总表", bold=True)])
@@ -199,6 +206,7 @@ def summary_workbook(*, round: Round) -> bytes:
                 "是" if r.near_cut else "",
                 styled(r.top_probability, fmt=FMT_PERCENT),
                 award_text(award),
+                *answers.row(case),
             ],
         )
 
@@ -300,6 +308,7 @@ class SheetRow:
     total: Decimal | None
     comment: str
     status: str
+    answers: list = field(default_factory=list)
 
 
 @dataclass
@@ -308,6 +317,9 @@ class JudgeSheet:
     judge: Judge
     criteria: list[Criterion]
     rows: list[SheetRow] = field(default_factory=list)
+    #: The headers of the call's fields a judge sees (casefields.for_judges), after `headers`
+    #: in the .xlsx (import_scores ignores them).
+    field_headers: list[str] = field(default_factory=list)
 
     @property
     def show_unit(self) -> bool:
@@ -342,6 +354,12 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
         .order_by("case__number", "pk")
     )
     sheet = JudgeSheet(round=round, judge=judge, criteria=criteria)
+    answers = casefields.SheetAnswers(
+        casefields.for_judges(casefields.call_fields(round.call), blind=round.blind),
+        [a.case_id for a in assignments],
+        reserved=sheet.headers,
+    )
+    sheet.field_headers = answers.headers
     for i, a in enumerate(assignments, start=1):
         given = {s.criterion_id: s.points for s in a.scores.all()}
         sheet.rows.append(
@@ -354,6 +372,7 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
                 total=a.total,
                 comment=a.comment,
                 status=a.status,
+                answers=answers.row(a.case),
             )
         )
     return sheet
@@ -368,12 +387,13 @@ def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
         + ([18] if sheet.show_unit else [])
         + [12]
         + [10] * len(sheet.criteria)
-        + [8, 50],
+        + [8, 50]
+        + [16] * len(sheet.field_headers),
     )
     ws.append([styled(call.title, bold=True)])
     ws.append([styled(f"{rnd.name}评分表 · {COL_JUDGE}：{sheet.judge.name}", bold=True)])
     ws.append([f"满分：{sheet.maxima}"])
-    ws.append([styled(h, bold=True, wrap=True) for h in sheet.headers])
+    ws.append([styled(h, bold=True, wrap=True) for h in [*sheet.headers, *sheet.field_headers]])
     for row in sheet.rows:
         ws.append(
             [
@@ -385,6 +405,7 @@ def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
                 *[p for p in row.points],
                 row.total,
                 row.comment,
+                *row.answers,
             ],
         )
     ws.append([])

@@ -17,7 +17,10 @@ pages (`for_judges`). Answers are checked against the field as it is now; a draf
 incomplete, a submission may not.
 """
 
+import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +28,19 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import NotSupportedError
+from django.db.models import (
+    BooleanField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models import Case as DjCase
 from django.utils import formats
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -38,7 +54,7 @@ NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL)
 CHOICE_KINDS = (Kind.CHOICE, Kind.MULTI_CHOICE)
 #: What a cell of the import template holds for each kind (shown in its 说明 sheet).
 CELL_HINTS = {
-    Kind.TEXT: gettext_lazy("Text"),
+    Kind.TEXT: gettext_lazy("Text on one line"),
     Kind.LONG_TEXT: gettext_lazy("Text; line breaks allowed (Alt+Enter in Excel)"),
     Kind.INTEGER: gettext_lazy("A whole number"),
     Kind.DECIMAL: gettext_lazy("A number"),
@@ -464,3 +480,335 @@ def form_initial(field: CallField, value: Any) -> Any:
     if field.kind in NUMBER_KINDS:
         return display(field, value)
     return value
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+
+def sheet_columns(fields: Iterable[CallField], *, reserved: Iterable[str] = ()) -> dict[int, str]:
+    """The column header of each field in the spreadsheets (exports, the import template),
+    keyed by field id: its Chinese label, like the core columns; a label that is already a
+    core column's name (`reserved`) gets “（表单）” appended so that no header appears twice."""
+    taken = {"".join(r.split()) for r in reserved}
+    headers: dict[int, str] = {}
+    for field in fields:
+        header = field.label
+        if "".join(header.split()) in taken:
+            header = f"{header}（表单）"
+        taken.add("".join(header.split()))
+        headers[field.pk] = header
+    return headers
+
+
+def column_aliases(field: CallField, header: str) -> list[str]:
+    """The headers an import reads the field from: its spreadsheet header, and its English
+    label when it has one (a sheet made with the English interface)."""
+    names = [header]
+    if field.label_en and field.label_en.strip() and field.label_en != header:
+        names.append(field.label_en)
+    return names
+
+
+def _range_text(lo: Any, hi: Any, both: str, lo_only: str, hi_only: str) -> str:
+    if lo is not None and hi is not None:
+        return both % {"min": lo, "max": hi}
+    if lo is not None:
+        return lo_only % {"min": lo}
+    if hi is not None:
+        return hi_only % {"max": hi}
+    return ""
+
+
+def limits_text(field: CallField) -> str:
+    """The field's limits in words ("" when it has none), for the import template."""
+    lo, hi = _limits(field)
+    kind = field.kind
+    if kind in NUMBER_KINDS:
+        return _range_text(
+            None if lo is None else _plain(lo),
+            None if hi is None else _plain(hi),
+            _("From %(min)s to %(max)s."),
+            _("At least %(min)s."),
+            _("At most %(max)s."),
+        )
+    whole = (_int_limit(lo), _int_limit(hi))
+    if kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.URL):
+        return _range_text(
+            *whole,
+            _("From %(min)s to %(max)s characters."),
+            _("At least %(min)s characters."),
+            _("At most %(max)s characters."),
+        )
+    if kind == Kind.MULTI_CHOICE:
+        return _range_text(
+            *whole,
+            _("Choose from %(min)s to %(max)s."),
+            _("Choose at least %(min)s."),
+            _("Choose at most %(max)s."),
+        )
+    if kind == Kind.FILE:
+        return _range_text(
+            *whole,
+            _("From %(min)s to %(max)s files."),
+            _("At least %(min)s files."),
+            _("At most %(max)s files."),
+        )
+    return ""
+
+
+def template_note(field: CallField, *, category_names: Iterable[str] = ()) -> str:
+    """What the field's column holds, in the 说明 sheet of the import template: the hint for
+    its kind, the limits, the choices, the help text, and the categories it asks."""
+    parts = [_("%(hint)s.") % {"hint": CELL_HINTS[Kind(field.kind)]}]
+    if limits := limits_text(field):
+        parts.append(limits)
+    if field.kind in CHOICE_KINDS and choices(field):
+        parts.append(_("Choices: %(choices)s.") % {"choices": "、".join(choices(field))})
+    names = list(category_names)
+    if names:
+        parts.append(_("Only for the categories: %(names)s.") % {"names": "、".join(names)})
+    if field.help_text:
+        parts.append(field.help_text)
+    return " ".join(parts)
+
+
+class SheetAnswers:
+    """The answers of many cases as spreadsheet cells, one per field, for the exports: the
+    fields' headers, then `row(case)` for each case. The file names of FILE fields are read
+    in one query for all the cases (`case_ids`), so an export's query count does not grow
+    with its rows or fields."""
+
+    def __init__(
+        self,
+        fields: Iterable[CallField],
+        case_ids: Iterable[int],
+        *,
+        reserved: Iterable[str] = (),
+    ) -> None:
+        from .models import Attachment
+
+        self.fields = list(fields)
+        self.headers = list(sheet_columns(self.fields, reserved=reserved).values())
+        self._files: dict[tuple[int, int], list[str]] = {}
+        file_fields = [f.pk for f in self.fields if f.kind == Kind.FILE]
+        ids = list(case_ids)
+        if file_fields and ids:
+            rows = (
+                Attachment.objects.filter(field_id__in=file_fields, case_id__in=ids)
+                .order_by("id")
+                .values_list("case_id", "field_id", "original_name")
+            )
+            for case_id, field_id, name in rows:
+                self._files.setdefault((case_id, field_id), []).append(name)
+
+    def row(self, case: Any) -> list[Any]:
+        """The cells of `case` (a Case), in the order of `headers`; "" for a field that does
+        not ask the case's category."""
+        cells: list[Any] = []
+        for field in self.fields:
+            if not applies(field, case.category_id):
+                cells.append("")
+            elif field.kind == Kind.FILE:
+                cells.append("\n".join(self._files.get((case.pk, field.pk), [])))
+            else:
+                cells.append(cell(field, (case.extra or {}).get(field.key)))
+        return cells
+
+
+# ---------------------------------------------------------------- the organizer's case list
+#
+# Answers are keyed by the field's id, a string of digits. Django's JSON key transforms
+# (extra__12) take such a key for an array index on every database, so the expressions below
+# name the key themselves: SQLite's JSON path $."12" and PostgreSQL's ->> '12'.
+
+
+def _json_path(key: str) -> str:
+    """SQLite's JSON path of an object key (quoted: never read as an array index)."""
+    return '$."' + key.replace('"', "") + '"'
+
+
+class _Answer(Func):
+    """The answer of `key` in `Case.extra` (NULL when absent): as text (`number=False`) or as
+    a number (NULL unless it is a JSON number)."""
+
+    def __init__(self, key: str, *, number: bool = False) -> None:
+        output = FloatField() if number else TextField()
+        super().__init__(F("extra"), output_field=output)
+        self.key, self.number = key, number
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        path = _json_path(self.key)
+        if self.number:
+            sql = (
+                f"(CASE WHEN JSON_TYPE({column}, %s) IN ('integer', 'real') "
+                f"THEN CAST(JSON_EXTRACT({column}, %s) AS REAL) END)"
+            )
+            return sql, (*params, path, *params, path)
+        return f"JSON_EXTRACT({column}, %s)", (*params, path)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        if self.number:
+            sql = (
+                f"(CASE WHEN jsonb_typeof({column} -> %s) = 'number' "
+                f"THEN ({column} ->> %s)::double precision END)"
+            )
+            return sql, (*params, self.key, *params, self.key)
+        return f"({column} ->> %s)", (*params, self.key)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("answers are queried on SQLite and PostgreSQL only")
+
+
+class _AnswerHas(Func):
+    """Whether the multiple-choice answer of `key` holds `value`."""
+
+    output_field = BooleanField()
+
+    def __init__(self, key: str, value: str) -> None:
+        super().__init__(F("extra"))
+        self.key, self.value = key, value
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        # `column` is the compiled column reference; the key and the value are parameters.
+        sql = f"EXISTS (SELECT 1 FROM json_each({column}, %s) WHERE json_each.value = %s)"  # noqa: S608
+        return sql, (*params, _json_path(self.key), self.value)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        sql = f"COALESCE(({column} -> %s) @> %s::jsonb, false)"
+        return sql, (*params, self.key, json.dumps([self.value]))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("answers are queried on SQLite and PostgreSQL only")
+
+
+@dataclass
+class ListQuery:
+    """What the organizer asked of the case list through the call's fields (GET parameters,
+    see `list_query`): filters, a sort, and extra columns."""
+
+    choice: list[tuple[CallField, str]] = dc_field(default_factory=list)
+    ranges: list[tuple[CallField, Decimal | None, Decimal | None]] = dc_field(default_factory=list)
+    sort: tuple[CallField, bool] | None = None  # (field, descending)
+    columns: list[CallField] = dc_field(default_factory=list)
+    problems: list[str] = dc_field(default_factory=list)
+    #: The parameters as understood, to refill the filter form.
+    values: dict[str, Any] = dc_field(default_factory=dict)
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        """`qs` (cases) filtered and sorted as asked; the sort comes first, then the list's
+        own order."""
+        for f, value in self.choice:
+            if f.kind == Kind.MULTI_CHOICE:
+                qs = qs.filter(_AnswerHas(f.key, value))
+            else:
+                qs = qs.annotate(**{f"answer_{f.pk}": _Answer(f.key)}).filter(
+                    **{f"answer_{f.pk}": value}
+                )
+        for f, lo, hi in self.ranges:
+            name = f"answer_num_{f.pk}"
+            qs = qs.annotate(**{name: _Answer(f.key, number=True)})
+            if lo is not None:
+                qs = qs.filter(**{f"{name}__gte": float(lo)})
+            if hi is not None:
+                qs = qs.filter(**{f"{name}__lte": float(hi)})
+        return qs
+
+    def order(self, qs: QuerySet, *default: str) -> QuerySet:
+        if self.sort is None:
+            return qs.order_by(*default)
+        f, descending = self.sort
+        if f.kind in NUMBER_KINDS:
+            key: Any = _Answer(f.key, number=True)
+        else:  # a single choice: in the order of the field's choices
+            key = DjCase(
+                *[When(answer_sort_text=c, then=Value(i)) for i, c in enumerate(choices(f))],
+                default=None,
+                output_field=IntegerField(),
+            )
+            qs = qs.annotate(answer_sort_text=_Answer(f.key))
+        qs = qs.annotate(answer_sort=key)
+        ordered = (
+            F("answer_sort").desc(nulls_last=True)
+            if descending
+            else F("answer_sort").asc(nulls_last=True)
+        )
+        return qs.order_by(ordered, *default)
+
+
+#: The most extra columns the case list shows.
+MAX_LIST_COLUMNS = 5
+
+
+def list_query(fields: Iterable[CallField], params: Mapping[str, Any]) -> ListQuery:
+    """The organizer's case list parameters about fields, checked: ``f<id>=<choice>`` (a
+    single or multiple choice field holds that choice), ``min<id>=`` and ``max<id>=`` (a
+    number field's range), ``sort=<id>`` or ``sort=-<id>`` (a number or single-choice field,
+    descending with "-"), ``col=<id>`` (up to MAX_LIST_COLUMNS fields shown as columns).
+    A parameter that does not fit becomes a message in `problems` and is left out."""
+    from core.params import clean_text, id_param
+
+    by_id = {f.pk: f for f in fields}
+    query = ListQuery()
+
+    def get(name: str) -> str:
+        value = params.get(name)
+        return clean_text(value, max_length=100) if value is not None else ""
+
+    for f in by_id.values():
+        if f.kind in CHOICE_KINDS and (value := get(f"f{f.pk}")):
+            if value in choices(f):
+                query.choice.append((f, value))
+                query.values[f"f{f.pk}"] = value
+            else:
+                query.problems.append(
+                    _("“%(value)s” is not one of the choices of “%(field)s”.")
+                    % {"value": value, "field": label(f)}
+                )
+        if f.kind in NUMBER_KINDS:
+            bounds: list[Decimal | None] = []
+            for name in (f"min{f.pk}", f"max{f.pk}"):
+                text = get(name)
+                number = None
+                if text:
+                    try:
+                        number = _number(text, whole=False)
+                    except ValidationError:
+                        query.problems.append(
+                            _("“%(value)s” is not a number (“%(field)s”).")
+                            % {"value": text, "field": label(f)}
+                        )
+                    else:
+                        query.values[name] = _plain(number)
+                bounds.append(number)
+            lo, hi = bounds
+            if lo is not None and hi is not None and lo > hi:
+                query.problems.append(
+                    _("The lowest value of “%(field)s” is above its highest value.")
+                    % {"field": label(f)}
+                )
+            elif lo is not None or hi is not None:
+                query.ranges.append((f, lo, hi))
+    if sort := get("sort"):
+        descending = sort.startswith("-")
+        f_sort = by_id.get(id_param(sort.lstrip("-")) or 0)
+        if f_sort is not None and (f_sort.kind in NUMBER_KINDS or f_sort.kind == Kind.CHOICE):
+            query.sort = (f_sort, descending)
+            query.values["sort"] = sort
+        else:
+            query.problems.append(_("The list cannot be sorted by “%(value)s”.") % {"value": sort})
+    getlist = getattr(params, "getlist", None)
+    wanted = getlist("col") if getlist else ([params["col"]] if "col" in params else [])
+    for raw in wanted[: MAX_LIST_COLUMNS * 2]:
+        f_col = by_id.get(id_param(raw) or 0)
+        if f_col is None:
+            query.problems.append(
+                _("There is no form field “%(value)s”.") % {"value": clean_text(raw, max_length=20)}
+            )
+        elif f_col not in query.columns and len(query.columns) < MAX_LIST_COLUMNS:
+            query.columns.append(f_col)
+    query.values["col"] = [str(f.pk) for f in query.columns]
+    return query

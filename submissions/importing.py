@@ -7,13 +7,16 @@ Entry points:
 - `cases_import_file`: the same for a path that may also be a ZIP (table + photos).
 - `import_job_create` / `import_job_execute`: the web upload, run by `tasks.import_job_run`.
 
-The import runs in three steps. (1) Every row is validated (text, phone, lengths, photo paths,
-photo decoding with the upload limits) and *all* errors are collected; if there is any,
-nothing is written. (2) Photos are stored as staged photos via `services.photo_stage`, outside
+The columns are the core ones, 类别 when the call has categories, and one per field of the call
+(`ImportColumns`; read by the field's header or its English label). The import runs in three
+steps. (1) Every row is validated (text, phone, lengths, photo paths, photo decoding with the
+upload limits, each field's answer by `casefields.parse_cell`, the required fields, the files of
+file fields checked like uploads) and *all* errors are collected; if there is any, nothing is
+written. (2) Photos are stored as staged photos via `services.photo_stage`, outside
 a transaction so the progress stays visible and the call is not locked meanwhile. (3) One short
 `transaction.atomic()` creates the missing units, the cases (status SUBMITTED, numbered like
-every other case) with their CaseEvent, and attaches the photos. When step 2 or 3 fails, the
-staged photos and their files are deleted again. (A process killed between steps 2 and 3 leaves
+every other case) with their CaseEvent, and attaches the photos and files. When step 2 or 3
+fails, the staged photos and files are deleted again. (A process killed between steps 2 and 3 leaves
 staged photos with no case, like an abandoned upload form.)
 """
 
@@ -46,10 +49,10 @@ from accounts.models import User
 from audit import services as audit
 from audit.context import acts
 from core.queue import enqueue_on_commit
-from core.tabular import OLE_MAGIC, Table, read_table
+from core.tabular import OLE_MAGIC, Table, TableRow, read_table
 
-from . import images, rules, services
-from .models import Call, Case, CaseEvent, ImportJob, Photo, Unit
+from . import attachments, casefields, images, rules, services
+from .models import Attachment, Call, CallField, Case, CaseEvent, Category, ImportJob, Photo, Unit
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +64,14 @@ COL_SUMMARY = "摘要"
 COL_BODY = "正文"
 COL_PHOTOS = "图片"
 COL_CAPTIONS = "图片说明"
+COL_CATEGORY = "类别"
 REQUIRED_COLUMNS = [COL_UNIT, COL_TITLE, COL_CONTACT, COL_PHONE, COL_SUMMARY, COL_BODY]
 OPTIONAL_COLUMNS = [COL_PHOTOS, COL_CAPTIONS]
 COLUMNS = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS]
+#: Captions: one per line in the cell (Alt+Enter in Excel); the old "；" only when it splits
+#: the cell into exactly as many captions as there are photos (a caption may hold "；").
+CAPTION_LINES = re.compile(r"\r\n|\r|\n")
+OLD_CAPTION_SEPARATORS = re.compile(r"[;；]")
 
 LIST_SEPARATORS = re.compile(r"[;；\r\n]")
 TABLE_SUFFIXES = (".xlsx", ".csv")
@@ -92,6 +100,13 @@ class _PlannedPhoto:
 
 
 @dataclass
+class _PlannedFile:
+    field: CallField
+    path: Path
+    name: str  # as written in the table, e.g. "附件/申报书.pdf"
+
+
+@dataclass
 class _PlannedCase:
     row: int
     unit: str
@@ -102,6 +117,58 @@ class _PlannedCase:
     body: str
     photos: list[_PlannedPhoto]
     staged: list[Photo] = field(default_factory=list)
+    category: Category | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    files: list[_PlannedFile] = field(default_factory=list)
+    staged_files: list[tuple[CallField, Attachment]] = field(default_factory=list)
+
+
+@dataclass
+class ImportColumns:
+    """The columns an import of a call reads, in the order of its template: the core columns,
+    类别 when the call has categories, one per call field (its header, see
+    `casefields.sheet_columns`), then the photos and their captions."""
+
+    call: Call
+    fields: list[CallField]
+    categories: list[Category]
+    headers: dict[int, str]  # field id -> header
+
+    @classmethod
+    def of(cls, call: Call) -> ImportColumns:
+        fields = casefields.call_fields(call)
+        categories = list(Category.objects.filter(call=call).order_by("position", "id"))
+        reserved = [*COLUMNS, COL_CATEGORY]
+        return cls(
+            call=call,
+            fields=fields,
+            categories=categories,
+            headers=casefields.sheet_columns(fields, reserved=reserved),
+        )
+
+    @property
+    def ordered(self) -> list[str]:
+        """Every column of the template, in order."""
+        return [
+            COL_UNIT,
+            *([COL_CATEGORY] if self.categories else []),
+            COL_TITLE,
+            COL_CONTACT,
+            COL_PHONE,
+            COL_SUMMARY,
+            COL_BODY,
+            *[self.headers[f.pk] for f in self.fields],
+            COL_PHOTOS,
+            COL_CAPTIONS,
+        ]
+
+    @property
+    def optional(self) -> list[str]:
+        """The columns besides the required ones (English labels of fields too)."""
+        names = [*OPTIONAL_COLUMNS, COL_CATEGORY]
+        for f in self.fields:
+            names.extend(casefields.column_aliases(f, self.headers[f.pk]))
+        return list(dict.fromkeys(n for n in names if n not in REQUIRED_COLUMNS))
 
 
 # ---------------------------------------------------------------- messages
@@ -130,10 +197,18 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in LIST_SEPARATORS.split(value or "") if item.strip()]
 
 
-def _split_captions(value: str) -> list[str]:
-    """Captions keep their positions (an empty one between separators is a photo without a
-    caption); trailing empty ones are dropped."""
-    items = [item.strip() for item in LIST_SEPARATORS.split(value or "")]
+def split_captions(value: str, n_photos: int) -> list[str]:
+    """The captions of a cell, one per line (Alt+Enter in Excel). A cell of one line is split
+    at the old "；" or ";" only when that gives exactly one caption per photo; otherwise it is
+    one caption, "；" and all. Captions keep their positions (an empty line is a photo without
+    a caption); trailing empty ones are dropped."""
+    text = (value or "").strip()
+    lines = CAPTION_LINES.split(text)
+    if len(lines) == 1 and n_photos > 1:
+        pieces = OLD_CAPTION_SEPARATORS.split(text)
+        if len(pieces) == n_photos:
+            lines = pieces
+    items = [item.strip() for item in lines]
     while items and not items[-1]:
         items.pop()
     return items
@@ -254,12 +329,13 @@ def _validate(
     *,
     base: Path,
     call: Call,
+    columns: ImportColumns,
     photos_allowed: bool,
     progress: Progress | None,
     total: int,
 ) -> tuple[list[_PlannedCase], list[str]]:
-    """Check every row against the case rules (rules.py); return (plans, errors). Nothing is
-    written."""
+    """Check every row against the case rules (rules.py) and the call's fields
+    (casefields.py); return (plans, errors). Nothing is written."""
     text_columns = {
         COL_TITLE: "title",
         COL_CONTACT: "contact_name",
@@ -273,6 +349,23 @@ def _validate(
     checked: dict[Path, str | None] = {}  # a photo used twice is decoded once
     plans: list[_PlannedCase] = []
     errors: list[str] = []
+    order = {column: i for i, column in enumerate(columns.ordered)}
+    # The column each field is read from: the first of its headers the table has.
+    present = {"".join(h.split()) for h in table.headers}
+    field_columns = {
+        f.pk: next(
+            (
+                name
+                for name in casefields.column_aliases(f, columns.headers[f.pk])
+                if "".join(name.split()) in present
+            ),
+            columns.headers[f.pk],
+        )
+        for f in columns.fields
+    }
+    for f in columns.fields:
+        order.setdefault(field_columns[f.pk], order[columns.headers[f.pk]])
+    categories = {c.name: c for c in columns.categories}
 
     for done, row in enumerate(table.rows, start=1):
         n = row.number
@@ -314,8 +407,23 @@ def _validate(
                     % {"number": existing[key]},
                 )
 
+        category = None
+        if category_name := " ".join(row.get(COL_CATEGORY, "").split()):
+            category = categories.get(category_name)
+            if category is None:
+                err(COL_CATEGORY, _category_problem(category_name, columns.categories))
+        extra, files, field_errors = _field_values(
+            row,
+            columns=columns,
+            field_columns=field_columns,
+            category=category,
+            base=base,
+            photos_allowed=photos_allowed,
+        )
+        row_errors.extend(field_errors)
+
         names = split_list(row[COL_PHOTOS])
-        captions = _split_captions(row[COL_CAPTIONS])
+        captions = split_captions(row[COL_CAPTIONS], len(names))
         photos = []
         if names and not photos_allowed:
             err(
@@ -354,15 +462,114 @@ def _validate(
             )
         row_errors.extend(_rule_errors(rules.captions, captions))
 
-        row_errors.sort(key=lambda item: COLUMNS.index(item[0]))  # stable: by column
+        row_errors.sort(key=lambda item: order.get(item[0], len(order)))  # stable: by column
         errors.extend(cell_error(n, column, message) for column, message in row_errors)
         if not row_errors:
             plans.append(
-                _PlannedCase(row=n, unit=unit, contact_phone=phone, photos=photos, **values)
+                _PlannedCase(
+                    row=n,
+                    unit=unit,
+                    contact_phone=phone,
+                    photos=photos,
+                    category=category,
+                    extra=extra,
+                    files=files,
+                    **values,
+                )
             )
         if progress:
             progress(done, total)
     return plans, errors
+
+
+def _category_problem(name: str, categories: list[Category]) -> str:
+    if not categories:
+        return _("This call has no categories; leave this column empty.")
+    return _("“%(value)s” is not one of the call's categories: %(choices)s.") % {
+        "value": name[:100],
+        "choices": "、".join(c.name for c in categories),
+    }
+
+
+def _file_check(path: Path, *, name: str) -> None:
+    """Check a file of a FILE field with the very rules `services.attachment_stage` applies."""
+    with path.open("rb") as fh:
+        attachments.attachment_check(File(fh, name=name), name=name)
+
+
+def _field_values(
+    row: TableRow,
+    *,
+    columns: ImportColumns,
+    field_columns: dict[int, str],
+    category: Category | None,
+    base: Path,
+    photos_allowed: bool,
+) -> tuple[dict[str, Any], list[_PlannedFile], list[tuple[str, str]]]:
+    """The answers of a row to the call's fields, by the rules of casefields.py: (the answers
+    as `Case.extra` stores them, the files of FILE fields, (column, message) problems). The
+    cases are created submitted, so every required field that asks the row's category must
+    be answered."""
+    extra: dict[str, Any] = {}
+    files: list[_PlannedFile] = []
+    n_files: dict[int, int] = {}
+    problems: list[tuple[str, str]] = []
+    category_id = category.pk if category else None
+    asked = {f.pk for f in casefields.fields_for(columns.fields, category_id)}
+    failed: set[str] = set()
+    for f in columns.fields:
+        column = field_columns[f.pk]
+        headers = casefields.column_aliases(f, columns.headers[f.pk])
+        raw = next((row[h] for h in headers if row.get(h)), "")
+        if not raw:
+            continue
+        if f.pk not in asked:
+            problems.append(
+                (column, _("This field does not ask cases of this category; leave it empty."))
+            )
+            failed.add(f.key)
+            continue
+        if f.kind == CallField.Kind.FILE:
+            names = split_list(raw)
+            if not photos_allowed:
+                problems.append(
+                    (
+                        column,
+                        _(
+                            "Files can only be imported from a ZIP file holding the table "
+                            "and the files. Upload such a ZIP, or leave this column empty."
+                        ),
+                    )
+                )
+                failed.add(f.key)
+                continue
+            for name in names:
+                try:
+                    path = _resolve_in(base, name)
+                    _file_check(path, name=PurePosixPath(name.replace("\\", "/")).name)
+                except ValidationError as exc:
+                    problems.append((column, " ".join(exc.messages)))
+                    failed.add(f.key)
+                    continue
+                files.append(_PlannedFile(field=f, path=path, name=name))
+            n_files[f.pk] = len(names)
+            continue
+        try:
+            value = casefields.parse_cell(f, raw)
+        except ValidationError as exc:
+            problems.append((column, " ".join(exc.messages)))
+            failed.add(f.key)
+            continue
+        if value is not None:
+            extra[f.key] = value
+    missing = casefields.submission_problems(
+        columns.fields, extra, category_id=category_id, files=n_files
+    )
+    by_key = {f.key: f for f in columns.fields}
+    for key, found in missing.items():
+        if key not in failed:
+            problems.extend((field_columns[by_key[key].pk], m) for e in found for m in e.messages)
+    return extra, files, problems
 
 
 def _existing_titles(call: Call, titles: set[str]) -> dict[tuple[str, str], int]:
@@ -377,6 +584,19 @@ def _existing_titles(call: Call, titles: set[str]) -> dict[tuple[str, str], int]
 
 
 # ---------------------------------------------------------------- writing
+
+
+def _discard_plans(plans: list[_PlannedCase]) -> None:
+    """Delete what a failed import staged: photos and the files of FILE fields."""
+    _discard([photo for plan in plans for photo in plan.staged])
+    staged = [att.pk for plan in plans for _f, att in plan.staged_files]
+    for att in Attachment.objects.filter(pk__in=staged, case__isnull=True):
+        if att.file.name:
+            try:
+                att.file.storage.delete(att.file.name)
+            except OSError:
+                log.warning("could not delete %s of a failed import", att.file.name)
+        att.delete()
 
 
 def _discard(photos: list[Photo]) -> None:
@@ -424,6 +644,23 @@ def _stage_photos(
                 continue
             staged.caption = photo.caption
             plan.staged.append(staged)
+        for planned in plan.files:
+            column = planned.field.label
+            name = PurePosixPath(planned.name.replace("\\", "/")).name
+            try:
+                with planned.path.open("rb") as fh:
+                    att = services.attachment_stage(upload=File(fh, name=name), actor=actor)
+            except ValidationError as exc:
+                errors.append(cell_error(plan.row, column, " ".join(exc.messages)))
+                continue
+            except OSError as exc:
+                message = _("The file “%(path)s” cannot be read: %(error)s") % {
+                    "path": planned.name,
+                    "error": exc.strerror or exc.__class__.__name__,
+                }
+                errors.append(cell_error(plan.row, column, message))
+                continue
+            plan.staged_files.append((planned.field, att))
         if progress:
             progress(start + done, total)
     return errors
@@ -482,6 +719,8 @@ def _create_case_rows(
             contact_phone=plan.contact_phone,
             summary=plan.summary,
             body=plan.body,
+            category=plan.category,
+            extra=plan.extra,
             status=Case.Status.SUBMITTED,
             submitted_at=now,
             created_by=actor,
@@ -493,6 +732,9 @@ def _create_case_rows(
             photo.case = case
             photo.position = position
             photo.save(update_fields=["case", "caption", "position"])
+        for call_field, att in plan.staged_files:
+            att.case, att.field = case, call_field
+            att.save(update_fields=["case", "field"])
         report.case_ids.append(case.pk)
         report.photo_count += len(plan.staged)
     report.created_count = len(report.case_ids)
@@ -521,7 +763,8 @@ def cases_import(
     photo storing; total is twice the number of rows.
     """
     path = Path(path)
-    table = read_table(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    columns = ImportColumns.of(call)
+    table = read_table(path, required=REQUIRED_COLUMNS, optional=columns.optional)
     n = len(table.rows)
     total = 2 * n
     if progress:
@@ -530,6 +773,7 @@ def cases_import(
         table,
         base=path.parent,
         call=call,
+        columns=columns,
         photos_allowed=photos_allowed,
         progress=progress,
         total=total,
@@ -546,7 +790,7 @@ def cases_import(
             plans, call=call, actor=actor, source_name=source_name or path.name, finish=finish
         )
     except BaseException:
-        _discard([photo for plan in plans for photo in plan.staged])
+        _discard_plans(plans)
         raise
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 
+from .casefields import ListQuery
 from .lifecycle import SUBMIT, states_allowing
 from .models import Attachment, Call, Case, DeadlineExtension, Photo, Unit
 
@@ -62,8 +63,10 @@ def case_list(
     unit_id: int | str | None = None,
     status: str | None = None,
     q: str | None = None,
+    answers: ListQuery | None = None,
 ) -> QuerySet[Case]:
-    """The case list of a page: visible cases with what the list shows, in a fixed query count."""
+    """The case list of a page: visible cases with what the list shows, in a fixed query count.
+    `answers` filters and sorts by the call's fields (`casefields.list_query`)."""
     qs = cases_visible_to(user).select_related("unit", "call", "category")
     if call is not None:
         qs = qs.filter(call=call)
@@ -73,12 +76,17 @@ def case_list(
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(unit__name__icontains=q))
-    return qs.annotate(
+    if answers is not None:
+        qs = answers.apply(qs)
+    qs = qs.annotate(
         photo_count=Count("photos", distinct=True),
         failed_photos=Count(
             "photos", filter=Q(photos__processing=Photo.Processing.FAILED), distinct=True
         ),
-    ).order_by("-updated_at", "-id")
+    )
+    if answers is not None:
+        return answers.order(qs, "-updated_at", "-id")
+    return qs.order_by("-updated_at", "-id")
 
 
 def status_counts(*, user: User | AnonymousUser, call: Call) -> dict[str, int]:

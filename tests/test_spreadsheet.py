@@ -207,6 +207,13 @@ def walk_import_template(client, world) -> None:
     assert {c.number_format for c in phone} == {"@"}  # a landline keeps its leading 0
 
 
+def walk_case_list_export(client, world) -> None:
+    response = client.get(reverse("submissions:call_cases_export", args=[world["call"].slug]))
+    assert response.status_code == 200
+    cells = xlsx_cells(response.content)
+    assert_text_cells(cells, stored("call", "title", "unit", "summary", "contact"))
+
+
 def walk_judge_import_template(client, world) -> None:
     response = client.get(reverse("judging:judge_import_template"))
     assert response.status_code == 200
@@ -230,6 +237,16 @@ def walk_export_results_command(tmp_path: Path, world) -> None:
     assert_text_cells(cells, stored("call", "title", "unit", "judge", "criterion", "comment"))
 
 
+def walk_import_template_command(tmp_path: Path, world) -> None:
+    target = tmp_path / "模板.xlsx"
+    call_command(
+        "import_template", call=world["call"].slug, output=str(target), stdout=io.StringIO()
+    )
+    cells = xlsx_cells(target.read_bytes())
+    assert_text_cells(cells, {})
+    assert [c.value for c in cells[:2]] == ["选送单位", "案例标题"]
+
+
 #: Every download URL that hands out a spreadsheet, by name, and how it is checked.
 WALKED_URLS = {
     "judging:results_export": walk_results_export,
@@ -237,9 +254,13 @@ WALKED_URLS = {
     "judging:judge_import_template": walk_judge_import_template,
     "audit:export": walk_audit_export,
     "submissions:import_template": walk_import_template,
+    "submissions:call_cases_export": walk_case_list_export,
 }
 #: Every management command that writes a spreadsheet.
-WALKED_COMMANDS = {"export_results": walk_export_results_command}
+WALKED_COMMANDS = {
+    "export_results": walk_export_results_command,
+    "import_template": walk_import_template_command,
+}
 #: The project's other commands, and why they write no spreadsheet.
 NOT_SPREADSHEETS = {
     "import_cases": "reads a table, writes none",

@@ -7,3 +7,11 @@ register = template.Library()
 def get_item(mapping, key):
     """`{{ counts|get_item:value }}`: a dict lookup with a variable key."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def field_label(field):
+    """A call field's label in the current language (casefields.label)."""
+    from submissions import casefields
+
+    return casefields.label(field)

@@ -8,14 +8,15 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from accounts.roles import organizer_required
+from core import spreadsheet
 from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
-from .. import lifecycle, selectors, services
+from .. import casefields, exports, lifecycle, selectors, services
 from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
 from ..models import Call, Case, DeadlineExtension, Unit
 
@@ -101,14 +102,34 @@ def call_detail(request, slug):
     )
 
 
-def _organizer_call(request, slug):
-    call = get_object_or_404(Call, slug=slug)
+def _listed_cases(request, call: Call):
+    """The organizer's case list of `call` as the GET parameters ask (the page and its export):
+    (cases, filters, the call's fields, what was asked about them)."""
     # an unknown status lists nothing; NUL and huge values never reach the database
     status = search_param(request.GET.get("status"), max_length=20) or None
     unit_id = id_param(request.GET.get("unit"))
     q = search_param(request.GET.get("q")) or None
-    cases = selectors.case_list(user=request.user, call=call, unit_id=unit_id, status=status, q=q)
+    fields = casefields.call_fields(call)
+    answers = casefields.list_query(fields, request.GET)
+    cases = selectors.case_list(
+        user=request.user, call=call, unit_id=unit_id, status=status, q=q, answers=answers
+    )
+    filters = {"status": status or "", "unit": unit_id or "", "q": q or ""}
+    return cases, filters, fields, answers
+
+
+def _organizer_call(request, slug):
+    call = get_object_or_404(Call, slug=slug)
+    cases, filters, fields, answers = _listed_cases(request, call)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for case in page.object_list:
+        case.answer_cells = [
+            casefields.display(f, case.extra.get(f.key))
+            if casefields.applies(f, case.category_id)
+            else ""
+            for f in answers.columns
+        ]
     return render(
         request,
         "submissions/call_organizer.html",
@@ -120,12 +141,55 @@ def _organizer_call(request, slug):
             "counts": selectors.status_counts(user=request.user, call=call),
             "statuses": Case.Status.choices,
             "units": Unit.objects.filter(cases__call=call).distinct(),
-            "filters": {"status": status or "", "unit": unit_id or "", "q": q or ""},
+            "filters": filters,
+            "answers": answers,
+            "colspan": 7 + len(answers.columns),
+            "max_columns": casefields.MAX_LIST_COLUMNS,
+            "field_filters": _field_filters(fields, answers),
             "screening_form": ScreeningForm(),
             "extension_form": ExtensionForm(),
             "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
         },
     )
+
+
+@organizer_required
+@require_GET
+def call_cases_export(request, slug):
+    """The case list as the page shows it (filters and sort included) as .xlsx: every case
+    with its core columns and every field of the call."""
+    call = get_object_or_404(Call, slug=slug)
+    cases, _filters, fields, _answers = _listed_cases(request, call)
+    return spreadsheet.response(
+        exports.case_list_workbook(call=call, cases=cases, fields=fields),
+        exports.case_list_filename(call),
+    )
+
+
+def _field_filters(fields, answers: casefields.ListQuery) -> dict:
+    """What the filter form offers about the call's fields, with the values asked."""
+    values = answers.values
+    return {
+        "choice": [
+            (f, f"f{f.pk}", casefields.choices(f), values.get(f"f{f.pk}", ""))
+            for f in fields
+            if f.kind in casefields.CHOICE_KINDS
+        ],
+        "number": [
+            (f, values.get(f"min{f.pk}", ""), values.get(f"max{f.pk}", ""))
+            for f in fields
+            if f.kind in casefields.NUMBER_KINDS
+        ],
+        "sortable": [
+            f
+            for f in fields
+            if f.kind in casefields.NUMBER_KINDS or f.kind == casefields.Kind.CHOICE
+        ],
+        "sort": values.get("sort", ""),
+        "all": fields,
+        "columns": values.get("col", []),
+        "open": bool(values) and values != {"col": []},
+    }
 
 
 @require_POST

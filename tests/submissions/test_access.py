@@ -91,6 +91,7 @@ TABLE = [
     ),
     Row("submissions:import_start", ORGANIZER_PAGE, kwargs=_call),
     Row("submissions:import_template", ORGANIZER_PAGE, kwargs=_call),
+    Row("submissions:call_cases_export", ORGANIZER_PAGE, kwargs=_call),
     Row("submissions:import_status", ORGANIZER_PAGE, kwargs=_job),
     Row("submissions:import_progress", ORGANIZER_PAGE, kwargs=_job),
     # people without a unit are sent to their own start page

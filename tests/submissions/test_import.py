@@ -266,7 +266,7 @@ def test_import_lists_every_error_of_every_row(folder, call):
             case_row("", unit=""),
             case_row("长正文", body="一二三四五六七八九十" * 2 + "一"),
             case_row("照片太多", photos="1.jpg；2.jpg"),
-            case_row("说明太多", photos="1.jpg", captions="一；二"),
+            case_row("说明太多", photos="1.jpg", captions="一\n二"),
             case_row("长正文", photos="missing.jpg"),
         ],
     )

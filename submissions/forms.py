@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
 from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
-from . import lifecycle, rules
-from .models import Call, Case, DeadlineExtension, Unit
+from . import casefields, lifecycle, rules
+from .models import Call, CallField, Case, DeadlineExtension, Unit
 
 
 class CallForm(forms.ModelForm):
@@ -66,8 +66,18 @@ class CallForm(forms.ModelForm):
         return data
 
 
+def field_name(field: CallField) -> str:
+    """The form name of a call field's answer (services.field_form_name)."""
+    return f"field_{field.key}"
+
+
 class CaseForm(forms.ModelForm):
-    """The text of a case. A draft needs only a title; `services.case_submit` checks the rest."""
+    """The text of a case and the answers to the call's own fields (casefields). A draft needs
+    only a title; `services.case_submit` checks the rest.
+
+    The call's fields shown are those asking the case's stored category (all of them while it
+    has none, each scoped one saying which categories it asks). `answers` (after is_valid) are
+    the cleaned answers keyed by field key; `field_uploads` the new files per FILE field."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     unit = IdChoiceField(queryset=Unit.objects.none(), label=_("Submitting unit"))
@@ -98,9 +108,52 @@ class CaseForm(forms.ModelForm):
         self.fields["body"].help_text = _("At most %(max)d characters.") % {
             "max": call.body_max_chars
         }
+        self.core_names = [n for n in self.fields if n != "version"]
+        self.call_fields = self._call_fields(call)
+        stored = self.instance.extra or {}
+        for field in self.call_fields:
+            name = field_name(field)
+            if field.kind == CallField.Kind.FILE:
+                self.fields[name] = MultipleFileField(
+                    label=casefields.label(field), help_text=field.help_text, required=False
+                )
+            else:
+                self.fields[name] = casefields.form_field(field)
+                self.initial[name] = casefields.form_initial(field, stored.get(field.key))
+            scope = [c.name for c in field.categories.all()]
+            if scope and not self.instance.category_id:
+                note = _("Only for: %(categories)s") % {"categories": "、".join(scope)}
+                help_text = self.fields[name].help_text
+                self.fields[name].help_text = f"{help_text} ({note})" if help_text else note
+        self.answers: dict = {}
+        self.field_uploads: dict[int, list] = {}
+
+    def _call_fields(self, call: Call) -> list[CallField]:
+        fields = casefields.call_fields(call)
+        if self.instance.category_id:
+            return casefields.fields_for(fields, self.instance.category_id)
+        return fields
+
+    def extra_rows(self):
+        """(bound field, call field) for each of the call's fields, in order."""
+        return [(self[field_name(f)], f) for f in self.call_fields]
+
+    def core_rows(self):
+        return [self[n] for n in self.core_names]
 
     def clean(self):
         data = super().clean()
+        for field in self.call_fields:
+            name = field_name(field)
+            if field.kind == CallField.Kind.FILE:
+                self.field_uploads[field.pk] = list(data.get(name) or [])
+                continue
+            if name in self.errors:
+                continue
+            try:
+                self.answers[field.key] = casefields.clean(field, data.get(name))
+            except ValidationError as exc:
+                self.add_error(name, exc)
         # The case rules (rules.py): line breaks, the phone's format, the call's body limit.
         try:
             data.update(

@@ -17,7 +17,8 @@ pages (`for_judges`). Answers are checked against the field as it is now; a draf
 incomplete, a submission may not.
 """
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -464,3 +465,48 @@ def form_initial(field: CallField, value: Any) -> Any:
     if field.kind in NUMBER_KINDS:
         return display(field, value)
     return value
+
+
+# ---------------------------------------------------------------- the audit trail
+
+
+def _decoded(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def audit_lines(pairs: Sequence[tuple[Any, Any]]) -> list[list[tuple[str, str, str]]]:
+    """The changes of `Case.extra` in audit entries as people read them: one line per answer
+    that changed, named by its field's label (one query for the fields of a whole page)."""
+    decoded = [(_decoded(before), _decoded(after)) for before, after in pairs]
+    keys = {k for before, after in decoded for k in (*before, *after) if str(k).isdigit()}
+    by_key = {f.key: f for f in CallField.objects.filter(pk__in=keys)}
+    out = []
+    for before, after in decoded:
+        changed = [k for k in {*before, *after} if before.get(k) != after.get(k)]
+        changed.sort(key=lambda k: (by_key[k].position, by_key[k].pk) if k in by_key else (0, k))
+        lines = []
+        for k in changed:
+            field = by_key.get(k)
+            if field is None:
+                name = _("Deleted field #%(id)s") % {"id": k}
+                lines.append((name, _raw(before.get(k)), _raw(after.get(k))))
+                continue
+            lines.append((label(field), _shown(field, before.get(k)), _shown(field, after.get(k))))
+        out.append(lines)
+    return out
+
+
+def _raw(value: Any) -> str:
+    return "" if value in (None, "", []) else str(value)
+
+
+def _shown(field: CallField, value: Any) -> str:
+    try:
+        return display(field, value)
+    except (TypeError, ValueError, InvalidOperation):  # stored before the field changed kind
+        return _raw(value)

@@ -10,7 +10,7 @@ from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeFiel
 from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
 from . import casefields, lifecycle, rules
-from .models import Call, CallField, Case, DeadlineExtension, Unit
+from .models import Call, CallField, Case, Category, DeadlineExtension, Unit
 
 
 class CallForm(forms.ModelForm):
@@ -281,3 +281,83 @@ class ImportUploadForm(forms.Form):
         label=_("Table (.xlsx, .csv) or ZIP of the table and its photos"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.zip"}),
     )
+
+
+class CallFieldForm(forms.ModelForm):
+    """One field of a call's case form (services_fields.call_field_save checks the rules)."""
+
+    choices_text = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For a single or multiple choice: one choice per line, at least two."),
+    )
+    categories = IdMultipleChoiceField(
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Only for these categories"),
+        help_text=_("Leave all unticked to ask every case."),
+    )
+
+    class Meta:
+        model = CallField
+        fields = [
+            "kind",
+            "label",
+            "label_en",
+            "help_text",
+            "required",
+            "min_value",
+            "max_value",
+            "judges_see",
+            "blind_mask",
+        ]
+        help_texts = {
+            "label_en": _("Shown when the page is in English; leave empty to show the label."),
+            "help_text": _("A short hint shown under the field."),
+            "required": _("A draft may leave it empty; a case cannot be submitted without it."),
+            "judges_see": _("Untick for answers only the organizer needs (e.g. an ID number)."),
+        }
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.call = call
+        categories = cast(IdMultipleChoiceField, self.fields["categories"])
+        categories.queryset = call.categories.all()
+        if not call.categories.exists():
+            del self.fields["categories"]
+        elif self.instance.pk:
+            self.initial["categories"] = [c.pk for c in self.instance.categories.all()]
+        self.initial["choices_text"] = "\n".join(casefields.choices(self.instance))
+        self.fields["min_value"].help_text = LIMITS_EXPLAINED
+        self.fields["max_value"].help_text = _("Leave empty for no limit.")
+        # The order of the page: what the field is, then its limits and who sees it.
+        order = ["kind", "label", "label_en", "help_text", "required", "choices_text"]
+        self.order_fields([*order, "min_value", "max_value", "categories"])
+
+    def clean(self):
+        data = super().clean()
+        self.instance.choices = (data.get("choices_text") or "").splitlines()
+        return data
+
+
+LIMITS_EXPLAINED = _(
+    "What the minimum and maximum limit depends on the kind: the length in characters of a "
+    "short or long text; the value of a whole or decimal number; how many choices may be "
+    "ticked in a multiple choice; how many files. Other kinds have none."
+)
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "award_top_n", "award_excellent_m"]
+        labels = {
+            "award_top_n": _("Top cases (十佳)"),
+            "award_excellent_m": _("Excellent cases (优秀)"),
+        }
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.call = call

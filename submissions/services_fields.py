@@ -6,14 +6,12 @@ before a change stay stored; they are checked against the field as it is now whe
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models import Max
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.context import acts
@@ -168,6 +166,13 @@ def call_field_save(
         errors.setdefault("categories", []).append(
             ValidationError(_("Choose categories of this call."), code="categories")
         )
+    if field.label and call.fields.filter(label=field.label).exclude(pk=field.pk).exists():
+        errors.setdefault("label", []).append(
+            ValidationError(
+                _("The form already has a field “%(label)s”.") % {"label": field.label},
+                code="unique",
+            )
+        )
     if creating:
         field.position = (call.fields.aggregate(m=Max("position"))["m"] or 0) + 1
     try:
@@ -253,6 +258,11 @@ def category_save(*, category: Category, actor: User | None) -> Category:
             _("The awards are final: the categories can no longer change."), code="locked"
         )
     category.name = " ".join((category.name or "").split())
+    if call.categories.filter(name=category.name).exclude(pk=category.pk).exists():
+        raise ValidationError(
+            {"name": _("The call already has a category “%(name)s”.") % {"name": category.name}},
+            code="unique",
+        )
     category.full_clean(exclude=["position"])
     category.save()
     return category
@@ -307,18 +317,3 @@ def category_move(*, category: Category, direction: str, actor: User | None) -> 
     _renumber(_move(items, category, direction))
     category.refresh_from_db(fields=["position"])
     return category
-
-
-def limits_meaning(kind: str) -> str:
-    """What the minimum and maximum of a field of `kind` limit, for the editor."""
-    return str(LIMITS_HELP.get(kind, _("Not used for this kind.")))
-
-
-LIMITS_HELP: dict[str, Any] = {
-    Kind.TEXT: gettext_lazy("Length of the text, in characters."),
-    Kind.LONG_TEXT: gettext_lazy("Length of the text, in characters."),
-    Kind.INTEGER: gettext_lazy("The smallest and largest number allowed."),
-    Kind.DECIMAL: gettext_lazy("The smallest and largest number allowed."),
-    Kind.MULTI_CHOICE: gettext_lazy("How many choices may be ticked."),
-    Kind.FILE: gettext_lazy("How many files (PDF or Word)."),
-}

@@ -82,9 +82,14 @@ def for_judges(fields: Iterable[CallField], *, blind: bool) -> list[CallField]:
 
 
 def call_fields(call) -> list[CallField]:
-    """The call's fields in order, with their categories (one query for the fields, one for
-    the categories, however many there are)."""
-    return list(call.fields.prefetch_related("categories").order_by("position", "id"))
+    """The call's (or the call id's) fields in order, with their categories (one query for the
+    fields, one for the categories, however many there are)."""
+    call_id = getattr(call, "pk", call)
+    return list(
+        CallField.objects.filter(call_id=call_id)
+        .prefetch_related("categories")
+        .order_by("position", "id")
+    )
 
 
 # ---------------------------------------------------------------- limits
@@ -379,6 +384,26 @@ def answers(
     """(field, displayed answer) for each field that asks the case, in order (empty answers
     included, so a page can say "not given")."""
     return [(f, display(f, extra.get(f.key))) for f in fields_for(fields, category_id)]
+
+
+def answer_rows(
+    fields: Iterable[CallField],
+    extra: Mapping[str, Any],
+    *,
+    category_id: int | None,
+    files: Iterable[Any] = (),
+) -> list[tuple[CallField, str, str, list[Any]]]:
+    """(field, its label, displayed answer, its files) for each field that asks the case, in
+    order: what a case page shows. `files` are the case's attachments; those answering a FILE
+    field go to it."""
+    by_field: dict[int, list[Any]] = {}
+    for att in files:
+        if att.field_id is not None:
+            by_field.setdefault(att.field_id, []).append(att)
+    return [
+        (f, label(f), text, by_field.get(f.pk, []))
+        for f, text in answers(fields, extra, category_id=category_id)
+    ]
 
 
 # ---------------------------------------------------------------- form fields

@@ -22,7 +22,7 @@ from core.flash import flash_errors
 from core.params import id_list, search_param
 from core.uploads import takes_uploads
 
-from .. import rules, selectors, services
+from .. import casefields, rules, selectors, services
 from ..forms import (
     AttachmentUploadForm,
     CaseForm,
@@ -65,13 +65,20 @@ def case_list(request):
 def case_detail(request, pk):
     case = _visible_case(request, pk)
     is_org = roles.is_organizer(request.user)
+    files = list(case.attachments.all())
     return render(
         request,
         "submissions/case_detail.html",
         {
             "case": case,
             "photos": case.photos.all(),
-            "attachments": case.attachments.all(),
+            "attachments": [a for a in files if a.field_id is None],
+            "answers": casefields.answer_rows(
+                casefields.call_fields(case.call_id),
+                case.extra or {},
+                category_id=case.category_id,
+                files=files,
+            ),
             "events": case.events.all(),
             "screening_form": ScreeningForm() if is_org else None,
             "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),

@@ -6,6 +6,7 @@ before a change stay stored; they are checked against the field as it is now whe
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
@@ -61,6 +62,9 @@ def has_answers(field: CallField) -> bool:
 
 def _check_limits(field: CallField) -> dict[str, list[ValidationError]]:
     errors: dict[str, list[ValidationError]] = {}
+    field.min_value, field.max_value = (
+        None if v is None else Decimal(str(v)) for v in (field.min_value, field.max_value)
+    )
     lo, hi = field.min_value, field.max_value
     if field.kind not in LIMIT_KINDS:
         field.min_value = field.max_value = None

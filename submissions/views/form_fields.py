@@ -20,9 +20,14 @@ def _editor_url(call: Call) -> str:
     return reverse("submissions:call_fields", args=[call.slug])
 
 
+#: The form's name of a model field the services name in their refusals.
+FORM_NAMES = {"choices": "choices_text"}
+
+
 def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, problems in exc.error_dict.items():
+            name = FORM_NAMES.get(name, name)
             form.add_error(name if name in form.fields else None, problems)
     else:
         form.add_error(None, exc)

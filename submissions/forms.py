@@ -124,7 +124,7 @@ class CaseForm(forms.ModelForm):
             if scope and not self.instance.category_id:
                 note = _("Only for: %(categories)s") % {"categories": "、".join(scope)}
                 help_text = self.fields[name].help_text
-                self.fields[name].help_text = f"{help_text} ({note})" if help_text else note
+                self.fields[name].help_text = f"{help_text} {note}" if help_text else note
         self.answers: dict = {}
         self.field_uploads: dict[int, list] = {}
 

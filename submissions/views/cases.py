@@ -335,7 +335,15 @@ def _summary(form: CaseForm, photo_problems: list[str], upload_errors: list[str]
     for name in form.fields:
         if name in form.errors:
             bound = form[name]
-            rows += [(_anchor(bound), bound.label, msg) for msg in form.errors[name]]
+            # the label only where the message does not already name the field
+            rows += [
+                (
+                    _anchor(bound),
+                    "" if str(bound.label).lower() in str(msg).lower() else bound.label,
+                    msg,
+                )
+                for msg in form.errors[name]
+            ]
     rows += [("id_photos", _("Photos"), msg) for msg in photo_problems]
     rows += [("id_photos", _("Photos and attachments"), msg) for msg in upload_errors]
     return rows

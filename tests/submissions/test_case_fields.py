@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from submissions import lifecycle, services, services_fields
 from submissions.models import Attachment, Call, CallField, Case, Category
 
-from ..factories import CallFactory, CallFieldFactory, CategoryFactory
+from ..factories import CallFactory, CallFieldFactory, CategoryFactory, CriterionFactory
 from .casekit import attachment_add, case_with_photos
 
 K = CallField.Kind
@@ -227,6 +227,17 @@ def test_a_category_with_cases_cannot_be_deleted(call, organizer, unit_a):
     assert excinfo.value.messages == [
         "1 case(s) are in “社区组”: move them to another category before deleting it."
     ]
+    assert Category.objects.filter(pk=category.pk).exists()
+
+
+def test_a_category_a_round_judges_by_cannot_be_deleted(call, organizer):
+    category = CategoryFactory(call=call, name="社区组")
+    CriterionFactory(round__call=call, category=category, name="创新性")
+
+    with pytest.raises(ValidationError) as excinfo:
+        services_fields.category_delete(category=category, actor=organizer)
+
+    assert excinfo.value.messages == ["“社区组” is used by: criteria. Remove those first."]
     assert Category.objects.filter(pk=category.pk).exists()
 
 

@@ -319,6 +319,21 @@ def test_the_case_page_queries_do_not_grow_with_the_fields(
         assert org_client.get(pages[1]).status_code == 200
 
 
+def test_the_units_form_queries_do_not_grow_with_the_fields(
+    client, organizer, unit_a, user_a, django_assert_num_queries
+):
+    pages = []
+    for n in (1, 6):
+        call, category, extra = _answered_call(organizer, n)
+        case = case_with_photos(call=call, unit=unit_a, category=category, extra=extra)
+        pages.append(reverse("submissions:case_edit", args=[case.pk]) + "?check=1")
+    client.force_login(user_a)
+
+    expected = _queries(client, pages[0])
+    with django_assert_num_queries(expected):
+        assert client.get(pages[1]).status_code == 200
+
+
 def _review_page(client, organizer, *, blind: bool, n_fields: int = 0):
     call = CallFactory()
     judge = judge_profile(f"j{n_fields}{int(blind)}")

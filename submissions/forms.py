@@ -354,6 +354,7 @@ class CategoryForm(forms.ModelForm):
         model = Category
         fields = ["name", "award_top_n", "award_excellent_m"]
         labels = {
+            "name": _("Category name"),
             "award_top_n": _("Top cases (十佳)"),
             "award_excellent_m": _("Excellent cases (优秀)"),
         }

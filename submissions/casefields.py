@@ -411,8 +411,11 @@ def answer_rows(
 
 class DateRangeWidget(forms.MultiWidget):
     def __init__(self, attrs=None):
-        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        super().__init__([date_input, date_input], attrs)
+        first, last = (
+            forms.DateInput(attrs={"type": "date", "aria-label": name}, format="%Y-%m-%d")
+            for name in (gettext_lazy("First date"), gettext_lazy("Last date"))
+        )
+        super().__init__([first, last], attrs)
 
     def decompress(self, value):
         if isinstance(value, (list, tuple)) and len(value) == 2:

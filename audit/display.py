@@ -168,8 +168,26 @@ def _label(model, key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
+@dataclass
+class _Pending(Change):
+    """Stands for an expanded change until its expander has run, then for its lines."""
+
+    changes: list[Change] = field(default_factory=list)
+
+
+def _expand(deferred: dict, limit: int | None) -> None:
+    for expander, items in deferred.items():
+        results = expander([(before, after) for _pending, before, after in items])
+        for (pending, _before, _after), lines in zip(items, results, strict=True):
+            pending.changes = [
+                Change(label, _short(before, limit), _short(after, limit))
+                for label, before, after in lines
+            ]
+
+
 def rows(entries, *, limit: int | None = MAX_CHARS) -> list[Row]:
     names = _Names()
+    deferred: dict = {}  # expander → [(pending, before, after)]
     out = []
     kinds: dict[int, str] = {}  # labels are translated once per call, not once per entry
     labels: dict[tuple, str] = {}
@@ -204,6 +222,12 @@ def rows(entries, *, limit: int | None = MAX_CHARS) -> list[Row]:
                 continue
             if value[0] in EMPTY and value[1] in EMPTY:
                 continue  # an empty field of a created object
+            expander = registry.display_of(model).expanders.get(key)
+            if expander is not None:
+                pending = _Pending(label, "", "")
+                deferred.setdefault(expander, []).append((pending, value[0], value[1]))
+                row.changes.append(pending)  # replaced by its lines below
+                continue
             fld = _field(model, key)
             if fld is not None and (not fld.concrete or fld.primary_key):
                 continue  # the id, and reverse relations auditlog lists on creation
@@ -214,7 +238,13 @@ def rows(entries, *, limit: int | None = MAX_CHARS) -> list[Row]:
             )
         out.append(row)
     names.load()
+    _expand(deferred, limit)
     for row in out:
+        row.changes = [
+            line
+            for change in row.changes
+            for line in (change.changes if isinstance(change, _Pending) else [change])
+        ]
         for change in row.changes:
             if callable(change.before):
                 change.before = change.before()

@@ -6,14 +6,18 @@ it. Bulk writes that send no signal (bulk_create, QuerySet.update) are recorded 
 through `audit.services.record` / `record_bulk`.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from auditlog.registry import auditlog
 from django.db import models
 
 #: Bookkeeping times: the entry has its own.
 ALWAYS_EXCLUDED = ("created_at", "updated_at")
+
+
+Expander = Callable[[Sequence[tuple[Any, Any]]], list[list[tuple[str, str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ class Display:
     change_labels: Mapping[str, str] = field(default_factory=dict)
     #: Labels of keys made of a prefix and a name: prefix → label with %(name)s.
     prefix_labels: Mapping[str, str] = field(default_factory=dict)
+    #: Changes of one stored field shown as several lines (a JSON field of answers, say):
+    #: key → a function given the (before, after) values of every entry of a page (one call
+    #: per page, so it may load what it names in one query) and returning, for each, the
+    #: lines (label, before, after) as people read them.
+    expanders: Mapping[str, Expander] = field(default_factory=dict)
 
     def label_for(self, key: str) -> str | None:
         if key in self.change_labels:
@@ -45,6 +54,7 @@ def track(
     name_joins: Iterable[str] = (),
     change_labels: Mapping[str, str] | None = None,
     prefix_labels: Mapping[str, str] | None = None,
+    expanders: Mapping[str, Expander] | None = None,
     **options,
 ) -> None:
     """Record the changes of `model` in the audit trail. Call it from the owning app's
@@ -52,8 +62,9 @@ def track(
 
     `options` are django-auditlog's `register()` options (mask_fields, mask_callable,
     exclude_fields, include_fields, m2m_fields …); ALWAYS_EXCLUDED fields the model has are
-    added to exclude_fields. `name_joins`, `change_labels` and `prefix_labels` tell the audit
-    page how to show the entries (see Display). Registering a model twice changes nothing.
+    added to exclude_fields. `name_joins`, `change_labels`, `prefix_labels` and `expanders`
+    tell the audit page how to show the entries (see Display). Registering a model twice
+    changes nothing.
     """
     if model in _tracked:
         return
@@ -69,6 +80,7 @@ def track(
         name_joins=tuple(name_joins),
         change_labels=dict(change_labels or {}),
         prefix_labels=dict(prefix_labels or {}),
+        expanders=dict(expanders or {}),
     )
 
 

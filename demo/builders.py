@@ -6,6 +6,7 @@ Idempotent: objects are looked up by natural keys and only created when missing.
 import io
 import random
 from datetime import timedelta
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -13,8 +14,8 @@ from PIL import Image, ImageDraw
 
 from accounts.models import User
 from audit.context import acting_as
-from submissions import services
-from submissions.models import Call, Case, Membership, Unit
+from submissions import services, services_fields
+from submissions.models import Call, CallField, Case, Category, Membership, Unit
 
 PASSWORD = "demo12345"  # noqa: S105 — the documented demo password
 
@@ -70,8 +71,77 @@ def _photo(seed: int) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"demo-{seed}.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
+K = CallField.Kind
+PROJECT_KINDS = ["志愿服务", "移风易俗", "文明交通", "环境整治", "其他"]
+COMMUNITIES = ["东风社区", "红旗社区", "向阳社区", "幸福社区"]
+#: The open call's own fields: (kind, label, English label, settings).
+FORM_FIELDS: list[tuple[str, str, str, dict[str, Any]]] = [
+    (K.INTEGER, "志愿者人数", "Volunteers", {"required": True, "min_value": 0}),
+    (K.INTEGER, "受益群众人数", "People served", {"min_value": 0, "help_text": "估算即可。"}),
+    (K.DATE_RANGE, "实施周期", "Period", {"required": True}),
+    (
+        K.CHOICE,
+        "项目类型",
+        "Kind of project",
+        {"required": True, "choices": PROJECT_KINDS},
+    ),
+    (
+        K.URL,
+        "视频链接",
+        "Video",
+        {"blind_mask": True, "help_text": "如有宣传视频，请填写网址。"},
+    ),
+    (
+        K.MULTI_CHOICE,
+        "覆盖社区",
+        "Communities covered",
+        {"choices": COMMUNITIES, "max_value": 3},
+    ),
+]
+#: The open call's categories: name, number of top and excellent cases.
+CATEGORIES = [("社区组", 2, 3), ("机关组", 1, 2)]
+
+
+def _case_form(call, organizer) -> list[Category]:
+    """The open call's categories and own fields, through the editor's services."""
+    categories = [
+        services_fields.category_save(
+            category=Category(call=call, name=name, award_top_n=top, award_excellent_m=excellent),
+            actor=organizer,
+        )
+        for name, top, excellent in CATEGORIES
+    ]
+    for kind, label, label_en, settings in FORM_FIELDS:
+        services_fields.call_field_save(
+            field=CallField(call=call, kind=kind, label=label, label_en=label_en, **settings),
+            categories=categories[:1] if kind == K.MULTI_CHOICE else [],
+            actor=organizer,
+        )
+    return categories
+
+
+def _answers(call, i: int, category: Category | None) -> dict:
+    """Plausible answers of case `i` to the call's fields, keyed by field key."""
+    by_label = {f.label: f for f in call.fields.all()}
+    if not by_label:
+        return {}
+    start = timezone.localdate() - timedelta(days=200 - 7 * i)
+    answers = {
+        "志愿者人数": 20 + 7 * i,
+        "受益群众人数": 300 + 150 * i,
+        "实施周期": [start, start + timedelta(days=90 + 10 * i)],
+        "项目类型": PROJECT_KINDS[i % 5],
+        "视频链接": f"https://video.example.org/case-{i + 1}" if i % 3 == 0 else "",
+    }
+    if category is not None and category.name == "社区组":
+        answers["覆盖社区"] = COMMUNITIES[i % 3 : i % 3 + 2]
+    return {by_label[k].key: v for k, v in answers.items() if k in by_label}
+
+
 def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
-    """Cases with two generated photos each, taken through the real services to `statuses`."""
+    """Cases with two generated photos each, taken through the real services to `statuses`
+    (with a category and answers to the call's own fields when it has them)."""
+    categories = list(call.categories.all())
     for i, target in enumerate(statuses):
         unit, user = units[(i + seed) % len(units)]
         title = TITLES[i % len(TITLES)] + ("" if i < len(TITLES) else f"（{i // len(TITLES) + 1}）")
@@ -86,6 +156,7 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
                 f"{title}：第{p}段正文。群众参与、部门联动，取得了良好的社会效果。"
                 for p in range(1, 6)
             ),
+            category=categories[i % len(categories)] if categories else None,
         )
         photos = []
         for p in range(2):
@@ -95,7 +166,9 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
             photos.append(
                 services.PhotoRow(photo=staged, caption=CAPTIONS[(i + p) % 3], position=p + 1)
             )
-        case = services.case_save(case=case, actor=user, photos=photos)
+        case = services.case_save(
+            case=case, actor=user, photos=photos, answers=_answers(call, i, case.category)
+        )
         if target == "draft":
             continue
         services.case_submit(case=case, actor=user)
@@ -172,6 +245,8 @@ def build_collection() -> list[str]:
             organizer=organizer,
         )
     if created:
+        with acting_as(organizer):
+            _case_form(call, organizer)
         statuses = ["accepted"] * 6 + [
             "submitted",
             "returned",

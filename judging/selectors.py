@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import User
 from core import cache as caches
-from submissions import lifecycle
-from submissions.models import Attachment, Call, Case, Photo
+from submissions import casefields, lifecycle
+from submissions.models import Attachment, Call, CallField, Case, Photo
 
 from .models import (
     Assignment,
@@ -69,7 +69,7 @@ def attachments_for_judge(user: User | AnonymousUser) -> QuerySet[Attachment]:
     checked for the unit's name."""
     return Attachment.objects.filter(
         case__in=assignments_for_judge(user).filter(round__blind=False).values("case")
-    )
+    ).exclude(field__judges_see=False)  # a form field's files only when judges see the field
 
 
 def review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Assignment:
@@ -195,6 +195,9 @@ class ReviewCase:
     contact_phone: str = ""
     photos: list[ReviewPhoto] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    #: The answers to the call's own fields a judge of the round sees (casefields.for_judges):
+    #: (label, answer as shown, files), in order; files only outside blind rounds.
+    answers: list[tuple[str, str, list[Attachment]]] = field(default_factory=list)
 
 
 def _identity_pattern(case: Case) -> re.Pattern | None:
@@ -236,6 +239,26 @@ def review_case(
     def mask(text: str) -> str:
         return mask_identity(text, pattern=pattern)
 
+    fields = casefields.for_judges(
+        casefields.fields_for(casefields.call_fields(case.call_id), case.category_id),
+        blind=blind,
+    )
+    files: list[Attachment] = []
+    if blind:
+        fields = [f for f in fields if f.kind != CallField.Kind.FILE]  # files are withheld
+    if attachments is None and not blind:
+        attachments = list(Attachment.objects.filter(case=case))
+    if attachments is not None:
+        attachments = list(attachments)
+        files = [a for a in attachments if a.field_id is not None]
+        attachments = [a for a in attachments if a.field_id is None]
+    answers = [
+        (label, mask(text), att_files)
+        for _f, label, text, att_files in casefields.answer_rows(
+            fields, case.extra or {}, category_id=case.category_id, files=files
+        )
+    ]
+
     return ReviewCase(
         pk=case.pk,
         code=case.code,
@@ -252,9 +275,8 @@ def review_case(
             ReviewPhoto(uid=str(p.uid), caption=mask(p.caption), width=p.width, height=p.height)
             for p in photos
         ],
-        attachments=[]
-        if blind
-        else list(attachments if attachments is not None else Attachment.objects.filter(case=case)),
+        attachments=[] if blind else list(attachments or []),
+        answers=answers,
     )
 
 

@@ -10,6 +10,7 @@ class SubmissionsConfig(AppConfig):
     def ready(self):
         from audit.registry import track
 
+        from . import casefields
         from . import models as m
 
         # The audit trail records what organizers and units create, change and delete by hand.
@@ -21,5 +22,11 @@ class SubmissionsConfig(AppConfig):
         track(m.Membership)
         track(m.Call)
         track(m.Category)
+        track(m.CallField, m2m_fields={"categories"})
         track(m.DeadlineExtension, exclude_fields=["granted_at"])
-        track(m.Case, exclude_fields=["version"])  # the lost-update counter is bookkeeping
+        track(
+            m.Case,
+            exclude_fields=["version"],  # the lost-update counter is bookkeeping
+            # the answers to the call's own fields, one line per answer, by the field's label
+            expanders={"extra": casefields.audit_lines},
+        )

@@ -18,7 +18,7 @@ incomplete, a submission may not.
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
@@ -97,9 +97,14 @@ def for_judges(fields: Iterable[CallField], *, blind: bool) -> list[CallField]:
 
 
 def call_fields(call) -> list[CallField]:
-    """The call's fields in order, with their categories (one query for the fields, one for
-    the categories, however many there are)."""
-    return list(call.fields.prefetch_related("categories").order_by("position", "id"))
+    """The call's (or the call id's) fields in order, with their categories (one query for the
+    fields, one for the categories, however many there are)."""
+    call_id = getattr(call, "pk", call)
+    return list(
+        CallField.objects.filter(call_id=call_id)
+        .prefetch_related("categories")
+        .order_by("position", "id")
+    )
 
 
 # ---------------------------------------------------------------- limits
@@ -396,13 +401,36 @@ def answers(
     return [(f, display(f, extra.get(f.key))) for f in fields_for(fields, category_id)]
 
 
+def answer_rows(
+    fields: Iterable[CallField],
+    extra: Mapping[str, Any],
+    *,
+    category_id: int | None,
+    files: Iterable[Any] = (),
+) -> list[tuple[CallField, str, str, list[Any]]]:
+    """(field, its label, displayed answer, its files) for each field that asks the case, in
+    order: what a case page shows. `files` are the case's attachments; those answering a FILE
+    field go to it."""
+    by_field: dict[int, list[Any]] = {}
+    for att in files:
+        if att.field_id is not None:
+            by_field.setdefault(att.field_id, []).append(att)
+    return [
+        (f, label(f), text, by_field.get(f.pk, []))
+        for f, text in answers(fields, extra, category_id=category_id)
+    ]
+
+
 # ---------------------------------------------------------------- form fields
 
 
 class DateRangeWidget(forms.MultiWidget):
     def __init__(self, attrs=None):
-        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        super().__init__([date_input, date_input], attrs)
+        first, last = (
+            forms.DateInput(attrs={"type": "date", "aria-label": name}, format="%Y-%m-%d")
+            for name in (gettext_lazy("First date"), gettext_lazy("Last date"))
+        )
+        super().__init__([first, last], attrs)
 
     def decompress(self, value):
         if isinstance(value, (list, tuple)) and len(value) == 2:
@@ -812,3 +840,48 @@ def list_query(fields: Iterable[CallField], params: Mapping[str, Any]) -> ListQu
             query.columns.append(f_col)
     query.values["col"] = [str(f.pk) for f in query.columns]
     return query
+
+
+# ---------------------------------------------------------------- the audit trail
+
+
+def _decoded(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def audit_lines(pairs: Sequence[tuple[Any, Any]]) -> list[list[tuple[str, str, str]]]:
+    """The changes of `Case.extra` in audit entries as people read them: one line per answer
+    that changed, named by its field's label (one query for the fields of a whole page)."""
+    decoded = [(_decoded(before), _decoded(after)) for before, after in pairs]
+    keys = {k for before, after in decoded for k in (*before, *after) if str(k).isdigit()}
+    by_key = {f.key: f for f in CallField.objects.filter(pk__in=keys)}
+    out = []
+    for before, after in decoded:
+        changed = [k for k in {*before, *after} if before.get(k) != after.get(k)]
+        changed.sort(key=lambda k: (by_key[k].position, by_key[k].pk) if k in by_key else (0, k))
+        lines = []
+        for k in changed:
+            field = by_key.get(k)
+            if field is None:
+                name = _("Deleted field #%(id)s") % {"id": k}
+                lines.append((name, _raw(before.get(k)), _raw(after.get(k))))
+                continue
+            lines.append((label(field), _shown(field, before.get(k)), _shown(field, after.get(k))))
+        out.append(lines)
+    return out
+
+
+def _raw(value: Any) -> str:
+    return "" if value in (None, "", []) else str(value)
+
+
+def _shown(field: CallField, value: Any) -> str:
+    try:
+        return display(field, value)
+    except (TypeError, ValueError, InvalidOperation):  # stored before the field changed kind
+        return _raw(value)

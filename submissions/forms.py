@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
 from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
-from . import lifecycle, rules
-from .models import Call, Case, DeadlineExtension, Unit
+from . import casefields, lifecycle, rules
+from .models import Call, CallField, Case, Category, DeadlineExtension, Unit
 
 
 class CallForm(forms.ModelForm):
@@ -66,8 +66,18 @@ class CallForm(forms.ModelForm):
         return data
 
 
+def field_name(field: CallField) -> str:
+    """The form name of a call field's answer (services.field_form_name)."""
+    return f"field_{field.key}"
+
+
 class CaseForm(forms.ModelForm):
-    """The text of a case. A draft needs only a title; `services.case_submit` checks the rest."""
+    """The text of a case and the answers to the call's own fields (casefields). A draft needs
+    only a title; `services.case_submit` checks the rest.
+
+    The call's fields shown are those asking the case's stored category (all of them while it
+    has none, each scoped one saying which categories it asks). `answers` (after is_valid) are
+    the cleaned answers keyed by field key; `field_uploads` the new files per FILE field."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     unit = IdChoiceField(queryset=Unit.objects.none(), label=_("Submitting unit"))
@@ -98,9 +108,52 @@ class CaseForm(forms.ModelForm):
         self.fields["body"].help_text = _("At most %(max)d characters.") % {
             "max": call.body_max_chars
         }
+        self.core_names = [n for n in self.fields if n != "version"]
+        self.call_fields = self._call_fields(call)
+        stored = self.instance.extra or {}
+        for field in self.call_fields:
+            name = field_name(field)
+            if field.kind == CallField.Kind.FILE:
+                self.fields[name] = MultipleFileField(
+                    label=casefields.label(field), help_text=field.help_text, required=False
+                )
+            else:
+                self.fields[name] = casefields.form_field(field)
+                self.initial[name] = casefields.form_initial(field, stored.get(field.key))
+            scope = [c.name for c in field.categories.all()]
+            if scope and not self.instance.category_id:
+                note = _("Only for: %(categories)s") % {"categories": "、".join(scope)}
+                help_text = self.fields[name].help_text
+                self.fields[name].help_text = f"{help_text} {note}" if help_text else note
+        self.answers: dict = {}
+        self.field_uploads: dict[int, list] = {}
+
+    def _call_fields(self, call: Call) -> list[CallField]:
+        fields = casefields.call_fields(call)
+        if self.instance.category_id:
+            return casefields.fields_for(fields, self.instance.category_id)
+        return fields
+
+    def extra_rows(self):
+        """(bound field, call field) for each of the call's fields, in order."""
+        return [(self[field_name(f)], f) for f in self.call_fields]
+
+    def core_rows(self):
+        return [self[n] for n in self.core_names]
 
     def clean(self):
         data = super().clean()
+        for field in self.call_fields:
+            name = field_name(field)
+            if field.kind == CallField.Kind.FILE:
+                self.field_uploads[field.pk] = list(data.get(name) or [])
+                continue
+            if name in self.errors:
+                continue
+            try:
+                self.answers[field.key] = casefields.clean(field, data.get(name))
+            except ValidationError as exc:
+                self.add_error(name, exc)
         # The case rules (rules.py): line breaks, the phone's format, the call's body limit.
         try:
             data.update(
@@ -228,3 +281,84 @@ class ImportUploadForm(forms.Form):
         label=_("Table (.xlsx, .csv) or ZIP of the table and its photos"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.zip"}),
     )
+
+
+class CallFieldForm(forms.ModelForm):
+    """One field of a call's case form (services_fields.call_field_save checks the rules)."""
+
+    choices_text = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For a single or multiple choice: one choice per line, at least two."),
+    )
+    categories = IdMultipleChoiceField(
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Only for these categories"),
+        help_text=_("Leave all unticked to ask every case."),
+    )
+
+    class Meta:
+        model = CallField
+        fields = [
+            "kind",
+            "label",
+            "label_en",
+            "help_text",
+            "required",
+            "min_value",
+            "max_value",
+            "judges_see",
+            "blind_mask",
+        ]
+        help_texts = {
+            "label_en": _("Shown when the page is in English; leave empty to show the label."),
+            "help_text": _("A short hint shown under the field."),
+            "required": _("A draft may leave it empty; a case cannot be submitted without it."),
+            "judges_see": _("Untick for answers only the organizer needs (e.g. an ID number)."),
+        }
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.call = call
+        categories = cast(IdMultipleChoiceField, self.fields["categories"])
+        categories.queryset = call.categories.all()
+        if not call.categories.exists():
+            del self.fields["categories"]
+        elif self.instance.pk:
+            self.initial["categories"] = [c.pk for c in self.instance.categories.all()]
+        self.initial["choices_text"] = "\n".join(casefields.choices(self.instance))
+        self.fields["min_value"].help_text = LIMITS_EXPLAINED
+        self.fields["max_value"].help_text = _("Leave empty for no limit.")
+        # The order of the page: what the field is, then its limits and who sees it.
+        order = ["kind", "label", "label_en", "help_text", "required", "choices_text"]
+        self.order_fields([*order, "min_value", "max_value", "categories"])
+
+    def clean(self):
+        data = super().clean()
+        self.instance.choices = (data.get("choices_text") or "").splitlines()
+        return data
+
+
+LIMITS_EXPLAINED = _(
+    "What the minimum and maximum limit depends on the kind: the length in characters of a "
+    "short or long text; the value of a whole or decimal number; how many choices may be "
+    "ticked in a multiple choice; how many files. Other kinds have none."
+)
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "award_top_n", "award_excellent_m"]
+        labels = {
+            "name": _("Category name"),
+            "award_top_n": _("Top cases (十佳)"),
+            "award_excellent_m": _("Excellent cases (优秀)"),
+        }
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.call = call

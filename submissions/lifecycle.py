@@ -91,17 +91,22 @@ CHANGE_AWARD_NUMBERS = "change_award_numbers"  # the number of 十佳 and 优秀
 PUBLISH_NOTICE = "publish_notice"  # the public notice is published (again)
 FINALIZE_AWARDS = "finalize_awards"  # results and awards are locked
 PUBLISH_SERIES = "publish_series"  # a series is drafted from the awards
+EDIT_FORM = "edit_form"  # the organizer shapes the case form: its fields and categories
 
 _COLLECTING = {SUBMIT, RESUBMIT_RETURNED, SCREEN}
+# The case form may change until judging starts; answers given before are checked against the
+# new rules when a case is (re)submitted.
 _UNLOCKED = {CHANGE_RESULTS, CHANGE_AWARD_NUMBERS}
 
 ALLOWS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset(_UNLOCKED),
+    S.DRAFT: frozenset({*_UNLOCKED, EDIT_FORM}),
     S.OPEN: frozenset(
-        {*_COLLECTING, *_UNLOCKED, JUDGING_PAGES}
+        {*_COLLECTING, *_UNLOCKED, JUDGING_PAGES, EDIT_FORM}
         | ({OPEN_ROUND} if COLLECTION_AND_JUDGING_OVERLAP else set())
     ),
-    S.CLOSED: frozenset({RESUBMIT_RETURNED, SCREEN, *_UNLOCKED, JUDGING_PAGES, OPEN_ROUND}),
+    S.CLOSED: frozenset(
+        {RESUBMIT_RETURNED, SCREEN, *_UNLOCKED, JUDGING_PAGES, OPEN_ROUND, EDIT_FORM}
+    ),
     S.JUDGING: frozenset({*_UNLOCKED, JUDGING_PAGES, OPEN_ROUND, PUBLISH_NOTICE}),
     S.NOTICE: frozenset({*_UNLOCKED, JUDGING_PAGES, PUBLISH_NOTICE, FINALIZE_AWARDS}),
     S.FINAL: frozenset({JUDGING_PAGES, PUBLISH_SERIES}),
@@ -118,6 +123,7 @@ WHATS = (
     PUBLISH_NOTICE,
     FINALIZE_AWARDS,
     PUBLISH_SERIES,
+    EDIT_FORM,
 )
 
 

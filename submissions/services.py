@@ -7,10 +7,10 @@ write inside a transaction and enqueue their follow-up tasks on commit.
 import io
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -29,8 +29,18 @@ from accounts.models import User
 from audit.context import acts
 from core.queue import enqueue_on_commit
 
-from . import attachments, images, lifecycle, rules
-from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
+from . import attachments, casefields, images, lifecycle, rules
+from .models import (
+    Attachment,
+    Call,
+    CallField,
+    Case,
+    CaseEvent,
+    DeadlineExtension,
+    Membership,
+    Photo,
+    Unit,
+)
 from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
 from .signals import award_numbers_changed
@@ -270,11 +280,17 @@ def case_save(
     attachments: Iterable[Attachment] = (),
     removed_attachments: Iterable[Attachment] = (),
     expected_version: int | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> Case:
     """Create or update a case (as a draft) with its photos, in one transaction.
 
     `expected_version` guards against lost updates: when another user saved the case since this
     user opened the form, the save is refused.
+
+    `answers` are the answers to the call's own fields (keyed by field key, as a form or an
+    import gives them): each is cleaned (casefields.clean_all); an invalid one refuses the save
+    (ValidationError keyed by `field_<key>`), an empty one removes the stored answer, fields
+    not named keep theirs. A FILE field's files come in `attachments` with `field` set.
     """
     creating = case.pk is None
     if not creating:
@@ -300,6 +316,11 @@ def case_save(
         n_photos += Photo.objects.filter(case=locked).exclude(pk__in=listed).count()
     rules.photo_count(case.call, n_photos, for_submission=False)
     rules.captions([row.caption for row in kept])
+    fields = casefields.call_fields(case.call)
+    if answers is not None:
+        case.extra = _answers_merged(fields, dict(case.extra or {}), answers)
+    attachments = list(attachments)
+    _field_files_check(case, fields, attachments, removed_attachments)
     for field, value in rules.case_text(
         case.call, {f: getattr(case, f) for f in rules.TEXT_FIELDS}
     ).items():
@@ -332,8 +353,68 @@ def case_save(
     return case
 
 
-def case_submission_problems(case: Case) -> list[str]:
-    """What still keeps a case from being submitted (see rules.case_for_submission)."""
+def field_form_name(key: str) -> str:
+    """The name of a call field's answer in the case form (and in refusals keyed by field)."""
+    return f"field_{key}"
+
+
+def _answers_merged(
+    fields: list[CallField], stored: dict[str, Any], answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    cleaned, errors = casefields.clean_all(fields, answers)
+    if errors:
+        raise ValidationError({field_form_name(key): problems for key, problems in errors.items()})
+    for field in fields:
+        if field.key in answers and field.kind != CallField.Kind.FILE:
+            stored.pop(field.key, None)
+    stored.update(cleaned)
+    return stored
+
+
+def _field_files_check(
+    case: Case,
+    fields: list[CallField],
+    added: list[Attachment],
+    removed: Iterable[Attachment],
+) -> None:
+    """Files answering a FILE field: the field is the case call's, and no more files than the
+    field allows (a draft may have fewer)."""
+    by_pk = {f.pk: f for f in fields if f.kind == CallField.Kind.FILE}
+    counts: dict[int, int] = {}
+    if case.pk is not None:
+        gone = [a.pk for a in removed]
+        for field_id in (
+            Attachment.objects.filter(case=case, field__isnull=False)
+            .exclude(pk__in=gone)
+            .values_list("field_id", flat=True)
+        ):
+            counts[field_id] = counts.get(field_id, 0) + 1
+    errors: dict[str, list[ValidationError]] = {}
+    for att in added:
+        if att.field_id is None or att.case_id is not None:
+            continue
+        if att.field_id not in by_pk:
+            raise ValidationError(_("This file answers a field of another call."), code="field")
+        counts[att.field_id] = counts.get(att.field_id, 0) + 1
+    for field_id, n in counts.items():
+        field = by_pk.get(field_id)
+        if field is not None and field.max_value is not None and n > field.max_value:
+            errors[field_form_name(field.key)] = [
+                ValidationError(
+                    _("At most %(max)d file(s); this case would have %(n)d.")
+                    % {"max": int(field.max_value), "n": n},
+                    code="too_many_files",
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def case_submission_problem_map(case: Case) -> dict[str, list[str]]:
+    """What still keeps a case from being submitted, keyed by the case form's field names
+    (title, contact_phone … photos, field_<key>): the case rules
+    (rules.case_for_submission), then the call's own fields (casefields.submission_problems)."""
+    problems: dict[str, list[str]] = {}
     try:
         rules.case_for_submission(
             case.call,
@@ -341,8 +422,26 @@ def case_submission_problems(case: Case) -> list[str]:
             n_photos=case.photos.count(),
         )
     except ValidationError as exc:
-        return exc.messages
-    return []
+        for name, errs in exc.error_dict.items():  # missing fields first, as the rules say
+            problems[name] = ValidationError(errs).messages
+    fields = casefields.call_fields(case.call)
+    files: dict[int, int] = {}
+    if case.pk is not None:
+        for field_id in Attachment.objects.filter(case=case, field__isnull=False).values_list(
+            "field_id", flat=True
+        ):
+            files[field_id] = files.get(field_id, 0) + 1
+    for key, errs in casefields.submission_problems(
+        fields, case.extra or {}, category_id=case.category_id, files=files
+    ).items():
+        problems[field_form_name(key)] = ValidationError(errs).messages
+    return problems
+
+
+def case_submission_problems(case: Case) -> list[str]:
+    """What still keeps a case from being submitted, as a list of messages (see
+    `case_submission_problem_map`)."""
+    return [msg for msgs in case_submission_problem_map(case).values() for msg in msgs]
 
 
 @acts
@@ -360,9 +459,14 @@ def case_submit(*, case: Case, actor: User | None, now: datetime | None = None) 
             code="state",
         )
     _check_window(case=case, now=now)
-    problems = case_submission_problems(case)
+    problems = case_submission_problem_map(case)
     if problems:
-        raise ValidationError(problems, code="incomplete")
+        raise ValidationError(
+            {
+                name: [ValidationError(msg, code="incomplete") for msg in msgs]
+                for name, msgs in problems.items()
+            }
+        )
     before = case.status
     case.status = (
         Case.Status.RESUBMITTED if before == Case.Status.RETURNED else Case.Status.SUBMITTED
@@ -758,12 +862,16 @@ def photo_mark_failed(*, photo: Photo, error: str, actor: User | None) -> None:
 
 
 @acts
-def attachment_stage(*, upload: File, actor: User | None) -> Attachment:
+def attachment_stage(
+    *, upload: File, actor: User | None, field: CallField | None = None
+) -> Attachment:
     """Store a PDF or Word file, checked by opening it (submissions/attachments.py); raises
-    ValidationError naming it."""
+    ValidationError naming it. `field`: the call's FILE field the file answers."""
     name = getattr(upload, "name", "") or "file"
     ext = attachments.attachment_check(upload, name=name)
-    att = Attachment(uploaded_by=actor, original_name=name[-255:], extension=ext, size=upload.size)
+    att = Attachment(
+        uploaded_by=actor, original_name=name[-255:], extension=ext, size=upload.size, field=field
+    )
     att.file.save("x", upload, save=False)
     att.save()
     return att

@@ -10,9 +10,18 @@ from hypothesis import strategies as st
 from accounts.models import User
 from judging.forms import ReviewForm
 from judging.models import Assignment
-from submissions.forms import CallForm, CaseForm, PhotoRowForm, ScreeningForm, UnitForm
+from submissions.forms import (
+    CallFieldForm,
+    CallForm,
+    CaseForm,
+    CategoryForm,
+    PhotoRowForm,
+    ScreeningForm,
+    UnitForm,
+)
+from submissions.models import CallField
 
-from .factories import CaseFactory, UserFactory
+from .factories import CallFactory, CallFieldFactory, CaseFactory, UserFactory
 from .fuzzkit import (
     FUZZ,
     assert_form_error,
@@ -210,3 +219,75 @@ def test_params_helpers_never_raise(value):
     ws.title = sheet_title(value)
     ws.append([xml_text(value)[:32767], one_line(value)[:32767]])
     assert "\n" not in one_line(value)
+
+
+@fuzzes(CallFieldForm, CategoryForm)
+@FUZZ
+@given(
+    kind=hostile | st.sampled_from([k for k, _label in CallField.Kind.choices]),
+    label=hostile,
+    help_text=hostile,
+    choices=hostile,
+    low=hostile_number,
+    high=hostile_number,
+    category=hostile_number,
+    name=hostile,
+)
+def test_case_form_editor(
+    client, organizer, kind, label, help_text, choices, low, high, category, name
+):
+    call = CallFactory()
+    client.force_login(organizer)
+    post_ok(
+        client,
+        reverse("submissions:call_field_create", args=[call.slug]),
+        {
+            "kind": kind,
+            "label": label,
+            "label_en": label[:20],
+            "help_text": help_text,
+            "choices_text": choices,
+            "min_value": low,
+            "max_value": high,
+            "categories": [category],
+            "judges_see": "on",
+        },
+    )
+    post_ok(
+        client,
+        reverse("submissions:call_fields", args=[call.slug]),
+        {"new-name": name, "new-award_top_n": low, "new-award_excellent_m": high},
+    )
+
+
+@FUZZ
+@given(number=hostile_number, day=hostile_number, text=hostile, picked=hostile)
+def test_case_form_answers(client, organizer, user_a, number, day, text, picked):
+    call = CallFactory()
+    fields = {
+        kind: CallFieldFactory(call=call, kind=kind, label=kind, choices=["甲", "乙"])
+        for kind, _label in CallField.Kind.choices
+        if kind != CallField.Kind.FILE
+    }
+    client.force_login(user_a)
+    K = CallField.Kind
+    post_ok(
+        client,
+        reverse("submissions:case_create", args=[call.slug]),
+        {
+            "title": "案例",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+            f"field_{fields[K.TEXT].pk}": text,
+            f"field_{fields[K.LONG_TEXT].pk}": text,
+            f"field_{fields[K.URL].pk}": text,
+            f"field_{fields[K.INTEGER].pk}": number,
+            f"field_{fields[K.DECIMAL].pk}": number,
+            f"field_{fields[K.DATE].pk}": day,
+            f"field_{fields[K.DATE_RANGE].pk}_0": day,
+            f"field_{fields[K.DATE_RANGE].pk}_1": number,
+            f"field_{fields[K.CHOICE].pk}": picked,
+            f"field_{fields[K.MULTI_CHOICE].pk}": [picked, "甲"],
+            "save": "1",
+        },
+    )

@@ -1,7 +1,7 @@
 """Case pages for unit users (create, edit, submit, withdraw) and the shared case detail."""
 
 import time
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +12,7 @@ from django.db.models.fields.files import FieldFile
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,9 +22,15 @@ from core.flash import flash_errors
 from core.params import id_list, search_param
 from core.uploads import takes_uploads
 
-from .. import rules, selectors, services
-from ..forms import AttachmentUploadForm, CaseForm, ScreeningForm, photo_formset_class
-from ..models import Call, Case, Unit
+from .. import casefields, rules, selectors, services
+from ..forms import (
+    AttachmentUploadForm,
+    CaseForm,
+    ScreeningForm,
+    field_name,
+    photo_formset_class,
+)
+from ..models import Call, CallField, Case, Unit
 
 BLANK_PHOTO_ROWS = 2
 
@@ -58,13 +65,20 @@ def case_list(request):
 def case_detail(request, pk):
     case = _visible_case(request, pk)
     is_org = roles.is_organizer(request.user)
+    files = list(case.attachments.all())
     return render(
         request,
         "submissions/case_detail.html",
         {
             "case": case,
             "photos": case.photos.all(),
-            "attachments": case.attachments.all(),
+            "attachments": [a for a in files if a.field_id is None],
+            "answers": casefields.answer_rows(
+                casefields.call_fields(case.call_id),
+                case.extra or {},
+                category_id=case.category_id,
+                files=files,
+            ),
             "events": case.events.all(),
             "screening_form": ScreeningForm() if is_org else None,
             "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),
@@ -200,9 +214,16 @@ def _case_form(request, *, call: Call, case: Case | None):
     if request.method != "POST":
         form = CaseForm(instance=instance, call=call, units=units)
         initial = _photo_rows_initial(existing, _blank_rows(call, len(existing)))
-        return _render_form(request, call, case, form, initial, existing, [], [])
+        photo_problems: list[str] = []
+        if case is not None and request.GET.get("check"):
+            # Back from a refused submission: every problem at its field.
+            photo_problems = _show_problems(form, services.case_submission_problem_map(case))
+        return _render_form(
+            request, call, case, form, initial, existing, [], [], photo_problems=photo_problems
+        )
 
-    form = CaseForm(request.POST, instance=instance, call=call, units=units)
+    form = CaseForm(request.POST, request.FILES, instance=instance, call=call, units=units)
+    form_ok = form.is_valid()
     formset = photo_formset_class(call)(request.POST, request.FILES, prefix="photos")
     rows, removed, staged_atts, removed_atts = [], [], [], []
     # Too many rows: refused before any file is read.
@@ -220,12 +241,13 @@ def _case_form(request, *, call: Call, case: Case | None):
                     upload_form=AttachmentUploadForm(request.POST, request.FILES),
                     staged_files=written,
                 )
+                staged_atts += _stage_field_files(request, form, staged_files=written)
             errors = photo_errors + att_errors
     except BaseException:  # a crash or the worker's timeout (SystemExit): no orphaned files
         for field in written:
             field.storage.delete(field.name or "")
         raise
-    if form.is_valid() and not errors:
+    if form_ok and form.is_valid() and not errors:
         if case is None and form.instance.unit_id not in roles.unit_ids(user):
             raise Http404
         try:
@@ -237,9 +259,10 @@ def _case_form(request, *, call: Call, case: Case | None):
                 attachments=staged_atts,
                 removed_attachments=removed_atts,
                 expected_version=form.cleaned_data.get("version"),
+                answers=form.answers,
             )
         except ValidationError as exc:
-            errors.extend(exc.messages)
+            errors.extend(_errors_to_form(form, exc))
         else:
             if "submit" in request.POST:
                 return _submit(request, saved)
@@ -249,12 +272,98 @@ def _case_form(request, *, call: Call, case: Case | None):
     initial = [
         {"photo": r.photo.pk, "caption": r.caption, "position": r.position} for r in rows
     ] + [{} for _ in range(_blank_rows(call, len(rows)) or 1)]
-    if errors:
+    if errors or form.errors:
         messages.error(request, _("Nothing was saved yet: please correct the problems below."))
     return _render_form(request, call, case, form, initial, kept, errors, staged_atts)
 
 
-def _render_form(request, call, case, form, initial, photos, errors, staged_atts):
+def _stage_field_files(request, form: CaseForm, *, staged_files: list[FieldFile]):
+    """Store the new files of the call's FILE fields (checked like every attachment); a
+    refused file is named at its field."""
+    by_pk = {f.pk: f for f in form.call_fields}
+    staged = []
+    for field_id, uploads in form.field_uploads.items():
+        for upload in uploads:
+            try:
+                att = services.attachment_stage(
+                    upload=upload, actor=request.user, field=by_pk[field_id]
+                )
+            except ValidationError as exc:
+                form.add_error(field_name(by_pk[field_id]), exc.messages)
+                continue
+            staged.append(att)
+            staged_files.append(att.file)
+    return staged
+
+
+def _errors_to_form(form: CaseForm, exc: ValidationError) -> list[str]:
+    """A refusal keyed by field shown at the form's fields; the rest returned as messages."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    rest = []
+    for name, problems in exc.error_dict.items():
+        if name in form.fields:
+            form.add_error(name, problems)
+        else:
+            rest.extend(ValidationError(problems).messages)
+    return rest
+
+
+def _show_problems(form: CaseForm, problems: dict[str, list[str]]) -> list[str]:
+    """Put what keeps the case from being submitted at the form's fields (the form is not
+    bound: it shows the stored case); returns the photos' problems."""
+    form.cleaned_data = {}  # add_error needs it, an unbound form has none
+    photo_problems = []
+    for name, msgs in problems.items():
+        if name in form.fields:
+            form.add_error(name, msgs)
+        elif name == "photos":
+            photo_problems.extend(msgs)
+        else:
+            form.add_error(None, msgs)
+    return photo_problems
+
+
+def _anchor(bound) -> str:
+    """The id of the input a summary link leads to (the first one of a group)."""
+    return bound.id_for_label or f"{bound.auto_id}_0"
+
+
+def _summary(form: CaseForm, photo_problems: list[str], upload_errors: list[str]) -> list:
+    """Every problem of the form as (anchor id, label, message), in the form's order."""
+    rows: list[tuple[str, Any, Any]] = [("case-form", "", m) for m in form.non_field_errors()]
+    for name in form.fields:
+        if name in form.errors:
+            bound = form[name]
+            # the label only where the message does not already name the field
+            rows += [
+                (
+                    _anchor(bound),
+                    "" if str(bound.label).lower() in str(msg).lower() else bound.label,
+                    msg,
+                )
+                for msg in form.errors[name]
+            ]
+    rows += [("id_photos", _("Photos"), msg) for msg in photo_problems]
+    rows += [("id_photos", _("Photos and attachments"), msg) for msg in upload_errors]
+    return rows
+
+
+def _render_form(
+    request, call, case, form, initial, photos, errors, staged_atts, *, photo_problems=()
+):
+    saved_atts = list(case.attachments.all()) if case else []
+    field_files = {
+        f.pk: (
+            [a for a in saved_atts if a.field_id == f.pk],
+            [a for a in staged_atts if a.field_id == f.pk],
+        )
+        for f in form.call_fields
+        if f.kind == CallField.Kind.FILE
+    }
+    extra_rows = [
+        (bound, field, field_files.get(field.pk, ([], []))) for bound, field in form.extra_rows()
+    ]
     return render(
         request,
         "submissions/case_form.html",
@@ -262,16 +371,19 @@ def _render_form(request, call, case, form, initial, photos, errors, staged_atts
             "call": call,
             "case": case,
             "form": form,
+            "extra_rows": extra_rows,
             "photo_formset": _photo_formset(call, initial, photos),
             "attachment_form": AttachmentUploadForm(),
-            "attachments": list(case.attachments.all()) if case else [],
-            "staged_attachments": staged_atts,
+            "attachments": [a for a in saved_atts if a.field_id is None],
+            "staged_attachments": [a for a in staged_atts if a.field_id is None],
             "upload_errors": errors,
+            "photo_problems": list(photo_problems),
+            "summary": _summary(form, list(photo_problems), errors),
             "deadline": selectors.unit_deadline(call=call, unit=form.instance.unit)
             if getattr(form.instance, "unit_id", None)
             else call.closes_at,
         },
-        status=400 if errors or form.errors else 200,
+        status=400 if errors or form.errors and request.method == "POST" else 200,
     )
 
 
@@ -302,6 +414,11 @@ def _submit(request, case):
     try:
         services.case_submit(case=case, actor=request.user)
     except ValidationError as exc:
+        if hasattr(exc, "error_dict"):  # what the case lacks: shown at each field of the form
+            messages.error(
+                request, _("The case was saved but not submitted: see the problems below.")
+            )
+            return redirect(reverse("submissions:case_edit", args=[case.pk]) + "?check=1")
         messages.error(request, _("The case was saved but not submitted:"))
         flash_errors(request, exc)
         return redirect("submissions:case_edit", pk=case.pk)

@@ -227,6 +227,7 @@ def test_every_app_registers_its_own_models_with_the_trail():
     assert tracked == {
         "accounts.User",
         *(f"submissions.{n}" for n in ("Unit", "Membership", "Call", "Category")),
+        "submissions.CallField",
         "submissions.DeadlineExtension",
         "submissions.Case",
         *(f"judging.{n}" for n in ("Judge", "Round", "Criterion", "Conflict", "Assignment")),

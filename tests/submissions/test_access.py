@@ -15,12 +15,19 @@ from collections.abc import Callable
 
 import pytest
 
-from submissions.models import Case, CaseEvent
+from submissions.models import CallField, Case, CaseEvent, Category
 from submissions.urls import urlpatterns
 
 from .. import access
 from ..access import LOGIN, REDIRECT, Row
-from ..factories import ImportJobFactory, MembershipFactory, UserFactory, unit_user
+from ..factories import (
+    CallFieldFactory,
+    CategoryFactory,
+    ImportJobFactory,
+    MembershipFactory,
+    UserFactory,
+    unit_user,
+)
 from .casekit import attachment_add, case_with_photos, photo_add
 
 ROLES = ["anonymous", "owner", "member", "outsider", "judge", "editor", "organizer"]
@@ -56,6 +63,14 @@ def _case(w):
     return {"pk": w["case"].pk}
 
 
+def _field(w):
+    return {"slug": w["call"].slug, "pk": w["field"].pk}
+
+
+def _category(w):
+    return {"slug": w["call"].slug, "pk": w["category"].pk}
+
+
 def _job(w):
     return {"pk": w["job"].pk}
 
@@ -84,6 +99,53 @@ TABLE = [
         data=lambda w: {"cases": [w["case"].pk], "action": "accept"},
     ),
     Row("submissions:extension_grant", ORGANIZER_ACTION, kwargs=_call, method="post"),
+    # the case form's editor: organizers only
+    Row(
+        "submissions:call_fields",
+        ORGANIZER_PAGE,
+        kwargs=_call,
+    ),
+    Row(
+        "submissions:call_fields",
+        ORGANIZER_ACTION,
+        kwargs=_call,
+        method="post",
+        data=lambda w: {"new-name": "机关组"},
+        label="add a category",
+    ),
+    Row("submissions:call_field_create", ORGANIZER_PAGE, kwargs=_call),
+    Row("submissions:call_field_edit", ORGANIZER_PAGE, kwargs=_field),
+    Row(
+        "submissions:call_field_edit",
+        ORGANIZER_ACTION,
+        kwargs=_field,
+        method="post",
+        data=lambda w: {"kind": "integer", "label": "志愿者总人数", "judges_see": "on"},
+        label="save",
+    ),
+    Row("submissions:call_field_delete", ORGANIZER_ACTION, kwargs=_field, method="post"),
+    Row(
+        "submissions:call_field_move",
+        ORGANIZER_ACTION,
+        kwargs=_field,
+        method="post",
+        data=lambda w: {"direction": "down"},
+    ),
+    Row(
+        "submissions:category_edit",
+        ORGANIZER_ACTION,
+        kwargs=_category,
+        method="post",
+        data=lambda w: {f"cat{w['category'].pk}-name": "社区一组"},
+    ),
+    Row("submissions:category_delete", ORGANIZER_ACTION, kwargs=_category, method="post"),
+    Row(
+        "submissions:category_move",
+        ORGANIZER_ACTION,
+        kwargs=_category,
+        method="post",
+        data=lambda w: {"direction": "down"},
+    ),
     Row(
         "submissions:case_create",
         _roles(unit=200, judge=403, editor=403, organizer=403),
@@ -121,7 +183,12 @@ TABLE = [
     Row("submissions:unit_list", ORGANIZER_PAGE),
     Row("submissions:unit_import", ORGANIZER_PAGE),
 ]
-POST_ONLY = [row for row in TABLE if row.method == "post"]
+# Actions without a page of their own (a page that also takes a form answers GET too).
+POST_ONLY = [
+    row
+    for row in TABLE
+    if row.method == "post" and not any(r.url == row.url and r.method == "get" for r in TABLE)
+]
 
 
 @pytest.fixture
@@ -130,6 +197,10 @@ def world(call, unit_a, user_a, user_b, judge, editor, organizer):
     case = case_with_photos(call=call, unit=unit_a, created_by=user_a)
     attachment = attachment_add(case, user=user_a)
     job = ImportJobFactory(call=call, created_by=organizer)
+    field = CallFieldFactory(call=call, kind="integer", label="志愿者人数")
+    CallFieldFactory(call=call, kind="text", label="口号")
+    category = CategoryFactory(call=call, name="社区组")
+    CategoryFactory(call=call, name="街道组")
     people = {
         "anonymous": None,
         "owner": user_a,
@@ -145,13 +216,19 @@ def world(call, unit_a, user_a, user_b, judge, editor, organizer):
         "photo": case.photos.get(),
         "attachment": attachment,
         "job": job,
+        "field": field,
+        "category": category,
         "people": people,
     }
 
 
 def _case_state(world) -> tuple:
     stored = Case.objects.get(pk=world["case"].pk)
-    return (stored.status, stored.version, stored.title, CaseEvent.objects.count())
+    form = (
+        list(CallField.objects.values_list("label", "position", "kind")),
+        list(Category.objects.values_list("name", "position")),
+    )
+    return (stored.status, stored.version, stored.title, CaseEvent.objects.count(), form)
 
 
 def test_access_table_covers_every_url():

@@ -193,8 +193,9 @@ def test_the_organizers_page_offers_the_moves_the_table_gives(org_client, status
 
 #: Written out by hand: state → what it allows.
 EXPECTED = {
-    S.DRAFT: {"change_results", "change_award_numbers"},
+    S.DRAFT: {"change_results", "change_award_numbers", "edit_form"},
     S.OPEN: {
+        "edit_form",
         "submit",
         "resubmit_returned",
         "screen",
@@ -204,6 +205,7 @@ EXPECTED = {
         "change_award_numbers",
     },
     S.CLOSED: {
+        "edit_form",
         "resubmit_returned",
         "screen",
         "judging_pages",

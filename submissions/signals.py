@@ -5,3 +5,8 @@ from django.dispatch import Signal
 #: Sent by services.call_save, inside its transaction, when a call's award numbers changed
 #: (keyword argument `call`): judging recomputes the results that depend on them.
 award_numbers_changed = Signal()
+
+#: Sent by services.call_copy, inside its transaction, once the new call, its categories and
+#: its form fields exist (keyword arguments `source`, `copy`, `categories`: source category id
+#: → the new Category, and `actor`): judging copies the source's rounds and their criteria.
+call_copied = Signal()

@@ -95,6 +95,8 @@ TABLE = [
     _row("round_entries", ORGANIZER_PAGE, _round),
     _row("round_assign", ORGANIZER_ACTION, _round, "post"),
     _row("round_status", ORGANIZER_ACTION, _round, "post"),
+    _row("round_add_accepted", ORGANIZER_ACTION, _round, "post"),
+    _row("call_collection_end", ORGANIZER_ACTION, _round, "post"),
     _row("assignment_list", ORGANIZER_PAGE, _round),
     _row("assignment_add", ORGANIZER_ACTION, _round, "post"),
     _row("conflict_record", ORGANIZER_ACTION, _round, "post"),

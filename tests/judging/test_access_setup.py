@@ -148,7 +148,9 @@ def world(call, organizer, editor):
         for role in ("owner", "conflict_declared", "conflict_unit")
     }
     ConflictFactory(judge=judges["conflict_declared"], case=case, reason="回避")
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=organizer)
+    rounds.round_set_status(
+        round=rnd, status=Round.Status.OPEN, actor=organizer, collection="close"
+    )
     judges["outsider"] = judge_profile("nopanel")  # in the pool, on no panel
     people = {role: j.user for role, j in judges.items()}
     people.update(organizer=organizer, editor=editor, unit=unit_user(unit), anonymous=None)

@@ -11,7 +11,7 @@ from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
 from . import lifecycle, rules
 from .models import Call, Case, DeadlineExtension, Unit
-from .services import call_copy_title
+from .services import call_copy_slug, call_copy_title
 
 
 class CallForm(forms.ModelForm):
@@ -93,6 +93,7 @@ class CallCopyForm(forms.ModelForm):
             "initial",
             {
                 "title": call_copy_title(source.title),
+                "slug": call_copy_slug(source.slug),
                 "opens_at": _year_later(timezone.localtime(source.opens_at)),
                 "closes_at": _year_later(timezone.localtime(source.closes_at)),
             },

@@ -159,6 +159,15 @@ def call_copy_title(title: str, *, years: int = 1) -> str:
     return title[: limit - len(suffix)] + suffix
 
 
+def call_copy_slug(slug: str, *, years: int = 1) -> str:
+    """The short name a copy is offered: the years in it moved on ("2025-civic-cases" →
+    "2026-civic-cases") when that name is free, else nothing (the organizer chooses)."""
+    moved = _YEAR_RE.sub(lambda m: str(int(m.group(1)) + years), slug)
+    if moved == slug or Call.objects.filter(slug=moved).exists():
+        return ""
+    return moved
+
+
 @acts
 @transaction.atomic
 def call_copy(

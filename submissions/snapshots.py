@@ -119,18 +119,36 @@ def _mark(tag: str, text: str) -> str:
     return f"<{tag}>{escape(text)}</{tag}>" if text else ""
 
 
+#: Unchanged lines shown around a change; longer unchanged stretches are elided.
+CONTEXT_LINES = 1
+ELIDED = '<span class="diff-elided">⋯</span>\n'
+
+
+def _context(lines: list[str], *, first: bool, last: bool) -> str:
+    """Unchanged lines: those next to a change, the others elided (a long body's diff shows
+    what changed, not the whole text again)."""
+    head = [] if first else lines[:CONTEXT_LINES]
+    tail = [] if last else lines[-CONTEXT_LINES:]
+    if len(lines) <= len(head) + len(tail):
+        return escape("".join(lines))
+    kept_tail = tail if len(lines) - len(head) > len(tail) else []
+    return escape("".join(head)) + ELIDED + escape("".join(kept_tail))
+
+
 def text_diff(old: str, new: str) -> SafeString:
     """`old` → `new` as HTML: unchanged text escaped, removed text in <del>, added in <ins>.
 
     Lines are matched first (a long body stays fast), then the characters of each changed
-    block (Chinese has no spaces between words, so a character is its unit)."""
+    block (Chinese has no spaces between words, so a character is its unit). Unchanged lines
+    away from any change are elided (⋯)."""
     out: list[str] = []
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     lines = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in lines.get_opcodes():
+    opcodes = lines.get_opcodes()
+    for n, (op, i1, i2, j1, j2) in enumerate(opcodes):
         before, after = "".join(a[i1:i2]), "".join(b[j1:j2])
         if op == "equal":
-            out.append(escape(before))
+            out.append(_context(a[i1:i2], first=n == 0, last=n == len(opcodes) - 1))
         elif op == "delete":
             out.append(_mark("del", before))
         elif op == "insert":

@@ -254,6 +254,7 @@ def test_the_copy_form_offers_the_same_dates_a_year_later(source):
     form = CallCopyForm(source=source)
 
     assert form.initial["title"] == "2026年度文明城市创建优秀案例征集"
+    assert form.initial["slug"] == "2026-cases"
     assert form.initial["opens_at"] == datetime(2026, 3, 1, 9, 0, tzinfo=BJ)
     assert form.initial["closes_at"] == datetime(2026, 4, 30, 18, 0, tzinfo=BJ)
 
@@ -309,3 +310,9 @@ def test_a_copy_with_closing_before_opening_is_refused_on_the_form(org_client, s
     assert response.status_code == 200
     assert "The closing time must be after the opening time." in response.content.decode()
     assert not Call.objects.filter(slug="2026-cases").exists()
+
+
+def test_a_taken_short_name_is_not_offered(source):
+    CallFactory(slug="2026-cases")
+
+    assert CallCopyForm(source=source).initial["slug"] == ""

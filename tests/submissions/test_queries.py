@@ -120,7 +120,7 @@ def _open_calls(n: int, *, unit) -> None:
     from ..factories import DeadlineExtensionFactory
 
     for i in range(n):
-        call = CallFactory()
+        call = CallFactory.create()
         if i % 2:
             DeadlineExtensionFactory(call=call, unit=unit, until=call.closes_at + timedelta(days=3))
 

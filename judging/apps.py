@@ -60,3 +60,9 @@ class JudgingConfig(AppConfig):
         from .services.rounds import on_call_copied
 
         call_copied.connect(on_call_copied, dispatch_uid="judging-rounds-copy")
+
+        from submissions.signals import accepted_cases_leaving
+
+        from .services.rounds import on_accepted_cases_leaving
+
+        accepted_cases_leaving.connect(on_accepted_cases_leaving, dispatch_uid="judging-entries")

@@ -68,6 +68,15 @@ def unit_deadlines(*, calls: Iterable[Call], unit_ids: Iterable[int]) -> dict[in
     return out
 
 
+def collection_deadline(*, call: Call) -> datetime:
+    """When the call's collection ends for the last unit: its deadline, or the latest
+    extension granted to any unit."""
+    latest = (
+        DeadlineExtension.objects.filter(call=call).order_by("-until").values_list("until").first()
+    )
+    return max(call.closes_at, latest[0]) if latest else call.closes_at
+
+
 def unit_deadline(*, call: Call, unit: Unit) -> datetime:
     """The unit's effective deadline: the call's, or a later extension granted to the unit."""
     ext = DeadlineExtension.objects.filter(call=call, unit=unit).values_list("until", flat=True)

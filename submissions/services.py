@@ -47,7 +47,7 @@ from .models import (
 )
 from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
-from .signals import award_numbers_changed, call_copied
+from .signals import accepted_cases_leaving, award_numbers_changed, call_copied
 
 log = logging.getLogger(__name__)
 
@@ -565,6 +565,9 @@ def cases_screen(
     if not locked:
         raise ValidationError(_("Select at least one case."), code="empty")
     events = [_screen_one(case, actor=actor, action=action, reason=reason) for case in locked]
+    leaving = [e.case for e in events if e.from_status == Case.Status.ACCEPTED != e.to_status]
+    if leaving:  # judging may refuse (a ValidationError rolls the whole decision back)
+        accepted_cases_leaving.send(sender=Case, cases=leaving)
     from .tasks import case_status_notify
 
     for event in events:

@@ -10,3 +10,9 @@ award_numbers_changed = Signal()
 #: its form fields exist (keyword arguments `source`, `copy`, `categories`: source category id
 #: → the new Category, and `actor`): judging copies the source's rounds and their criteria.
 call_copied = Signal()
+
+#: Sent by services.cases_screen, inside its transaction, before accepted cases are rejected or
+#: returned (keyword argument `cases`: those cases). A receiver refuses by raising a
+#: ValidationError: judging refuses for cases already in a round that has opened (collection
+#: and judging may overlap, see lifecycle.py).
+accepted_cases_leaving = Signal()

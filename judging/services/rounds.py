@@ -17,6 +17,7 @@ from core import cache as caches
 from core.queue import enqueue_on_commit
 from submissions import lifecycle
 from submissions.models import Call, Case, Membership
+from submissions.selectors import collection_deadline
 
 from .. import assignment as algo
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
@@ -128,6 +129,23 @@ def rounds_copy(*, source: Call, copy: Call, categories: dict, actor: User | Non
                 category=categories.get(crit.category_id) if crit.category_id else None,
             )
     return list(made.values())
+
+
+def on_accepted_cases_leaving(sender, *, cases, **kwargs) -> None:
+    """Receiver of submissions' `accepted_cases_leaving`: a case already in a round that has
+    opened stays accepted (judges score it; collection and judging may overlap)."""
+    judged = list(
+        RoundCase.objects.filter(case__in=cases)
+        .exclude(round__status=Round.Status.DRAFT)
+        .select_related("case", "round")
+        .order_by("case__number")
+    )
+    if judged:
+        raise ValidationError(
+            _("These cases are in a round that has opened and must stay accepted: %(cases)s."),
+            code="judged",
+            params={"cases": "、".join(f"“{e.case.title}”（{e.round.name}）" for e in judged)},
+        )
 
 
 def on_call_copied(sender, *, source: Call, copy: Call, categories: dict, actor, **kwargs) -> None:
@@ -474,8 +492,9 @@ COLLECTION_CHOICES = (CLOSE_COLLECTION, KEEP_COLLECTING)
 
 
 def call_collecting(call: Call, *, now=None) -> bool:
-    """The call still takes submissions: open, and its deadline not yet passed."""
-    return call.is_open_for_submissions and call.closes_at > (now or timezone.now())
+    """The call still takes submissions: open, and its deadline (or a unit's extension) not yet
+    passed."""
+    return call.is_open_for_submissions and collection_deadline(call=call) > (now or timezone.now())
 
 
 def _collection_end_now(call: Call, *, actor: User | None, reason: str, now) -> None:
@@ -526,7 +545,9 @@ def round_set_status(
                     ),
                     code="collection",
                     params={
-                        "deadline": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M")
+                        "deadline": timezone.localtime(collection_deadline(call=call)).strftime(
+                            "%Y-%m-%d %H:%M"
+                        )
                     },
                 )
             if collection == CLOSE_COLLECTION:

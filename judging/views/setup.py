@@ -21,7 +21,9 @@ from core.forms import TableUploadForm
 from core.params import id_list, id_param, local_url, search_param
 from core.tabular import read_table
 from core.uploads import takes_uploads
+from submissions import lifecycle
 from submissions.models import Call
+from submissions.selectors import collection_deadline
 
 from .. import selectors
 from ..forms import (
@@ -288,6 +290,10 @@ def round_detail(request, pk):
             "reopen_options": rnd.status == Round.Status.CLOSED,
             # Collection still open: opening asks whether it closes; later accepted cases.
             "collecting": rounds.call_collecting(rnd.call),
+            "collection_deadline": collection_deadline(call=rnd.call),
+            # Judging started while collection stayed open: the call has not moved on yet.
+            "collection_pending": rnd.status != Round.Status.DRAFT
+            and rnd.call.allows(lifecycle.SCREEN),
             "n_missing": rounds.accepted_not_in_round(rnd).count()
             if rnd.entry == Round.Entry.ACCEPTED
             and rnd.status != Round.Status.CLOSED

@@ -128,6 +128,7 @@ def call_detail(request, slug):
         "submissions/call_unit.html",
         {
             "call": call,
+            "now": timezone.now(),
             "cases": selectors.case_list(user=request.user, call=call),
             "windows": [
                 (

@@ -229,3 +229,57 @@ def test_a_call_judged_while_open_cannot_go_back_to_a_draft(ready, organizer):
     assert raised.value.messages == [
         "Judging has started for this call: it can no longer go back to a draft."
     ]
+
+
+def test_a_case_being_judged_cannot_be_rejected_while_collection_stays_open(ready, organizer):
+    _open(ready, organizer, collection="keep")
+    case = RoundCase.objects.filter(round=ready).first().case
+
+    with pytest.raises(ValidationError) as raised:
+        services.cases_screen(cases=[case], actor=organizer, action="reject", reason="不符合要求")
+
+    assert raised.value.messages == [
+        "These cases are in a round that has opened and must stay accepted: "
+        f"“{case.title}”（初评）."
+    ]
+    assert Case.objects.get(pk=case.pk).status == Case.Status.ACCEPTED
+
+
+def test_a_case_of_a_round_being_set_up_can_still_be_returned(ready, organizer):
+    case = RoundCase.objects.filter(round=ready).first().case
+
+    services.cases_screen(cases=[case], actor=organizer, action="return", reason="请补充")
+
+    assert Case.objects.get(pk=case.pk).status == Case.Status.RETURNED
+
+
+def test_a_units_extension_keeps_collection_open_past_the_deadline(ready, organizer, unit_a):
+    Call.objects.filter(pk=ready.call_id).update(closes_at=timezone.now() - timedelta(hours=1))
+    DeadlineExtensionFactory(call=ready.call, unit=unit_a, until=timezone.now() + timedelta(days=2))
+
+    with pytest.raises(ValidationError) as raised:
+        _open(ready, organizer)
+
+    assert raised.value.code == "collection"
+
+
+def test_after_the_deadline_the_round_page_offers_to_end_collection(client, ready, organizer):
+    _open(ready, organizer, collection="keep")
+    Call.objects.filter(pk=ready.call_id).update(closes_at=timezone.now() - timedelta(hours=1))
+    client.force_login(organizer)
+
+    page = client.get(reverse("judging:round_detail", args=[ready.pk])).content.decode()
+
+    assert 'id="end-collection"' in page
+    assert "The deadline has passed but collection has not been ended" in page
+
+
+def test_a_call_closed_early_never_shows_its_later_deadline_to_units(client, unit_a, user_a):
+    call = CallFactory(slug="closed-early", closes_at=timezone.now() + timedelta(days=30))
+    services.call_set_status(call=call, status="closed", actor=None)
+    client.force_login(user_a)
+
+    page = client.get(reverse("submissions:call_detail", args=["closed-early"])).content.decode()
+
+    assert "Collection has closed. New cases can no longer be submitted." in page
+    assert timezone.localtime(call.closes_at).strftime("%Y-%m-%d") not in page

@@ -131,20 +131,16 @@ CALL_COPIED_FIELDS = (
     "award_top_n",
     "award_excellent_m",
 )
-#: What a copy takes from each form field of the source (and its categories, mapped).
-_FIELD_COPIED = (
-    "kind",
-    "label",
-    "label_en",
-    "help_text",
-    "required",
-    "min_value",
-    "max_value",
-    "choices",
-    "position",
-    "judges_see",
-    "blind_mask",
-)
+#: What a copy takes from each form field and category of the source: every field of its own
+#: (a field added later is copied too), not the key, the call or the creation time.
+_FIELD_COPIED = [
+    f.name
+    for f in CallField._meta.concrete_fields
+    if not f.primary_key and f.name not in ("call", "created_at")
+]
+_CATEGORY_COPIED = [
+    f.name for f in Category._meta.concrete_fields if not f.primary_key and f.name != "call"
+]
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
@@ -194,11 +190,7 @@ def call_copy(
     categories: dict[int, Category] = {}
     for cat in source.categories.order_by("position", "id"):
         categories[cat.pk] = Category.objects.create(
-            call=copy,
-            name=cat.name,
-            position=cat.position,
-            award_top_n=cat.award_top_n,
-            award_excellent_m=cat.award_excellent_m,
+            call=copy, **{name: getattr(cat, name) for name in _CATEGORY_COPIED}
         )
     for field in source.fields.prefetch_related("categories").order_by("position", "id"):
         new = CallField.objects.create(

@@ -177,6 +177,20 @@ def _cases(call, units, organizer, statuses: list[str], *, seed: int) -> None:
             reason = "" if action == "accept" else "请补充工作成效的具体数据。"
             services.cases_screen(cases=[case], actor=organizer, action=action, reason=reason)
         if target == "resubmitted":
+            # The unit revises what the organizer asked for (the case page shows the changes).
+            case = Case.objects.get(pk=case.pk)
+            case.body = case.body.replace(
+                "第3段正文。群众参与", "第3段正文。全年服务居民2300人次，群众参与", 1
+            )
+            first = photos[0]
+            case = services.case_save(
+                case=case,
+                actor=user,
+                photos=[
+                    services.PhotoRow(photo=first.photo, caption="补充：活动前后对比", position=2),
+                    services.PhotoRow(photo=photos[1].photo, caption=photos[1].caption, position=1),
+                ],
+            )
             services.case_submit(case=case, actor=user)
 
 

@@ -54,3 +54,15 @@ class JudgingConfig(AppConfig):
         from .services.results import on_award_numbers_changed
 
         award_numbers_changed.connect(on_award_numbers_changed, dispatch_uid="judging-results")
+
+        from submissions.signals import call_copied
+
+        from .services.rounds import on_call_copied
+
+        call_copied.connect(on_call_copied, dispatch_uid="judging-rounds-copy")
+
+        from submissions.signals import accepted_cases_leaving
+
+        from .services.rounds import on_accepted_cases_leaving
+
+        accepted_cases_leaving.connect(on_accepted_cases_leaving, dispatch_uid="judging-entries")

@@ -115,7 +115,12 @@ def _set_up(call: Call, round: Round, criteria, judges, *, seed: int, organizer)
     rounds.round_set_panel(round=round, judges=judges, actor=organizer)
     rounds.round_set_entries(round=round, actor=organizer)
     rounds.round_assign(round=round, seed=seed, actor=organizer)
-    rounds.round_set_status(round=round, status=Round.Status.OPEN, actor=organizer)
+    rounds.round_set_status(
+        round=round,
+        status=Round.Status.OPEN,
+        actor=organizer,
+        collection=rounds.CLOSE_COLLECTION,  # a demo call still collecting closes
+    )
     return round
 
 

@@ -11,6 +11,7 @@ from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
 from . import casefields, lifecycle, rules
 from .models import Call, CallField, Case, Category, DeadlineExtension, Unit
+from .services import call_copy_slug, call_copy_title
 
 
 class CallForm(forms.ModelForm):
@@ -69,6 +70,48 @@ class CallForm(forms.ModelForm):
 def field_name(field: CallField) -> str:
     """The form name of a call field's answer (services.field_form_name)."""
     return f"field_{field.key}"
+
+
+def _year_later(moment):
+    """The same moment a year later (28 February for a 29 February)."""
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:
+        return moment.replace(year=moment.year + 1, day=28)
+
+
+class CallCopyForm(forms.ModelForm):
+    """A new call set up like an earlier one: the organizer chooses the title, the short name
+    and the dates (offered: the source's a year later); services.call_copy copies the rest."""
+
+    class Meta:
+        model = Call
+        fields = ["title", "slug", "opens_at", "closes_at"]
+        widgets = CallForm.Meta.widgets
+        field_classes = CallForm.Meta.field_classes
+        help_texts = {
+            k: v for k, v in CallForm.Meta.help_texts.items() if k in ("slug", "opens_at")
+        }
+
+    def __init__(self, *args, source: Call, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": call_copy_title(source.title),
+                "slug": call_copy_slug(source.slug),
+                "opens_at": _year_later(timezone.localtime(source.opens_at)),
+                "closes_at": _year_later(timezone.localtime(source.closes_at)),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.source = source
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The closing time must be after the opening time."))
+        return data
 
 
 class CaseForm(forms.ModelForm):

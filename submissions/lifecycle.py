@@ -20,11 +20,18 @@ notice     final      finalize    judging.services.results.call_finalize
 Every other pair is refused. A service asking for a move names its `via`; a move listed for
 another service is refused too (the organizer's status buttons cannot start judging).
 
-Collection and judging may overlap (`COLLECTION_AND_JUDGING_OVERLAP`, on): an organizer may open
-a judging round while the call is still open. The call then moves to "judging", which ends
-collection at once: units can no longer submit or withdraw, a returned case can no longer be
-resubmitted, and screening ends. This is today's behaviour (tests rely on it); the next issue
-turns it into an organizer's switch.
+Collection and judging may overlap (`COLLECTION_AND_JUDGING_OVERLAP`, on), but only when the
+organizer says so. Opening a round while the call still collects cases (open, deadline ahead)
+asks the organizer (judging.services.rounds.round_set_status):
+
+- close collection now: the call moves to "judging" (units can no longer submit or withdraw,
+  a returned case can no longer be resubmitted, screening ends) and its deadline
+  (`closes_at`) becomes that moment, so every page tells when collection really ended;
+- keep collecting: the call stays "open" until its deadline (`Call.judging_while_open` records
+  the answer; the call cannot go back to a draft); the round judges the cases it was filled
+  with, and the organizer adds later accepted cases from the round's page. Collection ends
+  when the organizer ends it from the round's page or opens a later round after the deadline
+  (both move the call to "judging", via ROUND).
 
 What a state allows (`ALLOWS`) is read through `allows(call, WHAT)` and the model's
 `Call.is_final` / `Call.is_open_for_submissions`; querysets filter on `states_allowing(WHAT)`.

@@ -89,6 +89,12 @@ class Call(models.Model):
     award_excellent_m = models.PositiveSmallIntegerField(
         _("number of excellent cases (优秀)"), default=20
     )
+    # The organizer's answer when the first round opened while collection was still open:
+    # keep collecting until the deadline (True; the call stays open) or close now (False; the
+    # call moved to judging and its deadline became that moment). See submissions/lifecycle.py.
+    judging_while_open = models.BooleanField(
+        _("judging started while collection stays open"), default=False, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -367,6 +373,31 @@ class CaseEvent(models.Model):
     def __str__(self):
         before = self.get_from_status_display() or "—"
         return f"{self.case.code} {self.case.title}: {before} → {self.get_to_status_display()}"
+
+
+class CaseSnapshot(models.Model):
+    """What a case held when it was submitted (its `version`-th submission): the texts, the
+    answers to the call's fields as displayed, the photo list and the attachment list. The
+    organizer compares a resubmission with the version that was returned
+    (submissions/snapshots.py)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("case")
+    )
+    version = models.PositiveIntegerField(_("submission"))
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    data = models.JSONField(_("content"), default=dict)
+
+    class Meta:
+        ordering = ["case", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="case_snapshot_unique"),
+        ]
+        verbose_name = _("submitted version")
+        verbose_name_plural = _("submitted versions")
+
+    def __str__(self):
+        return f"{self.case.code} #{self.version}"
 
 
 def photo_upload_to(instance, filename):

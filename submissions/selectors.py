@@ -1,6 +1,7 @@
 """Reads. `cases_visible_to` is the one visibility policy of this app: every view, export and
 task that shows cases, photos or attachments gets its rows through it."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
@@ -10,9 +11,10 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 
+from . import snapshots
 from .casefields import ListQuery
 from .lifecycle import SUBMIT, states_allowing
-from .models import Attachment, Call, Case, DeadlineExtension, Photo, Unit
+from .models import Attachment, Call, Case, CaseSnapshot, DeadlineExtension, Photo, Unit
 
 
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
@@ -47,6 +49,33 @@ def calls_for_units(*, now: datetime | None = None) -> QuerySet[Call]:
     """Calls a unit user may see: open ones (whether or not the deadline has passed)."""
     now = now or timezone.now()
     return Call.objects.filter(status__in=states_allowing(SUBMIT), opens_at__lte=now)
+
+
+def calls_seen_by_units(*, now: datetime | None = None) -> QuerySet[Call]:
+    """Calls whose page a unit user may open: every call that has opened (a closed one says
+    when collection ended); the lists offer only those open for submissions."""
+    now = now or timezone.now()
+    return Call.objects.exclude(status=Call.Status.DRAFT).filter(opens_at__lte=now)
+
+
+def unit_deadlines(*, calls: Iterable[Call], unit_ids: Iterable[int]) -> dict[int, datetime]:
+    """Each call's deadline for a user of the units `unit_ids` (the latest of the call's and
+    the units' extensions), by call id, in one query."""
+    out = {c.pk: c.closes_at for c in calls}
+    for call_id, until in DeadlineExtension.objects.filter(
+        call_id__in=list(out), unit_id__in=list(unit_ids)
+    ).values_list("call_id", "until"):
+        out[call_id] = max(out[call_id], until)
+    return out
+
+
+def collection_deadline(*, call: Call) -> datetime:
+    """When the call's collection ends for the last unit: its deadline, or the latest
+    extension granted to any unit."""
+    latest = (
+        DeadlineExtension.objects.filter(call=call).order_by("-until").values_list("until").first()
+    )
+    return max(call.closes_at, latest[0]) if latest else call.closes_at
 
 
 def unit_deadline(*, call: Call, unit: Unit) -> datetime:
@@ -106,3 +135,16 @@ def case_detail(*, user: User | AnonymousUser, pk: int | str) -> Case:
         .prefetch_related("photos", "attachments", "events__actor")
         .get(pk=pk)
     )
+
+
+def case_changes(*, user: User | AnonymousUser, case: Case) -> snapshots.Diff | None:
+    """What the latest resubmission of a visible case changed from the version that was
+    returned (None: the case has not been resubmitted since snapshots were kept)."""
+    latest = list(
+        CaseSnapshot.objects.filter(case__in=cases_visible_to(user), case=case)
+        .order_by("-version")
+        .values_list("data", flat=True)[:2]
+    )
+    if len(latest) < 2:
+        return None
+    return snapshots.diff(latest[1], latest[0])

@@ -6,6 +6,7 @@ write inside a transaction and enqueue their follow-up tasks on commit.
 
 import io
 import logging
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,16 +27,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit import services as audit
 from audit.context import acts
 from core.queue import enqueue_on_commit
 
-from . import attachments, casefields, images, lifecycle, rules
+from . import attachments, casefields, images, lifecycle, rules, snapshots
 from .models import (
     Attachment,
     Call,
     CallField,
     Case,
     CaseEvent,
+    CaseSnapshot,
+    Category,
     DeadlineExtension,
     Membership,
     Photo,
@@ -43,7 +47,7 @@ from .models import (
 )
 from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
-from .signals import award_numbers_changed
+from .signals import accepted_cases_leaving, award_numbers_changed, call_copied
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +101,7 @@ def call_save(*, call: Call, actor: User | None) -> Call:
 _CALL_SETTINGS = [
     f.name
     for f in Call._meta.concrete_fields
-    if not f.primary_key and f.name not in ("status", "created_at")
+    if not f.primary_key and f.name not in ("status", "created_at", "judging_while_open")
 ]
 
 
@@ -106,9 +110,101 @@ def call_set_status(*, call: Call, status: str, actor: User | None, reason: str 
     """The organizer's status buttons: open, close, reopen, back to a draft (see lifecycle)."""
     if status not in Call.Status.values:
         raise ValidationError(_("Unknown call state."), code="transition")
+    if status == Call.Status.DRAFT and call.judging_while_open:
+        raise ValidationError(
+            _("Judging has started for this call: it can no longer go back to a draft."),
+            code="transition",
+        )
     return lifecycle.call_transition(
         call=call, to=status, actor=actor, reason=reason, via=lifecycle.ORGANIZER
     )
+
+
+#: What a copy takes from its source call, beside the title, the slug and the dates.
+CALL_COPIED_FIELDS = (
+    "host_line",
+    "notice",
+    "min_photos",
+    "max_photos",
+    "max_photo_mb",
+    "body_max_chars",
+    "award_top_n",
+    "award_excellent_m",
+)
+#: What a copy takes from each form field and category of the source: every field of its own
+#: (a field added later is copied too), not the key, the call or the creation time.
+_FIELD_COPIED = [
+    f.name
+    for f in CallField._meta.concrete_fields
+    if not f.primary_key and f.name not in ("call", "created_at")
+]
+_CATEGORY_COPIED = [
+    f.name for f in Category._meta.concrete_fields if not f.primary_key and f.name != "call"
+]
+_YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def call_copy_title(title: str, *, years: int = 1) -> str:
+    """The title a copy is offered: every year in it moved on by `years` ("2026年度…" →
+    "2027年度…"), or "（副本）" added when it names no year."""
+    moved = _YEAR_RE.sub(lambda m: str(int(m.group(1)) + years), title)
+    if moved != title:
+        return moved
+    suffix = _("(copy)")
+    limit = Call._meta.get_field("title").max_length or 200
+    return title[: limit - len(suffix)] + suffix
+
+
+def call_copy_slug(slug: str, *, years: int = 1) -> str:
+    """The short name a copy is offered: the years in it moved on ("2025-civic-cases" →
+    "2026-civic-cases") when that name is free, else nothing (the organizer chooses)."""
+    moved = _YEAR_RE.sub(lambda m: str(int(m.group(1)) + years), slug)
+    if moved == slug or Call.objects.filter(slug=moved).exists():
+        return ""
+    return moved
+
+
+@acts
+@transaction.atomic
+def call_copy(
+    *,
+    source: Call,
+    slug: str,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    actor: User | None,
+) -> Call:
+    """A new draft call set up like `source`: its texts, photo and body limits, award numbers,
+    categories (order and quotas), form fields (with their categories) and, through the
+    `call_copied` signal, judging's rounds and criteria. Never its cases, units, extensions,
+    panels, assignments, reviews, results or awards."""
+    copy = Call(
+        slug=slug,
+        title=title,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        **{name: getattr(source, name) for name in CALL_COPIED_FIELDS},
+    )
+    call_save(call=copy, actor=actor)
+    categories: dict[int, Category] = {}
+    for cat in source.categories.order_by("position", "id"):
+        categories[cat.pk] = Category.objects.create(
+            call=copy, **{name: getattr(cat, name) for name in _CATEGORY_COPIED}
+        )
+    for field in source.fields.prefetch_related("categories").order_by("position", "id"):
+        new = CallField.objects.create(
+            call=copy, **{name: getattr(field, name) for name in _FIELD_COPIED}
+        )
+        new.categories.set([categories[c.pk] for c in field.categories.all()])
+    call_copied.send(sender=Call, source=source, copy=copy, categories=categories, actor=actor)
+    audit.record(
+        obj=copy,
+        note=_("Copied from the call “%(title)s” (%(slug)s).")
+        % {"title": source.title, "slug": source.slug},
+        actor=actor,
+    )
+    return copy
 
 
 # ---------------------------------------------------------------- units and accounts
@@ -475,6 +571,12 @@ def case_submit(*, case: Case, actor: User | None, now: datetime | None = None) 
     case.version = F("version") + 1
     case.save(update_fields=["status", "submitted_at", "version", "updated_at"])
     _event(case, actor, before)
+    CaseSnapshot.objects.create(
+        case=case,
+        version=case.snapshots.count() + 1,
+        taken_at=now,
+        data=snapshots.snapshot_data(case),
+    )
     return case
 
 
@@ -549,6 +651,9 @@ def cases_screen(
     if not locked:
         raise ValidationError(_("Select at least one case."), code="empty")
     events = [_screen_one(case, actor=actor, action=action, reason=reason) for case in locked]
+    leaving = [e.case for e in events if e.from_status == Case.Status.ACCEPTED != e.to_status]
+    if leaving:  # judging may refuse (a ValidationError rolls the whole decision back)
+        accepted_cases_leaving.send(sender=Case, cases=leaving)
     from .tasks import case_status_notify
 
     for event in events:

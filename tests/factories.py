@@ -38,6 +38,7 @@ from submissions.models import (
     CallField,
     Case,
     CaseEvent,
+    CaseSnapshot,
     Category,
     DeadlineExtension,
     ImportJob,
@@ -182,6 +183,21 @@ class CaseEventFactory(factory.django.DjangoModelFactory[CaseEvent]):
     actor = factory.SubFactory(UserFactory)
     from_status = Case.Status.DRAFT
     to_status = Case.Status.SUBMITTED
+
+
+class CaseSnapshotFactory(factory.django.DjangoModelFactory[CaseSnapshot]):
+    class Meta:
+        model = CaseSnapshot
+
+    case = factory.SubFactory(CaseFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    data = factory.LazyAttribute(
+        lambda o: {
+            "fields": [{"key": "title", "label": "", "value": o.case.title, "long": False}],
+            "photos": [],
+            "attachments": [],
+        }
+    )
 
 
 class PhotoFactory(factory.django.DjangoModelFactory[Photo]):

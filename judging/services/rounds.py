@@ -2,10 +2,12 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -15,6 +17,7 @@ from core import cache as caches
 from core.queue import enqueue_on_commit
 from submissions import lifecycle
 from submissions.models import Call, Case, Membership
+from submissions.selectors import collection_deadline
 
 from .. import assignment as algo
 from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
@@ -82,6 +85,72 @@ def round_save(
             created, fields=["round", "name", "description", "max_points", "position"]
         )
     return round
+
+
+#: What a copied call takes from each round of its source (judging's part of call_copy).
+ROUND_COPIED_FIELDS = (
+    "number",
+    "name",
+    "blind",
+    "score_step",
+    "rule",
+    "trim_min_judges",
+    "mode",
+    "judges_per_case",
+    "entry",
+    "entry_top_n",
+    "by_category",
+    "changes_until_close",
+)
+
+
+def rounds_copy(*, source: Call, copy: Call, categories: dict, actor: User | None) -> list[Round]:
+    """Set up `copy`'s rounds like `source`'s: their settings and criteria (a category's
+    criterion goes to the copy's category of the same place), the earlier round of a "top N"
+    round mapped to the copy's; never the panel, the scoring deadline, cases, assignments,
+    reviews or results. Runs inside submissions.services.call_copy (its `call_copied` signal,
+    connected in judging/apps.py)."""
+    made: dict[int, Round] = {}
+    for old in Round.objects.filter(call=source).order_by("number"):
+        new = Round(call=copy, **{f: getattr(old, f) for f in ROUND_COPIED_FIELDS})
+        new.entry_round = made.get(old.entry_round_id) if old.entry_round_id else None
+        if new.entry == Round.Entry.TOP_N and new.entry_round is None:
+            new.entry, new.entry_top_n = Round.Entry.ACCEPTED, None
+        new.full_clean(exclude=["entry_round"])
+        new.save()
+        made[old.pk] = new
+        for crit in old.criteria.order_by("position", "id"):
+            Criterion.objects.create(
+                round=new,
+                name=crit.name,
+                description=crit.description,
+                max_points=crit.max_points,
+                position=crit.position,
+                category=categories.get(crit.category_id) if crit.category_id else None,
+            )
+    return list(made.values())
+
+
+def on_accepted_cases_leaving(sender, *, cases, **kwargs) -> None:
+    """Receiver of submissions' `accepted_cases_leaving`: a case already in a round that has
+    opened stays accepted (judges score it; collection and judging may overlap)."""
+    judged = list(
+        RoundCase.objects.filter(case__in=cases)
+        .exclude(round__status=Round.Status.DRAFT)
+        .select_related("case", "round")
+        .order_by("case__number")
+    )
+    if judged:
+        raise ValidationError(
+            _("These cases are in a round that has opened and must stay accepted: %(cases)s."),
+            code="judged",
+            params={"cases": "、".join(f"“{e.case.title}”（{e.round.name}）" for e in judged)},
+        )
+
+
+def on_call_copied(sender, *, source: Call, copy: Call, categories: dict, actor, **kwargs) -> None:
+    """Receiver of submissions' `call_copied`: judging's part of copying a call."""
+    rounds_copy(source=source, copy=copy, categories=categories, actor=actor)
 
 
 def _entry_cases(round: Round) -> list[int]:
@@ -415,11 +484,42 @@ def conflict_declare(
     return ConflictOutcome(conflict=conflict, moved_to=moved, not_moved=not_moved)
 
 
+#: The organizer's answer when a round opens while the call still collects cases.
+CLOSE_COLLECTION = "close"  # collection ends now: the call moves to judging, deadline = now
+KEEP_COLLECTING = "keep"  # the call stays open until its deadline; the round judges the
+#                           cases accepted so far (later ones are added on request)
+COLLECTION_CHOICES = (CLOSE_COLLECTION, KEEP_COLLECTING)
+
+
+def call_collecting(call: Call, *, now=None) -> bool:
+    """The call still takes submissions: open, and its deadline (or a unit's extension) not yet
+    passed."""
+    return call.is_open_for_submissions and collection_deadline(call=call) > (now or timezone.now())
+
+
+def _collection_end_now(call: Call, *, actor: User | None, reason: str, now) -> None:
+    """Move a collecting call to judging and make its deadline the moment it closed, so every
+    page shows when collection really ended (extensions end with it: the call is closed)."""
+    lifecycle.call_transition(
+        call=call, to=Call.Status.JUDGING, actor=actor, reason=reason, via=lifecycle.ROUND
+    )
+    if call.closes_at > now:
+        call.closes_at = max(now, call.opens_at + timedelta(seconds=1))
+        call.save(update_fields=["closes_at", "updated_at"])
+
+
 @acts
 @transaction.atomic
-def round_set_status(*, round: Round, status: str, actor: User | None) -> Round:
-    """Open or close a round. Opening the first round moves the call to "judging" (from open
-    too: see submissions.lifecycle on collection and judging overlapping)."""
+def round_set_status(
+    *, round: Round, status: str, actor: User | None, collection: str = ""
+) -> Round:
+    """Open or close a round. Opening the first round moves the call to "judging".
+
+    While the call still collects cases (open, deadline ahead) the organizer must say what
+    happens to collection (`collection`): CLOSE_COLLECTION ends it now (the call moves to
+    judging and its deadline becomes now), KEEP_COLLECTING leaves the call open until its
+    deadline, and the round judges the cases it holds (`round_add_accepted` adds later ones).
+    Without an answer the round is not opened (ValidationError, code "collection")."""
     if status == Round.Status.OPEN:
         if round.status != Round.Status.DRAFT and round.status != Round.Status.CLOSED:
             raise ValidationError(_("The round is already open."))
@@ -434,13 +534,30 @@ def round_set_status(*, round: Round, status: str, actor: User | None) -> Round:
             raise ValidationError(
                 _("The call is still a draft: open it before judging its cases."), code="draft"
             )
-        if call.status != Call.Status.JUDGING:
+        now = timezone.now()
+        reason = _("Round “%(round)s” opened.") % {"round": round.name}
+        if call_collecting(call, now=now):
+            if collection not in COLLECTION_CHOICES:
+                raise ValidationError(
+                    _(
+                        "The call still collects cases until %(deadline)s: choose whether "
+                        "collection closes now or stays open while the round is judged."
+                    ),
+                    code="collection",
+                    params={
+                        "deadline": timezone.localtime(collection_deadline(call=call)).strftime(
+                            "%Y-%m-%d %H:%M"
+                        )
+                    },
+                )
+            if collection == CLOSE_COLLECTION:
+                _collection_end_now(call, actor=actor, reason=reason, now=now)
+            elif not call.judging_while_open:
+                call.judging_while_open = True
+                call.save(update_fields=["judging_while_open", "updated_at"])
+        elif call.status != Call.Status.JUDGING:
             lifecycle.call_transition(
-                call=call,
-                to=Call.Status.JUDGING,
-                actor=actor,
-                reason=_("Round “%(round)s” opened.") % {"round": round.name},
-                via=lifecycle.ROUND,
+                call=call, to=Call.Status.JUDGING, actor=actor, reason=reason, via=lifecycle.ROUND
             )
         round.call = call
     elif status == Round.Status.CLOSED:
@@ -452,6 +569,54 @@ def round_set_status(*, round: Round, status: str, actor: User | None) -> Round:
     round.save(update_fields=["status"])
     caches.judge_queue_changed(round.pk)
     return round
+
+
+@acts
+@transaction.atomic
+def call_collection_end(*, call: Call, actor: User | None) -> Call:
+    """End collection of a call whose judging started while it stayed open: the call moves
+    to judging (its results, notice and awards follow), its deadline becomes now when it was
+    still ahead."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status == Call.Status.JUDGING or not call.allows(lifecycle.SCREEN):
+        raise ValidationError(_("Collection has already ended for this call."))
+    if not Round.objects.filter(call=call).exclude(status=Round.Status.DRAFT).exists():
+        raise ValidationError(_("No round of this call has opened yet."))
+    _collection_end_now(call, actor=actor, reason=_("Collection ended."), now=timezone.now())
+    return call
+
+
+def accepted_not_in_round(round: Round):
+    """The accepted cases of the round's call that are not in the round (a round filled with
+    all accepted cases, while collection and screening go on)."""
+    return Case.objects.filter(call_id=round.call_id, status=Case.Status.ACCEPTED).exclude(
+        round_entries__round=round
+    )
+
+
+@acts
+@transaction.atomic
+def round_add_accepted(*, round: Round, actor: User | None) -> int:
+    """Add the accepted cases that are not yet in a round of all accepted cases (being set up
+    or open); in a round already assigned they are assigned at once (started reviews stay).
+    Returns how many were added."""
+    round = Round.objects.select_for_update().select_related("call").get(pk=round.pk)
+    if round.entry != Round.Entry.ACCEPTED:
+        raise ValidationError(_("Only a round of all accepted cases takes them in later."))
+    if round.status == Round.Status.CLOSED:
+        raise ValidationError(_("The round is closed."))
+    if not round.call.allows(lifecycle.CHANGE_RESULTS):
+        raise ValidationError(_("The results of this call are final."))
+    ids = list(accepted_not_in_round(round).order_by("number").values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError(_("Every accepted case is already in the round."))
+    n_before = round.entries.count()
+    RoundCase.objects.bulk_create(RoundCase(round=round, case_id=c) for c in ids)
+    audit.record(obj=round, changes={AUDIT_ENTRIES: (n_before, n_before + len(ids))})
+    caches.judge_queue_changed(round.pk)
+    if Assignment.objects.filter(round=round).exists() and round.panel.exists():
+        round_assign(round=round, actor=actor)
+    return len(ids)
 
 
 def judges_with_open_work(*, round: Round) -> list[tuple[Judge, int]]:

@@ -21,7 +21,9 @@ from core.forms import TableUploadForm
 from core.params import id_list, id_param, local_url, search_param
 from core.tabular import read_table
 from core.uploads import takes_uploads
+from submissions import lifecycle
 from submissions.models import Call
+from submissions.selectors import collection_deadline
 
 from .. import selectors
 from ..forms import (
@@ -286,6 +288,17 @@ def round_detail(request, pk):
             .select_related("judge", "case")
             .order_by("-declared_at")[:50],
             "reopen_options": rnd.status == Round.Status.CLOSED,
+            # Collection still open: opening asks whether it closes; later accepted cases.
+            "collecting": rounds.call_collecting(rnd.call),
+            "collection_deadline": collection_deadline(call=rnd.call),
+            # Judging started while collection stayed open: the call has not moved on yet.
+            "collection_pending": rnd.status != Round.Status.DRAFT
+            and rnd.call.allows(lifecycle.SCREEN),
+            "n_missing": rounds.accepted_not_in_round(rnd).count()
+            if rnd.entry == Round.Entry.ACCEPTED
+            and rnd.status != Round.Status.CLOSED
+            and rnd.entries.exists()
+            else 0,
         },
     )
 
@@ -402,7 +415,10 @@ def round_status(request, pk):
     rnd = _round(pk)
     try:
         rounds.round_set_status(
-            round=rnd, status=request.POST.get("status", ""), actor=request.user
+            round=rnd,
+            status=request.POST.get("status", ""),
+            collection=search_param(request.POST.get("collection"), max_length=10),
+            actor=request.user,
         )
     except ValidationError as exc:
         flash_errors(request, exc)
@@ -410,6 +426,32 @@ def round_status(request, pk):
         messages.success(
             request, _("The round is now “%(state)s”.") % {"state": rnd.get_status_display()}
         )
+    return redirect(rnd)
+
+
+@require_POST
+@organizer_required
+def round_add_accepted(request, pk):
+    rnd = _round(pk)
+    try:
+        n = rounds.round_add_accepted(round=rnd, actor=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("%(n)d accepted case(s) added to the round.") % {"n": n})
+    return redirect(rnd)
+
+
+@require_POST
+@organizer_required
+def call_collection_end(request, pk):
+    rnd = _round(pk)
+    try:
+        rounds.call_collection_end(call=rnd.call, actor=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Collection has ended; units can no longer submit."))
     return redirect(rnd)
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("calls/<slug:slug>/", calls.call_detail, name="call_detail"),
     path("calls/<slug:slug>/edit/", calls.call_edit, name="call_edit"),
     path("calls/<slug:slug>/cases.xlsx", calls.call_cases_export, name="call_cases_export"),
+    path("calls/<slug:slug>/copy/", calls.call_copy, name="call_copy"),
     path("calls/<slug:slug>/status/", calls.call_status, name="call_status"),
     path("calls/<slug:slug>/extensions/", calls.extension_grant, name="extension_grant"),
 ]

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +18,7 @@ from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
 from .. import casefields, exports, lifecycle, selectors, services
-from ..forms import BulkScreeningForm, CallForm, ExtensionForm, ScreeningForm
+from ..forms import BulkScreeningForm, CallCopyForm, CallForm, ExtensionForm, ScreeningForm
 from ..models import Call, Case, DeadlineExtension, Unit
 
 PAGE_SIZE = 50
@@ -28,20 +29,59 @@ def call_list(request):
     if roles.is_organizer(request.user):
         calls = Call.objects.annotate(n_cases=Count("cases"))
     elif roles.is_unit_member(request.user):
-        calls = selectors.calls_for_units()
+        calls = list(selectors.calls_for_units())
+        deadlines = selectors.unit_deadlines(calls=calls, unit_ids=roles.unit_ids(request.user))
+        for c in calls:
+            c.my_deadline = deadlines[c.pk]
     else:
         raise PermissionDenied
-    return render(request, "submissions/call_list.html", {"calls": calls})
+    return render(request, "submissions/call_list.html", {"calls": calls, "now": timezone.now()})
 
 
 @organizer_required
 def call_create(request):
+    source = search_param(request.GET.get("copy"), max_length=80)
+    if source and Call.objects.filter(slug=source).exists():
+        return redirect("submissions:call_copy", slug=source)
     form = CallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         call = services.call_save(call=form.instance, actor=request.user)
         messages.success(request, _("The call was created as a draft. Open it when ready."))
         return redirect(call)
-    return render(request, "submissions/call_form.html", {"form": form})
+    return render(
+        request,
+        "submissions/call_form.html",
+        {"form": form, "sources": Call.objects.only("slug", "title", "opens_at")},
+    )
+
+
+@organizer_required
+def call_copy(request, slug):
+    """A new draft call set up like this one (its settings, categories, form fields, rounds)."""
+    source = get_object_or_404(Call, slug=slug)
+    form = CallCopyForm(request.POST or None, source=source)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call = services.call_copy(source=source, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("The call was copied from “%(title)s” as a draft. Check it, then open it.")
+                % {"title": source.title},
+            )
+            return redirect(call)
+    return render(
+        request,
+        "submissions/call_copy.html",
+        {
+            "form": form,
+            "source": source,
+            "n_categories": source.categories.count(),
+            "n_fields": source.fields.count(),
+        },
+    )
 
 
 @organizer_required
@@ -82,13 +122,14 @@ def call_detail(request, slug):
         return _organizer_call(request, slug)
     if not roles.is_unit_member(request.user):
         raise PermissionDenied
-    call = get_object_or_404(selectors.calls_for_units(), slug=slug)
+    call = get_object_or_404(selectors.calls_seen_by_units(), slug=slug)
     units = Unit.objects.filter(pk__in=roles.unit_ids(request.user))
     return render(
         request,
         "submissions/call_unit.html",
         {
             "call": call,
+            "now": timezone.now(),
             "cases": selectors.case_list(user=request.user, call=call),
             "windows": [
                 (

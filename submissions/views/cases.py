@@ -13,6 +13,7 @@ from django.forms.formsets import TOTAL_FORM_COUNT
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ from core.flash import flash_errors
 from core.params import id_list, search_param
 from core.uploads import takes_uploads
 
-from .. import casefields, rules, selectors, services
+from .. import casefields, lifecycle, rules, selectors, services, snapshots
 from ..forms import (
     AttachmentUploadForm,
     CaseForm,
@@ -50,12 +51,17 @@ def case_list(request):
     # an unknown status lists nothing; NUL and huge values never reach the database
     status = search_param(request.GET.get("status"), max_length=20) or None
     cases = selectors.case_list(user=request.user, status=status)
+    calls = list(selectors.calls_for_units())
+    deadlines = selectors.unit_deadlines(calls=calls, unit_ids=roles.unit_ids(request.user))
+    for c in calls:
+        c.my_deadline = deadlines[c.pk]
     return render(
         request,
         "submissions/my_cases.html",
         {
             "cases": cases,
-            "calls": selectors.calls_for_units(),
+            "now": timezone.now(),
+            "calls": calls,
             "statuses": Case.Status.choices,
         },
     )
@@ -81,6 +87,11 @@ def case_detail(request, pk):
             ),
             "events": case.events.all(),
             "screening_form": ScreeningForm() if is_org else None,
+            # What the resubmission changed, for the organizer's screening.
+            "changes": selectors.case_changes(user=request.user, case=case) if is_org else None,
+            "core_labels": {
+                name: Case._meta.get_field(name).verbose_name for name in snapshots.CORE_FIELDS
+            },
             "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),
             "can_withdraw": case.status in Case.AWAITING_SCREENING
             and case.unit_id in roles.unit_ids(request.user)
@@ -382,6 +393,8 @@ def _render_form(
             "deadline": selectors.unit_deadline(call=call, unit=form.instance.unit)
             if getattr(form.instance, "unit_id", None)
             else call.closes_at,
+            "now": timezone.now(),
+            "resubmit_open": call.allows(lifecycle.RESUBMIT_RETURNED),
         },
         status=400 if errors or form.errors and request.method == "POST" else 200,
     )

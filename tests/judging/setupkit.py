@@ -73,11 +73,13 @@ def make_round(
     entry=Round.Entry.ACCEPTED,
     status=Round.Status.OPEN,
     actor=None,
+    collection="close",
     **fields,
 ) -> Round:
     """A round through the services: criteria, panel, entries (all accepted cases, or `cases`
     hand-picked), assignment, and opened unless `status` says otherwise; `actor` (the organizer,
-    or None) sets it up."""
+    or None) sets it up; `collection` answers what happens to a call still collecting cases
+    ("close" or "keep", see rounds.round_set_status)."""
     if cases is not None:
         entry = Round.Entry.PICKED
     rnd = Round(
@@ -102,7 +104,7 @@ def make_round(
     if status == Round.Status.DRAFT:
         return rnd
     rounds.round_assign(round=rnd, actor=actor)
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=actor)
+    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=actor, collection=collection)
     rnd.refresh_from_db()
     return rnd
 

@@ -95,6 +95,8 @@ TABLE = [
     _row("round_entries", ORGANIZER_PAGE, _round),
     _row("round_assign", ORGANIZER_ACTION, _round, "post"),
     _row("round_status", ORGANIZER_ACTION, _round, "post"),
+    _row("round_add_accepted", ORGANIZER_ACTION, _round, "post"),
+    _row("call_collection_end", ORGANIZER_ACTION, _round, "post"),
     _row("assignment_list", ORGANIZER_PAGE, _round),
     _row("assignment_add", ORGANIZER_ACTION, _round, "post"),
     _row("conflict_record", ORGANIZER_ACTION, _round, "post"),
@@ -146,7 +148,9 @@ def world(call, organizer, editor):
         for role in ("owner", "conflict_declared", "conflict_unit")
     }
     ConflictFactory(judge=judges["conflict_declared"], case=case, reason="回避")
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=organizer)
+    rounds.round_set_status(
+        round=rnd, status=Round.Status.OPEN, actor=organizer, collection="close"
+    )
     judges["outsider"] = judge_profile("nopanel")  # in the pool, on no panel
     people = {role: j.user for role, j in judges.items()}
     people.update(organizer=organizer, editor=editor, unit=unit_user(unit), anonymous=None)

@@ -252,7 +252,7 @@ def test_visibility_excludes_own_unit_and_member_units_even_if_assigned(call, j1
     rnd = make_round(call, judges=[j1], status=Round.Status.DRAFT)
     for c in cases.values():
         AssignmentFactory(round=rnd, judge=j1, case=c)
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=None)
+    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=None, collection="close")
     visible = list(selectors.assignments_for_judge(j1.user).values_list("case", flat=True))
     assert visible == [cases[other].pk]
     assert list(selectors.photos_for_judge(j1.user)) == []

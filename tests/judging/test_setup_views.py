@@ -260,7 +260,8 @@ def test_set_up_a_round_step_by_step(org, call):
     assert "Assignment done: 6 review(s) added, 0 removed." in _messages(response)
     loads = sorted(Assignment.objects.filter(round=rnd, judge=j).count() for j in judges)
     assert loads == [2, 2, 2]
-    org.post(url("round_status", pk=rnd.pk), {"status": "open"})
+    # the call still collects cases: the organizer answers what happens to collection
+    org.post(url("round_status", pk=rnd.pk), {"status": "open", "collection": "close"})
     rnd.refresh_from_db()
     assert rnd.status == "open"
     org.post(url("round_status", pk=rnd.pk), {"status": "closed"})

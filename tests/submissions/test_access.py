@@ -84,6 +84,7 @@ TABLE = [
     Row("submissions:call_create", ORGANIZER_PAGE),
     Row("submissions:call_detail", UNIT_PAGE, kwargs=_call),
     Row("submissions:call_edit", ORGANIZER_PAGE, kwargs=_call),
+    Row("submissions:call_copy", ORGANIZER_PAGE, kwargs=_call),
     Row(
         "submissions:call_status",
         ORGANIZER_ACTION,

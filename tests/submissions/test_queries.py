@@ -111,3 +111,32 @@ def test_queries_case_detail_page(client, call, unit_a, user_a, django_assert_nu
             photo_add(case, caption=f"■{i}", position=i + 2)
 
     _assert_same_for_50(client, url, django_assert_num_queries, grow)
+
+
+def _open_calls(n: int, *, unit) -> None:
+    """Open calls, every other one with an extension for `unit`."""
+    from datetime import timedelta
+
+    from ..factories import DeadlineExtensionFactory
+
+    for i in range(n):
+        call = CallFactory.create()
+        if i % 2:
+            DeadlineExtensionFactory(call=call, unit=unit, until=call.closes_at + timedelta(days=3))
+
+
+def test_queries_units_call_list_and_my_cases_with_deadlines(
+    client, unit_a, user_a, django_assert_num_queries
+):
+    """The unit's deadline of each open call (extensions included) costs no query per call."""
+    _open_calls(1, unit=unit_a)
+    client.force_login(user_a)
+    urls = (reverse("submissions:call_list"), reverse("submissions:case_list"))
+    one = [_count_queries(client, url) for url in urls]
+    _open_calls(9, unit=unit_a)
+    for url, n in zip(urls, one, strict=True):
+        with django_assert_num_queries(n):
+            response = client.get(url)
+        page = response.content.decode()
+        assert page.count("data-deadline") == 10
+        assert page.count("(extended for your unit)") == 4

@@ -26,7 +26,7 @@
   // "Select all" checkbox for bulk actions.
   document.querySelectorAll("[data-check-all]").forEach(function (box) {
     box.addEventListener("change", function () {
-      document.querySelectorAll("input[name='" + box.getAttribute("data-check-all") + "']").forEach(function (c) { c.checked = box.checked; });
+      document.querySelectorAll("input[name='" + box.getAttribute("data-check-all") + "']").forEach(function (c) { if (!c.disabled) { c.checked = box.checked; } });
     });
   });
   // Confirm dangerous actions.

@@ -361,7 +361,7 @@ class ReviewForm(forms.Form):
                         "inputmode": "decimal",
                         "autocomplete": "off",
                         "class": "score-input",
-                        "data-max": plain_number(c.max_points),
+                        "data-points-max": plain_number(c.max_points),
                         "data-step": plain_number(step),
                     }
                 ),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
 from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
-from . import lifecycle, rules
+from . import casefields, lifecycle, rules
 from .models import Call, Case, DeadlineExtension, Unit
 
 
@@ -98,6 +98,9 @@ class CaseForm(forms.ModelForm):
         self.fields["body"].help_text = _("At most %(max)d characters.") % {
             "max": call.body_max_chars
         }
+        # The live counter (static/js/portal.js) shows "n / max" and holds the form back
+        # while the body is over the call's limit; rules.case_text refuses it on the server.
+        self.fields["body"].widget.attrs.update(casefields.max_attrs(call.body_max_chars))
 
     def clean(self):
         data = super().clean()

@@ -63,7 +63,7 @@
       var filled = 0;
       inputs.forEach(function (input) {
         var value = number(input.value);
-        var max = parseFloat(input.getAttribute("data-max"));
+        var max = parseFloat(input.getAttribute("data-points-max"));
         var bad = input.value.trim() !== "" && (value === null || value > max);
         input.classList.toggle("border-danger", bad);
         if (value !== null && !bad) { total += value; filled += 1; }

@@ -88,6 +88,20 @@ def _round_closed(request: HttpRequest, a: Assignment) -> HttpResponse:
     )
 
 
+def _reassigned(request: HttpRequest, rnd: Round) -> HttpResponse:
+    """An old link to a review whose case went to another judge: say so, and lead back to the
+    queue (410: the review is gone for good, and a debug 404 helps nobody)."""
+    in_queue = rnd.status == Round.Status.OPEN and (
+        selectors.assignments_for_judge(request.user, round=rnd).exists()
+    )
+    return render(
+        request,
+        "judging/review_reassigned.html",
+        {"round": rnd, "in_queue": in_queue},
+        status=410,
+    )
+
+
 @never_cache
 @judge_required
 def review(request, pk):
@@ -99,9 +113,12 @@ def review(request, pk):
         a = selectors.review_for_judge(request.user, pk=pk)
     except Assignment.DoesNotExist:
         closed = selectors.closed_review_for_judge(request.user, pk=pk)
-        if closed is None:
+        if closed is not None:
+            return _round_closed(request, closed)
+        moved_from = selectors.reassigned_review_for_judge(request.user, pk=pk)
+        if moved_from is None:
             raise Http404 from None
-        return _round_closed(request, closed)
+        return _reassigned(request, moved_from)
     rnd = a.round
     pairs = selectors.review_criteria(assignment=a)
     criteria = [c for c, _points in pairs]

@@ -428,6 +428,30 @@ def test_declaring_a_conflict_moves_the_case_to_another_judge(client, call, j1, 
     assert Conflict.objects.get(judge=holder, case=case).reason == "我曾指导该项目"
     new_holder = Assignment.objects.get(round=rnd, case=case).judge
     assert new_holder != holder
+    # The old link says what happened (not a 404, which DEBUG shows as a list of URLs).
+    gone = client.get(_review_url(a))
+    assert gone.status_code == 410
+    assert "This case has been reassigned to another judge" in gone.content.decode()
+    assert 'id="back-home"' in gone.content.decode()
+
+
+def test_an_old_link_to_a_reassigned_case_leads_back_to_the_queue(client, call, j1, j2):
+    first, second = accepted_case(call), accepted_case(call)
+    rnd = make_round(call, judges=[j1, j2], mode=Round.Mode.BALANCED, k=1)
+    a = Assignment.objects.get(round=rnd, case=first)
+    holder, other = (j1, j2) if a.judge == j1 else (j2, j1)
+    Assignment.objects.filter(round=rnd, case=second).update(judge=holder)
+    rounds.conflict_declare(judge=holder, case=first, reason="曾在该单位任职", actor=holder.user)
+
+    client.force_login(holder.user)
+    page = client.get(_review_url(a))
+
+    assert page.status_code == 410
+    html = page.content.decode()
+    assert "This case has been reassigned to another judge" in html
+    assert f'href="{reverse("judging:queue", kwargs={"pk": rnd.pk})}" id="back-to-queue"' in html
+    assert first.title not in html  # nothing about the case or who has it now
+    client.force_login(other.user)  # the link of someone else's review stays a plain 404
     assert client.get(_review_url(a)).status_code == 404
 
 

@@ -80,6 +80,7 @@ class RoundForm(forms.ModelForm):
             "score_step",
             "rule",
             "trim_min_judges",
+            "changes_until_close",
             "entry",
             "entry_round",
             "entry_top_n",

@@ -3,8 +3,10 @@ limit, and scoring on a phone."""
 
 import pytest
 
+from judging.models import Assignment
 from submissions.models import Case
 
+from ..judging.setupkit import accepted_case, judge_profile, make_round
 from .kit import login
 
 pytestmark = pytest.mark.browser
@@ -43,4 +45,42 @@ def test_body_counter_turns_red_past_the_limit_and_holds_the_form_back(
     with page.expect_navigation():
         page.click("#case-form button[name=save]")
     assert Case.objects.get().body == "老城区见缝插绿，建成口袋公园十二处。"
+    browsing.assert_healthy()
+
+
+def test_on_a_phone_the_case_comes_first_and_the_total_says_what_it_leaves_out(
+    browsing, screenshot, live_server, call
+):
+    case = accepted_case(call, title="一张清单管到底", body="市场监管一张清单。\n" * 20)
+    judge = judge_profile("judge-lin", name="林评委")
+    rnd = make_round(call, judges=[judge], step="0.5")
+    innovation, effect = rnd.criteria.all()
+    a = Assignment.objects.get(round=rnd, judge=judge, case=case)
+    page = browsing.new_page()
+    page.set_viewport_size(PHONE)
+    login(page, live_server.url, judge.user.username)
+    page.goto(f"{live_server.url}/judging/review/{a.pk}/")
+
+    # the case text comes before the form, with a link down to the form
+    article = page.locator("article.case-for-review").bounding_box()
+    card = page.locator("#scoring").bounding_box()
+    assert article is not None and card is not None
+    assert article["y"] + article["height"] <= card["y"]
+    jump = page.locator("#jump-to-scoring")
+    assert jump.is_visible() and jump.get_attribute("href") == "#scoring"
+    assert page.get_attribute(f"#id_c{innovation.pk}", "inputmode") == "decimal"
+
+    # an invalid score is left out of the live total, which says so
+    page.fill(f"#id_c{innovation.pk}", "3x")
+    page.fill(f"#id_c{effect.pk}", "45.5")
+    assert page.inner_text("[data-role='review-total']") == "45.5"
+    note = page.locator("[data-role='review-invalid']")
+    assert note.is_visible()
+    assert note.inner_text().startswith("1 ")
+    jump.click()
+    page.wait_for_function("location.hash === '#scoring'")
+    screenshot(page, "usability-scoring-phone")
+    page.fill(f"#id_c{innovation.pk}", "30")
+    assert page.inner_text("[data-role='review-total']") == "75.5"
+    assert not note.is_visible()
     browsing.assert_healthy()

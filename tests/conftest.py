@@ -39,6 +39,7 @@ SLOW = frozenset(
         "test_demo_results_build_on_the_judging_demo_and_are_idempotent",
         "judging/test_review_services.py::test_demo_judging_builds_once_through_the_services",
         "audit/test_audit.py::test_the_demo_fills_the_trail_with_every_roles_actions",
+        "test_templates.py::test_no_page_of_any_role_shows_a_template_comment",
         "live/test_photo_worker.py::test_live_worker_strips_gps_and_makes_upright_renditions",
         "live/test_photo_worker.py::"
         "test_live_worker_marks_a_corrupted_original_failed_and_keeps_it",

@@ -23,7 +23,12 @@ LIVE_MARKERS = ("live_stack", "pg_cluster")
 #: SQLite, and the live-worker tests on PostgreSQL and Redis (2026-12-06). "path::function".
 SLOW = frozenset(
     {
+        "browser/test_accessibility_flow.py::test_every_roles_main_pages_pass_axe",
         "browser/test_audit_flow.py::test_organizer_reads_filters_and_exports_the_trail",
+        "browser/test_usability_flow.py::"
+        "test_body_counter_turns_red_past_the_limit_and_holds_the_form_back",
+        "browser/test_usability_flow.py::"
+        "test_on_a_phone_the_case_comes_first_and_the_total_says_what_it_leaves_out",
         "browser/test_collection_flow.py::test_case_submitted_returned_revised_and_accepted",
         "browser/test_collection_flow.py::"
         "test_non_image_upload_names_the_file_and_keeps_the_typed_text",

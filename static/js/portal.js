@@ -51,6 +51,11 @@
       });
     }
   });
+  // A table that scrolls sideways (a phone) can be scrolled from the keyboard too.
+  document.querySelectorAll(".table-responsive").forEach(function (box) {
+    var focusable = box.querySelector("a[href], button, input, select, textarea, [tabindex]");
+    if (box.scrollWidth > box.clientWidth && !focusable) { box.tabIndex = 0; }
+  });
   // "Add a photo" clones the formset's empty row.
   document.querySelectorAll("[data-formset-add]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -13,7 +13,7 @@ from judging.models import Assignment, Round, ScoreAudit
 
 from ..factories import UnitFactory
 from ..judging.setupkit import accepted_case, judge_profile, make_round, photo_add
-from .kit import login
+from .kit import assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +66,7 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     assert page.locator("#queue tbody tr").count() == 2
     assert "蓝鲸湾" not in page.content()
     screenshot(page, "judging-01-queue")
+    assert_accessible(page)
 
     # ---- first case: fill the criteria and a comment, save a draft
     page.click(f"#queue tr[data-review='{first.pk}'] a.btn")
@@ -85,6 +86,7 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     )
     assert thumbs == [True, True]
     screenshot(page, "judging-02-scoring-laptop")
+    assert_accessible(page)
     _post(page, "#save-draft")
     page.wait_for_url(f"**/judging/review/{first.pk}/")
     first.refresh_from_db()

@@ -29,6 +29,8 @@ SLOW = frozenset(
         "test_body_counter_turns_red_past_the_limit_and_holds_the_form_back",
         "browser/test_usability_flow.py::"
         "test_on_a_phone_the_case_comes_first_and_the_total_says_what_it_leaves_out",
+        "browser/test_usability_flow.py::"
+        "test_in_a_round_that_allows_it_a_judge_changes_submitted_scores",
         "browser/test_collection_flow.py::test_case_submitted_returned_revised_and_accepted",
         "browser/test_collection_flow.py::"
         "test_non_image_upload_names_the_file_and_keeps_the_typed_text",

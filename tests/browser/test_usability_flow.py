@@ -84,3 +84,34 @@ def test_on_a_phone_the_case_comes_first_and_the_total_says_what_it_leaves_out(
     assert page.inner_text("[data-role='review-total']") == "75.5"
     assert not note.is_visible()
     browsing.assert_healthy()
+
+
+def test_in_a_round_that_allows_it_a_judge_changes_submitted_scores(
+    browsing, screenshot, live_server, call
+):
+    case = accepted_case(call, title="一张清单管到底")
+    judge = judge_profile("judge-lin", name="林评委")
+    rnd = make_round(call, judges=[judge])
+    rnd.changes_until_close = True
+    rnd.save(update_fields=["changes_until_close"])
+    innovation, effect = rnd.criteria.all()
+    a = Assignment.objects.get(round=rnd, judge=judge, case=case)
+    page = browsing.new_page()
+    login(page, live_server.url, judge.user.username)
+    page.goto(f"{live_server.url}/judging/review/{a.pk}/")
+
+    page.fill(f"#id_c{innovation.pk}", "30")
+    page.fill(f"#id_c{effect.pk}", "50")
+    with page.expect_navigation():
+        page.click("#submit-review")  # no confirmation: the scores can still change
+    page.goto(f"{live_server.url}/judging/review/{a.pk}/")
+    assert page.locator("#changeable-note").is_visible()
+    assert page.locator("#save-draft").count() == 0
+    assert page.input_value(f"#id_c{innovation.pk}") == "30"
+    page.fill(f"#id_c{innovation.pk}", "35")
+    screenshot(page, "usability-change-submitted")
+    with page.expect_navigation():
+        page.click("#submit-review")
+    a.refresh_from_db()
+    assert (a.status, str(a.total)) == ("submitted", "85.00")
+    browsing.assert_healthy()

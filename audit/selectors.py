@@ -77,3 +77,24 @@ def log_filter(
 def log_page_rows(qs: QuerySet[LogEntry]) -> QuerySet[LogEntry]:
     """The columns a page or an export shows, newest first, with actor and kind joined."""
     return qs.select_related("actor", "content_type").order_by("-timestamp", "-id")
+
+
+def deleted_fields(model: type, pk: int | str) -> dict[str, str] | None:
+    """The field values a tracked object had when it was deleted, as its deletion entry
+    recorded them (text; None when no deletion of it is recorded). For a page that tells its
+    own user what became of something of theirs (a judge's review moved to another judge),
+    never shown as it stands: the trail itself stays with the organizers."""
+    entry = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+            object_pk=str(pk),
+            action=LogEntry.Action.DELETE,
+        )
+        .order_by("-timestamp")
+        .only("changes")
+        .first()
+    )
+    if entry is None:
+        return None
+    changes = entry.changes_dict
+    return {name: values[0] for name, values in changes.items() if values}

@@ -80,6 +80,7 @@ class RoundForm(forms.ModelForm):
             "score_step",
             "rule",
             "trim_min_judges",
+            "changes_until_close",
             "entry",
             "entry_round",
             "entry_top_n",
@@ -361,7 +362,7 @@ class ReviewForm(forms.Form):
                         "inputmode": "decimal",
                         "autocomplete": "off",
                         "class": "score-input",
-                        "data-max": plain_number(c.max_points),
+                        "data-points-max": plain_number(c.max_points),
                         "data-step": plain_number(step),
                     }
                 ),

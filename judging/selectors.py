@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
+from audit import selectors as audit_selectors
 from core import cache as caches
 from submissions import casefields, lifecycle
 from submissions.models import Attachment, Call, CallField, Case, Photo
@@ -96,6 +97,19 @@ def closed_review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Ass
         .select_related("round__call", "case")
         .first()
     )
+
+
+def reassigned_review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Round | None:
+    """The round of one of the user's own reviews that no longer exists because its case went
+    to another judge (a declared or recorded conflict of interest, a new assignment): the judge
+    following an old link learns that, and nothing about who has the case now."""
+    judge = judge_for(user)
+    if judge is None:
+        return None
+    was = audit_selectors.deleted_fields(Assignment, pk)
+    if not was or was.get("judge") != str(judge.pk) or not str(was.get("round", "")).isdigit():
+        return None
+    return Round.objects.select_related("call").filter(pk=int(was["round"])).first()
 
 
 def review_criteria(*, assignment: Assignment) -> list[tuple[Criterion, Decimal | None]]:

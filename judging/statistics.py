@@ -144,6 +144,10 @@ def _greedy_judges(all_judges: frozenset, judges_of: dict) -> frozenset:
     return frozenset(current)
 
 
+#: Below these a block says little: W of 3 judges × 2 cases is 1.000 or 0.111, by chance alone.
+KENDALL_MIN_JUDGES, KENDALL_MIN_CASES = 3, 4
+
+
 def kendall(scores: scoring.Scores, *, names: dict, codes: dict) -> dict:
     """Kendall's W on the complete sub-block, with what it was computed on, or the reason it
     is not available."""
@@ -172,6 +176,9 @@ def kendall(scores: scoring.Scores, *, names: dict, codes: dict) -> dict:
         "reason": reason,
         "m": m,
         "n": n,
+        "too_small": m < KENDALL_MIN_JUDGES or n < KENDALL_MIN_CASES,
+        "min_judges": KENDALL_MIN_JUDGES,
+        "min_cases": KENDALL_MIN_CASES,
         "chi2": m * (n - 1) * w if w is not None else None,
         "df": n - 1,
         "complete": m == len({j for j, _c in scores}) and n == len({c for _j, c in scores}),

@@ -452,6 +452,17 @@ class DateRangeField(forms.MultiValueField):
         return list(data_list) if data_list else None
 
 
+def max_attrs(limit: int) -> dict[str, Any]:
+    """A text widget's live character limit: the counter and the message of portal.js."""
+    return {
+        "data-max": limit,
+        "data-max-message": _(
+            "At most %(max)d characters: shorten the text before saving or submitting."
+        )
+        % {"max": limit},
+    }
+
+
 def form_field(field: CallField) -> forms.Field:
     """The Django form field for `field`. Never required: a draft may be incomplete
     (`submission_problems` checks at submission); `clean` runs in the form's own clean."""
@@ -468,7 +479,7 @@ def form_field(field: CallField) -> forms.Field:
         return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
     if kind == Kind.LONG_TEXT:
         limit = _int_limit(hi) or 20000
-        attrs = {"rows": 4, "data-counter": "field", "data-max": limit}
+        attrs = {"rows": 4, **max_attrs(limit)}
         return forms.CharField(widget=forms.Textarea(attrs=attrs), strip=False, **common)
     if kind == Kind.URL:
         return forms.CharField(widget=forms.URLInput(attrs={"inputmode": "url"}), **common)

@@ -151,6 +151,9 @@ class CaseForm(forms.ModelForm):
         self.fields["body"].help_text = _("At most %(max)d characters.") % {
             "max": call.body_max_chars
         }
+        # The live counter (static/js/portal.js) shows "n / max" and holds the form back
+        # while the body is over the call's limit; rules.case_text refuses it on the server.
+        self.fields["body"].widget.attrs.update(casefields.max_attrs(call.body_max_chars))
         self.core_names = [n for n in self.fields if n != "version"]
         self.call_fields = self._call_fields(call)
         stored = self.instance.extra or {}

@@ -21,6 +21,15 @@ from core import uploads
 
 from .models import Call, Case, Photo, Unit
 
+#: The states an organizer may screen a case in (again): waiting for screening, or screened
+#: already. A draft, a withdrawn case and one returned to its unit are not the organizer's.
+SCREENABLE = (
+    Case.Status.SUBMITTED,
+    Case.Status.RESUBMITTED,
+    Case.Status.ACCEPTED,
+    Case.Status.REJECTED,
+)
+
 #: The case's text fields, in form order.
 TEXT_FIELDS = ("title", "contact_name", "contact_phone", "summary", "body")
 #: What a case needs before it is submitted (a draft needs only a title).

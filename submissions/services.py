@@ -619,8 +619,7 @@ def _screen_one(case: Case, *, actor: User | None, action: str, reason: str) -> 
             _("Give a reason when you reject a case or return it for revision: the unit sees it."),
             code="reason",
         )
-    screenable = (*Case.AWAITING_SCREENING, Case.Status.ACCEPTED, Case.Status.REJECTED)
-    if case.status not in screenable:
+    if case.status not in rules.SCREENABLE:
         raise ValidationError(
             _("“%(title)s” is “%(status)s” and cannot be screened."),
             params={"title": case.title, "status": case.get_status_display()},
@@ -642,6 +641,10 @@ def cases_screen(
     *, cases: Iterable[Case], actor: User | None, action: str, reason: str = ""
 ) -> list[CaseEvent]:
     """Accept, reject or return cases (one or many); all or nothing; emails the units."""
+    return _screen_all(_lock_for_screening(cases), actor=actor, action=action, reason=reason)
+
+
+def _lock_for_screening(cases: Iterable[Case]) -> list[Case]:
     locked = list(
         Case.objects.select_for_update()
         .select_related("call")
@@ -650,15 +653,65 @@ def cases_screen(
     )
     if not locked:
         raise ValidationError(_("Select at least one case."), code="empty")
-    events = [_screen_one(case, actor=actor, action=action, reason=reason) for case in locked]
+    return locked
+
+
+def _screen_all(
+    cases: list[Case], *, actor: User | None, action: str, reason: str
+) -> list[CaseEvent]:
+    """Screen the locked `cases`; judging may refuse an accepted case leaving (a
+    ValidationError rolls the whole decision back); then the units are emailed."""
+    events = [_screen_one(case, actor=actor, action=action, reason=reason) for case in cases]
     leaving = [e.case for e in events if e.from_status == Case.Status.ACCEPTED != e.to_status]
-    if leaving:  # judging may refuse (a ValidationError rolls the whole decision back)
+    if leaving:
         accepted_cases_leaving.send(sender=Case, cases=leaving)
+    _notify_screened(events)
+    return events
+
+
+def _notify_screened(events: list[CaseEvent]) -> None:
     from .tasks import case_status_notify
 
     for event in events:
         enqueue_on_commit(case_status_notify, event.pk)
-    return events
+
+
+@dataclass(frozen=True)
+class BulkScreening:
+    """What a bulk screening did: the decisions made, and the cases left as they were because
+    their state does not allow screening (a draft, a withdrawn or a returned case)."""
+
+    events: list[CaseEvent]
+    skipped: list[Case]
+
+
+@acts
+@transaction.atomic
+def cases_screen_eligible(
+    *, cases: Iterable[Case], actor: User | None, action: str, reason: str = ""
+) -> BulkScreening:
+    """Bulk screening from the case list: the cases that can be screened are, the others are
+    skipped and returned (one draft among twenty ticked cases no longer refuses the lot). A
+    wrong action, a missing reason or a call past screening still refuses everything."""
+    locked = _lock_for_screening(cases)
+    eligible = [case for case in locked if case.status in rules.SCREENABLE]
+    skipped = [case for case in locked if case.status not in rules.SCREENABLE]
+    if not eligible:
+        raise ValidationError(
+            _("None of the selected cases can be screened: %(cases)s.")
+            % {"cases": skipped_list(skipped)},
+            code="state",
+        )
+    events = _screen_all(eligible, actor=actor, action=action, reason=reason)
+    return BulkScreening(events=events, skipped=skipped)
+
+
+def skipped_list(cases: Iterable[Case]) -> str:
+    """“Title” (状态)、“Title” (状态): the cases a bulk screening left, with their state."""
+    return "、".join(
+        _("“%(title)s” (%(status)s)") % {"title": c.title, "status": c.get_status_display()}
+        for c in cases
+    )
 
 
 @acts

@@ -23,7 +23,14 @@ LIVE_MARKERS = ("live_stack", "pg_cluster")
 #: SQLite, and the live-worker tests on PostgreSQL and Redis (2026-12-06). "path::function".
 SLOW = frozenset(
     {
+        "browser/test_accessibility_flow.py::test_every_roles_main_pages_pass_axe",
         "browser/test_audit_flow.py::test_organizer_reads_filters_and_exports_the_trail",
+        "browser/test_usability_flow.py::"
+        "test_body_counter_turns_red_past_the_limit_and_holds_the_form_back",
+        "browser/test_usability_flow.py::"
+        "test_on_a_phone_the_case_comes_first_and_the_total_says_what_it_leaves_out",
+        "browser/test_usability_flow.py::"
+        "test_in_a_round_that_allows_it_a_judge_changes_submitted_scores",
         "browser/test_collection_flow.py::test_case_submitted_returned_revised_and_accepted",
         "browser/test_collection_flow.py::"
         "test_non_image_upload_names_the_file_and_keeps_the_typed_text",
@@ -39,6 +46,7 @@ SLOW = frozenset(
         "test_demo_results_build_on_the_judging_demo_and_are_idempotent",
         "judging/test_review_services.py::test_demo_judging_builds_once_through_the_services",
         "audit/test_audit.py::test_the_demo_fills_the_trail_with_every_roles_actions",
+        "test_templates.py::test_no_page_of_any_role_shows_a_template_comment",
         "live/test_photo_worker.py::test_live_worker_strips_gps_and_makes_upright_renditions",
         "live/test_photo_worker.py::"
         "test_live_worker_marks_a_corrupted_original_failed_and_keeps_it",

@@ -1,5 +1,6 @@
 """The interface is Simplified Chinese by default, English on request, and fully translated."""
 
+import re
 from pathlib import Path
 from typing import Literal, TypedDict
 
@@ -116,3 +117,54 @@ def test_language_link_refuses_other_sites_and_unknown_languages(client, db):
     )
     assert response["Location"] == "/"
     assert client.get(reverse("language_switch", args=["xx"])).status_code == 404
+
+
+CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
+ASCII_PUNCTUATION = r"[,:;().!?]"
+HALF_WIDTH_BESIDE_CJK = re.compile(
+    rf"{CJK}[ \t]*{ASCII_PUNCTUATION}|{ASCII_PUNCTUATION}[ \t]*{CJK}"
+)
+# What may hold ASCII punctuation beside Chinese: placeholders, addresses, file names and
+# extensions, decimal numbers, and the series' installment numerals “(一)” as printed.
+NOT_PROSE = re.compile(
+    r"%\(\w+\)[sd]|%[sd]|\{\{[^}]*\}\}|https?://\S+|[\w-]*\.(?:xlsx|csv|zip|docx?|pdf|txt|html"
+    r"|jpe?g|png)\b|\d+\.\d+|\([一二三四五六七八九十]+\)|…"
+)
+
+
+def test_chinese_messages_use_full_width_punctuation():
+    """Chinese text takes ，：；（）。！？ — never ASCII ", : ; ( ) . ! ?" beside a Chinese
+    character (“评分标准: 创新性” read as a typo to the people who judged the portal)."""
+    catalogues = [PO, *sorted((REPO / "locale" / "pending").glob("*.po"))]
+    half_width = [
+        entry["msgstr"]
+        for po in catalogues
+        for entry in _po_entries(po.read_text(encoding="utf-8"))
+        if HALF_WIDTH_BESIDE_CJK.search(NOT_PROSE.sub("x", entry["msgstr"]))
+    ]
+    assert half_width == []
+
+
+BLOCKTRANSLATE = re.compile(r"\{% blocktranslate.*?\{% endblocktranslate %\}")
+
+
+def test_templates_join_labels_with_a_translated_separator():
+    """“{% translate 'Comment' %}: …” shows “评语: …”; a label and its value are joined by
+    {% translate ": " %} (“：” in Chinese)."""
+    joined = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted((REPO / "templates").glob("**/*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"(%\}|\}\}):(\s|<|$)", BLOCKTRANSLATE.sub("", line))
+    ]
+    assert joined == []
+
+
+def test_no_page_tells_people_to_run_manage_py():
+    """Organizers work in the browser: a page never sends them to the command line."""
+    hints = [
+        str(path.relative_to(REPO))
+        for path in sorted((REPO / "templates").glob("**/*.html"))
+        if "manage.py" in path.read_text(encoding="utf-8")
+    ]
+    assert hints == []

@@ -115,6 +115,10 @@ def review_save(
 ) -> Assignment:
     """Save a judge's scores (a draft, or submitted and then locked), with an audit record.
 
+    In a round with `changes_until_close` a submitted review stays the judge's until the round
+    closes: submitting it again changes it (ScoreAudit keeps the scores before and after, and
+    the results are recomputed as after any submission); it never goes back to a draft.
+
     `points` maps criterion id → the typed value. Every error names its criterion; nothing is
     saved when any value is wrong. `total` and `first_points` are maintained here and nowhere
     else.
@@ -133,13 +137,22 @@ def review_save(
     if scoring:
         if rnd.status != Round.Status.OPEN:
             raise RoundClosed
-        if assignment.status == Assignment.Status.SUBMITTED:
+        if assignment.status == Assignment.Status.SUBMITTED and not (
+            submit and rnd.changes_until_close
+        ):
             raise ValidationError(
                 _(
                     "You have submitted this review; it can no longer be changed. Ask the "
                     "organizer to reopen it if it must change."
                 )
+                if not rnd.changes_until_close
+                else _(
+                    "You have submitted this review: change it by submitting it again, "
+                    "until the round closes."
+                )
             )
+        if assignment.status == Assignment.Status.SUBMITTED and not reason:
+            reason = _("Changed after submission (allowed until the round closes).")
     criteria = list(rnd.criteria.all())
     parsed, errors = {}, []
     for criterion in criteria:

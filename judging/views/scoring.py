@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -88,6 +89,37 @@ def _round_closed(request: HttpRequest, a: Assignment) -> HttpResponse:
     )
 
 
+def _reassigned(request: HttpRequest, rnd: Round) -> HttpResponse:
+    """An old link to a review whose case went to another judge: say so, and lead back to the
+    queue (410: the review is gone for good, and a debug 404 helps nobody)."""
+    in_queue = rnd.status == Round.Status.OPEN and (
+        selectors.assignments_for_judge(request.user, round=rnd).exists()
+    )
+    return render(
+        request,
+        "judging/review_reassigned.html",
+        {"round": rnd, "in_queue": in_queue},
+        status=410,
+    )
+
+
+def _confirm(request: HttpRequest, a: Assignment, pairs, criteria) -> HttpResponse:
+    """Submit for good? The saved scores, each criterion's and the total, with the button that
+    submits exactly these (hidden fields) and the way back to change them."""
+    return render(
+        request,
+        "judging/review_confirm.html",
+        {
+            "a": a,
+            "round": a.round,
+            "case": selectors.review_case(assignment=a, photos=[]),
+            "rows": [(c, ReviewForm.field_name(c), plain_number(p)) for c, p in pairs],
+            "total": plain_number(a.total) if a.total is not None else "",
+            "max_total": plain_number(sum((c.max_points for c in criteria), 0)),
+        },
+    )
+
+
 @never_cache
 @judge_required
 def review(request, pk):
@@ -99,9 +131,12 @@ def review(request, pk):
         a = selectors.review_for_judge(request.user, pk=pk)
     except Assignment.DoesNotExist:
         closed = selectors.closed_review_for_judge(request.user, pk=pk)
-        if closed is None:
+        if closed is not None:
+            return _round_closed(request, closed)
+        moved_from = selectors.reassigned_review_for_judge(request.user, pk=pk)
+        if moved_from is None:
             raise Http404 from None
-        return _round_closed(request, closed)
+        return _reassigned(request, moved_from)
     rnd = a.round
     pairs = selectors.review_criteria(assignment=a)
     criteria = [c for c, _points in pairs]
@@ -110,7 +145,18 @@ def review(request, pk):
         for c, points in pairs
     }
     initial["comment"] = a.comment
-    locked = a.status == Assignment.Status.SUBMITTED
+    # Submitted is final, unless the round lets judges change their scores until it closes.
+    changeable = rnd.changes_until_close
+    locked = a.status == Assignment.Status.SUBMITTED and not changeable
+    complete = all(points is not None for _c, points in pairs)
+    if (
+        request.method == "GET"
+        and "confirm" in request.GET
+        and a.status == Assignment.Status.DRAFT
+        and complete
+        and not changeable
+    ):
+        return _confirm(request, a, pairs, criteria)
     if request.method == "POST" and locked:
         messages.error(
             request,
@@ -124,13 +170,22 @@ def review(request, pk):
     if request.method == "POST":
         submit = "submit" in request.POST
         if form.is_valid():
+            typed = form.points()
+            # A final submission is confirmed first, on a page showing the scores and total:
+            # the scores are saved as a draft, and the page asks (works without JavaScript).
+            ask_first = (
+                submit
+                and not changeable
+                and "confirmed" not in request.POST
+                and all(str(typed.get(c.pk) or "").strip() for c in criteria)
+            )
             try:
                 reviews.review_save(
                     assignment=a,
                     actor=request.user,
-                    points=form.points(),
+                    points=typed,
                     comment=form.cleaned_data["comment"],
-                    submit=submit,
+                    submit=submit and not ask_first,
                 )
             except reviews.RoundClosed:
                 return _round_closed(request, a)
@@ -138,6 +193,8 @@ def review(request, pk):
                 for msg in exc.messages:
                     form.add_error(None, msg)
             else:
+                if ask_first:
+                    return redirect(reverse("judging:review", kwargs={"pk": a.pk}) + "?confirm")
                 if not submit:
                     messages.success(request, _("Draft saved."))
                     return redirect("judging:review", pk=a.pk)
@@ -162,6 +219,7 @@ def review(request, pk):
             "case": selectors.review_case(assignment=a),
             "form": form,
             "locked": locked,
+            "changeable": changeable,
             "scores": pairs,
             "max_total": plain_number(max_total),
             "prev_id": prev_id,

@@ -57,18 +57,26 @@
   if (form) {
     var inputs = Array.prototype.slice.call(form.querySelectorAll("input.score-input"));
     var totalOut = form.querySelector("[data-role='review-total']");
+    var invalidOut = form.querySelector("[data-role='review-invalid']");
     var dirty = false;
     var update = function () {
       var total = 0;
       var filled = 0;
+      var invalid = 0;
       inputs.forEach(function (input) {
         var value = number(input.value);
-        var max = parseFloat(input.getAttribute("data-max"));
+        var max = parseFloat(input.getAttribute("data-points-max"));
         var bad = input.value.trim() !== "" && (value === null || value > max);
         input.classList.toggle("border-danger", bad);
+        if (bad) { invalid += 1; }
         if (value !== null && !bad) { total += value; filled += 1; }
       });
       totalOut.textContent = filled ? show(total) : "—";
+      // The total leaves out what is not a score, and says so.
+      if (invalidOut) {
+        invalidOut.hidden = invalid === 0;
+        invalidOut.textContent = invalid ? invalidOut.getAttribute("data-message").replace("%(n)s", invalid) : "";
+      }
     };
     inputs.forEach(function (input, i) {
       input.addEventListener("input", function () { dirty = true; update(); });

@@ -88,12 +88,35 @@
     drawn(node);
   })();
 
-  // Severity (x) against spread (y), one point per judge; x = 0 is the panel.
+  // Writes each point's name beside it (the judges of the severity chart): no plugin needed.
+  var pointNames = {
+    id: "pointNames",
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.font = "12px " + Chart.defaults.font.family;
+      ctx.fillStyle = DARK;
+      ctx.textBaseline = "middle";
+      chart.data.datasets.forEach(function (dataset, i) {
+        chart.getDatasetMeta(i).data.forEach(function (point, k) {
+          var name = dataset.data[k].name;
+          var right = point.x + 8 + ctx.measureText(name).width > chart.chartArea.right;
+          ctx.textAlign = right ? "right" : "left";
+          ctx.fillText(name, point.x + (right ? -8 : 8), point.y);
+        });
+      });
+      ctx.restore();
+    }
+  };
+
+  // Severity (x) against spread (y), one point per judge, named; x = 0 is the panel.
   (function () {
     var judges = data.judges;
     var node = canvas("chart-severity", 0, 0, 320);
     if (!node || !judges.length) { return; }
+    node.setAttribute("data-point-names", judges.map(function (j) { return j.name; }).join("、"));
     new Chart(node, {
+      plugins: [pointNames],
       type: "scatter",
       data: { datasets: [{ label: text.severity,
         data: judges.map(function (j) { return { x: j.severity, y: j.spread, name: j.name }; }),

@@ -17,7 +17,7 @@ from core import spreadsheet
 from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
-from .. import casefields, exports, lifecycle, selectors, services
+from .. import casefields, exports, lifecycle, rules, selectors, services
 from ..forms import BulkScreeningForm, CallCopyForm, CallForm, ExtensionForm, ScreeningForm
 from ..models import Call, Case, DeadlineExtension, Unit
 
@@ -181,6 +181,7 @@ def _organizer_call(request, slug):
             "page": page,
             "counts": selectors.status_counts(user=request.user, call=call),
             "statuses": Case.Status.choices,
+            "screenable": rules.SCREENABLE,
             "units": Unit.objects.filter(cases__call=call).distinct(),
             "filters": filters,
             "answers": answers,
@@ -241,7 +242,7 @@ def call_screen(request, slug):
     form = BulkScreeningForm(request.POST, queryset=Case.objects.filter(call=call))
     if form.is_valid():
         try:
-            events = services.cases_screen(
+            done = services.cases_screen_eligible(
                 cases=form.cleaned_data["cases"],
                 actor=request.user,
                 action=form.cleaned_data["action"],
@@ -250,7 +251,14 @@ def call_screen(request, slug):
         except ValidationError as exc:
             flash_errors(request, exc)
         else:
-            messages.success(request, _("%(n)d case(s) screened.") % {"n": len(events)})
+            screened = _("%(n)d case(s) screened.") % {"n": len(done.events)}
+            if done.skipped:
+                skipped = _("Skipped, as their state allows no screening: %(cases)s.") % {
+                    "cases": services.skipped_list(done.skipped)
+                }
+                messages.warning(request, f"{screened} {skipped}")
+            else:
+                messages.success(request, screened)
     else:
         flash_form_errors(request, form, labels=False)
     # never send anyone off-site

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from submissions.models import Case, Photo
 
-from .kit import login
+from .kit import assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +80,7 @@ def test_case_submitted_returned_revised_and_accepted(
     unit.fill("#id_photos-1-caption", "志愿者维护公园绿地。")
     unit.fill("#id_photos-1-position", "2")
     screenshot(unit, "02-unit-case-form")
+    assert_accessible(unit)
     _post(unit, "#case-form button[name=save]")
     unit.wait_for_url(re.compile(r"/collect/cases/\d+/edit/$"))
     pk = _case_pk(unit)

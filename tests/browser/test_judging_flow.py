@@ -13,7 +13,7 @@ from judging.models import Assignment, Round, ScoreAudit
 
 from ..factories import UnitFactory
 from ..judging.setupkit import accepted_case, judge_profile, make_round, photo_add
-from .kit import login
+from .kit import assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,6 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     # ---- the judge logs in and finds the round
     page = browsing.new_page()
     page.set_viewport_size(LAPTOP)
-    page.on("dialog", lambda dialog: dialog.accept())  # "submit? cannot be changed"
     login(page, base, judge.user.username)
     page.goto(f"{base}/judging/")
     page.click(f"#my-rounds a[data-round='{rnd.pk}']")
@@ -67,6 +66,7 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     assert page.locator("#queue tbody tr").count() == 2
     assert "蓝鲸湾" not in page.content()
     screenshot(page, "judging-01-queue")
+    assert_accessible(page)
 
     # ---- first case: fill the criteria and a comment, save a draft
     page.click(f"#queue tr[data-review='{first.pk}'] a.btn")
@@ -86,6 +86,7 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     )
     assert thumbs == [True, True]
     screenshot(page, "judging-02-scoring-laptop")
+    assert_accessible(page)
     _post(page, "#save-draft")
     page.wait_for_url(f"**/judging/review/{first.pk}/")
     first.refresh_from_db()
@@ -105,14 +106,23 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     first.refresh_from_db()
     assert str(first.total) == "82.50"
 
-    # ---- submits the first case, which leads on to the second
+    # ---- submits the first case: a page shows the scores and total and asks first; confirmed,
+    # it leads on to the second case
     page.fill(f"#id_c{effect.pk}", "51")
     _post(page, "#submit-review")
+    page.wait_for_url(f"**/judging/review/{first.pk}/?confirm")
+    assert page.inner_text("#confirm-total") == "83.5 / 100"
+    screenshot(page, "judging-02b-confirm")
+    first.refresh_from_db()
+    assert first.status == "draft"  # nothing is final before the judge confirms
+    _post(page, "#confirm-submit")
     page.wait_for_url(f"**/judging/review/{second.pk}/")
     page.fill(f"#id_c{innovation.pk}", "28")
     page.fill(f"#id_c{effect.pk}", "45.5")
     page.fill("#id_comment", "清单管理有借鉴意义。")
     _post(page, "#submit-review")
+    assert page.inner_text("#confirm-total") == "73.5 / 100"
+    _post(page, "#confirm-submit")
     page.wait_for_url(f"**/judging/review/rounds/{rnd.pk}/")
     assert page.locator("#queue [data-review-status='submitted']").count() == 2
     screenshot(page, "judging-03-queue-done")
@@ -126,6 +136,7 @@ def test_judge_scores_two_cases_and_the_organizer_sees_100_percent(
     ]
     assert list(ScoreAudit.objects.filter(assignment=first).values_list("action", flat=True)) == [
         "draft",
+        "draft",  # the scores as confirmed
         "submit",
     ]
 

@@ -97,7 +97,8 @@ def test_organizer_proposes_awards_and_downloads_the_summary(
             str(row[exports.COL_RANK_TRIMMED]),
             str(row[exports.COL_RANK_ZSCORE]),
         ]
-        assert " ".join(on_page["judges"].split()) == " ".join(f"{n}: {row[n]:g}" for n in names)
+        judges_text = on_page["judges"].replace("：", ": ")  # the separator is translated
+        assert " ".join(judges_text.split()) == " ".join(f"{n}: {row[n]:g}" for n in names)
         assert bool(on_page["award"]) == bool(row[exports.COL_AWARD])
 
     # ---- the statistics page draws its four charts with the vendored Chart.js
@@ -106,6 +107,9 @@ def test_organizer_proposes_awards_and_downloads_the_summary(
     page.wait_for_selector("#chart-stability[data-drawn='1']")
     assert page.locator("canvas[data-drawn='1']").count() == 4
     assert page.locator("#kendall-w").get_attribute("data-w") != ""
+    # the dots of the severity chart carry the judges' names
+    dots = page.get_attribute("#chart-severity", "data-point-names") or ""
+    assert sorted(dots.split("、")) == names
     screenshot(page, "results-03-statistics")
 
     browsing.assert_only_local_requests()

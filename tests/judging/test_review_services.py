@@ -408,3 +408,17 @@ def test_conflict_recorded_after_submission_voids_that_review_in_the_results(cal
 
     result = Result.objects.get(round=rnd, case=case)
     assert (result.n_judges, result.mean) == (1, 100.0)
+
+
+def test_with_changes_until_close_a_submitted_review_changes_only_by_submitting_again(rnd, j1):
+    Round.objects.filter(pk=rnd.pk).update(changes_until_close=True)
+    a = _mine(rnd, j1)
+    review_save(assignment=a, actor=j1.user, points=points_for(rnd, "30", "50"), submit=True)
+    with pytest.raises(ValidationError) as exc:
+        review_save(assignment=a, actor=j1.user, points=points_for(rnd, "31", "50"))
+    assert exc.value.messages == [
+        "You have submitted this review: change it by submitting it again, until the round closes."
+    ]
+    review_save(assignment=a, actor=j1.user, points=points_for(rnd, "31", "50"), submit=True)
+    a.refresh_from_db()
+    assert (a.status, a.total, _actions(a)) == ("submitted", Decimal("81"), ["submit", "submit"])

@@ -198,12 +198,45 @@ def test_draft_is_saved_and_the_page_shows_it(client, rnd, j1, two_cases):
     assert "很有新意" in page
 
 
+def _confirmed(rnd, *values, comment=""):
+    return {**form_data(rnd, *values, comment=comment, action="submit"), "confirmed": "1"}
+
+
+def test_submit_asks_first_showing_the_scores_and_total(client, rnd, j1, two_cases):
+    """Submitting is final: 提交 beside 保存草稿 no longer locks the scores in one click. The
+    scores are saved as a draft and a page shows them with the total before the judge
+    confirms (no JavaScript needed)."""
+    a = _a(rnd, j1, two_cases[0])
+    client.force_login(j1.user)
+
+    response = client.post(
+        _review_url(a), form_data(rnd, "30", "50", comment="好", action="submit")
+    )
+
+    assert (response.status_code, response.url) == (302, _review_url(a) + "?confirm")
+    a.refresh_from_db()
+    assert (a.status, a.total) == (Assignment.Status.DRAFT, Decimal("80"))
+    page = client.get(response.url).content.decode()
+    assert re.search(r'id="confirm-total">80 / 100<', page)
+    innovation, effect = rnd.criteria.all()
+    assert f'<input type="hidden" name="c{innovation.pk}" value="30">' in page
+    assert f'<input type="hidden" name="c{effect.pk}" value="50">' in page
+    assert 'name="confirmed" value="1"' in page
+    client.post(_review_url(a), _confirmed(rnd, "30", "50", comment="好"))
+    a.refresh_from_db()
+    assert (a.status, a.total, a.comment) == (Assignment.Status.SUBMITTED, Decimal("80"), "好")
+    # a draft with a criterion missing has nothing to confirm: the scoring page shows instead
+    other = _a(rnd, j1, two_cases[1])
+    review_save(assignment=other, actor=j1.user, points=points_for(rnd, "30", ""))
+    assert 'id="review-form"' in client.get(_review_url(other) + "?confirm").content.decode()
+
+
 def test_submit_moves_on_to_the_next_open_case_then_back_to_the_list(client, rnd, j1, two_cases):
     first, second = (_a(rnd, j1, c) for c in two_cases)
     client.force_login(j1.user)
-    response = client.post(_review_url(first), form_data(rnd, "30", "50", action="submit"))
+    response = client.post(_review_url(first), _confirmed(rnd, "30", "50"))
     assert response.url == _review_url(second)
-    response = client.post(_review_url(second), form_data(rnd, "20", "40", action="submit"))
+    response = client.post(_review_url(second), _confirmed(rnd, "20", "40"))
     assert response.url == reverse("judging:queue", kwargs={"pk": rnd.pk})
     assert list(
         Assignment.objects.filter(round=rnd, judge=j1).values_list("status", flat=True)
@@ -410,6 +443,45 @@ def test_another_judges_review_of_a_closed_round_is_still_a_404(client, rnd, j1,
     assert client.post(_review_url(theirs), form_data(rnd, "1", "1")).status_code == 404
 
 
+# ---- changes until the round closes -------------------------------------------------------
+
+
+def test_a_round_may_let_judges_change_submitted_scores_until_it_closes(client, rnd, j1, two_cases):
+    Round.objects.filter(pk=rnd.pk).update(changes_until_close=True)
+    a = _a(rnd, j1, two_cases[0])
+    client.force_login(j1.user)
+
+    # submitting needs no confirmation: it can still change
+    response = client.post(_review_url(a), form_data(rnd, "30", "50", action="submit"))
+    assert response.url == _review_url(_a(rnd, j1, two_cases[1]))
+    page = client.get(_review_url(a)).content.decode()
+    assert 'id="review-form"' in page and 'id="changeable-note"' in page
+    assert 'id="save-draft"' not in page  # a submitted review never goes back to a draft
+
+    client.post(_review_url(a), form_data(rnd, "35", "50", action="submit"))
+    a.refresh_from_db()
+    assert (a.status, a.total) == (Assignment.Status.SUBMITTED, Decimal("85"))
+    audits = list(ScoreAudit.objects.filter(assignment=a).order_by("pk"))
+    assert [(x.action, x.before["total"], x.after["total"]) for x in audits] == [
+        ("submit", None, "80"),
+        ("submit", "80.00", "85"),
+    ]
+    assert audits[1].reason == "Changed after submission (allowed until the round closes)."
+    assert Round.objects.get(pk=rnd.pk).results_computed_at is None  # recomputed as scheduled
+
+    # once the round closes the scores are final
+    rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=None)
+    client.post(_review_url(a), form_data(rnd, "40", "50", action="submit"))
+    a.refresh_from_db()
+    assert a.total == Decimal("85")
+
+
+def test_the_round_form_offers_changes_until_close(client, rnd, organizer):
+    client.force_login(organizer)
+    page = client.get(reverse("judging:round_edit", kwargs={"pk": rnd.pk})).content.decode()
+    assert 'name="changes_until_close"' in page
+
+
 # ---- conflicts -----------------------------------------------------------------------------
 
 
@@ -428,6 +500,30 @@ def test_declaring_a_conflict_moves_the_case_to_another_judge(client, call, j1, 
     assert Conflict.objects.get(judge=holder, case=case).reason == "我曾指导该项目"
     new_holder = Assignment.objects.get(round=rnd, case=case).judge
     assert new_holder != holder
+    # The old link says what happened (not a 404, which DEBUG shows as a list of URLs).
+    gone = client.get(_review_url(a))
+    assert gone.status_code == 410
+    assert "This case has been reassigned to another judge" in gone.content.decode()
+    assert 'id="back-home"' in gone.content.decode()
+
+
+def test_an_old_link_to_a_reassigned_case_leads_back_to_the_queue(client, call, j1, j2):
+    first, second = accepted_case(call), accepted_case(call)
+    rnd = make_round(call, judges=[j1, j2], mode=Round.Mode.BALANCED, k=1)
+    a = Assignment.objects.get(round=rnd, case=first)
+    holder, other = (j1, j2) if a.judge == j1 else (j2, j1)
+    Assignment.objects.filter(round=rnd, case=second).update(judge=holder)
+    rounds.conflict_declare(judge=holder, case=first, reason="曾在该单位任职", actor=holder.user)
+
+    client.force_login(holder.user)
+    page = client.get(_review_url(a))
+
+    assert page.status_code == 410
+    html = page.content.decode()
+    assert "This case has been reassigned to another judge" in html
+    assert f'href="{reverse("judging:queue", kwargs={"pk": rnd.pk})}" id="back-to-queue"' in html
+    assert first.title not in html  # nothing about the case or who has it now
+    client.force_login(other.user)  # the link of someone else's review stays a plain 404
     assert client.get(_review_url(a)).status_code == 404
 
 

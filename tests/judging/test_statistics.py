@@ -193,3 +193,35 @@ def test_stats_are_cached_per_computation(org_client, call, django_assert_max_nu
         again = statistics.round_statistics(round=rnd)
 
     assert again == cached
+
+
+def test_w_of_a_small_block_shows_its_size_and_says_it_means_little(org_client, call):
+    """3 judges × 2 cases once showed a large “1.000”: W comes with its block, and a block of
+    fewer than 4 cases or 3 judges is marked 样本太少，不具参考意义."""
+    rnd, _judges, _cases = scored_round(call, [[(30, 50)] * 3, [(20, 30)] * 3])
+
+    html, data = _stats(org_client, rnd)
+
+    k = data["kendall"]
+    assert (k["m"], k["n"], k["w"], k["too_small"]) == (3, 2, 1.0, True)
+    assert '<span class="fs-6 text-body-secondary text-nowrap" id="kendall-block">' in html
+    assert "(3 judges × 2 cases)" in html
+    assert (
+        'id="kendall-too-small">Too small a sample to be meaningful (fewer than 4 cases or 3 '
+        "judges).</p>"
+    ) in html
+    assert 'class="display-6' not in html
+
+
+def test_w_of_a_large_enough_block_has_no_warning(org_client, call):
+    rnd, _judges, _cases = scored_round(call, random_rows(4, 3, seed=8))
+
+    html, data = _stats(org_client, rnd)
+
+    assert (data["kendall"]["m"], data["kendall"]["n"], data["kendall"]["too_small"]) == (
+        3,
+        4,
+        False,
+    )
+    assert "(3 judges × 4 cases)" in html
+    assert 'id="kendall-too-small"' not in html

@@ -110,6 +110,24 @@ def test_docx_puts_each_photo_right_above_its_caption(installment):
         assert paragraphs[i - 1]._p.xpath(".//pic:pic")
 
 
+def test_docx_pages_are_a4_with_the_official_document_margins(installment):
+    """The print desk lays out on A4 (210 × 297 mm), not python-docx's US Letter, with the
+    GB/T 9704 margins: top 37, bottom 35, left 28, right 26 mm."""
+    doc = Document(io.BytesIO(exports.export_installment(installment=installment, fmt="docx").data))
+    mm = [
+        (
+            round(s.page_width.mm),
+            round(s.page_height.mm),
+            round(s.top_margin.mm),
+            round(s.bottom_margin.mm),
+            round(s.left_margin.mm),
+            round(s.right_margin.mm),
+        )
+        for s in doc.sections
+    ]
+    assert mm == [(210, 297, 37, 35, 28, 26)]
+
+
 def test_html_export_is_self_contained_with_the_same_paragraphs(installment, tmp_path):
     out = tmp_path / "post.html"
     call_command("export_installment", "xunli", "3", "--format", "html", "-o", str(out))

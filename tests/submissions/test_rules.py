@@ -148,6 +148,12 @@ def test_the_case_form_applies_the_rules():
     assert not form.is_valid()
     assert form.errors["contact_phone"] == [PHONE_ERROR]
     assert form.errors["body"] == ["The body has 11 characters; at most 10 are allowed."]
+    # The live counter of the page counts against the same limit (static/js/portal.js).
+    attrs = form.fields["body"].widget.attrs
+    assert (attrs["data-max"], attrs["data-max-message"]) == (
+        10,
+        "At most 10 characters: shorten the text before saving or submitting.",
+    )
 
 
 def test_the_other_forms_read_their_limits_from_the_models():

@@ -1,5 +1,6 @@
 """The main web flows of case collection, through Django's test client."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -595,20 +596,58 @@ def test_call_screen_bulk_returns_selected(
     assert sorted(m.to[0] for m in mailoutbox) == [user_a.email, user_a.email]
 
 
-def test_call_screen_bulk_all_or_nothing(client, call, organizer, screened_call):
+def test_call_screen_bulk_screens_the_eligible_and_names_the_skipped(
+    client, call, organizer, screened_call, unit_a
+):
+    """One draft or withdrawn case among the ticked ones no longer refuses the lot: the others
+    are screened and one message names the skipped cases with their state."""
+    withdrawn = CaseFactory(call=call, unit=unit_a, title="撤回的", status=Case.Status.WITHDRAWN)
     _as(client, organizer)
 
     response = client.post(
         reverse("submissions:call_screen", kwargs={"slug": call.slug}),
         {
-            "cases": [screened_call["park"].pk, screened_call["draft"].pk],
+            "cases": [screened_call["park"].pk, screened_call["draft"].pk, withdrawn.pk],
             "action": "accept",
         },
     )
 
-    assert _messages(response) == ["“草稿” is “Draft” and cannot be screened."]
-    assert _status(screened_call["park"]) == Case.Status.SUBMITTED
+    assert _messages(response) == [
+        "1 case(s) screened. Skipped, as their state allows no screening: "
+        "“草稿” (Draft)、“撤回的” (Withdrawn)."
+    ]
+    assert _status(screened_call["park"]) == Case.Status.ACCEPTED
+    assert (_status(screened_call["draft"]), _status(withdrawn)) == (
+        Case.Status.DRAFT,
+        Case.Status.WITHDRAWN,
+    )
+    assert CaseEvent.objects.count() == 1
+
+
+def test_call_screen_bulk_of_only_drafts_screens_nothing(client, call, organizer, screened_call):
+    _as(client, organizer)
+
+    response = client.post(
+        reverse("submissions:call_screen", kwargs={"slug": call.slug}),
+        {"cases": [screened_call["draft"].pk], "action": "accept"},
+    )
+
+    assert _messages(response) == ["None of the selected cases can be screened: “草稿” (Draft)."]
     assert CaseEvent.objects.count() == 0
+
+
+def test_call_detail_disables_the_boxes_of_cases_that_cannot_be_screened(
+    client, call, organizer, screened_call
+):
+    _as(client, organizer)
+
+    page = client.get(call.get_absolute_url()).content.decode()
+
+    boxes = {
+        name: re.search(rf'<input type="checkbox"[^>]*value="{case.pk}"[^>]*>', page).group(0)
+        for name, case in screened_call.items()
+    }
+    assert {name for name, box in boxes.items() if " disabled" in box} == {"draft"}
 
 
 def test_call_screen_bulk_needs_selection_and_reason(client, call, organizer, screened_call):

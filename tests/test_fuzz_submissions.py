@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from submissions.forms import BulkScreeningForm, ExtensionForm
+from submissions.forms import BulkScreeningForm, CallCopyForm, ExtensionForm
 from submissions.models import Case
 
 from .factories import CaseFactory, UnitFactory, unit_user
@@ -56,6 +56,17 @@ def test_call_edit_and_status(org_client, call, title, opens, closes, number, st
         },
     )
     post_ok(org_client, reverse("submissions:call_status", args=[call.slug]), {"status": status})
+
+
+@fuzzes(CallCopyForm)
+@FUZZ
+@given(title=hostile, slug=hostile, opens=hostile_datetime, closes=hostile_datetime)
+def test_call_copy(org_client, call, title, slug, opens, closes):
+    post_ok(
+        org_client,
+        reverse("submissions:call_copy", args=[call.slug]),
+        {"title": title, "slug": slug, "opens_at": opens, "closes_at": closes},
+    )
 
 
 @fuzzes(BulkScreeningForm)

@@ -127,7 +127,9 @@ def test_a_judges_scores_show_criterion_case_before_and_after(organizer, call):
     judge_client = _client(judge.user)
     url = reverse("judging:review", kwargs={"pk": assignment.pk})
     assert judge_client.post(url, form_data(rnd, "30", "", comment="初稿")).status_code == 302
-    assert judge_client.post(url, form_data(rnd, "35", "50", action="submit")).status_code == 302
+    # 提交 asks first (a page with the totals); the confirmed post submits.
+    confirmed = {**form_data(rnd, "35", "50", action="submit"), "confirmed": "1"}
+    assert judge_client.post(url, confirmed).status_code == 302
     rows = _rows(
         _client(organizer).get(
             LOG, {"actor": "j1", "kind": ContentType.objects.get_for_model(Assignment).pk}

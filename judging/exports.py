@@ -46,6 +46,7 @@ COL_CHANGES = "排名随方法变化"
 COL_NEAR = "分数线处并列"
 COL_TOP_P = "入选前%d名概率"
 COL_AWARD = "奖项"
+COL_CATEGORY = "组别"
 
 SUMMARY_SHEET = "评分汇总表"
 DETAIL_SHEET = "评分明细"
@@ -101,6 +102,7 @@ def _award(result: Result) -> Award | None:
 def summary_headers(*, round: Round, judge_columns: list[str]) -> list[str]:
     return [
         COL_RANK,
+        *([COL_CATEGORY] if round.by_category else []),  # the rank is within the category
         COL_CODE,
         COL_TITLE,
         COL_UNIT,
@@ -156,10 +158,10 @@ def summary_workbook(*, round: Round) -> bytes:
     headers = summary_headers(round=round, judge_columns=judge_columns)
     ws = wb.sheet(
         SUMMARY_SHEET,
-        widths=[6, 11, 34, 18, 8]
+        widths=[6, *([12] if round.by_category else []), 11, 34, 18, 8]
         + ([10] * len(matrix_judges) or [60])
         + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12],
-        freeze="D4",
+        freeze="E4" if round.by_category else "D4",
     )
     ws.append([styled(f"{call.title} · {round.name} · 评分汇总表", bold=True)])
     computed = (
@@ -183,6 +185,7 @@ def summary_workbook(*, round: Round) -> bytes:
         ws.append(
             [
                 r.rank,
+                *([r.category.name if r.category else "—"] if round.by_category else []),
                 case.code,
                 case.title,
                 case.unit.name,
@@ -278,6 +281,11 @@ def _notes_sheet(wb: XlsxBook, *, round, n_judges: int, matrix: bool) -> None:
         f"入选前{call.award_top_n}名概率：对评审专家有放回重抽样，案例进入前"
         f"{call.award_top_n}名的比例。",
     ]
+    if round.by_category:
+        lines.append(
+            "本轮分组别评审：各组别内单独排名（“排名”为组内名次），十佳、优秀名额按各组别"
+            "设定的名额，未设定的组别使用征集活动的名额；评分标准为共用标准加本组别标准。"
+        )
     if not matrix:
         lines.append(
             f"本轮共{n_judges}位评审专家，汇总表在“{COL_JUDGE_TOTALS}”一栏列出每位专家的"

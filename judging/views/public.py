@@ -34,5 +34,7 @@ def public_notice(request, slug):
             "state": state,
             "top": [a for a in awards if a["level"] == Award.Level.TOP],
             "excellent": [a for a in awards if a["level"] == Award.Level.EXCELLENT],
+            # Awards given within categories: one section per category, in their order.
+            "categories": [g for g in selectors.awards_by_category(awards) if g.category],
         },
     )

@@ -54,3 +54,10 @@ class JudgingConfig(AppConfig):
         from .services.results import on_award_numbers_changed
 
         award_numbers_changed.connect(on_award_numbers_changed, dispatch_uid="judging-results")
+
+        from submissions import services as case_services
+
+        from .selectors import case_judging_started
+
+        if case_judging_started not in case_services.judging_started_checks:
+            case_services.judging_started_checks.append(case_judging_started)

@@ -98,6 +98,11 @@ def closed_review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Ass
     )
 
 
+def case_judging_started(case: Case) -> bool:
+    """Whether judging of the case has started: it entered a round that is open or closed."""
+    return RoundCase.objects.filter(case=case).exclude(round__status=Round.Status.DRAFT).exists()
+
+
 def criteria_for(*, round: Round, category_id: int | None) -> QuerySet[Criterion]:
     """The criteria a case of a category is scored on, in order: in a round that judges
     categories separately, the shared criteria and its category's own; otherwise all of them."""

@@ -10,7 +10,7 @@ from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeFiel
 from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
 from . import lifecycle, rules
-from .models import Call, Case, DeadlineExtension, Unit
+from .models import Call, Case, Category, DeadlineExtension, Unit
 
 
 class CallForm(forms.ModelForm):
@@ -149,6 +149,21 @@ class AttachmentUploadForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Add attachments (PDF or Word)"), required=False
     )
+
+
+class CaseCategoryForm(forms.Form):
+    """The organizer's choice of a case's category (组别)."""
+
+    category = IdChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("No category"),
+    )
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(IdChoiceField, self.fields["category"]).queryset = call.categories.all()
 
 
 class ScreeningForm(forms.Form):

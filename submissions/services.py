@@ -7,7 +7,7 @@ write inside a transaction and enqueue their follow-up tasks on commit.
 import io
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, cast
@@ -30,7 +30,17 @@ from audit.context import acts
 from core.queue import enqueue_on_commit
 
 from . import attachments, images, lifecycle, rules
-from .models import Attachment, Call, Case, CaseEvent, DeadlineExtension, Membership, Photo, Unit
+from .models import (
+    Attachment,
+    Call,
+    Case,
+    CaseEvent,
+    Category,
+    DeadlineExtension,
+    Membership,
+    Photo,
+    Unit,
+)
 from .rules import PHONE_RE, phone_validate  # noqa: F401 — the case rules live in rules.py
 from .selectors import unit_deadline
 from .signals import award_numbers_changed
@@ -450,6 +460,35 @@ def cases_screen(
     for event in events:
         enqueue_on_commit(case_status_notify, event.pk)
     return events
+
+
+#: Callables (case) -> bool: whether judging of the case has started. Judging registers one in
+#: its AppConfig (this app cannot import it); case_set_category asks them all.
+judging_started_checks: list[Callable[[Case], bool]] = []
+
+
+@acts
+@transaction.atomic
+def case_set_category(*, case: Case, category: Category | None, actor: User | None) -> Case:
+    """The organizer assigns (or clears) a case's category (组别): allowed until judging of the
+    case starts, since rounds rank and award within categories."""
+    case = Case.objects.select_for_update().select_related("call").get(pk=case.pk)
+    if category is not None and category.call_id != case.call_id:
+        raise ValidationError(_("Choose one of this call's categories."), code="category")
+    if case.call.is_final or any(check(case) for check in judging_started_checks):
+        raise ValidationError(
+            _(
+                "Judging of “%(title)s” has started: its category can no longer change, because "
+                "results and awards are given within categories."
+            ),
+            params={"title": case.title},
+            code="judging",
+        )
+    case.category = category
+    case.version = F("version") + 1
+    case.save(update_fields=["category", "version", "updated_at"])
+    case.refresh_from_db(fields=["version"])
+    return case
 
 
 @acts

@@ -22,7 +22,13 @@ from core.params import id_list, search_param
 from core.uploads import takes_uploads
 
 from .. import rules, selectors, services
-from ..forms import AttachmentUploadForm, CaseForm, ScreeningForm, photo_formset_class
+from ..forms import (
+    AttachmentUploadForm,
+    CaseCategoryForm,
+    CaseForm,
+    ScreeningForm,
+    photo_formset_class,
+)
 from ..models import Call, Case, Unit
 
 BLANK_PHOTO_ROWS = 2
@@ -67,6 +73,11 @@ def case_detail(request, pk):
             "attachments": case.attachments.all(),
             "events": case.events.all(),
             "screening_form": ScreeningForm() if is_org else None,
+            "category_form": CaseCategoryForm(
+                call=case.call, initial={"category": case.category_id}
+            )
+            if is_org and case.call.categories.exists()
+            else None,
             "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),
             "can_withdraw": case.status in Case.AWAITING_SCREENING
             and case.unit_id in roles.unit_ids(request.user)

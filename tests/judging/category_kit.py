@@ -43,10 +43,10 @@ class CategoryWorld:
 def categories(call: Call) -> tuple[Category, Category]:
     Call.objects.filter(pk=call.pk).update(award_top_n=2, award_excellent_m=1)
     call.refresh_from_db()
-    community = CategoryFactory(
+    community = CategoryFactory.create(
         call=call, name="社区组", position=0, award_top_n=1, award_excellent_m=1
     )
-    office = CategoryFactory(call=call, name="机关组", position=1)
+    office = CategoryFactory.create(call=call, name="机关组", position=1)
     return community, office
 
 

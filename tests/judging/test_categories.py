@@ -34,7 +34,7 @@ def _clean_cache():
     cache.clear()
 
 
-def _results(world) -> dict[str, tuple[str, int, bool]]:
+def _results(world) -> dict[str, tuple[str, int | None, bool]]:
     """{case title: (category name, rank, tie flag)} as stored."""
     return {
         r.case.title: (r.category.name if r.category else "", r.rank, r.near_cut)

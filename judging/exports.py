@@ -215,14 +215,13 @@ def _detail_sheet(wb: XlsxBook, *, round, criteria, judge_names, results) -> Non
         COL_CODE,
         COL_TITLE,
         COL_JUDGE,
-        *[c.name for c in criteria],
+        *criterion_columns(criteria),
         COL_TOTAL,
         COL_COMMENT,
         COL_STATUS,
     ]
-    ws = wb.sheet(
-        DETAIL_SHEET, widths=[11, 34, 12] + [10] * len(criteria) + [8, 50, 8], freeze="D2"
-    )
+    columns = criterion_columns(criteria)
+    ws = wb.sheet(DETAIL_SHEET, widths=[11, 34, 12] + [10] * len(columns) + [8, 50, 8], freeze="D2")
     ws.append([styled(h, bold=True, wrap=True) for h in headers])
     points: dict[int, dict[int, Decimal]] = {}
     for assignment_id, criterion_id, value in (
@@ -256,7 +255,7 @@ def _detail_sheet(wb: XlsxBook, *, round, criteria, judge_names, results) -> Non
                 case.code,
                 case.title,
                 judge_names.get(judge_id, ""),
-                *[given.get(c.pk) for c in criteria],
+                *[_by_name(criteria, given).get(name) for name in columns],
                 total,
                 comment,
                 STATUS_TEXT.get(status, status),
@@ -330,19 +329,38 @@ class JudgeSheet:
             COL_TITLE,
             *([COL_UNIT] if self.show_unit else []),
             COL_JUDGE,
-            *[c.name for c in self.criteria],
+            *criterion_columns(self.criteria),
             COL_TOTAL,
             COL_COMMENT,
         ]
 
     @property
     def maxima(self) -> str:
-        return "、".join(f"{c.name}{c.max_points.normalize():f}分" for c in self.criteria)
+        return "、".join(
+            f"{c.name}{c.max_points.normalize():f}分"
+            + (f"（{c.category.name}）" if c.category is not None else "")
+            for c in self.criteria
+        )
+
+
+def criterion_columns(criteria: list[Criterion]) -> list[str]:
+    """One column per criterion name: in a round that judges categories separately two
+    categories may each have a criterion of the same name, and a case fills the one of its
+    category (import_scores reads them so)."""
+    return list(dict.fromkeys(c.name for c in criteria))
+
+
+def _by_name(criteria: list[Criterion], given: dict[int, Decimal]) -> dict[str, Decimal]:
+    """A review's points by criterion name (a case has at most one criterion of a name)."""
+    return {c.name: given[c.pk] for c in criteria if c.pk in given}
 
 
 def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
     """A judge's score sheet: every case assigned in the round, scored or still blank."""
-    criteria = list(Criterion.objects.filter(round=round).order_by("position", "pk"))
+    criteria = list(
+        Criterion.objects.filter(round=round).select_related("category").order_by("position", "pk")
+    )
+    columns = criterion_columns(criteria)
     assignments = list(
         Assignment.objects.filter(round=round, judge=judge)
         .select_related("case__unit")
@@ -358,7 +376,7 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
                 code=a.case.code,
                 title=selectors.case_title_for_round(a.case, blind=round.blind),
                 unit=a.case.unit.name,
-                points=[given.get(c.pk) for c in criteria],
+                points=[_by_name(criteria, given).get(name) for name in columns],
                 total=a.total,
                 comment=a.comment,
                 status=a.status,
@@ -375,7 +393,7 @@ def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
         widths=[6, 11, 34]
         + ([18] if sheet.show_unit else [])
         + [12]
-        + [10] * len(sheet.criteria)
+        + [10] * len(criterion_columns(sheet.criteria))
         + [8, 50],
     )
     ws.append([styled(call.title, bold=True)])

@@ -5,6 +5,7 @@ and the same call judged as one list when the round does not separate them."""
 
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from judging import exports
+from judging import exports, importing
 from judging.models import Award, Criterion, Result, Round
 from judging.services import results as services
 from judging.services import rounds
@@ -373,3 +374,36 @@ def test_a_late_review_in_a_category_round_recomputes_within_the_category(call):
     assert _results(world)["社区案例丙"] == ("社区组", 2, False)
     assert _results(world)["社区案例乙"] == ("社区组", 3, False)
     assert _results(world)["机关案例甲"] == ("机关组", 1, False)
+
+
+# ---------------------------------------------------------------------------- offline sheets
+
+
+def test_a_judges_sheet_has_one_column_per_criterion_name_and_imports_back(call, tmp_path):
+    world = category_round(call, close=False, scored=False)
+    judge = world.judges[0]
+    office_case, community_case = world.cases["机关案例甲"], world.cases["社区案例甲"]
+    score(world, judge, office_case, 35, 55)
+
+    sheet = exports.judge_sheet(round=world.round, judge=judge)
+
+    assert sheet.headers.count("实效性") == 1
+    assert "实效性60分（社区组）" in sheet.maxima
+    row = next(r for r in sheet.rows if r.code == office_case.code)
+    assert row.points == [35, 55]
+    # the sheet filled in at a meeting: each row scores its case's own 实效性
+    path = tmp_path / "scores.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append([exports.COL_JUDGE, exports.COL_CODE, "创新性", "实效性"])
+    book.active.append([world.judges[1].name, office_case.code, 30, 40])
+    book.active.append([world.judges[1].name, community_case.code, 20, 50])
+    book.save(path)
+
+    report = importing.scores_import(round=world.round, source=str(path), actor=None)
+
+    assert report.rows == 2
+    reviews = {
+        a.case_id: a.scores.get(criterion__name="实效性").criterion.category_id
+        for a in world.round.assignments.filter(judge=world.judges[1], status="submitted")
+    }
+    assert reviews == {office_case.pk: world.office.pk, community_case.pk: world.community.pk}

@@ -29,6 +29,7 @@ class JudgingConfig(AppConfig):
                 "results_computed_at",
                 "results_top_n",
                 "results_excellent_m",
+                "results_quotas",
                 "results_queued_at",
             ],
             name_joins=["call"],

@@ -139,6 +139,14 @@ class Round(models.Model):
         blank=True,
         editable=False,
     )
+    # In a round that judges categories separately, the categories' quotas the stored results
+    # were computed with ({category id: [top, excellent]}): stale once a quota changes.
+    results_quotas = models.JSONField(
+        _("category quotas the results were computed with"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
     # When a recomputation of the results was queued to a task (None: none is). Kept here, not
     # in a per-process cache, so every web process and worker sees the same state; the task
     # clears it (judging/services/results.py).

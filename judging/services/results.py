@@ -137,12 +137,14 @@ def results_compute(*, round: Round, stability_samples: int = 0, actor: User | N
     _results_store(round, rows)
     round.results_computed_at, round.results_queued_at = timezone.now(), None
     round.results_top_n, round.results_excellent_m = call.award_top_n, call.award_excellent_m
+    round.results_quotas = _quotas_stamp(quotas) if round.by_category else None
     round.save(
         update_fields=[
             "results_computed_at",
             "results_queued_at",
             "results_top_n",
             "results_excellent_m",
+            "results_quotas",
         ]
     )
     audit.record(
@@ -151,6 +153,11 @@ def results_compute(*, round: Round, stability_samples: int = 0, actor: User | N
         % {"n": len(rows), "m": len(scores)},
     )
     return len(rows)
+
+
+def _quotas_stamp(quotas: dict[int | None, tuple[int, int]]) -> dict[str, list[int]]:
+    """The quotas as stored on the round (JSON keys are strings)."""
+    return {str(pk): list(q) for pk, q in quotas.items() if pk is not None}
 
 
 def category_quotas(call: Call) -> dict[int | None, tuple[int, int]]:
@@ -569,6 +576,9 @@ def results_state(*, round: Round) -> str:
         if (round.results_top_n, round.results_excellent_m) == (
             call.award_top_n,
             call.award_excellent_m,
+        ) and (
+            # by category: the categories' quotas too (they may change on the call's page)
+            not round.by_category or round.results_quotas == _quotas_stamp(category_quotas(call))
         ):
             return "fresh"
     return "queued" if _queued(round) else "stale"

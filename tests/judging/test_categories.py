@@ -273,10 +273,12 @@ def test_awards_are_proposed_within_each_category_with_its_quota(call, organizer
 
 def test_a_category_without_a_quota_takes_the_calls_numbers(call, organizer):
     world = category_round(call)
+    assert services.results_state(round=world.round) == "fresh"
     world.community.award_top_n = None
     world.community.save()
 
-    services.results_compute(round=world.round, actor=organizer)
+    # the stored cut lines were drawn with the old quota: stale, and recomputed to propose
+    assert services.results_state(round=world.round) == "stale"
     services.awards_propose(call=call, actor=organizer)
 
     community = [a for a in _awards(call) if a[0] == "社区组"]

@@ -62,6 +62,8 @@ def test_a_round_judges_each_category_separately_up_to_the_notice(
         org.fill(f"#id_criteria-{i}-name", name)
         org.fill(f"#id_criteria-{i}-max_points", "60")
         org.select_option(f"#id_criteria-{i}-category", str(category.pk))
+    # a case is scored on 创新性 and its category's criterion: 40 + 60
+    assert org.inner_text("[data-role='criteria-total']") == "100"
     screenshot(org, "categories-01-round-form")
     _post(org, "#round-form button[type=submit]")
     rnd = Round.objects.get(call=call, name="初评")

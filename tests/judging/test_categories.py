@@ -20,7 +20,9 @@ from judging.services import results as services
 from judging.services import rounds
 from judging.services.rounds import CriterionSpec
 
-from ..factories import CallFactory, CategoryFactory, unit_user
+from .. import access
+from ..factories import CallFactory, CategoryFactory, ConflictFactory, UserFactory, unit_user
+from . import test_access_results as access_results
 from .category_kit import category_round, score
 from .results_kit import commit_hooks, page_rows, panel, sheet_table, workbook
 from .setupkit import accepted_case
@@ -205,25 +207,37 @@ def test_the_results_page_query_count_does_not_grow_with_cases(
     assert len(page_rows(response.content.decode())[0]) == 7
 
 
-@pytest.mark.parametrize("role", ["owner", "outsider", "unit", "anonymous"])
-def test_only_organizers_see_the_grouped_results(client, call, role):
+READ_ROWS = [
+    row
+    for row in access_results.TABLE
+    if row.url
+    in ("judging:round_results", "judging:results_export", "judging:awards", "judging:notice")
+]
+
+
+@pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in READ_ROWS])
+def test_only_organizers_see_the_grouped_results(client, call, organizer, row):
+    """The results access table (tests/judging/test_access_results.py) on a by-category round."""
     world = category_round(call)
+    services.awards_propose(call=call, actor=organizer)
+    conflicted = panel(1)[0]
+    ConflictFactory(judge=conflicted, case=world.cases["社区案例甲"], reason="同一单位")
     people = {
+        "organizer": organizer,
         "owner": world.judges[0].user,
+        "member": world.judges[1].user,
         "outsider": panel(1)[0].user,
+        "conflicted": conflicted.user,
         "unit": unit_user(world.cases["社区案例甲"].unit),
+        "editor": UserFactory(is_editor=True),
         "anonymous": None,
     }
-    if people[role] is not None:
-        client.force_login(people[role])
 
-    for name, kwargs in (
-        ("judging:round_results", {"pk": world.round.pk}),
-        ("judging:results_export", {"pk": world.round.pk}),
-        ("judging:awards", {"slug": call.slug}),
-    ):
-        response = client.get(reverse(name, kwargs=kwargs))
-        assert response.status_code == (302 if role == "anonymous" else 403)
+    access.check_row(
+        client,
+        {"call": call, "round": world.round, "judge": world.judges[0], "people": people},
+        row,
+    )
 
 
 def test_the_export_has_a_category_column_and_ranks_within_it(org_client, call):

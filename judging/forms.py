@@ -454,6 +454,9 @@ class AwardAdjustForm(forms.Form):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.call = call
+        last = call.rounds.order_by("-number").first()
+        if last is not None and last.by_category:
+            self.fields["rank"].help_text = _("Within the case's category.")
 
     def clean_case(self):
         return importing.case_by_code(call=self.call, code=self.cleaned_data["case"])

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -422,6 +422,13 @@ RESULT_ORDERS = {
 }
 
 
+#: Rows of categories in the categories' order, those without a category last.
+CATEGORY_ORDER = (
+    F("category__position").asc(nulls_last=True),
+    F("category_id").asc(nulls_last=True),
+)
+
+
 def results_list(*, round: Round, order: str = "rank", flag: str = "") -> QuerySet[Result]:
     """A round's stored results for the results page and exports, in a fixed query count:
     `order` is a key of RESULT_ORDERS; `flag` "changes", "near" or "any" keeps flagged cases."""
@@ -435,7 +442,7 @@ def results_list(*, round: Round, order: str = "rank", flag: str = "") -> QueryS
     ordering: tuple[str, ...] = RESULT_ORDERS.get(order, RESULT_ORDERS["rank"])
     if round.by_category:
         # Ranks are within a category: the categories one after the other, in their order.
-        ordering = ("category__position", "category_id", *ordering)
+        return qs.order_by(*CATEGORY_ORDER, *ordering)
     return qs.order_by(*ordering)
 
 
@@ -486,7 +493,7 @@ def public_awards(*, call: Call) -> list[dict]:
     return [
         dict(row)
         for row in Award.objects.filter(call=call)
-        .order_by("category__position", "category_id", "rank", "case__number")
+        .order_by(*CATEGORY_ORDER, "rank", "case__number")
         .values("level", "case__title", "case__unit__name", "category_id", "category__name")
     ]
 

@@ -281,7 +281,7 @@ def awards(request, slug):
     award_list = list(
         Award.objects.filter(call=call)
         .select_related("case__unit", "category")
-        .order_by("category__position", "category_id", "rank", "case__number")
+        .order_by(*selectors.CATEGORY_ORDER, "rank", "case__number")
     )
     last = call.rounds.order_by("-number").first()
     results = {}

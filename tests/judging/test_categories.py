@@ -423,3 +423,25 @@ def test_a_judges_sheet_has_one_column_per_criterion_name_and_imports_back(call,
         for a in world.round.assignments.filter(judge=world.judges[1], status="submitted")
     }
     assert reviews == {office_case.pk: world.office.pk, community_case.pk: world.community.pk}
+
+
+def test_an_award_without_a_category_still_shows_on_the_notice(client, call, organizer):
+    world = category_round(call)
+    services.awards_propose(call=call, actor=organizer)
+    stray = accepted_case(call, title="未分组别的案例")
+    Award.objects.create(call=call, case=stray, level=Award.Level.EXCELLENT, rank=9)
+    now = timezone.now()
+    services.notice_publish(
+        call=call,
+        title="评选结果公示",
+        text="",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=7),
+        actor=organizer,
+    )
+
+    html = client.get(reverse("judging:public_notice", kwargs={"slug": call.slug})).content
+    html = html.decode()
+
+    assert html.index("机关案例甲") < html.index("No category") < html.index("未分组别的案例")
+    assert world.round.by_category

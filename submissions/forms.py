@@ -159,6 +159,7 @@ class CaseCategoryForm(forms.Form):
         queryset=Category.objects.none(),
         required=False,
         empty_label=_("No category"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, *args, call: Call, **kwargs):

@@ -445,3 +445,33 @@ def test_an_award_without_a_category_still_shows_on_the_notice(client, call, org
 
     assert html.index("机关案例甲") < html.index("No category") < html.index("未分组别的案例")
     assert world.round.by_category
+
+
+def test_the_round_form_offers_categories_only_when_the_call_has_them(org_client, call):
+    url = reverse("judging:round_create", kwargs={"slug": call.slug})
+    html = org_client.get(url).content.decode()
+    assert 'name="by_category"' not in html and 'name="criteria-0-category"' not in html
+
+    CategoryFactory(call=call, name="社区组")
+    html = org_client.get(url).content.decode()
+
+    assert 'name="by_category"' in html and 'name="criteria-0-category"' in html
+
+
+def test_a_round_that_does_not_separate_categories_keeps_every_criterion_shared(call):
+    community = CategoryFactory(call=call, name="社区组")
+    rnd = Round(call=call, name="初评", by_category=False)
+
+    rounds.round_save(
+        round=rnd,
+        criteria=[
+            CriterionSpec(name="创新性", max_points=40),
+            CriterionSpec(name="居民参与", max_points=60, category_id=community.pk),
+        ],
+        actor=None,
+    )
+
+    assert list(rnd.criteria.values_list("name", "category")) == [
+        ("创新性", None),
+        ("居民参与", None),
+    ]

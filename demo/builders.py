@@ -279,6 +279,9 @@ def build_collection() -> list[str]:
             call, created = _call(slug, title, days_open=60, days_left=1, organizer=organizer)
         if created:
             _cases(call, units, organizer, ["accepted"] * 10, seed=seed)
+            if slug == FINAL_CALL:
+                with acting_as(organizer):
+                    _categories(call, organizer)
             now = timezone.now()
             with acting_as(organizer):
                 services.call_set_status(call=call, status=Call.Status.CLOSED, actor=organizer)
@@ -290,11 +293,30 @@ def build_collection() -> list[str]:
     return report or ["Demo collection already present."]
 
 
+#: The finished call's categories (组别): name, 十佳 and 优秀 of each.
+CATEGORIES = [("社区组", 2, 2), ("机关组", 1, 2)]
+
+
+def _categories(call: Call, organizer: User) -> None:
+    """Two categories, and every other case in each (assigned by the organizer)."""
+    categories = [
+        Category.objects.create(
+            call=call, name=name, position=i, award_top_n=top, award_excellent_m=excellent
+        )
+        for i, (name, top, excellent) in enumerate(CATEGORIES)
+    ]
+    for i, case in enumerate(call.cases.order_by("number")):
+        services.case_set_category(
+            case=case, category=categories[i % len(categories)], actor=organizer
+        )
+
+
 def build_finished_call() -> list[str]:
     """The finished call: both rounds closed, results, awards, the notice over, finalized."""
     from judging.demo import build_judging
     from judging.demo_results import build_results
     from judging.models import Notice, Round
+    from judging.selectors import criteria_for
     from judging.services import results as result_services
     from judging.services import reviews, rounds
 
@@ -305,8 +327,8 @@ def build_finished_call() -> list[str]:
     organizer = User.objects.get(username="organizer")
     rng = random.Random(2025)
     for rnd in call.rounds.filter(status=Round.Status.OPEN):
-        criteria = list(rnd.criteria.all())
-        for a in rnd.assignments.exclude(status="submitted").select_related("judge__user"):
+        for a in rnd.assignments.exclude(status="submitted").select_related("judge__user", "case"):
+            criteria = criteria_for(round=rnd, category_id=a.case.category_id)
             points = {c.pk: int(float(c.max_points) * rng.uniform(0.6, 0.95)) for c in criteria}
             reviews.review_save(
                 assignment=a,

@@ -29,6 +29,7 @@ class JudgingConfig(AppConfig):
                 "results_computed_at",
                 "results_top_n",
                 "results_excellent_m",
+                "results_quotas",
                 "results_queued_at",
             ],
             name_joins=["call"],
@@ -66,3 +67,9 @@ class JudgingConfig(AppConfig):
         from .services.rounds import on_accepted_cases_leaving
 
         accepted_cases_leaving.connect(on_accepted_cases_leaving, dispatch_uid="judging-entries")
+        from submissions import services as case_services
+
+        from .selectors import case_judging_started
+
+        if case_judging_started not in case_services.judging_started_checks:
+            case_services.judging_started_checks.append(case_judging_started)

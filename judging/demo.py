@@ -4,6 +4,9 @@ scored, and an open second round (复评) with the top four, partly scored, so t
 accounts have work waiting. Idempotent; seeded, so every build gives the same scores.
 
 Opening a round moves the call to “judging” (as in real use). Awards are not made here.
+
+A call with categories (the finished demo call) is judged category by category: both rounds
+judge the categories separately, and the second has one criterion of each category's own.
 """
 
 import random
@@ -17,6 +20,7 @@ from django.utils import timezone
 from submissions.models import Call, Unit
 
 from .models import Assignment, Judge, Round
+from .selectors import criteria_for
 from .services import pool, results, reviews, rounds
 from .services.rounds import CriterionSpec
 
@@ -49,6 +53,28 @@ COMMENTS = [
     "亮点鲜明，建议进一步总结长效机制。",
     "基础工作扎实，特色还不够突出。",
 ]
+
+
+#: In a call with categories, the second round's criterion of each category (by position).
+CATEGORY_CRITERIA = [
+    ("居民参与", "群众参与程度和满意度。"),
+    ("服务效能", "办事效率和服务质量的提升。"),
+]
+
+
+def _second_criteria(call: Call) -> list[CriterionSpec]:
+    """The second round's criteria: shared, plus one of each category's own when the call has
+    categories (the round then judges them separately)."""
+    categories = list(call.categories.all())
+    if not categories:
+        return SECOND_CRITERIA
+    return [
+        CriterionSpec("工作成效", 60, "解决了什么问题，群众获得感如何。"),
+        *[
+            CriterionSpec(name, 40, description, category_id=category.pk)
+            for category, (name, description) in zip(categories, CATEGORY_CRITERIA, strict=False)
+        ],
+    ]
 
 
 def _judges(organizer) -> list[Judge]:
@@ -92,7 +118,7 @@ def _score(
     submit: bool,
     partial: bool = False,
 ) -> None:
-    criteria = list(rnd.criteria.all())
+    criteria = list(criteria_for(round=rnd, category_id=assignment.case.category_id))
     points: dict[int, object] = {
         c.pk: _points(
             rng, quality[assignment.case_id], severity[assignment.judge_id], c, rnd.score_step
@@ -148,6 +174,7 @@ def _first_round(call: Call, judges: list[Judge], organizer, rng, quality, sever
             judges_per_case=3,
             entry=Round.Entry.ACCEPTED,
             deadline=now - timedelta(days=3),
+            by_category=call.categories.exists(),
         ),
         FIRST_CRITERIA,
         judges,
@@ -193,8 +220,9 @@ def _second_round(
             entry_round=first,
             entry_top_n=4,
             deadline=timezone.now() + timedelta(days=7),
+            by_category=call.categories.exists(),
         ),
-        SECOND_CRITERIA,
+        _second_criteria(call),
         judges,
         seed=SEED,
         organizer=organizer,

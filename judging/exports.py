@@ -47,6 +47,7 @@ COL_CHANGES = "排名随方法变化"
 COL_NEAR = "分数线处并列"
 COL_TOP_P = "入选前%d名概率"
 COL_AWARD = "奖项"
+COL_CATEGORY = "组别"
 
 SUMMARY_SHEET = "评分汇总表"
 DETAIL_SHEET = "评分明细"
@@ -102,6 +103,7 @@ def _award(result: Result) -> Award | None:
 def summary_headers(*, round: Round, judge_columns: list[str]) -> list[str]:
     return [
         COL_RANK,
+        *([COL_CATEGORY] if round.by_category else []),  # the rank is within the category
         COL_CODE,
         COL_TITLE,
         COL_UNIT,
@@ -162,11 +164,11 @@ def summary_workbook(*, round: Round) -> bytes:
     headers += answers.headers
     ws = wb.sheet(
         SUMMARY_SHEET,
-        widths=[6, 11, 34, 18, 8]
+        widths=[6, *([12] if round.by_category else []), 11, 34, 18, 8]
         + ([10] * len(matrix_judges) or [60])
         + [9, 12, 8, 9, 8, 10, 8, 8, 8, 10, 12]
         + [16] * len(answers.headers),
-        freeze="D4",
+        freeze="E4" if round.by_category else "D4",
     )
     ws.append([styled(f"{call.title} · {round.name} · 评分汇总表", bold=True)])
     computed = (
@@ -190,6 +192,7 @@ def summary_workbook(*, round: Round) -> bytes:
         ws.append(
             [
                 r.rank,
+                *([r.category.name if r.category else "—"] if round.by_category else []),
                 case.code,
                 case.title,
                 case.unit.name,
@@ -220,14 +223,13 @@ def _detail_sheet(wb: XlsxBook, *, round, criteria, judge_names, results) -> Non
         COL_CODE,
         COL_TITLE,
         COL_JUDGE,
-        *[c.name for c in criteria],
+        *criterion_columns(criteria),
         COL_TOTAL,
         COL_COMMENT,
         COL_STATUS,
     ]
-    ws = wb.sheet(
-        DETAIL_SHEET, widths=[11, 34, 12] + [10] * len(criteria) + [8, 50, 8], freeze="D2"
-    )
+    columns = criterion_columns(criteria)
+    ws = wb.sheet(DETAIL_SHEET, widths=[11, 34, 12] + [10] * len(columns) + [8, 50, 8], freeze="D2")
     ws.append([styled(h, bold=True, wrap=True) for h in headers])
     points: dict[int, dict[int, Decimal]] = {}
     for assignment_id, criterion_id, value in (
@@ -261,7 +263,7 @@ def _detail_sheet(wb: XlsxBook, *, round, criteria, judge_names, results) -> Non
                 case.code,
                 case.title,
                 judge_names.get(judge_id, ""),
-                *[given.get(c.pk) for c in criteria],
+                *[_by_name(criteria, given).get(name) for name in columns],
                 total,
                 comment,
                 STATUS_TEXT.get(status, status),
@@ -286,6 +288,11 @@ def _notes_sheet(wb: XlsxBook, *, round, n_judges: int, matrix: bool) -> None:
         f"入选前{call.award_top_n}名概率：对评审专家有放回重抽样，案例进入前"
         f"{call.award_top_n}名的比例。",
     ]
+    if round.by_category:
+        lines.append(
+            "本轮分组别评审：各组别内单独排名（“排名”为组内名次），十佳、优秀名额按各组别"
+            "设定的名额，未设定的组别使用征集活动的名额；评分标准为共用标准加本组别标准。"
+        )
     if not matrix:
         lines.append(
             f"本轮共{n_judges}位评审专家，汇总表在“{COL_JUDGE_TOTALS}”一栏列出每位专家的"
@@ -334,19 +341,38 @@ class JudgeSheet:
             COL_TITLE,
             *([COL_UNIT] if self.show_unit else []),
             COL_JUDGE,
-            *[c.name for c in self.criteria],
+            *criterion_columns(self.criteria),
             COL_TOTAL,
             COL_COMMENT,
         ]
 
     @property
     def maxima(self) -> str:
-        return "、".join(f"{c.name}{c.max_points.normalize():f}分" for c in self.criteria)
+        return "、".join(
+            f"{c.name}{c.max_points.normalize():f}分"
+            + (f"（{c.category.name}）" if c.category is not None else "")
+            for c in self.criteria
+        )
+
+
+def criterion_columns(criteria: list[Criterion]) -> list[str]:
+    """One column per criterion name: in a round that judges categories separately two
+    categories may each have a criterion of the same name, and a case fills the one of its
+    category (import_scores reads them so)."""
+    return list(dict.fromkeys(c.name for c in criteria))
+
+
+def _by_name(criteria: list[Criterion], given: dict[int, Decimal]) -> dict[str, Decimal]:
+    """A review's points by criterion name (a case has at most one criterion of a name)."""
+    return {c.name: given[c.pk] for c in criteria if c.pk in given}
 
 
 def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
     """A judge's score sheet: every case assigned in the round, scored or still blank."""
-    criteria = list(Criterion.objects.filter(round=round).order_by("position", "pk"))
+    criteria = list(
+        Criterion.objects.filter(round=round).select_related("category").order_by("position", "pk")
+    )
+    columns = criterion_columns(criteria)
     assignments = list(
         Assignment.objects.filter(round=round, judge=judge)
         .select_related("case__unit")
@@ -368,7 +394,7 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
                 code=a.case.code,
                 title=selectors.case_title_for_round(a.case, blind=round.blind),
                 unit=a.case.unit.name,
-                points=[given.get(c.pk) for c in criteria],
+                points=[_by_name(criteria, given).get(name) for name in columns],
                 total=a.total,
                 comment=a.comment,
                 status=a.status,
@@ -386,7 +412,7 @@ def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
         widths=[6, 11, 34]
         + ([18] if sheet.show_unit else [])
         + [12]
-        + [10] * len(sheet.criteria)
+        + [10] * len(criterion_columns(sheet.criteria))
         + [8, 50]
         + [16] * len(sheet.field_headers),
     )

@@ -87,6 +87,7 @@ class RoundForm(forms.ModelForm):
             "mode",
             "judges_per_case",
             "deadline",
+            "by_category",
         ]
         widgets = {"deadline": DATETIME_WIDGET}
         field_classes = {"deadline": PortalDateTimeField, "entry_round": RoundChoiceField}
@@ -110,6 +111,8 @@ class RoundForm(forms.ModelForm):
         # Django normalises the getter's value to (value, label) pairs; the stubs type it as
         # anything the setter accepts.
         score_step.widget = forms.RadioSelect(choices=score_step.choices)  # type: ignore[arg-type]
+        if not call.categories.exists():
+            del self.fields["by_category"]  # offered only when the call has categories
 
     def clean(self):
         data = super().clean()
@@ -154,19 +157,39 @@ class CriterionForm(forms.Form):
 
 
 class BaseCriterionFormSet(forms.BaseFormSet):
+    """The criteria of a round; with `categories` (the call's, as (id, name)), each row also
+    says which category it is for, or that it is shared by all."""
+
+    def __init__(self, *args, categories: list[tuple[int, str]] | None = None, **kwargs):
+        self.categories = categories or []
+        super().__init__(*args, **kwargs)
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
         form.fields["DELETE"].label = _("Remove")
+        if self.categories:
+            form.fields["category"] = forms.TypedChoiceField(
+                label=_("For"),
+                choices=[("", _("All categories (shared)")), *self.categories],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
 
     def clean(self):
         super().clean()
         if any(self.errors):
             return
-        names = [f.cleaned_data["name"].strip() for f in self.kept_forms()]
-        if not names:
+        kept = self.kept_forms()
+        if not kept:
             raise ValidationError(_("A round needs at least one criterion."))
-        if len(set(names)) != len(names):
+        keys = [(f.cleaned_data.get("category"), f.cleaned_data["name"].strip()) for f in kept]
+        shared = {name for category, name in keys if category is None}
+        if len(set(keys)) != len(keys) or any(
+            category is not None and name in shared for category, name in keys
+        ):
             raise ValidationError(_("Two criteria have the same name."))
 
     def kept_forms(self):
@@ -180,6 +203,7 @@ class BaseCriterionFormSet(forms.BaseFormSet):
                 name=f.cleaned_data["name"],
                 max_points=f.cleaned_data["max_points"],
                 description=f.cleaned_data["description"],
+                category_id=f.cleaned_data.get("category"),
             )
             for f in self.kept_forms()
         ]
@@ -201,7 +225,12 @@ CriterionFormSet = cast(
 
 def criteria_initial(criteria) -> list[dict]:
     return [
-        {"name": c.name, "description": c.description, "max_points": plain_number(c.max_points)}
+        {
+            "name": c.name,
+            "description": c.description,
+            "max_points": plain_number(c.max_points),
+            "category": c.category_id,
+        }
         for c in criteria
     ]
 
@@ -426,6 +455,9 @@ class AwardAdjustForm(forms.Form):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.call = call
+        last = call.rounds.order_by("-number").first()
+        if last is not None and last.by_category:
+            self.fields["rank"].help_text = _("Within the case's category.")
 
     def clean_case(self):
         return importing.case_by_code(call=self.call, code=self.cleaned_data["case"])

@@ -169,22 +169,35 @@ def _check_round(round: Round) -> None:
         raise ValidationError(_("The round has no criteria yet."))
 
 
+def _criteria_of(round: Round, criteria: list[Criterion], case: Case | None) -> list[Criterion]:
+    """The criteria a row scores: all of them, or in a round that judges categories separately
+    the shared ones and those of the case's category (only the shared ones while the case is
+    unknown)."""
+    if not round.by_category:
+        return criteria
+    category_id = case.category_id if case is not None else None
+    return [c for c in criteria if c.category_id is None or c.category_id == category_id]
+
+
 @acts
 def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreImportReport:
     """Check every row of the table `source` (a path or a binary file), then import them all
     in one transaction; raises ValidationError listing every problem (nothing written)."""
     _check_round(round)
     criteria = list(round.criteria.order_by("position", "pk"))
+    # One column per name: in a round that judges categories separately, two categories may
+    # have a criterion of the same name, and a row fills the criteria of its case's category.
+    names = list(dict.fromkeys(c.name for c in criteria))
     table = read_table(
         source,
-        required=[COL_JUDGE, *[c.name for c in criteria]],
+        required=[COL_JUDGE, *names],
         optional=[COL_CODE, COL_TITLE, COL_COMMENT],
         max_lengths={
             COL_JUDGE: 150,
             COL_CODE: 20,
             COL_TITLE: 1000,
             COL_COMMENT: 5000,
-            **{c.name: 20 for c in criteria},
+            **{name: 20 for name in names},
         },
     )
     present = {_key(h) for h in table.headers}
@@ -195,7 +208,7 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
             % {"code": COL_CODE, "title": COL_TITLE}
         )
     lookup = _Lookup(round)
-    known = [COL_JUDGE, COL_CODE, COL_TITLE, COL_COMMENT, *[c.name for c in criteria]]
+    known = [COL_JUDGE, COL_CODE, COL_TITLE, COL_COMMENT, *names]
     errors: list[str] = []
     planned: list[_Planned] = []
     seen: dict[tuple[int, int], int] = {}
@@ -237,7 +250,8 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
         else:
             problem(row, COL_CODE if has_code else COL_TITLE, _("the case is missing."))
         points: dict[int, Decimal] = {}
-        for criterion in criteria:
+        row_criteria = _criteria_of(round, criteria, case)
+        for criterion in row_criteria:
             value = row[criterion.name]
             if not value:
                 problem(row, criterion.name, _("the score is missing."))
@@ -269,7 +283,7 @@ def scores_import(*, round: Round, source: object, actor: User | None) -> ScoreI
                 % {"judge": judge.name, "title": case.title},
             )
             continue
-        if len(points) == len(criteria):
+        if len(points) == len(row_criteria):
             planned.append((row.number, judge, case, points, row.get(COL_COMMENT, "")))
     if errors:
         if len(errors) > MAX_ERRORS:

@@ -139,6 +139,14 @@ class Round(models.Model):
         blank=True,
         editable=False,
     )
+    # In a round that judges categories separately, the categories' quotas the stored results
+    # were computed with ({category id: [top, excellent]}): stale once a quota changes.
+    results_quotas = models.JSONField(
+        _("category quotas the results were computed with"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
     # When a recomputation of the results was queued to a task (None: none is). Kept here, not
     # in a per-process cache, so every web process and worker sees the same state; the task
     # clears it (judging/services/results.py).
@@ -184,7 +192,18 @@ class Criterion(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "name"], name="criterion_name_unique"),
+            # A name once among the shared criteria, once within each category (a partial
+            # index each: NULL categories would never collide in one index on PostgreSQL).
+            models.UniqueConstraint(
+                fields=["round", "name"],
+                condition=Q(category__isnull=True),
+                name="criterion_name_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "category", "name"],
+                condition=Q(category__isnull=False),
+                name="criterion_name_unique_in_category",
+            ),
             models.CheckConstraint(condition=Q(max_points__gt=0), name="criterion_max_positive"),
         ]
         verbose_name = _("criterion")
@@ -376,11 +395,24 @@ class Result(models.Model):
     rank_changes = models.BooleanField(_("rank depends on the method"), default=False)
     near_cut = models.BooleanField(_("near an award cut line"), default=False)
     top_probability = models.FloatField(_("probability of the top ten"), null=True)
+    # In a round that judges categories separately, the category the case was ranked in (its
+    # rank is within it); None otherwise.
+    category = models.ForeignKey(
+        "submissions.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("category"),
+    )
 
     # Not stored: set on the rows of a results page by judging.views.results for its table.
     judge_totals: list[tuple[str, object]]  # (judge name, total) of the submitted reviews
     zone: str  # "top", "excellent" or ""
     cut_before: str  # the award cut line drawn above this row, if any
+    heading: str  # the category heading drawn above this row (rounds by category), if any
 
     class Meta:
         ordering = ["round", "rank", "case_id"]
@@ -414,6 +446,16 @@ class Award(models.Model):
         Case, on_delete=models.CASCADE, related_name="award", verbose_name=_("case")
     )
     level = models.CharField(_("award"), max_length=10, choices=Level.choices)
+    # Awarded within a category (the last round judged categories separately: the rank is
+    # within it); None: one list for the whole call.
+    category = models.ForeignKey(
+        "submissions.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="awards",
+        verbose_name=_("category"),
+    )
     rank = models.PositiveIntegerField(_("rank"))
     adjusted = models.BooleanField(_("adjusted"), default=False)
     reason = models.TextField(_("reason for the adjustment"), blank=True)

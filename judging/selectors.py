@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -112,11 +112,27 @@ def reassigned_review_for_judge(user: User | AnonymousUser, *, pk: int | str) ->
     return Round.objects.select_related("call").filter(pk=int(was["round"])).first()
 
 
+def case_judging_started(case: Case) -> bool:
+    """Whether judging of the case has started: it entered a round that is open or closed."""
+    return RoundCase.objects.filter(case=case).exclude(round__status=Round.Status.DRAFT).exists()
+
+
+def criteria_for(*, round: Round, category_id: int | None) -> QuerySet[Criterion]:
+    """The criteria a case of a category is scored on, in order: in a round that judges
+    categories separately, the shared criteria and its category's own; otherwise all of them."""
+    qs = Criterion.objects.filter(round=round)
+    if round.by_category:
+        qs = qs.filter(Q(category__isnull=True) | Q(category_id=category_id))
+    return qs.order_by("position", "pk")
+
+
 def review_criteria(*, assignment: Assignment) -> list[tuple[Criterion, Decimal | None]]:
-    """The round's criteria in order, each with the review's points for it (None when not
-    scored yet): one query."""
+    """The criteria of the review's case in order (criteria_for), each with the review's points
+    for it (None when not scored yet): one query."""
     mine = Score.objects.filter(assignment=assignment, criterion=OuterRef("pk"))
-    criteria = assignment.round.criteria.annotate(my_points=Subquery(mine.values("points")[:1]))
+    criteria = criteria_for(
+        round=assignment.round, category_id=assignment.case.category_id
+    ).annotate(my_points=Subquery(mine.values("points")[:1]))
     return [(c, c.my_points) for c in criteria]
 
 
@@ -442,17 +458,28 @@ RESULT_ORDERS = {
 }
 
 
+#: Rows of categories in the categories' order, those without a category last.
+CATEGORY_ORDER = (
+    F("category__position").asc(nulls_last=True),
+    F("category_id").asc(nulls_last=True),
+)
+
+
 def results_list(*, round: Round, order: str = "rank", flag: str = "") -> QuerySet[Result]:
     """A round's stored results for the results page and exports, in a fixed query count:
     `order` is a key of RESULT_ORDERS; `flag` "changes", "near" or "any" keeps flagged cases."""
-    qs = Result.objects.filter(round=round).select_related("case__unit", "case__award")
+    qs = Result.objects.filter(round=round).select_related("case__unit", "case__award", "category")
     if flag == "changes":
         qs = qs.filter(rank_changes=True)
     elif flag == "near":
         qs = qs.filter(near_cut=True)
     elif flag == "any":
         qs = qs.filter(Q(rank_changes=True) | Q(near_cut=True))
-    return qs.order_by(*RESULT_ORDERS.get(order, RESULT_ORDERS["rank"]))
+    ordering: tuple[str, ...] = RESULT_ORDERS.get(order, RESULT_ORDERS["rank"])
+    if round.by_category:
+        # Ranks are within a category: the categories one after the other, in their order.
+        return qs.order_by(*CATEGORY_ORDER, *ordering)
+    return qs.order_by(*ordering)
 
 
 def awards_version(*, call: Call) -> tuple[int, int, int]:
@@ -496,11 +523,42 @@ def public_notice(*, slug: str, now: datetime | None = None) -> Notice | None:
 
 
 def public_awards(*, call: Call) -> list[dict]:
-    """The provisional award list as the public sees it: title, unit and level only — never a
-    score, a contact or anything else of the case."""
+    """The provisional award list as the public sees it: title, unit, level and category only —
+    never a score, a contact or anything else of the case. Awards given within categories come
+    category by category (in the categories' order), each ranked within its category."""
     return [
         dict(row)
         for row in Award.objects.filter(call=call)
-        .order_by("rank", "case__number")
-        .values("level", "case__title", "case__unit__name")
+        .order_by(*CATEGORY_ORDER, "rank", "case__number")
+        .values("level", "case__title", "case__unit__name", "category_id", "category__name")
     ]
+
+
+@dataclass
+class AwardGroup:
+    """The awards of one category (category None: the whole call's list), by level."""
+
+    category: str
+    top: list = field(default_factory=list)
+    excellent: list = field(default_factory=list)
+
+    @property
+    def levels(self) -> list[tuple[str, list, str]]:
+        """(heading, awards, key) of each level, for the public notice."""
+        return [(_("十佳案例"), self.top, "top"), (_("优秀案例"), self.excellent, "excellent")]
+
+
+def awards_by_category(awards: Iterable) -> list[AwardGroup]:
+    """Awards (model rows with `category`, or public_awards' dicts) grouped by category in the
+    order they come, each group split into 十佳 and 优秀. One group named "" when the awards
+    were not given within categories."""
+    groups: dict[object, AwardGroup] = {}
+    for a in awards:
+        if isinstance(a, dict):
+            key, name, level = a["category_id"], a["category__name"] or "", a["level"]
+        else:
+            key = a.category_id
+            name, level = (a.category.name if a.category_id else ""), a.level
+        group = groups.setdefault(key, AwardGroup(category=name))
+        (group.top if level == Award.Level.TOP else group.excellent).append(a)
+    return list(groups.values())

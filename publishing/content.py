@@ -7,8 +7,9 @@ photo copies) as an InstallmentVersion. Every output — the web page, the previ
 txt, docx and html exports — is made from such a dict, so all of them say the same thing.
 
 Content keys: series_title, number, numeral, heading, host_line, headline, editors_note
-(list of paragraphs), byline, features (title, unit_line, paragraphs, photos: uid or source_uid,
-caption, width, height). No contact data of a unit is ever part of it.
+(list of paragraphs), byline, features (title, unit_line, category when the case has one,
+paragraphs, photos: uid or source_uid, caption, width, height). No contact data of a unit is
+ever part of it.
 """
 
 import copy
@@ -22,6 +23,7 @@ from .numerals import chinese_numeral, installment_heading
 # Fixed words of the newspaper layout: part of the published text in every language.
 CASE_LABEL = "案例"
 UNIT_LABEL = "选送单位："
+CATEGORY_LABEL = "组别："
 HOST_LABEL = "主办："
 NOTE_LABEL = "编者按："
 CAPTION_MARK = "■"
@@ -69,11 +71,14 @@ def draft_content(installment) -> dict:
     series = installment.series
     features = []
     for feature in installment.features.all():
+        category = feature.case.category
         features.append(
             {
                 "case_id": feature.case_id,
                 "title": clean_line(feature.title),
                 "unit_line": clean_line(feature.unit_line),
+                # Only a case of a call with categories carries the key (its category line).
+                **({"category": clean_line(category.name)} if category is not None else {}),
                 "paragraphs": paragraphs(feature.body),
                 "photos": [
                     {
@@ -134,6 +139,8 @@ def layout_lines(content: dict) -> list[str]:
         blocks.append([NOTE_LABEL + note[0], *note[1:]])
     for feature in content["features"]:
         case_lines = [f"{CASE_LABEL} {feature['title']}", UNIT_LABEL + feature["unit_line"]]
+        if feature.get("category"):
+            case_lines.append(CATEGORY_LABEL + feature["category"])
         case_lines.extend(feature["paragraphs"])
         case_lines.extend(CAPTION_MARK + p["caption"] for p in feature["photos"] if p["caption"])
         blocks.append(case_lines)

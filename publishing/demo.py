@@ -151,7 +151,12 @@ def build_publishing(slug: str = MAIN_CALL) -> list[str]:
         return [f"Demo series “{existing.title}” already present."]
     with transaction.atomic():
         series = services.series_draft_from_awards(
-            call=call, actor=editor, slug=call.slug, title=SERIES_TITLE, per_installment=3
+            call=call,
+            actor=editor,
+            slug=call.slug,
+            title=SERIES_TITLE,
+            per_installment=3,
+            by_category=call.categories.exists(),  # the finished demo call's 组别, in order
         )
         installments = list(series.installments.order_by("number"))
         now = timezone.now()

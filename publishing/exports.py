@@ -101,6 +101,8 @@ def to_docx(content: dict, photo_data: dict[str, bytes] | None = None) -> bytes:
     for feature in content["features"]:
         doc.add_heading(f"{content_mod.CASE_LABEL} {feature['title']}", level=2)
         doc.add_paragraph(content_mod.UNIT_LABEL + feature["unit_line"])
+        if feature.get("category"):
+            doc.add_paragraph(content_mod.CATEGORY_LABEL + feature["category"])
         for para in feature["paragraphs"]:
             p = doc.add_paragraph(para)
             p.paragraph_format.first_line_indent = Pt(22)

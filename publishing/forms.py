@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import IdChoiceField, PortalDateTimeField
 from core.widgets import DATETIME_WIDGET
-from submissions.models import Case
+from submissions.models import Call, Case
 
 from .models import Feature, Installment, Series
 
@@ -24,6 +24,24 @@ class SeriesDraftForm(forms.Form):
     per_installment = forms.IntegerField(
         label=_("Cases per installment"), min_value=1, max_value=50, initial=5
     )
+    by_category = forms.ChoiceField(
+        label=_("Order of the cases"),
+        choices=[
+            ("together", _("All categories together: 十佳 by rank, then 优秀 by rank")),
+            ("category", _("Category by category: one group of installments per category")),
+        ],
+        initial="together",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, call: Call | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if call is None or not call.categories.exists():
+            del self.fields["by_category"]  # offered only when the call has categories
+
+    def clean_by_category(self) -> bool:
+        return self.cleaned_data.get("by_category") == "category"
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

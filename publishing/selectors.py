@@ -118,7 +118,9 @@ def series_for_editor() -> QuerySet[Series]:
 def _feature_prefetch() -> Prefetch:
     return Prefetch(
         "features",
-        queryset=Feature.objects.order_by("position", "id").prefetch_related(
+        queryset=Feature.objects.select_related("case__category")
+        .order_by("position", "id")
+        .prefetch_related(
             Prefetch(
                 "photos",
                 queryset=FeaturePhoto.objects.select_related("photo").order_by("position", "id"),

@@ -5,7 +5,6 @@ Nothing here changes a case or its photos: a feature is the editor's copy of a c
 """
 
 import logging
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,7 +63,7 @@ def _awards_in_order(call: Call) -> list[Award]:
     """十佳 by rank first, then 优秀 by rank."""
     return list(
         Award.objects.filter(call=call)
-        .select_related("case__unit")
+        .select_related("case__unit", "case__category")
         .annotate(
             level_order=SqlCase(
                 When(level=Award.Level.TOP, then=Value(0)),
@@ -74,6 +73,19 @@ def _awards_in_order(call: Call) -> list[Award]:
         )
         .order_by("level_order", "rank", "id")
     )
+
+
+def _awards_by_category(awards: list[Award]) -> list[list[Award]]:
+    """The awards (in _awards_in_order's order) grouped by their case's category, in the
+    categories' order; cases without a category last."""
+    groups: dict[int | None, list[Award]] = {}
+    keys: dict[int | None, tuple[bool, int, int]] = {}
+    for award in awards:
+        category = award.case.category
+        key = category.pk if category is not None else None
+        groups.setdefault(key, []).append(award)
+        keys[key] = (True, 0, 0) if category is None else (False, category.position, category.pk)
+    return [groups[key] for key in sorted(groups, key=keys.__getitem__)]
 
 
 def _photos_by_case(case_ids: Iterable[int]) -> dict[int, list[Photo]]:
@@ -115,9 +127,14 @@ def series_draft_from_awards(
     title: str = "",
     host_line: str | None = None,
     per_installment: int = 5,
+    by_category: bool = False,
 ) -> Series:
     """Draft a series from the call's final awards: installments (一), (二), … holding
-    `per_installment` cases each, 十佳 by rank then 优秀 by rank. Nothing is public yet."""
+    `per_installment` cases each, 十佳 by rank then 优秀 by rank. Nothing is public yet.
+
+    `by_category`: one group of installments per category, in the categories' order (each
+    installment holds cases of one category only, 十佳 then 优秀 within it; cases without a
+    category come last)."""
     call = Call.objects.select_for_update().get(pk=call.pk)
     if not call.allows(lifecycle.PUBLISH_SERIES):
         raise ValidationError(
@@ -133,7 +150,12 @@ def series_draft_from_awards(
         raise ValidationError(_("This call has no awards to publish."), code="no_awards")
     if not per_installment or per_installment < 1:
         raise ValidationError(_("Put at least one case in each installment."), code="per")
-    n_installments = math.ceil(len(awards) / per_installment)
+    chunks = [
+        group[i : i + per_installment]
+        for group in (_awards_by_category(awards) if by_category else [awards])
+        for i in range(0, len(group), per_installment)
+    ]
+    n_installments = len(chunks)
     if n_installments > MAX_NUMBER:
         raise ValidationError(
             _(
@@ -158,7 +180,7 @@ def series_draft_from_awards(
         installment = Installment.objects.create(
             series=series, number=index + 1, byline=DEFAULT_BYLINE
         )
-        chunk = awards[index * per_installment : (index + 1) * per_installment]
+        chunk = chunks[index]
         for position, award in enumerate(chunk, start=1):
             feature, rows = _feature_rows(
                 series=series,

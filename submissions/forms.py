@@ -250,6 +250,22 @@ class AttachmentUploadForm(forms.Form):
     )
 
 
+class CaseCategoryForm(forms.Form):
+    """The organizer's choice of a case's category (组别)."""
+
+    category = IdChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("No category"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(IdChoiceField, self.fields["category"]).queryset = call.categories.all()
+
+
 class ScreeningForm(forms.Form):
     ACTIONS = [
         ("accept", _("Accept")),

@@ -8,7 +8,7 @@ import io
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, cast
@@ -712,6 +712,35 @@ def skipped_list(cases: Iterable[Case]) -> str:
         _("“%(title)s” (%(status)s)") % {"title": c.title, "status": c.get_status_display()}
         for c in cases
     )
+
+
+#: Callables (case) -> bool: whether judging of the case has started. Judging registers one in
+#: its AppConfig (this app cannot import it); case_set_category asks them all.
+judging_started_checks: list[Callable[[Case], bool]] = []
+
+
+@acts
+@transaction.atomic
+def case_set_category(*, case: Case, category: Category | None, actor: User | None) -> Case:
+    """The organizer assigns (or clears) a case's category (组别): allowed until judging of the
+    case starts, since rounds rank and award within categories."""
+    case = Case.objects.select_for_update().select_related("call").get(pk=case.pk)
+    if category is not None and category.call_id != case.call_id:
+        raise ValidationError(_("Choose one of this call's categories."), code="category")
+    if case.call.is_final or any(check(case) for check in judging_started_checks):
+        raise ValidationError(
+            _(
+                "Judging of “%(title)s” has started: its category can no longer change, because "
+                "results and awards are given within categories."
+            ),
+            params={"title": case.title},
+            code="judging",
+        )
+    case.category = category
+    case.version = F("version") + 1
+    case.save(update_fields=["category", "version", "updated_at"])
+    case.refresh_from_db(fields=["version"])
+    return case
 
 
 @acts

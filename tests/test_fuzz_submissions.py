@@ -10,10 +10,10 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from submissions.forms import BulkScreeningForm, CallCopyForm, ExtensionForm
+from submissions.forms import BulkScreeningForm, CallCopyForm, CaseCategoryForm, ExtensionForm
 from submissions.models import Case
 
-from .factories import CaseFactory, UnitFactory, unit_user
+from .factories import CaseFactory, CategoryFactory, UnitFactory, unit_user
 from .fuzzkit import (
     FUZZ,
     assert_form_error,
@@ -255,3 +255,18 @@ def test_plain_text_emails_are_not_html_escaped(
     assert "A&B <街道>" in message.body
     assert "\n" not in message.subject
     assert "“R&D” <案例> 第二行" in message.subject
+
+
+@fuzzes(CaseCategoryForm)
+@FUZZ
+@given(category=st.one_of(hostile, hostile_number))
+def test_case_category(org_client, call, category):
+    """Any value for a case's category: refused with a message or saved, never an error."""
+    CategoryFactory(call=call, name=f"社区组{next(_serial)}")
+    CategoryFactory(name=f"别的征集的组别{next(_serial)}")  # of another call: always refused
+    case = CaseFactory(call=call, status=Case.Status.ACCEPTED)
+    post_ok(
+        org_client, reverse("submissions:case_category", args=[case.pk]), {"category": category}
+    )
+    case.refresh_from_db()
+    assert case.category is None or case.category.call_id == call.pk

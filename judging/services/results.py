@@ -25,7 +25,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.context import acts
 from submissions import lifecycle
-from submissions.models import Call, Case
+from submissions.models import Call, Case, Category
 
 from .. import scoring
 from ..models import (
@@ -127,62 +127,116 @@ def results_compute(*, round: Round, stability_samples: int = 0, actor: User | N
         raise ValidationError(_("The awards are final and locked."))
     reviews = _counted_reviews(round)
     scores = {(judge, case): total for judge, case, total, _first in reviews}
-    computed = scoring.compute_results(
-        scores, min_judges=max(3, round.trim_min_judges), tiebreak=_tiebreak(reviews)
-    )
-    value_field, rank_field = RULE_FIELD[round.rule]
     call = locked.call  # read under the lock: the award numbers the results are stored with
-    cuts = [call.award_top_n, call.award_top_n + call.award_excellent_m]
-    values = {c: getattr(r, value_field) for c, r in computed.items()}
-    ranks = {c: getattr(r, rank_field) for c, r in computed.items()}
-    near = scoring.cut_line_flags(ranks, cuts, values=values)
-    stability = {}
-    if stability_samples and scores:
-        stability = scoring.rank_stability(
-            scores,
-            method=RULE_METHOD[round.rule],
-            top=call.award_top_n,
-            samples=stability_samples,
-            min_judges=max(3, round.trim_min_judges),
-        )
+    rows: list[tuple] = []
+    quotas = category_quotas(call)
+    for category_id, group in _category_groups(round, reviews).items():
+        top, excellent = quotas.get(category_id, quotas[None])
+        rows += _compute_group(round, group, top, excellent, stability_samples, category_id)
     Result.objects.filter(round=round).delete()
-    _results_store(
-        round,
-        [
-            (
-                case_id,
-                r.n_judges,
-                r.mean,
-                r.trimmed_mean,
-                r.median,
-                r.zscore,
-                r.rank_mean,
-                r.rank_trimmed,
-                r.rank_zscore,
-                ranks[case_id],
-                r.rank_changes,
-                case_id in near,
-                stability.get(case_id),
-            )
-            for case_id, r in computed.items()
-        ],
-    )
+    _results_store(round, rows)
     round.results_computed_at, round.results_queued_at = timezone.now(), None
     round.results_top_n, round.results_excellent_m = call.award_top_n, call.award_excellent_m
+    round.results_quotas = _quotas_stamp(quotas) if round.by_category else None
     round.save(
         update_fields=[
             "results_computed_at",
             "results_queued_at",
             "results_top_n",
             "results_excellent_m",
+            "results_quotas",
         ]
     )
     audit.record(
         obj=round,
         note=_("Results computed: %(n)d case(s), %(m)d review(s).")
-        % {"n": len(computed), "m": len(scores)},
+        % {"n": len(rows), "m": len(scores)},
     )
-    return len(computed)
+    return len(rows)
+
+
+def _quotas_stamp(quotas: dict[int | None, tuple[int, int]]) -> dict[str, list[int]]:
+    """The quotas as stored on the round (JSON keys are strings)."""
+    return {str(pk): list(q) for pk, q in quotas.items() if pk is not None}
+
+
+def category_quotas(call: Call) -> dict[int | None, tuple[int, int]]:
+    """{category id: (number of 十佳, number of 优秀)} of the call's categories, and None: the
+    call's own numbers. A category without a quota of its own takes the call's numbers."""
+    quotas: dict[int | None, tuple[int, int]] = {None: (call.award_top_n, call.award_excellent_m)}
+    for pk, top, excellent in Category.objects.filter(call_id=call.pk).values_list(
+        "pk", "award_top_n", "award_excellent_m"
+    ):
+        quotas[pk] = (
+            call.award_top_n if top is None else top,
+            call.award_excellent_m if excellent is None else excellent,
+        )
+    return quotas
+
+
+Reviews = list[tuple[int, int, float, float | None]]
+
+
+def _category_groups(round: Round, reviews: Reviews) -> dict[int | None, Reviews]:
+    """The reviews by the category of their case: one group (None) unless the round judges
+    categories separately. Ranks, cut lines and awards are computed within a group."""
+    if not round.by_category:
+        return {None: reviews}
+    case_ids = {case for _judge, case, _total, _first in reviews}
+    category_of = dict(
+        Case.objects.filter(pk__in=case_ids).values_list("pk", "category_id").order_by()
+    )
+    groups: dict[int | None, Reviews] = defaultdict(list)
+    for review in reviews:
+        groups[category_of.get(review[1])].append(review)
+    return groups
+
+
+def _compute_group(
+    round: Round,
+    reviews: Reviews,
+    top: int,
+    excellent: int,
+    stability_samples: int,
+    category_id: int | None,
+) -> list[tuple]:
+    """The result rows (RESULT_COLUMNS) of one group of cases ranked together."""
+    scores = {(judge, case): total for judge, case, total, _first in reviews}
+    computed = scoring.compute_results(
+        scores, min_judges=max(3, round.trim_min_judges), tiebreak=_tiebreak(reviews)
+    )
+    value_field, rank_field = RULE_FIELD[round.rule]
+    values = {c: getattr(r, value_field) for c, r in computed.items()}
+    ranks = {c: getattr(r, rank_field) for c, r in computed.items()}
+    near = scoring.cut_line_flags(ranks, [top, top + excellent], values=values)
+    stability = {}
+    if stability_samples and scores:
+        stability = scoring.rank_stability(
+            scores,
+            method=RULE_METHOD[round.rule],
+            top=top,
+            samples=stability_samples,
+            min_judges=max(3, round.trim_min_judges),
+        )
+    return [
+        (
+            case_id,
+            r.n_judges,
+            r.mean,
+            r.trimmed_mean,
+            r.median,
+            r.zscore,
+            r.rank_mean,
+            r.rank_trimmed,
+            r.rank_zscore,
+            ranks[case_id],
+            r.rank_changes,
+            case_id in near,
+            stability.get(case_id),
+            category_id,
+        )
+        for case_id, r in computed.items()
+    ]
 
 
 RESULT_COLUMNS = (
@@ -199,6 +253,7 @@ RESULT_COLUMNS = (
     "rank_changes",
     "near_cut",
     "top_probability",
+    "category_id",
 )
 
 
@@ -262,7 +317,10 @@ def _refuse_when_final(call: Call) -> None:
 @acts
 @transaction.atomic
 def awards_propose(*, call: Call, actor: User | None) -> int:
-    """Top N of the last round → 十佳案例, the next M → 优秀案例 (replacing earlier proposals)."""
+    """Top N of the last round → 十佳案例, the next M → 优秀案例 (replacing earlier proposals).
+
+    When the last round judged categories separately: within each category, with its quotas
+    (category_quotas), ranks counted within the category."""
     _refuse_when_final(call)
     rnd = _final_round(call)
     if rnd.status != Round.Status.CLOSED:
@@ -271,27 +329,52 @@ def awards_propose(*, call: Call, actor: User | None) -> int:
         )
     if results_state(round=rnd) != "fresh":
         results_compute(round=rnd, actor=actor)
-    results = list(
-        Result.objects.filter(round=rnd, rank__isnull=False)
-        .order_by("rank", "case_id")
-        .values_list("case_id", flat=True)[: call.award_top_n + call.award_excellent_m]
-    )
     Award.objects.filter(call=call).delete()
-    created = Award.objects.bulk_create(
-        Award(
-            call=call,
-            case_id=case_id,
-            rank=i + 1,
-            level=Award.Level.TOP if i < call.award_top_n else Award.Level.EXCELLENT,
+    groups: list[int | None]
+    if rnd.by_category:
+        quotas = category_quotas(call)
+        order: dict[int | None, int] = {
+            pk: i for i, pk in enumerate(call.categories.values_list("pk", flat=True))
+        }
+        groups = sorted(
+            Result.objects.filter(round=rnd)
+            .values_list("category_id", flat=True)
+            .order_by()
+            .distinct(),
+            key=lambda pk: order.get(pk, len(order)),
         )
-        for i, case_id in enumerate(results)
-    )
+    else:
+        quotas, groups = {None: (call.award_top_n, call.award_excellent_m)}, [None]
+    new: list[Award] = []
+    for category_id in groups:
+        top, excellent = quotas.get(category_id, quotas[None])
+        ranked = Result.objects.filter(round=rnd, rank__isnull=False)
+        if rnd.by_category:
+            ranked = (
+                ranked.filter(category__isnull=True)
+                if category_id is None
+                else ranked.filter(category_id=category_id)
+            )
+        case_ids = list(
+            ranked.order_by("rank", "case_id").values_list("case_id", flat=True)[: top + excellent]
+        )
+        new += [
+            Award(
+                call=call,
+                case_id=case_id,
+                rank=i + 1,
+                level=Award.Level.TOP if i < top else Award.Level.EXCELLENT,
+                category_id=category_id,
+            )
+            for i, case_id in enumerate(case_ids)
+        ]
+    created = Award.objects.bulk_create(new)
     audit.record_bulk(
         _with_cases(created),
-        fields=["case", "level", "rank"],
+        fields=["case", "level", "rank", "category"],
         note=_("Proposed from the results of “%(round)s”.") % {"round": rnd.name},
     )
-    return len(results)
+    return len(created)
 
 
 def _with_cases(awards: list[Award]) -> list[Award]:
@@ -331,6 +414,9 @@ def award_adjust(
             raise ValidationError(_("The rank is at most %(max)d."), params={"max": MAX_AWARD_RANK})
         award = award or Award(call=call, case=case)
         award.level, award.rank, award.adjusted = level, rank, True
+        # Within the case's category when the last round judged categories separately.
+        last = call.rounds.order_by("-number").first()
+        award.category_id = case.category_id if last is not None and last.by_category else None
         award.reason = reason.strip()
         award.save()
     AwardChange.objects.create(
@@ -490,6 +576,9 @@ def results_state(*, round: Round) -> str:
         if (round.results_top_n, round.results_excellent_m) == (
             call.award_top_n,
             call.award_excellent_m,
+        ) and (
+            # by category: the categories' quotas too (they may change on the call's page)
+            not round.by_category or round.results_quotas == _quotas_stamp(category_quotas(call))
         ):
             return "fresh"
     return "queued" if _queued(round) else "stale"

@@ -13,6 +13,7 @@ from audit import services as audit
 from audit.context import acts
 
 from ..models import Assignment, Criterion, Round, Score, ScoreAudit
+from ..selectors import criteria_for
 from . import AUDIT_SCORE_PREFIX
 from .results import results_schedule
 
@@ -153,7 +154,7 @@ def review_save(
             )
         if assignment.status == Assignment.Status.SUBMITTED and not reason:
             reason = _("Changed after submission (allowed until the round closes).")
-    criteria = list(rnd.criteria.all())
+    criteria = list(criteria_for(round=rnd, category_id=assignment.case.category_id))
     parsed, errors = {}, []
     for criterion in criteria:
         try:

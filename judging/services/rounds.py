@@ -1,7 +1,7 @@
 """Rounds: criteria, which cases enter, the panel, conflicts and assignment."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from audit.context import acts
 from core import cache as caches
 from core.queue import enqueue_on_commit
 from submissions import lifecycle
-from submissions.models import Call, Case, Membership
+from submissions.models import Call, Case, Category, Membership
 from submissions.selectors import collection_deadline
 
 from .. import assignment as algo
@@ -30,6 +30,9 @@ class CriterionSpec:
     name: str
     max_points: float
     description: str = ""
+    # In a round that judges categories separately: the category the criterion is for (None:
+    # shared by every category).
+    category_id: int | None = None
 
 
 @acts
@@ -50,10 +53,23 @@ def round_save(
     if earlier is not None and (earlier.pk == round.pk or earlier.number >= round.number):
         raise ValidationError(_("The cases can only come from an earlier round."))
     round.full_clean(exclude=["number"])
-    before = Round.objects.filter(pk=round.pk).values("rule", "trim_min_judges").first()
-    if before and (before["rule"], before["trim_min_judges"]) != (
+    before = (
+        Round.objects.filter(pk=round.pk).values("rule", "trim_min_judges", "by_category").first()
+    )
+    if (
+        before
+        and before["by_category"] != round.by_category
+        and Assignment.objects.filter(round=round)
+        .exclude(status=Assignment.Status.PENDING)
+        .exists()
+    ):
+        raise ValidationError(
+            _("Judges have started scoring: whether categories are judged separately is fixed.")
+        )
+    if before and (before["rule"], before["trim_min_judges"], before["by_category"]) != (
         round.rule,
         round.trim_min_judges,
+        round.by_category,
     ):
         round.results_computed_at = None  # ranked by another rule now: compute them again
         results_schedule(round_ids=[round.pk])  # once committed (this runs in a transaction)
@@ -67,9 +83,9 @@ def round_save(
             raise ValidationError(_("Judges have started scoring: the criteria are locked."))
         if not criteria:
             raise ValidationError(_("A round needs at least one criterion."))
-        names = [c.name.strip() for c in criteria]
-        if len(set(names)) != len(names):
-            raise ValidationError(_("Two criteria have the same name."))
+        if not round.by_category:
+            criteria = [replace(c, category_id=None) for c in criteria]
+        _check_criterion_names(round, criteria)
         round.criteria.all().delete()
         created = Criterion.objects.bulk_create(
             Criterion(
@@ -78,11 +94,13 @@ def round_save(
                 description=c.description,
                 max_points=c.max_points,
                 position=i,
+                category_id=c.category_id,
             )
             for i, c in enumerate(criteria)
         )
         audit.record_bulk(
-            created, fields=["round", "name", "description", "max_points", "position"]
+            created,
+            fields=["round", "name", "description", "max_points", "position", "category"],
         )
     return round
 
@@ -151,6 +169,26 @@ def on_accepted_cases_leaving(sender, *, cases, **kwargs) -> None:
 def on_call_copied(sender, *, source: Call, copy: Call, categories: dict, actor, **kwargs) -> None:
     """Receiver of submissions' `call_copied`: judging's part of copying a call."""
     rounds_copy(source=source, copy=copy, categories=categories, actor=actor)
+
+
+def _check_criterion_names(round: Round, criteria: list[CriterionSpec]) -> None:
+    """A criterion's name is unique among what one case is scored on: the shared criteria and
+    those of one category. The same name may serve two categories."""
+    categories = set(Category.objects.filter(call_id=round.call_id).values_list("pk", flat=True))
+    if any(c.category_id is not None and c.category_id not in categories for c in criteria):
+        raise ValidationError(_("A criterion's category must be one of this call's categories."))
+    shared = [c.name.strip() for c in criteria if c.category_id is None]
+    if len(set(shared)) != len(shared):
+        raise ValidationError(_("Two criteria have the same name."))
+    for category_id in {c.category_id for c in criteria} - {None}:
+        own = [c.name.strip() for c in criteria if c.category_id == category_id]
+        if len(set(own)) != len(own) or set(own) & set(shared):
+            raise ValidationError(
+                _(
+                    "Two criteria of one category, or one of it and a shared one, "
+                    "have the same name."
+                )
+            )
 
 
 def _entry_cases(round: Round) -> list[int]:

@@ -18,6 +18,7 @@ def public_notice(request, slug):
     if notice is None:
         raise Http404
     awards = selectors.public_awards(call=notice.call)
+    groups = selectors.awards_by_category(awards)
     now = timezone.now()
     if notice.finalized_at:
         state = "final"
@@ -34,5 +35,7 @@ def public_notice(request, slug):
             "state": state,
             "top": [a for a in awards if a["level"] == Award.Level.TOP],
             "excellent": [a for a in awards if a["level"] == Award.Level.EXCELLENT],
+            # Awards given within categories: one section per category, in their order.
+            "categories": groups if any(g.category for g in groups) else [],
         },
     )

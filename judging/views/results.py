@@ -65,6 +65,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
             rnd.results_computed_at.timestamp() if rnd.results_computed_at else "none",
             rnd.rule,
             rnd.trim_min_judges,
+            rnd.by_category,
             top,
             excellent,
             *awards_version,
@@ -82,21 +83,33 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
     )
     rows = list(page.object_list)
     totals = selectors.judge_totals_for_cases(round=rnd, case_ids=[r.case_id for r in rows])
-    previous = None
+    quotas = services.category_quotas(call) if rnd.by_category else {}
+    previous, group = None, object()
     for r in rows:
+        r.heading = ""
+        if rnd.by_category and r.category_id != group:
+            # Ranks start again in each category: a heading with its quotas, no cut line above.
+            group, previous = r.category_id, None
+            n_top, n_excellent = quotas.get(r.category_id, (top, excellent - top))
+            r.heading = (r.category.name if r.category is not None else _("No category")) + (
+                _(" · 十佳 %(top)d, 优秀 %(excellent)d") % {"top": n_top, "excellent": n_excellent}
+            )
+            row_top, row_excellent = n_top, n_top + n_excellent
+        elif not rnd.by_category:
+            row_top, row_excellent = top, excellent
         r.judge_totals = totals.get(r.case_id, [])
         r.zone = (
             "top"
-            if r.rank and r.rank <= top
+            if r.rank and r.rank <= row_top
             else "excellent"
-            if r.rank and r.rank <= excellent
+            if r.rank and r.rank <= row_excellent
             else ""
         )
         r.cut_before = ""
         if order == "rank" and not flag and previous is not None and r.rank:
             for cut, label in (
-                (top, _("十佳 cut line (top %(n)d)") % {"n": top}),
-                (excellent, _("优秀 cut line (top %(n)d)") % {"n": excellent}),
+                (row_top, _("十佳 cut line (top %(n)d)") % {"n": row_top}),
+                (row_excellent, _("优秀 cut line (top %(n)d)") % {"n": row_excellent}),
             ):
                 if previous <= cut < r.rank:
                     r.cut_before = label
@@ -267,8 +280,8 @@ def awards(request, slug):
     call = get_object_or_404(Call, slug=slug)
     award_list = list(
         Award.objects.filter(call=call)
-        .select_related("case__unit")
-        .order_by("rank", "case__number")
+        .select_related("case__unit", "category")
+        .order_by(*selectors.CATEGORY_ORDER, "rank", "case__number")
     )
     last = call.rounds.order_by("-number").first()
     results = {}
@@ -293,20 +306,8 @@ def awards(request, slug):
             "call": call,
             "last_round": last,
             "awards": award_list,
-            "groups": [
-                (
-                    Award.Level.TOP.label,
-                    [a for a in award_list if a.level == Award.Level.TOP],
-                    "success",
-                    "top",
-                ),
-                (
-                    Award.Level.EXCELLENT.label,
-                    [a for a in award_list if a.level == Award.Level.EXCELLENT],
-                    "primary",
-                    "excellent",
-                ),
-            ],
+            "sections": _award_sections(award_list),
+            "quotas": _quota_rows(call) if last is not None and last.by_category else [],
             "changes": changes,
             "form": AwardAdjustForm(call=call),
             "locked": services.awards_locked(call=call),
@@ -314,6 +315,41 @@ def awards(request, slug):
             "rule_field": services.RULE_FIELD[last.rule][0] if last else "mean",
         },
     )
+
+
+def _award_sections(award_list: list[Award]) -> list[tuple[str, list[tuple]]]:
+    """[(category name, [(level title, awards, badge, key), …]), …]: one section named "" for a
+    call's single list; one per category for awards given within categories."""
+    sections = []
+    for group in selectors.awards_by_category(award_list):
+        prefix = f"{group.top[0].category_id if group.top else group.excellent[0].category_id}-"
+        prefix = "" if not group.category else prefix
+        sections.append(
+            (
+                group.category,
+                [
+                    (Award.Level.TOP.label, group.top, "success", f"{prefix}top"),
+                    (Award.Level.EXCELLENT.label, group.excellent, "primary", f"{prefix}excellent"),
+                ],
+            )
+        )
+    if not sections:
+        sections.append(
+            (
+                "",
+                [
+                    (Award.Level.TOP.label, [], "success", "top"),
+                    (Award.Level.EXCELLENT.label, [], "primary", "excellent"),
+                ],
+            )
+        )
+    return sections
+
+
+def _quota_rows(call: Call) -> list[tuple[str, int, int]]:
+    """(category name, number of 十佳, number of 优秀) of each category of the call."""
+    quotas = services.category_quotas(call)
+    return [(c.name, *quotas[c.pk]) for c in call.categories.all()]
 
 
 def _change_label(label: str) -> str:
@@ -333,6 +369,17 @@ def awards_propose(request, slug):
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
+        last = call.rounds.order_by("-number").first()
+        if last is not None and last.by_category:
+            messages.success(
+                request,
+                _(
+                    "%(n)d awards were proposed from the ranking within each category, with "
+                    "each category's numbers of 十佳案例 and 优秀案例."
+                )
+                % {"n": n},
+            )
+            return redirect("judging:awards", slug=call.slug)
         messages.success(
             request,
             _(

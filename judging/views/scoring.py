@@ -56,7 +56,7 @@ def queue(request, pk):
             "done": done,
             "total": len(rows),
             "percent": int(100 * done / len(rows)) if rows else 0,
-            "criteria": list(rnd.criteria.all()),
+            "criteria": list(rnd.criteria.select_related("category")),
         },
     )
 

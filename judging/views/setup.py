@@ -218,7 +218,10 @@ def _round_form(request, *, call: Call, rnd: Round | None):
     else:
         last = call.rounds.order_by("-number").first()
         initial = criteria_initial(last.criteria.all()) if last else []
-    formset = CriterionFormSet(request.POST or None, prefix="criteria", initial=initial)
+    categories = list(call.categories.values_list("pk", "name"))
+    formset = CriterionFormSet(
+        request.POST or None, prefix="criteria", initial=initial, categories=categories
+    )
     if request.method == "POST":
         criteria_ok = locked or formset.is_valid()
         if form.is_valid() and criteria_ok:
@@ -249,7 +252,10 @@ def _round_form(request, *, call: Call, rnd: Round | None):
             "call": call,
             "round": rnd,
             "locked": locked,
-            "criteria": list(rnd.criteria.all()) if locked and rnd is not None else [],
+            "criteria": list(rnd.criteria.select_related("category"))
+            if locked and rnd is not None
+            else [],
+            "has_categories": bool(categories),
         },
         status=400 if invalid else 200,
     )
@@ -280,7 +286,7 @@ def round_detail(request, pk):
         {
             "round": rnd,
             "overview": selectors.round_overview(round=rnd),
-            "criteria": list(rnd.criteria.all()),
+            "criteria": list(rnd.criteria.select_related("category")),
             "panel": list(rnd.panel.select_related("unit")),
             "shortfalls": shortfalls[:SHORTFALLS_SHOWN],
             "n_shortfalls": len(shortfalls),

@@ -74,6 +74,7 @@ def series_draft(request, call_slug):
             "host_line": call.host_line,
             "per_installment": 5,
         },
+        call=call,
     )
     if request.method == "POST" and form.is_valid():
         try:

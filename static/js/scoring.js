@@ -33,22 +33,38 @@
     });
   });
 
-  // Round form: the sum of the criteria's maximum points.
+  // Round form: the sum of the criteria's maximum points. When the round judges categories
+  // separately, a case is scored on the shared criteria and its category's: the total is the
+  // shared sum plus the largest category's sum.
   var criteriaTable = document.querySelector("[data-criteria-total]");
   if (criteriaTable) {
     var criteriaOut = criteriaTable.querySelector("[data-role='criteria-total']");
+    var byCategory = document.getElementById("id_by_category");
     var sumCriteria = function () {
-      var total = 0;
+      var shared = 0;
+      var own = {};
+      var separate = byCategory && byCategory.checked;
       criteriaTable.querySelectorAll("tr.criterion-row").forEach(function (row) {
         var removed = row.querySelector("input[type='checkbox'][name$='-DELETE']");
         var max = row.querySelector("[data-role='criterion-max']");
-        if (max && !(removed && removed.checked)) { total += number(max.value) || 0; }
+        var category = row.querySelector("select[name$='-category']");
+        if (!max || (removed && removed.checked)) { return; }
+        var points = number(max.value) || 0;
+        if (separate && category && category.value) {
+          own[category.value] = (own[category.value] || 0) + points;
+        } else {
+          shared += points;
+        }
       });
+      var most = 0;
+      Object.keys(own).forEach(function (key) { most = Math.max(most, own[key]); });
+      var total = shared + most;
       criteriaOut.textContent = show(total);
       criteriaOut.classList.toggle("text-warning-emphasis", total !== 100);
     };
     criteriaTable.addEventListener("input", sumCriteria);
     criteriaTable.addEventListener("change", sumCriteria);
+    if (byCategory) { byCategory.addEventListener("change", sumCriteria); }
     sumCriteria();
   }
 

@@ -7,4 +7,5 @@ from ..views import calls
 urlpatterns = [
     path("calls/<slug:slug>/screen/", calls.call_screen, name="call_screen"),
     path("cases/<int:pk>/screen/", calls.case_screen, name="case_screen"),
+    path("cases/<int:pk>/category/", calls.case_category, name="case_category"),
 ]

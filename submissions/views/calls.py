@@ -18,7 +18,14 @@ from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
 from .. import casefields, exports, lifecycle, rules, selectors, services
-from ..forms import BulkScreeningForm, CallCopyForm, CallForm, ExtensionForm, ScreeningForm
+from ..forms import (
+    BulkScreeningForm,
+    CallCopyForm,
+    CallForm,
+    CaseCategoryForm,
+    ExtensionForm,
+    ScreeningForm,
+)
 from ..models import Call, Case, DeadlineExtension, Unit
 
 PAGE_SIZE = 50
@@ -286,6 +293,30 @@ def case_screen(request, pk):
                 request,
                 _("“%(title)s” is now “%(status)s”.")
                 % {"title": case.title, "status": case.get_status_display()},
+            )
+    else:
+        flash_form_errors(request, form, labels=False)
+    return redirect(case)
+
+
+@require_POST
+@organizer_required
+def case_category(request, pk):
+    case = get_object_or_404(Case.objects.select_related("call"), pk=pk)
+    form = CaseCategoryForm(request.POST, call=case.call)
+    if form.is_valid():
+        category = form.cleaned_data["category"]
+        try:
+            services.case_set_category(case=case, category=category, actor=request.user)
+        except ValidationError as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("“%(title)s” is now in the category “%(category)s”.")
+                % {"title": case.title, "category": category.name}
+                if category is not None
+                else _("“%(title)s” has no category now.") % {"title": case.title},
             )
     else:
         flash_form_errors(request, form, labels=False)

@@ -26,6 +26,7 @@ from core.uploads import takes_uploads
 from .. import casefields, lifecycle, rules, selectors, services, snapshots
 from ..forms import (
     AttachmentUploadForm,
+    CaseCategoryForm,
     CaseForm,
     ScreeningForm,
     field_name,
@@ -92,6 +93,11 @@ def case_detail(request, pk):
             "core_labels": {
                 name: Case._meta.get_field(name).verbose_name for name in snapshots.CORE_FIELDS
             },
+            "category_form": CaseCategoryForm(
+                call=case.call, initial={"category": case.category_id}
+            )
+            if is_org and case.call.categories.exists()
+            else None,
             "can_edit": case.is_editable and case.unit_id in roles.unit_ids(request.user),
             "can_withdraw": case.status in Case.AWAITING_SCREENING
             and case.unit_id in roles.unit_ids(request.user)

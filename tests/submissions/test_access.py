@@ -173,6 +173,13 @@ TABLE = [
         method="post",
         data=lambda w: {"action": "accept"},
     ),
+    Row(
+        "submissions:case_category",
+        ORGANIZER_ACTION,
+        kwargs=_case,
+        method="post",
+        data=lambda w: {"category": ""},
+    ),
     Row("submissions:photo_file", CASE_FILE, kwargs=_photo("original"), label="original"),
     Row("submissions:photo_file", CASE_FILE, kwargs=_photo("web"), label="web"),
     Row("submissions:photo_file", CASE_FILE, kwargs=_photo("thumb"), label="thumb"),

@@ -7,7 +7,7 @@ Entry points:
 - `cases_import_file`: the same for a path that may also be a ZIP (table + photos).
 - `import_job_create` / `import_job_execute`: the web upload, run by `tasks.import_job_run`.
 
-The columns are the core ones, 类别 when the call has categories, and one per field of the call
+The columns are the core ones, 组别 when the call has categories, and one per field of the call
 (`ImportColumns`; read by the field's header or its English label). The import runs in three
 steps. (1) Every row is validated (text, phone, lengths, photo paths, photo decoding with the
 upload limits, each field's answer by `casefields.parse_cell`, the required fields, the files of
@@ -64,7 +64,7 @@ COL_SUMMARY = "摘要"
 COL_BODY = "正文"
 COL_PHOTOS = "图片"
 COL_CAPTIONS = "图片说明"
-COL_CATEGORY = "类别"
+COL_CATEGORY = "组别"
 REQUIRED_COLUMNS = [COL_UNIT, COL_TITLE, COL_CONTACT, COL_PHONE, COL_SUMMARY, COL_BODY]
 OPTIONAL_COLUMNS = [COL_PHOTOS, COL_CAPTIONS]
 COLUMNS = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS]
@@ -126,7 +126,7 @@ class _PlannedCase:
 @dataclass
 class ImportColumns:
     """The columns an import of a call reads, in the order of its template: the core columns,
-    类别 when the call has categories, one per call field (its header, see
+    组别 when the call has categories, one per call field (its header, see
     `casefields.sheet_columns`), then the photos and their captions."""
 
     call: Call

@@ -3,7 +3,7 @@
 One module for the web download (`views.imports.import_template`) and the command
 `import_template`, so both hand out the same file. The first sheet has the header row (frozen)
 and 500 empty rows with each column's data validation — a dropdown for a single-choice field
-and for 类别, dates for a date field, whole or decimal numbers within the field's limits — and
+and for 组别, dates for a date field, whole or decimal numbers within the field's limits — and
 the phone column formatted as text (a landline keeps its leading 0). The 说明 sheet says what
 each column holds: required or not, limits, choices, and the hint for its kind
 (`casefields.CELL_HINTS`). Columns and rules come from `importing.ImportColumns` and

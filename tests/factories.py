@@ -151,7 +151,7 @@ class CategoryFactory(factory.django.DjangoModelFactory[Category]):
         model = Category
 
     call = factory.SubFactory(CallFactory)
-    name = factory.Sequence(lambda n: f"类别{n}")
+    name = factory.Sequence(lambda n: f"组别{n}")
 
 
 class CallFieldFactory(factory.django.DjangoModelFactory[CallField]):

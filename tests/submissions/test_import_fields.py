@@ -132,7 +132,7 @@ def test_a_field_only_for_other_categories_must_stay_empty(tmp_path, call):
     field.categories.set([rural])
     path = write_xlsx(
         tmp_path / "cases.xlsx",
-        [*CORE, "类别", "村名"],
+        [*CORE, "组别", "村名"],
         [[*core("一"), "城市", "某村"], [*core("二"), "乡村", ""], [*core("三"), "海岛", ""]],
     )
 
@@ -142,13 +142,13 @@ def test_a_field_only_for_other_categories_must_stay_empty(tmp_path, call):
     assert exc.value.messages == [
         "Row 2, column “村名”: This field does not ask cases of this category; leave it empty.",
         "Row 3, column “村名”: “村名” is required.",
-        "Row 4, column “类别”: “海岛” is not one of the call's categories: 乡村、城市.",
+        "Row 4, column “组别”: “海岛” is not one of the call's categories: 乡村、城市.",
     ]
 
 
 def test_a_category_column_sets_the_case_category(tmp_path, call):
     rural = CategoryFactory(call=call, name="乡村")
-    path = write_xlsx(tmp_path / "cases.xlsx", [*CORE, "类别"], [[*core(), "乡村"]])
+    path = write_xlsx(tmp_path / "cases.xlsx", [*CORE, "组别"], [[*core(), "乡村"]])
 
     report = run_import(path, call)
 

@@ -1,4 +1,4 @@
-"""The import template of a call: its columns (core, 类别, one per field, photos), the 说明
+"""The import template of a call: its columns (core, 组别, one per field, photos), the 说明
 sheet, data validation, the frozen header; the download and `manage.py import_template`; and a
 template filled in like Excel would be imports cleanly."""
 
@@ -54,7 +54,7 @@ def fields(call):
 
 
 HEADER = [
-    "选送单位", "类别", "案例标题", "联系人", "联系电话", "摘要", "正文",
+    "选送单位", "组别", "案例标题", "联系人", "联系电话", "摘要", "正文",
     "受益人数", "投入资金（万元）", "所属领域", "参与方", "开始日期", "实施期间", "报道链接",
     "主要做法", "图片", "图片说明",
 ]  # fmt: skip
@@ -114,8 +114,8 @@ def test_notes_sheet_explains_each_column(call, fields):
         "no",
         "Two dates joined by “~”, e.g. 2026-03-01~2026-06-30.",
     )
-    assert notes["类别"][0] == "no"
-    assert "城市、乡村" in notes["类别"][1]
+    assert notes["组别"][0] == "no"
+    assert "城市、乡村" in notes["组别"][1]
     assert [h for h in HEADER if h not in notes] == []
 
 
@@ -124,7 +124,7 @@ def test_a_filled_in_template_imports_cleanly(tmp_path, call, fields):
     ws = wb.worksheets[0]
     values = {
         "选送单位": "甲街道",
-        "类别": "乡村",
+        "组别": "乡村",
         "案例标题": "“口袋公园”点亮老城区",
         "联系人": "张某某",
         "联系电话": "010-12345678",

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         "Import cases from an .xlsx or .csv table (photo paths in the 图片 column relative to "
         "the table's folder) or from a .zip holding one table and its photos. Columns: "
         + "、".join(importing.COLUMNS)
-        + ", plus 类别 when the call has categories and one column per field of the call's form "
+        + ", plus 组别 when the call has categories and one column per field of the call's form "
         "(its Chinese or English label; `import_template` writes the call's template). Nothing "
         "is imported when any row has an error; every error is listed."
     )

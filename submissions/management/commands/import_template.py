@@ -12,7 +12,7 @@ from submissions.models import Call
 class Command(BaseCommand):
     help = (
         "Write the import template of a call as .xlsx: the columns import_cases reads (the "
-        "core columns, 类别 when the call has categories, one column per form field, the photos "
+        "core columns, 组别 when the call has categories, one column per form field, the photos "
         "and their captions) with data validation, and a sheet 说明 explaining each column. "
         "Reads only; changes nothing."
     )

@@ -75,7 +75,9 @@ def test_a_round_judges_each_category_separately_up_to_the_notice(
     rounds.round_set_panel(round=rnd, judges=judges, actor=organizer)
     rounds.round_set_entries(round=rnd, case_ids=None, actor=organizer)
     rounds.round_assign(round=rnd, actor=organizer)
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=organizer)
+    rounds.round_set_status(
+        round=rnd, status=Round.Status.OPEN, actor=organizer, collection="close"
+    )
 
     # ---- a judge scores a case of 社区组: the shared criterion and 社区组's, not 机关组's
     shared = rnd.criteria.get(name="创新性")
@@ -93,6 +95,10 @@ def test_a_round_judges_each_category_separately_up_to_the_notice(
     page.fill(f"#id_c{mine.pk}", "55")
     assert page.inner_text("[data-role='review-total']") == "91"
     _post(page, "#submit-review")
+    # 提交 asks first, on a page with the total; confirmed, the review is submitted.
+    page.wait_for_url(f"**/judging/review/{review.pk}/?confirm")
+    assert page.inner_text("#confirm-total").startswith("91")
+    _post(page, "#confirm-submit")
     review.refresh_from_db()
     assert (review.status, str(review.total)) == ("submitted", "91.00")
 

@@ -79,7 +79,7 @@ def category_round(
     rounds.round_set_panel(round=rnd, judges=judges, actor=actor)
     rounds.round_set_entries(round=rnd, case_ids=None, actor=actor)
     rounds.round_assign(round=rnd, actor=actor)
-    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=actor)
+    rounds.round_set_status(round=rnd, status=Round.Status.OPEN, actor=actor, collection="close")
     shared = rnd.criteria.get(name="创新性")
     own = {c.category_id: c for c in rnd.criteria.exclude(name="创新性")}
     world = CategoryWorld(call, community, office, rnd, judges, cases, shared, own)

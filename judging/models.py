@@ -31,6 +31,22 @@ class Judge(models.Model):
     )
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
     expertise = models.CharField(_("expertise"), max_length=300, blank=True)
+    # The expert pool (专家库) the random drawing reads: fields of expertise (the names the
+    # drawing's "from which fields" rules use), region, professional title, availability.
+    fields = models.JSONField(
+        _("fields of expertise"),
+        default=list,
+        blank=True,
+        help_text=_("For example 城市管理, 社会治理; the drawing picks experts by these."),
+    )
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    title = models.CharField(_("professional title"), max_length=100, blank=True)
+    available = models.BooleanField(
+        _("available for drawing"),
+        default=True,
+        help_text=_("Untick for an expert who cannot serve for now (leave, illness)."),
+    )
+    unavailable_reason = models.CharField(_("why unavailable"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -121,6 +137,16 @@ class Round(models.Model):
     )
     panel = models.ManyToManyField(
         Judge, related_name="rounds", blank=True, verbose_name=_("panel")
+    )
+    # The panel leader (评审组长): records the panel's decision on discussed cases and signs the
+    # 评分汇总表 with the supervisor.
+    leader = models.ForeignKey(
+        Judge,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("panel leader"),
     )
     results_computed_at = models.DateTimeField(
         _("results computed at"), null=True, blank=True, editable=False
@@ -565,3 +591,62 @@ class Objection(models.Model):
         text = self.text if len(self.text) <= 30 else self.text[:30] + "…"
         received = date_format(timezone.localtime(self.received_at), "Y-m-d")
         return f"{received} · {self.submitter}: {text}" if self.submitter else f"{received}: {text}"
+
+
+class Invitation(models.Model):
+    """An expert's invitation to a round's panel (drawn at random, or a backup in order).
+
+    Experts answer through a personal link (`token`); an accepted expert joins the panel and
+    signs the pledge before seeing any case. A decline, or no answer by `respond_by`, invites
+    the next backup (judging/services/invitations.py)."""
+
+    class Role(models.TextChoices):
+        DRAWN = "drawn", _("Drawn")
+        BACKUP = "backup", _("Backup")
+        MANUAL = "manual", _("Chosen by the organizer")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Backup, not yet invited")
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("No answer in time")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("round")
+    )
+    judge = models.ForeignKey(
+        Judge, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("expert")
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    token = models.CharField(_("personal link key"), max_length=64, unique=True)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    # The invitation this one replaced (a backup invited after a decline or no answer).
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replaces"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "role", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "judge"], name="invitation_once_per_round"),
+        ]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.judge} · {self.round}"

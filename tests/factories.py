@@ -15,6 +15,7 @@ from judging.models import (
     AwardChange,
     Conflict,
     Criterion,
+    Invitation,
     Judge,
     Notice,
     Objection,
@@ -249,6 +250,16 @@ class JudgeFactory(factory.django.DjangoModelFactory[Judge]):
     user = factory.SubFactory(UserFactory)  # this profile is what makes the user a judge
     name = factory.Sequence(lambda n: f"专家{n}")
     affiliation = "某大学"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory[Invitation]):
+    class Meta:
+        model = Invitation
+
+    round = factory.SubFactory("tests.factories.RoundFactory")
+    judge = factory.SubFactory(JudgeFactory)
+    role = Invitation.Role.DRAWN
+    token = factory.Sequence(lambda n: f"invitation-token-{n:08d}")
 
 
 class RoundFactory(factory.django.DjangoModelFactory[Round]):

@@ -141,6 +141,10 @@ def closed_review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Ass
         return None
     return (
         Assignment.objects.filter(judge=judge, pk=pk, round__status=Round.Status.CLOSED)
+        .exclude(  # nothing of a round whose pledge the judge never signed
+            Q(round__pledge_required=True)
+            & ~Exists(PledgeSignature.objects.filter(judge=judge, round=OuterRef("round")))
+        )
         .select_related("round__call", "case")
         .first()
     )

@@ -233,3 +233,13 @@ def test_the_round_page_and_the_export_show_the_signed_pledges(world, org_client
     )
     assert rows[1][0] == "刘专家" and rows[1][3] == "10.0.0.9"
     assert rows[1][4] == "东城街道、西城社区" and rows[1][5] == sig.text_hash
+
+
+def test_a_closed_round_shows_an_unsigned_judge_nothing_either(client, world, organizer):
+    from judging.services import rounds
+
+    rounds.round_set_status(round=world["round"], status=Round.Status.CLOSED, actor=organizer)
+    client.force_login(world["judge"].user)
+    response = client.get(reverse("judging:review", args=[world["review"].pk]))
+    assert response.status_code == 404
+    assert world["cases"][0].code not in response.content.decode()

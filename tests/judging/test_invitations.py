@@ -209,3 +209,60 @@ def test_a_token_answers_only_its_own_invitation(client, drawn_round):
     assert not drawn_round.panel.exists()
     assert Invitation.objects.filter(round=drawn_round, status="accepted").count() == 0
     assert invitations.invitation_by_token(other.token).round == other_round
+
+
+def test_the_round_page_queries_do_not_grow_with_invitations_and_pledges(
+    org_client, organizer, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from judging.services import pledges
+
+    def build(n: int) -> Round:
+        rnd = RoundFactory.create()
+        experts = [_expert(f"专家{rnd.pk}-{i}") for i in range(n)]
+        invitations.invitations_from_drawing(
+            round=rnd, drawn=experts[: n - 1], backups=experts[n - 1 :], actor=organizer
+        )
+        first = Invitation.objects.filter(round=rnd, status="invited").order_by("pk")
+        invitations.invitation_decline(invitation=first[0], reason="没空", actor=None)
+        for inv in Invitation.objects.filter(round=rnd, status="invited"):
+            invitations.invitation_accept(invitation=inv, actor=None)
+            pledges.pledge_sign(
+                round=rnd,
+                judge=inv.judge,
+                typed_name=inv.judge.name,
+                agreed=True,
+                ip_address="10.0.0.1",
+                actor=None,
+            )
+        return rnd
+
+    small, large = build(2), build(12)
+    assert small.pledges.count() == 1 and large.pledges.count() == 11
+    with CaptureQueriesContext(connection) as ctx:
+        assert org_client.get(reverse("judging:round_detail", args=[small.pk])).status_code == 200
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        assert org_client.get(reverse("judging:round_detail", args=[large.pk])).status_code == 200
+
+
+def test_a_new_drawing_withdraws_the_open_invitations_of_the_earlier_one(drawn_round):
+    li = _inv(drawn_round, "李二")
+    invitations.invitation_accept(invitation=li, actor=None)
+    new = _expert("吴八")
+    experts_drawn.send(
+        sender=None,
+        round=drawn_round,
+        drawn=[li.judge, new],
+        backups=[_inv(drawn_round, "赵四").judge],
+        actor=None,
+    )
+    rows = {i.judge.name: (i.role, i.status) for i in Invitation.objects.filter(round=drawn_round)}
+    assert rows == {
+        "王一": ("drawn", "withdrawn"),
+        "李二": ("drawn", "accepted"),  # an accepted expert keeps the place
+        "张三": ("backup", "withdrawn"),
+        "赵四": ("backup", "waiting"),
+        "吴八": ("drawn", "invited"),
+    }

@@ -14,7 +14,7 @@ from judging.services import pledges
 from submissions.models import DEFAULT_PLEDGE_TEXT
 from tests.submissions.casekit import attachment_add
 
-from ..factories import CallFactory, UnitFactory
+from ..factories import CallFactory, RoundFactory, UnitFactory
 from .setupkit import accepted_case, judge_profile, make_round, photo_add
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +243,26 @@ def test_a_closed_round_shows_an_unsigned_judge_nothing_either(client, world, or
     response = client.get(reverse("judging:review", args=[world["review"].pk]))
     assert response.status_code == 404
     assert world["cases"][0].code not in response.content.decode()
+
+
+def test_a_copied_call_keeps_its_pledge_text_and_its_rounds_require_the_pledge(organizer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from submissions.services import call_copy
+
+    source = CallFactory(pledge_text="本单位自拟的承诺书。")
+    RoundFactory.create(call=source, number=1, answer_hours=24)
+    now = timezone.now()
+    copy = call_copy(
+        source=source,
+        slug="copy-2027",
+        title="2027年度",
+        opens_at=now,
+        closes_at=now + timedelta(days=30),
+        actor=organizer,
+    )
+    assert copy.pledge_text == "本单位自拟的承诺书。"
+    rnd = copy.rounds.get()
+    assert (rnd.answer_hours, rnd.pledge_required) == (24, True)

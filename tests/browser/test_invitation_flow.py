@@ -14,7 +14,7 @@ from judging.services import rounds
 from judging.signals import experts_drawn
 
 from ..judging.setupkit import accepted_case, judge_profile, make_round
-from .kit import login
+from .kit import assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,7 @@ def test_invitation_decline_backup_accept_pledge_then_scoring(
     assert expert.locator("#invitation[data-status='invited']").count() == 1
     assert call.title in expert.inner_text("#invitation")
     screenshot(expert, "invitation-01-link")
+    assert_accessible(expert)
     expert.check("input[name=answer][value=decline]")
     expert.fill("#id_reason", "当周在外地出差")
     _submit(expert, "#send-answer")
@@ -73,6 +74,7 @@ def test_invitation_decline_backup_accept_pledge_then_scoring(
     assert "当周在外地出差" in org.inner_text(f"tr[data-invitation='{first.pk}']")
     assert org.locator(f"tr[data-invitation='{backup.pk}'][data-status='accepted']").count() == 1
     screenshot(org, "invitation-02-round-page")
+    assert_accessible(org)
 
     # ---- 张三 logs in: the pledge comes first, then his queue and the scoring page
     judge = browsing.new_page()
@@ -81,6 +83,7 @@ def test_invitation_decline_backup_accept_pledge_then_scoring(
     assert judge.url == f"{base}/judging/review/rounds/{rnd.pk}/pledge/"
     assert case.title not in judge.content()
     screenshot(judge, "invitation-03-pledge")
+    assert_accessible(judge)
     judge.fill("#id_typed_name", "张三")
     judge.check("#id_agreed")
     _submit(judge, "#sign-pledge")

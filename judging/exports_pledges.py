@@ -61,7 +61,9 @@ def pledges_workbook(*, round: Round) -> bytes:
                 inv.judge.name,
                 inv.get_role_display(),
                 inv.order,
-                inv.get_status_display(),
+                _("Accepted the invitation")
+                if inv.status == inv.Status.ACCEPTED
+                else inv.get_status_display(),
                 _at(inv.invited_at),
                 _at(inv.respond_by),
                 _at(inv.answered_at),

@@ -48,6 +48,8 @@ class JudgingConfig(AppConfig):
         )
         track(m.Award, name_joins=["case"])
         track(m.Notice)
+        track(m.Invitation, exclude_fields=["token"], name_joins=["judge", "round"])
+        track(m.PledgeSignature, name_joins=["judge", "round"])
         track(m.Objection)
 
         from submissions.signals import award_numbers_changed
@@ -55,6 +57,11 @@ class JudgingConfig(AppConfig):
         from .services.results import on_award_numbers_changed
 
         award_numbers_changed.connect(on_award_numbers_changed, dispatch_uid="judging-results")
+
+        from .services.invitations import on_experts_drawn
+        from .signals import experts_drawn
+
+        experts_drawn.connect(on_experts_drawn, dispatch_uid="judging-invitations")
 
         from submissions.signals import call_copied
 

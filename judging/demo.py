@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from submissions.models import Call, Unit
 
+from . import demo_invitations
 from .models import Assignment, Judge, Round
 from .selectors import criteria_for
 from .services import pool, results, reviews, rounds
@@ -138,8 +139,11 @@ def _score(
 
 def _set_up(call: Call, round: Round, criteria, judges, *, seed: int, organizer) -> Round:
     rounds.round_save(round=round, criteria=criteria, actor=organizer)
+    # Invitations (one declined, its backup accepted, in a first round) and signed pledges.
+    demo_invitations.invite_panel(round, judges, organizer, with_decline=round.number == 1)
     rounds.round_set_panel(round=round, judges=judges, actor=organizer)
     rounds.round_set_entries(round=round, actor=organizer)
+    demo_invitations.sign_pledges(round, judges)
     rounds.round_assign(round=round, seed=seed, actor=organizer)
     rounds.round_set_status(
         round=round,

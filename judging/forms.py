@@ -11,6 +11,7 @@ from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
@@ -88,6 +89,8 @@ class RoundForm(forms.ModelForm):
             "judges_per_case",
             "deadline",
             "by_category",
+            "pledge_required",
+            "answer_hours",
         ]
         widgets = {"deadline": DATETIME_WIDGET}
         field_classes = {"deadline": PortalDateTimeField, "entry_round": RoundChoiceField}
@@ -98,12 +101,22 @@ class RoundForm(forms.ModelForm):
             "deadline": _("Beijing time. Shown to the judges and in the reminders."),
         }
 
+    def clean_answer_hours(self):
+        return (
+            self.cleaned_data.get("answer_hours") or Round._meta.get_field("answer_hours").default
+        )
+
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.call = call
         earlier = Round.objects.filter(call=call)
         if self.instance.pk:
             earlier = earlier.filter(number__lt=self.instance.number)
+        # Invitations: the answer window defaults to the model's (a form sent without it).
+        answer_hours = cast(forms.IntegerField, self.fields["answer_hours"])
+        answer_hours.required, answer_hours.min_value = False, 1
+        answer_hours.validators.append(MinValueValidator(1))
+        answer_hours.widget.attrs["min"] = 1
         entry_round = cast(RoundChoiceField, self.fields["entry_round"])
         entry_round.queryset = earlier.order_by("number")
         entry_round.required = False

@@ -148,6 +148,20 @@ class Round(models.Model):
         related_name="+",
         verbose_name=_("panel leader"),
     )
+    # Invitations (judging/services/invitations.py): how long an invited expert has to answer
+    # before the next backup is invited.
+    answer_hours = models.PositiveSmallIntegerField(
+        _("hours an invited expert has to answer"),
+        default=48,
+        help_text=_("Without an answer by then, the next backup is invited."),
+    )
+    # Judges sign the call's pledge before seeing any case of the round (judging/selectors.py).
+    # Rounds set up before pledges existed do not require one (migration 0013).
+    pledge_required = models.BooleanField(
+        _("judges sign the pledge before seeing any case"),
+        default=True,
+        help_text=_("The pledge of impartiality and confidentiality (回避与保密承诺书)."),
+    )
     results_computed_at = models.DateTimeField(
         _("results computed at"), null=True, blank=True, editable=False
     )
@@ -650,3 +664,39 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.judge} · {self.round}"
+
+
+class PledgeSignature(models.Model):
+    """An expert's signed pledge (回避与保密承诺书) for one round: what was signed (the text as it
+    stood), the name typed, when, from which address, and the round's units as listed on the
+    pledge page. Part of the round's record; never changed once signed."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="pledges", verbose_name=_("round")
+    )
+    judge = models.ForeignKey(
+        Judge, on_delete=models.CASCADE, related_name="pledges", verbose_name=_("expert")
+    )
+    text = models.TextField(_("text signed"))
+    typed_name = models.CharField(_("name typed"), max_length=100)
+    signed_at = models.DateTimeField(_("signed at"))
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    units_listed = models.JSONField(_("units listed"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["round", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "judge"], name="pledge_once_per_round"),
+        ]
+        verbose_name = _("signed pledge")
+        verbose_name_plural = _("signed pledges")
+
+    def __str__(self):
+        return f"{self.judge} · {self.round}"
+
+    @property
+    def text_hash(self) -> str:
+        """SHA-256 of the text signed (hex), printed in the export."""
+        import hashlib
+
+        return hashlib.sha256(self.text.encode()).hexdigest()

@@ -24,8 +24,10 @@ from .models import (
     AwardChange,
     Conflict,
     Criterion,
+    Invitation,
     Judge,
     Notice,
+    PledgeSignature,
     Result,
     Round,
     RoundCase,
@@ -43,12 +45,18 @@ def judge_for(user: User | AnonymousUser) -> Judge | None:
 def assignments_for_judge(
     user: User | AnonymousUser, *, round: Round | None = None
 ) -> QuerySet[Assignment]:
-    """The user's own reviews in open rounds, minus any case he or she has a conflict with."""
+    """The user's own reviews in open rounds, minus any case he or she has a conflict with, and
+    nothing of a round whose pledge the judge has not signed (judging/services/pledges.py)."""
     judge = judge_for(user)
     if judge is None:
         return Assignment.objects.none()
-    qs = Assignment.objects.filter(judge=judge, round__status=Round.Status.OPEN).exclude(
-        Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case")))
+    qs = (
+        Assignment.objects.filter(judge=judge, round__status=Round.Status.OPEN)
+        .exclude(Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case"))))
+        .exclude(
+            Q(round__pledge_required=True)
+            & ~Exists(PledgeSignature.objects.filter(judge=judge, round=OuterRef("round")))
+        )
     )
     # Not a case of the judge's own unit, nor of a unit he or she is a member of. The ids are
     # resolved first (a short list, read once per user object): a subquery here would make the
@@ -59,6 +67,45 @@ def assignments_for_judge(
     if round is not None:
         qs = qs.filter(round=round)
     return qs
+
+
+def pledges_pending(user: User | AnonymousUser) -> QuerySet[Round]:
+    """Rounds not closed whose panel holds the judge and whose pledge he or she has not signed
+    yet: the judge's start page leads to the pledge of each."""
+    judge = judge_for(user)
+    if judge is None:
+        return Round.objects.none()
+    return (
+        Round.objects.filter(panel=judge, pledge_required=True)
+        .exclude(status=Round.Status.CLOSED)
+        .exclude(pledges__judge=judge)
+        .select_related("call")
+        .order_by("deadline", "call_id", "number")
+    )
+
+
+def pledge_round_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Round | None:
+    """A round the judge must sign the pledge of before seeing it (None otherwise)."""
+    return pledges_pending(user).filter(pk=pk).first()
+
+
+def review_awaiting_pledge(user: User | AnonymousUser, *, pk: int | str) -> Round | None:
+    """The round of one of the judge's reviews hidden only because the pledge is not signed:
+    the link leads to the pledge, not to a 404."""
+    judge = judge_for(user)
+    if judge is None:
+        return None
+    return pledges_pending(user).filter(assignments__pk=pk, assignments__judge=judge).first()
+
+
+def round_invitations(*, round: Round) -> QuerySet[Invitation]:
+    """The round's invitations for its page: drawn, manual, then backups in order (one query)."""
+    return Invitation.objects.filter(round=round).select_related("judge", "replaces__judge")
+
+
+def round_pledges(*, round: Round) -> QuerySet[PledgeSignature]:
+    """The round's signed pledges, in the order they were signed (one query)."""
+    return PledgeSignature.objects.filter(round=round).select_related("judge")
 
 
 def photos_for_judge(user: User | AnonymousUser) -> QuerySet[Photo]:
@@ -94,6 +141,10 @@ def closed_review_for_judge(user: User | AnonymousUser, *, pk: int | str) -> Ass
         return None
     return (
         Assignment.objects.filter(judge=judge, pk=pk, round__status=Round.Status.CLOSED)
+        .exclude(  # nothing of a round whose pledge the judge never signed
+            Q(round__pledge_required=True)
+            & ~Exists(PledgeSignature.objects.filter(judge=judge, round=OuterRef("round")))
+        )
         .select_related("round__call", "case")
         .first()
     )

@@ -60,3 +60,41 @@ def results_sweep() -> int:
     broker that lost the message). Every worker sends it at its start and every
     RESULTS_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work, no person acts."""
     return len(results_services.results_requeue_lost(actor=None))
+
+
+@shared_task(
+    name="judging.invitation_send", autoretry_for=(OSError,), max_retries=5, retry_backoff=10
+)
+def invitation_send(invitation_id: int) -> int:
+    """Email an invited expert the personal link (judging/services/invitations.py)."""
+    from django.urls import reverse
+
+    from .models import Invitation
+
+    inv = (
+        Invitation.objects.select_related("round__call", "judge__user")
+        .filter(pk=invitation_id, status=Invitation.Status.INVITED)
+        .first()
+    )
+    if inv is None or not inv.judge.user.email:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        ctx = {
+            "inv": inv,
+            "round": inv.round,
+            "judge": inv.judge,
+            "link": settings.PORTAL_BASE_URL + reverse("judging:invitation", args=[inv.token]),
+        }
+        subject = one_line(render_to_string("judging/email/invitation_subject.txt", ctx))
+        body = render_to_string("judging/email/invitation_body.txt", ctx)
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [inv.judge.user.email])
+
+
+@shared_task(name="judging.invitations_sweep")
+def invitations_sweep() -> int:
+    """Invitations not answered in time expire and the next backups are invited. Every worker
+    sends it at its start and every INVITATIONS_SWEEP_SECONDS (settings.WORKER_SWEEPS): system
+    work, no person acts."""
+    from .services.invitations import invitations_expire
+
+    return invitations_expire(actor=None)

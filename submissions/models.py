@@ -54,6 +54,22 @@ class Membership(models.Model):
         return f"{self.user} @ {self.unit}"
 
 
+#: The pledge (回避与保密承诺书) every expert signs before seeing a case of the call's rounds,
+#: unless the organizer writes the call's own. It is a document in the interface's first
+#: language, kept as text: what each expert signed is stored with the signature
+#: (judging.PledgeSignature).
+DEFAULT_PLEDGE_TEXT = """本人自愿担任本次征集活动的评审专家，郑重承诺：
+一、公正评审。严格按照评审标准和评分细则独立评分，不受任何单位和个人的影响，不带个人偏见，对评审意见和评分负责。
+二、严格保密。不泄露案例材料、评审过程、评分情况和评审结果，不复制、留存或向他人提供案例材料，结果公布前不对外发表任何意见。
+三、主动回避。本人所在单位报送的案例，以及与本人有亲属关系、利害关系或其他可能影响公正评审关系的单位或个人报送的案例，本人主动申明并回避评审。
+四、廉洁自律。评审期间不与参评单位及其人员接触，不接受参评单位的宴请、礼品、礼金或其他利益，不打听、不干预其他专家的评分。
+如有违反，本人愿意承担相应责任，并接受取消评审专家资格等处理。"""
+
+
+def default_pledge_text() -> str:
+    return DEFAULT_PLEDGE_TEXT
+
+
 class Call(models.Model):
     """A call for cases (征集活动)."""
 
@@ -94,6 +110,11 @@ class Call(models.Model):
     # call moved to judging and its deadline became that moment). See submissions/lifecycle.py.
     judging_while_open = models.BooleanField(
         _("judging started while collection stays open"), default=False, editable=False
+    )
+    pledge_text = models.TextField(
+        _("pledge of the experts (回避与保密承诺书)"),
+        default=default_pledge_text,
+        help_text=_("Every expert signs it before seeing any case of the call's rounds."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

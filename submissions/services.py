@@ -130,6 +130,7 @@ CALL_COPIED_FIELDS = (
     "body_max_chars",
     "award_top_n",
     "award_excellent_m",
+    "pledge_text",  # the experts' pledge (回避与保密承诺书), as the organizer wrote it
 )
 #: What a copy takes from each form field and category of the source: every field of its own
 #: (a field added later is copied too), not the key, the call or the creation time.

@@ -19,6 +19,7 @@ from judging.models import (
     Judge,
     Notice,
     Objection,
+    PledgeSignature,
     Result,
     Round,
     RoundCase,
@@ -262,6 +263,18 @@ class InvitationFactory(factory.django.DjangoModelFactory[Invitation]):
     token = factory.Sequence(lambda n: f"invitation-token-{n:08d}")
 
 
+class PledgeSignatureFactory(factory.django.DjangoModelFactory[PledgeSignature]):
+    class Meta:
+        model = PledgeSignature
+
+    round = factory.SubFactory("tests.factories.RoundFactory")
+    judge = factory.SubFactory(JudgeFactory)
+    text = "本人承诺公正评审、严格保密、主动回避。"
+    typed_name = factory.SelfAttribute("judge.name")
+    signed_at = factory.LazyFunction(timezone.now)
+    ip_address = "127.0.0.1"
+
+
 class RoundFactory(factory.django.DjangoModelFactory[Round]):
     """A round as stored (no criteria, panel or entries: see tests/judging/setupkit.make_round
     for a round set up through the services)."""
@@ -272,6 +285,7 @@ class RoundFactory(factory.django.DjangoModelFactory[Round]):
     call = factory.SubFactory(CallFactory, status=Call.Status.JUDGING)
     number = factory.Sequence(lambda n: n + 1)
     name = "初评"
+    pledge_required = False  # tests of the pledge set it
 
 
 class CriterionFactory(factory.django.DjangoModelFactory[Criterion]):

@@ -247,11 +247,25 @@ def walk_import_template_command(tmp_path: Path, world) -> None:
     assert [c.value for c in cells[:2]] == ["选送单位", "案例标题"]
 
 
+def walk_pledges_export(client, world) -> None:
+    from .factories import InvitationFactory, PledgeSignatureFactory
+
+    judge, rnd = world["judge"], world["round"]
+    PledgeSignatureFactory(
+        round=rnd, judge=judge, text=TYPED["comment"], units_listed=[TYPED["unit"]]
+    )
+    InvitationFactory(round=rnd, judge=judge, status="declined", reason=TYPED["comment"])
+    response = client.get(reverse("judging:round_pledges_export", args=[rnd.pk]))
+    assert response.status_code == 200
+    assert_text_cells(xlsx_cells(response.content), stored("judge", "unit", "comment"))
+
+
 #: Every download URL that hands out a spreadsheet, by name, and how it is checked.
 WALKED_URLS = {
     "judging:results_export": walk_results_export,
     "judging:judge_sheet_xlsx": walk_judge_sheet,
     "judging:judge_import_template": walk_judge_import_template,
+    "judging:round_pledges_export": walk_pledges_export,
     "audit:export": walk_audit_export,
     "submissions:import_template": walk_import_template,
     "submissions:call_cases_export": walk_case_list_export,

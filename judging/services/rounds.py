@@ -119,6 +119,7 @@ ROUND_COPIED_FIELDS = (
     "entry_top_n",
     "by_category",
     "changes_until_close",
+    "answer_hours",  # invitations; a copy requires the pledge as every new round does
 )
 
 

@@ -44,6 +44,8 @@ def queue(request, pk):
         .first()
     )
     if rnd is None:
+        if selectors.pledge_round_for_judge(request.user, pk=pk) is not None:
+            return redirect("judging:pledge", pk=pk)
         raise Http404
     rows = selectors.queue_rows(request.user, round=rnd)
     done = sum(1 for a, _t, _u in rows if a.status == Assignment.Status.SUBMITTED)
@@ -130,6 +132,9 @@ def review(request, pk):
     try:
         a = selectors.review_for_judge(request.user, pk=pk)
     except Assignment.DoesNotExist:
+        unsigned = selectors.review_awaiting_pledge(request.user, pk=pk)
+        if unsigned is not None:
+            return redirect("judging:pledge", pk=unsigned.pk)
         closed = selectors.closed_review_for_judge(request.user, pk=pk)
         if closed is not None:
             return _round_closed(request, closed)

@@ -43,6 +43,7 @@ from ..services import pool, reviews, rounds
 from ..services.pool import JUDGE_COLUMNS, JUDGE_MAX_LENGTHS
 from ..services.reviews import plain_number
 from .common import conflict_messages
+from .invitations import round_context as invitations_context
 
 PAGE_SIZE = 50
 SHORTFALLS_SHOWN = 50
@@ -63,6 +64,7 @@ def home(request):
     if is_judge:
         context["judge"] = selectors.judge_for(user)
         context["judge_rounds"] = selectors.judge_rounds(user)
+        context["pledges_pending"] = list(selectors.pledges_pending(user))
     return render(request, "judging/home.html", context)
 
 
@@ -284,6 +286,7 @@ def round_detail(request, pk):
         request,
         "judging/round_detail.html",
         {
+            **invitations_context(rnd),
             "round": rnd,
             "overview": selectors.round_overview(round=rnd),
             "criteria": list(rnd.criteria.select_related("category")),

@@ -53,6 +53,7 @@ def test_a_round_judges_each_category_separately_up_to_the_notice(
     org.goto(f"{base}/judging/calls/{call.slug}/rounds/new/")
     org.fill("#id_name", "初评")
     org.check("#id_by_category")
+    org.uncheck("#id_pledge_required")  # the pledge has its own flow (test_invitation_flow)
     org.select_option("#id_mode", "all")
     org.fill("#id_criteria-0-name", "创新性")
     org.fill("#id_criteria-0-max_points", "40")

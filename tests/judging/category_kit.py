@@ -66,7 +66,9 @@ def category_round(
     for category, rows in ((office, office_rows), (community, community_rows)):
         for title, _scores in rows:
             cases[title] = accepted_case(call, title=title, category=category)
-    rnd = Round(call=call, name="初评", mode=Round.Mode.ALL, by_category=by_category)
+    rnd = Round(
+        call=call, name="初评", mode=Round.Mode.ALL, by_category=by_category, pledge_required=False
+    )
     criteria = [CriterionSpec(name="创新性", max_points=40)]
     if by_category:
         criteria += [

@@ -74,12 +74,14 @@ def make_round(
     status=Round.Status.OPEN,
     actor=None,
     collection="close",
+    pledge_required=False,
     **fields,
 ) -> Round:
     """A round through the services: criteria, panel, entries (all accepted cases, or `cases`
     hand-picked), assignment, and opened unless `status` says otherwise; `actor` (the organizer,
     or None) sets it up; `collection` answers what happens to a call still collecting cases
-    ("close" or "keep", see rounds.round_set_status)."""
+    ("close" or "keep", see rounds.round_set_status). Judges sign no pledge unless
+    `pledge_required` (the tests of the pledge)."""
     if cases is not None:
         entry = Round.Entry.PICKED
     rnd = Round(
@@ -90,6 +92,7 @@ def make_round(
         mode=mode,
         judges_per_case=k,
         entry=entry,
+        pledge_required=pledge_required,
         **fields,
     )
     rounds.round_save(

@@ -106,6 +106,17 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
     assert list(service.categories.all()) == [community]
     assert_accessible(org)
     screenshot(org, "walk-01-organizer-form-editor")
+    # on a phone the table scrolls sideways (reachable by keyboard), its buttons on one line
+    org.set_viewport_size(PHONE)
+    org.reload()
+    tops = org.eval_on_selector_all(
+        f"#field-{video.pk} .btn", "buttons => buttons.map(b => b.getBoundingClientRect().top)"
+    )
+    assert len(tops) == 4 and len(set(tops)) == 1, tops
+    assert org.get_attribute("#field-table >> xpath=..", "tabindex") == "0"
+    assert_accessible(org)
+    screenshot(org, "walk-01-organizer-form-editor-390")
+    org.set_viewport_size({"width": 1280, "height": 900})
 
     # ---- opens the call
     org.goto(f"{base}{call.get_absolute_url()}")

@@ -200,6 +200,20 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
         )
     }
 
+    # ---- the case list on a phone: the status bar's segments show their counts in full
+    Case.objects.filter(pk=others["楼道文化进万家"].pk).update(status=Case.Status.REJECTED)
+    org.set_viewport_size(PHONE)
+    org.goto(f"{base}{call.get_absolute_url()}?col={volunteers.pk}")
+    segments = org.eval_on_selector_all(
+        ".progress-stacked .progress-bar",
+        "bars => bars.map(b => [b.innerText.trim(), b.scrollWidth <= b.clientWidth + 1])",
+    )
+    assert segments == [["3", True], ["1", True]]
+    assert_accessible(org)
+    screenshot(org, "walk-03-organizer-case-list-390")
+    Case.objects.filter(pk=others["楼道文化进万家"].pk).update(status=Case.Status.ACCEPTED)
+    org.set_viewport_size({"width": 1280, "height": 900})
+
     # ---- a blind round judged by category: a shared criterion and one per category
     judges = [judge_profile("walk-judge1", name="林评委"), judge_profile("walk-judge2")]
     org.goto(f"{base}/judging/calls/{call.slug}/rounds/new/")
@@ -217,7 +231,7 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
         org.select_option(f"#id_criteria-{i}-category", str(category.pk))
     assert org.inner_text("[data-role='criteria-total']") == "100"
     assert_accessible(org)
-    screenshot(org, "walk-03-round-form")
+    screenshot(org, "walk-04-round-form")
     _post(org, "#round-form button[type=submit]")
     rnd = Round.objects.get(call=call, name="初评")
     assert (rnd.by_category, rnd.blind) == (True, True)

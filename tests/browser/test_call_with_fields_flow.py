@@ -170,6 +170,9 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
     }
     unit.goto(f"{base}/collect/cases/")
     assert TITLE in unit.locator("main").inner_text()
+    # on the phone the table scrolls sideways rather than breaking titles every few characters
+    assert unit.eval_on_selector("td.title-cell", "td => td.getBoundingClientRect().width") >= 150
+    screenshot(unit, "walk-02-unit-case-list-390")
     assert_accessible(unit)
 
     # ================================================================ ORGANIZER: screening

@@ -233,6 +233,12 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
         org.fill(f"#id_criteria-{i}-max_points", "60")
         org.select_option(f"#id_criteria-{i}-category", str(category.pk))
     assert org.inner_text("[data-role='criteria-total']") == "100"
+    # the criteria table takes its box's width (it once sat squeezed beside the legend)
+    share = org.evaluate(
+        """() => { const t = document.querySelector('[data-criteria-total]');
+                   return t.getBoundingClientRect().width / t.closest('fieldset').clientWidth; }"""
+    )
+    assert share > 0.85
     assert_accessible(org)
     screenshot(org, "walk-04-round-form")
     _post(org, "#round-form button[type=submit]")

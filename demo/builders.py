@@ -102,22 +102,23 @@ FORM_FIELDS: list[tuple[str, str, str, dict[str, Any]]] = [
 CATEGORIES = [("社区组", 2, 3), ("机关组", 1, 2)]
 
 
-def _case_form(call, organizer) -> list[Category]:
-    """The open call's categories and own fields, through the editor's services."""
-    categories = [
+def _case_form(call, organizer, *, categories=CATEGORIES, fields=FORM_FIELDS) -> list[Category]:
+    """A call's categories and own fields, through the editor's services (the multiple
+    choice is asked of the first category only)."""
+    made = [
         services_fields.category_save(
             category=Category(call=call, name=name, award_top_n=top, award_excellent_m=excellent),
             actor=organizer,
         )
-        for name, top, excellent in CATEGORIES
+        for name, top, excellent in categories
     ]
-    for kind, label, label_en, settings in FORM_FIELDS:
+    for kind, label, label_en, settings in fields:
         services_fields.call_field_save(
             field=CallField(call=call, kind=kind, label=label, label_en=label_en, **settings),
-            categories=categories[:1] if kind == K.MULTI_CHOICE else [],
+            categories=made[:1] if kind == K.MULTI_CHOICE else [],
             actor=organizer,
         )
-    return categories
+    return made
 
 
 def _answers(call, i: int, category: Category | None) -> dict:
@@ -278,10 +279,12 @@ def build_collection() -> list[str]:
         with acting_as(organizer):
             call, created = _call(slug, title, days_open=60, days_left=1, organizer=organizer)
         if created:
-            _cases(call, units, organizer, ["accepted"] * 10, seed=seed)
-            if slug == FINAL_CALL:
+            if slug == FINAL_CALL:  # two categories and four fields, answered by every case
                 with acting_as(organizer):
-                    _categories(call, organizer)
+                    _case_form(
+                        call, organizer, categories=FINAL_CATEGORIES, fields=FINAL_FORM_FIELDS
+                    )
+            _cases(call, units, organizer, ["accepted"] * 10, seed=seed)
             now = timezone.now()
             with acting_as(organizer):
                 services.call_set_status(call=call, status=Call.Status.CLOSED, actor=organizer)
@@ -293,22 +296,14 @@ def build_collection() -> list[str]:
     return report or ["Demo collection already present."]
 
 
-#: The finished call's categories (组别): name, 十佳 and 优秀 of each.
-CATEGORIES = [("社区组", 2, 2), ("机关组", 1, 2)]
-
-
-def _categories(call: Call, organizer: User) -> None:
-    """Two categories, and every other case in each (assigned by the organizer)."""
-    categories = [
-        Category.objects.create(
-            call=call, name=name, position=i, award_top_n=top, award_excellent_m=excellent
-        )
-        for i, (name, top, excellent) in enumerate(CATEGORIES)
-    ]
-    for i, case in enumerate(call.cases.order_by("number")):
-        services.case_set_category(
-            case=case, category=categories[i % len(categories)], actor=organizer
-        )
+#: The finished call's categories (组别): name, 十佳 and 优秀 of each; every other case is in
+#: each.
+FINAL_CATEGORIES = [("社区组", 2, 2), ("机关组", 1, 2)]
+#: The finished call's own fields: a required number and choice, a link hidden in blind rounds,
+#: and the communities covered (asked of 社区组 only).
+FINAL_FORM_FIELDS = [
+    f for f in FORM_FIELDS if f[1] in ("志愿者人数", "项目类型", "视频链接", "覆盖社区")
+]
 
 
 def build_finished_call() -> list[str]:

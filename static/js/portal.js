@@ -87,4 +87,18 @@
       form.dataset.sent = "1";
     });
   });
+  // A table wider than the screen scrolls sideways in its .table-responsive: keyboard users
+  // reach that scroll only when the region can take the focus (a table of read-only rows
+  // holds nothing else focusable).
+  var scrollables = function () {
+    document.querySelectorAll(".table-responsive").forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth) {
+        region.setAttribute("tabindex", "0");
+      } else if (region.getAttribute("tabindex") === "0") {
+        region.removeAttribute("tabindex");
+      }
+    });
+  };
+  scrollables();
+  window.addEventListener("resize", scrollables);
 })();

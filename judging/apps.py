@@ -49,6 +49,9 @@ class JudgingConfig(AppConfig):
         track(m.Award, name_joins=["case"])
         track(m.Notice)
         track(m.Objection)
+        # The seed stays out of the trail: it is secret until the draw reveals it on the record.
+        track(m.DrawingRecord, exclude_fields=["seed", "payload"], name_joins=["round"])
+        track(m.ExpertRating, name_joins=["judge", "round"])
 
         from submissions.signals import award_numbers_changed
 

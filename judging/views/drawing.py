@@ -1,0 +1,111 @@
+"""The random drawing of experts for a round (organizers) and the public verify page."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import organizer_required
+from core.flash import flash_errors
+from core.uploads import takes_uploads
+
+from .. import drawing
+from ..drawing_forms import DrawingRulesForm, RecordUploadForm
+from ..models import DrawingRecord, Judge
+from ..services import drawing as services
+from .common import organizer_round
+
+
+def _records(rnd):
+    records = list(rnd.drawings.select_related("operator").order_by("-committed_at", "-id"))
+    ids = {i for r in records for i in (r.result.get("drawn", []) + r.result.get("backups", []))}
+    names = dict(Judge.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for r in records:
+        r.drawn_names = [names.get(i, str(i)) for i in r.result.get("drawn", [])]
+        r.backup_names = [names.get(i, str(i)) for i in r.result.get("backups", [])]
+        r.excluded = r.payload["snapshot"]["excluded"]
+        r.n_eligible = len(r.payload["snapshot"]["eligible"])
+        r.exclusions = r.payload["rules"]
+    return records
+
+
+@organizer_required
+def round_drawing(request, pk):
+    rnd = organizer_round(pk)
+    form = DrawingRulesForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.drawing_commit(
+                    round=rnd,
+                    rules=form.rules(),
+                    witness=form.cleaned_data["witness"],
+                    redraw_reason=form.cleaned_data["redraw_reason"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                flash_errors(request, exc)
+            else:
+                messages.success(
+                    request, _("The commitment is published. Now draw, with the witness present.")
+                )
+                return redirect("judging:round_drawing", pk=rnd.pk)
+    current = services.current_record(rnd)
+    return render(
+        request,
+        "judging/drawing.html",
+        {"round": rnd, "form": form, "current": current, "records": _records(rnd)},
+    )
+
+
+@require_POST
+@organizer_required
+def drawing_reveal(request, pk):
+    record = get_object_or_404(DrawingRecord, pk=pk)
+    rnd = organizer_round(record.round_id)
+    try:
+        services.drawing_reveal(record=record, actor=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("The experts were drawn and the seed is revealed."))
+    return redirect("judging:round_drawing", pk=rnd.pk)
+
+
+@organizer_required
+def drawing_record(request, pk):
+    record = get_object_or_404(DrawingRecord, pk=pk)
+    organizer_round(record.round_id)
+    response = JsonResponse(
+        services.record_json(record), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    name = f"drawing-{record.round.call.slug}-{record.round.number}-{record.pk}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@takes_uploads(lambda: RecordUploadForm.max_bytes)
+def drawing_verify(request):
+    """Anyone: upload a drawing record and see whether it holds (judging/drawing.py)."""
+    form = RecordUploadForm(request.POST or None, request.FILES or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = json.loads(form.cleaned_data["record"].read().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            verdict = {"ok": False, "problems": [_("The file is not a JSON text.")]}
+        else:
+            problems = drawing.verify(data)
+            stored = None
+            if isinstance(data, dict) and isinstance(data.get("commitment"), str):
+                stored = (
+                    DrawingRecord.objects.filter(commitment=data["commitment"])
+                    .select_related("round__call")
+                    .first()
+                )
+            verdict = {"ok": not problems, "problems": problems, "stored": stored, "data": data}
+    return render(request, "judging/drawing_verify.html", {"form": form, "verdict": verdict})

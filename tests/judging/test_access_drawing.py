@@ -16,9 +16,15 @@ pytestmark = pytest.mark.django_db
 
 urlpatterns = urls.drawing.urlpatterns
 ROLES = ["organizer", "judge", "unit", "editor", "anonymous"]
-ORGANIZER_PAGE = {"organizer": 200, "judge": 403, "unit": 403, "editor": 403, "anonymous": LOGIN}
-ORGANIZER_ACTION = {**ORGANIZER_PAGE, "organizer": REDIRECT}
-PUBLIC = dict.fromkeys(ROLES, 200)
+ORGANIZER_PAGE: dict[str, int | str] = {
+    "organizer": 200,
+    "judge": 403,
+    "unit": 403,
+    "editor": 403,
+    "anonymous": LOGIN,
+}
+ORGANIZER_ACTION: dict[str, int | str] = {**ORGANIZER_PAGE, "organizer": REDIRECT}
+PUBLIC: dict[str, int | str] = dict.fromkeys(ROLES, 200)
 
 
 def _round(w):

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import organizer_required
-from core.flash import flash_errors
+from core.flash import flash_errors, flash_form_errors
+from core.params import id_param
 from core.uploads import takes_uploads
 
-from .. import drawing
-from ..drawing_forms import DrawingRulesForm, RecordUploadForm
+from .. import drawing, pool_selectors
+from ..drawing_forms import DrawingRulesForm, RatingForm, RecordUploadForm
 from ..models import DrawingRecord, Judge
 from ..services import drawing as services
 from .common import organizer_round
@@ -109,3 +110,36 @@ def drawing_verify(request):
                 )
             verdict = {"ok": not problems, "problems": problems, "stored": stored, "data": data}
     return render(request, "judging/drawing_verify.html", {"form": form, "verdict": verdict})
+
+
+@organizer_required
+def round_ratings(request, pk):
+    """After a round closes: each panel expert's lateness, declines, outliers and severity, and
+    the organizer's rating (一项目一评价)."""
+    rnd = organizer_round(pk)
+    if request.method == "POST":
+        form = RatingForm(request.POST)
+        judge = get_object_or_404(rnd.panel.all(), pk=id_param(request.POST.get("judge")) or 0)
+        if form.is_valid():
+            try:
+                services.expert_rate(
+                    judge=judge,
+                    round=rnd,
+                    rating=form.cleaned_data["rating"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                flash_errors(request, exc)
+            else:
+                messages.success(request, _("“%(name)s” was rated.") % {"name": judge.name})
+        else:
+            flash_form_errors(request, form)
+        return redirect("judging:round_ratings", pk=rnd.pk)
+    rows = pool_selectors.round_rating_rows(round=rnd)
+    for row in rows:
+        row.form = RatingForm(
+            initial={"rating": row.rating.rating, "note": row.rating.note} if row.rating else None,
+            prefix=f"j{row.judge.pk}",
+        )
+    return render(request, "judging/ratings.html", {"round": rnd, "rows": rows})

@@ -39,6 +39,7 @@ TABLE = [
     Row("judging:round_drawing", ORGANIZER_PAGE, kwargs=_round),
     Row("judging:drawing_reveal", ORGANIZER_ACTION, kwargs=_record, method="post"),
     Row("judging:drawing_record", ORGANIZER_PAGE, kwargs=_record),
+    Row("judging:round_ratings", ORGANIZER_PAGE, kwargs=_round),
     Row("judging:drawing_verify", PUBLIC),
 ]
 

@@ -136,8 +136,10 @@ def pool_snapshot(
         if judge.pk in panel:
             reason = _("already on the round's panel")
         elif not judge.available:
-            reason = _("unavailable") + (
-                f": {judge.unavailable_reason}" if judge.unavailable_reason else ""
+            reason = (
+                _("unavailable: %(reason)s") % {"reason": judge.unavailable_reason}
+                if judge.unavailable_reason
+                else _("unavailable")
             )
         elif judge.unit_id is not None and judge.unit_id in units:
             reason = _("works for a unit with a case in the call")

@@ -206,6 +206,29 @@ def drawing_commit(
             raise ValidationError(_("A redraw needs a reason; the first drawing stays on record."))
     else:
         redraw_reason = ""
+    return build_record(
+        round=round,
+        rules=rules,
+        witness=witness,
+        seed=secrets.token_bytes(drawing.SEED_BYTES),
+        previous=previous,
+        redraw_reason=redraw_reason,
+        operator=actor,
+    )
+
+
+def build_record(
+    *,
+    round: Round,
+    rules: DrawingRules,
+    witness: str,
+    seed: bytes,
+    operator: User,
+    previous: DrawingRecord | None = None,
+    redraw_reason: str = "",
+) -> DrawingRecord:
+    """Freeze the snapshot and store the committed record. `drawing_commit` passes a fresh
+    secret seed; only the demo (judging/demo.py) passes one of its own."""
     now = timezone.now()
     eligible, excluded = pool_snapshot(round=round, rules=rules, now=now)
     facts = {
@@ -213,8 +236,8 @@ def drawing_commit(
         "call_title": round.call.title,
         "round": round.number,
         "round_name": round.name,
-        "operator": actor.username,
-        "operator_name": actor.full_name or actor.username,
+        "operator": operator.username,
+        "operator_name": operator.full_name or operator.username,
         "witness": witness,
         "committed_at": now.isoformat(),
         "redraw_of": previous.commitment if previous is not None else None,
@@ -223,10 +246,9 @@ def drawing_commit(
     payload = drawing.committed_payload(
         facts=facts, eligible=eligible, excluded=excluded, rules=pure_rules(rules)
     )
-    seed = secrets.token_bytes(drawing.SEED_BYTES)
     return DrawingRecord.objects.create(
         round=round,
-        operator=actor,
+        operator=operator,
         witness=witness,
         algorithm=drawing.ALGORITHM,
         payload=payload,
@@ -238,14 +260,8 @@ def drawing_commit(
     )
 
 
-@acts
-@transaction.atomic
-def drawing_reveal(*, record: DrawingRecord, actor: User) -> DrawingRecord:
-    """Draw from the committed snapshot with the committed seed, reveal both, tell the
-    invitations (`experts_drawn`)."""
-    record = DrawingRecord.objects.select_for_update().select_related("round").get(pk=record.pk)
-    if record.status != DrawingRecord.Status.COMMITTED:
-        raise ValidationError(_("This drawing was already drawn."))
+def reveal(record: DrawingRecord) -> drawing.Result:
+    """Draw a committed record and store the result (no signal: see drawing_reveal)."""
     payload = record.payload
     result = drawing.draw(
         bytes.fromhex(record.seed),
@@ -256,6 +272,18 @@ def drawing_reveal(*, record: DrawingRecord, actor: User) -> DrawingRecord:
     record.status = DrawingRecord.Status.DRAWN
     record.drawn_at = timezone.now()
     record.save(update_fields=["result", "status", "drawn_at"])
+    return result
+
+
+@acts
+@transaction.atomic
+def drawing_reveal(*, record: DrawingRecord, actor: User) -> DrawingRecord:
+    """Draw from the committed snapshot with the committed seed, reveal both, tell the
+    invitations (`experts_drawn`)."""
+    record = DrawingRecord.objects.select_for_update().select_related("round").get(pk=record.pk)
+    if record.status != DrawingRecord.Status.COMMITTED:
+        raise ValidationError(_("This drawing was already drawn."))
+    result = reveal(record)
     judges = Judge.objects.in_bulk([*result.drawn, *result.backups])
     experts_drawn.send(
         sender=DrawingRecord,

@@ -286,3 +286,20 @@ def test_the_drawing_page_costs_the_same_for_one_and_many_records(
 
 
 QUERIES = 7  # session, user, round, current record, records, names, messages
+
+
+def test_the_demo_round_has_a_drawing_record_matching_its_panel(db):
+    from demo.builders import build_collection
+    from judging.demo import build_judging
+
+    build_collection()
+    build_judging()
+    first = Round.objects.get(call__slug="2026-civic-cases", number=1)
+    record = DrawingRecord.objects.get(round=first)
+    data = services.record_json(record)
+    assert drawing.verify(data) == []
+    assert sorted(data["result"]["drawn"]) == sorted(first.panel.values_list("pk", flat=True))
+    assert len(data["result"]["backups"]) == 2
+    assert [x["name"] for x in data["snapshot"]["excluded"]] == ["孙老师"]
+    build_judging()
+    assert DrawingRecord.objects.filter(round=first).count() == 1

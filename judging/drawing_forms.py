@@ -117,4 +117,4 @@ class RatingForm(forms.Form):
         super().__init__(*args, **kwargs)
         from .models import ExpertRating
 
-        self.fields["rating"].choices = ExpertRating.Rating.choices
+        self.fields["rating"].choices = [("", "—"), *ExpertRating.Rating.choices]

@@ -28,6 +28,8 @@ from typing import Any
 ALGORITHM = "civiccases-draw-1"  # HMAC-SHA256 stream, rejection sampling, partial Fisher–Yates
 FORMAT = "civiccases-drawing-record"
 SEED_BYTES = 32
+MAX_POOL = 20000  # experts in a snapshot; records beyond these limits are refused, unread
+MAX_QUOTAS = 50
 
 
 @dataclass(frozen=True)
@@ -222,10 +224,21 @@ def rules_from_json(data: Any) -> Rules:
     )
 
 
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError)
+
+
 def verify(record: Any) -> list[str]:
     """What is wrong with a drawing record (an empty list: it is consistent). Checks the format
     and algorithm, that the commitment is SHA-256(seed ‖ facts, snapshot and rules), that the
-    drawn and backup experts are what the draw gives, and that no excluded expert was drawn."""
+    drawn and backup experts are what the draw gives, and that no excluded expert was drawn.
+    Never raises on a malformed record: it says so."""
+    try:
+        return _verify(record)
+    except MALFORMED as exc:
+        return [f"The record is incomplete or malformed: {exc!r}"[:500]]
+
+
+def _verify(record: Any) -> list[str]:
     if not isinstance(record, dict):
         return ["The record is not a JSON object."]
     problems: list[str] = []
@@ -244,8 +257,13 @@ def verify(record: Any) -> list[str]:
         result = record["result"]
         stated = (list(result["drawn"]), list(result["backups"]))
         facts = record["facts"]
-    except (KeyError, TypeError, ValueError) as exc:
-        return [*problems, f"The record is incomplete or malformed: {exc!r}"]
+    except MALFORMED as exc:
+        return [*problems, f"The record is incomplete or malformed: {exc!r}"[:500]]
+    if len(eligible) > MAX_POOL or len(rules.quotas) > MAX_QUOTAS:
+        return [
+            *problems,
+            f"The record is too large: over {MAX_POOL} experts or {MAX_QUOTAS} quotas.",
+        ]
     if len(seed) != SEED_BYTES:
         problems.append(f"seed: {len(seed)} bytes, expected {SEED_BYTES}")
     payload = {"facts": facts, "snapshot": snapshot, "rules": record["rules"]}

@@ -52,6 +52,8 @@ class DrawingRules:
         names = [name for name, _n in self.quotas]
         if len(set(names)) != len(names):
             raise ValidationError(_("A field is named twice in the quotas."))
+        if len(self.quotas) > drawing.MAX_QUOTAS:
+            raise ValidationError(_("Too many field quotas."))
         if any(n < 1 for _name, n in self.quotas):
             raise ValidationError(_("Each field quota is at least 1."))
         if self.own_unit not in (OWN_UNIT_OFF, OWN_UNIT_ROUND, OWN_UNIT_CALL):

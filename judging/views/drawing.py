@@ -1,6 +1,7 @@
 """The random drawing of experts for a round (organizers) and the public verify page."""
 
 import json
+import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -60,6 +61,7 @@ def round_drawing(request, pk):
         request,
         "judging/drawing.html",
         {"round": rnd, "form": form, "current": current, "records": _records(rnd)},
+        status=400 if form.errors else 200,
     )
 
 
@@ -97,19 +99,26 @@ def drawing_verify(request):
     if request.method == "POST" and form.is_valid():
         try:
             data = json.loads(form.cleaned_data["record"].read().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             verdict = {"ok": False, "problems": [_("The file is not a JSON text.")]}
         else:
             problems = drawing.verify(data)
+            problems = [p[:500] for p in problems[:20]]  # what a page shows of a hostile file
             stored = None
-            if isinstance(data, dict) and isinstance(data.get("commitment"), str):
+            commitment = data.get("commitment") if isinstance(data, dict) else None
+            if isinstance(commitment, str) and re.fullmatch(r"[0-9a-f]{64}", commitment):
                 stored = (
-                    DrawingRecord.objects.filter(commitment=data["commitment"])
+                    DrawingRecord.objects.filter(commitment=commitment)
                     .select_related("round__call")
                     .first()
                 )
-            verdict = {"ok": not problems, "problems": problems, "stored": stored, "data": data}
-    return render(request, "judging/drawing_verify.html", {"form": form, "verdict": verdict})
+            verdict = {"ok": not problems, "problems": problems, "stored": stored}
+    return render(
+        request,
+        "judging/drawing_verify.html",
+        {"form": form, "verdict": verdict},
+        status=400 if form.errors else 200,
+    )
 
 
 @organizer_required
@@ -119,8 +128,10 @@ def round_ratings(request, pk):
     rnd = organizer_round(pk)
     if request.method == "POST":
         form = RatingForm(request.POST)
-        judge = get_object_or_404(rnd.panel.all(), pk=id_param(request.POST.get("judge")) or 0)
-        if form.is_valid():
+        judge = rnd.panel.filter(pk=id_param(request.POST.get("judge")) or 0).first()
+        if judge is None:
+            messages.error(request, _("Only the round's panel is rated."))
+        elif form.is_valid():
             try:
                 services.expert_rate(
                     judge=judge,

@@ -120,7 +120,8 @@ def test_the_organizer_rates_the_experts_of_a_closed_round(client, organizer, ca
     page = client.get(url).content.decode()
     assert "Incompetent" in page
     other = judge_profile("other")
-    assert client.post(url, {"judge": other.pk, "rating": "excellent"}).status_code == 404
+    client.post(url, {"judge": other.pk, "rating": "excellent"})
+    assert not ExpertRating.objects.filter(judge=other).exists()
 
 
 def test_a_rating_never_leaves_an_open_round(organizer, call):

@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, record, **options):
         try:
             data = json.loads(Path(record).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise CommandError(f"Cannot read {record}: {exc}")
         problems = drawing.verify(data)
         if problems:

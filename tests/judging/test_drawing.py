@@ -303,3 +303,11 @@ def test_the_demo_round_has_a_drawing_record_matching_its_panel(db):
     assert [x["name"] for x in data["snapshot"]["excluded"]] == ["孙老师"]
     build_judging()
     assert DrawingRecord.objects.filter(round=first).count() == 1
+
+
+def test_the_seed_stays_out_of_the_audit_trail(rnd, organizer):
+    from auditlog.models import LogEntry
+
+    record = _commit(rnd, organizer)
+    assert LogEntry.objects.filter(object_pk=str(record.pk)).exists()
+    assert not [e for e in LogEntry.objects.all() if record.seed in str(e.changes)]

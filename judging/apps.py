@@ -51,6 +51,9 @@ class JudgingConfig(AppConfig):
         track(m.Invitation, exclude_fields=["token"], name_joins=["judge", "round"])
         track(m.PledgeSignature, name_joins=["judge", "round"])
         track(m.Objection)
+        # The seed stays out of the trail: it is secret until the draw reveals it on the record.
+        track(m.DrawingRecord, exclude_fields=["seed", "payload"], name_joins=["round"])
+        track(m.ExpertRating, name_joins=["judge", "round"])
 
         from submissions.signals import award_numbers_changed
 

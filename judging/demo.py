@@ -9,6 +9,7 @@ A call with categories (the finished demo call) is judged category by category: 
 judge the categories separately, and the second has one criterion of each category's own.
 """
 
+import hashlib
 import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,9 +20,10 @@ from django.utils import timezone
 
 from submissions.models import Call, Unit
 
-from . import demo_invitations
+from . import demo_invitations, drawing
 from .models import Assignment, Judge, Round
 from .selectors import criteria_for
+from .services import drawing as drawing_services
 from .services import pool, results, reviews, rounds
 from .services.rounds import CriterionSpec
 
@@ -36,6 +38,22 @@ JUDGES = [
     ("judge3", "王主任", "", "区教育局", "基础教育"),  # conflicts with 区教育局's cases
     ("judge4", "赵编辑", "某日报社", "", "新闻传播"),
     ("judge5", "陈老师", "市委党校", "", "精神文明建设"),
+]
+# The pool beside the five: fields of expertise (专业领域) for the drawing, and more experts, one
+# of them unavailable, so that a drawing has backups and an exclusion to show.
+FIELDS = {
+    "judge1": ["城市管理"],
+    "judge2": ["社会治理"],
+    "judge3": ["公共服务"],
+    "judge4": ["社会治理"],
+    "judge5": ["城市管理", "社会治理"],
+}
+# username → (name, affiliation, fields, region, title, why unavailable)
+MORE_EXPERTS = [
+    ("expert6", "周研究员", "市城市规划设计研究院", ["城市管理"], "市辖区", "正高级工程师", ""),
+    ("expert7", "吴教授", "某大学社会学院", ["社会治理"], "市辖区", "教授", ""),
+    ("expert8", "郑处长", "市民政局", ["社会治理", "公共服务"], "市辖区", "", ""),
+    ("expert9", "孙老师", "市委党校", ["城市管理"], "市辖区", "副教授", "出国访学"),
 ]
 FIRST_CRITERIA = [
     CriterionSpec("创新性", 30, "做法新颖，有首创或突破。"),
@@ -101,6 +119,79 @@ def _judges(organizer) -> list[Judge]:
     return judges
 
 
+def _pool_details(organizer) -> None:
+    """Fields of expertise of the five, and the other experts of the pool (no reviews)."""
+    User = get_user_model()
+    for judge in Judge.objects.filter(user__username__in=FIELDS, fields=[]).select_related("user"):
+        pool.judge_update(
+            judge=judge,
+            name=judge.name,
+            email=judge.user.email,
+            unit=judge.unit,
+            affiliation=judge.affiliation,
+            expertise=judge.expertise,
+            fields=FIELDS[judge.user.username],
+            region="市辖区",
+            actor=organizer,
+        )
+    for username, name, affiliation, fields, region, title, away in MORE_EXPERTS:
+        if Judge.objects.filter(user__username=username).exists():
+            continue
+        existing = User.objects.filter(username=username).exists()
+        judge = pool.judge_create(
+            name=name,
+            username=username,
+            email=f"{username}@example.org",
+            affiliation=affiliation,
+            password="" if existing else PASSWORD,
+            actor=organizer,
+        ).judge
+        pool.judge_update(
+            judge=judge,
+            name=name,
+            email=judge.user.email,
+            affiliation=affiliation,
+            fields=fields,
+            region=region,
+            title=title,
+            available=not away,
+            unavailable_reason=away,
+            actor=organizer,
+        )
+
+
+def _drawing(rnd: Round, judges: list[Judge], organizer) -> None:
+    """A drawing record of the round whose result is the demo's fixed panel (the demo accounts
+    keep their reviews), with backups. A real drawing takes a fresh secret seed
+    (services.drawing.drawing_commit); the demo instead takes the first seed of a fixed sequence
+    whose draw gives that panel. The record verifies like any other (verify_draw)."""
+    if organizer is None:
+        return
+    rules = drawing_services.DrawingRules(
+        count=len(judges),
+        backups=2,
+        quotas=[("城市管理", 1), ("社会治理", 1)],
+        own_unit=drawing_services.OWN_UNIT_OFF,  # judge3's unit: the assignment keeps it apart
+    )
+    eligible, _excluded = drawing_services.pool_snapshot(round=rnd, rules=rules)
+    pure = drawing_services.pure_rules(rules)
+    panel = {j.pk for j in judges}
+    for i in range(20000):
+        seed = hashlib.sha256(f"civiccases-demo-drawing-{rnd.call.slug}-{i}".encode()).digest()
+        if set(drawing.draw(seed, eligible, pure).drawn) == panel:
+            break
+    else:
+        return
+    record = drawing_services.build_record(
+        round=rnd,
+        rules=rules,
+        witness="市纪委监委派驻纪检组 刘监督员",
+        seed=seed,
+        operator=organizer,
+    )
+    drawing_services.reveal(record)  # no invitations: the demo sets the panel itself
+
+
 def _points(
     rng: random.Random, quality: float, severity: float, criterion, step: Decimal
 ) -> Decimal:
@@ -137,8 +228,12 @@ def _score(
     )
 
 
-def _set_up(call: Call, round: Round, criteria, judges, *, seed: int, organizer) -> Round:
+def _set_up(
+    call: Call, round: Round, criteria, judges, *, seed: int, organizer, draw: bool = False
+) -> Round:
     rounds.round_save(round=round, criteria=criteria, actor=organizer)
+    if draw:
+        _drawing(round, judges, organizer)
     # Invitations (one declined, its backup accepted, in a first round) and signed pledges.
     demo_invitations.invite_panel(round, judges, organizer, with_decline=round.number == 1)
     rounds.round_set_panel(round=round, judges=judges, actor=organizer)
@@ -184,6 +279,7 @@ def _first_round(call: Call, judges: list[Judge], organizer, rng, quality, sever
         judges,
         seed=SEED,
         organizer=organizer,
+        draw=True,
     )
     mine = _assignments(rnd)
     for a in mine:
@@ -259,6 +355,7 @@ def build_judging(slug: str = DEMO_CALL) -> list[str]:
         return ["Demo judging skipped: the demo call is missing."]
     organizer = get_user_model().objects.filter(username="organizer").first()
     judges = _judges(organizer)
+    _pool_details(organizer)
     rng = random.Random(SEED)
     cases = list(call.cases.order_by("number").values_list("pk", flat=True))
     quality = {c: rng.uniform(0.62, 0.9) for c in cases}

@@ -63,6 +63,21 @@ class JudgeEditForm(forms.Form):
     unit = JudgeForm.base_fields["unit"]
     affiliation = forms.CharField(label=_("Affiliation"), max_length=200, required=False)
     expertise = forms.CharField(label=_("Expertise"), max_length=300, required=False)
+    # The expert pool's fields, read by the random drawing (judging/services/drawing.py).
+    expert_fields = forms.CharField(
+        label=_("Fields of expertise"),
+        max_length=300,
+        required=False,
+        help_text=_("Separated by commas, for example 城市管理, 社会治理; the drawing uses them."),
+    )
+    region = forms.CharField(label=_("Region"), max_length=100, required=False)
+    title = forms.CharField(label=_("Professional title"), max_length=100, required=False)
+    available = forms.BooleanField(label=_("Available for drawing"), required=False)
+    unavailable_reason = forms.CharField(label=_("Why unavailable"), max_length=200, required=False)
+
+    def clean_expert_fields(self):
+        text = self.cleaned_data.get("expert_fields") or ""
+        return [f.strip() for f in re.split(r"[,，;；、]+", text) if f.strip()]
 
 
 class RoundChoiceField(IdChoiceField):

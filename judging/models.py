@@ -700,3 +700,91 @@ class PledgeSignature(models.Model):
         import hashlib
 
         return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+class DrawingRecord(models.Model):
+    """A random drawing of experts for a round (judging/drawing.py, docs/drawing.md).
+
+    Committed first (the commitment published, the seed kept secret), then drawn (the seed and
+    the result revealed). A redraw is a new record pointing at the one it replaces, with a reason;
+    the first record stays."""
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", _("Committed, not yet drawn")
+        DRAWN = "drawn", _("Drawn")
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="drawings", verbose_name=_("round")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.COMMITTED
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("operator"),
+    )
+    witness = models.CharField(_("witness or supervisor present"), max_length=100)
+    algorithm = models.CharField(_("algorithm"), max_length=40)
+    # What the commitment covers: {"facts": …, "snapshot": …, "rules": …} (judging/drawing.py).
+    payload = models.JSONField(_("pool snapshot and rules"))
+    seed = models.CharField(_("seed"), max_length=64)  # hex; shown only once drawn
+    commitment = models.CharField(_("commitment (SHA-256)"), max_length=64, unique=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    committed_at = models.DateTimeField(_("committed at"))
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    redraw_of = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="redrawn_by",
+        verbose_name=_("redraw of"),
+    )
+    redraw_reason = models.TextField(_("reason for the redraw"), blank=True)
+
+    class Meta:
+        ordering = ["round", "committed_at", "id"]
+        verbose_name = _("drawing record")
+        verbose_name_plural = _("drawing records")
+
+    def __str__(self):
+        return f"{self.round} · {self.commitment[:12]}"
+
+
+class ExpertRating(models.Model):
+    """The organizer's rating of an expert's work in a round (一项目一评价)."""
+
+    class Rating(models.TextChoices):
+        EXCELLENT = "excellent", _("Excellent")
+        COMPETENT = "competent", _("Competent")
+        BASIC = "basic", _("Basically competent")
+        INCOMPETENT = "incompetent", _("Incompetent")
+
+    judge = models.ForeignKey(
+        Judge, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("expert")
+    )
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="expert_ratings", verbose_name=_("round")
+    )
+    rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices)
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rated by"),
+    )
+    at = models.DateTimeField(_("rated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["judge", "round"], name="expert_rating_once_per_round"),
+        ]
+        verbose_name = _("expert rating")
+        verbose_name_plural = _("expert ratings")
+
+    def __str__(self):
+        return f"{self.judge} · {self.round}: {self.get_rating_display()}"

@@ -15,6 +15,8 @@ from judging.models import (
     AwardChange,
     Conflict,
     Criterion,
+    DrawingRecord,
+    ExpertRating,
     Invitation,
     Judge,
     Notice,
@@ -273,6 +275,35 @@ class PledgeSignatureFactory(factory.django.DjangoModelFactory[PledgeSignature])
     typed_name = factory.SelfAttribute("judge.name")
     signed_at = factory.LazyFunction(timezone.now)
     ip_address = "127.0.0.1"
+
+
+class DrawingRecordFactory(factory.django.DjangoModelFactory[DrawingRecord]):
+    """A committed drawing record as stored (tests/judging/test_drawing.py draws through the
+    services)."""
+
+    class Meta:
+        model = DrawingRecord
+
+    round = factory.SubFactory("tests.factories.RoundFactory")
+    operator = factory.SubFactory(UserFactory, is_organizer=True)
+    witness = "监督员"
+    algorithm = "civiccases-draw-1"
+    payload = factory.LazyFunction(
+        lambda: {"facts": {}, "snapshot": {"eligible": [], "excluded": []}, "rules": {}}
+    )
+    seed = "00" * 32
+    commitment = factory.Sequence(lambda n: f"{n:064x}")
+    committed_at = factory.LazyFunction(timezone.now)
+
+
+class ExpertRatingFactory(factory.django.DjangoModelFactory[ExpertRating]):
+    class Meta:
+        model = ExpertRating
+
+    judge = factory.SubFactory(JudgeFactory)
+    round = factory.SubFactory("tests.factories.RoundFactory")
+    rating = ExpertRating.Rating.COMPETENT
+    by = factory.SubFactory(UserFactory, is_organizer=True)
 
 
 class RoundFactory(factory.django.DjangoModelFactory[Round]):

@@ -22,8 +22,8 @@ ids = st.one_of(hostile_number, st.lists(hostile_number, max_size=5))
 
 def _invited() -> Invitation:
     n = next(_serial)
-    judge = JudgeFactory(name=f"邀请{n}", user=UserFactory(username=f"finv{n}"))
-    rnd = RoundFactory(answer_hours=48)
+    judge = JudgeFactory.create(name=f"邀请{n}", user=UserFactory(username=f"finv{n}"))
+    rnd = RoundFactory.create(answer_hours=48)
     invitations.invitations_from_drawing(round=rnd, drawn=[judge], backups=[], actor=None)
     return Invitation.objects.get(round=rnd, judge=judge)
 

@@ -281,6 +281,8 @@ NOT_SPREADSHEETS = {
     "import_scores": "reads a table, writes none",
     "export_installment": "writes .txt, .docx and .html",
     "load_demo": "writes the database only",
+    "draw_experts": "writes a drawing record (.json)",
+    "verify_draw": "reads a drawing record (.json), writes nothing",
 }
 
 

@@ -87,14 +87,29 @@ def judge_update(
     unit: Unit | None = None,
     affiliation: str = "",
     expertise: str = "",
+    fields: list[str] | None = None,
+    region: str | None = None,
+    title: str | None = None,
+    available: bool | None = None,
+    unavailable_reason: str | None = None,
     actor: User | None,
 ) -> Judge:
-    """Change an expert's profile (and the account's e-mail address and full name)."""
+    """Change an expert's profile (and the account's e-mail address and full name). The pool
+    fields (fields of expertise, region, title, availability) change when given."""
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("The expert's name is empty."))
     judge.name, judge.unit = name, unit
     judge.affiliation, judge.expertise = affiliation.strip(), expertise.strip()
+    if fields is not None:
+        judge.fields = list(dict.fromkeys(" ".join(f.split()) for f in fields if f.strip()))
+    if region is not None:
+        judge.region = region.strip()
+    if title is not None:
+        judge.title = title.strip()
+    if available is not None:
+        judge.available = available
+        judge.unavailable_reason = "" if available else (unavailable_reason or "").strip()
     judge.full_clean(exclude=["user"])
     user = judge.user
     user.full_name, user.email = name, (email or "").strip()

@@ -1,7 +1,17 @@
 """Judging URLs, one module per feature: the expert pool, rounds, assignment, the judges'
 scoring pages, results, awards, the public notice, invitations and pledges."""
 
-from . import assignment, awards, invitations, notice, pool, results, rounds, scoring
+from . import (
+    assignment,
+    awards,
+    drawing,
+    invitations,
+    notice,
+    pool,
+    results,
+    rounds,
+    scoring,
+)
 
 app_name = "judging"
 
@@ -14,4 +24,5 @@ urlpatterns = [
     *awards.urlpatterns,
     *notice.urlpatterns,
     *invitations.urlpatterns,
+    *drawing.urlpatterns,
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from submissions import lifecycle
 from submissions.models import Call
 from submissions.selectors import collection_deadline
 
-from .. import selectors
+from .. import pool_selectors, selectors
 from ..forms import (
     AssignmentAddForm,
     ConflictRecordForm,
@@ -100,19 +100,15 @@ def judge_list(request):
                 return redirect("judging:judge_list")
             new_accounts, form = [new], JudgeForm()
     q = search_param(request.GET.get("q"))
-    judges = (
-        Judge.objects.select_related("unit", "user")
-        .annotate(n_rounds=Count("rounds"))
-        .order_by("name", "pk")
-    )
-    if q:
-        judges = judges.filter(
-            Q(name__icontains=q)
-            | Q(affiliation__icontains=q)
-            | Q(expertise__icontains=q)
-            | Q(user__username__icontains=q)
-        )
+    filters = {
+        "field": search_param(request.GET.get("field")),
+        "region": search_param(request.GET.get("region")),
+        "available": search_param(request.GET.get("available")),
+    }
+    judges = pool_selectors.pool_list(q=q, **filters)
     page = Paginator(judges, PAGE_SIZE).get_page(request.GET.get("page"))
+    for judge in page:
+        judge.latest_rating_label = pool_selectors.rating_label(judge.latest_rating)
     return render(
         request,
         "judging/judge_list.html",
@@ -120,6 +116,8 @@ def judge_list(request):
             "form": form,
             "page": page,
             "q": q,
+            "filters": filters,
+            "field_names": pool_selectors.pool_field_names(),
             "new_accounts": new_accounts,
         },
         status=400 if form.errors else 200,
@@ -137,11 +135,18 @@ def judge_edit(request, pk):
             "unit": judge.unit,
             "affiliation": judge.affiliation,
             "expertise": judge.expertise,
+            "expert_fields": ", ".join(judge.fields or []),
+            "region": judge.region,
+            "title": judge.title,
+            "available": judge.available,
+            "unavailable_reason": judge.unavailable_reason,
         },
     )
     if request.method == "POST" and form.is_valid():
         try:
-            pool.judge_update(judge=judge, **form.cleaned_data, actor=request.user)
+            data = dict(form.cleaned_data)
+            data["fields"] = data.pop("expert_fields")
+            pool.judge_update(judge=judge, **data, actor=request.user)
         except ValidationError as exc:
             for msg in exc.messages:
                 form.add_error(None, msg)
@@ -151,7 +156,7 @@ def judge_edit(request, pk):
     return render(
         request,
         "judging/judge_edit.html",
-        {"form": form, "judge": judge},
+        {"form": form, "judge": judge, "history": pool_selectors.expert_history(judge=judge)},
         status=400 if form.errors else 200,
     )
 

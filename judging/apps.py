@@ -49,6 +49,10 @@ class JudgingConfig(AppConfig):
         track(m.Award, name_joins=["case"])
         track(m.Notice)
         track(m.Objection)
+        # Consensus (合议) and tie decisions (issue 14): who opened, commented, decided.
+        track(m.Discussion, exclude_fields=["opened_at"], name_joins=["case", "round"])
+        track(m.DiscussionComment, exclude_fields=["at"], name_joins=["judge"])
+        track(m.TieDecision, exclude_fields=["at"], name_joins=["round"])
 
         from submissions.signals import award_numbers_changed
 

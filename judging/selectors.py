@@ -24,6 +24,7 @@ from .models import (
     AwardChange,
     Conflict,
     Criterion,
+    Discussion,
     Judge,
     Notice,
     Result,
@@ -562,3 +563,43 @@ def awards_by_category(awards: Iterable) -> list[AwardGroup]:
         group = groups.setdefault(key, AwardGroup(category=name))
         (group.top if level == Award.Level.TOP else group.excellent).append(a)
     return list(groups.values())
+
+
+# --------------------------------------------------------------------------- consensus (合议)
+
+
+def discussion_judges(*, round_id: int, case_id: int) -> QuerySet[Assignment]:
+    """The reviews of a case in a round that take part in its discussion: assigned, not voided
+    by a conflict (those judges' scores do not count either)."""
+    return Assignment.objects.filter(round_id=round_id, case_id=case_id).exclude(
+        Exists(Conflict.objects.filter(judge=OuterRef("judge"), case=OuterRef("case")))
+    )
+
+
+def discussions_visible_to(user: User | AnonymousUser) -> QuerySet[Discussion]:
+    """The visibility policy of consensus discussions: organizers see every one; a judge those
+    of the cases he or she reviewed in that round (without a conflict, never a case of the
+    judge's own unit) and those of the rounds he or she leads; nobody else any."""
+    qs = Discussion.objects.select_related("round__call", "case", "round__leader")
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return qs.none()
+    if roles.is_organizer(user):
+        return qs
+    judge = judge_for(user)
+    if judge is None:
+        return qs.none()
+    reviewed = Assignment.objects.filter(
+        judge=judge, round=OuterRef("round"), case=OuterRef("case")
+    ).exclude(Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case"))))
+    qs = qs.filter(Q(Exists(reviewed)) | Q(round__leader=judge))
+    own_units = set(roles.unit_ids(user)) | ({judge.unit_id} if judge.unit_id else set())
+    if own_units:
+        qs = qs.exclude(case__unit_id__in=sorted(own_units))
+    return qs
+
+
+def discussions_for_judge(user: User | AnonymousUser) -> QuerySet[Discussion]:
+    """The discussions a judge takes part in (for the judge's home page), newest first."""
+    if judge_for(user) is None:
+        return Discussion.objects.none()
+    return discussions_visible_to(user).order_by("status", "-opened_at", "-pk")

@@ -34,6 +34,8 @@ class Tie:
     case_ids: list[int]  # sorted
     decision: TieDecision | None = None
     cases: list = field(default_factory=list)  # the Case rows, for pages
+    order_cases: list = field(default_factory=list)  # the Case rows in the decided order
+    form: object = None  # the decision form, for the consensus page
 
     @property
     def line_label(self) -> str:

@@ -63,6 +63,7 @@ def home(request):
     if is_judge:
         context["judge"] = selectors.judge_for(user)
         context["judge_rounds"] = selectors.judge_rounds(user)
+        context["discussions"] = list(selectors.discussions_for_judge(user)[:50])
     return render(request, "judging/home.html", context)
 
 

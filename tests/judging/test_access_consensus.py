@@ -42,9 +42,9 @@ def world(call, organizer):
     return {"round": rnd, "discussion": discussion, "people": people}
 
 
-ORGANIZER_PAGE = {r: 403 for r in ROLES} | {"organizer": 200, "anonymous": LOGIN}
-ORGANIZER_ACTION = ORGANIZER_PAGE | {"organizer": REDIRECT}
-DISCUSSION_PAGE = {
+ORGANIZER_PAGE: dict[str, int | str] = {r: 403 for r in ROLES} | {"organizer": 200, "anonymous": LOGIN}
+ORGANIZER_ACTION: dict[str, int | str] = ORGANIZER_PAGE | {"organizer": REDIRECT}
+DISCUSSION_PAGE: dict[str, int | str] = {
     "organizer": 200,
     "owner": 200,
     "member": 200,
@@ -55,7 +55,7 @@ DISCUSSION_PAGE = {
     "anonymous": LOGIN,
 }
 # Only a judge of the case (or the leader) writes; an organizer reads.
-JUDGE_ACTION = DISCUSSION_PAGE | {"organizer": 404, "owner": REDIRECT, "member": REDIRECT}
+JUDGE_ACTION: dict[str, int | str] = DISCUSSION_PAGE | {"organizer": 404, "owner": REDIRECT, "member": REDIRECT}
 
 
 def _round(w):

@@ -42,7 +42,8 @@ def world(call, organizer):
     return {"round": rnd, "discussion": discussion, "people": people}
 
 
-ORGANIZER_PAGE: dict[str, int | str] = {r: 403 for r in ROLES} | {"organizer": 200, "anonymous": LOGIN}
+ORGANIZER_PAGE: dict[str, int | str] = {r: 403 for r in ROLES}
+ORGANIZER_PAGE |= {"organizer": 200, "anonymous": LOGIN}
 ORGANIZER_ACTION: dict[str, int | str] = ORGANIZER_PAGE | {"organizer": REDIRECT}
 DISCUSSION_PAGE: dict[str, int | str] = {
     "organizer": 200,
@@ -55,7 +56,11 @@ DISCUSSION_PAGE: dict[str, int | str] = {
     "anonymous": LOGIN,
 }
 # Only a judge of the case (or the leader) writes; an organizer reads.
-JUDGE_ACTION: dict[str, int | str] = DISCUSSION_PAGE | {"organizer": 404, "owner": REDIRECT, "member": REDIRECT}
+JUDGE_ACTION: dict[str, int | str] = DISCUSSION_PAGE | {
+    "organizer": 404,
+    "owner": REDIRECT,
+    "member": REDIRECT,
+}
 
 
 def _round(w):

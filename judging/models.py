@@ -440,6 +440,7 @@ class Result(models.Model):
     zone: str  # "top", "excellent" or ""
     cut_before: str  # the award cut line drawn above this row, if any
     heading: str  # the category heading drawn above this row (rounds by category), if any
+    tied: bool  # shares its rank with another case of the page (并列)
 
     class Meta:
         ordering = ["round", "rank", "case_id"]

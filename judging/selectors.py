@@ -525,13 +525,16 @@ def public_notice(*, slug: str, now: datetime | None = None) -> Notice | None:
 
 def public_awards(*, call: Call) -> list[dict]:
     """The provisional award list as the public sees it: title, unit, level and category only —
-    never a score, a contact or anything else of the case. Awards given within categories come
-    category by category (in the categories' order), each ranked within its category."""
+    never a score, a contact or anything else of the case; whether an adjustment placed it, yes
+    ("（调整）"). Awards given within categories come category by category (in the categories'
+    order), each ranked within its category."""
     return [
         dict(row)
         for row in Award.objects.filter(call=call)
         .order_by(*CATEGORY_ORDER, "rank", "case__number")
-        .values("level", "case__title", "case__unit__name", "category_id", "category__name")
+        .values(
+            "level", "case__title", "case__unit__name", "category_id", "category__name", "adjusted"
+        )
     ]
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.context import acts
 from submissions import lifecycle
-from submissions.models import Call
+from submissions.models import Call, Case
 
 from ..models import Result, Round, TieDecision
 from .results import category_quotas
@@ -159,3 +159,20 @@ def decision_text(decision: TieDecision, codes: dict[int, str]) -> str:
         "how": how,
         "reason": decision.reason,
     }
+
+
+def round_decision_lines(*, round: Round, label: str = "code") -> list[str]:
+    """The round's tie decisions that still apply, one line each (decision_text), naming the
+    cases by code (exports) or by title (label "title": the public notice)."""
+    decisions = [t.decision for t in round_ties(round=round) if t.decision is not None]
+    if not decisions:
+        return []
+    cases = Case.objects.in_bulk([pk for d in decisions for pk in d.order])
+    names = {pk: (f"“{c.title}”" if label == "title" else c.code) for pk, c in cases.items()}
+    return [decision_text(d, names) for d in decisions]
+
+
+def public_decisions(*, call: Call) -> list[str]:
+    """The tie decisions of the call's last round, for the public notice's record."""
+    last = call.rounds.order_by("-number").first()
+    return round_decision_lines(round=last, label="title") if last is not None else []

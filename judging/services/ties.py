@@ -161,18 +161,45 @@ def decision_text(decision: TieDecision, codes: dict[int, str]) -> str:
     }
 
 
-def round_decision_lines(*, round: Round, label: str = "code") -> list[str]:
+def round_decision_lines(*, round: Round) -> list[str]:
     """The round's tie decisions that still apply, one line each (decision_text), naming the
-    cases by code (exports) or by title (label "title": the public notice)."""
-    decisions = [t.decision for t in round_ties(round=round) if t.decision is not None]
-    if not decisions:
-        return []
-    cases = Case.objects.in_bulk([pk for d in decisions for pk in d.order])
-    names = {pk: (f"“{c.title}”" if label == "title" else c.code) for pk, c in cases.items()}
-    return [decision_text(d, names) for d in decisions]
+    cases by their codes (the 评分汇总表)."""
+    decided = [t for t in round_ties(round=round) if t.decision is not None]
+    cases = Case.objects.in_bulk([pk for t in decided for pk in t.case_ids])
+    codes = {pk: c.code for pk, c in cases.items()}
+    return [decision_text(t.decision, codes) for t in decided if t.decision is not None]
 
 
 def public_decisions(*, call: Call) -> list[str]:
-    """The tie decisions of the call's last round, for the public notice's record."""
+    """The tie decisions of the call's last round for the public notice's record: the cases
+    placed above the line by their titles, the others only counted (the notice names no case
+    without an award)."""
     last = call.rounds.order_by("-number").first()
-    return round_decision_lines(round=last, label="title") if last is not None else []
+    if last is None:
+        return []
+    decided = [t for t in round_ties(round=last) if t.decision is not None]
+    cases = Case.objects.in_bulk([pk for t in decided for pk in t.case_ids])
+    lines = []
+    for tie in decided:
+        decision = tie.decision
+        assert decision is not None
+        above = "、".join(f"“{cases[pk].title}”" for pk in decision.order[: tie.places_above])
+        how = (
+            _("panel vote %(count)s") % {"count": decision.vote_count}
+            if decision.method == TieDecision.Method.VOTE
+            else _("decided by the organizer")
+        )
+        lines.append(
+            _(
+                "Tie at the %(line)s: %(above)s placed above the line, %(n)d tied case(s) "
+                "below it (%(how)s; %(reason)s)"
+            )
+            % {
+                "line": decision.get_line_display(),
+                "above": above,
+                "n": len(tie.case_ids) - tie.places_above,
+                "how": how,
+                "reason": decision.reason,
+            }
+        )
+    return lines

@@ -172,7 +172,7 @@ def discussion_revise(
         comment=assignment.comment,
         submit=True,
         action=ScoreAudit.Action.REVISE,
-        reason=_("Revised in the consensus discussion: %(reason)s") % {"reason": reason.strip()},
+        reason=reason.strip(),  # the action ("revise") says it was in a discussion
     )
 
 

@@ -57,7 +57,9 @@ def round_ties(*, round: Round) -> list[Tie]:
                 case_id
             )
     decisions: dict[tuple[int | None, tuple[int, ...]], TieDecision] = {}
-    for decision in TieDecision.objects.filter(round=round).order_by("at", "pk"):
+    for decision in (
+        TieDecision.objects.filter(round=round).select_related("by").order_by("at", "pk")
+    ):
         decisions[(decision.category_id, tuple(sorted(decision.cases)))] = decision  # the latest
     ties = []
     for (group_category, group_rank), case_ids in sorted(

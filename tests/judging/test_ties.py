@@ -180,3 +180,32 @@ def test_any_sequence_of_moves_keeps_ranks_unique(listed, call, organizer, moves
         assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
         levels = [r[1] for r in rows]
         assert levels == sorted(levels, key=["top", "excellent"].index)
+
+
+def test_a_tie_within_a_category_is_decided_within_it(call, organizer):
+    from .category_kit import category_round
+
+    world = category_round(call)
+    by_title = {c.title: c for c in call.cases.all()}
+    b, c = by_title["社区案例乙"], by_title["社区案例丙"]
+
+    [tie] = ties.round_ties(round=world.round)  # 机关案例丙 equals them but is not their rival
+    assert (tie.category_id, tie.line, tie.case_ids) == (
+        world.community.pk,
+        "excellent",
+        sorted([b.pk, c.pk]),
+    )
+    with pytest.raises(ValidationError, match="优秀 line"):
+        services.awards_propose(call=call, actor=organizer)
+    ties.tie_decide(
+        round=world.round,
+        case_ids=[b.pk, c.pk],
+        order=[c.pk, b.pk],
+        method="reason",
+        reason="丙的成效数据更完整",
+        actor=organizer,
+    )
+    services.awards_propose(call=call, actor=organizer)
+    awarded = set(Award.objects.filter(category=world.community).values_list("case_id", flat=True))
+    assert c.pk in awarded and b.pk not in awarded
+    assert TieDecision.objects.get().category == world.community

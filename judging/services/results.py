@@ -1,8 +1,9 @@
 """Results, awards, the public notice (公示) and finalization.
 
 Tie-break order (shown on the results page): 1. the round's scoring rule, higher first;
-2. the higher mean score on the first criterion; 3. more judges; 4. the organizer's decision,
-recorded with a reason as an award adjustment.
+2. the higher mean score on the first criterion; 3. more judges; 4. still equal: the cases share
+the rank (并列); when an award line splits them, people decide (judging/services/ties.py) and
+`awards_propose` waits for that decision — never the order of entry.
 """
 
 import io

@@ -85,3 +85,38 @@ def test_a_tie_decision_with_the_same_place_twice_is_refused(org_client, call, o
     )
     assert "Give each tied case a different place." in response.content.decode()
     assert not TieDecision.objects.exists()
+
+
+def test_adjusted_awards_are_marked_on_the_awards_page_and_the_public_notice(
+    org_client, call, organizer
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from judging.services import results as services
+
+    call.award_top_n, call.award_excellent_m = 1, 1
+    call.save()
+    _rnd, _judges, cases = scored_round(call, [[(30, 50)], [(20, 40)], [(10, 20)]])
+    services.awards_propose(call=call, actor=organizer)
+    services.award_adjust(
+        call=call, case=cases[2], level="excellent", rank=2, reason="复核", actor=organizer
+    )
+    now = timezone.now()
+    services.notice_publish(
+        call=call,
+        title="公示",
+        text="",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=7),
+        actor=organizer,
+    )
+
+    awards = org_client.get(f"/judging/results/calls/{call.slug}/awards/").content.decode()
+    public = org_client.get(f"/judging/notice/{call.slug}/").content.decode()
+
+    assert awards.count('data-adjusted="1"') == 1
+    assert public.count('data-adjusted="1"') == 1
+    ranks = sorted(call.awards.values_list("rank", "case_id"))
+    assert ranks == [(1, cases[0].pk), (2, cases[2].pk), (3, cases[1].pk)]

@@ -581,8 +581,9 @@ def discussion_judges(*, round_id: int, case_id: int) -> QuerySet[Assignment]:
 
 def discussions_visible_to(user: User | AnonymousUser) -> QuerySet[Discussion]:
     """The visibility policy of consensus discussions: organizers see every one; a judge those
-    of the cases he or she reviewed in that round (without a conflict, never a case of the
-    judge's own unit) and those of the rounds he or she leads; nobody else any."""
+    of the cases he or she reviewed in that round and those of the rounds he or she leads —
+    never one of a case he or she has a conflict with or of the judge's own unit; nobody else
+    any."""
     qs = Discussion.objects.select_related("round__call", "case", "round__leader")
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
         return qs.none()
@@ -594,7 +595,9 @@ def discussions_visible_to(user: User | AnonymousUser) -> QuerySet[Discussion]:
     reviewed = Assignment.objects.filter(
         judge=judge, round=OuterRef("round"), case=OuterRef("case")
     ).exclude(Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case"))))
-    qs = qs.filter(Q(Exists(reviewed)) | Q(round__leader=judge))
+    qs = qs.filter(Q(Exists(reviewed)) | Q(round__leader=judge)).exclude(
+        Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case")))
+    )  # a leader with a conflict on the case stays out of its discussion too
     own_units = set(roles.unit_ids(user)) | ({judge.unit_id} if judge.unit_id else set())
     if own_units:
         qs = qs.exclude(case__unit_id__in=sorted(own_units))

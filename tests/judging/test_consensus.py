@@ -167,3 +167,5 @@ def test_who_sees_a_discussion(scored, organizer):
     assert not sees(UserFactory(is_editor=True))
     consensus.round_set_leader(round=rnd, judge=judges[2], actor=organizer)
     assert sees(judges[2].user)
+    ConflictFactory(judge=judges[2], case=cases[0], reason="回避")
+    assert not sees(judges[2].user)  # not even the leader, with a conflict on the case

@@ -661,7 +661,7 @@ class Discussion(models.Model):
     panel's decision, which closes it (judging/services/consensus.py)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Under discussion")
         DECIDED = "decided", _("Decided")
 
     round = models.ForeignKey(

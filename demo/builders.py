@@ -334,6 +334,9 @@ def build_finished_call() -> list[str]:
             )
         rounds.round_set_status(round=rnd, status=Round.Status.CLOSED, actor=organizer)
     with acting_as(organizer):
+        from judging.demo_consensus import build_consensus
+
+        report += build_consensus(call, organizer)  # 合议 on a case of the last round
         report += build_results(FINAL_CALL)
         now = timezone.now()
         Notice.objects.filter(call=call).update(

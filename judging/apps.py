@@ -55,6 +55,11 @@ class JudgingConfig(AppConfig):
         track(m.DrawingRecord, exclude_fields=["seed", "payload"], name_joins=["round"])
         track(m.ExpertRating, name_joins=["judge", "round"])
 
+        # Consensus (合议) and tie decisions (issue 14): who opened, commented, decided.
+        track(m.Discussion, exclude_fields=["opened_at"], name_joins=["case", "round"])
+        track(m.DiscussionComment, exclude_fields=["at"], name_joins=["judge"])
+        track(m.TieDecision, exclude_fields=["at"], name_joins=["round"])
+
         from submissions.signals import award_numbers_changed
 
         from .services.results import on_award_numbers_changed

@@ -43,6 +43,9 @@ def build_results(slug: str = DEMO_CALL) -> list[str]:
         log.append(f"“{last.name}” is still open: awards and the notice wait for it.")
         return log or ["Demo results: no closed round yet."]
     if not Award.objects.filter(call=call).exists():
+        from .demo_consensus import decide_ties
+
+        log += decide_ties(call, organizer)  # the results were just computed above
         n = services.awards_propose(call=call, actor=organizer)
         log.append(f"Proposed {n} award(s) from “{last.name}”.")
     if not Notice.objects.filter(call=call).exists() and Award.objects.filter(call=call).exists():

@@ -281,7 +281,8 @@ def _notes_sheet(wb: XlsxBook, *, round, n_judges: int, matrix: bool) -> None:
         "平均分：各评审专家总分的算术平均；中位数：各总分居中的值；"
         "标准分(Z)：每位专家的总分按其本人所评全部案例的平均分和标准差标准化后取平均。",
         "并列处理顺序：1. 按本轮计分规则得分高者在前；2. 第一项评分标准平均分高者在前；"
-        "3. 评审人数多者在前；4. 仍并列时由组织方决定，并在奖项调整中记录理由。",
+        "3. 评审人数多者在前；4. 仍并列的案例名次相同（并列）；被奖项分数线分开的并列由组织方"
+        "记录决定（理由或评审组表决结果），决定列于本页之后。",
         f"奖项：前{call.award_top_n}名为十佳案例，其后{call.award_excellent_m}名为优秀案例；"
         "组织方调整奖项须记录理由，奖项一栏注明“调整”。",
         "“排名随方法变化”：三种方法的排名不一致；“分数线处并列”：并列的案例被奖项分数线分开。",
@@ -298,6 +299,9 @@ def _notes_sheet(wb: XlsxBook, *, round, n_judges: int, matrix: bool) -> None:
             f"本轮共{n_judges}位评审专家，汇总表在“{COL_JUDGE_TOTALS}”一栏列出每位专家的"
             "总分，各项评分详见“评分明细”表。"
         )
+    from .services.ties import round_decision_lines
+
+    lines += round_decision_lines(round=round)
     for line in lines:
         ws.append([styled(line, wrap=True)])
 

@@ -371,6 +371,7 @@ class ScoreAudit(models.Model):
         SUBMIT = "submit", _("Submitted")
         REOPEN = "reopen", _("Reopened")
         IMPORT = "import", _("Imported")
+        REVISE = "revise", _("Revised in a consensus discussion")
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="audits", verbose_name=_("review")
@@ -453,6 +454,7 @@ class Result(models.Model):
     zone: str  # "top", "excellent" or ""
     cut_before: str  # the award cut line drawn above this row, if any
     heading: str  # the category heading drawn above this row (rounds by category), if any
+    tied: bool  # shares its rank with another case of the page (并列)
 
     class Meta:
         ordering = ["round", "rank", "case_id"]
@@ -788,3 +790,128 @@ class ExpertRating(models.Model):
 
     def __str__(self):
         return f"{self.judge} · {self.round}: {self.get_rating_display()}"
+
+
+class Discussion(models.Model):
+    """A consensus discussion (合议) of one case in a round, opened by an organizer once the
+    case's judges have all submitted. The judges see each other's scores and comments, may
+    revise their score once (ScoreAudit, action "revise"), and the panel leader records the
+    panel's decision, which closes it (judging/services/consensus.py)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Under discussion")
+        DECIDED = "decided", _("Decided")
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="discussions", verbose_name=_("round")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="discussions", verbose_name=_("case")
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    reason = models.TextField(_("why it is discussed"), blank=True)
+    # The results page's flags when it was opened: "outlier", "rank_changes", "near_cut".
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    decision = models.TextField(_("the panel's decision"), blank=True)
+    decided_by = models.ForeignKey(
+        Judge,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by (panel leader)"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "case"], name="discussion_once_per_case"),
+        ]
+        verbose_name = _("consensus discussion")
+        verbose_name_plural = _("consensus discussions")
+
+    def __str__(self):
+        return f"{self.case.code} {self.case.title} · {self.round.name}"
+
+
+class DiscussionComment(models.Model):
+    """A judge's comment in a consensus discussion."""
+
+    discussion = models.ForeignKey(
+        Discussion, on_delete=models.CASCADE, related_name="comments", verbose_name=_("discussion")
+    )
+    judge = models.ForeignKey(
+        Judge, on_delete=models.CASCADE, related_name="+", verbose_name=_("judge")
+    )
+    text = models.TextField(_("comment"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("discussion comment")
+        verbose_name_plural = _("discussion comments")
+
+    def __str__(self):
+        return f"{self.judge} · {self.discussion}"
+
+
+class TieDecision(models.Model):
+    """People's decision on a tie that an award cut line splits (cases sharing a rank across the
+    十佳 or the 优秀 line): the order of the tied cases, by the organizer with a reason or by a
+    panel vote with its count. awards_propose refuses while such a tie has no decision; no tie
+    touching an award is broken by an internal id (judging/services/ties.py)."""
+
+    class Line(models.TextChoices):
+        TOP = "top", _("十佳 line")
+        EXCELLENT = "excellent", _("优秀 line")
+
+    class Method(models.TextChoices):
+        REASON = "reason", _("Decided by the organizer, with a reason")
+        VOTE = "vote", _("Panel vote")
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="tie_decisions", verbose_name=_("round")
+    )
+    category = models.ForeignKey(
+        "submissions.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    line = models.CharField(_("cut line"), max_length=10, choices=Line.choices)
+    #: The tied cases' ids, sorted (the tie this decision is for).
+    cases = models.JSONField(_("tied cases"), default=list)
+    #: The same ids in the decided order, best first.
+    order = models.JSONField(_("decided order"), default=list)
+    method = models.CharField(_("how it was decided"), max_length=8, choices=Method.choices)
+    vote_count = models.CharField(_("vote count"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "at", "id"]
+        verbose_name = _("tie decision")
+        verbose_name_plural = _("tie decisions")
+
+    def __str__(self):
+        return f"{self.round} · {self.get_line_display()} · {len(self.cases)}"

@@ -24,6 +24,7 @@ from .models import (
     AwardChange,
     Conflict,
     Criterion,
+    Discussion,
     Invitation,
     Judge,
     Notice,
@@ -575,13 +576,16 @@ def public_notice(*, slug: str, now: datetime | None = None) -> Notice | None:
 
 def public_awards(*, call: Call) -> list[dict]:
     """The provisional award list as the public sees it: title, unit, level and category only —
-    never a score, a contact or anything else of the case. Awards given within categories come
-    category by category (in the categories' order), each ranked within its category."""
+    never a score, a contact or anything else of the case; whether an adjustment placed it, yes
+    ("（调整）"). Awards given within categories come category by category (in the categories'
+    order), each ranked within its category."""
     return [
         dict(row)
         for row in Award.objects.filter(call=call)
         .order_by(*CATEGORY_ORDER, "rank", "case__number")
-        .values("level", "case__title", "case__unit__name", "category_id", "category__name")
+        .values(
+            "level", "case__title", "case__unit__name", "category_id", "category__name", "adjusted"
+        )
     ]
 
 
@@ -613,3 +617,46 @@ def awards_by_category(awards: Iterable) -> list[AwardGroup]:
         group = groups.setdefault(key, AwardGroup(category=name))
         (group.top if level == Award.Level.TOP else group.excellent).append(a)
     return list(groups.values())
+
+
+# --------------------------------------------------------------------------- consensus (合议)
+
+
+def discussion_judges(*, round_id: int, case_id: int) -> QuerySet[Assignment]:
+    """The reviews of a case in a round that take part in its discussion: assigned, not voided
+    by a conflict (those judges' scores do not count either)."""
+    return Assignment.objects.filter(round_id=round_id, case_id=case_id).exclude(
+        Exists(Conflict.objects.filter(judge=OuterRef("judge"), case=OuterRef("case")))
+    )
+
+
+def discussions_visible_to(user: User | AnonymousUser) -> QuerySet[Discussion]:
+    """The visibility policy of consensus discussions: organizers see every one; a judge those
+    of the cases he or she reviewed in that round and those of the rounds he or she leads —
+    never one of a case he or she has a conflict with or of the judge's own unit; nobody else
+    any."""
+    qs = Discussion.objects.select_related("round__call", "case", "round__leader")
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return qs.none()
+    if roles.is_organizer(user):
+        return qs
+    judge = judge_for(user)
+    if judge is None:
+        return qs.none()
+    reviewed = Assignment.objects.filter(
+        judge=judge, round=OuterRef("round"), case=OuterRef("case")
+    ).exclude(Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case"))))
+    qs = qs.filter(Q(Exists(reviewed)) | Q(round__leader=judge)).exclude(
+        Exists(Conflict.objects.filter(judge=judge, case=OuterRef("case")))
+    )  # a leader with a conflict on the case stays out of its discussion too
+    own_units = set(roles.unit_ids(user)) | ({judge.unit_id} if judge.unit_id else set())
+    if own_units:
+        qs = qs.exclude(case__unit_id__in=sorted(own_units))
+    return qs
+
+
+def discussions_for_judge(user: User | AnonymousUser) -> QuerySet[Discussion]:
+    """The discussions a judge takes part in (for the judge's home page), newest first."""
+    if judge_for(user) is None:
+        return Discussion.objects.none()
+    return discussions_visible_to(user).order_by("status", "-opened_at", "-pk")

@@ -15,6 +15,8 @@ from judging.models import (
     AwardChange,
     Conflict,
     Criterion,
+    Discussion,
+    DiscussionComment,
     DrawingRecord,
     ExpertRating,
     Invitation,
@@ -27,6 +29,7 @@ from judging.models import (
     RoundCase,
     Score,
     ScoreAudit,
+    TieDecision,
 )
 from publishing.models import (
     Feature,
@@ -303,6 +306,37 @@ class ExpertRatingFactory(factory.django.DjangoModelFactory[ExpertRating]):
     judge = factory.SubFactory(JudgeFactory)
     round = factory.SubFactory("tests.factories.RoundFactory")
     rating = ExpertRating.Rating.COMPETENT
+
+
+class DiscussionFactory(factory.django.DjangoModelFactory[Discussion]):
+    class Meta:
+        model = Discussion
+
+    round = factory.SubFactory("tests.factories.RoundFactory")
+    case = factory.SubFactory(CaseFactory, call=factory.SelfAttribute("..round.call"))
+    opened_by = factory.SubFactory(UserFactory, is_organizer=True)
+    reason = "评分差异较大"
+
+
+class DiscussionCommentFactory(factory.django.DjangoModelFactory[DiscussionComment]):
+    class Meta:
+        model = DiscussionComment
+
+    discussion = factory.SubFactory(DiscussionFactory)
+    judge = factory.SubFactory(JudgeFactory)
+    text = "我认为该案例的实效性突出。"
+
+
+class TieDecisionFactory(factory.django.DjangoModelFactory[TieDecision]):
+    class Meta:
+        model = TieDecision
+
+    round = factory.SubFactory("tests.factories.RoundFactory")
+    line = TieDecision.Line.TOP
+    cases = factory.LazyFunction(lambda: [1, 2])
+    order = factory.LazyFunction(lambda: [2, 1])
+    method = TieDecision.Method.REASON
+    reason = "经评审组讨论，实效性更突出者列前。"
     by = factory.SubFactory(UserFactory, is_organizer=True)
 
 

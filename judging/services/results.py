@@ -1,8 +1,9 @@
 """Results, awards, the public notice (公示) and finalization.
 
 Tie-break order (shown on the results page): 1. the round's scoring rule, higher first;
-2. the higher mean score on the first criterion; 3. more judges; 4. the organizer's decision,
-recorded with a reason as an award adjustment.
+2. the higher mean score on the first criterion; 3. more judges; 4. still equal: the cases share
+the rank (并列); when an award line splits them, people decide (judging/services/ties.py) and
+`awards_propose` waits for that decision — never the order of entry.
 """
 
 import io
@@ -329,6 +330,30 @@ def awards_propose(*, call: Call, actor: User | None) -> int:
         )
     if results_state(round=rnd) != "fresh":
         results_compute(round=rnd, actor=actor)
+    from .ties import decided_order, undecided_ties
+
+    undecided = undecided_ties(round=rnd)
+    if undecided:
+        codes = dict(
+            Case.objects.filter(pk__in=[pk for t in undecided for pk in t.case_ids])
+            .values_list("pk", "number")
+            .order_by()
+        )
+        raise ValidationError(
+            [
+                _(
+                    "Cases %(codes)s are tied at rank %(rank)d across the %(line)s: record who "
+                    "goes above the line (with a reason, or the panel's vote) before proposing."
+                )
+                % {
+                    "codes": "、".join(Case.code_for(call.pk, codes[pk]) for pk in t.case_ids),
+                    "rank": t.rank,
+                    "line": t.line_label,
+                }
+                for t in undecided
+            ]
+        )
+    decided = decided_order(round=rnd)
     Award.objects.filter(call=call).delete()
     groups: list[int | None]
     if rnd.by_category:
@@ -355,9 +380,13 @@ def awards_propose(*, call: Call, actor: User | None) -> int:
                 if category_id is None
                 else ranked.filter(category_id=category_id)
             )
-        case_ids = list(
-            ranked.order_by("rank", "case_id").values_list("case_id", flat=True)[: top + excellent]
+        # Equal ranks in the order people decided for a tie at a line; a tie that no line
+        # splits keeps its equal ranks in the results and lists its cases by code.
+        rows = sorted(
+            ranked.order_by().values_list("rank", "case_id", "case__number"),
+            key=lambda row: (row[0], decided.get(row[1], 0), row[2]),
         )
+        case_ids = [case_id for _rank, case_id, _number in rows[: top + excellent]]
         new += [
             Award(
                 call=call,
@@ -394,7 +423,11 @@ def _label(award: Award | None) -> str:
 def award_adjust(
     *, call: Call, case: Case, level: str | None, rank: int | None, reason: str, actor: User | None
 ) -> Award | None:
-    """Add, move or remove one case in the award list; the reason is recorded."""
+    """Add, move or remove one case in the award list; the reason is recorded.
+
+    The others of its list (the category's, when awards are given within categories) are
+    renumbered so that ranks stay 1..n, each once, 十佳 before 优秀 (`_renumber`); a case put at
+    a rank outside its level's part of the list comes first or last in that level."""
     _refuse_when_final(call)
     if not reason.strip():
         raise ValidationError(_("Give the reason for the adjustment: it is recorded."))
@@ -402,6 +435,7 @@ def award_adjust(
         raise ValidationError(_("Only accepted cases of this call can be awarded."))
     award = Award.objects.filter(call=call, case=case).first()
     before = _label(award)
+    before_award = (award.level, award.rank, award.category_id) if award is not None else None
     if level is None:
         if award is None:
             raise ValidationError(_("This case has no award."))
@@ -419,10 +453,50 @@ def award_adjust(
         award.category_id = case.category_id if last is not None and last.by_category else None
         award.reason = reason.strip()
         award.save()
+    old_category = _award_category(before_award)
+    _renumber(call=call, category_id=old_category, moved=award)
+    if award is not None and award.category_id != old_category:
+        _renumber(call=call, category_id=award.category_id, moved=award)
+    if award is not None:
+        award.refresh_from_db(fields=["rank"])
     AwardChange.objects.create(
         call=call, case=case, actor=actor, before=before, after=_label(award), reason=reason.strip()
     )
     return award
+
+
+_LEVEL_ORDER: dict[str, int] = {Award.Level.TOP.value: 0, Award.Level.EXCELLENT.value: 1}
+
+
+def _award_category(award: tuple[str, int, int | None] | None) -> int | None:
+    return award[2] if award is not None else None
+
+
+def _renumber(*, call: Call, category_id: int | None, moved: Award | None) -> None:
+    """Renumber the award list of a category (None: the call's one list) 1..n, 十佳 before 优秀:
+    the moved case is put at the rank it was given (within its level's part of the list), the
+    others keep their order around it. Each renumbered award is saved (and so recorded in the
+    audit trail)."""
+    in_list = Award.objects.filter(call=call)
+    in_list = (
+        in_list.filter(category__isnull=True)
+        if category_id is None
+        else in_list.filter(category_id=category_id)
+    )
+    awards = list(in_list.select_related("case"))
+    others = sorted(
+        (a for a in awards if moved is None or a.pk != moved.pk),
+        key=lambda a: (_LEVEL_ORDER.get(a.level, 2), a.rank, a.case.number),
+    )
+    if moved is not None and any(a.pk == moved.pk for a in awards):
+        level = _LEVEL_ORDER.get(moved.level, 2)
+        first = sum(1 for a in others if _LEVEL_ORDER.get(a.level, 2) < level)
+        last = sum(1 for a in others if _LEVEL_ORDER.get(a.level, 2) <= level)
+        others.insert(min(max(moved.rank - 1, first), last), moved)
+    for position, award in enumerate(others, start=1):
+        if award.rank != position:
+            award.rank = position
+            award.save(update_fields=["rank"])
 
 
 @acts

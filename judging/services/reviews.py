@@ -134,7 +134,10 @@ def review_save(
         .get(pk=assignment.pk)
     )
     rnd = assignment.round
-    scoring = action != ScoreAudit.Action.IMPORT
+    # Imports (the organizer's) and revisions in a consensus discussion (judging/services/
+    # consensus.py, once per discussion with a reason) change a submitted review whether or not
+    # the round is still open.
+    scoring = action not in (ScoreAudit.Action.IMPORT, ScoreAudit.Action.REVISE)
     if scoring:
         if rnd.status != Round.Status.OPEN:
             raise RoundClosed

@@ -4,6 +4,7 @@ scoring pages, results, awards, the public notice, invitations and pledges."""
 from . import (
     assignment,
     awards,
+    consensus,
     drawing,
     invitations,
     notice,
@@ -25,4 +26,5 @@ urlpatterns = [
     *notice.urlpatterns,
     *invitations.urlpatterns,
     *drawing.urlpatterns,
+    *consensus.urlpatterns,
 ]

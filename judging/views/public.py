@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from .. import selectors
 from ..models import Award
+from ..services import ties
 
 
 @require_GET
@@ -37,5 +38,7 @@ def public_notice(request, slug):
             "excellent": [a for a in awards if a["level"] == Award.Level.EXCELLENT],
             # Awards given within categories: one section per category, in their order.
             "categories": groups if any(g.category for g in groups) else [],
+            # People's decisions on ties at an award line (cases named by their titles).
+            "tie_decisions": ties.public_decisions(call=notice.call),
         },
     )

@@ -2,6 +2,7 @@
 notice (公示) and finalization. Every page is organizer-only: judges never see results."""
 
 import re
+from collections import Counter
 from datetime import timedelta
 
 from django.contrib import messages
@@ -84,6 +85,9 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
     rows = list(page.object_list)
     totals = selectors.judge_totals_for_cases(round=rnd, case_ids=[r.case_id for r in rows])
     quotas = services.category_quotas(call) if rnd.by_category else {}
+    shared: Counter[tuple[int | None, int | None]] = Counter(
+        (r.category_id, r.rank) for r in rows if r.rank is not None
+    )
     previous, group = None, object()
     for r in rows:
         r.heading = ""
@@ -98,6 +102,7 @@ def _results_table(request, rnd: Round, *, order: str, flag: str, awards_version
         elif not rnd.by_category:
             row_top, row_excellent = top, excellent
         r.judge_totals = totals.get(r.case_id, [])
+        r.tied = shared[(r.category_id, r.rank)] > 1  # 并列 (on this page)
         r.zone = (
             "top"
             if r.rank and r.rank <= row_top

@@ -65,6 +65,7 @@ def home(request):
         context["judge"] = selectors.judge_for(user)
         context["judge_rounds"] = selectors.judge_rounds(user)
         context["pledges_pending"] = list(selectors.pledges_pending(user))
+        context["discussions"] = list(selectors.discussions_for_judge(user)[:50])
     return render(request, "judging/home.html", context)
 
 

@@ -184,3 +184,34 @@ def sheet_table(ws, header_row: int) -> list[dict]:
             break
         rows.append(dict(zip(headers, values, strict=False)))
     return rows
+
+
+def decide_ties(call, actor, *, reason: str = "评审组表决：按案例编号先后") -> int:
+    """Record a decision for every tie that an award line splits in the call's last round
+    (the tied cases in the order of their codes, by a panel vote), as an organizer does before
+    proposing the awards; returns the number of decisions."""
+    from judging.models import TieDecision
+    from judging.services import ties
+
+    rnd = call.rounds.order_by("-number").first()
+    found = ties.undecided_ties(round=rnd)
+    numbers = {c.pk: c.number for c in call.cases.all()}
+    for tie in found:
+        ties.tie_decide(
+            round=rnd,
+            case_ids=tie.case_ids,
+            order=sorted(tie.case_ids, key=numbers.__getitem__),
+            method=TieDecision.Method.VOTE,
+            vote_count="2:0",
+            reason=reason,
+            actor=actor,
+        )
+    return len(found)
+
+
+def propose_awards(call, actor) -> int:
+    """Decide the ties at the award lines (decide_ties), then propose the awards."""
+    from judging.services import results
+
+    decide_ties(call, actor)
+    return results.awards_propose(call=call, actor=actor)

@@ -24,7 +24,7 @@ from .. import access
 from ..factories import CallFactory, CategoryFactory, ConflictFactory, UserFactory, unit_user
 from . import test_access_results as access_results
 from .category_kit import category_round, score
-from .results_kit import commit_hooks, page_rows, panel, sheet_table, workbook
+from .results_kit import commit_hooks, page_rows, panel, propose_awards, sheet_table, workbook
 from .setupkit import accepted_case
 
 pytestmark = pytest.mark.django_db
@@ -219,7 +219,7 @@ READ_ROWS = [
 def test_only_organizers_see_the_grouped_results(client, call, organizer, row):
     """The results access table (tests/judging/test_access_results.py) on a by-category round."""
     world = category_round(call)
-    services.awards_propose(call=call, actor=organizer)
+    propose_awards(call, organizer)
     conflicted = panel(1)[0]
     ConflictFactory(judge=conflicted, case=world.cases["社区案例甲"], reason="同一单位")
     people = {
@@ -272,7 +272,7 @@ def test_the_export_of_a_round_without_categories_has_no_category_column(org_cli
 def test_awards_are_proposed_within_each_category_with_its_quota(call, organizer):
     world = category_round(call)
 
-    n = services.awards_propose(call=call, actor=organizer)
+    n = propose_awards(call, organizer)
 
     assert n == 5
     assert _awards(call) == [
@@ -293,7 +293,7 @@ def test_a_category_without_a_quota_takes_the_calls_numbers(call, organizer):
 
     # the stored cut lines were drawn with the old quota: stale, and recomputed to propose
     assert services.results_state(round=world.round) == "stale"
-    services.awards_propose(call=call, actor=organizer)
+    propose_awards(call, organizer)
 
     community = [a for a in _awards(call) if a[0] == "社区组"]
     assert sorted((level, title) for _c, level, title, _r in community) == [
@@ -305,7 +305,7 @@ def test_a_category_without_a_quota_takes_the_calls_numbers(call, organizer):
 
 def test_an_adjusted_award_stays_within_its_category(org_client, call, organizer):
     world = category_round(call)
-    services.awards_propose(call=call, actor=organizer)
+    propose_awards(call, organizer)
     case = world.cases["社区案例丙"]
 
     response = org_client.post(
@@ -323,7 +323,7 @@ def test_an_adjusted_award_stays_within_its_category(org_client, call, organizer
 
 def test_the_public_notice_groups_the_awards_by_category(client, call, organizer):
     category_round(call)
-    services.awards_propose(call=call, actor=organizer)
+    propose_awards(call, organizer)
     now = timezone.now()
     services.notice_publish(
         call=call,
@@ -427,7 +427,7 @@ def test_a_judges_sheet_has_one_column_per_criterion_name_and_imports_back(call,
 
 def test_an_award_without_a_category_still_shows_on_the_notice(client, call, organizer):
     world = category_round(call)
-    services.awards_propose(call=call, actor=organizer)
+    propose_awards(call, organizer)
     stray = accepted_case(call, title="未分组别的案例")
     Award.objects.create(call=call, case=stray, level=Award.Level.EXCELLENT, rank=9)
     now = timezone.now()

@@ -89,8 +89,9 @@ def test_results_page_documents_the_tie_break_order_and_methods(org_client, call
         "The score under the round's rule, higher first.",
         "Equal scores: the higher mean score on the first criterion comes first.",
         "Still equal: the case scored by more judges comes first.",
-        "Still equal: the cases share the rank; the organizer decides, recording the "
-        "reason as an award adjustment.",
+        "Still equal: the cases share the rank (并列). When an award line splits them, the "
+        "awards wait for people's decision (the organizer's, with a reason, or a panel "
+        "vote), recorded on the Consensus and ties page — never the order of entry.",
     ):
         assert line in html
     assert "去掉一个最高分和一个最低分" in html

@@ -49,6 +49,9 @@ class JudgingConfig(AppConfig):
         track(m.Award, name_joins=["case"])
         track(m.Notice)
         track(m.Objection)
+        track(m.RoundSigning, name_joins=["round"])
+        track(m.ResultSignature, name_joins=["round"])
+        track(m.WorkCalendarDay)
 
         from submissions.signals import award_numbers_changed
 

@@ -60,3 +60,13 @@ def results_sweep() -> int:
     broker that lost the message). Every worker sends it at its start and every
     RESULTS_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work, no person acts."""
     return len(results_services.results_requeue_lost(actor=None))
+
+
+@shared_task(name="judging.signatures_sweep")
+def signatures_sweep() -> int:
+    """Record the judges who neither signed nor refused their score sheet by the round's
+    signing deadline as deemed to agree (judging/services/signing.py). Every worker sends it at
+    its start and every SIGNATURES_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work."""
+    from .services import signing
+
+    return signing.signatures_deem_due(actor=None)

@@ -267,6 +267,7 @@ NOT_SPREADSHEETS = {
     "import_scores": "reads a table, writes none",
     "export_installment": "writes .txt, .docx and .html",
     "load_demo": "writes the database only",
+    "verify_results": "reads a file, writes none",
 }
 
 

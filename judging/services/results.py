@@ -38,6 +38,7 @@ from ..models import (
     Result,
     Round,
 )
+from . import signing
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def results_compute(*, round: Round, stability_samples: int = 0, actor: User | N
     locked.call = Call.objects.get(pk=locked.call_id)
     if not locked.call.allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
+    signing.refuse_when_locked(round)
     reviews = _counted_reviews(round)
     scores = {(judge, case): total for judge, case, total, _first in reviews}
     call = locked.call  # read under the lock: the award numbers the results are stored with
@@ -650,7 +652,7 @@ def results_refresh_queued(*, round_id: int) -> int:
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     if rnd is None:
         return 0
-    if results_state(round=rnd) == "fresh" or rnd.call.is_final:
+    if results_state(round=rnd) == "fresh" or rnd.call.is_final or signing.is_locked(rnd):
         Round.objects.filter(pk=round_id).update(results_queued_at=None)
         return 0
     return results_compute(
@@ -697,6 +699,7 @@ def results_refresh(*, round: Round, actor: User | None) -> str:
     settings.RESULTS_SYNC_WORK, reviews × samples)."""
     if not Call.objects.only("status").get(pk=round.call_id).allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
+    signing.refuse_when_locked(round)
     n_scores = _submitted_count(round.pk)
     samples = stability_samples_for(n_scores)
     if n_scores * max(samples, 1) <= settings.RESULTS_SYNC_WORK:

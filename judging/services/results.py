@@ -446,7 +446,7 @@ def notice_publish(
     _refuse_when_final(call)
     if ends_at <= starts_at:
         raise ValidationError(_("The notice must end after it starts."))
-    if min_workdays is not None and min_workdays != call.notice_min_workdays:
+    if min_workdays is not None:
         if not 1 <= min_workdays <= notice_rules.MAX_WORKDAYS:
             raise ValidationError(
                 _("The minimum notice period is 1 to %(max)d working days."),

@@ -34,7 +34,7 @@ from audit.context import acts
 from submissions.models import Call
 
 from .. import selectors
-from ..models import Judge, ResultSignature, Round, RoundSigning
+from ..models import Assignment, Judge, ResultSignature, Round, RoundSigning
 
 Role, State = ResultSignature.Role, ResultSignature.State
 
@@ -336,3 +336,60 @@ def results_verify(*, call: Call, content: bytes) -> Verdict:
             return Verdict(True, signing.sheet_sha256, actual, signing.round)
     expected = signings[0].sheet_sha256 if signings else ""
     return Verdict(False, expected, actual, signings[0].round if signings else None)
+
+
+# --------------------------------------------------------------------------- reads for the pages
+
+
+def rounds_for_signer(user: User) -> list[Round]:
+    """The closed rounds whose results the judge `user` may sign (a panel judge or the
+    leader), newest first; each with `my_signature` (ResultSignature or None)."""
+    judge = Judge.objects.filter(user_id=user.pk).first()
+    if judge is None:
+        return []
+    rounds = list(
+        Round.objects.filter(status=Round.Status.CLOSED, results_computed_at__isnull=False)
+        .filter(pk__in=Assignment.objects.filter(judge=judge).values("round_id"))
+        .select_related("call")
+        .order_by("-results_computed_at")[:20]
+    )
+    mine = {
+        s.round_id: s
+        for s in ResultSignature.objects.filter(round__in=rounds, role=Role.JUDGE, judge=judge)
+    }
+    for rnd in rounds:
+        rnd.my_signature = mine.get(rnd.pk)  # type: ignore[attr-defined]
+    return rounds
+
+
+@dataclass
+class SigningState:
+    """What a signing page shows: every panel judge with his or her signature (or None), the
+    leader's and the supervisor's, and the lock."""
+
+    round: Round
+    signing: RoundSigning | None
+    judges: list[tuple[Judge, ResultSignature | None]]
+    leader: ResultSignature | None
+    supervisor: ResultSignature | None
+
+    @property
+    def judges_done(self) -> bool:
+        return all(s is not None for _j, s in self.judges)
+
+    @property
+    def locked(self) -> bool:
+        return self.signing is not None and self.signing.locked_at is not None
+
+
+def signing_state(round: Round) -> SigningState:
+    signatures = list(ResultSignature.objects.filter(round=round))
+    by_judge = {s.judge_id: s for s in signatures if s.role == Role.JUDGE}
+    others = {s.role: s for s in signatures if s.role != Role.JUDGE}
+    return SigningState(
+        round=round,
+        signing=signing_of(round),
+        judges=[(j, by_judge.get(j.pk)) for j in selectors.round_judges(round=round)],
+        leader=others.get(Role.LEADER),
+        supervisor=others.get(Role.SUPERVISOR),
+    )

@@ -1,7 +1,7 @@
 """Judging URLs, one module per feature: the expert pool, rounds, assignment, the judges'
 scoring pages, results, awards and the public notice."""
 
-from . import assignment, awards, notice, pool, results, rounds, scoring
+from . import assignment, awards, notice, pool, results, rounds, scoring, signing
 
 app_name = "judging"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     *results.urlpatterns,
     *awards.urlpatterns,
     *notice.urlpatterns,
+    *signing.urlpatterns,
 ]

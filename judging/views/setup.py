@@ -39,7 +39,7 @@ from ..forms import (
     criteria_initial,
 )
 from ..models import Assignment, Conflict, Judge, Round, RoundCase, ScoreAudit
-from ..services import pool, reviews, rounds
+from ..services import pool, reviews, rounds, signing
 from ..services.pool import JUDGE_COLUMNS, JUDGE_MAX_LENGTHS
 from ..services.reviews import plain_number
 from .common import conflict_messages
@@ -63,6 +63,7 @@ def home(request):
     if is_judge:
         context["judge"] = selectors.judge_for(user)
         context["judge_rounds"] = selectors.judge_rounds(user)
+        context["sign_rounds"] = signing.rounds_for_signer(user)
     return render(request, "judging/home.html", context)
 
 

@@ -46,7 +46,7 @@ def _organizer_only(organizer_answer) -> dict:
 
 # The judges of the round read their own sheet; a judge of no panel gets a 404; who is not a
 # judge at all is refused (403), the organizer too (it is a judge's page).
-JUDGE_PAGE = {
+JUDGE_PAGE: dict[str, int | str] = {
     "organizer": 403,
     "owner": 200,
     "member": 200,

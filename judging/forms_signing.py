@@ -1,5 +1,7 @@
 """Forms of signed results (签字确认) and of the working calendar (公示 in working days)."""
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -8,8 +10,17 @@ from accounts.models import User
 from core.fields import IdChoiceField, PortalDateTimeField
 from core.widgets import DATETIME_WIDGET
 
+from . import selectors
+from .models import Judge, Round
+
 
 class SigningSetupForm(forms.Form):
+    leader = IdChoiceField(
+        label=_("Panel leader"),
+        queryset=Judge.objects.none(),
+        required=False,
+        help_text=_("A judge of the panel; signs the 评分汇总表 with the supervisor."),
+    )
     sign_by = PortalDateTimeField(
         label=_("Sign by"),
         widget=DATETIME_WIDGET,
@@ -33,6 +44,11 @@ class SigningSetupForm(forms.Form):
         required=False,
         help_text=_("An organizer account; the supervisor signs while signed in with it."),
     )
+
+    def __init__(self, *args, round: Round, **kwargs):
+        super().__init__(*args, **kwargs)
+        leader = cast(IdChoiceField, self.fields["leader"])
+        leader.queryset = selectors.round_judges(round=round)
 
 
 class SheetSignForm(forms.Form):

@@ -91,10 +91,19 @@ def signing_setup(
     sign_by: datetime | None,
     supervisor_name: str,
     supervisor_user: User | None,
+    leader: Judge | None = None,
     actor: User | None,
 ) -> RoundSigning:
-    """Record the signing deadline and the supervisor of a round (organizers)."""
+    """Record the signing deadline, the supervisor and the panel leader of a round
+    (organizers). Once the leader signed, the leader no longer changes."""
     refuse_when_locked(round)
+    if leader is not None and leader.pk != round.leader_id:
+        if ResultSignature.objects.filter(round=round, role=Role.LEADER).exists():
+            raise ValidationError(_("The panel leader has signed already."))
+        if not selectors.round_judges(round=round).filter(pk=leader.pk).exists():
+            raise ValidationError(_("The panel leader is a judge of the round's panel."))
+        round.leader = leader
+        round.save(update_fields=["leader"])
     if supervisor_user is not None and not (
         supervisor_user.is_organizer or supervisor_user.is_superuser
     ):

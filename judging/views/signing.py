@@ -107,7 +107,9 @@ def round_signing(request, pk):
         request.POST
         if request.method == "POST" and request.POST.get("action") == "setup"
         else None,
+        round=rnd,
         initial={
+            "leader": rnd.leader_id,
             "sign_by": timezone.localtime(current.sign_by) if current and current.sign_by else None,
             "supervisor_name": current.supervisor_name if current else "",
             "supervisor_user": current.supervisor_user_id if current else None,
@@ -131,6 +133,7 @@ def round_signing(request, pk):
                     sign_by=data["sign_by"],
                     supervisor_name=data["supervisor_name"],
                     supervisor_user=data["supervisor_user"],
+                    leader=data["leader"],
                     actor=request.user,
                 )
                 messages.success(request, _("The signing deadline and the supervisor are saved."))

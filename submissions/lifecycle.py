@@ -195,6 +195,11 @@ def call_transition(*, call: Call, to: str, actor, reason: str = "", via: str | 
     call.status = source
     if not can_move(source, to, via=via):
         raise _refusal(source, to)
+    if (source, to) == (S.JUDGING, S.FINAL) and not Call.objects.filter(
+        pk=call.pk, imported=True
+    ).exists():
+        # Only an imported historical call skips the public notice.
+        raise _refusal(source, to)
     with audit.untracked():  # the entry below carries the reason
         call.status = to
         call.save(update_fields=["status", "updated_at"])

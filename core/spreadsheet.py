@@ -45,6 +45,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import tostring as xml_tostring
 
 from .text import sheet_title, xml_text
 
@@ -261,7 +262,12 @@ class XlsxBook:
                 entry = zipfile.ZipInfo(info.filename, date_time=stamp)
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry.external_attr = info.external_attr
-                target.writestr(entry, source.read(info.filename))
+                data = source.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    # openpyxl stamps "modified" with the time of saving: written again.
+                    self._wb.properties.modified = utc
+                    data = xml_tostring(self._wb.properties.to_tree())
+                target.writestr(entry, data)
         return out.getvalue()
 
 

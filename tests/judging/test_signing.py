@@ -4,6 +4,7 @@ hashes `verify_results` checks."""
 
 import hashlib
 import io
+import time
 from datetime import timedelta
 
 import openpyxl
@@ -158,7 +159,9 @@ def test_the_signed_sheet_is_made_byte_for_byte_again(signed_setup, organizer):
     rnd, judges, _cases = signed_setup
     _sign_all(rnd, judges, organizer)
     first = signing.signed_sheet(rnd)
+    time.sleep(1.1)  # a second later: no "now" of the writer's leaks into the file
     assert signing.signed_sheet(rnd) == first
+    assert hashlib.sha256(first).hexdigest() == signing.signing_of(rnd).sheet_sha256
     book = openpyxl.load_workbook(io.BytesIO(first))
     rows = list(book[exports.SIGNATURES_SHEET].iter_rows(values_only=True))
     assert rows[1] == ("身份", "姓名", "签字状态", "时间", "不同意见")

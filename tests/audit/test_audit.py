@@ -234,6 +234,7 @@ def test_every_app_registers_its_own_models_with_the_trail():
         "submissions.Case",
         *(f"judging.{n}" for n in ("Judge", "Round", "Criterion", "Conflict", "Assignment")),
         *(f"judging.{n}" for n in ("Award", "Notice", "Objection")),
+        *(f"judging.{n}" for n in ("RoundSigning", "ResultSignature", "WorkCalendarDay")),
         *(f"publishing.{n}" for n in ("Series", "Installment", "Feature", "FeaturePhoto")),
     }
     # logs, uploads and derived rows are left out

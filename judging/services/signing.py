@@ -108,9 +108,11 @@ def signing_setup(
         supervisor_user.is_organizer or supervisor_user.is_superuser
     ):
         raise ValidationError(_("The supervisor signs with an organizer account."))
-    if sign_by is not None and sign_by <= timezone.now() and not signing_of(round):
-        raise ValidationError(_("The signing deadline must lie in the future."))
     signing, _created = RoundSigning.objects.get_or_create(round=round)
+    # Never a deadline already passed: the judges who have not answered would be deemed to
+    # agree at once.
+    if sign_by is not None and sign_by != signing.sign_by and sign_by <= timezone.now():
+        raise ValidationError(_("The signing deadline must lie in the future."))
     signing.sign_by = sign_by
     signing.supervisor_name = supervisor_name.strip()
     signing.supervisor_user = supervisor_user

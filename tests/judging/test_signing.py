@@ -202,3 +202,17 @@ def test_verify_results_ok_and_changed(signed_setup, organizer, tmp_path, capsys
     out = capsys.readouterr().out
     assert rnd.signing.sheet_sha256 in out
     assert hashlib.sha256(bytes(content)).hexdigest() in out
+
+
+def test_the_deadline_cannot_be_moved_into_the_past(signed_setup, organizer):
+    rnd, _judges, _cases = signed_setup
+    with pytest.raises(ValidationError) as exc:
+        signing.signing_setup(
+            round=rnd,
+            sign_by=timezone.now() - timedelta(minutes=1),
+            supervisor_name="王监督",
+            supervisor_user=organizer,
+            actor=organizer,
+        )
+    assert exc.value.messages == ["The signing deadline must lie in the future."]
+    assert signing.signatures_deem_due(actor=None) == 0

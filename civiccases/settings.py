@@ -361,6 +361,8 @@ WORKER_SWEEPS = {
     "judging.results_sweep": env.int("RESULTS_SWEEP_SECONDS", default=300),
     # Invitations not answered in time: they expire and the next backups are invited.
     "judging.invitations_sweep": env.int("INVITATIONS_SWEEP_SECONDS", default=300),
+    # Judges who did not sign their score sheet by the deadline: deemed to agree.
+    "judging.signatures_sweep": env.int("SIGNATURES_SWEEP_SECONDS", default=300),
     # Uploads staged by a form that was never saved are removed after two days.
     "submissions.staged_uploads_cleanup": 3600,
     # Upload files no row points to (a process killed between writing and committing), a day

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -44,6 +45,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import tostring as xml_tostring
 
 from .text import sheet_title, xml_text
 
@@ -239,10 +241,34 @@ class XlsxBook:
         last = get_column_letter(len(choices))
         return f"'{CHOICES_SHEET}'!$A${row}:${last}${row}"
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, *, fixed_time: datetime | None = None) -> bytes:
+        """The file. With `fixed_time`, byte for byte the same every time it is made from the
+        same rows: the document's created/modified properties and every zip entry's timestamp
+        are that moment instead of now (a signed sheet's SHA-256 can then be checked)."""
+        if fixed_time is not None:
+            utc = fixed_time.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+            self._wb.properties.created = self._wb.properties.modified = utc
         buffer = io.BytesIO()
         self._wb.save(buffer)
-        return buffer.getvalue()
+        if fixed_time is None:
+            return buffer.getvalue()
+        stamp = timezone.localtime(fixed_time).timetuple()[:6]
+        out = io.BytesIO()
+        with (
+            zipfile.ZipFile(buffer) as source,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        ):
+            for info in source.infolist():
+                entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = info.external_attr
+                data = source.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    # openpyxl stamps "modified" with the time of saving: written again.
+                    self._wb.properties.modified = utc
+                    data = xml_tostring(self._wb.properties.to_tree())
+                target.writestr(entry, data)
+        return out.getvalue()
 
 
 def csv_text(value: Any) -> str:

@@ -310,10 +310,11 @@ def build_finished_call() -> list[str]:
     """The finished call: both rounds closed, results, awards, the notice over, finalized."""
     from judging.demo import build_judging
     from judging.demo_results import build_results
+    from judging.demo_signing import build_signatures
     from judging.models import Notice, Round
     from judging.selectors import criteria_for
+    from judging.services import notice_rules, reviews, rounds
     from judging.services import results as result_services
-    from judging.services import reviews, rounds
 
     call = Call.objects.get(slug=FINAL_CALL)
     if call.is_final:
@@ -338,16 +339,34 @@ def build_finished_call() -> list[str]:
 
         report += build_consensus(call, organizer)  # 合议 on a case of the last round
         report += build_results(FINAL_CALL)
+        final_round = call.rounds.order_by("-number").first()
+        if final_round is not None:
+            report += build_signatures(round=final_round, organizer=organizer)
+        # The notice ran its minimum of working days, ending before today (公示 by the rules).
         now = timezone.now()
-        Notice.objects.filter(call=call).update(
-            starts_at=now - timedelta(days=12), ends_at=now - timedelta(days=5)
+        starts = timezone.localtime(now - timedelta(days=20)).replace(
+            hour=9, minute=0, second=0, microsecond=0
         )
+        ends = notice_rules.earliest_end(starts, call.notice_min_workdays)
+        while ends > now - timedelta(days=1):
+            starts -= timedelta(days=7)
+            ends = notice_rules.earliest_end(starts, call.notice_min_workdays)
+        Notice.objects.filter(call=call).update(starts_at=starts, ends_at=ends)
         notice = Notice.objects.get(call=call)
         objection = result_services.objection_record(
             notice=notice,
             text="对某案例的实施时间有疑问。",
-            submitter="群众来信",
-            received_at=now - timedelta(days=8),
+            submitter="刘某",
+            unit="某街道居民",
+            contact="138****0000",
+            received_at=starts + timedelta(days=1),
+            actor=organizer,
+        )
+        result_services.objection_record(
+            notice=notice,
+            text="匿名来信：评选不公。",
+            submitter="",
+            received_at=starts + timedelta(days=2),
             actor=organizer,
         )
         result_services.objection_answer(

@@ -60,6 +60,10 @@ class JudgingConfig(AppConfig):
         track(m.DiscussionComment, exclude_fields=["at"], name_joins=["judge"])
         track(m.TieDecision, exclude_fields=["at"], name_joins=["round"])
 
+        track(m.RoundSigning, name_joins=["round"])
+        track(m.ResultSignature, name_joins=["round"])
+        track(m.WorkCalendarDay)
+
         from submissions.signals import award_numbers_changed
 
         from .services.results import on_award_numbers_changed

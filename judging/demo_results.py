@@ -6,8 +6,6 @@ same results), awards are proposed only when the call has none, the notice is pu
 when there is none, and nothing is touched once the call is final.
 """
 
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +13,10 @@ from django.utils import timezone
 from submissions.models import Call
 
 from .models import Award, Notice, Round
+from .services import notice_rules
 from .services import results as services
 
 DEMO_CALL = "2026-civic-cases"
-NOTICE_DAYS = 7
 
 
 def build_results(slug: str = DEMO_CALL) -> list[str]:
@@ -55,8 +53,9 @@ def build_results(slug: str = DEMO_CALL) -> list[str]:
             title=f"关于{call.title}评选结果的公示",
             text="以下案例拟评为十佳案例和优秀案例，现予公示。公示期内如有异议，请以书面形式署名"
             "反映，并留下联系方式。",
-            starts_at=now - timedelta(hours=1),
-            ends_at=now + timedelta(days=NOTICE_DAYS),
+            starts_at=now,
+            # the end of the last of the call's minimum working days (公示 by the rules)
+            ends_at=notice_rules.earliest_end(now, call.notice_min_workdays),
             actor=organizer,
         )
         log.append(

@@ -13,6 +13,7 @@ seconds and little memory), which stores what users typed as text, never as a fo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -23,7 +24,16 @@ from submissions import casefields
 from submissions.models import Case
 
 from . import selectors
-from .models import Assignment, Award, Criterion, Judge, Result, Round, Score
+from .models import (
+    Assignment,
+    Award,
+    Criterion,
+    Judge,
+    Result,
+    ResultSignature,
+    Round,
+    Score,
+)
 
 COL_NO = "序号"
 COL_RANK = "排名"
@@ -53,6 +63,13 @@ SUMMARY_SHEET = "评分汇总表"
 DETAIL_SHEET = "评分明细"
 NOTES_SHEET = "说明"
 SIGNATURE = "评审专家签名：________________        日期：______年____月____日"
+SIGNATURES_SHEET = "签字确认"
+ROLE_TEXT: dict[str, str] = {"judge": "评审专家", "leader": "评审组长", "supervisor": "监督人"}
+STATE_TEXT: dict[str, str] = {
+    "signed": "已签字",
+    "refused": "拒绝签字（有不同意见）",
+    "deemed": "逾期未签，视为同意",
+}
 
 LEVEL_TEXT: dict[str, str] = {Award.Level.TOP: "十佳案例", Award.Level.EXCELLENT: "优秀案例"}
 RULE_TEXT: dict[str, str] = {
@@ -123,10 +140,14 @@ def summary_headers(*, round: Round, judge_columns: list[str]) -> list[str]:
     ]
 
 
-def summary_workbook(*, round: Round) -> bytes:
+def summary_workbook(*, round: Round, at: datetime | None = None) -> bytes:
     """The 评分汇总表 of a round: a summary sheet (one row per case: each judge's total, every
     method's aggregate and rank, the flags, the award), a detail sheet (one row per review with
-    every criterion score and the comment) and a sheet explaining the methods."""
+    every criterion score and the comment), a sheet explaining the methods and the signatures
+    (签字确认).
+
+    `at`: the file as of that moment, byte for byte the same each time (the signed sheet whose
+    SHA-256 is kept when the results lock: judging/services/signing.py); by default, of now."""
     call = round.call
     criteria = list(Criterion.objects.filter(round=round).order_by("position", "pk"))
     judges = list(selectors.round_judges(round=round))
@@ -179,7 +200,7 @@ def summary_workbook(*, round: Round) -> bytes:
     ws.append(
         [
             f"计分规则：{RULE_TEXT[round.rule]}；结果计算时间：{computed}；"
-            f"导出时间：{timezone.localtime().strftime('%Y-%m-%d %H:%M')}"
+            f"导出时间：{timezone.localtime(at).strftime('%Y-%m-%d %H:%M')}"
         ],
     )
     ws.append([styled(h, bold=True, wrap=True) for h in headers])
@@ -215,7 +236,39 @@ def summary_workbook(*, round: Round) -> bytes:
 
     _detail_sheet(wb, round=round, criteria=criteria, judge_names=names, results=results)
     _notes_sheet(wb, round=round, n_judges=len(judges), matrix=bool(matrix_judges))
-    return wb.to_bytes()
+    _signatures_sheet(wb, round=round)
+    return wb.to_bytes(fixed_time=at)
+
+
+def signature_lines(*, round: Round) -> list[list[str]]:
+    """The signatures of a round as printed: role, name, state, time, dissent (leader and
+    supervisor first, then the judges by name)."""
+    order: dict[str, int] = {"leader": 0, "supervisor": 1}
+    signatures = sorted(
+        ResultSignature.objects.filter(round=round),
+        key=lambda s: (order.get(s.role, 2), s.name, s.pk),
+    )
+    return [
+        [
+            ROLE_TEXT[s.role],
+            s.name,
+            STATE_TEXT[s.state],
+            timezone.localtime(s.at).strftime("%Y-%m-%d %H:%M"),
+            s.dissent,
+        ]
+        for s in signatures
+    ]
+
+
+def _signatures_sheet(wb: XlsxBook, *, round: Round) -> None:
+    ws = wb.sheet(SIGNATURES_SHEET, widths=[12, 16, 14, 18, 60])
+    ws.append([styled(f"{round.call.title} · {round.name} · {SIGNATURES_SHEET}", bold=True)])
+    ws.append([styled(h, bold=True) for h in ("身份", "姓名", "签字状态", "时间", "不同意见")])
+    lines = signature_lines(round=round)
+    for line in lines:
+        ws.append([*line[:4], styled(line[4], wrap=True)])
+    if not lines:
+        ws.append(["尚无签字"])
 
 
 def _detail_sheet(wb: XlsxBook, *, round, criteria, judge_names, results) -> None:
@@ -332,6 +385,19 @@ class JudgeSheet:
     #: in the .xlsx (import_scores ignores them).
     field_headers: list[str] = field(default_factory=list)
 
+    #: The judge's signature on the portal, if any (ResultSignature).
+    signature: ResultSignature | None = None
+
+    @property
+    def signature_text(self) -> str:
+        """The signature line: blank for a pen, or the state, name and time signed online."""
+        s = self.signature
+        if s is None:
+            return SIGNATURE
+        at = timezone.localtime(s.at).strftime("%Y-%m-%d %H:%M")
+        text = f"评审专家签字确认：{s.name}，{STATE_TEXT[s.state]}，{at}"
+        return f"{text}；不同意见：{s.dissent}" if s.dissent else text
+
     @property
     def show_unit(self) -> bool:
         """A blind round's sheet, which the judge signs, does not name the units."""
@@ -384,6 +450,9 @@ def judge_sheet(*, round: Round, judge: Judge) -> JudgeSheet:
         .order_by("case__number", "pk")
     )
     sheet = JudgeSheet(round=round, judge=judge, criteria=criteria)
+    sheet.signature = ResultSignature.objects.filter(
+        round=round, judge=judge, role=ResultSignature.Role.JUDGE
+    ).first()
     answers = casefields.SheetAnswers(
         casefields.for_judges(casefields.call_fields(round.call), blind=round.blind),
         [a.case_id for a in assignments],
@@ -440,7 +509,7 @@ def judge_sheet_workbook(sheet: JudgeSheet) -> bytes:
         )
     ws.append([])
     # In the 序号 column, which import_scores ignores, so a signed sheet can be imported.
-    ws.append([SIGNATURE])
+    ws.append([sheet.signature_text])
     return wb.to_bytes()
 
 

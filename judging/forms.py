@@ -492,6 +492,16 @@ class AwardAdjustForm(forms.Form):
 
 
 class NoticeForm(forms.ModelForm):
+    min_workdays = forms.IntegerField(
+        label=_("Minimum period (working days)"),
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "Counted with the public holidays and adjusted working days (调休); the notice "
+            "cannot end earlier."
+        ),
+    )
+
     class Meta:
         model = Notice
         fields = ["title", "text", "starts_at", "ends_at"]
@@ -505,13 +515,27 @@ class NoticeForm(forms.ModelForm):
             "text": _(
                 "Shown above the list: how and until when to raise an objection, and to whom."
             ),
-            "ends_at": _("Beijing time. The awards can be finalized after this moment."),
+            "starts_at": _("Beijing time; not in the past."),
+            "ends_at": _(
+                "Beijing time. The awards can be finalized after this moment; by default the "
+                "end of the last of the minimum working days."
+            ),
         }
 
 
 class ObjectionForm(forms.Form):
     received_at = PortalDateTimeField(label=_("Received"), widget=DATETIME_WIDGET)
-    submitter = forms.CharField(label=_("From"), max_length=200, required=False)
+    submitter = forms.CharField(label=_("Name"), max_length=200, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=200, required=False)
+    contact = forms.CharField(
+        label=_("Contact"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "An objection without name, unit and contact, or received after the notice "
+            "ended, is recorded but not accepted."
+        ),
+    )
     case = forms.CharField(
         label=_("Case code (if it concerns one case)"), max_length=20, required=False
     )

@@ -587,9 +587,24 @@ class Objection(models.Model):
     )
     received_at = models.DateTimeField(_("received"))
     submitter = models.CharField(_("from"), max_length=200, blank=True)
+    # A written, named objection: name (submitter), unit and contact. One without them is
+    # recorded as anonymous, one received after the notice ended as late; neither is accepted.
+    unit = models.CharField(_("unit"), max_length=200, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    late = models.BooleanField(_("received after the notice ended"), default=False)
+    accepted = models.BooleanField(_("accepted for handling"), default=True)
     text = models.TextField(_("objection"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -915,3 +930,123 @@ class TieDecision(models.Model):
 
     def __str__(self):
         return f"{self.round} · {self.get_line_display()} · {len(self.cases)}"
+
+
+class RoundSigning(models.Model):
+    """The signing of a round's results (签字确认): the deadline, the supervisor, and the lock.
+
+    Once every panel judge has signed, refused with dissent or been deemed to agree, and the
+    panel leader and the supervisor signed the 评分汇总表, the results lock: the SHA-256 of the
+    评分汇总表 .xlsx (made byte for byte again from the lock time) and of the audit trail up to
+    then are kept and printed on the public notice (judging/services/signing.py)."""
+
+    round = models.OneToOneField(
+        Round, on_delete=models.CASCADE, related_name="signing", verbose_name=_("round")
+    )
+    sign_by = models.DateTimeField(
+        _("sign by"),
+        null=True,
+        blank=True,
+        help_text=_("A judge who neither signs nor refuses by then is recorded as agreeing."),
+    )
+    supervisor_name = models.CharField(_("supervisor"), max_length=100, blank=True)
+    supervisor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("supervisor's account"),
+        help_text=_("The organizer account the supervisor signs with."),
+    )
+    locked_at = models.DateTimeField(_("results locked at"), null=True, blank=True)
+    sheet_sha256 = models.CharField(_("SHA-256 of the 评分汇总表"), max_length=64, blank=True)
+    audit_sha256 = models.CharField(_("SHA-256 of the audit trail"), max_length=64, blank=True)
+    audit_upto = models.PositiveBigIntegerField(
+        _("last audit entry counted"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("signing of results")
+        verbose_name_plural = _("signings of results")
+
+    def __str__(self):
+        return str(self.round)
+
+
+class ResultSignature(models.Model):
+    """A signature on a round's results: a judge's on his or her score sheet, the panel
+    leader's and the supervisor's on the 评分汇总表."""
+
+    class Role(models.TextChoices):
+        JUDGE = "judge", _("Judge")
+        LEADER = "leader", _("Panel leader")
+        SUPERVISOR = "supervisor", _("Supervisor")
+
+    class State(models.TextChoices):
+        SIGNED = "signed", _("Signed")
+        REFUSED = "refused", _("Refused, with dissent")
+        DEEMED = "deemed", _("Deemed to agree (no answer by the deadline)")
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("round")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    judge = models.ForeignKey(
+        Judge,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        verbose_name=_("judge"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices)
+    dissent = models.TextField(_("dissent"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed by account"),
+    )
+    at = models.DateTimeField(_("at"))
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "role", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "judge"],
+                condition=Q(role="judge"),
+                name="signature_once_per_judge",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "role"],
+                condition=~Q(role="judge"),
+                name="signature_once_per_role",
+            ),
+        ]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self):
+        return f"{self.name} · {self.get_role_display()} · {self.get_state_display()}"
+
+
+class WorkCalendarDay(models.Model):
+    """The organizer's override of one day of the working calendar, for a year the holiday
+    library does not know yet (or a local change): it wins over the library."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("working calendar day")
+        verbose_name_plural = _("working calendar days")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.note}".strip()

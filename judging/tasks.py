@@ -98,3 +98,13 @@ def invitations_sweep() -> int:
     from .services.invitations import invitations_expire
 
     return invitations_expire(actor=None)
+
+
+@shared_task(name="judging.signatures_sweep")
+def signatures_sweep() -> int:
+    """Record the judges who neither signed nor refused their score sheet by the round's
+    signing deadline as deemed to agree (judging/services/signing.py). Every worker sends it at
+    its start and every SIGNATURES_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work."""
+    from .services import signing
+
+    return signing.signatures_deem_due(actor=None)

@@ -63,6 +63,9 @@ ORGANIZER = "organizer"  # the organizer's status buttons: services.call_set_sta
 ROUND = "round"  # opening a judging round: judging.services.rounds.round_set_status
 NOTICE = "notice"  # publishing the public notice: judging.services.results.notice_publish
 FINALIZE = "finalize"  # finalizing the awards: judging.services.results.call_finalize
+# finalizing an imported historical call (Call.imported): no notice on the portal, the reason
+# for the import is recorded instead (judging.services.results.call_finalize)
+FINALIZE_IMPORTED = "finalize_imported"
 
 #: Whether a round may open (and end collection) while the call is still open.
 COLLECTION_AND_JUDGING_OVERLAP = True
@@ -83,6 +86,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     *((Transition(S.OPEN, S.JUDGING, ROUND),) if COLLECTION_AND_JUDGING_OVERLAP else ()),
     Transition(S.JUDGING, S.NOTICE, NOTICE),
     Transition(S.NOTICE, S.FINAL, FINALIZE),
+    Transition(S.JUDGING, S.FINAL, FINALIZE_IMPORTED),
 )
 
 _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
@@ -190,6 +194,11 @@ def call_transition(*, call: Call, to: str, actor, reason: str = "", via: str | 
     source = Call.objects.select_for_update().values_list("status", flat=True).get(pk=call.pk)
     call.status = source
     if not can_move(source, to, via=via):
+        raise _refusal(source, to)
+    if (source, to) == (S.JUDGING, S.FINAL) and not Call.objects.filter(
+        pk=call.pk, imported=True
+    ).exists():
+        # Only an imported historical call skips the public notice.
         raise _refusal(source, to)
     with audit.untracked():  # the entry below carries the reason
         call.status = to

@@ -116,6 +116,14 @@ class Call(models.Model):
         default=default_pledge_text,
         help_text=_("Every expert signs it before seeing any case of the call's rounds."),
     )
+    # The public notice (公示) lasts at least this many working days (judging/workdays.py).
+    notice_min_workdays = models.PositiveSmallIntegerField(
+        _("minimum notice period (working days)"), default=5
+    )
+    # A historical call brought in by import: its results were settled elsewhere, so it has no
+    # notice on the portal; the reason is shown instead of a faked one.
+    imported = models.BooleanField(_("imported historical call"), default=False)
+    imported_reason = models.CharField(_("why imported"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -106,6 +106,20 @@ _CALL_SETTINGS = [
 
 
 @acts
+@acts
+@transaction.atomic
+def call_mark_imported(*, call: Call, reason: str, actor: User | None) -> Call:
+    """Mark a call as a historical one brought in by import, with the reason: its results
+    were settled outside the portal, so it is finalized without a public notice on the portal
+    (instead of faking one) and its pages say so."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give the reason the call is imported: it is recorded."))
+    call.imported, call.imported_reason = True, reason[:300]
+    call.save(update_fields=["imported", "imported_reason"])
+    return call
+
+
 def call_set_status(*, call: Call, status: str, actor: User | None, reason: str = "") -> Call:
     """The organizer's status buttons: open, close, reopen, back to a draft (see lifecycle)."""
     if status not in Call.Status.values:

@@ -1,5 +1,5 @@
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -25,11 +25,14 @@ from judging.models import (
     Objection,
     PledgeSignature,
     Result,
+    ResultSignature,
     Round,
     RoundCase,
+    RoundSigning,
     Score,
     ScoreAudit,
     TieDecision,
+    WorkCalendarDay,
 )
 from publishing.models import (
     Feature,
@@ -481,6 +484,36 @@ class ObjectionFactory(factory.django.DjangoModelFactory[Objection]):
     submitter = "群众来信"
     text = "异议"
     recorded_by = factory.SubFactory(UserFactory, is_organizer=True)
+
+
+class RoundSigningFactory(factory.django.DjangoModelFactory[RoundSigning]):
+    class Meta:
+        model = RoundSigning
+
+    round = factory.SubFactory(RoundFactory)
+    supervisor_name = "纪检监督员"
+
+
+class ResultSignatureFactory(factory.django.DjangoModelFactory[ResultSignature]):
+    class Meta:
+        model = ResultSignature
+
+    round = factory.SubFactory(RoundFactory)
+    role = ResultSignature.Role.JUDGE
+    judge = factory.SubFactory(JudgeFactory)
+    name = factory.LazyAttribute(lambda o: o.judge.name if o.judge else "组长")
+    state = ResultSignature.State.SIGNED
+    at = factory.LazyFunction(timezone.now)
+
+
+class WorkCalendarDayFactory(factory.django.DjangoModelFactory[WorkCalendarDay]):
+    class Meta:
+        model = WorkCalendarDay
+        django_get_or_create = ("date",)
+
+    date = factory.Sequence(lambda n: date(2030, 1, 1) + timedelta(days=n))
+    is_workday = True
+    note = "调休上班"
 
 
 class SeriesFactory(factory.django.DjangoModelFactory[Series]):

@@ -77,7 +77,7 @@ def noticed(call, organizer):
         title="公示",
         text="异议",
         starts_at=now,
-        ends_at=now + timezone.timedelta(days=7),
+        ends_at=now + timezone.timedelta(days=30),
         actor=organizer,
     )
     return call
@@ -491,24 +491,50 @@ def test_award_rank_is_at_most_999(org_client, noticed):
 
 @fuzzes(NoticeForm)
 @FUZZ
-@given(title=hostile, text=hostile, starts=hostile_datetime, ends=hostile_datetime)
-def test_notice_publish(org_client, noticed, title, text, starts, ends):
+@given(
+    title=hostile,
+    text=hostile,
+    starts=hostile_datetime,
+    ends=hostile_datetime,
+    min_workdays=hostile,
+)
+def test_notice_publish(org_client, noticed, title, text, starts, ends, min_workdays):
     post_ok(
         org_client,
         reverse("judging:notice_publish", args=[noticed.slug]),
-        {"title": title, "text": text, "starts_at": starts, "ends_at": ends},
+        {
+            "title": title,
+            "text": text,
+            "starts_at": starts,
+            "ends_at": ends,
+            "min_workdays": min_workdays,
+        },
     )
     get_ok(org_client, reverse("judging:public_notice", args=[noticed.slug]))
 
 
 @fuzzes(ObjectionForm)
 @FUZZ
-@given(received=hostile_datetime, submitter=hostile, case=hostile, text=hostile)
-def test_objection_record(org_client, noticed, received, submitter, case, text):
+@given(
+    received=hostile_datetime,
+    submitter=hostile,
+    unit=hostile,
+    contact=hostile,
+    case=hostile,
+    text=hostile,
+)
+def test_objection_record(org_client, noticed, received, submitter, unit, contact, case, text):
     response = post_ok(
         org_client,
         reverse("judging:objection_record", args=[noticed.slug]),
-        {"received_at": received, "submitter": submitter, "case": case, "text": text},
+        {
+            "received_at": received,
+            "submitter": submitter,
+            "unit": unit,
+            "contact": contact,
+            "case": case,
+            "text": text,
+        },
     )
     if not text.strip():
         assert_form_error(response, org_client)

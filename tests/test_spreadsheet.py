@@ -283,6 +283,7 @@ NOT_SPREADSHEETS = {
     "load_demo": "writes the database only",
     "draw_experts": "writes a drawing record (.json)",
     "verify_draw": "reads a drawing record (.json), writes nothing",
+    "verify_results": "reads a file, writes none",
 }
 
 

@@ -39,6 +39,7 @@ from ..models import (
     Result,
     Round,
 )
+from . import notice_rules, signing
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def results_compute(*, round: Round, stability_samples: int = 0, actor: User | N
     locked.call = Call.objects.get(pk=locked.call_id)
     if not locked.call.allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
+    signing.refuse_when_locked(round)
     reviews = _counted_reviews(round)
     scores = {(judge, case): total for judge, case, total, _first in reviews}
     call = locked.call  # read under the lock: the award numbers the results are stored with
@@ -508,12 +510,31 @@ def notice_publish(
     text: str,
     starts_at: datetime,
     ends_at: datetime,
+    min_workdays: int | None = None,
     actor: User | None,
+    now: datetime | None = None,
 ) -> Notice:
-    """Publish the provisional award list on the public notice page for a period."""
+    """Publish the provisional award list on the public notice page for a period: not in the
+    past, at least the call's minimum of working days (notice_rules; `min_workdays` changes
+    that minimum first)."""
     _refuse_when_final(call)
     if ends_at <= starts_at:
         raise ValidationError(_("The notice must end after it starts."))
+    if min_workdays is not None:
+        if not 1 <= min_workdays <= notice_rules.MAX_WORKDAYS:
+            raise ValidationError(
+                _("The minimum notice period is 1 to %(max)d working days."),
+                params={"max": notice_rules.MAX_WORKDAYS},
+            )
+        call.notice_min_workdays = min_workdays
+        call.save(update_fields=["notice_min_workdays"])
+    notice_rules.refuse_bad_period(
+        call=call,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        current=Notice.objects.filter(call=call).first(),
+        now=now,
+    )
     if not Award.objects.filter(call=call).exists():
         raise ValidationError(_("Propose the awards before publishing the notice."))
     notice, _created = Notice.objects.update_or_create(
@@ -548,19 +569,36 @@ def objection_record(
     text: str,
     submitter: str,
     received_at: datetime,
+    unit: str = "",
+    contact: str = "",
     case: Case | None = None,
     actor: User | None,
 ) -> Objection:
+    """Record a written objection. One without the name, unit and contact of its author is
+    recorded as anonymous, one received after the notice ended as late: neither is accepted,
+    and the reason is recorded as its answer, by the organizer who recorded it."""
     if not text.strip():
         raise ValidationError(_("Write down the objection."))
     _refuse_when_notice_final(notice)
+    flags = notice_rules.objection_flags(
+        notice=notice, submitter=submitter, unit=unit, contact=contact, received_at=received_at
+    )
+    answered = not flags.accepted
     return Objection.objects.create(
         notice=notice,
         text=text.strip(),
         submitter=submitter.strip(),
+        unit=unit.strip(),
+        contact=contact.strip(),
         received_at=received_at,
         case=case,
         recorded_by=actor,
+        anonymous=flags.anonymous,
+        late=flags.late,
+        accepted=flags.accepted,
+        answer=flags.answer,
+        answered_at=timezone.now() if answered else None,
+        answered_by=actor if answered else None,
     )
 
 
@@ -572,7 +610,8 @@ def objection_answer(*, objection: Objection, answer: str, actor: User | None) -
         raise ValidationError(_("The answer is empty."))
     objection.answer = answer.strip()
     objection.answered_at = timezone.now()
-    objection.save(update_fields=["answer", "answered_at"])
+    objection.answered_by = actor
+    objection.save(update_fields=["answer", "answered_at", "answered_by"])
     return objection
 
 
@@ -588,6 +627,17 @@ def call_finalize(*, call: Call, actor: User | None, now: datetime | None = None
     # Results computed or scores imported right now (they lock their round) finish first.
     list(Round.objects.select_for_update().filter(call=call).values_list("pk", flat=True))
     notice = Notice.objects.filter(call=call).first()
+    if notice is None and call.imported:
+        # A historical call brought in by import: no notice on the portal, the recorded reason
+        # stands instead (shown on its pages).
+        return lifecycle.call_transition(
+            call=call,
+            to=Call.Status.FINAL,
+            actor=actor,
+            reason=_("Imported historical call finalized: %(reason)s")
+            % {"reason": call.imported_reason},
+            via=lifecycle.FINALIZE_IMPORTED,
+        )
     if notice is None:
         raise ValidationError(_("Publish the public notice first."))
     if now < notice.ends_at:
@@ -724,7 +774,7 @@ def results_refresh_queued(*, round_id: int) -> int:
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     if rnd is None:
         return 0
-    if results_state(round=rnd) == "fresh" or rnd.call.is_final:
+    if results_state(round=rnd) == "fresh" or rnd.call.is_final or signing.is_locked(rnd):
         Round.objects.filter(pk=round_id).update(results_queued_at=None)
         return 0
     return results_compute(
@@ -771,6 +821,7 @@ def results_refresh(*, round: Round, actor: User | None) -> str:
     settings.RESULTS_SYNC_WORK, reviews × samples)."""
     if not Call.objects.only("status").get(pk=round.call_id).allows(lifecycle.CHANGE_RESULTS):
         raise ValidationError(_("The awards are final and locked."))
+    signing.refuse_when_locked(round)
     n_scores = _submitted_count(round.pk)
     samples = stability_samples_for(n_scores)
     if n_scores * max(samples, 1) <= settings.RESULTS_SYNC_WORK:

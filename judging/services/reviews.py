@@ -16,6 +16,7 @@ from ..models import Assignment, Criterion, Round, Score, ScoreAudit
 from ..selectors import criteria_for
 from . import AUDIT_SCORE_PREFIX
 from .results import results_schedule
+from .signing import refuse_when_locked
 
 
 class RoundClosed(ValidationError):
@@ -134,6 +135,7 @@ def review_save(
         .get(pk=assignment.pk)
     )
     rnd = assignment.round
+    refuse_when_locked(rnd)
     # Imports (the organizer's) and revisions in a consensus discussion (judging/services/
     # consensus.py, once per discussion with a reason) change a submitted review whether or not
     # the round is still open.
@@ -225,6 +227,7 @@ def review_reopen(*, assignment: Assignment, actor: User | None, reason: str) ->
         .select_related("round", "judge", "case")
         .get(pk=assignment.pk)
     )
+    refuse_when_locked(assignment.round_id)
     if assignment.status != Assignment.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be reopened."))
     if assignment.round.status != Round.Status.OPEN:

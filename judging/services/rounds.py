@@ -20,7 +20,16 @@ from submissions.models import Call, Case, Category, Membership
 from submissions.selectors import collection_deadline
 
 from .. import assignment as algo
-from ..models import Assignment, Conflict, Criterion, Judge, Result, Round, RoundCase
+from ..models import (
+    Assignment,
+    Conflict,
+    Criterion,
+    Judge,
+    Result,
+    ResultSignature,
+    Round,
+    RoundCase,
+)
 from . import AUDIT_ASSIGNMENTS, AUDIT_ENTRIES
 from .results import results_schedule
 
@@ -562,6 +571,10 @@ def round_set_status(
     if status == Round.Status.OPEN:
         if round.status != Round.Status.DRAFT and round.status != Round.Status.CLOSED:
             raise ValidationError(_("The round is already open."))
+        if ResultSignature.objects.filter(round=round).exists():
+            raise ValidationError(
+                _("Judges have signed the results of this round: it cannot be reopened.")
+            )
         if not round.criteria.exists():
             raise ValidationError(_("Add the criteria before opening the round."))
         if not Assignment.objects.filter(round=round).exists():

@@ -12,6 +12,7 @@ from . import (
     results,
     rounds,
     scoring,
+    signing,
 )
 
 app_name = "judging"
@@ -27,4 +28,5 @@ urlpatterns = [
     *invitations.urlpatterns,
     *drawing.urlpatterns,
     *consensus.urlpatterns,
+    *signing.urlpatterns,
 ]

@@ -14,6 +14,7 @@ from core import spreadsheet
 from .. import exports, selectors
 from ..models import Assignment
 from ..services import results as services
+from ..services import signing
 from .common import organizer_round, results_state
 
 
@@ -21,6 +22,8 @@ from .common import organizer_round, results_state
 @require_GET
 def results_export(request, pk):
     rnd = organizer_round(pk)
+    if signing.is_locked(rnd):  # the signed sheet itself, whose SHA-256 the notice prints
+        return spreadsheet.response(signing.signed_sheet(rnd), exports.summary_filename(rnd))
     state = results_state(rnd)
     if state == "queued":
         messages.info(

@@ -3,13 +3,15 @@
 Only the case titles, their units and the award levels are shown — never a score, a rank
 number of the ranking, a judge or a contact — and only from the notice's start."""
 
+from collections import Counter
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .. import selectors
-from ..models import Award
+from .. import selectors, workdays
+from ..models import Award, ResultSignature, RoundSigning
 from ..services import ties
 
 
@@ -27,10 +29,35 @@ def public_notice(request, slug):
         state = "running"
     else:
         state = "ended"
+    last_round = notice.call.rounds.order_by("-number").first()
+    signed = (
+        RoundSigning.objects.filter(round=last_round, locked_at__isnull=False).first()
+        if last_round is not None
+        else None
+    )
+    states = (
+        Counter(
+            ResultSignature.objects.filter(
+                round=last_round, role=ResultSignature.Role.JUDGE
+            ).values_list("state", flat=True)
+        )
+        if signed
+        else Counter()
+    )
     return render(
         request,
         "judging/public_notice.html",
         {
+            # The signed results (no judge's name: counts of the three states) and the hashes
+            # anyone can check a sheet against (manage.py verify_results).
+            "signed": signed,
+            "signed_counts": [
+                (label, states.get(value, 0)) for value, label in ResultSignature.State.choices
+            ],
+            "notice_workdays": workdays.workdays_between(
+                timezone.localtime(notice.starts_at).date(),
+                timezone.localtime(notice.ends_at).date(),
+            ),
             "notice": notice,
             "call": notice.call,
             "state": state,

@@ -3,7 +3,6 @@ notice (公示) and finalization. Every page is organizer-only: judges never see
 
 import re
 from collections import Counter
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,15 +23,15 @@ from core.flash import flash_errors, flash_form_errors
 from core.uploads import takes_uploads
 from submissions.models import Call
 
-from .. import importing, selectors, statistics
+from .. import importing, selectors, statistics, workdays
 from ..exports import COL_CODE, COL_COMMENT, COL_JUDGE, COL_TITLE
 from ..forms import AnswerForm, AwardAdjustForm, NoticeForm, ObjectionForm, ScoreImportForm
 from ..models import Award, AwardChange, Notice, Objection, Result, Round
+from ..services import notice_rules
 from ..services import results as services
 from .common import organizer_round, results_state
 
 PAGE_SIZE = 50
-NOTICE_DAYS = 7
 
 
 # --------------------------------------------------------------------------- helpers
@@ -437,7 +436,7 @@ def notice(request, slug):
     now = timezone.localtime().replace(second=0, microsecond=0)
     notice_form = NoticeForm(
         instance=current,
-        initial=None
+        initial={"min_workdays": call.notice_min_workdays}
         if current
         else {
             "title": _("Public notice of the results of “%(title)s”") % {"title": call.title},
@@ -447,12 +446,14 @@ def notice(request, slug):
                 "the end of the notice period."
             ),
             "starts_at": now,
-            "ends_at": now + timedelta(days=NOTICE_DAYS),
+            # the end of the last of the call's minimum working days (公示 by the rules)
+            "ends_at": timezone.localtime(notice_rules.earliest_end(now, call.notice_min_workdays)),
+            "min_workdays": call.notice_min_workdays,
         },
     )
     objections = []
     if current is not None:
-        objections = list(current.objections.select_related("case", "recorded_by"))
+        objections = list(current.objections.select_related("case", "recorded_by", "answered_by"))
     return render(
         request,
         "judging/notice.html",
@@ -465,6 +466,12 @@ def notice(request, slug):
             "answer_form": AnswerForm(),
             "objections": objections,
             "unanswered": sum(1 for o in objections if not o.answer),
+            "notice_workdays": workdays.workdays_between(
+                timezone.localtime(current.starts_at).date(),
+                timezone.localtime(current.ends_at).date(),
+            )
+            if current
+            else 0,
             "award_count": Award.objects.filter(call=call).count(),
             "locked": services.awards_locked(call=call),
             "now": timezone.now(),
@@ -489,6 +496,7 @@ def notice_publish(request, slug):
                 text=data["text"],
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
+                min_workdays=data["min_workdays"],
                 actor=request.user,
             )
         except ValidationError as exc:
@@ -515,6 +523,8 @@ def objection_record(request, slug):
                 notice=current,
                 text=data["text"],
                 submitter=data["submitter"],
+                unit=data["unit"],
+                contact=data["contact"],
                 received_at=data["received_at"],
                 case=data["case"],
                 actor=request.user,

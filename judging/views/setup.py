@@ -39,7 +39,7 @@ from ..forms import (
     criteria_initial,
 )
 from ..models import Assignment, Conflict, Judge, Round, RoundCase, ScoreAudit
-from ..services import pool, reviews, rounds
+from ..services import pool, reviews, rounds, signing
 from ..services.pool import JUDGE_COLUMNS, JUDGE_MAX_LENGTHS
 from ..services.reviews import plain_number
 from .common import conflict_messages
@@ -66,6 +66,7 @@ def home(request):
         context["judge_rounds"] = selectors.judge_rounds(user)
         context["pledges_pending"] = list(selectors.pledges_pending(user))
         context["discussions"] = list(selectors.discussions_for_judge(user)[:50])
+        context["sign_rounds"] = signing.rounds_for_signer(user)
     return render(request, "judging/home.html", context)
 
 

@@ -156,8 +156,9 @@ def test_a_round_judges_each_category_separately_up_to_the_notice(
         title="关于文明实践优秀案例评选结果的公示",
         text="",
         starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(days=7),
+        ends_at=now + timedelta(days=30),
         actor=organizer,
+        now=now - timedelta(minutes=5),  # published five minutes ago
     )
     reader = browsing.new_page()
     reader.goto(f"{base}/judging/notice/{call.slug}/")

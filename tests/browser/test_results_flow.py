@@ -135,9 +135,10 @@ def test_organizer_publishes_the_notice_and_the_public_reads_it(
 
     org.goto(f"{base}/judging/results/calls/{call.slug}/notice/")
     org.fill("#id_title", "关于优秀案例评选结果的公示")
-    start = timezone.localtime() - timedelta(minutes=5)
+    start = timezone.localtime()
     org.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
-    org.fill("#id_ends_at", (start + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"))
+    # The end offered: the last of the call's five working days (公示 by the rules).
+    assert org.input_value("#id_ends_at") > (start + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")
     with org.expect_navigation():
         org.click("#notice-form button[type=submit]")
     assert org.locator("#notice-state[data-published='1']").count() == 1

@@ -57,7 +57,7 @@ def world(call, organizer):
         title="评选结果公示",
         text="如有异议请反映。",
         starts_at=now + timedelta(days=1),
-        ends_at=now + timedelta(days=8),
+        ends_at=now + timedelta(days=30),
         actor=organizer,
     )
     objection = ObjectionFactory(

@@ -330,8 +330,9 @@ def test_the_public_notice_groups_the_awards_by_category(client, call, organizer
         title="评选结果公示",
         text="",
         starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(days=7),
+        ends_at=now + timedelta(days=30),
         actor=organizer,
+        now=now - timedelta(hours=1),  # published an hour ago
     )
 
     html = client.get(reverse("judging:public_notice", kwargs={"slug": call.slug})).content
@@ -436,8 +437,9 @@ def test_an_award_without_a_category_still_shows_on_the_notice(client, call, org
         title="评选结果公示",
         text="",
         starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(days=7),
+        ends_at=now + timedelta(days=30),
         actor=organizer,
+        now=now - timedelta(hours=1),  # published an hour ago
     )
 
     html = client.get(reverse("judging:public_notice", kwargs={"slug": call.slug})).content

@@ -39,7 +39,12 @@ def awarded(org_client, call):
 
 def _summary(content: bytes) -> list[dict]:
     wb = workbook(content)
-    assert wb.sheetnames == [exports.SUMMARY_SHEET, exports.DETAIL_SHEET, exports.NOTES_SHEET]
+    assert wb.sheetnames == [
+        exports.SUMMARY_SHEET,
+        exports.DETAIL_SHEET,
+        exports.NOTES_SHEET,
+        exports.SIGNATURES_SHEET,
+    ]
     return sheet_table(wb[exports.SUMMARY_SHEET], SUMMARY_HEADER_ROW)
 
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from judging.models import Award, AwardChange, Notice, Objection, Result, Round
+from judging.services import notice_rules, rounds
 from judging.services import results as services
-from judging.services import rounds
 from submissions.models import Call
 
 from .results_kit import commit_hooks, page_rows, random_rows, scored_round, shown  # noqa: F401
@@ -366,6 +366,7 @@ def _publish(client, call, *, starts, ends, title="公示"):
             "text": "如有异议请于公示期内书面反映。",
             "starts_at": timezone.localtime(starts).strftime("%Y-%m-%dT%H:%M"),
             "ends_at": timezone.localtime(ends).strftime("%Y-%m-%dT%H:%M"),
+            "min_workdays": 5,
         },
         follow=True,
     )
@@ -375,7 +376,7 @@ def test_notice_publish_objection_answer_and_finalize(org_client, call, client):
     rnd, _j, cases = scored_round(call, random_rows(4, 2))
     org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}))
     now = timezone.now()
-    _publish(org_client, call, starts=now - timedelta(days=8), ends=now + timedelta(days=1))
+    _publish(org_client, call, starts=now, ends=notice_rules.earliest_end(now, 5))
     assert Call.objects.get(pk=call.pk).status == Call.Status.NOTICE
     notice = Notice.objects.get(call=call)
 
@@ -384,6 +385,8 @@ def test_notice_publish_objection_answer_and_finalize(org_client, call, client):
         {
             "received_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
             "submitter": "某居民",
+            "unit": "某社区",
+            "contact": "13800000000",
             "case": cases[0].code,
             "text": "该案例数据有误。",
         },
@@ -396,7 +399,10 @@ def test_notice_publish_objection_answer_and_finalize(org_client, call, client):
     assert Call.objects.get(pk=call.pk).status == Call.Status.NOTICE
     assert any("The notice period runs until" in m for m in _messages(early))
 
-    _publish(org_client, call, starts=now - timedelta(days=8), ends=now - timedelta(days=1))
+    # The period passes.
+    Notice.objects.filter(pk=notice.pk).update(
+        starts_at=now - timedelta(days=8), ends_at=now - timedelta(days=1)
+    )
     unanswered = org_client.post(finalize, follow=True)
     assert "Answer every objection before finalizing." in _messages(unanswered)
 
@@ -420,8 +426,11 @@ def final_call(org_client, call):
     rnd, _j, cases = scored_round(call, random_rows(4, 2, seed=9))
     org_client.post(reverse("judging:awards_propose", kwargs={"slug": call.slug}))
     now = timezone.now()
-    _publish(org_client, call, starts=now - timedelta(days=8), ends=now - timedelta(days=1))
+    _publish(org_client, call, starts=now, ends=notice_rules.earliest_end(now, 5))
     notice = Notice.objects.get(call=call)
+    Notice.objects.filter(pk=notice.pk).update(  # the period passes
+        starts_at=now - timedelta(days=8), ends_at=now - timedelta(days=1)
+    )
     objection = Objection.objects.create(
         notice=notice, text="异议", received_at=now, answer="已答复", answered_at=now
     )
@@ -449,7 +458,7 @@ def test_after_finalize_awards_notice_and_results_are_locked(org_client, final_c
         org_client,
         call,
         starts=timezone.now(),
-        ends=timezone.now() + timedelta(days=3),
+        ends=timezone.now() + timedelta(days=30),
         title="新标题",
     )
     record = org_client.post(

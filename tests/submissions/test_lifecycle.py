@@ -37,6 +37,7 @@ ALLOWED = {
     (S.OPEN, S.JUDGING): "round",  # collection and judging overlap (today's behaviour)
     (S.JUDGING, S.NOTICE): "notice",
     (S.NOTICE, S.FINAL): "finalize",
+    (S.JUDGING, S.FINAL): "finalize_imported",  # an imported historical call only
 }
 REFUSED = [(a, b) for a in ALL for b in ALL if (a, b) not in ALLOWED]
 
@@ -60,7 +61,7 @@ def test_the_table_is_the_one_written_here():
 
 @pytest.mark.parametrize(("source", "target"), list(ALLOWED))
 def test_every_allowed_move_is_made_and_audited_with_actor_and_reason(organizer, source, target):
-    call = CallFactory(status=source)
+    call = CallFactory(status=source, imported=(source, target) == (S.JUDGING, S.FINAL))
 
     returned = lifecycle.call_transition(
         call=call, to=target, actor=organizer, reason="  按计划推进  ", via=ALLOWED[source, target]
@@ -299,3 +300,15 @@ def test_concurrent_moves_run_one_after_the_other():
     assert outcome["error"] == ["A call in state “Closed” cannot change to “Draft”."]
     assert Call.objects.get(pk=call.pk).status == S.CLOSED
     assert [e.changes_dict["status"] for e in _status_entries(call)] == [["open", "closed"]]
+
+
+def test_only_an_imported_call_goes_from_judging_to_final(organizer):
+    call = CallFactory(status=S.JUDGING)
+
+    with pytest.raises(ValidationError) as raised:
+        lifecycle.call_transition(
+            call=call, to=S.FINAL, actor=organizer, via=lifecycle.FINALIZE_IMPORTED
+        )
+
+    assert raised.value.messages == ["A call in state “Judging” cannot change to “Final”."]
+    assert Call.objects.get(pk=call.pk).status == S.JUDGING

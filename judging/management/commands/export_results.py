@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from judging import exports, importing
 from judging.services import results as results_services
+from judging.services import signing
 
 
 class Command(BaseCommand):
@@ -68,7 +69,12 @@ class Command(BaseCommand):
         if path.suffix.lower() != ".xlsx":
             raise CommandError("The output file must end in .xlsx.")
         try:
-            path.write_bytes(exports.summary_workbook(round=rnd))
+            # A signed round: the signed sheet itself (made as of its lock, the same bytes).
+            path.write_bytes(
+                signing.signed_sheet(rnd)
+                if signing.is_locked(rnd)
+                else exports.summary_workbook(round=rnd)
+            )
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc.strerror}")
         n_results = rnd.results.count()

@@ -84,6 +84,12 @@ class Command(BaseCommand):
             help="with --create-call: the number of excellent cases (优秀; default 20)",
         )
         parser.add_argument(
+            "--imported-reason",
+            default="",
+            help="with --create-call: why the call is imported (recorded and shown on its "
+            "pages instead of a public notice; default: an archive of a past call)",
+        )
+        parser.add_argument(
             "--actor",
             "--as",
             dest="username",
@@ -115,6 +121,12 @@ class Command(BaseCommand):
                     f"--create-call TITLE to create a closed call for an archive."
                 )
             call_obj = self._create_call(slug=call, title=create_call, actor=actor, **details)
+            services.call_mark_imported(
+                call=call_obj,
+                reason=options.get("imported_reason")
+                or "历史征集活动存档导入，评选结果已在门户启用前确定。",
+                actor=actor,
+            )
             created = True
             self.stdout.write(f"Created the closed call “{call_obj.title}” ({call_obj.slug}).")
 

@@ -309,6 +309,7 @@ class ExpertRatingFactory(factory.django.DjangoModelFactory[ExpertRating]):
     judge = factory.SubFactory(JudgeFactory)
     round = factory.SubFactory("tests.factories.RoundFactory")
     rating = ExpertRating.Rating.COMPETENT
+    by = factory.SubFactory(UserFactory, is_organizer=True)
 
 
 class DiscussionFactory(factory.django.DjangoModelFactory[Discussion]):

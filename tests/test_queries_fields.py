@@ -104,9 +104,10 @@ class World:
             call=call,
             title="公示",
             text="",
-            starts_at=now - timedelta(days=8),
+            starts_at=now - timedelta(days=10),
             ends_at=now - timedelta(days=1),
             actor=organizer,
+            now=now - timedelta(days=10),  # published when it started, ten days ago
         )
         measure(
             "notice",

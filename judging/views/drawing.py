@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from accounts.roles import organizer_required
 from core.flash import flash_errors, flash_form_errors
 from core.params import id_param
-from core.uploads import takes_uploads
 
 from .. import drawing, pool_selectors
 from ..drawing_forms import DrawingRulesForm, RatingForm, RecordUploadForm
@@ -91,7 +90,6 @@ def drawing_record(request, pk):
     return response
 
 
-@takes_uploads(lambda: RecordUploadForm.max_bytes)
 def drawing_verify(request):
     """Anyone: upload a drawing record and see whether it holds (judging/drawing.py)."""
     form = RecordUploadForm(request.POST or None, request.FILES or None)

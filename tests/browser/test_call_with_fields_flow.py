@@ -24,7 +24,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from judging.models import Assignment, Award, Round
+from judging.models import Assignment, Award, Notice, Round
 from judging.services import rounds
 from judging.services.reviews import review_save
 from publishing.models import Installment, Series
@@ -265,7 +265,16 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
     judge = browsing.new_page()
     login(judge, base, judges[0].user.username)
     judge.goto(f"{base}/judging/")
-    _post(judge, f"#my-rounds a[data-round='{rnd.pk}']")
+    # a new round asks the pledge (回避与保密承诺书) before any case: the queue comes after it
+    _post(judge, f"#pledges-pending a[data-pledge='{rnd.pk}']")
+    assert "某某" not in judge.inner_text("#pledge-text")
+    judge.fill("#id_typed_name", judges[0].name)
+    judge.check("#id_agreed")
+    assert_accessible(judge)
+    _post(judge, "#sign-pledge")
+    if "/queue" not in judge.url:
+        judge.goto(f"{base}/judging/")
+        _post(judge, f"#my-rounds a[data-round='{rnd.pk}']")
     assert judge.locator("#queue tbody tr[data-review]").count() == 4
     assert_accessible(judge)
     _post(judge, f"#queue tr[data-review='{review.pk}'] a.btn")
@@ -338,13 +347,24 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
     assert_accessible(org)
     screenshot(org, "walk-07-awards")
 
-    # ---- the notice, through its form: a period that has already ended, then finalize
+    # ---- the notice, through its form: a period in the past is refused (公示 cannot be
+    # skipped); one from now on is published; then the period passes, and the call is final
     org.goto(f"{base}/judging/results/calls/{call.slug}/notice/")
     org.fill("#id_title", "关于志愿服务优秀案例评选结果的公示")
     org.fill("#id_starts_at", _local(now - timedelta(days=8)))
     org.fill("#id_ends_at", _local(now - timedelta(minutes=5)))
     _post(org, "#notice-form button[type=submit]")
+    assert org.locator("#notice-state[data-published='1']").count() == 0
+    assert "公示不能从过去的时间开始" in org.inner_text("main")
+    org.fill("#id_starts_at", _local(timezone.now()))
+    org.fill("#id_ends_at", _local(now + timedelta(days=21)))
+    _post(org, "#notice-form button[type=submit]")
     assert org.locator("#notice-state[data-published='1']").count() == 1
+    # three weeks later: the period has ended (moved back in the database, no objection came)
+    Notice.objects.filter(call=call).update(
+        starts_at=now - timedelta(days=22), ends_at=now - timedelta(minutes=5)
+    )
+    org.reload()
     assert org.locator("#finalize").is_enabled()
     screenshot(org, "walk-08-notice")
     _post(org, "#finalize")

@@ -109,8 +109,9 @@ def test_adjusted_awards_are_marked_on_the_awards_page_and_the_public_notice(
         title="公示",
         text="",
         starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(days=7),
+        ends_at=now + timedelta(days=30),
         actor=organizer,
+        now=now - timedelta(hours=1),  # published an hour ago
     )
 
     awards = org_client.get(f"/judging/results/calls/{call.slug}/awards/").content.decode()

@@ -160,13 +160,13 @@ def _pool_details(organizer) -> None:
         )
 
 
-def _drawing(rnd: Round, judges: list[Judge], organizer) -> None:
+def _drawing(rnd: Round, judges: list[Judge], organizer) -> tuple[list[Judge], list[Judge]] | None:
     """A drawing record of the round whose result is the demo's fixed panel (the demo accounts
     keep their reviews), with backups. A real drawing takes a fresh secret seed
     (services.drawing.drawing_commit); the demo instead takes the first seed of a fixed sequence
     whose draw gives that panel. The record verifies like any other (verify_draw)."""
     if organizer is None:
-        return
+        return None
     rules = drawing_services.DrawingRules(
         count=len(judges),
         backups=2,
@@ -175,13 +175,17 @@ def _drawing(rnd: Round, judges: list[Judge], organizer) -> None:
     )
     eligible, _excluded = drawing_services.pool_snapshot(round=rnd, rules=rules)
     pure = drawing_services.pure_rules(rules)
-    panel = {j.pk for j in judges}
-    for i in range(20000):
+    # The story the invitations tell (judging/demo_invitations.py): the panel's last expert is
+    # the first backup, drawn in place of an expert who declines.
+    decliner = demo_invitations.decliner(organizer)
+    wanted = {j.pk for j in judges[:-1]} | {decliner.pk}
+    for i in range(50000):
         seed = hashlib.sha256(f"civiccases-demo-drawing-{rnd.call.slug}-{i}".encode()).digest()
-        if set(drawing.draw(seed, eligible, pure).drawn) == panel:
+        result = drawing.draw(seed, eligible, pure)
+        if set(result.drawn) == wanted and result.backups[:1] == (judges[-1].pk,):
             break
     else:
-        return
+        return None
     record = drawing_services.build_record(
         round=rnd,
         rules=rules,
@@ -189,7 +193,9 @@ def _drawing(rnd: Round, judges: list[Judge], organizer) -> None:
         seed=seed,
         operator=organizer,
     )
-    drawing_services.reveal(record)  # no invitations: the demo sets the panel itself
+    drawing_services.reveal(record)  # the demo invites through demo_invitations itself
+    by_pk = Judge.objects.in_bulk([*result.drawn, *result.backups])
+    return [by_pk[pk] for pk in result.drawn], [by_pk[pk] for pk in result.backups]
 
 
 def _points(
@@ -232,10 +238,11 @@ def _set_up(
     call: Call, round: Round, criteria, judges, *, seed: int, organizer, draw: bool = False
 ) -> Round:
     rounds.round_save(round=round, criteria=criteria, actor=organizer)
-    if draw:
-        _drawing(round, judges, organizer)
-    # Invitations (one declined, its backup accepted, in a first round) and signed pledges.
-    demo_invitations.invite_panel(round, judges, organizer, with_decline=round.number == 1)
+    drawn = _drawing(round, judges, organizer) if draw else None
+    # Invitations (in a drawn round: one declines, the first backup accepts) and pledges.
+    demo_invitations.invite_panel(
+        round, judges, organizer, with_decline=round.number == 1, drawn=drawn
+    )
     rounds.round_set_panel(round=round, judges=judges, actor=organizer)
     rounds.round_set_entries(round=round, actor=organizer)
     demo_invitations.sign_pledges(round, judges)

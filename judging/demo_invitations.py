@@ -17,7 +17,7 @@ DECLINER = ("expert6", "周高级工程师", "市城市规划设计研究院", "
 DECLINE_REASON = "评审期间需赴外地参加规划评审会，时间冲突，无法参加。"
 
 
-def _decliner(organizer) -> Judge:
+def decliner(organizer) -> Judge:
     username, name, affiliation, expertise = DECLINER
     judge = Judge.objects.filter(user__username=username).first()
     if judge is None:
@@ -34,16 +34,24 @@ def _decliner(organizer) -> Judge:
     return judge
 
 
-def invite_panel(rnd: Round, judges: list[Judge], organizer, *, with_decline: bool) -> None:
+def invite_panel(
+    rnd: Round,
+    judges: list[Judge],
+    organizer,
+    *,
+    with_decline: bool,
+    drawn: tuple[list[Judge], list[Judge]] | None = None,
+) -> None:
     """Invite the panel (before it is set). with_decline: as after a drawing, with the last
     expert a backup and an extra expert drawn who declines (the backup takes the place);
     otherwise the organizer invites the panel by hand."""
     start = timezone.now() - timedelta(days=12)
     if with_decline and len(judges) >= 2:
+        chosen, backups = drawn or ([*judges[:-1], decliner(organizer)], [judges[-1]])
         made = invitations.invitations_from_drawing(
             round=rnd,
-            drawn=[*judges[:-1], _decliner(organizer)],
-            backups=[judges[-1]],
+            drawn=chosen,
+            backups=backups,
             actor=organizer,
             now=start,
         )
@@ -56,7 +64,7 @@ def invite_panel(rnd: Round, judges: list[Judge], organizer, *, with_decline: bo
         if inv.status != inv.Status.INVITED:
             continue
         who = inv.judge.user
-        if with_decline and inv.judge.user.username == DECLINER[0]:
+        if with_decline and inv.judge.pk == decliner(organizer).pk:
             backup = invitations.invitation_decline(
                 invitation=inv, reason=DECLINE_REASON, actor=who, now=start + timedelta(hours=5)
             )

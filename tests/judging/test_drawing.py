@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from judging import drawing
-from judging.models import DrawingRecord, ExpertRating, Round
+from judging.models import DrawingRecord, ExpertRating, Invitation, Round
 from judging.services import drawing as services
 from judging.signals import experts_drawn
 
@@ -298,8 +298,15 @@ def test_the_demo_round_has_a_drawing_record_matching_its_panel(db):
     record = DrawingRecord.objects.get(round=first)
     data = services.record_json(record)
     assert drawing.verify(data) == []
-    assert sorted(data["result"]["drawn"]) == sorted(first.panel.values_list("pk", flat=True))
-    assert len(data["result"]["backups"]) == 2
+    # The drawing and the invitations tell one story: one drawn expert declined, the first
+    # backup took the place; the panel is what the drawing and that decline give.
+    declined = Invitation.objects.get(round=first, status=Invitation.Status.DECLINED)
+    backups = data["result"]["backups"]
+    assert len(backups) == 2
+    assert declined.judge_id in data["result"]["drawn"]
+    assert sorted(first.panel.values_list("pk", flat=True)) == sorted(
+        [pk for pk in data["result"]["drawn"] if pk != declined.judge_id] + backups[:1]
+    )
     assert [x["name"] for x in data["snapshot"]["excluded"]] == ["孙老师"]
     build_judging()
     assert DrawingRecord.objects.filter(round=first).count() == 1

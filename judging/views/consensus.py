@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from accounts.roles import organizer_required
 from core.flash import flash_errors, flash_form_errors
+from core.params import id_list
 from submissions.models import Case
 
 from .. import selectors
@@ -136,7 +137,7 @@ def discussion_open(request, pk):
 @organizer_required
 def tie_decide(request, pk):
     rnd = organizer_round(pk)
-    ids = [int(x) for x in request.POST.get("tie", "").split(",") if x.strip().isdigit()]
+    ids = id_list(request.POST.get("tie", "").split(","))  # junk and huge numbers dropped
     cases = list(Case.objects.filter(pk__in=ids, call=rnd.call).order_by("pk"))
     form = TieDecisionForm(
         request.POST, cases=cases, prefix=f"tie-{'-'.join(str(c.pk) for c in cases)}"

@@ -339,9 +339,6 @@ def build_finished_call() -> list[str]:
 
         report += build_consensus(call, organizer)  # 合议 on a case of the last round
         report += build_results(FINAL_CALL)
-        final_round = call.rounds.order_by("-number").first()
-        if final_round is not None:
-            report += build_signatures(round=final_round, organizer=organizer)
         # The notice ran its minimum of working days, ending before today (公示 by the rules).
         now = timezone.now()
         starts = timezone.localtime(now - timedelta(days=20)).replace(
@@ -351,6 +348,11 @@ def build_finished_call() -> list[str]:
         while ends > now - timedelta(days=1):
             starts -= timedelta(days=7)
             ends = notice_rules.earliest_end(starts, call.notice_min_workdays)
+        final_round = call.rounds.order_by("-number").first()
+        if final_round is not None:  # signed and locked two days before the notice started
+            report += build_signatures(
+                round=final_round, organizer=organizer, at=starts - timedelta(days=2)
+            )
         Notice.objects.filter(call=call).update(starts_at=starts, ends_at=ends)
         notice = Notice.objects.get(call=call)
         objection = result_services.objection_record(

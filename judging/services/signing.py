@@ -127,9 +127,16 @@ def _lock_round(round: Round) -> Round:
 @acts
 @transaction.atomic
 def sheet_sign(
-    *, round: Round, judge: Judge, refuse: bool = False, dissent: str = "", actor: User | None
+    *,
+    round: Round,
+    judge: Judge,
+    refuse: bool = False,
+    dissent: str = "",
+    actor: User | None,
+    now: datetime | None = None,
 ) -> ResultSignature:
-    """A judge confirms his or her own score sheet: signed, or refused with written dissent."""
+    """A judge confirms his or her own score sheet: signed, or refused with written dissent.
+    `now` is the time recorded (the demo's past signings); the web page leaves it out."""
     round = _lock_round(round)
     refuse_when_locked(round)
     _refuse_unless_open(round)
@@ -148,10 +155,10 @@ def sheet_sign(
         state=State.REFUSED if refuse else State.SIGNED,
         dissent=dissent if refuse else "",
         user=actor,
-        at=timezone.now(),
+        at=now or timezone.now(),
         ip=_client_address(),
     )
-    _lock_when_complete(round)
+    _lock_when_complete(round, now=now)
     return signature
 
 
@@ -163,7 +170,9 @@ def judges_unsigned(round: Round) -> list[Judge]:
 
 @acts
 @transaction.atomic
-def summary_sign(*, round: Round, role: str, actor: User | None) -> ResultSignature:
+def summary_sign(
+    *, round: Round, role: str, actor: User | None, now: datetime | None = None
+) -> ResultSignature:
     """The panel leader or the supervisor signs the 评分汇总表, after every judge's sheet."""
     round = _lock_round(round)
     refuse_when_locked(round)
@@ -197,10 +206,10 @@ def summary_sign(*, round: Round, role: str, actor: User | None) -> ResultSignat
         name=name,
         state=State.SIGNED,
         user=actor,
-        at=timezone.now(),
+        at=now or timezone.now(),
         ip=_client_address(),
     )
-    _lock_when_complete(round)
+    _lock_when_complete(round, now=now)
     return signature
 
 
@@ -228,7 +237,7 @@ def signatures_deem(
         )
         for judge in judges_unsigned(round)
     ]
-    _lock_when_complete(round)
+    _lock_when_complete(round, now=now)
     return deemed
 
 
@@ -257,7 +266,7 @@ def complete(round: Round) -> bool:
     return not judges_unsigned(round) and {Role.LEADER, Role.SUPERVISOR} <= roles
 
 
-def _lock_when_complete(round: Round) -> None:
+def _lock_when_complete(round: Round, *, now: datetime | None = None) -> None:
     if not complete(round):
         return
     from .. import exports
@@ -265,7 +274,7 @@ def _lock_when_complete(round: Round) -> None:
     signing, _created = RoundSigning.objects.get_or_create(round=round)
     # The lock time to the second: the file is made again from it, its zip entries keep
     # seconds only.
-    locked_at = timezone.now().replace(microsecond=0)
+    locked_at = (now or timezone.now()).replace(microsecond=0)
     signing.locked_at = locked_at
     signing.sheet_sha256 = hashlib.sha256(
         exports.summary_workbook(round=round, at=locked_at)

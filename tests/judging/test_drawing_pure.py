@@ -1,7 +1,7 @@
 """The verifiable draw (judging/drawing.py), as properties over many pools, rules and seeds."""
 
 import copy
-import secrets
+import hashlib
 from collections import Counter
 
 from hypothesis import given, settings
@@ -88,13 +88,18 @@ def test_quotas_come_first_and_de_prioritised_experts_last(pool, rules, seed):
         assert all(by_id[i].tier == 0 for i in result.drawn)
 
 
+def _seed(name: str, i: int) -> bytes:
+    """The i-th of a fixed sequence of 32-byte seeds, as uniform as random ones (SHA-256)."""
+    return hashlib.sha256(f"chi-square-{name}-{i}".encode()).digest()
+
+
 def test_every_eligible_expert_is_drawn_with_equal_probability():
     pool = [drawing.Expert(id=i, name=f"专家{i}") for i in range(1, 21)]
     rules = drawing.Rules(count=5, backups=0)
     counts: Counter[int] = Counter()
     trials = 4000
-    for _ in range(trials):
-        counts.update(drawing.draw(secrets.token_bytes(32), pool, rules).drawn)
+    for i in range(trials):  # fixed seeds: the same statistic every run (no flaky test)
+        counts.update(drawing.draw(_seed("equal", i), pool, rules).drawn)
     observed = [counts[e.id] for e in pool]
     assert sum(observed) == trials * 5
     assert chisquare(observed).pvalue > 0.001
@@ -107,8 +112,8 @@ def test_within_a_field_quota_every_expert_has_an_equal_chance():
     ]
     rules = drawing.Rules(count=4, quotas=(("城市管理", 2),))
     counts: Counter[int] = Counter()
-    for _ in range(3000):
-        counts.update(drawing.draw(secrets.token_bytes(32), pool, rules).drawn[:2])
+    for i in range(3000):
+        counts.update(drawing.draw(_seed("quota", i), pool, rules).drawn[:2])
     observed = [counts[i] for i in range(1, 9)]
     assert sum(observed) == 6000
     assert chisquare(observed).pvalue > 0.001

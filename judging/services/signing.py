@@ -121,7 +121,11 @@ def signing_setup(
 
 
 def _lock_round(round: Round) -> Round:
-    return Round.objects.select_for_update().select_related("call", "leader").get(pk=round.pk)
+    return (
+        Round.objects.select_for_update(of=("self",))
+        .select_related("call", "leader")
+        .get(pk=round.pk)
+    )
 
 
 @acts

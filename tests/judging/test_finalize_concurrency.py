@@ -63,11 +63,15 @@ def _finalize(notice: Notice, actor) -> Callable[[], object]:
 
 
 def _record(notice: Notice, actor) -> Callable[[], object]:
+    # A named objection received (by post) within the period, recorded now: it must be
+    # answered before finalizing.
     return lambda: results.objection_record(
         notice=Notice.objects.get(pk=notice.pk),
         text="公示名单中的案例数据有误。",
         submitter="某居民",
-        received_at=timezone.now(),
+        unit="某街道",
+        contact="13812345678",
+        received_at=notice.ends_at - timedelta(hours=2),
         actor=actor,
     )
 

@@ -368,7 +368,7 @@ def results_verify(*, call: Call, content: bytes) -> Verdict:
 def rounds_for_signer(user: User) -> list[Round]:
     """The closed rounds whose results the judge `user` may sign (a panel judge or the
     leader), newest first; each with `my_signature` (ResultSignature or None)."""
-    judge = Judge.objects.filter(user_id=user.pk).first()
+    judge = selectors.judge_for(user)
     if judge is None:
         return []
     rounds = list(

@@ -9,6 +9,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from judging.models import Invitation, Round
 from judging.services import invitations
@@ -266,3 +268,58 @@ def test_a_new_drawing_withdraws_the_open_invitations_of_the_earlier_one(drawn_r
         "赵四": ("backup", "waiting"),
         "吴八": ("drawn", "invited"),
     }
+
+
+_serial = iter(range(10**6))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    n_drawn=st.integers(1, 3),
+    n_backups=st.integers(0, 4),
+    answers=st.lists(st.tuples(st.sampled_from(["decline", "expire"]), st.integers(0, 9))),
+)
+def test_a_decline_or_no_answer_always_brings_the_next_backup(
+    django_capture_on_commit_callbacks, organizer, n_drawn, n_backups, answers
+):
+    """Property: whatever the drawn experts do, in any order, each decline or expiry invites the
+    next waiting backup (lowest order first, `replaces` set), until none is left; the places
+    filled never exceed the drawn count and never fall below it while backups wait."""
+    run = next(_serial)
+    rnd = RoundFactory.create(answer_hours=48)
+    drawn = [_expert(f"抽{run}-{i}") for i in range(n_drawn)]
+    backups = [_expert(f"补{run}-{i}") for i in range(n_backups)]
+    with django_capture_on_commit_callbacks(execute=True):
+        experts_drawn.send(sender=None, round=rnd, drawn=drawn, backups=backups, actor=organizer)
+    later = timezone.now()
+    for action, pick in answers:
+        invited = list(Invitation.objects.filter(round=rnd, status=Invitation.Status.INVITED))
+        if not invited:
+            break
+        target = sorted(invited, key=lambda i: i.pk)[pick % len(invited)]
+        waiting = list(
+            Invitation.objects.filter(round=rnd, status=Invitation.Status.WAITING).order_by(
+                "order", "pk"
+            )
+        )
+        if action == "decline":
+            invitations.invitation_decline(invitation=target, reason="时间冲突", actor=None)
+        else:  # no answer in time: only this one is late
+            Invitation.objects.filter(pk=target.pk).update(respond_by=later - timedelta(hours=1))
+            invitations.invitations_expire(now=later, actor=None)
+        refused = Invitation.objects.filter(
+            round=rnd, status__in=[Invitation.Status.DECLINED, Invitation.Status.EXPIRED]
+        ).count()
+        open_places = Invitation.objects.filter(
+            round=rnd, status__in=[Invitation.Status.INVITED, Invitation.Status.ACCEPTED]
+        ).count()
+        assert Invitation.objects.get(pk=target.pk).status != Invitation.Status.INVITED
+        assert open_places == n_drawn - max(0, refused - n_backups)
+        if waiting:
+            nxt = Invitation.objects.get(pk=waiting[0].pk)
+            assert nxt.status == Invitation.Status.INVITED
+            assert nxt.replaces_id == target.pk

@@ -12,6 +12,15 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_organizer = models.BooleanField(_("organizer"), default=False)
     is_editor = models.BooleanField(_("editor"), default=False)
+    # How the person receives the portal's messages (messaging.services.channels_for).
+    message_channel = models.CharField(
+        _("receive messages by"),
+        max_length=8,
+        choices=[("email", _("Email")), ("sms", _("Text message")), ("both", _("Both"))],
+        default="email",
+    )
+    # Set on accounts made by import or by an organizer: the first login asks for a new password.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

@@ -48,9 +48,11 @@ INSTALLED_APPS = [
     "auditlog",
     "accounts",
     "core",
+    "messaging",
     "submissions",
     "judging",
     "publishing",
+    "certificates",
     "demo",
     "audit",
 ]
@@ -261,6 +263,15 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# The portal's name in messages ({portal}) and documents.
+PORTAL_NAME = env.str("PORTAL_NAME", default="文明创建案例征集评选平台")
+# Text messages (messaging/backends/sms/): empty = no SMS channel. A dotted path to a backend
+# class, in the style of EMAIL_BACKEND, e.g. messaging.backends.sms.console.SmsBackend.
+SMS_BACKEND = env.str("SMS_BACKEND", default="")
+# How fast one worker sends messages (Celery's rate_limit: "20/s", "300/m"), and how often a
+# refused message is tried before it is shown as failed.
+MESSAGES_RATE_LIMIT = env.str("MESSAGES_RATE_LIMIT", default="20/s")
+MESSAGES_MAX_RETRIES = env.int("MESSAGES_MAX_RETRIES", default=4)
 
 # Photo rules (a call may be stricter, never looser).
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20 * 1024 * 1024)
@@ -346,7 +357,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes announces itself at every start, management commands included (cron mails it).
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    "loggers": {
+        "axes.apps": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO; fontTools subsets fonts loudly.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Sweeps every Celery worker queues at its start and then every so many seconds (0: never), so

@@ -15,6 +15,8 @@ urlpatterns = [
     path("collect/", include("submissions.urls")),
     path("judging/", include("judging.urls")),
     path("audit/", include("audit.urls")),
+    path("messages/", include("messaging.urls")),
+    path("", include("certificates.urls")),
     path("", include("publishing.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -34,6 +34,7 @@ from judging.models import (
     TieDecision,
     WorkCalendarDay,
 )
+from messaging.models import Message, MessageTemplate
 from publishing.models import (
     Feature,
     FeaturePhoto,
@@ -584,3 +585,24 @@ class PublishedPhotoFactory(factory.django.DjangoModelFactory[PublishedPhoto]):
     file = factory.LazyFunction(_small_jpeg)
     width = 16
     height = 12
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory[MessageTemplate]):
+    class Meta:
+        model = MessageTemplate
+
+    event = factory.Iterator(["case_accepted", "case_returned", "case_rejected", "call_opened"])
+    subject = "案例{code}通过形式审查"
+    body = "{name}：您单位的案例“{case}”已通过形式审查。"
+
+
+class MessageFactory(factory.django.DjangoModelFactory[Message]):
+    class Meta:
+        model = Message
+
+    event = "case_accepted"
+    channel = "email"
+    user = factory.SubFactory(UserFactory)
+    address = factory.LazyAttribute(lambda m: m.user.email)
+    subject = "案例通过形式审查"
+    body = "您单位的案例已通过形式审查。"

@@ -7,7 +7,16 @@ from django.apps import apps
 
 from . import factories
 
-PROJECT_APPS = ("accounts", "audit", "submissions", "judging", "publishing")
+PROJECT_APPS = (
+    "accounts",
+    "audit",
+    "core",
+    "messaging",
+    "submissions",
+    "judging",
+    "publishing",
+    "certificates",
+)
 # CaseFactory leaves the author empty (as for an account since deleted): many tests count the
 # accounts and audit entries a case brings, so the author is passed here rather than made there.
 REQUIRED = {"submissions.Case": lambda: {"created_by": factories.UserFactory()}}

@@ -8,7 +8,7 @@ recorded on it and retried; the last refusal leaves it failed with the reason.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -72,12 +72,14 @@ def messages_dispatch(
     about: str = "",
     about_url: str = "",
     per_recipient: Callable[[User], Mapping[str, Any]] | None = None,
+    channels: Sequence[str] | None = None,
     actor: User | None,
 ) -> list[Message]:
     """Write one outbox row per recipient and channel and queue it for sending.
 
     `context` fills the event's placeholders (events.py); `per_recipient(user)` adds those that
-    differ by recipient; `{name}` and `{portal}` are filled in here. A recipient without an
+    differ by recipient; `{name}` and `{portal}` are filled in here. `channels` overrides the
+    recipients' choice (a reset code goes by text message whatever they chose). A recipient without an
     address for a channel still gets a row, failed at once with the reason (nothing is lost
     silently). Returns the rows.
     """
@@ -93,7 +95,7 @@ def messages_dispatch(
             **context,
             **(per_recipient(user) if per_recipient else {}),
         }
-        for channel in channels_for(user):
+        for channel in channels if channels is not None else channels_for(user):
             address = address_for(user, channel)
             msg = Message(
                 event=event,

@@ -79,9 +79,9 @@ def messages_dispatch(
 
     `context` fills the event's placeholders (events.py); `per_recipient(user)` adds those that
     differ by recipient; `{name}` and `{portal}` are filled in here. `channels` overrides the
-    recipients' choice (a reset code goes by text message whatever they chose). A recipient without an
-    address for a channel still gets a row, failed at once with the reason (nothing is lost
-    silently). Returns the rows.
+    recipients' choice (a reset code goes by text message whatever they chose). A recipient
+    without an address for a channel still gets a row, failed at once with the reason (nothing
+    is lost silently). Returns the rows.
     """
     ev = events.EVENTS[event]
     subject_t, body_t, sms_t = template_for(event=event, scope=scope)

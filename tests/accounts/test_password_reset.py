@@ -42,7 +42,9 @@ def test_the_login_page_offers_the_reset(client):
 def test_reset_by_email_link_from_the_outbox_sets_the_password_once(
     client, django_capture_on_commit_callbacks
 ):
-    user = unit_user(username="liwei", email="liwei@example.org", must_change_password=True)
+    user = unit_user(username="liwei", email="liwei@example.org")
+    user.must_change_password = True
+    user.save()
     with django_capture_on_commit_callbacks(execute=True):
         response = _ask_by_email(client, "LiWei@example.org")
     assert response.status_code == 302

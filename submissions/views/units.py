@@ -137,9 +137,9 @@ def account_invite(request):
             messages.error(request, " ".join(exc.messages))
         else:
             invited.append(
-                user.display_name
-                if user.display_name == user.username
-                else f"{user.display_name} ({user.username})"
+                _("%(username)s (%(name)s)") % {"username": user.username, "name": user.full_name}
+                if user.full_name
+                else user.username
             )
     if invited:
         messages.success(

@@ -32,7 +32,7 @@ def _flashes(response) -> list[str]:
 def test_a_units_invitation_sends_a_link_that_sets_the_password_once(org_client, organizer):
     member = unit_user(UnitFactory(name="甲街道"), username="zhang", full_name="张伟")
     response = _invite(org_client, member)
-    assert _flashes(response) == ["Invitation sent to 张伟 (zhang)."]
+    assert _flashes(response) == ["Invitation sent to zhang (张伟)."]
     message = Message.objects.get()
     assert (message.event, message.channel, message.address, message.sensitive) == (
         "account_invited",

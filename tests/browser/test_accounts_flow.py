@@ -1,7 +1,8 @@
 """Accounts through a real browser, in Chinese: a unit user who forgot the password asks for a
 link on the login page, opens the link from the message in the outbox, chooses a new password
 and logs in with it; an imported account is sent to change its password at first login, after
-the organizer sent the invitation again from the unit list.
+the organizer sent the invitation again from the unit list; with an SMS backend, an expert
+resets the password by a code sent by text message.
 
 Selectors use ids and names (translations may not be compiled yet).
 """
@@ -12,10 +13,11 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.models import User
+from messaging.backends.sms import locmem
 from messaging.models import Message
 from submissions import services
 
-from ..factories import UnitFactory, unit_user
+from ..factories import UnitFactory, UserFactory, unit_user
 from .kit import assert_accessible, login
 
 pytestmark = pytest.mark.browser
@@ -125,5 +127,37 @@ def test_an_imported_account_is_invited_and_changes_its_password_at_first_login(
     _submit(person, "main a.btn")
     assert person.url != f"{base}/accounts/password/"
     assert User.objects.get(username="xingfu").must_change_password is False
+    browsing.assert_only_local_requests()
+    browsing.assert_healthy()
+
+
+def test_a_judge_resets_the_password_by_a_text_message_code(
+    browsing, screenshot, live_server, settings
+):
+    settings.SMS_BACKEND = "messaging.backends.sms.locmem.SmsBackend"
+    locmem.outbox.clear()
+    base = live_server.url
+    UserFactory(username="zhaomin", phone="13912345678", email="")
+    page = browsing.new_page()
+    page.goto(f"{base}/accounts/password/reset/")
+    _submit(page, "#reset-by-sms")
+    page.fill("#id_who", "13912345678")
+    _both(page, screenshot, "accounts-06-sms-ask")
+    assert_accessible(page)
+    _submit(page, "main form button[type=submit]")
+    code = re.search(r"\b(\d{6})\b", locmem.outbox[0].text).group(1)
+    page.fill("#id_code", "000000" if code != "000000" else "111111")
+    _submit(page, "main form button[type=submit]")
+    assert "验证码不正确" in page.inner_text("main form")
+    _both(page, screenshot, "accounts-07-sms-wrong-code")
+    assert_accessible(page)
+    page.fill("#id_code", code)
+    _submit(page, "main form button[type=submit]")
+    page.fill("#id_new_password1", NEW)
+    page.fill("#id_new_password2", NEW)
+    _submit(page, "main form button[type=submit]")
+    assert page.inner_text("#reset-complete") == "新密码已保存，请用新密码登录。"
+    assert User.objects.get(username="zhaomin").check_password(NEW) is True
+    locmem.outbox.clear()
     browsing.assert_only_local_requests()
     browsing.assert_healthy()

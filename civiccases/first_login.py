@@ -7,6 +7,8 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 
+from .middleware import DATABASE_ERRORS, database_unavailable
+
 #: What such an account may still reach: changing the password, logging out, the language, the
 #: health check (static files are served before any middleware, or skipped below).
 EXEMPT = frozenset(
@@ -35,12 +37,20 @@ class FirstLoginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            must_change = self.must_change(request)
+        except DATABASE_ERRORS as exc:  # reading the session or the user: the clean 503 page
+            return database_unavailable(request, exc)
+        if must_change:
+            return redirect("accounts:password_change")
+        return self.get_response(request)
+
+    @staticmethod
+    def must_change(request) -> bool:
         user = getattr(request, "user", None)
-        if (
+        return bool(
             user is not None
             and user.is_authenticated
             and getattr(user, "must_change_password", False)
             and not exempt(request.path_info)
-        ):
-            return redirect("accounts:password_change")
-        return self.get_response(request)
+        )

@@ -245,3 +245,23 @@ def test_sms_requests_are_limited_per_account(ask, client, sms):
     answers = [ask("zheng").status_code for _ in range(6)]
     assert answers == [302, 302, 302, 302, 302, 429]
     assert len(sms) == 5
+
+
+def test_a_number_shared_by_two_accounts_names_neither(ask, client, sms):
+    UserFactory(username="a1", phone="13900000006")
+    UserFactory(username="a2", phone="13900000006")
+    response = ask("13900000006")
+    assert response["Location"] == reverse("reset:sms_code")
+    assert sms == []
+
+
+def test_a_cache_that_is_down_limits_nothing(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    answers = [_ask_by_email(client, "anyone@example.org").status_code for _ in range(7)]
+    assert answers == [302] * 7

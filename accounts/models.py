@@ -29,6 +29,13 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
+    def set_password(self, raw_password: str | None) -> None:
+        """A password set here (changed by the person, or by a reset) is the person's own: the
+        first-login request to change it is met. Services that make an account with a password
+        chosen by someone else set `must_change_password` after calling this."""
+        super().set_password(raw_password)
+        self.must_change_password = False
+
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
@@ -38,3 +45,23 @@ class User(AbstractUser):
         """The ids of the units the user is a member of: one query, once per user object (a
         request's user asks once however often it is asked)."""
         return frozenset(self.memberships.values_list("unit_id", flat=True))
+
+
+class ResetCode(models.Model):
+    """A code sent by text message to reset a password (civiccases/password_reset.py): stored
+    as a keyed hash, valid until `expires_at`, refused after `attempts` wrong tries, used once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_codes")
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset code")
+        verbose_name_plural = _("password reset codes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

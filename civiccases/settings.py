@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "civiccases.middleware.RequestBodyLimitMiddleware",
     "audit.middleware.AuditMiddleware",  # who did it, from where (after authentication)
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An account with a password someone else chose changes it first (after authentication).
+    "civiccases.first_login.FirstLoginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",

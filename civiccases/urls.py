@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    # Forgotten passwords (by email link, by text-message code): namespace "reset".
+    path("accounts/", include("civiccases.password_reset")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/switch/<str:code>/", views.language_switch, name="language_switch"),
     path("collect/", include("submissions.urls")),

@@ -17,6 +17,7 @@ Keys start with VERSION: change it when the shape of a cached value changes, and
 by the previous code are ignored (they expire on their own).
 """
 
+import hashlib
 import logging
 import threading
 import time
@@ -259,3 +260,32 @@ def series_changed(slug: str) -> None:
 
 def _new_generation(slug: str) -> None:
     _set(_series_generation_key(slug), uuid.uuid4().hex, None, always=True)
+
+
+# --------------------------------------------------------------------------- rate limits
+
+#: Password reset requests (email link or text-message code): per account and per client
+#: address, RESET_REQUESTS_PER_WINDOW in RESET_WINDOW seconds each.
+RESET_REQUESTS_PER_WINDOW = 5
+RESET_WINDOW = 3600
+#: An organizer sends one person the invitation again at most once in this many seconds.
+INVITE_WINDOW = 60
+
+
+def rate_limit_hit(kind: str, who: str, *, limit: int, window: int) -> bool:
+    """Count one request of `kind` by `who` (an account, an address) in a fixed window of
+    `window` seconds; True when this one is over `limit`. The count lives in the cache: a cache
+    that is down counts nothing (a request is never refused for the cache's sake), and a
+    per-process cache (LocMemCache) counts per process."""
+    key = _key("rate", kind, hashlib.sha256(who.encode("utf-8", "replace")).hexdigest()[:32])
+
+    def count() -> int:
+        if cache.add(key, 1, window):
+            return 1
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, window)
+            return 1
+
+    return _attempt(f"rate {key}", count, 0) > limit

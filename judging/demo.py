@@ -113,6 +113,7 @@ def _judges(organizer) -> list[Judge]:
                 affiliation=affiliation,
                 expertise=expertise,
                 password="" if existing else PASSWORD,
+                must_change_password=False,  # demo accounts keep demo12345
                 actor=organizer,
             ).judge
         judges.append(judge)
@@ -144,6 +145,7 @@ def _pool_details(organizer) -> None:
             email=f"{username}@example.org",
             affiliation=affiliation,
             password="" if existing else PASSWORD,
+            must_change_password=False,  # demo accounts keep demo12345
             actor=organizer,
         ).judge
         pool.judge_update(

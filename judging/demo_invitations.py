@@ -29,6 +29,7 @@ def decliner(organizer) -> Judge:
             affiliation=affiliation,
             expertise=expertise,
             password="" if existing else PASSWORD,
+            must_change_password=False,  # demo accounts keep demo12345
             actor=organizer,
         ).judge
     return judge

@@ -424,3 +424,13 @@ class CategoryForm(forms.ModelForm):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.call = call
+
+
+class InviteAccountsForm(forms.Form):
+    """The units' accounts to send the invitation to (again)."""
+
+    users = IdMultipleChoiceField(
+        queryset=get_user_model().objects.filter(memberships__isnull=False).distinct(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": _("Choose whom to invite.")},
+    )

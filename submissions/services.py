@@ -257,8 +257,11 @@ def unit_account_create(
     full_name: str = "",
     email: str = "",
     password: str = "",
+    must_change_password: bool = True,
     actor: User | None,
 ) -> NewAccount:
+    """A unit's account. Its password is given by the organizer or generated (then shown once),
+    so the holder must change it at first login (civiccases/first_login.py)."""
     username = (username or "").strip()
     if not username:
         raise ValidationError(_("The user name is empty."))
@@ -275,6 +278,7 @@ def unit_account_create(
     else:
         password = secrets.token_urlsafe(9)
     user.set_password(password)
+    user.must_change_password = must_change_password
     user.save()
     Membership.objects.create(unit=unit, user=user)
     return NewAccount(unit=unit, user=user, password=password)

@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import User
+from accounts.models import ResetCode, User
+from civiccases.password_reset import code_hash
 from judging.models import (
     Assignment,
     Award,
@@ -606,3 +607,17 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     address = factory.LazyAttribute(lambda m: m.user.email)
     subject = "案例通过形式审查"
     body = "您单位的案例已通过形式审查。"
+
+
+# --- accounts ---
+
+
+class ResetCodeFactory(factory.django.DjangoModelFactory[ResetCode]):
+    """A text-message reset code "123456" (stored hashed), valid 10 minutes."""
+
+    class Meta:
+        model = ResetCode
+
+    user = factory.SubFactory(UserFactory, phone="13800000000")
+    code_hash = factory.LazyAttribute(lambda o: code_hash(o.user.pk, "123456"))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=10))

@@ -34,6 +34,15 @@ TABLE = [
     Row("accounts:login", _roles(200, REDIRECT)),
     Row("accounts:password_change", _roles(LOGIN, 200)),
     Row("accounts:password_change_done", _roles(LOGIN, 200)),
+    # Forgotten passwords (civiccases/password_reset.py): open to everyone; the text-message
+    # pages exist only with an SMS backend (tests/accounts/test_password_reset.py turns one on).
+    Row("reset:email", _roles(200, 200)),
+    Row("reset:email_sent", _roles(200, 200)),
+    Row("reset:confirm", _roles(200, 200), kwargs=lambda w: {"uidb64": "MQ", "token": "x-y"}),
+    Row("reset:complete", _roles(200, 200)),
+    Row("reset:sms", _roles(404, 404)),
+    Row("reset:sms_code", _roles(404, 404)),
+    Row("reset:sms_set", _roles(404, 404)),
     Row("audit:log", {**_roles(LOGIN, 403), "organizer": 200}),
     Row("audit:export", {**_roles(LOGIN, 403), "organizer": 200}),
 ]

@@ -31,9 +31,12 @@ def judge_create(
     affiliation: str = "",
     expertise: str = "",
     password: str = "",
+    must_change_password: bool = True,
     actor: User | None,
 ) -> NewJudge:
-    """Add an expert to the pool, with a new account or an existing one of that user name."""
+    """Add an expert to the pool, with a new account or an existing one of that user name. A new
+    account's password is chosen by the organizer (or generated): the expert must change it at
+    first login (civiccases/first_login.py); the demo's accounts keep theirs."""
     name, username = (name or "").strip(), (username or "").strip()
     if not name:
         raise ValidationError(_("The expert's name is empty."))
@@ -62,6 +65,7 @@ def judge_create(
         else:
             password = shown = secrets.token_urlsafe(9)
         user.set_password(password)
+        user.must_change_password = must_change_password
     elif Judge.objects.filter(user=user).exists():
         raise ValidationError(
             _("“%(name)s” is already in the expert pool."), params={"name": username}

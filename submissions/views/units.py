@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.roles import organizer_required
 from core.fields import bound_upload
@@ -14,8 +15,8 @@ from core.forms import TableUploadForm
 from core.tabular import read_table
 from core.uploads import takes_uploads
 
-from .. import rules, services
-from ..forms import UnitForm
+from .. import invitations, rules, services
+from ..forms import InviteAccountsForm, UnitForm
 from ..models import Unit
 
 UNIT_COLUMNS = {
@@ -115,3 +116,34 @@ def unit_import(request):
         },
         status=400 if errors or form.errors else 200,
     )
+
+
+@require_POST
+@organizer_required
+def account_invite(request):
+    """Send the chosen units' accounts their invitation (again): one flash message names who
+    was invited, one per refusal says why."""
+    form = InviteAccountsForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("submissions:unit_list")
+    invited = []
+    for user in form.cleaned_data["users"].order_by("username"):
+        try:
+            invitations.account_invite(user=user, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            invited.append(
+                _("%(username)s (%(name)s)") % {"username": user.username, "name": user.full_name}
+                if user.full_name
+                else user.username
+            )
+    if invited:
+        messages.success(
+            request,
+            _("Invitation sent to %(names)s.") % {"names": _(", ").join(invited)},
+        )
+    return redirect("submissions:unit_list")

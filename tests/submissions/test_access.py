@@ -190,6 +190,12 @@ TABLE = [
     ),
     Row("submissions:unit_list", ORGANIZER_PAGE),
     Row("submissions:unit_import", ORGANIZER_PAGE),
+    Row(
+        "submissions:account_invite",
+        ORGANIZER_ACTION,
+        method="post",
+        data=lambda w: {"users": [w["people"]["owner"].pk]},
+    ),
 ]
 # Actions without a page of their own (a page that also takes a form answers GET too).
 POST_ONLY = [

@@ -55,6 +55,7 @@ from submissions.models import (
     ImportJob,
     Membership,
     Photo,
+    Receipt,
     Unit,
 )
 
@@ -606,3 +607,21 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     address = factory.LazyAttribute(lambda m: m.user.email)
     subject = "案例通过形式审查"
     body = "您单位的案例已通过形式审查。"
+
+
+# --- outcomes ---
+class ReceiptFactory(factory.django.DjangoModelFactory[Receipt]):
+    class Meta:
+        model = Receipt
+
+    case = factory.SubFactory(CaseFactory, status=Case.Status.SUBMITTED)
+    version = 1
+    number = factory.LazyAttribute(lambda r: f"{r.case.code}-{r.version}")
+    submitted_at = factory.LazyFunction(timezone.now)
+    call_title = factory.LazyAttribute(lambda r: r.case.call.title)
+    case_code = factory.LazyAttribute(lambda r: r.case.code)
+    unit_name = factory.LazyAttribute(lambda r: r.case.unit.name)
+    title = factory.LazyAttribute(lambda r: r.case.title)
+    files = factory.LazyFunction(
+        lambda: [{"kind": "photo", "name": "照片.jpg", "size": 1234, "sha256": "0" * 64}]
+    )

@@ -33,7 +33,7 @@ def world(db):
 
 def _notice(call, *, starts_in=timedelta(0), publish_ranks=False) -> Notice:
     lifecycle.call_place_for_setup(call=call, status=Call.Status.NOTICE)
-    return NoticeFactory(
+    return NoticeFactory.create(
         call=call, starts_at=timezone.now() + starts_in, publish_ranks=publish_ranks
     )
 

@@ -137,8 +137,9 @@ def test_the_unit_sees_the_award_on_its_case_list_and_case_page(client, world):
     listing = _page(client, user, reverse("submissions:case_list"))
     detail = _page(client, user, world["top"].get_absolute_url())
 
-    assert "<th>Outcome</th>" in listing
-    assert '<span class="badge text-bg-danger">十佳案例</span>' in listing
+    assert '<th class="d-none d-md-table-cell">Outcome</th>' in listing
+    # in its column, and under the title on a phone
+    assert listing.count('<span class="badge text-bg-danger">十佳案例</span>') == 2
     assert "案例标题2" not in listing  # the other unit's case is not listed
     assert 'id="case-outcome"' in detail
     assert '<span class="badge text-bg-danger fs-6" data-award>十佳案例</span>' in detail

@@ -244,3 +244,12 @@ def test_a_draft_has_no_receipt_panel(client, call, unit_a, user_a):
 
     assert 'id="case-receipts"' not in page
     assert Receipt.objects.count() == 0
+
+
+def test_photo_uploads_stay_strict_after_a_receipt_was_rendered(submitted, call, user_a):
+    # WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when imported; core.pdf turns it off
+    receipts.receipt_pdf(Receipt.objects.get(case=submitted))
+
+    photo = services.photo_stage(upload=jpeg_upload("之后.jpg"), actor=user_a, call=call)
+
+    assert photo.sha256 == _sha(_stored(photo.image))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/switch/<str:code>/", views.language_switch, name="language_switch"),
     path("collect/", include("submissions.urls")),
+    path("", include("submissions.urls.verify")),
     path("judging/", include("judging.urls")),
     path("audit/", include("audit.urls")),
     path("messages/", include("messaging.urls")),

@@ -57,10 +57,22 @@ def _local_fetcher():
     return LocalFetcher(allowed_protocols=("data", "file"), fail_on_errors=True)
 
 
+def _pillow_strict_again() -> None:
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES when it is imported, for the whole process:
+    every later photo upload of that web or worker process would then be refused
+    (submissions/images.py insists on it staying False, so that a truncated upload fails). Our
+    PDFs only embed images the portal made or checked, so it is put back at once."""
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def html_to_pdf(html: str) -> bytes:
     """Render an HTML document to PDF bytes."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
+
+    _pillow_strict_again()
 
     try:
         return HTML(string=html, url_fetcher=_local_fetcher(), base_url="file:///").write_pdf()

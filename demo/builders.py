@@ -353,7 +353,8 @@ def build_finished_call() -> list[str]:
             report += build_signatures(
                 round=final_round, organizer=organizer, at=starts - timedelta(days=2)
             )
-        Notice.objects.filter(call=call).update(starts_at=starts, ends_at=ends)
+        # the units see their ranks on their case pages
+        Notice.objects.filter(call=call).update(starts_at=starts, ends_at=ends, publish_ranks=True)
         notice = Notice.objects.get(call=call)
         objection = result_services.objection_record(
             notice=notice,

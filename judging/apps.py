@@ -86,6 +86,12 @@ class JudgingConfig(AppConfig):
         from .services.rounds import on_accepted_cases_leaving
 
         accepted_cases_leaving.connect(on_accepted_cases_leaving, dispatch_uid="judging-entries")
+        from submissions import outcomes
+
+        from .outcomes import award_outcomes
+
+        outcomes.register(award_outcomes)  # the award on the unit's own case pages
+
         from submissions import services as case_services
 
         from .selectors import case_judging_started

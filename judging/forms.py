@@ -504,7 +504,7 @@ class NoticeForm(forms.ModelForm):
 
     class Meta:
         model = Notice
-        fields = ["title", "text", "starts_at", "ends_at"]
+        fields = ["title", "text", "starts_at", "ends_at", "publish_ranks"]
         field_classes = {"starts_at": PortalDateTimeField, "ends_at": PortalDateTimeField}
         widgets = {
             "starts_at": DATETIME_WIDGET,
@@ -519,6 +519,11 @@ class NoticeForm(forms.ModelForm):
             "ends_at": _(
                 "Beijing time. The awards can be finalized after this moment; by default the "
                 "end of the last of the minimum working days."
+            ),
+            "publish_ranks": _(
+                "Each unit sees the rank of its own awarded cases on its case pages (within "
+                "the category when awards are given by category). The public notice never "
+                "shows ranks."
             ),
         }
 

@@ -553,6 +553,8 @@ class Notice(models.Model):
     text = models.TextField(_("text"), blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    # Units see the rank of their own awarded cases on their pages (never on the public page).
+    publish_ranks = models.BooleanField(_("show the units their ranks"), default=False)
     finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True)
     finalized_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

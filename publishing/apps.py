@@ -19,3 +19,10 @@ class PublishingConfig(AppConfig):
         track(m.Installment, name_joins=["series"])  # an installment is named by its series
         track(m.Feature)
         track(m.FeaturePhoto, name_joins=["feature"])
+
+        from submissions import outcomes
+
+        from .outcomes import installment_outcomes
+
+        # the installments where a unit's case appears, on the unit's own case pages
+        outcomes.register(installment_outcomes)

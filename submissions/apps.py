@@ -15,7 +15,8 @@ class SubmissionsConfig(AppConfig):
 
         # The audit trail records what organizers and units create, change and delete by hand.
         # Not tracked, and why:
-        # - CaseEvent, CaseSnapshot and ImportJob are logs themselves;
+        # - CaseEvent, CaseSnapshot, Receipt and ImportJob are logs themselves (a receipt is
+        #   written once by case_submit and never changed);
         # - Photo and Attachment are uploads and their processing (captions and order are part
         #   of the case history through the case's own entries only when the case changes).
         track(m.Unit)

@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from typing import NamedTuple
 
@@ -470,6 +471,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(_("width (pixels)"), default=0)
     height = models.PositiveIntegerField(_("height (pixels)"), default=0)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    # The SHA-256 of the stored original (hex), written with the file (empty: stored before
+    # fingerprints were kept; filled when the case is next submitted, see receipts.py).
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
     web = models.FileField(_("web copy"), upload_to=rendition_upload_to, max_length=200, blank=True)
     thumb = models.FileField(
         _("thumbnail"), upload_to=rendition_upload_to, max_length=200, blank=True
@@ -561,6 +565,8 @@ class Attachment(models.Model):
     extension = models.CharField(_("file type"), max_length=8, editable=False)
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    # The SHA-256 of the stored file (hex); empty: stored before fingerprints were kept.
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -570,6 +576,50 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+def receipt_token() -> str:
+    """The unguessable part of a receipt's verification address (192 random bits)."""
+    return secrets.token_urlsafe(24)
+
+
+class Receipt(models.Model):
+    """The receipt (回执) of one submission of a case: what the unit submitted, frozen when it
+    was submitted (later edits never change it). The PDF is made on request
+    (submissions/receipts.py); anyone holding its QR code reads the same text on the public
+    verification page, found by `token` only."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="receipts", verbose_name=_("case")
+    )
+    version = models.PositiveIntegerField(_("submission"))
+    number = models.CharField(_("receipt number"), max_length=40, unique=True)
+    token = models.CharField(
+        _("verification token"), max_length=64, unique=True, default=receipt_token, editable=False
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    call_title = models.CharField(_("call"), max_length=200)
+    case_code = models.CharField(_("case code"), max_length=20)
+    unit_name = models.CharField(_("unit"), max_length=200)
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    # [{"kind": "photo" | "attachment", "name": "…", "size": 123, "sha256": "…"}, …]
+    files = models.JSONField(_("files"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="receipt_one_per_submission"),
+        ]
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("receipts:verify", kwargs={"token": self.token})
 
 
 class ImportJob(models.Model):

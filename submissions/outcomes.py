@@ -8,7 +8,7 @@ fills in `outcomes[case.pk]`. It must tell only what the unit may know: nothing 
 notice is published.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .models import Case
@@ -48,3 +48,12 @@ def outcomes_for(cases: Sequence[Case]) -> dict[int, Outcome]:
         for provider in PROVIDERS:
             provider(cases, outcomes)
     return outcomes
+
+
+def with_outcomes(cases: Iterable[Case]) -> list[Case]:
+    """The cases as a list, each with its `outcome` (for the unit's case lists)."""
+    listed = list(cases)
+    outcomes = outcomes_for(listed)
+    for case in listed:
+        case.outcome = outcomes[case.pk]  # type: ignore[attr-defined]
+    return listed

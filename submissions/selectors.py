@@ -14,7 +14,16 @@ from accounts.models import User
 from . import snapshots
 from .casefields import ListQuery
 from .lifecycle import SUBMIT, states_allowing
-from .models import Attachment, Call, Case, CaseSnapshot, DeadlineExtension, Photo, Unit
+from .models import (
+    Attachment,
+    Call,
+    Case,
+    CaseSnapshot,
+    DeadlineExtension,
+    Photo,
+    Receipt,
+    Unit,
+)
 
 
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
@@ -148,3 +157,26 @@ def case_changes(*, user: User | AnonymousUser, case: Case) -> snapshots.Diff | 
     if len(latest) < 2:
         return None
     return snapshots.diff(latest[1], latest[0])
+
+
+def receipts_of(*, user: User | AnonymousUser, case: Case) -> QuerySet[Receipt]:
+    """The receipts of a visible case, the latest first."""
+    return Receipt.objects.filter(case__in=cases_visible_to(user), case=case).order_by("-version")
+
+
+def receipt_for(*, user: User | AnonymousUser, pk: int | str, version: int) -> Receipt | None:
+    """The receipt of a case's `version`-th submission, for the unit's members and organizers
+    (None for everyone else)."""
+    return (
+        Receipt.objects.filter(case__in=cases_visible_to(user), case_id=pk, version=version)
+        .select_related("case")
+        .first()
+    )
+
+
+def receipt_by_token(*, token: str) -> Receipt | None:
+    """The receipt a verification address names: public, found by its token only (never by a
+    case id, so the page tells nothing to someone without the receipt)."""
+    if not token or len(token) > 64:
+        return None
+    return Receipt.objects.filter(token=token).first()

@@ -4,6 +4,7 @@ Every state change of a case goes through here. Functions take keyword arguments
 write inside a transaction and enqueue their follow-up tasks on commit.
 """
 
+import hashlib
 import io
 import logging
 import re
@@ -31,7 +32,7 @@ from audit import services as audit
 from audit.context import acts
 from core.queue import enqueue_on_commit
 
-from . import attachments, casefields, images, lifecycle, rules, snapshots
+from . import attachments, casefields, images, lifecycle, receipts, rules, snapshots
 from .models import (
     Attachment,
     Call,
@@ -590,12 +591,11 @@ def case_submit(*, case: Case, actor: User | None, now: datetime | None = None) 
     case.version = F("version") + 1
     case.save(update_fields=["status", "submitted_at", "version", "updated_at"])
     _event(case, actor, before)
+    version = case.snapshots.count() + 1
     CaseSnapshot.objects.create(
-        case=case,
-        version=case.snapshots.count() + 1,
-        taken_at=now,
-        data=snapshots.snapshot_data(case),
+        case=case, version=version, taken_at=now, data=snapshots.snapshot_data(case)
     )
+    receipts.receipt_write(case=case, version=version, submitted_at=now)
     return case
 
 
@@ -814,6 +814,7 @@ def photo_stage(
         width=info.width,
         height=info.height,
         size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
     )
     photo.image.save("x", ContentFile(data), save=False)
     try:
@@ -934,6 +935,7 @@ def photo_render_locked(photo: Photo) -> Photo:
         stored_file_replace(photo.image, cleaned, base)
         photo.extension = new_info.extension
         photo.size = len(cleaned)
+        photo.sha256 = hashlib.sha256(cleaned).hexdigest()
     for attr, data in (("web", web), ("thumb", thumb)):
         stored_file_replace(
             getattr(photo, attr), data, f"renditions/{photo.uid.hex[:2]}/{photo.uid.hex}-{attr}.jpg"
@@ -945,6 +947,7 @@ def photo_render_locked(photo: Photo) -> Photo:
             "image",
             "extension",
             "size",
+            "sha256",
             "web",
             "thumb",
             "processing",
@@ -1076,7 +1079,12 @@ def attachment_stage(
     name = getattr(upload, "name", "") or "file"
     ext = attachments.attachment_check(upload, name=name)
     att = Attachment(
-        uploaded_by=actor, original_name=name[-255:], extension=ext, size=upload.size, field=field
+        uploaded_by=actor,
+        original_name=name[-255:],
+        extension=ext,
+        size=upload.size,
+        field=field,
+        sha256=receipts.stream_sha256(upload),
     )
     att.file.save("x", upload, save=False)
     att.save()

@@ -56,6 +56,7 @@ from submissions.models import (
     ImportJob,
     Membership,
     Photo,
+    Receipt,
     Unit,
 )
 
@@ -621,3 +622,21 @@ class ResetCodeFactory(factory.django.DjangoModelFactory[ResetCode]):
     user = factory.SubFactory(UserFactory, phone="13800000000")
     code_hash = factory.LazyAttribute(lambda o: code_hash(o.user.pk, "123456"))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=10))
+
+
+# --- outcomes ---
+class ReceiptFactory(factory.django.DjangoModelFactory[Receipt]):
+    class Meta:
+        model = Receipt
+
+    case = factory.SubFactory(CaseFactory, status=Case.Status.SUBMITTED)
+    version = 1
+    number = factory.LazyAttribute(lambda r: f"{r.case.code}-{r.version}")
+    submitted_at = factory.LazyFunction(timezone.now)
+    call_title = factory.LazyAttribute(lambda r: r.case.call.title)
+    case_code = factory.LazyAttribute(lambda r: r.case.code)
+    unit_name = factory.LazyAttribute(lambda r: r.case.unit.name)
+    title = factory.LazyAttribute(lambda r: r.case.title)
+    files = factory.LazyFunction(
+        lambda: [{"kind": "photo", "name": "照片.jpg", "size": 1234, "sha256": "0" * 64}]
+    )

@@ -45,6 +45,8 @@ TABLE = [
     Row("reset:sms_set", _roles(404, 404)),
     Row("audit:log", {**_roles(LOGIN, 403), "organizer": 200}),
     Row("audit:export", {**_roles(LOGIN, 403), "organizer": 200}),
+    # a receipt's public page answers its token only (tests/submissions/test_receipts.py)
+    Row("receipts:verify", _roles(404, 404), kwargs=lambda w: {"token": "no-such-receipt"}),
 ]
 # POST-only or parametrised; checked below.
 CHECKED_BELOW = {"accounts:logout", "set_language", "language_switch"}

@@ -116,6 +116,8 @@ class World:
                 "awards": (organizer, f"/judging/results/calls/{slug}/awards/"),
                 "notice": (organizer, f"/judging/results/calls/{slug}/notice/"),
                 "public notice": (None, f"/judging/notice/{slug}/"),
+                # with its awards (judging's outcome provider)
+                "unit case list on notice": (user, "/collect/cases/"),
             },
         )
         result_services.call_finalize(call=call, actor=organizer)
@@ -143,6 +145,8 @@ class World:
                 "series editor": (editor, f"/publish/series/{series.slug}/"),
                 "installment editor": (editor, f"/publish/series/{series.slug}/1/"),
                 "public installment": (None, f"/series/{series.slug}/1/"),
+                # with the installment links (publishing's outcome provider)
+                "unit call page when published": (user, call.get_absolute_url()),
             },
         )
 
@@ -164,7 +168,7 @@ def test_list_pages_run_as_many_queries_for_1_case_as_for_many_with_20_fields(
             counts[name] = len(ctx.captured_queries)
 
     World("one-case", 1, 0, organizer, editor, count)
-    assert len(counts) == 15
+    assert len(counts) == 17
 
     checked = []
     shown: dict[str, int] = {}
@@ -202,4 +206,6 @@ def test_list_pages_run_as_many_queries_for_1_case_as_for_many_with_20_fields(
         "series editor": 0,
         "installment editor": 14,
         "public installment": 2,
+        "unit case list on notice": 17,
+        "unit call page when published": 17,
     }

@@ -511,12 +511,14 @@ def notice_publish(
     starts_at: datetime,
     ends_at: datetime,
     min_workdays: int | None = None,
+    publish_ranks: bool | None = None,
     actor: User | None,
     now: datetime | None = None,
 ) -> Notice:
     """Publish the provisional award list on the public notice page for a period: not in the
     past, at least the call's minimum of working days (notice_rules; `min_workdays` changes
-    that minimum first)."""
+    that minimum first). `publish_ranks`: whether units see their cases' ranks (None: as it
+    was, off for a new notice)."""
     _refuse_when_final(call)
     if ends_at <= starts_at:
         raise ValidationError(_("The notice must end after it starts."))
@@ -537,10 +539,10 @@ def notice_publish(
     )
     if not Award.objects.filter(call=call).exists():
         raise ValidationError(_("Propose the awards before publishing the notice."))
-    notice, _created = Notice.objects.update_or_create(
-        call=call,
-        defaults={"title": title.strip(), "text": text, "starts_at": starts_at, "ends_at": ends_at},
-    )
+    defaults = {"title": title.strip(), "text": text, "starts_at": starts_at, "ends_at": ends_at}
+    if publish_ranks is not None:
+        defaults["publish_ranks"] = publish_ranks
+    notice, _created = Notice.objects.update_or_create(call=call, defaults=defaults)
     if call.status != Call.Status.NOTICE:
         lifecycle.call_transition(
             call=call,

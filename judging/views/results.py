@@ -497,6 +497,7 @@ def notice_publish(request, slug):
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 min_workdays=data["min_workdays"],
+                publish_ranks=data["publish_ranks"],
                 actor=request.user,
             )
         except ValidationError as exc:

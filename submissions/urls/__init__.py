@@ -1,7 +1,7 @@
 """Case collection URLs, one module per feature: calls, the case form, screening, cases, their
-files, bulk import and units."""
+files and receipts, bulk import and units (the receipts' public page: verify.py)."""
 
-from . import calls, cases, files, form_fields, imports, screening, units
+from . import calls, cases, files, form_fields, imports, receipts, screening, units
 
 app_name = "submissions"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     *screening.urlpatterns,
     *cases.urlpatterns,
     *files.urlpatterns,
+    *receipts.urlpatterns,
     *imports.urlpatterns,
     *units.urlpatterns,
 ]

@@ -17,7 +17,7 @@ from core import spreadsheet
 from core.flash import flash_errors, flash_form_errors
 from core.params import id_param, local_url, search_param
 
-from .. import casefields, exports, lifecycle, rules, selectors, services
+from .. import casefields, exports, lifecycle, outcomes, rules, selectors, services
 from ..forms import (
     BulkScreeningForm,
     CallCopyForm,
@@ -137,7 +137,8 @@ def call_detail(request, slug):
         {
             "call": call,
             "now": timezone.now(),
-            "cases": selectors.case_list(user=request.user, call=call),
+            "cases": outcomes.with_outcomes(selectors.case_list(user=request.user, call=call)),
+            "show_outcomes": True,
             "windows": [
                 (
                     u,

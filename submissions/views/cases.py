@@ -23,7 +23,7 @@ from core.flash import flash_errors
 from core.params import id_list, search_param
 from core.uploads import takes_uploads
 
-from .. import casefields, lifecycle, rules, selectors, services, snapshots
+from .. import casefields, lifecycle, outcomes, rules, selectors, services, snapshots
 from ..forms import (
     AttachmentUploadForm,
     CaseCategoryForm,
@@ -51,7 +51,7 @@ def case_list(request):
         return redirect("home")
     # an unknown status lists nothing; NUL and huge values never reach the database
     status = search_param(request.GET.get("status"), max_length=20) or None
-    cases = selectors.case_list(user=request.user, status=status)
+    cases = outcomes.with_outcomes(selectors.case_list(user=request.user, status=status))
     calls = list(selectors.calls_for_units())
     deadlines = selectors.unit_deadlines(calls=calls, unit_ids=roles.unit_ids(request.user))
     for c in calls:
@@ -64,6 +64,7 @@ def case_list(request):
             "now": timezone.now(),
             "calls": calls,
             "statuses": Case.Status.choices,
+            "show_outcomes": True,
         },
     )
 
@@ -103,6 +104,8 @@ def case_detail(request, pk):
             and case.unit_id in roles.unit_ids(request.user)
             and services.submission_open_for(call=case.call, unit=case.unit),
             "problems": services.case_submission_problems(case) if case.is_editable else [],
+            "outcome": outcomes.outcomes_for([case])[case.pk],
+            "receipts": list(selectors.receipts_of(user=request.user, case=case)),
         },
     )
 

@@ -25,6 +25,7 @@ from ..factories import (
     CategoryFactory,
     ImportJobFactory,
     MembershipFactory,
+    ReceiptFactory,
     UserFactory,
     unit_user,
 )
@@ -196,6 +197,8 @@ TABLE = [
         method="post",
         data=lambda w: {"users": [w["people"]["owner"].pk]},
     ),
+    # the receipt (回执) PDF of a submission: whoever sees the case
+    Row("submissions:receipt_pdf", CASE_FILE, kwargs=lambda w: {"pk": w["case"].pk, "version": 9}),
 ]
 # Actions without a page of their own (a page that also takes a form answers GET too).
 POST_ONLY = [
@@ -211,6 +214,8 @@ def world(call, unit_a, user_a, user_b, judge, editor, organizer):
     case = case_with_photos(call=call, unit=unit_a, created_by=user_a)
     attachment = attachment_add(case, user=user_a)
     job = ImportJobFactory(call=call, created_by=organizer)
+    # a receipt of an earlier submission (the POST rows submit the case: that one is the first)
+    ReceiptFactory(case=case, version=9)
     field = CallFieldFactory(call=call, kind="integer", label="志愿者人数")
     CallFieldFactory(call=call, kind="text", label="口号")
     category = CategoryFactory(call=call, name="社区组")

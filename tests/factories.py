@@ -51,6 +51,7 @@ from submissions.models import (
     CaseEvent,
     CaseSnapshot,
     Category,
+    ChunkedUpload,
     DeadlineExtension,
     ImportJob,
     Membership,
@@ -606,3 +607,19 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     address = factory.LazyAttribute(lambda m: m.user.email)
     subject = "案例通过形式审查"
     body = "您单位的案例已通过形式审查。"
+
+
+# --- uploads ---
+
+
+class ChunkedUploadFactory(factory.django.DjangoModelFactory[ChunkedUpload]):
+    """A photo upload just started by a unit user for a new case of an open call."""
+
+    class Meta:
+        model = ChunkedUpload
+
+    user = factory.LazyFunction(unit_user)
+    call = factory.SubFactory(CallFactory)
+    kind = ChunkedUpload.Kind.PHOTO
+    original_name = "现场照片.jpg"
+    size = 1000

@@ -1,7 +1,7 @@
 """Case collection URLs, one module per feature: calls, the case form, screening, cases, their
-files, bulk import and units."""
+files, their chunked uploads, bulk import and units."""
 
-from . import calls, cases, files, form_fields, imports, screening, units
+from . import calls, cases, files, form_fields, imports, screening, units, uploads
 
 app_name = "submissions"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     *screening.urlpatterns,
     *cases.urlpatterns,
     *files.urlpatterns,
+    *uploads.urlpatterns,
     *imports.urlpatterns,
     *units.urlpatterns,
 ]

@@ -71,8 +71,27 @@
     xhr.send(body);
   };
 
+  // One file travels at a time: on a weak network the first is then staged soonest, and a
+  // phone's bandwidth is not split between files.
+  var running = 0;
+  var queue = [];
+  var PARALLEL = 1;
+  function next() {
+    while (running < PARALLEL && queue.length) { running += 1; queue.shift().begin(); }
+  }
   Upload.prototype.start = function () {
+    this.ui.state("queued");
+    queue.push(this);
+    next();
+  };
+  Upload.prototype.release = function () {
+    if (this.holding) { this.holding = false; running -= 1; next(); }
+  };
+
+  Upload.prototype.begin = function () {
     var self = this;
+    self.holding = true;
+    if (self.cancelled) { self.release(); return; }
     self.ui.state("uploading");
     var known = remembered(self.key);
     if (known) {  // chosen again after the browser was closed: go on where it stopped
@@ -138,6 +157,7 @@
     self.ui.state("checking");
     self.request("POST", self.urls.finish_url, null, {}, function (status, data) {
       remember(self.key, null);
+      self.release();
       if (status === 200) { self.ui.done(data); } else { self.refuse(data.error || text("failed")); }
     });
   };
@@ -146,7 +166,7 @@
   Upload.prototype.retry = function () {
     var self = this;
     if (self.cancelled) { return; }
-    if (self.failures >= RETRY_PAUSES.length) { self.ui.state("failed"); return; }
+    if (self.failures >= RETRY_PAUSES.length) { self.release(); self.ui.state("failed"); return; }
     var pause = RETRY_PAUSES[self.failures];
     self.failures += 1;
     self.ui.state("waiting");
@@ -157,6 +177,7 @@
   Upload.prototype.resume = function () {
     var self = this;
     window.clearTimeout(self.timer);
+    if (!self.holding) { self.holding = true; running += 1; }
     self.ui.state("uploading");
     if (!self.urls) { self.create(); return; }
     self.request("GET", self.urls.url, null, {}, function (status, data) {
@@ -166,11 +187,14 @@
 
   Upload.prototype.refuse = function (message) {
     remember(this.key, null);
+    this.release();
     this.ui.refused(message);
   };
 
   Upload.prototype.cancel = function () {
     this.cancelled = true;
+    queue = queue.filter(function (u) { return u !== this; }, this);
+    this.release();
     window.clearTimeout(this.timer);
     if (this.xhr) { try { this.xhr.abort(); } catch (e) { /* already done */ } }
     remember(this.key, null);
@@ -219,6 +243,7 @@
     function settle() {
       if (counted) { counted = false; active -= 1; }
       waiting = waiting.filter(function (u) { return u !== upload; });
+      settled();
     }
     return {
       progress: function (fraction) {
@@ -227,6 +252,7 @@
         bar.setAttribute("aria-valuenow", String(percent));
       },
       state: function (name) {
+        wrap.setAttribute("data-state", name);
         note.textContent = text(name === "waiting" ? "waiting" : name);
         again.hidden = name !== "failed";
         if (name === "failed") { error.textContent = text("failed"); waiting = waiting.filter(function (u) { return u !== upload; }); } else { error.textContent = ""; }
@@ -235,12 +261,14 @@
         if (name === "failed") { settle(); }
       },
       done: function (data) {
+        wrap.setAttribute("data-state", "done");
         settle();
         bar.remove(); again.remove();
         note.textContent = text("done");
         finished(data);
       },
       refused: function (message) {
+        wrap.setAttribute("data-state", "refused");
         settle();
         bar.remove(); again.remove();
         note.textContent = "";
@@ -254,9 +282,11 @@
   // ------------------------------------------------------------------ photo rows
 
   function rows() { return Array.prototype.slice.call(rowsBox.querySelectorAll(".photo-row")); }
+  function fileInput(row) { return row.querySelector("input[type='file']"); }
+  function photoId(row) { return row.querySelector("input[name$='-photo']"); }
 
-  // Every row's inputs are renamed to its place, the positions follow the order on screen.
-  function renumber() {
+  // Rows are renamed to their place after one is taken out (the formset counts 0 … n-1).
+  function rename() {
     rows().forEach(function (row, i) {
       row.querySelectorAll("[name], [id], label[for]").forEach(function (el) {
         ["name", "id", "for"].forEach(function (attr) {
@@ -264,28 +294,48 @@
           if (value) { el.setAttribute(attr, value.replace(new RegExp(PREFIX + "-(\\d+|__prefix__)-"), PREFIX + "-" + i + "-")); }
         });
       });
-      var position = row.querySelector("input[name$='-position']");
-      if (position) { position.value = String(i + 1); }
-      var up = row.querySelector("[data-move='-1']");
-      var down = row.querySelector("[data-move='1']");
-      if (up) { up.disabled = i === 0; }
-      if (down) { down.disabled = i === rows().length - 1; }
     });
     total.value = String(rows().length);
     initialForms.value = "0";
+    arrows();
+  }
+  function arrows() {
+    var all = rows();
+    all.forEach(function (row, i) {
+      var up = row.querySelector("[data-move='-1']");
+      var down = row.querySelector("[data-move='1']");
+      if (up) { up.disabled = i === 0; }
+      if (down) { down.disabled = i === all.length - 1; }
+    });
+  }
+  // The order on screen becomes the posted positions (1, 2, 3 …) of the rows with a photo.
+  function positions() {
+    var n = 0;
+    rows().forEach(function (row) {
+      var used = (photoId(row) && photoId(row).value) || row.classList.contains("photo-uploading");
+      var position = row.querySelector("input[name$='-position']");
+      if (used && position) { n += 1; position.value = String(n); }
+    });
+    arrows();
   }
 
+  function isBlank(row) {
+    var input = fileInput(row);
+    return !(photoId(row) && photoId(row).value) && !row.classList.contains("photo-uploading") &&
+      !!input && !(input.files && input.files.length);
+  }
   function keptPhotos() {
     return rows().filter(function (row) {
       var remove = row.querySelector("input[name$='-remove']");
-      return !(remove && remove.checked) && !row.classList.contains("upload-refused");
+      if (remove && remove.checked) { return false; }
+      return (photoId(row) && photoId(row).value) || row.classList.contains("photo-uploading");
     }).length;
   }
 
   function move(row, step) {
     if (step < 0 && row.previousElementSibling) { rowsBox.insertBefore(row, row.previousElementSibling); }
     if (step > 0 && row.nextElementSibling) { rowsBox.insertBefore(row.nextElementSibling, row); }
-    renumber();
+    positions();
   }
 
   // Drag by the handle with pointer events (mouse, pen and touch alike).
@@ -295,34 +345,46 @@
       e.preventDefault();
       handle.setPointerCapture(e.pointerId);
       row.classList.add("photo-dragging");
-      function over(ev) {
+      var lastY = e.clientY;
+      function place(y) {
         var prev = row.previousElementSibling;
         var next = row.nextElementSibling;
-        if (prev && ev.clientY < prev.getBoundingClientRect().top + prev.offsetHeight / 2) {
-          rowsBox.insertBefore(row, prev);
-        } else if (next && ev.clientY > next.getBoundingClientRect().top + next.offsetHeight / 2) {
+        // The other row moves, never the dragged one: taking it out of the page would end
+        // the pointer's capture.
+        if (prev && y < prev.getBoundingClientRect().top + prev.offsetHeight / 2) {
+          rowsBox.insertBefore(prev, row.nextSibling);
+        } else if (next && y > next.getBoundingClientRect().top + next.offsetHeight / 2) {
           rowsBox.insertBefore(next, row);
         }
       }
+      function over(ev) { lastY = ev.clientY; place(lastY); }
+      // Held near the top or the bottom of the screen, the page scrolls (a phone shows only a
+      // few rows at a time) and the row keeps moving.
+      var EDGE = 60;
+      var scroller = window.setInterval(function () {
+        var step = lastY < EDGE ? -20 : (lastY > window.innerHeight - EDGE ? 20 : 0);
+        if (step) { window.scrollBy({ top: step, behavior: "instant" }); place(lastY); }
+      }, 40);
       function drop() {
+        window.clearInterval(scroller);
         row.classList.remove("photo-dragging");
-        handle.removeEventListener("pointermove", over);
-        handle.removeEventListener("pointerup", drop);
-        handle.removeEventListener("pointercancel", drop);
-        renumber();
+        document.removeEventListener("pointermove", over);
+        document.removeEventListener("pointerup", drop);
+        document.removeEventListener("pointercancel", drop);
+        positions();
+        handle.focus();
       }
-      handle.addEventListener("pointermove", over);
-      handle.addEventListener("pointerup", drop);
-      handle.addEventListener("pointercancel", drop);
+      document.addEventListener("pointermove", over);
+      document.addEventListener("pointerup", drop);
+      document.addEventListener("pointercancel", drop);
     });
   }
 
-  // The order controls of a row: a drag handle and, for the keyboard, up and down buttons.
+  // The order controls of a row with a photo: a drag handle and, for the keyboard, up and down.
   function enhance(row) {
-    var position = row.querySelector("input[name$='-position']");
-    if (position) { position.closest("[class*='col-']").classList.add("d-none"); }
+    if (row.querySelector(".photo-tools")) { return; }
     var tools = document.createElement("div");
-    tools.className = "col-12 col-md-auto d-flex gap-1 photo-tools";
+    tools.className = "d-flex gap-1 mb-1 photo-tools";
     var handle = document.createElement("button");
     handle.type = "button";
     handle.className = "btn btn-sm btn-outline-secondary photo-handle";
@@ -342,61 +404,95 @@
       b.addEventListener("click", function () { move(row, parseInt(spec[0], 10)); b.focus(); });
       tools.appendChild(b);
     });
-    row.insertBefore(tools, row.firstChild);
+    var cell = (row.querySelector("img.photo-thumb") || fileInput(row)).closest("[class*='col-']");
+    cell.insertBefore(tools, cell.firstChild);
+    arrows();
   }
 
-  function addPhoto(file) {
-    var row = document.createElement("div");
-    row.innerHTML = template.innerHTML.replace(/__prefix__/g, String(rows().length));
-    row = row.firstElementChild;
-    var cell = row.querySelector("input[type='file']").closest("[class*='col-']");
-    cell.replaceChildren();
+  function newRow() {
+    var holder = document.createElement("div");
+    holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(rows().length));
+    var row = holder.firstElementChild;
+    rowsBox.appendChild(row);
+    total.value = String(rows().length);
+    return row;
+  }
+
+  // Upload the file chosen in a row. The file input keeps the file until the upload is staged
+  // (then the form posts the photo's id instead); a file the server refuses stays in it, so
+  // that saving shows the same refusal as without this script.
+  function startPhoto(row, file) {
+    var input = fileInput(row);
+    var cell = input.closest("[class*='col-']");
+    var old = cell.querySelector(".photo-upload");
+    if (old) { old.remove(); }
+    var label = cell.querySelector("label");
+    [input, label].forEach(function (el) { if (el) { el.classList.add("d-none"); } });
+    var box = document.createElement("div");
+    box.className = "photo-upload";
     var img = document.createElement("img");
     img.className = "photo-thumb";
     img.alt = file.name;
     var name = document.createElement("div");
     name.className = "small text-muted text-truncate";
     name.textContent = file.name;
-    cell.append(img, name);
+    box.append(img, name);
+    cell.appendChild(box);
     if (/^image\/(jpeg|png|webp)$/.test(file.type) && file.size < 15 * 1024 * 1024) {
       var reader = new FileReader();
       reader.onload = function () { if (!img.getAttribute("src")) { img.src = reader.result; } };
       reader.readAsDataURL(file);  // data: URLs are allowed by the page's policy, blob: ones not
+    } else {
+      img.classList.add("d-none");
     }
-    var removeCell = row.querySelector("[class*='col-md-1']");
+    row.classList.add("photo-uploading");
+    row.classList.remove("upload-refused");
+    enhance(row);
     var upload = new Upload(file, "photo", null, null);
+    var removeCell = row.querySelector("[class*='col-md-1']");
     var removeButton = document.createElement("button");
     removeButton.type = "button";
     removeButton.className = "btn btn-sm btn-link text-danger p-0";
     removeButton.textContent = text("remove");
     removeButton.addEventListener("click", function () {
-      upload.cancel(); upload.ui.forget(); row.remove(); renumber();
+      upload.cancel(); upload.ui.forget(); row.remove(); rename(); positions();
     });
     removeCell.replaceChildren(removeButton);
-    rowsBox.appendChild(row);
-    enhance(row);
-    renumber();
-    upload.ui = statusLine(cell, upload, function (data, message) {
+    upload.ui = statusLine(box, upload, function (data) {
+      row.classList.remove("photo-uploading");
       if (data) {
-        row.querySelector("input[name$='-photo']").value = String(data.id);
-        if (!img.getAttribute("src")) { img.src = data.thumb; }
+        photoId(row).value = String(data.id);
+        input.value = "";
+        if (!img.getAttribute("src")) { img.src = data.thumb; img.classList.remove("d-none"); }
       } else {
         row.classList.add("upload-refused");
-        row.setAttribute("data-error", message);
+        img.classList.add("d-none");
+        [input, label].forEach(function (el) { if (el) { el.classList.remove("d-none"); } });
       }
     });
+    positions();
     upload.start();
+  }
+
+  function choose(input, file) {
+    if (!window.DataTransfer) { return; }
+    try {
+      var dt = new DataTransfer();
+      dt.items.add(file);
+      input.files = dt.files;
+    } catch (e) { /* an old browser: the file then goes only through the upload */ }
   }
 
   function addPhotos(files) {
     statusBox.textContent = "";
+    var skipped = [];
     Array.prototype.forEach.call(files, function (file) {
-      if (keptPhotos() >= maxPhotos) {
-        statusBox.textContent = (statusBox.textContent ? statusBox.textContent + " " : text("too-many") + " ") + file.name;
-        return;
-      }
-      addPhoto(file);
+      if (keptPhotos() >= maxPhotos) { skipped.push(file.name); return; }
+      var row = rows().filter(isBlank)[0] || newRow();
+      choose(fileInput(row), file);
+      startPhoto(row, file);
     });
+    if (skipped.length) { statusBox.textContent = text("too-many") + " " + skipped.join("、"); }
   }
 
   // ------------------------------------------------------------------ attachments
@@ -406,10 +502,11 @@
     var field = group ? group.getAttribute("data-field") : "";
     var list = document.createElement("ul");
     list.className = "list-unstyled small mb-2 upload-list";
-    input.closest(".mb-3, div").insertAdjacentElement("afterend", list);
+    input.insertAdjacentElement("afterend", list);
+    var refused = [];
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files);
-      input.value = "";  // the files go through the chunk API, not with the form
+      refused = [];
       files.forEach(function (file) {
         var item = document.createElement("li");
         var name = document.createElement("span");
@@ -418,10 +515,21 @@
         list.appendChild(item);
         var upload = new Upload(file, "attachment", field, null);
         upload.ui = statusLine(item, upload, function (data) {
-          if (!data) { return; }
-          var hidden = document.createElement("input");
-          hidden.type = "hidden"; hidden.name = "staged_attachment"; hidden.value = String(data.id);
-          item.appendChild(hidden);
+          if (data) {
+            var hidden = document.createElement("input");
+            hidden.type = "hidden"; hidden.name = "staged_attachment"; hidden.value = String(data.id);
+            item.appendChild(hidden);
+          } else {
+            refused.push(file);
+          }
+          // Only the refused files stay in the input: saving then names them, as without
+          // this script; the staged ones go by id.
+          if (!window.DataTransfer) { return; }
+          try {
+            var dt = new DataTransfer();
+            refused.forEach(function (f) { dt.items.add(f); });
+            input.files = dt.files;
+          } catch (e) { /* an old browser: the form sends the files itself as well */ }
         });
         upload.start();
       });
@@ -430,15 +538,26 @@
 
   // ------------------------------------------------------------------ the page
 
+  var pendingSubmit = null;
+  function settled() {
+    if (active === 0 && pendingSubmit) {
+      var submitter = pendingSubmit;
+      pendingSubmit = null;
+      statusBox.textContent = "";
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { submitter.click(); }
+    }
+  }
+
   root.hidden = false;
-  var addButton = form.querySelector("[data-formset-add='" + PREFIX + "']");
-  if (addButton) { addButton.hidden = true; }
-  // Rows waiting for a file are replaced by the buttons above; rows of photos stay.
   rows().forEach(function (row) {
-    var id = row.querySelector("input[name$='-photo']");
-    if (!id || !id.value) { row.remove(); } else { enhance(row); }
+    if (photoId(row) && photoId(row).value) { enhance(row); }
   });
-  renumber();
+  rowsBox.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input[type='file']")) { return; }
+    var row = input.closest(".photo-row");
+    if (row && input.files && input.files.length) { startPhoto(row, input.files[0]); }
+  });
   root.querySelectorAll("[data-role='pick'], [data-role='camera']").forEach(function (input) {
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files);
@@ -447,15 +566,14 @@
     });
   });
   form.querySelectorAll("#attachment-uploads input[type='file'], .call-field-files input[type='file']").forEach(attachmentInput);
-  // Capture phase: runs before the page's guard against a double submission.
+  // Capture phase: runs before the page's guard against a double submission. A save while
+  // files are still uploading waits for them, then goes on by itself.
   form.addEventListener("submit", function (e) {
     if (active > 0) {
       e.preventDefault();
       e.stopImmediatePropagation();
+      pendingSubmit = e.submitter || form.querySelector("button[name='save']");
       statusBox.textContent = text("busy");
-      statusBox.scrollIntoView({ block: "center" });
-      return;
     }
-    renumber();
   }, true);
 })();

@@ -85,7 +85,7 @@ def upload_create(request):
 
 
 def _int_header(value: str | None) -> int | None:
-    if value is None or not value.isdigit() or len(value) > 18:
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 18:
         return None
     return int(value)
 

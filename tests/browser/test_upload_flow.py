@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 
 from submissions.models import Case, ChunkedUpload, Photo
 
+from ..submissions.casekit import pdf_bytes
 from .kit import assert_accessible, login
 
 pytestmark = pytest.mark.browser
@@ -136,6 +137,12 @@ def test_photos_upload_as_chosen_survive_a_failure_and_are_reordered_on_a_phone(
     assert_accessible(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+    # An attachment goes the same way.
+    plan = tmp_path / "实施方案.pdf"
+    plan.write_bytes(pdf_bytes())
+    page.set_input_files("#attachment-uploads input[type='file']", str(plan))
+    page.wait_for_selector("#attachment-uploads input[name='staged_attachment']", state="attached")
+
     # Saving sends the text and the ids only: the body is smaller than one photo.
     with page.expect_request(lambda r: r.method == "POST" and "/cases/new/" in r.url) as sent:
         with page.expect_navigation():
@@ -148,6 +155,8 @@ def test_photos_upload_as_chosen_survive_a_failure_and_are_reordered_on_a_phone(
         ("志愿者服务.jpg", 2, ""),
         ("社区议事会.jpg", 3, ""),
     ]
+
+    assert list(case.attachments.values_list("original_name", flat=True)) == ["实施方案.pdf"]
 
     page.reload()
     assert _names(page) == ["口袋公园.jpg", "志愿者服务.jpg", "社区议事会.jpg"]

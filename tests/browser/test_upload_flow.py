@@ -223,3 +223,45 @@ def test_without_javascript_the_form_sends_its_photos_itself(
         assert not ChunkedUpload.objects.exists()
     finally:
         context.close()
+
+
+def test_an_upload_cut_off_goes_on_where_it_stopped_when_the_file_is_chosen_again(
+    browsing, live_server, call, user_a, tmp_path, settings
+):
+    """The browser is closed in the middle of a photo; chosen again later, the photo goes on
+    from the bytes the portal already has (the upload's address was kept in the browser)."""
+    settings.UPLOAD_CHUNK_MAX_BYTES = 32 * 1024
+    base = live_server.url
+    photo = _jpeg(tmp_path / "夜间巡逻.jpg", (20, 20, 120))
+    page = browsing.new_page()
+    login(page, base, user_a.username)
+    page.goto(f"{base}/collect/calls/{call.slug}/cases/new/")
+
+    def cut_off(route):  # the network goes away after the first chunk
+        if route.request.method == "PATCH" and route.request.headers["upload-offset"] != "0":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/collect/uploads/.*"), cut_off)
+    page.set_input_files("#photo-uploader input[data-role='pick']", str(photo))
+    page.wait_for_selector(".upload-status[data-state='waiting']")
+    assert ChunkedUpload.objects.get().offset == 32 * 1024
+    context = page.context
+    page.close()
+
+    again = context.new_page()
+    offsets: list[str] = []
+    again.on(
+        "request",
+        lambda r: offsets.append(r.headers["upload-offset"]) if r.method == "PATCH" else None,
+    )
+    again.goto(f"{base}/collect/calls/{call.slug}/cases/new/")
+    again.set_input_files("#photo-uploader input[data-role='pick']", str(photo))
+    again.wait_for_selector(".upload-status[data-state='done']")
+
+    upload = ChunkedUpload.objects.get()
+    assert offsets[0] == str(32 * 1024)
+    assert upload.offset == upload.size == photo.stat().st_size
+    assert Photo.objects.get().original_name == "夜间巡逻.jpg"
+    browsing.assert_healthy()

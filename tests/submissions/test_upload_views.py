@@ -15,7 +15,8 @@ from django.urls import reverse
 from submissions import services_uploads as su
 from submissions.models import Case, ChunkedUpload, Photo
 
-from ..factories import jpeg_bytes, unit_user
+from ..factories import CaseFactory, jpeg_bytes, unit_user
+from .casekit import pdf_bytes
 from .test_views import _create_url, _photo_rows, _text
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +268,34 @@ def test_a_connection_dropped_mid_chunk_resumes_to_a_byte_identical_file(live_se
         client.post(reverse("submissions:upload_finish", args=[upload.uid])).content
     )
     assert Photo.objects.get(pk=finished["id"]).original_name == "弱网.jpg"
+
+
+def test_the_draft_shows_its_staged_files_again_and_a_new_case_does_not(
+    unit_client, call, user_a, unit_a
+):
+    case = CaseFactory(call=call, unit=unit_a, created_by=user_a)
+    plan = pdf_bytes()
+    started = _start(
+        unit_client, call, plan, kind="attachment", name="实施方案.pdf", case=str(case.pk)
+    ).json()
+    _patch(unit_client, started["url"], plan, 0)
+    staged = unit_client.post(started["finish_url"]).json()
+
+    draft = unit_client.get(reverse("submissions:case_edit", args=[case.pk])).content.decode()
+    new = unit_client.get(_create_url(call)).content.decode()
+
+    assert f'name="staged_attachment" value="{staged["id"]}"' in draft
+    assert "实施方案.pdf" in draft
+    assert "实施方案.pdf" not in new
+
+
+def test_an_upload_for_another_units_case_is_refused(unit_client, call, unit_b):
+    other = CaseFactory(call=call, unit=unit_b)
+
+    response = _start(
+        unit_client, call, b"x" * 10, kind="attachment", name="a.pdf", case=str(other.pk)
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "This case is not one of your unit's cases."}
+    assert not ChunkedUpload.objects.exists()

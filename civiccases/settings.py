@@ -213,6 +213,21 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=110 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Chunked uploads (the case form's script sends each photo and attachment on its own as soon as
+# it is chosen; docs/uploads.md): the largest chunk taken (at most DATA_UPLOAD_MAX_MEMORY_SIZE:
+# the chunk URL is not an upload URL, nginx's default body limit applies), where the partial
+# files are kept (empty: "partial" under MEDIA_ROOT, shared by every app host as the media
+# folder is), how many unfinished uploads one person may have, and the hours after which an
+# upload without a new chunk, or a staged file never saved on a case, is removed.
+UPLOAD_CHUNK_MAX_BYTES = env.int("UPLOAD_CHUNK_MAX_BYTES", default=2 * 1024 * 1024)
+UPLOAD_PARTIAL_DIR = env.str("UPLOAD_PARTIAL_DIR", default="")
+UPLOAD_OPEN_MAX = env.int("UPLOAD_OPEN_MAX", default=30)
+UPLOAD_ABANDONED_HOURS = env.int("UPLOAD_ABANDONED_HOURS", default=48)
+if not 0 < UPLOAD_CHUNK_MAX_BYTES <= DATA_UPLOAD_MAX_MEMORY_SIZE:
+    raise ImproperlyConfigured(
+        f"UPLOAD_CHUNK_MAX_BYTES must be above 0 and at most {DATA_UPLOAD_MAX_MEMORY_SIZE} "
+        f"({UPLOAD_CHUNK_MAX_BYTES} given)"
+    )
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -381,8 +396,10 @@ WORKER_SWEEPS = {
     "judging.invitations_sweep": env.int("INVITATIONS_SWEEP_SECONDS", default=300),
     # Judges who did not sign their score sheet by the deadline: deemed to agree.
     "judging.signatures_sweep": env.int("SIGNATURES_SWEEP_SECONDS", default=300),
-    # Uploads staged by a form that was never saved are removed after two days.
+    # Uploads staged by a form that was never saved are removed after UPLOAD_ABANDONED_HOURS.
     "submissions.staged_uploads_cleanup": 3600,
+    # Chunked uploads not continued for UPLOAD_ABANDONED_HOURS, with their partial files.
+    "submissions.chunked_uploads_sweep": 3600,
     # Upload files no row points to (a process killed between writing and committing), a day
     # old or more, are removed (submissions.services.storage_orphans_remove).
     "submissions.storage_orphans_sweep": 86400,

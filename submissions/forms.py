@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
 from core.fields import IdChoiceField, IdMultipleChoiceField, PortalDateTimeField, UploadField
 from core.widgets import DATETIME_WIDGET, MultipleFileInput
 
-from . import casefields, lifecycle, rules
-from .models import Call, CallField, Case, Category, DeadlineExtension, Unit
+from . import casefields, lifecycle, rules, selectors
+from .models import Call, CallField, Case, Category, ChunkedUpload, DeadlineExtension, Unit
 from .services import call_copy_slug, call_copy_title
 
 
@@ -248,6 +249,52 @@ class AttachmentUploadForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Add attachments (PDF or Word)"), required=False
     )
+
+
+class UploadStartForm(forms.Form):
+    """The start of a chunked upload (services_uploads): what the case form's script sends as
+    soon as a file is chosen. The call must take submissions and the case, when given, be one
+    of the user's own units' cases of that call; `field` a FILE field of the call."""
+
+    call = forms.SlugField(max_length=rules.max_length(Call, "slug"))
+    case = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    kind = forms.ChoiceField(choices=ChunkedUpload.Kind.choices)
+    field = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    name = forms.CharField(max_length=1000)
+    size = forms.IntegerField(min_value=0, max_value=2**62)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_call(self):
+        call = selectors.calls_for_units().filter(slug=self.cleaned_data["call"]).first()
+        if call is None:
+            raise ValidationError(_("This call is not accepting submissions."))
+        return call
+
+    def clean(self):
+        data = super().clean()
+        call = data.get("call")
+        if call is None:
+            return data
+        if data.get("case"):
+            data["case"] = (
+                selectors.cases_visible_to(self.user)
+                .filter(pk=data["case"], call=call, unit_id__in=roles.unit_ids(self.user))
+                .first()
+            )
+            if data["case"] is None:
+                self.add_error("case", _("This case is not one of your unit's cases."))
+        else:
+            data["case"] = None
+        if data.get("field"):
+            data["field"] = call.fields.filter(pk=data["field"], kind=CallField.Kind.FILE).first()
+            if data["field"] is None:
+                self.add_error("field", _("This file answers a field of another call."))
+        else:
+            data["field"] = None
+        return data
 
 
 class CaseCategoryForm(forms.Form):

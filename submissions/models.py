@@ -622,6 +622,71 @@ class Receipt(models.Model):
         return reverse("receipts:verify", kwargs={"token": self.token})
 
 
+class ChunkedUpload(models.Model):
+    """One photo or attachment sent in chunks by the case form's script (docs/uploads.md).
+
+    Owned by the user who started it, for a call and, when the case exists, its draft. The
+    bytes received so far (`offset`) are in a partial file (services_uploads.partial_path)
+    until the upload is finished: then the file is checked like any upload of the form and
+    becomes a staged Photo or Attachment (`photo` / `attachment`), which the form posts by id.
+    Abandoned ones are swept after UPLOAD_ABANDONED_HOURS."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        ATTACHMENT = "attachment", _("Attachment")
+
+    uid = models.UUIDField(_("upload id"), default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="+", verbose_name=_("call")
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    field = models.ForeignKey(
+        CallField,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("form field"),
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    offset = models.PositiveBigIntegerField(_("bytes received"), default=0)
+    photo = models.OneToOneField(
+        Photo, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    attachment = models.OneToOneField(
+        Attachment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("chunked upload")
+        verbose_name_plural = _("chunked uploads")
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def finished(self) -> bool:
+        return self.photo_id is not None or self.attachment_id is not None
+
+
 class ImportJob(models.Model):
     """A bulk import of offline-collected cases, run by a task with progress the page polls."""
 

@@ -19,6 +19,7 @@ from .models import (
     Call,
     Case,
     CaseSnapshot,
+    ChunkedUpload,
     DeadlineExtension,
     Photo,
     Receipt,
@@ -52,6 +53,30 @@ def attachments_visible_to(user: User | AnonymousUser) -> QuerySet[Attachment]:
     return Attachment.objects.filter(
         Q(case__in=cases_visible_to(user)) | Q(case__isnull=True, uploaded_by=user)
     )
+
+
+def chunked_uploads_of(user: User | AnonymousUser) -> QuerySet[ChunkedUpload]:
+    """A person's own chunked uploads: nobody else's, not a colleague's of the same unit (a
+    staged file is its uploader's until a case holds it)."""
+    if not user.is_authenticated:
+        return ChunkedUpload.objects.none()
+    return ChunkedUpload.objects.filter(user=user)
+
+
+def staged_uploads_for_form(
+    *, user: User, call: Call, case: Case | None
+) -> tuple[list[Photo], list[Attachment]]:
+    """The photos and attachments the person uploaded through the case form's script for this
+    case (or a new case of `call`) that no case holds yet: the form shows them again after the
+    browser was closed. In upload order."""
+    qs = chunked_uploads_of(user).filter(call=call, case=case)
+    photos = Photo.objects.filter(
+        case__isnull=True, uploaded_by=user, pk__in=qs.values("photo")
+    ).order_by("created_at", "pk")
+    atts = Attachment.objects.filter(
+        case__isnull=True, uploaded_by=user, pk__in=qs.values("attachment")
+    ).order_by("created_at", "pk")
+    return list(photos), list(atts)
 
 
 def calls_for_units(*, now: datetime | None = None) -> QuerySet[Call]:

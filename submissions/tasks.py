@@ -66,7 +66,19 @@ def import_jobs_sweep() -> int:
 def staged_uploads_cleanup() -> int:
     """System work (every worker, at its start and hourly): no person acts."""
     return services.staged_uploads_cleanup(
-        older_than=timezone.now() - timedelta(days=2), actor=None
+        older_than=timezone.now() - timedelta(hours=settings.UPLOAD_ABANDONED_HOURS), actor=None
+    )
+
+
+@shared_task(name="submissions.chunked_uploads_sweep")
+def chunked_uploads_sweep() -> int:
+    """Remove chunked uploads not continued for UPLOAD_ABANDONED_HOURS with their partial files
+    (services_uploads.chunked_uploads_cleanup). System work (every worker, at its start and
+    hourly): no person acts."""
+    from . import services_uploads
+
+    return services_uploads.chunked_uploads_cleanup(
+        older_than=timezone.now() - timedelta(hours=settings.UPLOAD_ABANDONED_HOURS), actor=None
     )
 
 

@@ -52,6 +52,7 @@ from submissions.models import (
     CaseEvent,
     CaseSnapshot,
     Category,
+    ChunkedUpload,
     DeadlineExtension,
     ImportJob,
     Membership,
@@ -640,3 +641,19 @@ class ReceiptFactory(factory.django.DjangoModelFactory[Receipt]):
     files = factory.LazyFunction(
         lambda: [{"kind": "photo", "name": "照片.jpg", "size": 1234, "sha256": "0" * 64}]
     )
+
+
+# --- uploads ---
+
+
+class ChunkedUploadFactory(factory.django.DjangoModelFactory[ChunkedUpload]):
+    """A photo upload just started by a unit user for a new case of an open call."""
+
+    class Meta:
+        model = ChunkedUpload
+
+    user = factory.LazyFunction(unit_user)
+    call = factory.SubFactory(CallFactory)
+    kind = ChunkedUpload.Kind.PHOTO
+    original_name = "现场照片.jpg"
+    size = 1000

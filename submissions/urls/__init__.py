@@ -1,7 +1,8 @@
 """Case collection URLs, one module per feature: calls, the case form, screening, cases, their
-files and receipts, bulk import and units (the receipts' public page: verify.py)."""
+files and receipts, their chunked uploads, bulk import and units (the receipts' public page:
+verify.py)."""
 
-from . import calls, cases, files, form_fields, imports, receipts, screening, units
+from . import calls, cases, files, form_fields, imports, receipts, screening, units, uploads
 
 app_name = "submissions"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     *cases.urlpatterns,
     *files.urlpatterns,
     *receipts.urlpatterns,
+    *uploads.urlpatterns,
     *imports.urlpatterns,
     *units.urlpatterns,
 ]

@@ -233,13 +233,31 @@ def _case_form(request, *, call: Call, case: Case | None):
     existing = list(case.photos.all()) if case else []
     if request.method != "POST":
         form = CaseForm(instance=instance, call=call, units=units)
-        initial = _photo_rows_initial(existing, _blank_rows(call, len(existing)))
+        # Files the form's script uploaded for this case that no save took yet (the browser
+        # was closed): shown again, as after a form that failed elsewhere.
+        staged_photos, staged_atts = selectors.staged_uploads_for_form(
+            user=user, call=call, case=case
+        )
+        room = rules.photo_rows_limit(call) - len(existing) - 1
+        staged_photos = staged_photos[: max(0, room)]
+        for n, photo in enumerate(staged_photos, start=len(existing) + 1):
+            photo.position = n
+        shown = existing + staged_photos
+        initial = _photo_rows_initial(shown, _blank_rows(call, len(shown)))
         photo_problems: list[str] = []
         if case is not None and request.GET.get("check"):
             # Back from a refused submission: every problem at its field.
             photo_problems = _show_problems(form, services.case_submission_problem_map(case))
         return _render_form(
-            request, call, case, form, initial, existing, [], [], photo_problems=photo_problems
+            request,
+            call,
+            case,
+            form,
+            initial,
+            shown,
+            [],
+            staged_atts,
+            photo_problems=photo_problems,
         )
 
     form = CaseForm(request.POST, request.FILES, instance=instance, call=call, units=units)

@@ -23,6 +23,7 @@ from ..access import LOGIN, REDIRECT, Row
 from ..factories import (
     CallFieldFactory,
     CategoryFactory,
+    ChunkedUploadFactory,
     ImportJobFactory,
     MembershipFactory,
     ReceiptFactory,
@@ -74,6 +75,16 @@ def _category(w):
 
 def _job(w):
     return {"pk": w["job"].pk}
+
+
+def _upload(w):
+    return {"uid": w["upload"].uid}
+
+
+UPLOAD = {
+    **_roles(unit=200, outsider=404, judge=403, editor=403, organizer=403),
+    "member": 404,
+}
 
 
 def _photo(variant):
@@ -199,6 +210,28 @@ TABLE = [
     ),
     # the receipt (回执) PDF of a submission: whoever sees the case
     Row("submissions:receipt_pdf", CASE_FILE, kwargs=lambda w: {"pk": w["case"].pk, "version": 9}),
+    # chunked uploads of the case form's script: any unit user starts one for an open call; an
+    # upload is its uploader's alone (a colleague of the same unit gets 404 too)
+    Row(
+        "submissions:upload_create",
+        _roles(unit=201, judge=403, editor=403, organizer=403),
+        method="post",
+        data=lambda w: {"call": w["call"].slug, "kind": "photo", "name": "a.jpg", "size": "100"},
+    ),
+    Row("submissions:upload_detail", UPLOAD, kwargs=_upload),
+    Row(
+        "submissions:upload_detail",
+        {**UPLOAD, "owner": 400},  # a chunk without its offset
+        kwargs=_upload,
+        method="patch",
+    ),
+    Row("submissions:upload_detail", {**UPLOAD, "owner": 204}, kwargs=_upload, method="delete"),
+    Row(
+        "submissions:upload_finish",
+        {**UPLOAD, "owner": 400},  # nothing sent yet: not complete
+        kwargs=_upload,
+        method="post",
+    ),
 ]
 # Actions without a page of their own (a page that also takes a form answers GET too).
 POST_ONLY = [
@@ -238,6 +271,7 @@ def world(call, unit_a, user_a, user_b, judge, editor, organizer):
         "field": field,
         "category": category,
         "people": people,
+        "upload": ChunkedUploadFactory(user=user_a, call=call),
     }
 
 

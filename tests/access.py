@@ -148,7 +148,12 @@ def assert_same_file_answer(streamed, accel, url: str) -> None:
     assert accel_path(name) == target, url
     assert (Path(settings.MEDIA_ROOT) / name).read_bytes() == streamed.served_bytes, url
     assert accel.content == b"", url
-    for header in ("Content-Type", "Content-Disposition", "Cache-Control", "X-Content-Type-Options"):
+    for header in (
+        "Content-Type",
+        "Content-Disposition",
+        "Cache-Control",
+        "X-Content-Type-Options",
+    ):
         assert accel[header] == streamed[header], (url, header)
 
 

@@ -60,8 +60,14 @@ def _replace(text: str, old: str, new: str, count: int) -> str:
 
 
 def portal_conf(
-    *, port: int, http_port: int, upstreams: list[int], static_root: Path, media_root: Path,
-    cert: Path, key: Path,
+    *,
+    port: int,
+    http_port: int,
+    upstreams: list[int],
+    static_root: Path,
+    media_root: Path,
+    cert: Path,
+    key: Path,
 ) -> str:
     """deploy/nginx/portal.conf for this machine: loopback ports, the test's folders."""
     text = PORTAL_CONF.read_text(encoding="utf-8")
@@ -104,7 +110,8 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     return cert, key
@@ -112,7 +119,12 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 @contextmanager
 def running_nginx(
-    folder: Path, *, port: int, http_port: int, upstreams: list[int], static_root: Path,
+    folder: Path,
+    *,
+    port: int,
+    http_port: int,
+    upstreams: list[int],
+    static_root: Path,
     media_root: Path,
 ) -> Iterator[Nginx]:
     """nginx with portal.conf on `port` (TLS) and `http_port`, stopped when the block ends."""
@@ -122,15 +134,28 @@ def running_nginx(
     cert, key = self_signed(folder)
     (folder / "portal.conf").write_text(
         portal_conf(
-            port=port, http_port=http_port, upstreams=upstreams, static_root=static_root,
-            media_root=media_root, cert=cert, key=key,
+            port=port,
+            http_port=http_port,
+            upstreams=upstreams,
+            static_root=static_root,
+            media_root=media_root,
+            cert=cert,
+            key=key,
         ),
         encoding="utf-8",
     )
     (folder / "nginx.conf").write_text(main_conf(folder), encoding="utf-8")
     binary = nginx_binary()
     assert binary is not None
-    args = [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")]
+    args = [
+        binary,
+        "-p",
+        str(folder),
+        "-c",
+        str(folder / "nginx.conf"),
+        "-e",
+        str(folder / "error.log"),
+    ]
     check = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30)
     assert check.returncode == 0, f"nginx -t refused the configuration:\n{check.stderr}"
     with process(args, dict(os.environ), folder / "nginx.out") as proc:

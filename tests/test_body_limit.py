@@ -13,8 +13,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
 
 from core.uploads import upload_limit
-from tests.production import REPO
 from submissions.models import Photo
+from tests.production import REPO
 
 from .submissions.test_views import _create_url, _photo_rows, _text
 

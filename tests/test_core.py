@@ -65,7 +65,12 @@ def test_serve_protected_hands_the_file_to_nginx_with_the_same_headers(settings)
     assert response.content == b""
     assert response["X-Accel-Redirect"] == f"/internal-files/{photo.image.name}"
     assert photo.image.name == f"photos/{photo.uid.hex[:2]}/{photo.uid.hex}.jpg"
-    for header in ("Content-Type", "Content-Disposition", "Cache-Control", "X-Content-Type-Options"):
+    for header in (
+        "Content-Type",
+        "Content-Disposition",
+        "Cache-Control",
+        "X-Content-Type-Options",
+    ):
         assert response[header] == streamed[header], header
 
 

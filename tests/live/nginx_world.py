@@ -1,6 +1,7 @@
 """The data behind tests/live/test_nginx.py and bench/nginx_files.py, built in a fresh database
 by a subprocess (`manage.py shell -c "from tests.live.nginx_world import main; main()"` with
-the portal's environment, NGINX_WORLD_JUDGES and NGINX_WORLD_WEB_BYTES): a unit's accepted case
+the portal's environment, NGINX_WORLD_JUDGES, NGINX_WORLD_WEB_BYTES and
+NGINX_WORLD_THUMB_BYTES): a unit's accepted case
 with four processed photos in a blind round of `judges` judges, and an open call taking uploads.
 Prints the names, ids and paths as one line of JSON."""
 
@@ -26,7 +27,7 @@ def web_copy(size: int, seed: int) -> bytes:
     return head + random.Random(seed).randbytes(max(0, size - len(head)))
 
 
-def build(*, judges: int, web_bytes: int) -> dict:
+def build(*, judges: int, web_bytes: int, thumb_bytes: int) -> dict:
     call = CallFactory(slug="nginx-2026")
     unit = UnitFactory(name=UNIT_NAME)
     unit_login = unit_user(unit, username="unit-nginx")
@@ -47,7 +48,8 @@ def build(*, judges: int, web_bytes: int) -> dict:
         data = web_copy(web_bytes, i)
         photo.image.save("x", ContentFile(data), save=False)
         photo.web.save(f"{photo.uid.hex}-web.jpg", ContentFile(data), save=False)
-        photo.thumb.save(f"{photo.uid.hex}-thumb.jpg", ContentFile(jpeg_bytes((32, 24))), save=False)
+        thumb = web_copy(thumb_bytes, 100 + i)
+        photo.thumb.save(f"{photo.uid.hex}-thumb.jpg", ContentFile(thumb), save=False)
         photo.save()
         photos.append(photo)
     panel = [judge_profile(f"judge-nginx-{n + 1}", name=f"评委{n + 1}") for n in range(judges)]
@@ -60,7 +62,13 @@ def build(*, judges: int, web_bytes: int) -> dict:
         "unit_name": UNIT_NAME,
         "case": case.pk,
         "photos": [
-            {"uid": str(p.uid), "hex": p.uid.hex, "image": p.image.name, "web": p.web.name, "thumb": p.thumb.name}
+            {
+                "uid": str(p.uid),
+                "hex": p.uid.hex,
+                "image": p.image.name,
+                "web": p.web.name,
+                "thumb": p.thumb.name,
+            }
             for p in photos
         ],
         "judges": sorted(assignments),
@@ -74,5 +82,6 @@ def main() -> None:
     world = build(
         judges=int(os.environ.get("NGINX_WORLD_JUDGES", "1")),
         web_bytes=int(os.environ.get("NGINX_WORLD_WEB_BYTES", str(300 * 1024))),
+        thumb_bytes=int(os.environ.get("NGINX_WORLD_THUMB_BYTES", str(30 * 1024))),
     )
     print("NGINX_WORLD " + json.dumps(world))

@@ -35,7 +35,6 @@ MB = 1024 * 1024
 PHOTO_BYTES = 18 * MB  # under PHOTO_MAX_BYTES (20 MB)
 
 
-
 def _admin_url() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):

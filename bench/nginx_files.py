@@ -71,6 +71,7 @@ def session(
 def judges_pages(base: str, cert: Path, world: dict) -> dict:
     """Phase 1: every judge loads its case page and the page's photos, until time is up."""
     times: list[float] = []
+    page_times: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     sessions = [session(base, cert, u, world["password"]) for u in world["judges"][:JUDGES]]
@@ -85,6 +86,7 @@ def judges_pages(base: str, cert: Path, world: dict) -> dict:
                 t0 = time.perf_counter()
                 try:
                     page = s.get(page_url, timeout=60)
+                    t_page = time.perf_counter() - t0
                     images = sorted(
                         set(re.findall(r'src="(/judging/review/photos/[^"]+)"', page.text))
                     )
@@ -100,6 +102,7 @@ def judges_pages(base: str, cert: Path, world: dict) -> dict:
                         errors.append(f"{bad} {len(images)} images")
                     else:
                         times.append(elapsed)
+                        page_times.append(t_page)
                         bytes_in[0] += sum(len(r.content) for r in answers)
 
     t0 = time.monotonic()
@@ -117,6 +120,8 @@ def judges_pages(base: str, cert: Path, world: dict) -> dict:
         "p50_ms": round(percentile(times, 50) * 1000) if times else None,
         "p95_ms": round(percentile(times, 95) * 1000) if times else None,
         "mean_ms": round(statistics.mean(times) * 1000) if times else None,
+        "page_alone_p50_ms": round(percentile(page_times, 50) * 1000) if times else None,
+        "page_alone_p95_ms": round(percentile(page_times, 95) * 1000) if times else None,
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
         "image_MB_per_s": round(bytes_in[0] / wall / 1e6, 2),

@@ -36,7 +36,7 @@ def build(*, judges: int, web_bytes: int, thumb_bytes: int) -> dict:
     for i in range(PHOTOS):
         photo = Photo(
             case=case,
-            extension=".jpg",
+            extension=".heic" if i == PHOTOS - 1 else ".jpg",  # a type nginx does not know
             original_name=f"{UNIT_NAME}-{i + 1}.jpg",
             caption=f"{UNIT_NAME}的照片{i + 1}",
             position=i + 1,

@@ -184,6 +184,20 @@ def test_a_units_photo_is_sent_by_nginx_after_the_portals_check(stack):
     assert r.headers["Server"] == "nginx"  # server_tokens off: no version
 
 
+def test_nginx_keeps_the_portals_content_type_and_name(stack):
+    """A HEIC original: nginx's mime.types does not know .heic, the portal's type is kept."""
+    unit = stack.session(stack.world["unit_user"])
+    photo = stack.world["photos"][-1]
+    assert photo["image"].endswith(".heic")
+
+    r = unit.get(stack.url(f"/collect/photos/{photo['uid']}/original/"), timeout=30)
+
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "image/heic"
+    assert r.headers["Content-Disposition"] == f'inline; filename="{photo["hex"]}.heic"'
+    assert r.content == (stack.media / photo["image"]).read_bytes()
+
+
 def test_the_same_photo_is_refused_to_a_visitor_and_to_an_outsider(stack):
     photo = stack.world["photos"][0]
     url = stack.url(f"/collect/photos/{photo['uid']}/original/")

@@ -51,6 +51,7 @@ def serve_protected(
     file (`filename`) with nothing the viewer may not see."""
     if not field:
         raise Http404
+    response: FileResponse | HttpResponse
     if settings.PROTECTED_FILES == "nginx":
         if not field.storage.exists(field.name):
             raise Http404

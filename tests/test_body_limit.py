@@ -147,7 +147,7 @@ def test_import_page_takes_the_import_limit(org_client, call, settings):
 
 def _marked_urls(patterns, prefix: str = "", route: str = "/") -> dict[str, tuple[str, int]]:
     """URL name → (an example path, body limit) of every view marked @takes_uploads."""
-    found = {}
+    found: dict[str, tuple[str, int]] = {}
     for pattern in patterns:
         here = route + _example(str(pattern.pattern))
         if isinstance(pattern, URLResolver):

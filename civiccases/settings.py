@@ -195,6 +195,19 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Who sends the bytes of a protected file (photos, attachments) once a view has checked access
+# (core.files.serve_protected): "python" streams it from the worker (`make run`, no proxy);
+# "nginx" answers with an empty body and X-Accel-Redirect to PROTECTED_FILES_PREFIX + the file's
+# name under MEDIA_ROOT, an `internal` location of nginx (deploy/nginx/portal.conf) that sends
+# the file with ranges, sendfile and validators, and frees the worker at once.
+PROTECTED_FILES = env.str("PROTECTED_FILES", default="python").strip().lower()
+if PROTECTED_FILES not in ("python", "nginx"):
+    raise ImproperlyConfigured(
+        f'PROTECTED_FILES must be "python" or "nginx", not {PROTECTED_FILES!r}'
+    )
+PROTECTED_FILES_PREFIX = env.str("PROTECTED_FILES_PREFIX", default="/protected/")
+if not (PROTECTED_FILES_PREFIX.startswith("/") and PROTECTED_FILES_PREFIX.endswith("/")):
+    raise ImproperlyConfigured("PROTECTED_FILES_PREFIX must start and end with a slash")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,7 +1,17 @@
 """Serving a stored file to someone a view has already allowed to see it, and the content types
-of the files the portal stores (photos and attachments, known by their checked extension)."""
+of the files the portal stores (photos and attachments, known by their checked extension).
 
-from django.http import FileResponse, Http404
+Who sends the bytes is a setting (PROTECTED_FILES): the worker itself ("python", a streamed
+FileResponse), or nginx ("nginx": an empty answer with X-Accel-Redirect to an `internal`
+location serving MEDIA_ROOT, deploy/nginx/portal.conf). Access is checked by the view in both
+cases, and both answers carry the same Content-Type, Content-Disposition and Cache-Control."""
+
+import os
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 
 #: Photo originals, by extension (renditions are always JPEG).
 CONTENT_TYPES = {
@@ -28,19 +38,38 @@ def attachment_type(extension: str) -> str:
     return ATTACHMENT_TYPES.get(extension, "application/octet-stream")
 
 
-def serve_protected(field, *, content_type, filename=None, attachment=False) -> FileResponse:
+def accel_path(name: str) -> str:
+    """The internal URI nginx serves the stored file `name` (relative to MEDIA_ROOT) from."""
+    return settings.PROTECTED_FILES_PREFIX + quote(name.lstrip("/"), safe="/")
+
+
+def serve_protected(
+    field, *, content_type, filename=None, attachment=False
+) -> FileResponse | HttpResponse:
     """A private, briefly cacheable response with the file of `field`; 404 when it is missing.
     The caller checks access (each app's visibility policy) before calling this, and names the
     file (`filename`) with nothing the viewer may not see."""
     if not field:
         raise Http404
-    try:
-        fh = field.storage.open(field.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        fh, content_type=content_type, as_attachment=attachment, filename=filename
-    )
+    response: FileResponse | HttpResponse
+    if settings.PROTECTED_FILES == "nginx":
+        if not field.storage.exists(field.name):
+            raise Http404
+        # No body: nginx replaces it with the file (and its length, ranges and validators),
+        # keeping Content-Type, Content-Disposition and Cache-Control from this answer.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = accel_path(field.name)
+        # As FileResponse names it: `filename`, else the stored file's own name.
+        name = os.path.basename(filename or field.name)
+        response["Content-Disposition"] = content_disposition_header(attachment, name)
+    else:
+        try:
+            fh = field.storage.open(field.name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            fh, content_type=content_type, as_attachment=attachment, filename=filename
+        )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -41,10 +41,15 @@ must not change: a refusal changes nothing.
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from django.urls import reverse
+from django.conf import settings
+from django.test import override_settings
+from django.urls import resolve, reverse
+
+from core.files import accel_path
 
 LOGIN = "login"
 REDIRECT = "redirect"
@@ -86,16 +91,70 @@ def login_url(url: str) -> str:
     return reverse("accounts:login") + "?next=" + quote(url, safe="/")
 
 
-def request(client, user, url: str, *, method: str = "get", data: dict | None = None):
-    """`url` asked by `user` (None: nobody logged in), in English; a file is read to the end."""
+def _ask(client, user, url: str, method: str, data: dict | None):
     client.logout()
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     if user is not None:
         client.force_login(user)
     response = getattr(client, method)(url, data or {})
     if getattr(response, "streaming", False):  # read it, so the test client closes the file
-        b"".join(response.streaming_content)
+        response.served_bytes = b"".join(response.streaming_content)
     return response
+
+
+def request(client, user, url: str, *, method: str = "get", data: dict | None = None):
+    """`url` asked by `user` (None: nobody logged in), in English; a file is read to the end.
+
+    A GET of a protected file's URL (one answered by core.files.serve_protected) is asked twice,
+    with PROTECTED_FILES "python" and "nginx": the same answer both times, and where the file is
+    sent, nginx's answer names that very file (X-Accel-Redirect) with no body and the same
+    headers. The Python answer is returned."""
+    if method != "get" or resolve(urlsplit(url).path).view_name not in FILE_URLS:
+        return _ask(client, user, url, method, data)
+    with override_settings(PROTECTED_FILES="nginx"):
+        accel = _ask(client, user, url, method, data)
+    with override_settings(PROTECTED_FILES="python"):
+        response = _ask(client, user, url, method, data)
+    assert_same_file_answer(response, accel, url)
+    return response
+
+
+#: The URLs whose views answer with core.files.serve_protected (tests/test_core.py checks the list
+#: against the code).
+FILE_URLS = frozenset(
+    {
+        "submissions:photo_file",
+        "submissions:attachment_file",
+        "judging:review_photo",
+        "judging:review_attachment",
+        "publishing:photo",
+        "publishing:source_photo",
+    }
+)
+
+
+def assert_same_file_answer(streamed, accel, url: str) -> None:
+    """`accel` (PROTECTED_FILES="nginx") is `streamed` (="python") handed to nginx."""
+    assert (accel.status_code, accel.get("Location")) == (
+        streamed.status_code,
+        streamed.get("Location"),
+    ), url
+    if not getattr(streamed, "streaming", False):  # refused: no file either way
+        assert "X-Accel-Redirect" not in accel, url
+        return
+    target = accel["X-Accel-Redirect"]
+    assert target.startswith(settings.PROTECTED_FILES_PREFIX), url
+    name = unquote(target.removeprefix(settings.PROTECTED_FILES_PREFIX))
+    assert accel_path(name) == target, url
+    assert (Path(settings.MEDIA_ROOT) / name).read_bytes() == streamed.served_bytes, url
+    assert accel.content == b"", url
+    for header in (
+        "Content-Type",
+        "Content-Disposition",
+        "Cache-Control",
+        "X-Content-Type-Options",
+    ):
+        assert accel[header] == streamed[header], (url, header)
 
 
 def assert_answer(response, url: str, expected) -> None:

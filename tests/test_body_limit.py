@@ -4,6 +4,7 @@ body is read. The client announces a large Content-Length and streams a small bo
 what the server reads."""
 
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils import translation
 
 from core.uploads import upload_limit
 from submissions.models import Photo
+from tests.production import REPO
 
 from .submissions.test_views import _create_url, _photo_rows, _text
 
@@ -143,20 +145,52 @@ def test_import_page_takes_the_import_limit(org_client, call, settings):
     assert "(at most 201 MB)" in over.content.decode()
 
 
-def _marked_url_names(patterns, prefix: str = "") -> set[str]:
-    names = set()
+def _marked_urls(patterns, prefix: str = "", route: str = "/") -> dict[str, tuple[str, int]]:
+    """URL name → (an example path, body limit) of every view marked @takes_uploads."""
+    found: dict[str, tuple[str, int]] = {}
     for pattern in patterns:
+        here = route + _example(str(pattern.pattern))
         if isinstance(pattern, URLResolver):
             space = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
-            names |= _marked_url_names(pattern.url_patterns, space)
-        elif upload_limit(pattern.callback) is not None:
-            names.add(f"{prefix}{pattern.name}")
-    return names
+            found |= _marked_urls(pattern.url_patterns, space, here)
+        elif (limit := upload_limit(pattern.callback)) is not None:
+            found[f"{prefix}{pattern.name}"] = (here, limit)
+    return found
+
+
+def _example(route: str) -> str:
+    """A path a route matches: <int:…> as 7, any other converter as a slug."""
+    route = re.sub(r"<int:[^>]+>", "7", route)
+    return re.sub(r"<(?:[a-z]+:)?[^>]+>", "civic-2026", route)
+
+
+def _nginx_locations() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
+    """deploy/nginx/portal.conf's server-wide client_max_body_size and its regex locations with
+    their own, in the file's order (nginx takes the first regex that matches), in bytes."""
+    text = (REPO / "deploy" / "nginx" / "portal.conf").read_text(encoding="utf-8")
+    text = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    server = text[text.index("listen 443 ssl;") :]
+    size = re.compile(r"client_max_body_size\s+(\d+)m;")
+    blocks = re.findall(r"location\s+~\s+(\S+)\s*\{([^}]*)\}", server)
+    locations = []
+    for regex, body in blocks:
+        limit = size.search(body)
+        if limit:
+            locations.append((re.compile(regex.strip('"')), int(limit[1]) * MB))
+    default = size.search(re.sub(r"location[^{]*\{[^}]*\}", "", server))
+    assert default is not None
+    return int(default[1]) * MB, locations
+
+
+def _nginx_limit(path: str) -> int:
+    default, locations = _nginx_locations()
+    return next((limit for regex, limit in locations if regex.search(path)), default)
 
 
 def test_the_upload_urls_are_the_pages_with_file_fields():
-    """The pages README's nginx example lists: change both together."""
-    assert _marked_url_names(get_resolver().url_patterns) == {
+    """The pages deploy/nginx/portal.conf gives a larger body (the next test): change both
+    together."""
+    assert set(_marked_urls(get_resolver().url_patterns)) == {
         "submissions:case_create",
         "submissions:case_edit",
         "submissions:import_start",
@@ -164,3 +198,19 @@ def test_the_upload_urls_are_the_pages_with_file_fields():
         "judging:judge_import",
         "judging:results_import",
     }
+
+
+def test_nginx_takes_on_each_upload_url_exactly_the_portals_limit():
+    """deploy/nginx/portal.conf: client_max_body_size of the location an upload URL falls in is
+    the portal's limit for it (rounded up to a megabyte), 10 MB everywhere else: nginx refuses
+    what the portal would, before buffering it, and nothing the portal would take."""
+    default, locations = _nginx_locations()
+    assert default == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    marked = _marked_urls(get_resolver().url_patterns)
+    for name, (path, limit) in marked.items():
+        assert _nginx_limit(path) == -(-limit // MB) * MB, (name, path)
+    # Every large location serves some upload URL; other pages keep the small limit.
+    for regex, _ in locations:
+        assert any(regex.search(path) for path, _ in marked.values()), regex.pattern
+    for path in ("/accounts/login/", "/collect/calls/civic-2026/", "/judging/review/7/"):
+        assert _nginx_limit(path) == default, path

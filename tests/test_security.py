@@ -233,6 +233,11 @@ def test_a_session_is_refreshed_at_most_every_few_minutes_and_ends_after_two_idl
             "HEALTHZ_REQUIRED names broker, worker or cache, comma-separated "
             "(['broker', 'caches'] given)",
         ),
+        ({"PROTECTED_FILES": "apache"}, 'PROTECTED_FILES must be "python" or "nginx"'),
+        (
+            {"PROTECTED_FILES_PREFIX": "protected"},
+            "PROTECTED_FILES_PREFIX must start and end with a slash",
+        ),
     ],
 )
 def test_settings_refuse_values_that_would_break_sessions_or_connections(variables, message):

@@ -38,8 +38,20 @@ def static_url(path: str) -> str:
     return Path(str(found)).resolve().as_uri()
 
 
+def _import_weasyprint() -> None:
+    """Import WeasyPrint (late: pango loads only where PDFs are made) and undo what its import
+    does to Pillow: weasyprint/images.py sets `ImageFile.LOAD_TRUNCATED_IMAGES = True` for the
+    whole process, which would let truncated photos pass validation in any web or Celery
+    process that once made a PDF (submissions.images refuses to run with it set)."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def _local_fetcher():
-    from weasyprint.urls import URLFetcher  # imported late: pango loads only where PDFs are made
+    _import_weasyprint()
+    from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):
         """data: URIs, and file: URLs under the media and static folders; nothing else (no
@@ -59,6 +71,7 @@ def _local_fetcher():
 
 def html_to_pdf(html: str) -> bytes:
     """Render an HTML document to PDF bytes."""
+    _import_weasyprint()
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 

@@ -8,7 +8,7 @@ from django.test import TestCase
 from PIL import Image, ImageDraw
 
 from certificates import services
-from certificates.models import CertificateDesign
+from certificates.models import DEFAULT_BODY, CertificateDesign
 from submissions.models import Call
 
 from ..factories import UserFactory, unit_user
@@ -41,7 +41,7 @@ def organizer():
 def design(call: Call, *, actor=None, **changes) -> CertificateDesign:
     values = {
         "title": "荣誉证书",
-        "body": "{unit}：\n你单位选送的案例《{case}》在“{call}”中荣获{award}。\n特发此证，以资鼓励。",
+        "body": DEFAULT_BODY,
         "issuer": "某区文明办",
         "issued_on": datetime.date(2025, 12, 30),
         "orientation": CertificateDesign.Orientation.LANDSCAPE,

@@ -129,7 +129,7 @@ def test_only_a_final_call_with_a_design_generates():
     with pytest.raises(ValidationError) as exc:
         generate(call)
     assert exc.value.messages == ["Design the certificate first."]
-    judging = CallFactory(status=Call.Status.JUDGING)
+    judging = CallFactory.create(status=Call.Status.JUDGING)
     design(judging)
     with pytest.raises(ValidationError) as exc:
         generate(judging)
@@ -241,7 +241,7 @@ def test_the_sweep_sends_again_a_job_whose_worker_died():
 
 
 def final_call_other() -> Call:
-    return CallFactory(status=Call.Status.FINAL)
+    return CallFactory.create(status=Call.Status.FINAL)
 
 
 def test_making_a_pdf_leaves_pillow_refusing_truncated_images():

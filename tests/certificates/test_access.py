@@ -23,7 +23,7 @@ from ..factories import (
 
 pytestmark = pytest.mark.django_db
 
-ORGANIZER_PAGE = {
+ORGANIZER_PAGE: dict[str, int | str] = {
     "organizer": 200,
     "owner": 403,
     "outsider": 403,
@@ -31,10 +31,22 @@ ORGANIZER_PAGE = {
     "editor": 403,
     "anonymous": LOGIN,
 }
-ORGANIZER_ACTION = {**ORGANIZER_PAGE, "organizer": REDIRECT}
-CERTIFICATE_FILE = {**ORGANIZER_PAGE, "owner": 200, "outsider": 404, "judge": 404, "editor": 404}
-SIGNED_IN = {**ORGANIZER_PAGE, "owner": 200, "outsider": 200, "judge": 200, "editor": 200}
-EVERYONE = dict.fromkeys(ORGANIZER_PAGE, 200)
+ORGANIZER_ACTION: dict[str, int | str] = {**ORGANIZER_PAGE, "organizer": REDIRECT}
+CERTIFICATE_FILE: dict[str, int | str] = {
+    **ORGANIZER_PAGE,
+    "owner": 200,
+    "outsider": 404,
+    "judge": 404,
+    "editor": 404,
+}
+SIGNED_IN: dict[str, int | str] = {
+    **ORGANIZER_PAGE,
+    "owner": 200,
+    "outsider": 200,
+    "judge": 200,
+    "editor": 200,
+}
+EVERYONE: dict[str, int | str] = dict.fromkeys(ORGANIZER_PAGE, 200)
 
 
 def _call(w):

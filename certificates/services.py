@@ -9,6 +9,7 @@ delivered again, the sweep) does the same work again and changes nothing more.
 """
 
 import datetime
+import gc
 import logging
 import secrets
 import uuid
@@ -392,6 +393,10 @@ def job_execute(*, job: CertificateJob, actor: User | None) -> CertificateJob:
                 if len(errors) < MAX_JOB_ERRORS:
                     errors.append(f"{award.case.code} {award.case.title}: {type(exc).__name__}")
             CertificateJob.objects.filter(pk=job.pk).update(done=done, heartbeat_at=timezone.now())
+            # A rendered document leaves reference cycles (WeasyPrint's boxes and fonts, tens of
+            # MB each) that the collector would free late: without this the worker's memory
+            # climbs with the number of certificates (bench/certificates.py).
+            gc.collect()
         certificates_revoke_withdrawn(call=call, actor=actor)
         units_notify(call=call, actor=actor)
     CertificateJob.objects.filter(pk=job.pk).update(

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -114,7 +115,9 @@ def _progress(job: CertificateJob) -> dict:
             "total": job.total,
         }
     elif job.status == CertificateJob.Status.DONE:
-        message = _("%(n)d certificates are ready.") % {"n": job.done}
+        message = ngettext(
+            "%(n)d certificate is ready.", "%(n)d certificates are ready.", job.done
+        ) % {"n": job.done}
     else:
         message = _("Some certificates could not be made; the others are ready.")
     return {

@@ -14,7 +14,7 @@ import zxingcpp
 from certificates.models import Certificate
 
 from ..certificates.kit import final_call, png_upload
-from .kit import login
+from .kit import assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +68,7 @@ def test_organizer_designs_generates_and_revokes_then_a_unit_downloads_and_verif
     _submit(org, "#save-design")
     assert org.locator("#seal-state").count() == 1
     _both(org, screenshot, "certificates-01-design")
+    assert_accessible(org)
 
     preview = org.request.get(base + org.get_attribute("#preview-link", "href"))
     assert preview.headers["content-type"] == "application/pdf"
@@ -95,6 +96,7 @@ def test_organizer_designs_generates_and_revokes_then_a_unit_downloads_and_verif
     )
     assert org.locator("#revoked-count").count() == 1
     _both(org, screenshot, "certificates-03-list")
+    assert_accessible(org)
 
     # ---- the unit's member downloads its certificate
     first = Certificate.objects.order_by("number")[0]
@@ -104,6 +106,7 @@ def test_organizer_designs_generates_and_revokes_then_a_unit_downloads_and_verif
     unit.goto(f"{base}/certificates/mine/")
     assert unit.locator("#my-certificates li").count() == 1
     _both(unit, screenshot, "certificates-04-mine")
+    assert_accessible(unit)
     with unit.expect_download() as info:
         unit.click("#my-certificates a.btn-primary")
     pdf = tmp_path / "cert.pdf"
@@ -119,6 +122,7 @@ def test_organizer_designs_generates_and_revokes_then_a_unit_downloads_and_verif
     shown = [line for line in text.split("\n") if line.strip()]
     assert shown == [line for line in first.text.splitlines() if line.strip()]
     _both(reader, screenshot, "certificates-05-verify")
+    assert_accessible(reader)
     reader.goto(f"{base}/verify/{third.full_number}/")
     assert reader.locator("#verdict[data-valid='0']").count() == 1
     assert reader.inner_text("#revoke-reason") == "单位名称有误，更正后重新颁发"

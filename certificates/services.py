@@ -259,13 +259,31 @@ def _check_code() -> str:
     return "".join(secrets.choice(CHECK_ALPHABET) for _i in range(CHECK_LENGTH))
 
 
+#: Attempts at a new number: two calls issuing at once may both take the year's next one.
+NUMBER_ATTEMPTS = 3
+
+
 def certificate_issue(*, design: CertificateDesign, award: Award) -> tuple[Certificate, bool]:
-    """Issue (or re-render) the certificate of one award: (certificate, newly issued). Its own
-    transaction: the PDF file is written first and the old one removed once the row commits."""
+    """Issue (or re-render) the certificate of one award: (certificate, newly issued). A new
+    certificate whose number another call's job took meanwhile is made again with the next."""
+    for attempt in range(1, NUMBER_ATTEMPTS + 1):
+        try:
+            return _certificate_issue(design=design, award=award)
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS:
+                raise
+            log.info("certificate number taken meanwhile (case %s), trying again", award.case_id)
+    raise AssertionError("unreachable")
+
+
+def _certificate_issue(*, design: CertificateDesign, award: Award) -> tuple[Certificate, bool]:
+    """One attempt, in its own transaction: the PDF file is written first and the old one
+    removed once the row commits (the new one at once if the row is refused)."""
     facts = _facts(award)
     storage = Certificate._meta.get_field("pdf").storage
     with transaction.atomic():
-        # The call's row serialises number allocation between two attempts of a job.
+        # The call's row serialises two attempts of one job (a case gets one certificate);
+        # jobs of two calls may race for a number: the unique number refuses the second.
         Call.objects.select_for_update().filter(pk=design.call_id).first()
         cert = Certificate.objects.select_for_update().filter(case_id=award.case_id).first()
         created = cert is None

@@ -259,3 +259,24 @@ def test_making_a_pdf_leaves_pillow_refusing_truncated_images():
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
     info = inspect_upload(jpeg_upload(), name="photo.jpg", max_bytes=10**7, max_pixels=10**7)
     assert (info.format, info.width, info.height) == ("JPEG", 640, 480)
+
+
+def test_a_number_taken_meanwhile_by_another_call_is_replaced_by_the_next(monkeypatch):
+    from ..factories import CertificateFactory
+
+    call = final_call(top=1, excellent=0)
+    design(call)
+    other = CallFactory.create(status=Call.Status.FINAL)
+    CertificateFactory(call=other, case__call=other, number="ZS2025-0001")
+    real, asked = services._new_number, []
+
+    def racing(year):
+        asked.append(year)  # the first answer was read before the other call's job committed
+        return "ZS2025-0001" if len(asked) == 1 else real(year)
+
+    monkeypatch.setattr(services, "_new_number", racing)
+
+    job = generate(call)
+
+    assert (job.status, job.errors, asked) == ("done", [], [2025, 2025])
+    assert Certificate.objects.get(call=call).number == "ZS2025-0002"

@@ -4,6 +4,7 @@ the unit's downloads; the public verification page."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +21,9 @@ from submissions.models import Call
 from . import archive, selectors, services
 from .forms import DesignForm, RevokeForm
 from .models import Certificate, CertificateJob
+
+#: Certificates per page of the organizer's list.
+PAGE_SIZE = 100
 
 
 def _call(slug: str) -> Call:
@@ -78,15 +82,18 @@ def preview(request, slug):
 @require_GET
 def call_list(request, slug):
     call = _call(slug)
-    certificates = list(selectors.call_certificates(request.user, call=call))
+    rows = selectors.call_certificates(request.user, call=call)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "certificates/list.html",
         {
             "call": call,
             "design": selectors.design_for(call),
-            "certificates": certificates,
-            "revoked_count": sum(1 for c in certificates if c.revoked),
+            "page": page,
+            "certificates": page.object_list,
+            "total": page.paginator.count,
+            "revoked_count": rows.filter(revoked_at__isnull=False).count(),
             "jobs": list(selectors.recent_jobs(call)),
             "refusal": services.generate_refusal(call),
             "revoke_form": RevokeForm(),

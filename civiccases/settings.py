@@ -409,6 +409,8 @@ WORKER_SWEEPS = {
     "judging.invitations_sweep": env.int("INVITATIONS_SWEEP_SECONDS", default=300),
     # Judges who did not sign their score sheet by the deadline: deemed to agree.
     "judging.signatures_sweep": env.int("SIGNATURES_SWEEP_SECONDS", default=300),
+    # Certificate jobs whose worker was killed mid-job, or started while the broker was down.
+    "certificates.jobs_sweep": env.int("CERTIFICATE_JOBS_SWEEP_SECONDS", default=300),
     # Uploads staged by a form that was never saved are removed after UPLOAD_ABANDONED_HOURS.
     "submissions.staged_uploads_cleanup": 3600,
     # Chunked uploads not continued for UPLOAD_ABANDONED_HOURS, with their partial files.

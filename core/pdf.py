@@ -38,8 +38,20 @@ def static_url(path: str) -> str:
     return Path(str(found)).resolve().as_uri()
 
 
+def _import_weasyprint() -> None:
+    """Import WeasyPrint (late: pango loads only where PDFs are made) and undo what its import
+    does to Pillow: weasyprint/images.py sets `ImageFile.LOAD_TRUNCATED_IMAGES = True` for the
+    whole process, which would let truncated photos pass validation in any web or Celery
+    process that once made a PDF (submissions.images refuses to run with it set)."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def _local_fetcher():
-    from weasyprint.urls import URLFetcher  # imported late: pango loads only where PDFs are made
+    _import_weasyprint()
+    from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):
         """data: URIs, and file: URLs under the media and static folders; nothing else (no
@@ -57,22 +69,11 @@ def _local_fetcher():
     return LocalFetcher(allowed_protocols=("data", "file"), fail_on_errors=True)
 
 
-def _pillow_strict_again() -> None:
-    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES when it is imported, for the whole process:
-    every later photo upload of that web or worker process would then be refused
-    (submissions/images.py insists on it staying False, so that a truncated upload fails). Our
-    PDFs only embed images the portal made or checked, so it is put back at once."""
-    from PIL import ImageFile
-
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-
 def html_to_pdf(html: str) -> bytes:
     """Render an HTML document to PDF bytes."""
+    _import_weasyprint()
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
-
-    _pillow_strict_again()
 
     try:
         return HTML(string=html, url_fetcher=_local_fetcher(), base_url="file:///").write_pdf()

@@ -383,6 +383,7 @@ def build_finished_call() -> list[str]:
 
 
 def build_all() -> list[str]:
+    from certificates.demo import build_certificates
     from judging.demo import build_judging
     from judging.demo_results import build_results
     from publishing.demo import build_publishing
@@ -393,5 +394,6 @@ def build_all() -> list[str]:
         report += build_judging(JUDGING_CALL)
         report += build_results(JUDGING_CALL)
         report += build_finished_call()
+        report += build_certificates(FINAL_CALL)
         report += build_publishing(FINAL_CALL)
     return report

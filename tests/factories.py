@@ -657,3 +657,45 @@ class ChunkedUploadFactory(factory.django.DjangoModelFactory[ChunkedUpload]):
     kind = ChunkedUpload.Kind.PHOTO
     original_name = "现场照片.jpg"
     size = 1000
+
+
+# --- certificates ---
+from certificates.models import Certificate, CertificateDesign, CertificateJob  # noqa: E402
+
+
+class CertificateDesignFactory(factory.django.DjangoModelFactory[CertificateDesign]):
+    class Meta:
+        model = CertificateDesign
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.FINAL)
+    issuer = "某区文明办"
+    issued_on = date(2025, 12, 30)
+
+
+class CertificateFactory(factory.django.DjangoModelFactory[Certificate]):
+    class Meta:
+        model = Certificate
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.FINAL)
+    case = factory.SubFactory(
+        CaseFactory, call=factory.SelfAttribute("..call"), status=Case.Status.ACCEPTED
+    )
+    number = factory.Sequence(lambda n: f"ZS2025-{n + 1:04d}")
+    check_code = "7KQ4MX"
+    level = "top"
+    award_name = "十佳案例"
+    unit_name = factory.LazyAttribute(lambda c: c.case.unit.name)
+    case_title = factory.LazyAttribute(lambda c: c.case.title)
+    call_title = factory.LazyAttribute(lambda c: c.call.title)
+    title = "荣誉证书"
+    text = factory.LazyAttribute(lambda c: f"{c.unit_name}：你单位选送的案例荣获十佳案例。")
+    issued_on = date(2025, 12, 30)
+    pdf = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.7\n%%EOF\n", name="c.pdf"))
+
+
+class CertificateJobFactory(factory.django.DjangoModelFactory[CertificateJob]):
+    class Meta:
+        model = CertificateJob
+
+    call = factory.SubFactory(CallFactory, status=Call.Status.FINAL)
+    created_by = factory.SubFactory(UserFactory, is_organizer=True)

@@ -1,0 +1,106 @@
+"""What a certificate says and how it looks: the merge fields filled in, the PDF drawn.
+
+The PDF is an HTML template (templates/certificates/pdf/certificate.html) laid out by
+WeasyPrint (core/pdf.py), chosen over ReportLab because:
+
+- the organizer's design (title, text with merge fields, issuer line, seal, background) maps
+  onto an HTML/CSS template with no drawing code: a seal is an <img> placed over the issuer
+  line, a background a full-page image;
+- paged media gives the two page shapes with one rule, `@page { size: A4 landscape }` or
+  `A4 portrait`;
+- Chinese text is laid out by pango with the Noto CJK fonts installed on the machine: lines
+  break between any two Chinese characters and never before a closing punctuation mark,
+  with no hand-made line breaking;
+- the portal already renders its receipts with it: one PDF library, one local-only fetcher
+  (nothing is loaded from the network).
+"""
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import reverse
+
+from core.pdf import render_pdf
+from core.qr import qr_data_uri
+
+from .models import AWARD_NAMES, BRACED, MERGE_FIELDS, CertificateDesign
+
+
+def unknown_fields(text: str) -> list[str]:
+    """The braced names of `text` that are not merge fields, in order, each once."""
+    seen: list[str] = []
+    for name in BRACED.findall(text):
+        if name not in MERGE_FIELDS and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def chinese_date(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def merge(text: str, values: dict[str, str]) -> str:
+    """`text` with each {field} replaced by its value (the fields were checked on saving)."""
+    return BRACED.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def verify_url(full_number: str) -> str:
+    """The absolute address of the public verification page: what the QR code holds."""
+    path = reverse("certificates:verify", kwargs={"number": full_number})
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a certificate is about, before the design is applied."""
+
+    unit: str
+    case: str
+    level: str
+    category: str
+    call: str
+
+    @property
+    def award(self) -> str:
+        return AWARD_NAMES.get(self.level, self.level)
+
+
+def certificate_text(design: CertificateDesign, facts: Facts, *, full_number: str) -> str:
+    return merge(
+        design.body,
+        {
+            "unit": facts.unit,
+            "case": facts.case,
+            "award": facts.award,
+            "category": facts.category,
+            "call": facts.call,
+            "date": chinese_date(design.issued_on),
+            "number": full_number,
+        },
+    )
+
+
+def _file_uri(field) -> str:
+    return Path(field.path).resolve().as_uri() if field else ""
+
+
+def certificate_pdf(
+    design: CertificateDesign, *, title: str, text: str, issuer: str, issued_on, full_number: str
+) -> bytes:
+    """The PDF of one certificate (also the preview's, with sample values)."""
+    return render_pdf(
+        "certificates/pdf/certificate.html",
+        {
+            "landscape": design.orientation == CertificateDesign.Orientation.LANDSCAPE,
+            "title": title,
+            "paragraphs": [p.strip() for p in text.splitlines() if p.strip()],
+            "issuer": issuer,
+            "date": chinese_date(issued_on),
+            "number": full_number,
+            "qr": qr_data_uri(verify_url(full_number), scale=8),
+            "seal": _file_uri(design.seal),
+            "background": _file_uri(design.background),
+        },
+    )

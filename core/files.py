@@ -10,11 +10,12 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
     ".heic": "image/heic",
 }
-#: Case attachments, by extension.
+#: Case attachments and call documents, by extension.
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
     ".doc": "application/msword",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 

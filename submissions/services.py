@@ -35,6 +35,7 @@ from . import attachments, casefields, images, lifecycle, rules, snapshots
 from .models import (
     Attachment,
     Call,
+    CallDocument,
     CallField,
     Case,
     CaseEvent,
@@ -1077,3 +1078,40 @@ def attachment_stage(
     att.file.save("x", upload, save=False)
     att.save()
     return att
+
+
+@acts
+@transaction.atomic
+def call_document_add(*, call: Call, title: str, upload: File, actor: User | None) -> CallDocument:
+    """Publish a file with a call (PDF, Word or .xlsx, checked by opening it), after its other
+    documents. Raises ValidationError naming the file."""
+    name = getattr(upload, "name", "") or "file"
+    ext = attachments.document_check(upload, name=name)
+    last = CallDocument.objects.filter(call=call).aggregate(m=Max("position"))["m"]
+    doc = CallDocument(
+        call=call,
+        title=title.strip()[:200] or name[:200],
+        extension=ext,
+        size=upload.size or 0,
+        position=0 if last is None else last + 1,
+        uploaded_by=actor,
+    )
+    doc.file.save("x", upload, save=False)
+    stored = doc.file.name or ""
+    try:
+        doc.full_clean(exclude=["file"])
+        doc.save()
+    except BaseException:
+        doc.file.storage.delete(stored)
+        raise
+    return doc
+
+
+@acts
+@transaction.atomic
+def call_document_remove(*, document: CallDocument, actor: User | None) -> None:
+    """Take a document off its call (its file goes once the removal commits)."""
+    storage, name = document.file.storage, document.file.name
+    document.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

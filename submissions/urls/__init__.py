@@ -1,12 +1,13 @@
 """Case collection URLs, one module per feature: calls, the case form, screening, cases, their
-files, bulk import and units."""
+files, bulk import and units; a call's documents."""
 
-from . import calls, cases, files, form_fields, imports, screening, units
+from . import calls, cases, documents, files, form_fields, imports, screening, units
 
 app_name = "submissions"
 
 urlpatterns = [
     *calls.urlpatterns,
+    *documents.urlpatterns,
     *form_fields.urlpatterns,
     *screening.urlpatterns,
     *cases.urlpatterns,

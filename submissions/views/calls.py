@@ -21,6 +21,7 @@ from .. import casefields, exports, lifecycle, rules, selectors, services
 from ..forms import (
     BulkScreeningForm,
     CallCopyForm,
+    CallDocumentForm,
     CallForm,
     CaseCategoryForm,
     ExtensionForm,
@@ -138,6 +139,7 @@ def call_detail(request, slug):
             "call": call,
             "now": timezone.now(),
             "cases": selectors.case_list(user=request.user, call=call),
+            "documents": selectors.call_documents(call=call),
             "windows": [
                 (
                     u,
@@ -198,6 +200,8 @@ def _organizer_call(request, slug):
             "screening_form": ScreeningForm(),
             "extension_form": ExtensionForm(),
             "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
+            "documents": selectors.call_documents(call=call),
+            "document_form": CallDocumentForm(),
         },
     )
 

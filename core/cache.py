@@ -287,9 +287,13 @@ def site_profile(load: Callable[[], dict]) -> dict:
 
 
 def site_profile_changed() -> None:
-    """The profile changed: every page reads it anew once the current transaction commits; the
-    public home (which shows it) starts a new generation too."""
-    transaction.on_commit(lambda: _attempt("delete site-profile", _delete_site_profile, None))
+    """The profile changed: every page reads it anew, now and once the current transaction
+    commits (a request in between cannot keep the old one); the public home (which shows it)
+    starts a new generation too."""
+    _attempt("delete site-profile", _delete_site_profile, None, always=True)
+    transaction.on_commit(
+        lambda: _attempt("delete site-profile", _delete_site_profile, None, always=True)
+    )
     public_home_changed()
 
 

@@ -37,21 +37,24 @@ def logo_png(upload: UploadedFile) -> bytes:
         code="image",
         params={"name": name},
     )
+    too_large = ValidationError(
+        _("“%(name)s” is too large a picture: at most %(n)d million pixels."),
+        code="too_many_pixels",
+        params={"name": name, "n": LOGO_MAX_PIXELS // 1_000_000},
+    )
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.format not in LOGO_FORMATS:
                 raise refused
             if img.width * img.height > LOGO_MAX_PIXELS:
-                raise ValidationError(
-                    _("“%(name)s” is too large a picture (%(w)d×%(h)d pixels)."),
-                    code="too_many_pixels",
-                    params={"name": name, "w": img.width, "h": img.height},
-                )
+                raise too_large
             img.load()
             picture = img.convert("RGBA")
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise too_large from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise refused from exc
     picture.thumbnail(LOGO_BOX)
     out = io.BytesIO()

@@ -12,7 +12,8 @@ from . import cache
 from .logo import logo_png
 from .models import SiteProfile
 
-#: What the header and footer read (the template context `site`).
+#: What the header and footer read: the template context `site_info` (Django's login view
+#: already gives templates a `site`).
 FIELDS = (
     "portal_name",
     "host_org",
@@ -26,6 +27,15 @@ FIELDS = (
 
 def _load() -> dict:
     row = SiteProfile.objects.filter(pk=1).values(*FIELDS, "logo", "logo_token").first() or {}
+    return _shown(row)
+
+
+def default_profile() -> dict:
+    """What pages show before an organizer fills the profile in (no query)."""
+    return _shown({})
+
+
+def _shown(row: dict) -> dict:
     data = {field: row.get(field, "") for field in FIELDS}
     data["name"] = data["portal_name"] or settings.PORTAL_NAME
     data["logo_url"] = (

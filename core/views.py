@@ -54,7 +54,7 @@ def language_switch(request, code):
 @organizer_required
 def site_profile_edit(request):
     """网站信息: the header and footer every page shows (organizers)."""
-    profile = SiteProfile.load()
+    profile = SiteProfile.objects.filter(pk=1).first() or SiteProfile(pk=1)
     form = SiteProfileForm(*bound_upload(request), instance=profile)
     if request.method == "POST" and form.is_valid():
         site_profile_save(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -107,7 +107,7 @@ def series_public_latest(*, limit: int = 20) -> list[dict]:
             "series_id",
             "number",
             "first_published_at",
-            published_headline=KT("current_version__content__headline"),
+            published_headline=KeyTextTransform("headline", "current_version__content"),
         )
     }
     rows = []

@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
+from core.models import SiteProfile
 from judging.models import (
     Assignment,
     Award,
@@ -46,6 +47,7 @@ from publishing.models import (
 from submissions.models import (
     Attachment,
     Call,
+    CallDocument,
     CallField,
     Case,
     CaseEvent,
@@ -606,3 +608,32 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     address = factory.LazyAttribute(lambda m: m.user.email)
     subject = "案例通过形式审查"
     body = "您单位的案例已通过形式审查。"
+
+
+# --- public ---
+class SiteProfileFactory(factory.django.DjangoModelFactory[SiteProfile]):
+    class Meta:
+        model = SiteProfile
+        django_get_or_create = ("id",)
+
+    id = 1
+    portal_name = "某区文明创建案例征集评选平台"
+    host_org = "某区委宣传部 某区文明办"
+    contact_phone = "010-12345678"
+    contact_email = "wmb@example.gov.cn"
+    address = "某区人民路1号"
+    icp_number = "京ICP备12345678号-1"
+    police_number = "京公网安备11010502000001号"
+
+
+class CallDocumentFactory(factory.django.DjangoModelFactory[CallDocument]):
+    class Meta:
+        model = CallDocument
+
+    call = factory.SubFactory(CallFactory)
+    title = factory.Sequence(lambda n: f"征集通知{n}")
+    extension = ".pdf"
+    file = factory.LazyFunction(
+        lambda: ContentFile(b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n", name="x.pdf")
+    )
+    size = 45

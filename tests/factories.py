@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
+from core import cache as site_cache
 from core.models import SiteProfile
 from judging.models import (
     Assignment,
@@ -624,6 +625,12 @@ class SiteProfileFactory(factory.django.DjangoModelFactory[SiteProfile]):
     address = "某区人民路1号"
     icp_number = "京ICP备12345678号-1"
     police_number = "京公网安备11010502000001号"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        profile = super()._create(model_class, *args, **kwargs)
+        site_cache.site_profile_changed()  # pages show it at once (tests start with it cached)
+        return profile
 
 
 class CallDocumentFactory(factory.django.DjangoModelFactory[CallDocument]):

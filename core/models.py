@@ -12,7 +12,8 @@ def logo_upload_to(instance, filename):
 
 
 class SiteProfile(models.Model):
-    """One row (pk 1): `SiteProfile.load()` returns it, created empty the first time."""
+    """One row: the first (`SiteProfile.current()`); `core.site.site_profile_save` always
+    writes that one."""
 
     portal_name = models.CharField(
         _("portal name"),
@@ -49,12 +50,11 @@ class SiteProfile(models.Model):
     class Meta:
         verbose_name = _("site information")
         verbose_name_plural = _("site information")
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="site_profile_one")]
 
     def __str__(self):
         return str(_("Site information"))
 
     @classmethod
-    def load(cls) -> "SiteProfile":
-        profile, _created = cls.objects.get_or_create(pk=1)
-        return profile
+    def current(cls) -> "SiteProfile":
+        """The profile (unsaved and empty before an organizer first saves it)."""
+        return cls.objects.order_by("pk").first() or cls()

@@ -65,7 +65,7 @@ def _document_docx(call: Call) -> bytes:
 
 def build_public_home(open_call_slug: str, *, actor) -> list[str]:
     report = []
-    profile = SiteProfile.load()
+    profile = SiteProfile.current()
     if not profile.host_org:
         for field, value in PROFILE.items():
             setattr(profile, field, value)

@@ -615,9 +615,7 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
 class SiteProfileFactory(factory.django.DjangoModelFactory[SiteProfile]):
     class Meta:
         model = SiteProfile
-        django_get_or_create = ("id",)
 
-    id = 1
     portal_name = "某区文明创建案例征集评选平台"
     host_org = "某区委宣传部 某区文明办"
     contact_phone = "010-12345678"

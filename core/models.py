@@ -29,7 +29,7 @@ class SiteProfile(models.Model):
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), max_length=120, blank=True)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    address = models.CharField(_("postal address"), max_length=200, blank=True)
     icp_number = models.CharField(
         _("ICP filing number"),
         max_length=60,

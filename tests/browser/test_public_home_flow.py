@@ -133,3 +133,32 @@ def test_a_unit_user_goes_from_home_to_the_workspace(
     assert page.url == f"{live_server.url}/collect/cases/"
     assert "京ICP备12345678号-1" in _footer(page)
     browsing.assert_healthy()
+
+
+def test_organizer_fills_in_the_site_information(
+    browsing, live_server, screenshot, organizer, tmp_path
+):
+    from publishing.demo_public import demo_logo
+
+    logo = tmp_path / "标志.png"
+    logo.write_bytes(demo_logo())
+    page = browsing.new_page()
+    login(page, live_server.url, organizer.username)
+    _go(page, "#nav-site-profile")
+    page.fill("#id_portal_name", "某区文明创建案例征集评选平台")
+    page.fill("#id_host_org", "某区委宣传部 某区文明办")
+    page.fill("#id_contact_phone", "010-12345678")
+    page.fill("#id_icp_number", "京ICP备12345678号-1")
+    page.fill("#id_police_number", "京公网安备11010502000001号")
+    page.set_input_files("#id_logo_file", str(logo))
+    _go(page, "#site-profile-form button[type=submit]")
+
+    assert page.locator("#site-brand img.site-logo").count() == 1
+    assert page.inner_text("#site-brand") == "某区文明创建案例征集评选平台"
+    assert "京公网安备11010502000001号" in _footer(page)
+    assert page.locator("#current-logo").count() == 1
+    assert_accessible(page)
+    screenshot(page, "public-08-site-information-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "public-09-site-information-phone")
+    browsing.assert_healthy()

@@ -6,6 +6,7 @@ lives here, in the highest app that reads them. Anonymous visitors all get the s
 served whole from the cache (core/cache.py); signed-in users get the same content with their
 way to their start page ("进入工作台")."""
 
+from django.contrib.messages import get_messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -35,7 +36,8 @@ def _notice_rows(notices, now) -> tuple[list, list]:
 
 @require_GET
 def home(request):
-    shared = not request.user.is_authenticated
+    # A visitor with a message waiting (shown once, by base.html) gets a page of his own.
+    shared = not request.user.is_authenticated and len(get_messages(request)) == 0
     if shared:
         key = caches.public_home_key(language=get_language())
         html = caches.public_home_get(key)

@@ -221,6 +221,24 @@ def test_home_is_served_whole_from_the_cache_for_anonymous_visitors(
     assert b"csrfmiddlewaretoken" not in first
 
 
+def test_a_visitors_message_is_never_cached_for_others(client, db):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import Client
+
+    storage = CookieStorage(client.request().wsgi_request)
+    response = client.get(reverse("home"))  # cached, without any message
+    storage.add(constants.INFO, "只给这位访客看的提示")
+    storage.update(response)
+    client.cookies.update(response.cookies)
+
+    mine = client.get(reverse("home")).content.decode()
+    others = Client().get(reverse("home")).content.decode()
+
+    assert "只给这位访客看的提示" in mine
+    assert "只给这位访客看的提示" not in others
+
+
 def test_publishing_an_installment_refreshes_the_cached_home(client, db, editor):
     series = draft(awarded_call(top=1, excellent=0, photos=0), editor=editor)
     inst = ready(series.installments.get(number=1))

@@ -3,6 +3,8 @@ of the files the portal stores (photos and attachments, known by their checked e
 
 from django.http import FileResponse, Http404
 
+from .spreadsheet import XLSX_CONTENT_TYPE
+
 #: Photo originals, by extension (renditions are always JPEG).
 CONTENT_TYPES = {
     ".jpg": "image/jpeg",
@@ -15,7 +17,7 @@ ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
     ".doc": "application/msword",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsx": XLSX_CONTENT_TYPE,  # call documents
 }
 
 

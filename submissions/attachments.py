@@ -17,6 +17,8 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
+from core import tabular
+
 from . import rules
 
 #: The accepted kinds: extension -> what a person calls it.
@@ -136,8 +138,6 @@ DOCUMENT_KINDS = {**KINDS, XLSX: "Excel (.xlsx)"}
 
 
 def _xlsx_opens(fileobj: BinaryIO) -> bool:
-    import openpyxl
-
     with zipfile.ZipFile(fileobj) as zf:
         infos = zf.infolist()
         unpacked = sum(i.file_size for i in infos)
@@ -147,11 +147,7 @@ def _xlsx_opens(fileobj: BinaryIO) -> bool:
         if "xl/workbook.xml" not in zf.namelist() or zf.testzip() is not None:
             return False
     fileobj.seek(0)
-    book = openpyxl.load_workbook(fileobj, read_only=True)
-    try:
-        return len(book.sheetnames) > 0
-    finally:
-        book.close()
+    return tabular.workbook_opens(fileobj)
 
 
 def document_check(upload: File, *, name: str) -> str:

@@ -993,7 +993,15 @@ def staged_uploads_cleanup(*, older_than: datetime, actor: User | None) -> int:
 #: The storage folders the portal writes uploads to (the upload_to of every FileField: case
 #: photos and their renditions, attachments, publishing's frozen copies, import files). Only
 #: these are swept: anything else under MEDIA_ROOT is never touched.
-UPLOAD_FOLDERS = ("photos", "renditions", "attachments", "published", "imports")
+UPLOAD_FOLDERS = (
+    "photos",
+    "renditions",
+    "attachments",
+    "published",
+    "imports",
+    "call-documents",  # submissions.CallDocument
+    "site",  # core.SiteProfile's logo
+)
 #: A file this young may belong to an upload whose row is not yet committed: it is kept.
 STORAGE_ORPHANS_GRACE = timedelta(days=1)
 

@@ -21,5 +21,9 @@ class AuditConfig(AppConfig):
             mask_callable="audit.registry.mask_secret",
             exclude_fields=["last_login"],
         )
+        # The site profile (网站信息) is core's, which sits below the audit app too.
+        from core.models import SiteProfile
+
+        registry.track(SiteProfile, exclude_fields=["logo_token"])
         pre_save.connect(context.fill_entry, sender=LogEntry, dispatch_uid="audit-fill-entry")
         context.connect_celery()

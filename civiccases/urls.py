@@ -4,10 +4,14 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from core import health, views
+from publishing.views import home as public_home
 
 # The Django admin (core.admin_site) is for organizers only.
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", public_home.home, name="home"),
+    path("start/", views.start, name="start"),
+    path("site/profile/", views.site_profile_edit, name="site_profile"),
+    path("site/logo/<str:token>.png", views.site_logo, name="site_logo"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     # Forgotten passwords (by email link, by text-message code): namespace "reset".

@@ -289,3 +289,72 @@ def rate_limit_hit(kind: str, who: str, *, limit: int, window: int) -> bool:
             return 1
 
     return _attempt(f"rate {key}", count, 0) > limit
+
+
+# --------------------------------------------------------------------------- the site profile
+# Every page shows the site profile (header and footer): it is read once from the database,
+# then from the cache until an organizer saves it (`site_profile_changed`). SITE_PROFILE_TTL
+# bounds what a process that does not share the cache shows after a change elsewhere.
+
+#: The site profile (header, footer) of every page.
+SITE_PROFILE_TTL = 300
+#: The public home page for anonymous visitors (calls, notices, series change under it).
+PUBLIC_HOME_TTL = 60
+
+
+def _site_profile_key() -> str:
+    return _key("site-profile")
+
+
+def site_profile(load: Callable[[], dict]) -> dict:
+    """The profile as the pages show it: from the cache, or `load()` (one query) and kept."""
+    key = _site_profile_key()
+    value = _get(key)
+    if value is None:
+        value = load()
+        _set(key, value, SITE_PROFILE_TTL)
+    return value
+
+
+def site_profile_changed() -> None:
+    """The profile changed: every page reads it anew, now and once the current transaction
+    commits (a request in between cannot keep the old one); the public home (which shows it)
+    starts a new generation too."""
+    _attempt("delete site-profile", _delete_site_profile, None, always=True)
+    transaction.on_commit(
+        lambda: _attempt("delete site-profile", _delete_site_profile, None, always=True)
+    )
+    public_home_changed()
+
+
+def _delete_site_profile() -> None:
+    cache.delete(_site_profile_key())
+
+
+def _public_home_generation_key() -> str:
+    return _key("public-home-generation")
+
+
+def public_home_key(*, language: str) -> str:
+    key = _public_home_generation_key()
+
+    def generation() -> str:
+        return str(cache.get_or_set(key, lambda: uuid.uuid4().hex, None))
+
+    return _key("public-home", _attempt(f"get-or-set {key}", generation, "none"), language)
+
+
+def public_home_get(key: str) -> bytes | None:
+    return _get(key)
+
+
+def public_home_put(key: str, content: bytes) -> None:
+    _set(key, content, PUBLIC_HOME_TTL)
+
+
+def public_home_changed() -> None:
+    """The cached public home is stale (now and once the current transaction commits)."""
+    _set(_public_home_generation_key(), uuid.uuid4().hex, None, always=True)
+    transaction.on_commit(
+        lambda: _set(_public_home_generation_key(), uuid.uuid4().hex, None, always=True)
+    )

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
+from .spreadsheet import XLSX_CONTENT_TYPE
+
 #: Photo originals, by extension (renditions are always JPEG).
 CONTENT_TYPES = {
     ".jpg": "image/jpeg",
@@ -20,11 +22,12 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
     ".heic": "image/heic",
 }
-#: Case attachments, by extension.
+#: Case attachments and call documents, by extension.
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
     ".doc": "application/msword",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": XLSX_CONTENT_TYPE,  # call documents
 }
 
 

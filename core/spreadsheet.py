@@ -55,6 +55,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CELL_MAX = 32_767
 
 _XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The content type of a workbook, for files served as they were stored (call documents).
+XLSX_CONTENT_TYPE = _XLSX_TYPE
 _CSV_TYPE = "text/csv; charset=utf-8"
 
 Number = int | float | Decimal

@@ -133,6 +133,18 @@ def is_xlsx(data: bytes) -> bool:
         return False
 
 
+def workbook_opens(fileobj) -> bool:
+    """Whether openpyxl opens the .xlsx in `fileobj` and finds a sheet (call documents,
+    submissions/attachments.py; the caller has checked the ZIP's size first)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(fileobj, read_only=True)
+    try:
+        return len(book.sheetnames) > 0
+    finally:
+        book.close()
+
+
 def _unreadable(name: str) -> ValidationError:
     return ValidationError(
         _(

@@ -387,6 +387,7 @@ def build_all() -> list[str]:
     from judging.demo import build_judging
     from judging.demo_results import build_results
     from publishing.demo import build_publishing
+    from publishing.demo_public import build_public_home
 
     report = build_collection()
     organizer = User.objects.get(username="organizer")
@@ -396,4 +397,5 @@ def build_all() -> list[str]:
         report += build_finished_call()
         report += build_certificates(FINAL_CALL)
         report += build_publishing(FINAL_CALL)
+        report += build_public_home(OPEN_CALL, actor=organizer)
     return report

@@ -574,6 +574,19 @@ def public_notice(*, slug: str, now: datetime | None = None) -> Notice | None:
     return Notice.objects.select_related("call").filter(call__slug=slug, starts_at__lte=now).first()
 
 
+def public_notices(*, now: datetime | None = None) -> QuerySet[Notice]:
+    """Every published notice (from its start), the latest first, for the public home."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return (
+        Notice.objects.filter(starts_at__lte=now)
+        .select_related("call")
+        .only("title", "starts_at", "ends_at", "finalized_at", "call__slug", "call__title")
+        .order_by("-starts_at", "-id")
+    )
+
+
 def public_awards(*, call: Call) -> list[dict]:
     """The provisional award list as the public sees it: title, unit, level and category only —
     never a score, a contact or anything else of the case; whether an adjustment placed it, yes

@@ -8,13 +8,16 @@ txt, docx and html exports — is made from such a dict, so all of them say the 
 
 Content keys: series_title, number, numeral, heading, host_line, headline, editors_note
 (list of paragraphs), byline, features (title, unit_line, category when the case has one,
-paragraphs, photos: uid or source_uid, caption, width, height). No contact data of a unit is
+award when the case has one (十佳案例 / 优秀案例), paragraphs, photos: uid or source_uid, caption,
+width, height). No contact data of a unit is
 ever part of it.
 """
 
 import copy
 import re
 from collections.abc import Callable
+
+from django.core.exceptions import ObjectDoesNotExist
 
 from core.text import xml_text
 
@@ -27,6 +30,8 @@ CATEGORY_LABEL = "组别："
 HOST_LABEL = "主办："
 NOTE_LABEL = "编者按："
 CAPTION_MARK = "■"
+#: The award tiers (judging.Award.Level values) as readers see them, in every language.
+AWARD_LABELS = {"top": "十佳案例", "excellent": "优秀案例"}
 
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _NOTE_PREFIX = re.compile(r"^编者按\s*[：:]\s*")
@@ -72,6 +77,7 @@ def draft_content(installment) -> dict:
     features = []
     for feature in installment.features.all():
         category = feature.case.category
+        award = _award_label(feature.case)
         features.append(
             {
                 "case_id": feature.case_id,
@@ -79,6 +85,9 @@ def draft_content(installment) -> dict:
                 "unit_line": clean_line(feature.unit_line),
                 # Only a case of a call with categories carries the key (its category line).
                 **({"category": clean_line(category.name)} if category is not None else {}),
+                # The award tier (十佳案例, 优秀案例) frozen with the version; versions published
+                # before it was recorded have no key and show none.
+                **({"award": award} if award else {}),
                 "paragraphs": paragraphs(feature.body),
                 "photos": [
                     {
@@ -102,6 +111,15 @@ def draft_content(installment) -> dict:
         "byline": clean_line(installment.byline),
         "features": features,
     }
+
+
+def _award_label(case) -> str:
+    """The tier of the case's award (judging.Award, prefetched as `case.award`), or ""."""
+    try:
+        award = case.award
+    except ObjectDoesNotExist:
+        return ""
+    return AWARD_LABELS.get(award.level, "") if award is not None else ""
 
 
 def comparable(content: dict) -> dict:

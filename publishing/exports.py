@@ -2,7 +2,9 @@
 
 - txt: exactly the layout of docs/publication-layout.md (`content.layout_text`);
 - docx: the same paragraphs in the same order, with the photos above their captions;
-- html: one self-contained page (styles inline, images embedded) with the same paragraphs.
+- html: one self-contained page (styles inline, images embedded) with the same paragraphs;
+- wechat.html: the same for the WeChat official-account editor (only inline style attributes,
+  which survive pasting; images embedded as data: URIs).
 """
 
 import base64
@@ -25,6 +27,8 @@ FORMATS = {
     "txt": "text/plain; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "html": "text/html; charset=utf-8",
+    # For the WeChat official-account editor: inline styles only (see `to_wechat`).
+    "wechat.html": "text/html; charset=utf-8",
 }
 EAST_ASIAN_FONTS = {"Normal": "宋体", "Title": "黑体", "Heading 1": "黑体", "Heading 2": "黑体"}
 
@@ -149,13 +153,29 @@ def to_html(content: dict, photo_data: dict[str, bytes] | None = None) -> bytes:
     return html.encode("utf-8")
 
 
+def to_wechat(content: dict, photo_data: dict[str, bytes] | None = None) -> bytes:
+    """A page to paste into the WeChat official-account editor: every style inline (the
+    editor drops style elements and classes), no script, nothing fetched from anywhere, every
+    photo a data: URI of its JPEG web copy, each case with its award tier."""
+    photo_data = content_photo_data(content) if photo_data is None else photo_data
+
+    def data_uri(item):
+        data = photo_data.get(photo_key(item), b"")
+        return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+    html = render_to_string(
+        "publishing/export_wechat.html", {"c": content_mod.with_photo_urls(content, data_uri)}
+    )
+    return html.encode("utf-8")
+
+
 def export_installment(
     *, installment: Installment, fmt: str, version: int | None = None, published: bool = False
 ) -> ExportFile:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     content = export_content(installment=installment, version=version, published=published)
-    maker = {"txt": to_txt, "docx": to_docx, "html": to_html}[fmt]
+    maker = {"txt": to_txt, "docx": to_docx, "html": to_html, "wechat.html": to_wechat}[fmt]
     suffix = f"-v{version}" if version else ""
     filename = f"{installment.series.slug}-{installment.number:02d}{suffix}.{fmt}"
     return ExportFile(data=maker(content), filename=filename, content_type=FORMATS[fmt])

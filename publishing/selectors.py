@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -16,6 +18,7 @@ from submissions.models import Call, Case, Photo
 
 from . import content as content_mod
 from .models import Feature, FeaturePhoto, Installment, InstallmentVersion, PublishedPhoto, Series
+from .numerals import installment_heading
 
 
 def can_publish(user: User | AnonymousUser) -> bool:
@@ -60,7 +63,7 @@ def source_photo_for_publisher(user: User | AnonymousUser, *, uid: UUID | str) -
 
 
 def public_series(user: User | AnonymousUser | None, *, slug: str) -> Series:
-    return series_visible_to(user).get(slug=slug)
+    return series_visible_to(user).select_related("call").get(slug=slug)
 
 
 def public_installments(
@@ -81,6 +84,52 @@ def public_installment(user: User | AnonymousUser | None, *, slug: str, number: 
         .select_related("series", "current_version")
         .get(series__slug=slug, number=number)
     )
+
+
+def series_public_latest(*, limit: int = 20) -> list[dict]:
+    """The published series of the public home, the latest first, each with its latest
+    installment (number, heading, headline as published, date): two queries whatever the
+    number of series. Always the readers' view (the page is the same for everyone)."""
+    series_list = list(series_visible_to(None).order_by("-created_at", "-id")[:limit])
+    if not series_list:
+        return []
+    newest = (
+        installments_visible_to(None)
+        .filter(series=OuterRef("series"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    latest = {
+        row["series_id"]: row
+        for row in installments_visible_to(None)
+        .filter(series__in=series_list, number=Subquery(newest))
+        .values(
+            "series_id",
+            "number",
+            "first_published_at",
+            published_headline=KeyTextTransform("headline", "current_version__content"),
+        )
+    }
+    rows = []
+    for series in series_list:
+        inst = latest.get(series.pk)
+        rows.append(
+            {
+                "series": series,
+                "latest": inst
+                and {
+                    "number": inst["number"],
+                    "heading": installment_heading(series.title, inst["number"]),
+                    "headline": inst["published_headline"] or "",
+                    "published_at": inst["first_published_at"],
+                    "url": reverse(
+                        "publishing:installment_detail",
+                        kwargs={"slug": series.slug, "number": inst["number"]},
+                    ),
+                },
+            }
+        )
+    return rows
 
 
 def feed_installments(*, series: Series, limit: int = 50) -> QuerySet[Installment]:
@@ -118,7 +167,7 @@ def series_for_editor() -> QuerySet[Series]:
 def _feature_prefetch() -> Prefetch:
     return Prefetch(
         "features",
-        queryset=Feature.objects.select_related("case__category")
+        queryset=Feature.objects.select_related("case__category", "case__award")
         .order_by("position", "id")
         .prefetch_related(
             Prefetch(

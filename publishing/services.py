@@ -507,6 +507,7 @@ def installment_publish(
     installment.scheduled, installment.publish_error = False, ""
     slug = inst.series.slug
     caches.series_changed(slug)
+    caches.public_home_changed()
     return version
 
 
@@ -562,6 +563,7 @@ def installment_withdraw(*, installment: Installment, actor: User | None) -> Ins
     installment.current_version, installment.scheduled = None, False
     slug = inst.series.slug
     caches.series_changed(slug)
+    caches.public_home_changed()
     return inst
 
 

@@ -25,6 +25,7 @@ class SubmissionsConfig(AppConfig):
         track(m.Category)
         track(m.CallField, m2m_fields={"categories"})
         track(m.DeadlineExtension, exclude_fields=["granted_at"])
+        track(m.CallDocument, exclude_fields=["uid"])
         track(
             m.Case,
             exclude_fields=["version"],  # the lost-update counter is bookkeeping

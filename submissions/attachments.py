@@ -17,6 +17,8 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
+from core import tabular
+
 from . import rules
 
 #: The accepted kinds: extension -> what a person calls it.
@@ -127,3 +129,55 @@ def attachment_check(upload: File, *, name: str) -> str:
             kind=KINDS[real],
         )
     return real
+
+
+# ---------------------------------------------------------------- call documents
+#: A call document may also be a workbook (a form to fill in, a list).
+XLSX = ".xlsx"
+DOCUMENT_KINDS = {**KINDS, XLSX: "Excel (.xlsx)"}
+
+
+def _xlsx_opens(fileobj: BinaryIO) -> bool:
+    with zipfile.ZipFile(fileobj) as zf:
+        infos = zf.infolist()
+        unpacked = sum(i.file_size for i in infos)
+        limit = DOCX_MAX_UNPACK_FACTOR * settings.ATTACHMENT_MAX_BYTES
+        if len(infos) > DOCX_MAX_PARTS or unpacked > limit:
+            return False
+        if "xl/workbook.xml" not in zf.namelist() or zf.testzip() is not None:
+            return False
+    fileobj.seek(0)
+    return tabular.workbook_opens(fileobj)
+
+
+def document_check(upload: File, *, name: str) -> str:
+    """The extension of a call document: PDF or Word as `attachment_check` checks them, or a
+    .xlsx workbook that opens with openpyxl; ValidationError naming the file otherwise."""
+    if _name_extension(name) != XLSX:
+        return attachment_check(upload, name=name)
+    rules.upload_name(name)
+    if not upload.size:
+        raise _error(_("“%(name)s” is empty (0 bytes)."), name, "empty")
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise _error(
+            _("“%(name)s” is larger than %(mb)d MB."),
+            name,
+            "too_large",
+            mb=settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        )
+    fileobj = cast(BinaryIO, upload)
+    if _content_extension(fileobj) != ".docx":  # a ZIP, as every .xlsx is
+        raise _error(_("“%(name)s” is not a PDF, Word or Excel (.xlsx) file."), name, "document")
+    try:
+        ok = _xlsx_opens(fileobj)
+    except Exception:  # noqa: BLE001 — openpyxl and zipfile raise many kinds
+        ok = False
+    finally:
+        fileobj.seek(0)
+    if not ok:
+        raise _error(
+            _("“%(name)s” cannot be opened as an Excel (.xlsx) file: it is damaged or empty."),
+            name,
+            "damaged",
+        )
+    return XLSX

@@ -481,3 +481,18 @@ class InviteAccountsForm(forms.Form):
         widget=forms.MultipleHiddenInput,
         error_messages={"required": _("Choose whom to invite.")},
     )
+
+
+class CallDocumentForm(forms.Form):
+    """A document the organizer publishes with a call (the call's organizer page)."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: 征集通知（全文）. Empty: the file's name."),
+    )
+    file = UploadField(
+        label=_("File (PDF, Word or .xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.doc,.docx,.xlsx"}),
+    )

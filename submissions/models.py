@@ -733,3 +733,50 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total) if self.total else 0
+
+
+def call_document_upload_to(instance, filename):
+    return f"call-documents/{instance.uid.hex[:2]}/{instance.uid.hex}{instance.extension}"
+
+
+class CallDocument(models.Model):
+    """A file the organizer publishes with a call (the call document, a form to fill in…):
+    PDF, Word or .xlsx, checked by opening it; anyone may download it once the call is out of
+    draft (the public call page, the units' call page)."""
+
+    uid = models.UUIDField(_("file id"), default=uuid.uuid4, unique=True, editable=False)
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="documents", verbose_name=_("call")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=call_document_upload_to, max_length=200)
+    extension = models.CharField(_("file type"), max_length=8, editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("call document")
+        verbose_name_plural = _("call documents")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "submissions:call_document", kwargs={"slug": self.call.slug, "uid": self.uid}
+        )
+
+    @property
+    def filename(self) -> str:
+        """The name it downloads under: its title and its checked extension."""
+        return f"{self.title}{self.extension}"

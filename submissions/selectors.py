@@ -17,6 +17,7 @@ from .lifecycle import SUBMIT, states_allowing
 from .models import (
     Attachment,
     Call,
+    CallDocument,
     Case,
     CaseSnapshot,
     ChunkedUpload,
@@ -90,6 +91,36 @@ def calls_seen_by_units(*, now: datetime | None = None) -> QuerySet[Call]:
     when collection ended); the lists offer only those open for submissions."""
     now = now or timezone.now()
     return Call.objects.exclude(status=Call.Status.DRAFT).filter(opens_at__lte=now)
+
+
+def calls_public(*, now: datetime | None = None) -> QuerySet[Call]:
+    """Calls anyone may read (the public call pages): every call out of draft that has opened.
+    Draft calls are never public."""
+    return calls_seen_by_units(now=now)
+
+
+def calls_open_public(*, now: datetime | None = None) -> QuerySet[Call]:
+    """The open calls of the public home (征集通知), the latest deadline first."""
+    return calls_for_units(now=now).order_by("-closes_at", "-id")
+
+
+def call_public(*, slug: str, now: datetime | None = None) -> Call:
+    """A public call page's call (DoesNotExist for a draft or one not yet opened)."""
+    return calls_public(now=now).get(slug=slug)
+
+
+def call_documents(*, call: Call) -> QuerySet[CallDocument]:
+    """A call's documents in their order (the public rule: the call is public)."""
+    return CallDocument.objects.filter(call=call).order_by("position", "id")
+
+
+def call_document_public(*, slug: str, uid: str) -> CallDocument | None:
+    """A document of a public call, or None."""
+    return (
+        CallDocument.objects.filter(call__in=calls_public(), call__slug=slug, uid=uid)
+        .select_related("call")
+        .first()
+    )
 
 
 def unit_deadlines(*, calls: Iterable[Call], unit_ids: Iterable[int]) -> dict[int, datetime]:

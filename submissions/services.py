@@ -36,6 +36,7 @@ from . import attachments, casefields, images, lifecycle, receipts, rules, snaps
 from .models import (
     Attachment,
     Call,
+    CallDocument,
     CallField,
     Case,
     CaseEvent,
@@ -999,7 +1000,15 @@ def staged_uploads_cleanup(*, older_than: datetime, actor: User | None) -> int:
 #: The storage folders the portal writes uploads to (the upload_to of every FileField: case
 #: photos and their renditions, attachments, publishing's frozen copies, import files). Only
 #: these are swept: anything else under MEDIA_ROOT is never touched.
-UPLOAD_FOLDERS = ("photos", "renditions", "attachments", "published", "imports")
+UPLOAD_FOLDERS = (
+    "photos",
+    "renditions",
+    "attachments",
+    "published",
+    "imports",
+    "call-documents",  # submissions.CallDocument
+    "site",  # core.SiteProfile's logo
+)
 #: A file this young may belong to an upload whose row is not yet committed: it is kept.
 STORAGE_ORPHANS_GRACE = timedelta(days=1)
 
@@ -1089,3 +1098,40 @@ def attachment_stage(
     att.file.save("x", upload, save=False)
     att.save()
     return att
+
+
+@acts
+@transaction.atomic
+def call_document_add(*, call: Call, title: str, upload: File, actor: User | None) -> CallDocument:
+    """Publish a file with a call (PDF, Word or .xlsx, checked by opening it), after its other
+    documents. Raises ValidationError naming the file."""
+    name = getattr(upload, "name", "") or "file"
+    ext = attachments.document_check(upload, name=name)
+    last = CallDocument.objects.filter(call=call).aggregate(m=Max("position"))["m"]
+    doc = CallDocument(
+        call=call,
+        title=title.strip()[:200] or name[:200],
+        extension=ext,
+        size=upload.size or 0,
+        position=0 if last is None else last + 1,
+        uploaded_by=actor,
+    )
+    doc.file.save("x", upload, save=False)
+    stored = doc.file.name or ""
+    try:
+        doc.full_clean(exclude=["file"])
+        doc.save()
+    except BaseException:
+        doc.file.storage.delete(stored)
+        raise
+    return doc
+
+
+@acts
+@transaction.atomic
+def call_document_remove(*, document: CallDocument, actor: User | None) -> None:
+    """Take a document off its call (its file goes once the removal commits)."""
+    storage, name = document.file.storage, document.file.name
+    document.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -11,6 +11,8 @@ from django.utils import translation
 
 from civiccases.celery import app as celery_app
 from civiccases.session_idle import REFRESHED_KEY
+from core import cache as caches
+from core import site
 
 from .factories import CallFactory, UnitFactory, UserFactory, unit_user
 
@@ -174,6 +176,11 @@ def _media(settings, tmp_path_factory):
     # not under test (a password still has to match: check_password works the same).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # the page cache must not carry one test's pages into the next
+    # Every page shows the site profile (header, footer), read once and then cached: start
+    # each test with the empty profile cached, as a running portal has it, so that query
+    # counts do not depend on which request of a test comes first (tests/test_site_profile.py
+    # counts the query itself).
+    caches.site_profile(site.default_profile)
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 

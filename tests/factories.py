@@ -10,6 +10,8 @@ from PIL import Image
 
 from accounts.models import ResetCode, User
 from civiccases.password_reset import code_hash
+from core import cache as site_cache
+from core.models import SiteProfile
 from judging.models import (
     Assignment,
     Award,
@@ -47,6 +49,7 @@ from publishing.models import (
 from submissions.models import (
     Attachment,
     Call,
+    CallDocument,
     CallField,
     Case,
     CaseEvent,
@@ -699,3 +702,36 @@ class CertificateJobFactory(factory.django.DjangoModelFactory[CertificateJob]):
 
     call = factory.SubFactory(CallFactory, status=Call.Status.FINAL)
     created_by = factory.SubFactory(UserFactory, is_organizer=True)
+
+
+# --- public ---
+class SiteProfileFactory(factory.django.DjangoModelFactory[SiteProfile]):
+    class Meta:
+        model = SiteProfile
+
+    portal_name = "某区文明创建案例征集评选平台"
+    host_org = "某区委宣传部 某区文明办"
+    contact_phone = "010-12345678"
+    contact_email = "wmb@example.gov.cn"
+    address = "某区人民路1号"
+    icp_number = "京ICP备12345678号-1"
+    police_number = "京公网安备11010502000001号"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        profile = super()._create(model_class, *args, **kwargs)
+        site_cache.site_profile_changed()  # pages show it at once (tests start with it cached)
+        return profile
+
+
+class CallDocumentFactory(factory.django.DjangoModelFactory[CallDocument]):
+    class Meta:
+        model = CallDocument
+
+    call = factory.SubFactory(CallFactory)
+    title = factory.Sequence(lambda n: f"征集通知{n}")
+    extension = ".pdf"
+    file = factory.LazyFunction(
+        lambda: ContentFile(b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n", name="x.pdf")
+    )
+    size = 45

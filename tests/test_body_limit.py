@@ -195,6 +195,7 @@ def test_the_upload_urls_are_the_pages_with_file_fields():
         "submissions:case_edit",
         "submissions:import_start",
         "submissions:unit_import",
+        "submissions:call_document_add",
         "judging:judge_import",
         "judging:results_import",
     }

@@ -19,7 +19,11 @@ from .factories import JudgeFactory, UnitFactory, UserFactory, unit_user
 
 HERE = Path(__file__).resolve().parent
 COVERED_BY_APP_MATRICES = {"submissions", "judging", "admin", "certificates"}
-PUBLISHING_TESTS = ("publishing/test_access.py", "publishing/test_views.py")
+PUBLISHING_TESTS = (
+    "publishing/test_access.py",
+    "publishing/test_views.py",
+    "publishing/test_public_home.py",
+)
 
 ROLES = ("anonymous", "unit", "judge", "editor", "organizer")
 
@@ -29,7 +33,9 @@ def _roles(anonymous, others) -> dict:
 
 
 TABLE = [
-    Row("home", _roles(LOGIN, REDIRECT)),
+    Row("home", _roles(200, 200)),  # the public home; signed-in users see "进入工作台"
+    Row("start", _roles(LOGIN, REDIRECT)),  # each role's start page
+    Row("site_profile", {**_roles(LOGIN, 403), "organizer": 200}),
     Row("healthz", _roles(200, 200)),
     Row("accounts:login", _roles(200, REDIRECT)),
     Row("accounts:password_change", _roles(LOGIN, 200)),
@@ -50,6 +56,8 @@ TABLE = [
 ]
 # POST-only or parametrised; checked below.
 CHECKED_BELOW = {"accounts:logout", "set_language", "language_switch"}
+# The site's logo (a token in its name): tests/test_site_profile.py.
+CHECKED_BELOW |= {"site_logo"}
 PROJECT = {row.url for row in TABLE} | CHECKED_BELOW
 
 

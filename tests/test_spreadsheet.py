@@ -207,6 +207,17 @@ def walk_import_template(client, world) -> None:
     assert {c.number_format for c in phone} == {"@"}  # a landline keeps its leading 0
 
 
+def walk_call_template(client, world) -> None:
+    """The same template, offered to anyone while the call is open (the public call page)."""
+    open_call = CallFactory(slug="hostile-open", title=TYPED["call"])  # the world's is judged
+    client.logout()
+    response = client.get(reverse("submissions:call_template", args=[open_call.slug]))
+    assert response.status_code == 200
+    cells = xlsx_cells(response.content)
+    assert_text_cells(cells, {})
+    assert [c.value for c in cells[:2]] == ["选送单位", "案例标题"]
+
+
 def walk_case_list_export(client, world) -> None:
     response = client.get(reverse("submissions:call_cases_export", args=[world["call"].slug]))
     assert response.status_code == 200
@@ -268,6 +279,7 @@ WALKED_URLS = {
     "judging:round_pledges_export": walk_pledges_export,
     "audit:export": walk_audit_export,
     "submissions:import_template": walk_import_template,
+    "submissions:call_template": walk_call_template,
     "submissions:call_cases_export": walk_case_list_export,
 }
 #: Every management command that writes a spreadsheet.

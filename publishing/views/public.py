@@ -4,6 +4,7 @@
 A published installment is rendered from its current version's JSON only (frozen, and the
 same small number of queries whatever the number of cases and photos)."""
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from core import cache as caches
 from core.files import serve_protected
+from core.qr import qr_svg
 
 from .. import content as content_mod
 from .. import selectors
@@ -33,6 +35,12 @@ def published_photo_url(installment: Installment):
 
 def source_photo_url(item: dict) -> str:
     return reverse("publishing:source_photo", kwargs={"uid": item["source_uid"], "variant": "web"})
+
+
+def share_block(installment: Installment) -> dict:
+    """The permalink of a published installment and its QR code (made here, no service)."""
+    url = settings.PORTAL_BASE_URL.rstrip("/") + installment.get_absolute_url()
+    return {"url": url, "qr": qr_svg(url)}
 
 
 @require_GET
@@ -113,6 +121,7 @@ def installment_detail(request, slug, number):
     if version is not None:
         context["c"] = content_mod.with_photo_urls(version.content, published_photo_url(inst))
         context["published_at"] = inst.first_published_at
+        context["share"] = share_block(inst)
         if version.number > 1:
             context["updated_at"] = version.published_at
         if can_publish:

@@ -101,4 +101,21 @@
   };
   scrollables();
   window.addEventListener("resize", scrollables);
+  // Share block: a readonly link selects itself on focus; the copy button (hidden without
+  // script: selecting the link and copying works everywhere) copies it.
+  document.querySelectorAll("input[data-select-all]").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+  });
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var target = document.querySelector(button.getAttribute("data-copy"));
+    if (!target || !navigator.clipboard) { return; }
+    button.hidden = false;
+    var label = button.textContent;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(target.value).then(function () {
+        button.textContent = button.getAttribute("data-copied") || label;
+        window.setTimeout(function () { button.textContent = label; }, 2000);
+      }, function () { target.focus(); target.select(); });
+    });
+  });
 })();

@@ -21,6 +21,7 @@ from .. import casefields, exports, lifecycle, outcomes, rules, selectors, servi
 from ..forms import (
     BulkScreeningForm,
     CallCopyForm,
+    CallDocumentForm,
     CallForm,
     CaseCategoryForm,
     ExtensionForm,
@@ -139,6 +140,7 @@ def call_detail(request, slug):
             "now": timezone.now(),
             "cases": outcomes.with_outcomes(selectors.case_list(user=request.user, call=call)),
             "show_outcomes": True,
+            "documents": selectors.call_documents(call=call),
             "windows": [
                 (
                     u,
@@ -199,6 +201,8 @@ def _organizer_call(request, slug):
             "screening_form": ScreeningForm(),
             "extension_form": ExtensionForm(),
             "extensions": DeadlineExtension.objects.filter(call=call).select_related("unit"),
+            "documents": selectors.call_documents(call=call),
+            "document_form": CallDocumentForm(),
         },
     )
 

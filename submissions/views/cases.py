@@ -48,7 +48,7 @@ def _visible_case(request, pk) -> Case:
 def case_list(request):
     """A unit user's own cases, across calls."""
     if not roles.is_unit_member(request.user):
-        return redirect("home")
+        return redirect("start")
     # an unknown status lists nothing; NUL and huge values never reach the database
     status = search_param(request.GET.get("status"), max_length=20) or None
     cases = outcomes.with_outcomes(selectors.case_list(user=request.user, status=status))

@@ -21,6 +21,7 @@ from submissions.urls import urlpatterns
 from .. import access
 from ..access import LOGIN, REDIRECT, Row
 from ..factories import (
+    CallDocumentFactory,
     CallFieldFactory,
     CategoryFactory,
     ChunkedUploadFactory,
@@ -54,6 +55,7 @@ UNIT_PAGE = _roles(unit=200, judge=403, editor=403, organizer=200)
 CASE_FILE = _roles(unit=200, outsider=404, judge=404, editor=404, organizer=200)
 # Unit-only actions on a case: outsiders get 404 (not visible); people without any unit get 403
 # from the role check before any lookup, whatever the id, so nothing leaks either way.
+PUBLIC = _roles(unit=200, judge=200, editor=200, organizer=200, anonymous=200)
 UNIT_CASE_ACTION = _roles(unit=REDIRECT, outsider=404, judge=403, editor=403, organizer=403)
 
 
@@ -71,6 +73,10 @@ def _field(w):
 
 def _category(w):
     return {"slug": w["call"].slug, "pk": w["category"].pk}
+
+
+def _document(w):
+    return {"slug": w["call"].slug, "uid": w["document"].uid}
 
 
 def _job(w):
@@ -232,6 +238,13 @@ TABLE = [
         kwargs=_upload,
         method="post",
     ),
+    # a call's documents: anyone downloads those of a call out of draft (a draft call's: 404,
+    # tests/publishing/test_public_home.py); organizers add and remove them
+    Row("submissions:call_document", PUBLIC, kwargs=_document),
+    Row("submissions:call_document_add", ORGANIZER_ACTION, kwargs=_call, method="post"),
+    Row("submissions:call_document_remove", ORGANIZER_ACTION, kwargs=_document, method="post"),
+    # the import template of an open call, for anyone
+    Row("submissions:call_template", PUBLIC, kwargs=_call),
 ]
 # Actions without a page of their own (a page that also takes a form answers GET too).
 POST_ONLY = [
@@ -270,6 +283,7 @@ def world(call, unit_a, user_a, user_b, judge, editor, organizer):
         "job": job,
         "field": field,
         "category": category,
+        "document": CallDocumentFactory(call=call),
         "people": people,
         "upload": ChunkedUploadFactory(user=user_a, call=call),
     }

@@ -16,11 +16,12 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
+from core.models import SiteProfile
 from publishing.models import PublishedPhoto
 from submissions import services, tasks
-from submissions.models import Attachment, ImportJob, Photo
+from submissions.models import Attachment, CallDocument, ImportJob, Photo
 
-from ..factories import ImportJobFactory
+from ..factories import CallDocumentFactory, ImportJobFactory, SiteProfileFactory
 from ..publishing.kit import published_series
 from .casekit import attachment_add, case_with_photos
 
@@ -95,6 +96,8 @@ FILE_FIELDS = {
     (Attachment, "file"),
     (ImportJob, "file"),
     (PublishedPhoto, "file"),
+    (CallDocument, "file"),
+    (SiteProfile, "logo"),
 }
 
 
@@ -112,6 +115,9 @@ def test_every_file_any_row_points_to_is_kept():
         services.photo_process(photo=photo, actor=None)  # the web and thumb renditions
     attachment_add(case)
     published_series(cases=1, photos=1)  # the published versions' frozen photo copies
+    CallDocumentFactory.create(call=case.call)
+    profile = SiteProfileFactory.create(logo_token="a" * 32)
+    profile.logo.save("logo.png", ContentFile(b"\x89PNG logo"))
     job = ImportJobFactory.create(file=None)
     job.file.save("cases.xlsx", ContentFile(b"PK\x03\x04 xlsx"))
     referenced = set()

@@ -1,4 +1,6 @@
-"""`python manage.py export_installment SERIES_SLUG NUMBER --format txt|docx|html -o FILE`."""
+"""`python manage.py export_installment SERIES_SLUG NUMBER --format FORMAT -o FILE`
+
+FORMAT: txt, docx, html or wechat.html (publishing/exports.py)."""
 
 from pathlib import Path
 

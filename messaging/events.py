@@ -250,6 +250,32 @@ EVENTS: dict[str, Event] = {
 
 EVENT_CHOICES = [(e.key, e.label) for e in EVENTS.values()]
 
+#: Events about a person's account, never about a call: worded for the whole portal only.
+PORTAL_ONLY = frozenset({PASSWORD_RESET, ACCOUNT_INVITED})
+
+#: Sample values for the template editor's preview.
+SAMPLES: Mapping[str, Promise] = {
+    "name": _("Zhang Wei"),
+    "call": _("2026 call for civic cases"),
+    "deadline": _("30 June 2026, 17:00"),
+    "link": _("https://cases.example.gov.cn/…"),
+    "unit": _("Xinhua Street Office"),
+    "days": _("3"),
+    "case": _("A pocket park run by the neighbours"),
+    "code": _("2026-0007"),
+    "reason": _("Please add two photos of the park in use."),
+    "round": _("first round"),
+    "answer_by": _("12 July 2026, 18:00"),
+    "open": _("5"),
+    "starts": _("1 August 2026"),
+    "ends": _("7 August 2026"),
+    "installment": _("Civic cases (1)"),
+    "award": _("Top ten"),
+    "number": _("2026-001"),
+    "username": _("zhangwei"),
+    "minutes": _("15"),
+}
+
 
 def placeholders_used(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))

@@ -258,3 +258,78 @@ def messages_resend_failed(*, messages: models.QuerySet[Message], actor: User | 
     for pk in ids:
         enqueue_on_commit(task, pk)
     return len(ids)
+
+
+def _scope_filter(scope: models.Model | None) -> dict[str, Any]:
+    if scope is None:
+        return {"scope_type__isnull": True, "scope_id__isnull": True}
+    return {"scope_type": ContentType.objects.get_for_model(scope), "scope_id": scope.pk}
+
+
+def _check_placeholders(event: str, **texts: str) -> None:
+    errors = {}
+    for field, text in texts.items():
+        unknown = events.unknown_placeholders(event, text)
+        if unknown:
+            errors[field] = _(
+                "Unknown placeholders: %(names)s. This message knows only those listed."
+            ) % {"names": "、".join(f"{{{n}}}" for n in sorted(unknown))}
+    if errors:
+        raise ValidationError(errors)
+
+
+@acts
+@transaction.atomic
+def message_template_save(
+    *,
+    event: str,
+    scope: models.Model | None,
+    subject: str,
+    body: str,
+    sms: str,
+    actor: User | None,
+) -> MessageTemplate:
+    """Word `event` for `scope` (a call) or, with no scope, for the whole portal. A placeholder
+    the event does not know is refused, naming it."""
+    if event not in events.EVENTS or (scope is not None and event in events.PORTAL_ONLY):
+        raise ValidationError(_("This message cannot be worded here."))
+    _check_placeholders(event, subject=subject, body=body, sms=sms)
+    row = (
+        MessageTemplate.objects.select_for_update()
+        .filter(event=event, **_scope_filter(scope))
+        .first()
+    )
+    if row is None:
+        row = MessageTemplate(event=event, scope=scope)
+    row.subject, row.body, row.sms, row.updated_by = subject, body, sms, actor
+    row.save()
+    return row
+
+
+@acts
+@transaction.atomic
+def message_template_restore(*, event: str, scope: models.Model | None, actor: User | None) -> int:
+    """Drop the wording of `event` for `scope`: the portal's wording (for a call) or the
+    default one is used again. Returns how many rows went (0 or 1)."""
+    deleted = 0
+    for row in MessageTemplate.objects.filter(event=event, **_scope_filter(scope)):
+        row.delete()  # one by one: the audit trail records the deletion
+        deleted += 1
+    return deleted
+
+
+@acts
+@transaction.atomic
+def user_channel_set(*, user: User, channel: str, actor: User | None) -> User:
+    """A person chooses how to receive messages: email, text message or both. The text
+    message choices need an SMS backend and a phone number."""
+    allowed = {"email", "sms", "both"} if sms.enabled() else {"email"}
+    if channel not in allowed:
+        raise ValidationError(_("This portal cannot send text messages."))
+    if channel != "email" and not (user.phone or "").strip():
+        raise ValidationError(
+            _("Your account has no phone number: ask the organizer to add it first.")
+        )
+    user.message_channel = channel
+    user.save(update_fields=["message_channel"])
+    return user

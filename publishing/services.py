@@ -507,6 +507,10 @@ def installment_publish(
     installment.scheduled, installment.publish_error = False, ""
     slug = inst.series.slug
     caches.series_changed(slug)
+    if number == 1:  # the units hear of it once, not at every correction
+        from .messages import installment_published
+
+        installment_published(installment=inst, actor=actor)
     return version
 
 

@@ -43,6 +43,8 @@ class SubmissionsConfig(AppConfig):
                 key_field="slug",
                 label=_("Call"),
                 back_url=lambda call: reverse("submissions:call_detail", args=[call.slug]),
-                choices=lambda: list(m.Call.objects.order_by("-opens_at").values_list("pk", "title")),
+                choices=lambda: list(
+                    m.Call.objects.order_by("-opens_at").values_list("pk", "title")
+                ),
             )
         )

@@ -685,10 +685,11 @@ def _screen_all(
 
 
 def _notify_screened(events: list[CaseEvent]) -> None:
-    from .tasks import case_status_notify
+    """The units hear of the decisions through the outbox (sent once this commits)."""
+    from .messages import case_screened
 
     for event in events:
-        enqueue_on_commit(case_status_notify, event.pk)
+        case_screened(event=event, actor=event.actor)
 
 
 @dataclass(frozen=True)

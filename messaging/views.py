@@ -61,10 +61,13 @@ def outbox(request):
 @require_POST
 def outbox_resend_failed(request):
     form, qs, _by_status = _filtered(request)
-    back = reverse("messaging:outbox") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    back = reverse("messaging:outbox")
     if qs is None:
         messages.error(request, _("Correct the filters first."))
         return redirect(back)
+    query = request.GET.urlencode()
+    if query and len(query) < 2000:  # back to the same list (valid filters are short)
+        back += f"?{query}"
     n = services.messages_resend_failed(messages=qs, actor=request.user)
     if n:
         messages.success(request, _("%(n)d failed messages are queued again.") % {"n": n})

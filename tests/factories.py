@@ -52,6 +52,7 @@ from submissions.models import (
     CaseSnapshot,
     Category,
     DeadlineExtension,
+    DeadlineReminder,
     ImportJob,
     Membership,
     Photo,
@@ -606,3 +607,12 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     address = factory.LazyAttribute(lambda m: m.user.email)
     subject = "案例通过形式审查"
     body = "您单位的案例已通过形式审查。"
+
+
+# --- messaging ---
+class DeadlineReminderFactory(factory.django.DjangoModelFactory[DeadlineReminder]):
+    class Meta:
+        model = DeadlineReminder
+
+    call = factory.SubFactory(CallFactory)
+    unit = factory.SubFactory(UnitFactory)

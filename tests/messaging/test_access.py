@@ -29,7 +29,12 @@ def _call_event(w):
     return {"kind": "call", "key": w["call"].slug, "event": events.CASE_RETURNED}
 
 
-TEMPLATE_POST = {"subject": "退回：{code}", "body": "{name}：{reason}", "sms": "{case}", "action": "save"}
+TEMPLATE_POST = {
+    "subject": "退回：{code}",
+    "body": "{name}：{reason}",
+    "sms": "{case}",
+    "action": "save",
+}
 
 TABLE = [
     Row("messaging:outbox", _only_organizer(200)),

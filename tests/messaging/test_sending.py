@@ -191,7 +191,10 @@ def test_a_gateway_refusal_shows_its_reason_in_the_outbox(
             _dispatch(user)
     msg = Message.objects.get()
     assert len(gateway.requests) == tasks.message_send.max_retries + 1
-    assert (msg.status, msg.last_error) == ("failed", "GatewayError: 云MAS refused the message: IllegalMac")
+    assert (msg.status, msg.last_error) == (
+        "failed",
+        "GatewayError: 云MAS refused the message: IllegalMac",
+    )
 
 
 def test_a_gateway_http_error_is_the_reason(settings):

@@ -393,4 +393,14 @@ def build_all() -> list[str]:
         report += build_results(JUDGING_CALL)
         report += build_finished_call()
         report += build_publishing(FINAL_CALL)
+        report += _build_messaging()
     return report
+
+
+def _build_messaging() -> list[str]:
+    from django.conf import settings
+
+    from messaging.demo import build_messaging
+
+    call = Call.objects.get(slug=OPEN_CALL)
+    return build_messaging(call, call_url=settings.PORTAL_BASE_URL + call.get_absolute_url())

@@ -149,13 +149,13 @@ def refusal_reason(exc: BaseException) -> str:
     """What a person reads in the outbox: the server's own answer when there is one."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         parts = []
-        for address, (code, text) in exc.recipients.items():
-            answer = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        for address, (code, said) in exc.recipients.items():
+            answer = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
             parts.append(f"{code} {answer} ({address})")
         return _("The mail server refused the recipient: %(answer)s") % {"answer": "; ".join(parts)}
     if isinstance(exc, smtplib.SMTPResponseException):
-        answer = exc.smtp_error
-        text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+        raw: bytes | str = exc.smtp_error
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return _("The mail server refused the message: %(answer)s") % {
             "answer": f"{exc.smtp_code} {text}"
         }

@@ -18,18 +18,18 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
                 return
             command = line.decode("ascii", "replace").strip()
             verb = command.split(" ", 1)[0].upper()
-            server.commands.append(command)  # type: ignore[attr-defined]
+            server.commands.append(command)
             if verb in ("EHLO", "HELO"):
                 self.wfile.write(b"250 test.local\r\n")
             elif verb == "MAIL":
                 self.wfile.write(b"250 OK\r\n")
             elif verb == "RCPT":
-                self.wfile.write(server.rcpt_answer)  # type: ignore[attr-defined]
+                self.wfile.write(server.rcpt_answer)
             elif verb == "DATA":
                 self.wfile.write(b"354 go on\r\n")
                 while self.rfile.readline() not in (b".\r\n", b""):
                     pass
-                server.delivered += 1  # type: ignore[attr-defined]
+                server.delivered += 1
                 self.wfile.write(b"250 queued\r\n")
             elif verb == "RSET" or verb == "NOOP":
                 self.wfile.write(b"250 OK\r\n")
@@ -84,10 +84,10 @@ class _HttpHandler(BaseHTTPRequestHandler):
     def do_POST(self):
         server = self.server
         length = int(self.headers.get("Content-Length") or 0)
-        server.requests.append(  # type: ignore[attr-defined]
+        server.requests.append(
             {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
         )
-        status, body = server.answer  # type: ignore[attr-defined]
+        status, body = server.answer
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(body)))

@@ -24,6 +24,7 @@ class CallForm(forms.ModelForm):
             "notice",
             "opens_at",
             "closes_at",
+            "remind_days_before",
             "min_photos",
             "max_photos",
             "max_photo_mb",

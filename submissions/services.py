@@ -144,6 +144,7 @@ CALL_COPIED_FIELDS = (
     "body_max_chars",
     "award_top_n",
     "award_excellent_m",
+    "remind_days_before",  # the deadline reminder (催交)
     "pledge_text",  # the experts' pledge (回避与保密承诺书), as the organizer wrote it
 )
 #: What a copy takes from each form field and category of the source: every field of its own

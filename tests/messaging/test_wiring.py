@@ -1,9 +1,11 @@
 """The events reach the outbox from the services that do the thing."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from messaging.models import Message
@@ -84,3 +86,11 @@ def test_no_reminder_before_the_window_nor_when_switched_off(unit_a):
     assert deadline_reminders_send(actor=None) == 0
     assert deadline_reminders_send(actor=None, now=now + timedelta(days=2, hours=1)) == 1
     assert _outbox() == [("deadline_approaching", "a@x.cn", "queued")]
+
+
+def test_the_call_form_offers_the_reminder_days_and_a_copy_keeps_them(org_client, call):
+    from submissions.services import CALL_COPIED_FIELDS
+
+    page = org_client.get(reverse("submissions:call_edit", args=[call.slug])).content.decode()
+    assert re.search(r'<input[^>]*name="remind_days_before"[^>]*value="3"', page)
+    assert "remind_days_before" in CALL_COPIED_FIELDS

@@ -159,6 +159,8 @@ def refusal_reason(exc: BaseException) -> str:
         return _("The mail server refused the message: %(answer)s") % {
             "answer": f"{exc.smtp_code} {text}"
         }
+    if isinstance(exc, sms.SmsRefused):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -193,7 +193,7 @@ def test_a_gateway_refusal_shows_its_reason_in_the_outbox(
     assert len(gateway.requests) == tasks.message_send.max_retries + 1
     assert (msg.status, msg.last_error) == (
         "failed",
-        "GatewayError: 云MAS refused the message: IllegalMac",
+        "云MAS refused the message: IllegalMac",
     )
 
 

@@ -34,12 +34,12 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from messaging.sms import TextMessage
+from messaging.sms import SmsRefused, TextMessage
 
 from .base import BaseSmsBackend
 
 
-class GatewayError(Exception):
+class GatewayError(SmsRefused):
     """The gateway refused a message or could not be reached; the text is the reason."""
 
 

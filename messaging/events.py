@@ -90,7 +90,7 @@ EVENTS: dict[str, Event] = {
                 "reason": _("the organizer's reason"),
                 "link": _("the link to the case"),
             },
-            _("Case {code} returned for revision"),
+            _("Case {code} “{case}” returned for revision"),
             _(
                 "{name}:\n\nThe case “{case}” ({code}) was returned for revision.\nReason: "
                 "{reason}\n\nRevise and submit it again: {link}\n\n{portal}"
@@ -107,7 +107,7 @@ EVENTS: dict[str, Event] = {
                 "unit": _("the unit"),
                 "link": _("the link to the case"),
             },
-            _("Case {code} accepted"),
+            _("Case {code} “{case}” accepted"),
             _(
                 "{name}:\n\nThe case “{case}” ({code}) passed screening and goes to judging.\n"
                 "{link}\n\n{portal}"
@@ -125,7 +125,7 @@ EVENTS: dict[str, Event] = {
                 "reason": _("the organizer's reason"),
                 "link": _("the link to the case"),
             },
-            _("Case {code} not accepted"),
+            _("Case {code} “{case}” not accepted"),
             _(
                 "{name}:\n\nThe case “{case}” ({code}) was not accepted.\nReason: {reason}\n"
                 "{link}\n\n{portal}"

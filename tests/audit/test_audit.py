@@ -239,6 +239,7 @@ def test_every_app_registers_its_own_models_with_the_trail():
         *(f"judging.{n}" for n in ("Discussion", "DiscussionComment", "TieDecision")),
         *(f"judging.{n}" for n in ("RoundSigning", "ResultSignature", "WorkCalendarDay")),
         *(f"publishing.{n}" for n in ("Series", "Installment", "Feature", "FeaturePhoto")),
+        "messaging.MessageTemplate",
     }
     # logs, uploads and derived rows are left out
     for model in (

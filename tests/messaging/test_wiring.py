@@ -38,7 +38,7 @@ def test_returning_a_case_messages_its_units_active_members_with_the_reason(
     assert (msg.user, msg.created_by, msg.scope) == (a1, organizer, case.call)
     assert msg.about_url == f"http://127.0.0.1:8000/collect/cases/{case.pk}/"
     assert "Reason: 请补充两张照片" in mail.outbox[0].body
-    assert mail.outbox[0].subject == f"Case {case.code} returned for revision"
+    assert mail.outbox[0].subject == f"Case {case.code} “{case.title}” returned for revision"
 
 
 def test_the_old_task_name_still_writes_the_message(unit_a, django_capture_on_commit_callbacks):

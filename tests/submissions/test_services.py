@@ -690,8 +690,7 @@ def test_cases_screen_emails_unit_users(
 
     assert sorted(m.to[0] for m in mailoutbox) == ["alice2@example.org", "alice@example.org"]
     assert [len(m.to) for m in mailoutbox] == [1, 1]
-    assert all(case_a.code in m.subject for m in mailoutbox)  # messaging's default wording
-    assert all(case_a.title in m.body for m in mailoutbox)
+    assert all(case_a.title in m.subject for m in mailoutbox)
     assert all((reason in m.body) for m in mailoutbox)
     assert all(f"/collect/cases/{case_a.pk}/" in m.body for m in mailoutbox)
 

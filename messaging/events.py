@@ -92,8 +92,8 @@ EVENTS: dict[str, Event] = {
             },
             _("Case {code} “{case}” returned for revision"),
             _(
-                "{name}:\n\nThe case “{case}” ({code}) was returned for revision.\nReason: "
-                "{reason}\n\nRevise and submit it again: {link}\n\n{portal}"
+                "{name}:\n\nThe case “{case}” ({code}) of {unit} was returned for revision.\n"
+                "Reason: {reason}\n\nRevise and submit it again: {link}\n\n{portal}"
             ),
             _("{portal}: case {code} “{case}” was returned for revision: {reason}"),
         ),
@@ -109,7 +109,8 @@ EVENTS: dict[str, Event] = {
             },
             _("Case {code} “{case}” accepted"),
             _(
-                "{name}:\n\nThe case “{case}” ({code}) passed screening and goes to judging.\n"
+                "{name}:\n\nThe case “{case}” ({code}) of {unit} passed screening and goes to "
+                "judging.\n"
                 "{link}\n\n{portal}"
             ),
             _("{portal}: case {code} “{case}” passed screening."),
@@ -127,7 +128,8 @@ EVENTS: dict[str, Event] = {
             },
             _("Case {code} “{case}” not accepted"),
             _(
-                "{name}:\n\nThe case “{case}” ({code}) was not accepted.\nReason: {reason}\n"
+                "{name}:\n\nThe case “{case}” ({code}) of {unit} was not accepted.\nReason: "
+                "{reason}\n"
                 "{link}\n\n{portal}"
             ),
             _("{portal}: case {code} “{case}” was not accepted: {reason}"),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.context import acts
 from core.queue import enqueue_on_commit
+from core.text import one_line
 
 from . import events, sms
 from .models import Channel, Message, MessageTemplate
@@ -105,7 +106,10 @@ def messages_dispatch(
                 channel=channel,
                 user=user,
                 address=address,
-                subject=events.render(subject_t, ctx)[:300] if channel == Channel.EMAIL else "",
+                # one line: a value with a line break (a case title) must not break the header
+                subject=one_line(events.render(subject_t, ctx))[:300]
+                if channel == Channel.EMAIL
+                else "",
                 body=events.render(body_t if channel == Channel.EMAIL else sms_t or body_t, ctx),
                 sensitive=ev.sensitive,
                 scope_type=scope_type,

@@ -22,6 +22,7 @@ def invitation(*, invitation: Invitation, actor: User | None) -> int:
         event=events.JUDGE_INVITED,
         recipients=[invitation.judge.user],
         context={
+            "name": invitation.judge.name,  # as in the expert pool
             "call": rnd.call.title,
             "round": rnd.name,
             "answer_by": when(invitation.respond_by) if invitation.respond_by else "",
@@ -40,7 +41,13 @@ def reminder(*, round: Round, judge: Judge, open_count: int, actor: User | None)
     rows = messages_dispatch(
         event=events.JUDGE_REMINDER,
         recipients=[judge.user],
-        context={"call": round.call.title, "round": round.name, "open": open_count, "link": link},
+        context={
+            "name": judge.name,  # as in the expert pool
+            "call": round.call.title,
+            "round": round.name,
+            "open": open_count,
+            "link": link,
+        },
         scope=round.call,
         about=str(round),
         about_url=absolute(round.get_absolute_url()),

@@ -303,6 +303,23 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="")
 # refused message is tried before it is shown as failed.
 MESSAGES_RATE_LIMIT = env.str("MESSAGES_RATE_LIMIT", default="20/s")
 MESSAGES_MAX_RETRIES = env.int("MESSAGES_MAX_RETRIES", default=4)
+# A message still queued (or due for a retry) this many seconds after it was due lost its task
+# (the broker was down, a worker died with a pending retry): the sweep queues it again.
+MESSAGES_SWEEP_AFTER = env.int("MESSAGES_SWEEP_AFTER", default=1800)
+# The file SMS backend (messaging.backends.sms.filebased.SmsBackend) writes one file per
+# message into this folder (development and tests).
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "sent-sms"))
+# China Mobile 云MAS HTTP gateway (messaging.backends.sms.cmcc_mas.SmsBackend): the submit
+# address (e.g. http://112.35.1.155:1992/sms/norsubmit), the enterprise name (ecName), the
+# interface account (apId) and its password (secretKey, never sent: it only enters the mac),
+# the signature code (sign) from 云MAS 管理 → 接口管理, and the seconds to wait for an answer.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_EC_NAME = env.str("SMS_EC_NAME", default="")
+SMS_AP_ID = env.str("SMS_AP_ID", default="")
+SMS_SECRET_KEY = env.str("SMS_SECRET_KEY", default="")
+SMS_SIGN = env.str("SMS_SIGN", default="")
+SMS_ADD_SERIAL = env.str("SMS_ADD_SERIAL", default="")
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10.0)
 
 # Photo rules (a call may be stricter, never looser).
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20 * 1024 * 1024)
@@ -412,6 +429,12 @@ WORKER_SWEEPS = {
     "judging.signatures_sweep": env.int("SIGNATURES_SWEEP_SECONDS", default=300),
     # Certificate jobs whose worker was killed mid-job, or started while the broker was down.
     "certificates.jobs_sweep": env.int("CERTIFICATE_JOBS_SWEEP_SECONDS", default=300),
+    # Messages whose send task was lost (broker down, worker gone): queued again, never twice.
+    "messaging.messages_sweep": env.int("MESSAGES_SWEEP_SECONDS", default=300),
+    # Units with no submitted case N days before a call's deadline get one reminder (催交).
+    "submissions.deadline_reminders_sweep": env.int(
+        "DEADLINE_REMINDERS_SWEEP_SECONDS", default=3600
+    ),
     # Uploads staged by a form that was never saved are removed after UPLOAD_ABANDONED_HOURS.
     "submissions.staged_uploads_cleanup": 3600,
     # Chunked uploads not continued for UPLOAD_ABANDONED_HOURS, with their partial files.

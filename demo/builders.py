@@ -398,4 +398,14 @@ def build_all() -> list[str]:
         report += build_certificates(FINAL_CALL)
         report += build_publishing(FINAL_CALL)
         report += build_public_home(OPEN_CALL, actor=organizer)
+        report += _build_messaging()
     return report
+
+
+def _build_messaging() -> list[str]:
+    from django.conf import settings
+
+    from messaging.demo import build_messaging
+
+    call = Call.objects.get(slug=OPEN_CALL)
+    return build_messaging(call, call_url=settings.PORTAL_BASE_URL + call.get_absolute_url())

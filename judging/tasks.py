@@ -1,39 +1,26 @@
 """Judging tasks: reminders and results computation."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
-
-from core.text import one_line
 
 from .models import Judge, Round
 from .services import results as results_services
 from .services.rounds import judges_with_open_work
 
 
-@shared_task(
-    name="judging.judge_reminder_send", autoretry_for=(OSError,), max_retries=5, retry_backoff=10
-)
+@shared_task(name="judging.judge_reminder_send")
 def judge_reminder_send(round_id: int, judge_id: int) -> int:
+    """Kept for tasks queued before reminders went through the outbox: writes the judge's
+    reminder (messaging sends it)."""
+    from . import messages
+
     rnd = Round.objects.select_related("call").filter(pk=round_id).first()
     judge = Judge.objects.select_related("user").filter(pk=judge_id).first()
-    if rnd is None or judge is None or not judge.user.email:
+    if rnd is None or judge is None:
         return 0
     open_counts = dict((j.pk, n) for j, n in judges_with_open_work(round=rnd))
     if judge.pk not in open_counts:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        ctx = {
-            "round": rnd,
-            "judge": judge,
-            "open": open_counts[judge.pk],
-            "base_url": settings.PORTAL_BASE_URL,
-        }
-        subject = one_line(render_to_string("judging/email/reminder_subject.txt", ctx))
-        body = render_to_string("judging/email/reminder_body.txt", ctx)
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [judge.user.email])
+    return messages.reminder(round=rnd, judge=judge, open_count=open_counts[judge.pk], actor=None)
 
 
 # Kept for tasks queued before judging.results_refresh replaced it.
@@ -62,13 +49,11 @@ def results_sweep() -> int:
     return len(results_services.results_requeue_lost(actor=None))
 
 
-@shared_task(
-    name="judging.invitation_send", autoretry_for=(OSError,), max_retries=5, retry_backoff=10
-)
+@shared_task(name="judging.invitation_send")
 def invitation_send(invitation_id: int) -> int:
-    """Email an invited expert the personal link (judging/services/invitations.py)."""
-    from django.urls import reverse
-
+    """Kept for tasks queued before invitations went through the outbox: writes the expert's
+    invitation (messaging sends it)."""
+    from . import messages
     from .models import Invitation
 
     inv = (
@@ -76,18 +61,9 @@ def invitation_send(invitation_id: int) -> int:
         .filter(pk=invitation_id, status=Invitation.Status.INVITED)
         .first()
     )
-    if inv is None or not inv.judge.user.email:
+    if inv is None:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        ctx = {
-            "inv": inv,
-            "round": inv.round,
-            "judge": inv.judge,
-            "link": settings.PORTAL_BASE_URL + reverse("judging:invitation", args=[inv.token]),
-        }
-        subject = one_line(render_to_string("judging/email/invitation_subject.txt", ctx))
-        body = render_to_string("judging/email/invitation_body.txt", ctx)
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [inv.judge.user.email])
+    return messages.invitation(invitation=inv, actor=None)
 
 
 @shared_task(name="judging.invitations_sweep")

@@ -90,10 +90,10 @@ EVENTS: dict[str, Event] = {
                 "reason": _("the organizer's reason"),
                 "link": _("the link to the case"),
             },
-            _("Case {code} returned for revision"),
+            _("Case {code} “{case}” returned for revision"),
             _(
-                "{name}:\n\nThe case “{case}” ({code}) was returned for revision.\nReason: "
-                "{reason}\n\nRevise and submit it again: {link}\n\n{portal}"
+                "{name}:\n\nThe case “{case}” ({code}) of {unit} was returned for revision.\n"
+                "Reason: {reason}\n\nRevise and submit it again: {link}\n\n{portal}"
             ),
             _("{portal}: case {code} “{case}” was returned for revision: {reason}"),
         ),
@@ -107,9 +107,10 @@ EVENTS: dict[str, Event] = {
                 "unit": _("the unit"),
                 "link": _("the link to the case"),
             },
-            _("Case {code} accepted"),
+            _("Case {code} “{case}” accepted"),
             _(
-                "{name}:\n\nThe case “{case}” ({code}) passed screening and goes to judging.\n"
+                "{name}:\n\nThe case “{case}” ({code}) of {unit} passed screening and goes to "
+                "judging.\n"
                 "{link}\n\n{portal}"
             ),
             _("{portal}: case {code} “{case}” passed screening."),
@@ -125,9 +126,10 @@ EVENTS: dict[str, Event] = {
                 "reason": _("the organizer's reason"),
                 "link": _("the link to the case"),
             },
-            _("Case {code} not accepted"),
+            _("Case {code} “{case}” not accepted"),
             _(
-                "{name}:\n\nThe case “{case}” ({code}) was not accepted.\nReason: {reason}\n"
+                "{name}:\n\nThe case “{case}” ({code}) of {unit} was not accepted.\nReason: "
+                "{reason}\n"
                 "{link}\n\n{portal}"
             ),
             _("{portal}: case {code} “{case}” was not accepted: {reason}"),
@@ -249,6 +251,32 @@ EVENTS: dict[str, Event] = {
 }
 
 EVENT_CHOICES = [(e.key, e.label) for e in EVENTS.values()]
+
+#: Events about a person's account, never about a call: worded for the whole portal only.
+PORTAL_ONLY = frozenset({PASSWORD_RESET, ACCOUNT_INVITED})
+
+#: Sample values for the template editor's preview.
+SAMPLES: Mapping[str, Promise] = {
+    "name": _("Zhang Wei"),
+    "call": _("2026 call for civic cases"),
+    "deadline": _("30 June 2026, 17:00"),
+    "link": _("https://cases.example.gov.cn/…"),
+    "unit": _("Xinhua Street Office"),
+    "days": _("3"),
+    "case": _("A pocket park run by the neighbours"),
+    "code": _("2026-0007"),
+    "reason": _("Please add two photos of the park in use."),
+    "round": _("first round"),
+    "answer_by": _("12 July 2026, 18:00"),
+    "open": _("5"),
+    "starts": _("1 August 2026"),
+    "ends": _("7 August 2026"),
+    "installment": _("Civic cases (1)"),
+    "award": _("Top ten"),
+    "number": _("2026-001"),
+    "username": _("zhangwei"),
+    "minutes": _("15"),
+}
 
 
 def placeholders_used(text: str) -> set[str]:

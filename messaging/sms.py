@@ -8,6 +8,10 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 
+class SmsRefused(Exception):
+    """A backend's refusal, worded for the outbox (the gateway's own code or answer)."""
+
+
 @dataclass(frozen=True)
 class TextMessage:
     to: str

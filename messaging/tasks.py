@@ -15,6 +15,7 @@ from .models import Message
 )
 def message_send(self, message_id: int) -> bool:
     from .services import message_send as send
+    from .services import retry_delay
 
     msg = Message.objects.filter(pk=message_id).first()
     if msg is None:
@@ -22,7 +23,17 @@ def message_send(self, message_id: int) -> bool:
     final = self.request.retries >= self.max_retries
     sent = send(message=msg, final_attempt=final, actor=None)
     if not sent and not final:
-        msg.refresh_from_db(fields=["status"])
+        msg.refresh_from_db(fields=["status", "attempts"])
         if msg.status == Message.Status.RETRYING:
-            raise self.retry(countdown=min(600, 10 * 2**self.request.retries))
+            raise self.retry(countdown=retry_delay(msg.attempts))
     return sent
+
+
+@shared_task(name="messaging.messages_sweep")
+def messages_sweep() -> int:
+    """Queue again the messages whose task was lost (a broker down when they were queued, a
+    worker gone with a pending retry). Every worker sends it at its start and every
+    MESSAGES_SWEEP_SECONDS (settings.WORKER_SWEEPS): system work, no person acts."""
+    from .services import messages_requeue_lost
+
+    return len(messages_requeue_lost(actor=None))

@@ -508,6 +508,10 @@ def installment_publish(
     slug = inst.series.slug
     caches.series_changed(slug)
     caches.public_home_changed()
+    if number == 1:  # the units hear of it once, not at every correction
+        from .messages import installment_published
+
+        installment_published(installment=inst, actor=actor)
     return version
 
 

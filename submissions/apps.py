@@ -32,3 +32,21 @@ class SubmissionsConfig(AppConfig):
             # the answers to the call's own fields, one line per answer, by the field's label
             expanders={"extra": casefields.audit_lines},
         )
+
+        # Messages may be worded per call, and the outbox filtered by call (messaging.scopes).
+        from django.urls import reverse
+
+        from messaging import scopes
+
+        scopes.register(
+            scopes.ScopeKind(
+                kind="call",
+                model=m.Call,
+                key_field="slug",
+                label=_("Call"),
+                back_url=lambda call: reverse("submissions:call_detail", args=[call.slug]),
+                choices=lambda: list(
+                    m.Call.objects.order_by("-opens_at").values_list("pk", "title")
+                ),
+            )
+        )

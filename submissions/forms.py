@@ -25,6 +25,7 @@ class CallForm(forms.ModelForm):
             "notice",
             "opens_at",
             "closes_at",
+            "remind_days_before",
             "min_photos",
             "max_photos",
             "max_photo_mb",
@@ -44,12 +45,18 @@ class CallForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left out of a form (an older page, a script): the call keeps what it had.
+        self.fields["remind_days_before"].required = False
         if self.instance.pk and not self.instance.allows(lifecycle.CHANGE_AWARD_NUMBERS):
             for name in ("award_top_n", "award_excellent_m"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _(
                     "The awards are final: the number of awards can no longer change."
                 )
+
+    def clean_remind_days_before(self):
+        value = self.cleaned_data.get("remind_days_before")
+        return self.instance.remind_days_before if value is None else value
 
     def clean(self):
         data = super().clean()

@@ -204,6 +204,10 @@ def call_transition(*, call: Call, to: str, actor, reason: str = "", via: str | 
         call.status = to
         call.save(update_fields=["status", "updated_at"])
     audit.record(obj=call, changes={"status": (source, to)}, note=reason.strip(), actor=actor)
+    if (source, to) == (S.DRAFT, S.OPEN):
+        from .messages import call_opened
+
+        call_opened(call=call, actor=actor)
     return call
 
 

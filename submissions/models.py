@@ -121,6 +121,13 @@ class Call(models.Model):
     notice_min_workdays = models.PositiveSmallIntegerField(
         _("minimum notice period (working days)"), default=5
     )
+    # Units with no submitted case are reminded (催交) this many days before the deadline, once
+    # (submissions.messages.deadline_reminders_send); 0: no reminder.
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("remind units this many days before the deadline"),
+        default=3,
+        help_text=_("Units without a submitted case get one reminder. 0: no reminder."),
+    )
     # A historical call brought in by import: its results were settled elsewhere, so it has no
     # notice on the portal; the reason is shown instead of a faked one.
     imported = models.BooleanField(_("imported historical call"), default=False)
@@ -290,6 +297,29 @@ class DeadlineExtension(models.Model):
 
     def __str__(self):
         return f"{self.unit} → {self.until:%Y-%m-%d %H:%M}"
+
+
+class DeadlineReminder(models.Model):
+    """A unit reminded (催交) that a call's deadline is near: one per call and unit, so that no
+    unit is reminded twice whatever the sweeps do."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="deadline_reminders", verbose_name=_("call")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="deadline_reminders", verbose_name=_("unit")
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "unit"], name="deadline_reminder_once")
+        ]
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+
+    def __str__(self):
+        return f"{self.unit} · {self.call}"
 
 
 class Case(models.Model):

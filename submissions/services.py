@@ -146,6 +146,7 @@ CALL_COPIED_FIELDS = (
     "body_max_chars",
     "award_top_n",
     "award_excellent_m",
+    "remind_days_before",  # the deadline reminder (催交)
     "pledge_text",  # the experts' pledge (回避与保密承诺书), as the organizer wrote it
 )
 #: What a copy takes from each form field and category of the source: every field of its own
@@ -690,10 +691,11 @@ def _screen_all(
 
 
 def _notify_screened(events: list[CaseEvent]) -> None:
-    from .tasks import case_status_notify
+    """The units hear of the decisions through the outbox (sent once this commits)."""
+    from .messages import case_screened
 
     for event in events:
-        enqueue_on_commit(case_status_notify, event.pk)
+        case_screened(event=event, actor=event.actor)
 
 
 @dataclass(frozen=True)

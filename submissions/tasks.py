@@ -5,11 +5,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-
-from core.text import one_line
+from django.utils import timezone
 
 from . import images, services
 from .models import CaseEvent, ImportJob, Photo
@@ -90,24 +86,26 @@ def storage_orphans_sweep() -> int:
     return len(services.storage_orphans_remove(actor=None))
 
 
-@shared_task(
-    name="submissions.case_status_notify", autoretry_for=(OSError,), max_retries=5, retry_backoff=10
-)
+@shared_task(name="submissions.case_status_notify")
 def case_status_notify(event_id: int) -> int:
-    """Email the unit's users that a case was returned, accepted or rejected."""
+    """Kept for tasks queued before screening messages went through the outbox: writes the
+    unit's messages of the decision (messaging sends them). Returns how many."""
+    from .messages import case_screened
+
     event = CaseEvent.objects.select_related("case__unit", "case__call").filter(pk=event_id).first()
     if event is None:
         return 0
-    case = event.case
-    recipients = [u.email for u in case.unit.members.filter(is_active=True).exclude(email="")]
-    if not recipients:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        ctx = {"event": event, "case": case, "base_url": settings.PORTAL_BASE_URL}
-        subject = one_line(render_to_string("submissions/email/status_subject.txt", ctx))
-        body = render_to_string("submissions/email/status_body.txt", ctx)
-    send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [r]) for r in recipients])
-    return len(recipients)
+    return case_screened(event=event, actor=None)
+
+
+@shared_task(name="submissions.deadline_reminders_sweep")
+def deadline_reminders_sweep() -> int:
+    """Remind (催交) the units with no submitted case of calls whose deadline is near, once per
+    call and unit. Every worker sends it at its start and every DEADLINE_REMINDERS_SWEEP_SECONDS
+    (settings.WORKER_SWEEPS): system work, no person acts."""
+    from .messages import deadline_reminders_send
+
+    return deadline_reminders_send(actor=None)
 
 
 @shared_task(name="submissions.import_job_run", soft_time_limit=3600, time_limit=3700)

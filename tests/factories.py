@@ -57,6 +57,7 @@ from submissions.models import (
     Category,
     ChunkedUpload,
     DeadlineExtension,
+    DeadlineReminder,
     ImportJob,
     Membership,
     Photo,
@@ -735,3 +736,12 @@ class CallDocumentFactory(factory.django.DjangoModelFactory[CallDocument]):
         lambda: ContentFile(b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n", name="x.pdf")
     )
     size = 45
+
+
+# --- messaging ---
+class DeadlineReminderFactory(factory.django.DjangoModelFactory[DeadlineReminder]):
+    class Meta:
+        model = DeadlineReminder
+
+    call = factory.SubFactory(CallFactory)
+    unit = factory.SubFactory(UnitFactory)

@@ -629,7 +629,9 @@ def test_exports_of_hostile_text(org_client, call, organizer, title, comment, un
     get_ok(org_client, reverse("judging:judge_sheet_print", args=[rnd.pk, judge.pk]))
 
 
-def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
+def test_reminder_email_is_plain_text_with_a_one_line_subject(
+    call, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     from judging.tasks import judge_reminder_send
@@ -638,7 +640,8 @@ def test_reminder_email_is_plain_text_with_a_one_line_subject(call):
     judge.user.email = "judge@example.org_client"
     judge.user.save()
     rnd = make_round(call, judges=[judge], cases=[accepted_case(call)], name="复评\n第二行 & <轮>")
-    assert judge_reminder_send(rnd.pk, judge.pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends on commit
+        assert judge_reminder_send(rnd.pk, judge.pk) == 1
     (message,) = mail.outbox
     assert "A&B <专家>" in message.body and "&amp;" not in message.body
     assert message.subject.endswith("复评 第二行 & <轮>")

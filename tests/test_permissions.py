@@ -18,7 +18,7 @@ from .access import LOGIN, REDIRECT, Row
 from .factories import JudgeFactory, UnitFactory, UserFactory, unit_user
 
 HERE = Path(__file__).resolve().parent
-COVERED_BY_APP_MATRICES = {"submissions", "judging", "admin", "certificates"}
+COVERED_BY_APP_MATRICES = {"submissions", "judging", "admin", "certificates", "messaging"}
 PUBLISHING_TESTS = (
     "publishing/test_access.py",
     "publishing/test_views.py",

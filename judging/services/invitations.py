@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.context import acts
 from core import cache as caches
-from core.queue import enqueue_on_commit
 
 from ..models import Invitation, Judge, Round
 
@@ -66,9 +65,12 @@ def unfilled(*, round: Round) -> QuerySet[Invitation]:
 
 
 def _send(invitation: Invitation) -> None:
-    from ..tasks import invitation_send
+    """The personal link goes through the outbox (sent once this commits)."""
+    from audit.context import current_actor
 
-    enqueue_on_commit(invitation_send, invitation.pk)
+    from .. import messages
+
+    messages.invitation(invitation=invitation, actor=current_actor())
 
 
 def _invite(

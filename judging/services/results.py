@@ -551,6 +551,9 @@ def notice_publish(
             reason=_("Public notice “%(title)s” published.") % {"title": notice.title},
             via=lifecycle.NOTICE,
         )
+        from .. import messages
+
+        messages.notice_published(call=call, starts_at=starts_at, ends_at=ends_at, actor=actor)
     return notice
 
 
@@ -651,13 +654,17 @@ def call_finalize(*, call: Call, actor: User | None, now: datetime | None = None
         raise ValidationError(_("Answer every objection before finalizing."))
     notice.finalized_at, notice.finalized_by = now, actor
     notice.save(update_fields=["finalized_at", "finalized_by"])
-    return lifecycle.call_transition(
+    call = lifecycle.call_transition(
         call=call,
         to=Call.Status.FINAL,
         actor=actor,
         reason=_("Awards finalized."),
         via=lifecycle.FINALIZE,
     )
+    from .. import messages
+
+    messages.results_final(call=call, actor=actor)
+    return call
 
 
 # --------------------------------------------------------------------------- refreshing results

@@ -14,7 +14,6 @@ from accounts.models import User
 from audit import services as audit
 from audit.context import acts
 from core import cache as caches
-from core.queue import enqueue_on_commit
 from submissions import lifecycle
 from submissions.models import Call, Case, Category, Membership
 from submissions.selectors import collection_deadline
@@ -686,12 +685,12 @@ def judges_with_open_work(*, round: Round) -> list[tuple[Judge, int]]:
 
 @acts
 def reminders_enqueue(*, round: Round, actor: User | None) -> int:
-    """Email every judge who has open reviews (a task sends them)."""
+    """Remind every judge who has open reviews, through the outbox (sent once this commits)."""
     if round.status != Round.Status.OPEN:
         raise ValidationError(_("Reminders go out only while the round is open."))
-    from ..tasks import judge_reminder_send
+    from .. import messages
 
     pending = judges_with_open_work(round=round)
-    for judge, _n in pending:
-        enqueue_on_commit(judge_reminder_send, round.pk, judge.pk)
+    for judge, n in pending:
+        messages.reminder(round=round, judge=judge, open_count=n, actor=actor)
     return len(pending)

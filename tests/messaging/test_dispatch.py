@@ -37,3 +37,16 @@ def test_dispatch_without_an_address_keeps_the_message_as_failed():
 def test_render_leaves_unknown_braces_alone():
     assert events.render("{case}：{unknown} { x }", {"case": "甲"}) == "甲：{unknown} { x }"
     assert events.unknown_placeholders(events.CASE_ACCEPTED, "{case}{bogus}") == {"bogus"}
+
+
+def test_a_title_with_line_breaks_gives_a_one_line_subject(django_capture_on_commit_callbacks):
+    user = factories.UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        messages_dispatch(
+            event=events.CASE_ACCEPTED,
+            recipients=[user],
+            context={"case": "第一行\r\n第二行\u2028第三行", "code": "1-0001"},
+            actor=None,
+        )
+    assert Message.objects.get().status == "sent"
+    assert mail.outbox[0].subject == "Case 1-0001 “第一行 第二行 第三行” accepted"

@@ -50,6 +50,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit import services as audit
+from core import cache as site_cache
 
 from .models import Call
 
@@ -204,6 +205,7 @@ def call_transition(*, call: Call, to: str, actor, reason: str = "", via: str | 
         call.status = to
         call.save(update_fields=["status", "updated_at"])
     audit.record(obj=call, changes={"status": (source, to)}, note=reason.strip(), actor=actor)
+    site_cache.public_home_changed()  # the home lists open calls and running notices
     if (source, to) == (S.DRAFT, S.OPEN):
         from .messages import call_opened
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit import services as audit
 from audit.context import acts
+from core import cache as site_cache
 from core.queue import enqueue_on_commit
 
 from . import attachments, casefields, images, lifecycle, receipts, rules, snapshots
@@ -93,6 +94,7 @@ def call_save(*, call: Call, actor: User | None) -> Call:
                 }
             )
         call.save(update_fields=_CALL_SETTINGS)
+        site_cache.public_home_changed()  # the home shows the call's title and dates
         if changed:
             # judging recomputes the results stored with the old numbers (judging/apps.py)
             award_numbers_changed.send(sender=Call, call=call)

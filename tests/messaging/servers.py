@@ -24,7 +24,8 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
             elif verb == "MAIL":
                 self.wfile.write(b"250 OK\r\n")
             elif verb == "RCPT":
-                self.wfile.write(server.rcpt_answer)
+                refused = server.refuse is None or any(a in command for a in server.refuse)
+                self.wfile.write(server.rcpt_answer if refused else ACCEPT)
             elif verb == "DATA":
                 self.wfile.write(b"354 go on\r\n")
                 while self.rfile.readline() not in (b".\r\n", b""):
@@ -44,9 +45,11 @@ class SmtpServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, rcpt_answer: bytes):
+    def __init__(self, rcpt_answer: bytes, refuse: set[str] | None = None):
         super().__init__(("127.0.0.1", 0), _SmtpHandler)
         self.rcpt_answer = rcpt_answer
+        # None: every recipient gets `rcpt_answer`; else only these addresses (others: 250)
+        self.refuse = refuse
         self.commands: list[str] = []
         self.delivered = 0
 
@@ -60,9 +63,12 @@ ACCEPT = b"250 OK\r\n"
 
 
 @contextmanager
-def smtp_server(settings, *, rcpt_answer: bytes = REFUSE) -> Iterator[SmtpServer]:
-    """A real SMTP server on a free port; Django's SMTP backend pointed at it."""
-    server = SmtpServer(rcpt_answer)
+def smtp_server(
+    settings, *, rcpt_answer: bytes = REFUSE, refuse: set[str] | None = None
+) -> Iterator[SmtpServer]:
+    """A real SMTP server on a free port; Django's SMTP backend pointed at it. `refuse`: only
+    these addresses get `rcpt_answer`, the others are accepted."""
+    server = SmtpServer(rcpt_answer, refuse)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -1012,6 +1012,7 @@ UPLOAD_FOLDERS = (
     "imports",
     "call-documents",  # submissions.CallDocument
     "site",  # core.SiteProfile's logo
+    "certificates",  # certificates.CertificateDesign's images, certificates.Certificate's PDFs
 )
 #: A file this young may belong to an upload whose row is not yet committed: it is kept.
 STORAGE_ORPHANS_GRACE = timedelta(days=1)

@@ -16,12 +16,19 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
+from certificates.models import Certificate, CertificateDesign
 from core.models import SiteProfile
 from publishing.models import PublishedPhoto
 from submissions import services, tasks
 from submissions.models import Attachment, CallDocument, ImportJob, Photo
 
-from ..factories import CallDocumentFactory, ImportJobFactory, SiteProfileFactory
+from ..factories import (
+    CallDocumentFactory,
+    CertificateDesignFactory,
+    CertificateFactory,
+    ImportJobFactory,
+    SiteProfileFactory,
+)
 from ..publishing.kit import published_series
 from .casekit import attachment_add, case_with_photos
 
@@ -56,7 +63,7 @@ def test_an_old_file_no_row_points_to_is_removed():
 def test_every_upload_folder_is_swept():
     names = [
         _orphan(f"{folder}/cd/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd.bin")
-        for folder in ("photos", "renditions", "attachments", "published", "imports")
+        for folder in services.UPLOAD_FOLDERS
     ]
     for name in names:
         _age(name)
@@ -98,6 +105,9 @@ FILE_FIELDS = {
     (PublishedPhoto, "file"),
     (CallDocument, "file"),
     (SiteProfile, "logo"),
+    (CertificateDesign, "seal"),
+    (CertificateDesign, "background"),
+    (Certificate, "pdf"),
 }
 
 
@@ -118,6 +128,10 @@ def test_every_file_any_row_points_to_is_kept():
     CallDocumentFactory.create(call=case.call)
     profile = SiteProfileFactory.create(logo_token="a" * 32)
     profile.logo.save("logo.png", ContentFile(b"\x89PNG logo"))
+    cert_design = CertificateDesignFactory.create()
+    cert_design.seal.save("seal.png", ContentFile(b"\x89PNG seal"))
+    cert_design.background.save("ground.jpg", ContentFile(b"\xff\xd8 ground"))
+    CertificateFactory.create()  # with its PDF
     job = ImportJobFactory.create(file=None)
     job.file.save("cases.xlsx", ContentFile(b"PK\x03\x04 xlsx"))
     referenced = set()

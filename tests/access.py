@@ -129,6 +129,9 @@ FILE_URLS = frozenset(
         "judging:review_attachment",
         "publishing:photo",
         "publishing:source_photo",
+        "submissions:call_document",
+        "certificates:download",
+        "site_logo",
     }
 )
 

@@ -410,11 +410,11 @@ def test_a_call_with_fields_and_categories_from_creation_to_a_published_installm
     assert TITLE in article.inner_text()
     lines = reader.locator("article.publication .pub-category").all_inner_texts()
     assert lines == ["组别：社区组", "组别：社区组"]
-    # a line under the unit's, like it (not indented as the body's paragraphs are)
+    # the award line, the unit's and the category's are not indented as the body's paragraphs
     indents = reader.eval_on_selector_all(
         "article.publication .pub-case > p", "ps => ps.map(p => getComputedStyle(p).textIndent)"
     )
-    assert indents[:3] == ["0px", "0px", "32px"]
+    assert indents[:4] == ["0px", "0px", "0px", "32px"]
     assert reader.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_accessible(reader)
     screenshot(reader, "walk-11-reader-installment-390")

@@ -202,9 +202,9 @@ def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(database, 
             timeout=30,
             allow_redirects=False,
         )
-        assert (login.status_code, login.headers["Location"]) == (302, "/")
+        assert (login.status_code, login.headers["Location"]) == (302, "/start/")
         session = {"Cookie": f"sessionid={login.cookies['sessionid']}"}
-        home = _get_following_redirects(base, "/", {**proxy, **session})
+        home = _get_following_redirects(base, "/start/", {**proxy, **session})
         assert home.status_code == 200
         assert 'action="/accounts/logout/"' in home.text  # logged in: the Log out button
         admin = requests.get(base + "/admin/", headers={**proxy, **session}, timeout=30)

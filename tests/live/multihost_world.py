@@ -13,6 +13,7 @@ from judging.models import Round
 from submissions.models import Call, Unit
 from tests.factories import CallFactory, CaseFactory, UserFactory
 from tests.live.nginx_world import build
+from tests.publishing.kit import published_series
 
 
 def main() -> None:
@@ -35,4 +36,8 @@ def main() -> None:
         title="按时的案例",
     )  # fmt: skip
     world["late_case"], world["on_time_case"] = late.pk, on_time.pk
+    editor = UserFactory(is_editor=True, username="editor-multi")
+    series = published_series(slug="xunli-multi", editor=editor)
+    world["editor"], world["series"] = editor.username, series.slug
+    world["headline"] = series.installments.get(number=1).headline
     print("MULTIHOST_WORLD " + json.dumps(world, ensure_ascii=False))

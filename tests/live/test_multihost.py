@@ -205,6 +205,28 @@ def _wait_text(log: Path, text: str, proc: subprocess.Popen[bytes], seconds: flo
         time.sleep(0.2)
 
 
+def test_a_publish_through_one_host_is_seen_through_the_other_at_once(hosts):
+    """Readers' pages are cached (core/cache.py) in the Redis both hosts share: withdrawing and
+    publishing again through host A changes what a reader gets from host B at once."""
+    page = f"/series/{hosts.world['series']}/1/"
+    edit = f"/publish/series/{hosts.world['series']}/1/"
+    reader, editor = hosts.browser(), hosts.browser()
+    editor.headers["X-Forwarded-For"] = "198.51.100.50"
+    assert hosts.login(editor, "A", hosts.world["editor"]).status_code == 302
+    first = [reader.get(hosts.base("B") + page, timeout=30) for _ in range(2)]  # then cached
+
+    withdrawn = hosts.post(editor, "A", edit + "withdraw/", {})
+    gone = reader.get(hosts.base("B") + page, timeout=30)
+    published = hosts.post(editor, "A", edit + "publish/", {})
+    back = reader.get(hosts.base("B") + page, timeout=30)
+
+    assert [r.status_code for r in first] == [200, 200]
+    assert hosts.world["headline"] in first[1].text
+    assert (withdrawn.status_code, gone.status_code) == (302, 404)
+    assert (published.status_code, back.status_code) == (302, 200)
+    assert hosts.world["headline"] in back.text
+
+
 def test_a_session_started_on_one_host_works_on_the_other(hosts):
     s = hosts.browser()
     assert hosts.login(s, "A", hosts.world["unit_user"]).status_code == 302
@@ -293,7 +315,14 @@ def test_a_calls_deadline_holds_on_both_hosts(hosts):
     for host, r in refused.items():
         assert r.status_code == 302, host
         page = s.get(hosts.base(host) + r.headers["Location"], timeout=30)
-        assert "The deadline (" in page.text and "the case was not submitted" in page.text
+        alerts = re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.text, re.S)
+        texts = [re.sub(r"<[^>]+>", "", a).strip() for a in alerts]
+        assert texts[0] == "The case was saved but not submitted:", texts
+        assert re.fullmatch(
+            r"The deadline \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, Beijing time\) has passed; the "
+            r"case was not submitted\. Ask the organizer for an extension\.",
+            texts[1],
+        ), texts
         detail = s.get(hosts.base(host) + f"/collect/cases/{late}/", timeout=30)
         assert 'data-status="draft">' in detail.text, host
     assert taken.status_code == 302
@@ -303,8 +332,8 @@ def test_a_calls_deadline_holds_on_both_hosts(hosts):
 
 def _upload_photo(hosts: Hosts, s: requests.Session, host: str, data: bytes) -> dict:
     call = hosts.world["upload_call"]
-    start = hosts.post(s, host, "/collect/uploads/",
-                       {"call": call, "kind": "photo", "name": "现场.jpg", "size": len(data)})  # fmt: skip
+    fields = {"call": call, "kind": "photo", "name": "现场.jpg", "size": len(data)}
+    start = hosts.post(s, host, "/collect/uploads/", fields)
     assert start.status_code == 201, start.text
     info = start.json()
     headers = {"X-CSRFToken": s.cookies["csrftoken"], "Origin": hosts.base(host),

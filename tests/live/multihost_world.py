@@ -12,6 +12,7 @@ from accounts.models import User
 from judging.models import Round
 from submissions.models import Call, Unit
 from tests.factories import CallFactory, CaseFactory, UserFactory
+from tests.judging.setupkit import photo_add
 from tests.live.nginx_world import build
 from tests.publishing.kit import published_series
 
@@ -35,6 +36,8 @@ def main() -> None:
         call=Call.objects.get(slug=world["upload_call"]), unit=unit, created_by=user,
         title="按时的案例",
     )  # fmt: skip
+    for case in (late, on_time):  # complete: only the deadline can refuse them
+        photo_add(case, caption="现场")
     world["late_case"], world["on_time_case"] = late.pk, on_time.pk
     editor = UserFactory(is_editor=True, username="editor-multi")
     series = published_series(slug="xunli-multi", editor=editor)

@@ -30,7 +30,6 @@ import json
 import os
 import random
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -190,19 +189,19 @@ def unit_session(client: Client, s: requests.Session, photos: list[bytes], run: 
             if not ok:
                 return
         time.sleep(PAUSE_S)
-        data = {
+        form_data: dict[str, str] = {
             "title": f"第{n}个案例：口袋公园", "contact_name": "张某某",
             "contact_phone": "13812345678", "summary": "老城区建成口袋公园十二处。",
             "body": "正文第一段。\n正文第二段。" * 20, "save": "1",
-            "csrfmiddlewaretoken": s.cookies["csrftoken"],
+            "csrfmiddlewaretoken": s.cookies["csrftoken"] or "",
             "photos-TOTAL_FORMS": str(len(staged)), "photos-INITIAL_FORMS": "0",
             "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "50",
         }  # fmt: skip
         for i, pk in enumerate(staged):
-            data.update({f"photos-{i}-photo": str(pk), f"photos-{i}-caption": f"照片{i + 1}",
+            form_data.update({f"photos-{i}-photo": str(pk), f"photos-{i}-caption": f"照片{i + 1}",
                          f"photos-{i}-position": str(i + 1)})  # fmt: skip
         t = time.perf_counter()
-        r = s.post(client.base + form, data=data, headers=client.headers(s, form), timeout=120,
+        r = s.post(client.base + form, data=form_data, headers=client.headers(s, form), timeout=120,
                    allow_redirects=False)  # fmt: skip
         location = r.headers.get("Location", "")
         ok = r.status_code == 302 and location.startswith("/collect/cases/")
@@ -229,7 +228,8 @@ def unit_session(client: Client, s: requests.Session, photos: list[bytes], run: 
 def backlog(dsn: str) -> int:
     with psycopg2.connect(dsn) as conn, conn.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM submissions_photo WHERE processing = 'pending'")
-        return int(cursor.fetchone()[0])
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
 
 
 def submitted_in_db(dsn: str, ids: list[int]) -> int:
@@ -240,7 +240,8 @@ def submitted_in_db(dsn: str, ids: list[int]) -> int:
             "SELECT count(*) FROM submissions_case WHERE id = ANY(%s) AND status = 'submitted'",
             [ids],
         )
-        return int(cursor.fetchone()[0])
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
 
 
 def closed_loop(url: str, cert: Path, clients: int, seconds: float) -> dict:
@@ -421,4 +422,4 @@ def subprocess_drop(name: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -31,8 +31,8 @@ def main() -> None:
     world["closed_call"] = past.slug
     unit = Unit.objects.get(name=world["unit_name"])
     user = User.objects.get(username=world["unit_user"])
-    late = CaseFactory(call=past, unit=unit, created_by=user, title="逾期的案例")
-    on_time = CaseFactory(
+    late = CaseFactory.create(call=past, unit=unit, created_by=user, title="逾期的案例")
+    on_time = CaseFactory.create(
         call=Call.objects.get(slug=world["upload_call"]), unit=unit, created_by=user,
         title="按时的案例",
     )  # fmt: skip

@@ -334,7 +334,7 @@ def _upload_photo(hosts: Hosts, s: requests.Session, host: str, data: bytes) -> 
     start = hosts.post(s, host, "/collect/uploads/", fields)
     assert start.status_code == 201, start.text
     info = start.json()
-    headers = {"X-CSRFToken": s.cookies["csrftoken"], "Origin": hosts.base(host),
+    headers = {"X-CSRFToken": s.cookies["csrftoken"] or "", "Origin": hosts.base(host),
                "Referer": hosts.base(host) + "/", "Upload-Offset": "0",
                "Content-Type": "application/offset+octet-stream"}  # fmt: skip
     chunk = s.patch(hosts.base(host) + info["url"], data=data, headers=headers, timeout=60)

@@ -46,6 +46,7 @@ from bench.stack import (
     PY,
     REPO,
     bench_env,
+    cpu_seconds,
     db_name,
     flush_broker,
     manage,
@@ -284,8 +285,40 @@ def summary(values: list[float]) -> dict:
     }
 
 
-def one_rate(client: Client, sessions: list, photos: list[bytes], rate: float, dsn: str) -> dict:
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += cpu_seconds(p)
+        except (OSError, IndexError, ValueError):
+            pass
+        todo.extend(children.get(p, []))
+    return total
+
+
+def cpu_now(pids: dict[str, list[int]]) -> dict[str, float]:
+    out = {name: sum(tree_cpu(p) for p in group) for name, group in pids.items()}
+    t = os.times()
+    out["load generator (this script)"] = t.user + t.system
+    return out
+
+
+def one_rate(
+    client: Client, sessions: list, photos: list[bytes], rate: float, dsn: str,
+    pids: dict[str, list[int]],
+) -> dict:  # fmt: skip
     run = Run()
+    cpu_before, wall_before = cpu_now(pids), time.monotonic()
     samples: list[tuple[float, int]] = []
     stop = threading.Event()
     t0 = time.monotonic()
@@ -321,6 +354,7 @@ def one_rate(client: Client, sessions: list, photos: list[bytes], rate: float, d
         time.sleep(1)
     stop.set()
     sampler.join()
+    cpu_after, wall = cpu_now(pids), time.monotonic() - wall_before
     found = submitted_in_db(dsn, run.submitted)
     return {
         "rate": rate,
@@ -337,6 +371,8 @@ def one_rate(client: Client, sessions: list, photos: list[bytes], rate: float, d
         "backlog_max": max((b for _, b in samples), default=0),
         "backlog_samples": samples[::5],
         "backlog_drained_at_s": drained_at,
+        "cpu_seconds": {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after},
+        "cpu_wall_s": round(wall, 1),
     }
 
 
@@ -370,6 +406,9 @@ def main() -> None:
             report["database"] = "PgBouncer (transaction mode, pool 20) → PostgreSQL"
         else:
             report["database"] = "PostgreSQL directly (pgbouncer not installed)"
+        pids: dict[str, list[int]] = {"gunicorn": [], "celery worker": [], "nginx": []}
+        if report["database"].startswith("PgBouncer"):
+            pids["pgbouncer"] = [bouncer.proc.pid]
         ports = [free_port() for _ in range(GUNICORNS)]
         for i, port in enumerate(ports):
             log = tmp / f"gunicorn{i}.log"
@@ -377,8 +416,9 @@ def main() -> None:
                 [PY, "-m", "gunicorn", "civiccases.wsgi", "--workers", str(WORKERS),
                  "--bind", f"127.0.0.1:{port}", "--timeout", "120"], served, log))  # fmt: skip
             wait_for(f"http://127.0.0.1:{port}/healthz", web, log)
+            pids["gunicorn"].append(web.pid)
         worker_log = tmp / "worker.log"
-        stack.enter_context(process(
+        worker = stack.enter_context(process(
             [PY, "-m", "celery", "-A", "civiccases", "worker", "--pool", "solo",
              "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
             served, worker_log))  # fmt: skip
@@ -392,6 +432,8 @@ def main() -> None:
                 media_root=media,
             )  # fmt: skip
         )
+        pids["celery worker"].append(worker.pid)
+        pids["nginx"].append(nginx.proc.pid)
         client = Client(nginx.base, nginx.cert)
         report["ceilings"] = {
             "bare_view": closed_loop(nginx.base + "/bench/bare/", nginx.cert,
@@ -403,7 +445,7 @@ def main() -> None:
         sessions = [client.session(f"unit-{i:03d}") for i in range(USERS)]
         report["runs"] = []
         for rate in RATES:
-            result = one_rate(client, sessions, photos, rate, direct)
+            result = one_rate(client, sessions, photos, rate, direct, pids)
             report["runs"].append(result)
             print(json.dumps({k: v for k, v in result.items() if k != "backlog_samples"},
                              ensure_ascii=False), flush=True)  # fmt: skip

@@ -1048,12 +1048,27 @@ def _attempt_lock(job_id: int) -> Iterator[bool]:
                 "SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_ATTEMPT_LOCK, job_id]
             )
             held = bool(cursor.fetchone()[0])
+        if not held and connection.in_atomic_block:
+            held = _held_by_this_transaction(job_id)
         yield held
     finally:
         try:
             holder.rollback()  # ends the transaction: the lock is released
         finally:
             holder.close()
+
+
+def _held_by_this_transaction(job_id: int) -> bool:
+    """Whether the transaction this connection is in holds the job's lock itself (it checked
+    `_attempt_alive` earlier and has not ended): then no other attempt can hold it, as a session
+    lock taken again by its own session would be granted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s AND objid = %s AND objsubid = 2 AND pid = pg_backend_pid())",
+            [IMPORT_ATTEMPT_LOCK, job_id],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def _attempt_alive(job_id: int) -> bool:

@@ -132,6 +132,11 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
         _options["options"] = " ".join(
             filter(None, [_options.get("options", ""), f"-c random_page_cost={_page_cost}"])
         )
+    # Behind a transaction-mode pooler (PgBouncer, pool_mode=transaction) a server-side cursor
+    # (QuerySet.iterator() on PostgreSQL) may land on another server connection: set true there.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

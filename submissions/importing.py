@@ -40,7 +40,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -1030,21 +1030,45 @@ IMPORT_UNSTARTED_REQUEUE_AFTER = timedelta(minutes=5)
 @contextmanager
 def _attempt_lock(job_id: int) -> Iterator[bool]:
     """Hold the job's attempt lock while the block runs; yields False if another attempt holds
-    it. A session lock of this database connection: it is not tied to a transaction (the
-    attempt commits its progress as it goes) and the server drops it when the connection ends,
-    so a killed worker's lock is gone at once. Not PostgreSQL (tests): always granted."""
+    it. A transaction-level advisory lock taken on a connection of its own, whose transaction
+    stays open until the block ends: the attempt's own connection commits its progress as it
+    goes, and a transaction pooler (PgBouncer, pool_mode=transaction) keeps one server
+    connection for an open transaction, so the lock holds through it (a session lock would be
+    left on a pooled server connection). When the worker is killed its connection closes, the
+    server rolls the transaction back and the lock is gone at once. Not PostgreSQL (tests):
+    always granted."""
     if connection.vendor != "postgresql":
         yield True
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_ATTEMPT_LOCK, job_id])
-        held = bool(cursor.fetchone()[0])
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_ATTEMPT_LOCK, job_id]
+            )
+            held = bool(cursor.fetchone()[0])
+        if not held and connection.in_atomic_block:
+            held = _held_by_this_transaction(job_id)
         yield held
     finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_ATTEMPT_LOCK, job_id])
+        try:
+            holder.rollback()  # ends the transaction: the lock is released
+        finally:
+            holder.close()
+
+
+def _held_by_this_transaction(job_id: int) -> bool:
+    """Whether the transaction this connection is in holds the job's lock itself (it checked
+    `_attempt_alive` earlier and has not ended): then no other attempt can hold it, as a session
+    lock taken again by its own session would be granted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s AND objid = %s AND objsubid = 2 AND pid = pg_backend_pid())",
+            [IMPORT_ATTEMPT_LOCK, job_id],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def _attempt_alive(job_id: int) -> bool:

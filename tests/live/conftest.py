@@ -129,3 +129,76 @@ def live_worker(settings):
         celery_app.conf.task_always_eager = eager
         for signal, handler in handlers:
             signal.disconnect(handler)
+
+
+# --- PgBouncer: the live-test group's database connections go through it ---------------------
+#
+# pytest-django creates the test database directly on PostgreSQL; then every test of this folder
+# that uses the database reaches it through a PgBouncer in transaction mode started for the
+# folder (tests/pgbouncerkit.py; its wildcard entry routes the test database's name), with the
+# settings production uses behind it: no server-side cursors, no `options` startup parameter.
+# Worker subprocesses and threads are given the same connection settings. PgBouncer is stopped
+# before the test database is dropped. Without pgbouncer the tests run directly on PostgreSQL
+# (tests/live/test_pgbouncer.py then skips, saying why), except in CI, where that fails.
+
+ROUTED_KEYS = ("HOST", "PORT", "OPTIONS", "DISABLE_SERVER_SIDE_CURSORS")
+
+
+@pytest.fixture(scope="package")
+def pgbouncer(tmp_path_factory):
+    """A PgBouncer (transaction mode) in front of the PostgreSQL of DATABASE_URL, or None when
+    the tests do not run on PostgreSQL or pgbouncer is missing outside CI."""
+    from django.conf import settings as django_settings
+
+    from tests.pgbouncerkit import pgbouncer_problem, running_pgbouncer
+
+    db = django_settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        yield None
+        return
+    reason = pgbouncer_problem()
+    if os.environ.get("LIVE_WITHOUT_PGBOUNCER", "").strip().lower() in ("1", "true"):
+        reason = "LIVE_WITHOUT_PGBOUNCER is set"  # to compare with PostgreSQL reached directly
+    if reason:
+        if IN_CI:
+            pytest.fail(f"{reason}; CI=true, so the live tests must run through PgBouncer")
+        yield None
+        return
+    with running_pgbouncer(
+        tmp_path_factory.mktemp("pgbouncer"),
+        host=db.get("HOST") or "127.0.0.1",
+        server_port=int(db.get("PORT") or 5432),
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or "",
+    ) as bouncer:
+        yield bouncer
+
+
+def _uses_database(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or any(
+        name in names for name in ("db", "transactional_db", "django_db_setup")
+    )
+
+
+@pytest.fixture(scope="package", autouse=True)
+def through_pgbouncer(request, django_db_blocker, pgbouncer):
+    """Point the test database's connections (every thread's) at PgBouncer for this folder.
+    Package scope: set before any test's own database fixture opens a connection."""
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    mine = [item for item in request.session.items if str(item.path).startswith(here)]
+    if pgbouncer is None or not any(_uses_database(item) for item in mine):
+        yield None
+        return
+    request.getfixturevalue("django_db_setup")  # created directly on PostgreSQL
+    db = connections.settings["default"]
+    saved = {key: db.get(key) for key in ROUTED_KEYS}
+    connections.close_all()
+    db["HOST"], db["PORT"] = "127.0.0.1", str(pgbouncer.port)
+    db["OPTIONS"] = {k: v for k, v in (db.get("OPTIONS") or {}).items() if k != "options"}
+    db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    try:
+        yield pgbouncer
+    finally:
+        connections.close_all()
+        db.update(saved)

@@ -7,7 +7,8 @@ Checked through nginx: a unit's photo (sent by nginx after the portal's check, w
 headers), a judge's photo in a blind round (no unit in any header or name), an anonymous request
 refused and the internal location closed to clients, a range request, static files with long
 cache headers, a 108 MB upload accepted on the case form and a larger one refused by nginx with
-the portal's own 413 page.
+the portal's own 413 page. gunicorn reaches PostgreSQL through the PgBouncer of
+tests/live/conftest.py when there is one.
 
 Skips (saying why) when nginx, openssl or PostgreSQL on 127.0.0.1:5432 is missing, except in CI
 (CI=true), where it fails instead (.ci/run installs nginx).
@@ -110,7 +111,7 @@ def build_world(env: dict[str, str], judges: int = 1) -> dict:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(tmp_path_factory, pgbouncer):
     reason = _problem()
     if reason:
         if IN_CI:
@@ -145,7 +146,14 @@ def stack(tmp_path_factory):
             sys.executable, "-m", "gunicorn", "civiccases.wsgi", "--workers", "2",
             "--bind", f"127.0.0.1:{app_port}", "--timeout", "120",
         ]  # fmt: skip
-        with process(gunicorn, env, log) as web:
+        served = dict(env)
+        if pgbouncer is not None:  # gunicorn reaches PostgreSQL through PgBouncer (conftest)
+            served.update(
+                DATABASE_URL=f"postgres://postgres@127.0.0.1:{pgbouncer.port}/{name}",
+                DATABASE_DISABLE_SERVER_SIDE_CURSORS="true",
+                DATABASE_RANDOM_PAGE_COST="",
+            )
+        with process(gunicorn, served, log) as web:
             wait_for(f"http://127.0.0.1:{app_port}/healthz", web, log)
             with running_nginx(
                 tmp / "nginx",

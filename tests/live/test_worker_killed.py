@@ -55,6 +55,15 @@ def _database_url() -> str:
     return f"postgres://{auth}{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def _pooler_settings() -> dict[str, str]:
+    """The settings of a worker behind PgBouncer (tests/live/conftest.py routes the test
+    database through it): no startup option, no server-side cursors."""
+    s = connection.settings_dict
+    if s.get("DISABLE_SERVER_SIDE_CURSORS") and "options" not in s.get("OPTIONS", {}):
+        return {"DATABASE_RANDOM_PAGE_COST": "", "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "true"}
+    return {}
+
+
 class Stack:
     """One test's queue, probe files and workers; everything is cleaned up at the end."""
 
@@ -66,6 +75,7 @@ class Stack:
         self.tmp_path = tmp_path
         self.env = {
             "DATABASE_URL": _database_url(),
+            **_pooler_settings(),
             "CONN_MAX_AGE": "0",
             "MEDIA_ROOT": media_root,
             "CELERY_TASK_ALWAYS_EAGER": "false",

@@ -58,18 +58,26 @@ def _pdf_opens(fileobj: BinaryIO) -> bool:
     return len(reader.pages) > 0
 
 
-def _docx_opens(fileobj: BinaryIO) -> bool:
-    import docx
-
+def _zip_sound(fileobj: BinaryIO, part: str) -> bool:
+    """An Office file's ZIP container holds `part`, is intact, and unpacks to a bounded size
+    in a bounded number of parts (no ZIP bomb). Leaves `fileobj` at its start."""
     with zipfile.ZipFile(fileobj) as zf:
         infos = zf.infolist()
         unpacked = sum(i.file_size for i in infos)
         limit = DOCX_MAX_UNPACK_FACTOR * settings.ATTACHMENT_MAX_BYTES
         if len(infos) > DOCX_MAX_PARTS or unpacked > limit:
             return False
-        if "word/document.xml" not in zf.namelist() or zf.testzip() is not None:
+        if part not in zf.namelist() or zf.testzip() is not None:
             return False
     fileobj.seek(0)
+    return True
+
+
+def _docx_opens(fileobj: BinaryIO) -> bool:
+    import docx
+
+    if not _zip_sound(fileobj, "word/document.xml"):
+        return False
     # Raises ValueError for a ZIP that is not a Word document (a workbook, a macro document).
     docx.Document(fileobj)
     return True
@@ -138,15 +146,8 @@ DOCUMENT_KINDS = {**KINDS, XLSX: "Excel (.xlsx)"}
 
 
 def _xlsx_opens(fileobj: BinaryIO) -> bool:
-    with zipfile.ZipFile(fileobj) as zf:
-        infos = zf.infolist()
-        unpacked = sum(i.file_size for i in infos)
-        limit = DOCX_MAX_UNPACK_FACTOR * settings.ATTACHMENT_MAX_BYTES
-        if len(infos) > DOCX_MAX_PARTS or unpacked > limit:
-            return False
-        if "xl/workbook.xml" not in zf.namelist() or zf.testzip() is not None:
-            return False
-    fileobj.seek(0)
+    if not _zip_sound(fileobj, "xl/workbook.xml"):
+        return False
     return tabular.workbook_opens(fileobj)
 
 

@@ -43,6 +43,9 @@ def test_live_worker_generates_every_certificate_and_reports_progress(live_worke
     assert (job.status, job.done, job.total, job.errors) == ("done", 6, 6, [])
     running = [done for status, done in seen if status == "running"]
     assert running == sorted(running) and any(0 < d < 6 for d in running), seen
-    assert Certificate.objects.filter(call=call).count() == 6
-    (run,) = log.started_for("certificates.job_run", job.pk)
-    assert not run["eager"]
+    numbers = list(Certificate.objects.filter(call=call).values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 6  # each award once, each number once
+    # The broker delivers at least once: a redelivered message (seen once on a busy CI machine)
+    # finds the job finished and makes nothing (the job's own check, tasks.job_run).
+    runs = log.started_for("certificates.job_run", job.pk)
+    assert runs and not any(run["eager"] for run in runs)

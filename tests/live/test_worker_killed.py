@@ -43,6 +43,14 @@ SHORT_VISIBILITY = {
     "CELERY_UNACKED_RESTORE_INTERVAL": "1",
     "CELERY_UNACKED_RESTORE_THROTTLE": "1",
 }
+# The stack's own Redis database: Redis keeps one list of unacknowledged messages per database,
+# and any consumer of it restores the messages older than its own visibility timeout, so this
+# stack's killed message must not share it with the rest of the suite's workers.
+STACK_BROKER = (
+    celery_app.conf.broker_url.rsplit("/", 1)[0] + "/12"
+    if celery_app.conf.broker_url.startswith("redis")
+    else celery_app.conf.broker_url
+)
 # A worker that never sweeps photos: only the visibility timeout can bring a lost task back.
 NO_SWEEP = {"PHOTOS_SWEEP_SECONDS": "0"}
 
@@ -80,9 +88,11 @@ class Stack:
             "MEDIA_ROOT": media_root,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "FAULTS_HOLD": str(self.hold),
+            "CELERY_BROKER_URL": STACK_BROKER,
         }
         self.workers: list[KillableWorker] = []
-        self.redis = redis.Redis.from_url(celery_app.conf.broker_url)
+        self.redis = redis.Redis.from_url(STACK_BROKER)
+        self.redis.flushdb()
 
     def worker(self, name: str, **env) -> KillableWorker:
         w = KillableWorker(
@@ -98,7 +108,10 @@ class Stack:
     def send(self, photo_id: int) -> None:
         with warnings.catch_warnings():  # the suite's eager mode is for .delay(), not this
             warnings.simplefilter("ignore", AlwaysEagerIgnored)
-            celery_app.send_task("submissions.photo_process", args=[photo_id], queue=self.queue)
+            with celery_app.connection_for_write(STACK_BROKER) as conn:
+                celery_app.send_task(
+                    "submissions.photo_process", args=[photo_id], queue=self.queue, connection=conn
+                )
 
     def release(self) -> None:
         self.hold.unlink(missing_ok=True)

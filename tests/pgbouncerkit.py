@@ -68,18 +68,35 @@ def config(*, port: int, folder: Path, host: str, server_port: int, user: str, p
         "[pgbouncer]\n"
         "listen_addr = 127.0.0.1\n"
         f"listen_port = {port}\n"
-        "unix_socket_dir =\n"
         "auth_type = any\n"
         "pool_mode = transaction\n"
         f"default_pool_size = {pool_size}\n"
         "max_client_conn = 500\n"
         "server_reset_query =\n"
+        # While PostgreSQL is down or restarting (tests/live/test_postgres_restart.py): a client
+        # waits for a server connection at most 5 s, as the portal's own connect_timeout
+        # (DATABASE_CONNECT_TIMEOUT), instead of the default 120 s, then gets
+        # "query_wait_timeout"; a connection attempt that does not answer is given up after 5 s
+        # (default 15 s); after a failed login PgBouncer tries again after 1 s (default 15 s,
+        # during which every client is refused with "server login has been failing"), so the
+        # portal is back within a second or two of PostgreSQL. The portal answers each of these
+        # errors with its 503 page (civiccases/middleware.py).
+        "query_wait_timeout = 5\n"
+        "server_connect_timeout = 5\n"
+        "server_login_retry = 1\n"
         # psycopg2 sends no startup option the portal relies on; refuse anything else (so a
         # session-level `options=-c …` left in the settings shows as an error, not silently).
         "ignore_startup_parameters = extra_float_digits\n"
+        "admin_users =\n" + file_settings(folder)
+    )
+
+
+def file_settings(folder: Path) -> str:
+    """The [pgbouncer] lines that keep PgBouncer's files in `folder` (log, pid, no Unix socket)."""
+    return (
+        "unix_socket_dir =\n"
         f"logfile = {folder / 'pgbouncer.log'}\n"
         f"pidfile = {folder / 'pgbouncer.pid'}\n"
-        "admin_users =\n"
     )
 
 
@@ -94,16 +111,22 @@ def running_pgbouncer(
     pool_size: int = 20,
 ) -> Iterator[PgBouncer]:
     """PgBouncer in front of host:server_port, stopped when the block ends."""
+    port = free_port()
+    text = config(port=port, folder=folder, host=host, server_port=server_port, user=user,
+                  password=password, pool_size=pool_size)  # fmt: skip
+    with running_pgbouncer_ini(folder, text, port) as bouncer:
+        yield bouncer
+
+
+@contextmanager
+def running_pgbouncer_ini(folder: Path, ini_text: str, port: int) -> Iterator[PgBouncer]:
+    """PgBouncer run with `ini_text` as its pgbouncer.ini (written to `folder`, which also holds
+    any file the text names, e.g. an auth_file); it must listen on 127.0.0.1:`port`."""
     binary = pgbouncer_binary()
     assert binary is not None
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     ini = folder / "pgbouncer.ini"
-    ini.write_text(
-        config(port=port, folder=folder, host=host, server_port=server_port, user=user,
-               password=password, pool_size=pool_size),
-        encoding="utf-8",
-    )  # fmt: skip
+    ini.write_text(ini_text, encoding="utf-8")
     args = [binary, str(ini)]
     if os.geteuid() == 0:  # PgBouncer refuses to run as root
         args = [binary, "-u", "postgres", str(ini)]
@@ -113,7 +136,8 @@ def running_pgbouncer(
             if path.stat().st_mode & 0o005 != 0o005:
                 path.chmod(path.stat().st_mode | 0o005)
         folder.chmod(0o777)
-        ini.chmod(0o644)
+        for path in folder.iterdir():
+            path.chmod(0o644)
     out = open(folder / "pgbouncer.out", "ab")
     proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     out.close()

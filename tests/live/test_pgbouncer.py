@@ -3,8 +3,11 @@ what the portal relies on holds there: the import attempt lock (a transaction-le
 connection of its own, no session state), `.iterator()` without server-side cursors, and no
 `options` startup parameter. Fails in CI when pgbouncer is missing; skips elsewhere."""
 
+import os
 import threading
 
+import environ
+import psycopg2
 import pytest
 from django.db import connection, connections, transaction
 
@@ -84,3 +87,87 @@ def test_the_import_attempt_lock_excludes_a_second_attempt_and_is_freed_after(bo
         assert not importing._attempt_alive(4242)
     with importing._attempt_lock(4242) as held:
         assert held
+
+
+def _through(port: int):
+    """A Django connection to the test database through the PgBouncer on `port`."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    settings = {**connection.settings_dict, "HOST": "127.0.0.1", "PORT": str(port)}
+    return DatabaseWrapper(settings, alias="through_bouncer")
+
+
+def _answer_to(exc: BaseException):
+    from django.test import RequestFactory
+
+    from civiccases.middleware import DatabaseUnavailableMiddleware
+
+    return DatabaseUnavailableMiddleware(lambda request: None).process_exception(
+        RequestFactory().get("/collect/calls/"), exc
+    )
+
+
+def test_pgbouncer_refusals_are_answered_with_the_503_page(bouncer, tmp_path):
+    """PgBouncer's own errors reach the portal as OperationalError: the 503 page, not a 500."""
+    from django.db import OperationalError
+
+    from tests.pgbouncerkit import config, running_pgbouncer_ini
+    from tests.production import free_port
+
+    server = environ.Env.db_url_config(os.environ["DATABASE_URL"])  # PostgreSQL itself
+    port = free_port()
+    ini = config(port=port, folder=tmp_path, host=server["HOST"] or "127.0.0.1",
+                 server_port=int(server["PORT"] or 5432), user=server["USER"] or "postgres",
+                 password=server["PASSWORD"] or "", pool_size=1)  # fmt: skip
+    ini = ini.replace("max_client_conn = 500", "max_client_conn = 2").replace(
+        "query_wait_timeout = 5", "query_wait_timeout = 1"
+    )
+    seen: dict[str, str] = {}
+    with running_pgbouncer_ini(tmp_path, ini, port) as own:
+        holder, waiter, third = _through(port), _through(port), _through(port)
+        try:
+            holder.ensure_connection()
+            holder.set_autocommit(False)  # holds the pool's one server connection
+            with holder.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                server_pid = cursor.fetchone()[0]
+            occupant = psycopg2.connect(  # the second and last client PgBouncer lets in
+                host="127.0.0.1",
+                port=port,
+                user="postgres",
+                dbname=connection.settings_dict["NAME"],
+            )
+            with pytest.raises(OperationalError) as refused:
+                third.ensure_connection()
+            seen["max_client_conn"] = str(refused.value)
+            occupant.close()
+            with pytest.raises(OperationalError) as waited:
+                with waiter.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            seen["query_wait_timeout"] = str(waited.value)
+            killer = psycopg2.connect(os.environ["DATABASE_URL"], connect_timeout=5)
+            killer.autocommit = True
+            with killer.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [server_pid])
+            killer.close()
+            with pytest.raises(OperationalError) as crashed:
+                with holder.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            seen["crashed"] = str(crashed.value)
+            for exc in (waited.value, refused.value, crashed.value):
+                response = _answer_to(exc)
+                assert response is not None
+                assert (response.status_code, response["Retry-After"]) == (503, "60")
+        finally:
+            for wrapper in (holder, waiter, third):
+                try:
+                    wrapper.close()
+                except Exception:  # noqa: BLE001, S110 — a broken connection is being closed
+                    pass
+        log = own.log
+    # libpq gives PgBouncer's text for a refused connection; an error sent on an established
+    # one reads "server closed the connection unexpectedly". PgBouncer's log says which it was.
+    assert "no more connections allowed (max_client_conn)" in seen["max_client_conn"], seen
+    assert "pooler error: query_wait_timeout" in log
+    assert "pooler error: no more connections allowed (max_client_conn)" in log
+    assert "server conn crashed?" in log

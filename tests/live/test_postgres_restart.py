@@ -3,14 +3,18 @@
 Real stack: the project's WSGI app under gunicorn (2 sync workers as the README's production
 setting, and again with gthread, 2 workers × 4 threads; persistent database connections with
 CONN_HEALTH_CHECKS) on a throwaway PostgreSQL cluster of its own
-(tests/live/pgcluster.py), migrated, with an organizer logged in. Four client threads keep
+(tests/live/pgcluster.py), migrated, with an organizer logged in. Gunicorn reaches the cluster
+through a PgBouncer in transaction mode (tests/pgbouncerkit.py, with the settings production
+uses behind it), and once more (sync workers) directly. Four client threads keep
 reading pages that hit the database, /healthz, and saving new units, while the cluster is
 restarted (`pg_ctl restart -m fast`) or stopped, left down, and started again.
 
 Promised: no response is a 500, a traceback or a hang (every request answers within 15 s);
 during the outage the answer is the 503 page with Retry-After: 60 (/healthz: its JSON with the
-database down); afterwards every request succeeds again, served by the same gunicorn processes
-(nothing restarted them); every unit whose save was acknowledged (302) is still there.
+database down; behind PgBouncer also for PgBouncer's own errors: "server login has been failing",
+"query_wait_timeout", "server conn crashed?"); afterwards every request succeeds again, served
+by the same gunicorn processes (nothing restarted them); every unit whose save was acknowledged
+(302) is still there.
 """
 
 import json
@@ -29,6 +33,8 @@ import psycopg2
 import pytest
 import requests
 
+from tests.pgbouncerkit import PgBouncer, pgbouncer_problem, running_pgbouncer
+
 from . import pgcluster
 
 pytestmark = [pytest.mark.pg_cluster]
@@ -37,6 +43,9 @@ REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "restart-proof-2026"
 REQUEST_TIMEOUT = 15
 TITLE_ZH = "服务暂时不可用"
+# Behind PgBouncer, requests that start just after PostgreSQL is back may still be refused
+# until PgBouncer's next login attempt (server_login_retry = 1 s in tests/pgbouncerkit.py).
+PGBOUNCER_RETRY_GRACE = 2.0
 
 
 def _unavailable(reason: str):
@@ -78,32 +87,61 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+@pytest.fixture(scope="module")
+def bouncer(cluster, tmp_path_factory):
+    """PgBouncer in transaction mode in front of the throwaway cluster."""
+    reason = pgbouncer_problem()
+    if reason:
+        _unavailable(reason)
+    with running_pgbouncer(tmp_path_factory.mktemp("pgbouncer"), server_port=cluster.port) as b:
+        yield b
+
+
 @dataclass
 class Portal:
     base: str
     proc: subprocess.Popen
     log: Path
+    bouncer: PgBouncer | None = None
 
     def workers(self) -> set[int]:
         return _children(self.proc.pid)
 
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
     def log_tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "--- gunicorn.log ---\n" + "\n".join(text.splitlines()[-lines:])
+        tail = "--- gunicorn.log ---\n" + "\n".join(self.log_text().splitlines()[-lines:])
+        if self.bouncer is not None:
+            tail += "\n--- pgbouncer.log ---\n" + "\n".join(self.bouncer.log.splitlines()[-lines:])
+        return tail
 
 
 WORKER_SETUPS = {
     "sync": ["--workers", "2"],
     "gthread": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
 }
+# (workers, route to the database): production's route through PgBouncer with both worker
+# classes, and PostgreSQL reached directly once.
+SETUPS = [("sync", "pgbouncer"), ("gthread", "pgbouncer"), ("sync", "direct")]
 
 
-@pytest.fixture(scope="module", params=sorted(WORKER_SETUPS))
+@pytest.fixture(scope="module", params=SETUPS, ids=["-".join(setup) for setup in SETUPS])
 def portal(cluster, tmp_path_factory, request):
+    workers, route = request.param
     tmp = tmp_path_factory.mktemp("portal")
+    bouncer: PgBouncer | None = None
+    database: dict[str, str] = {"DATABASE_URL": cluster.url("portal")}
+    if route == "pgbouncer":  # README.md's PgBouncer settings
+        bouncer = request.getfixturevalue("bouncer")
+        database = {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{bouncer.port}/portal",
+            "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "true",
+            "DATABASE_RANDOM_PAGE_COST": "",
+        }
     env = {
         **os.environ,
-        "DATABASE_URL": cluster.url("portal"),
+        **database,
         "DEBUG": "false",
         "SECRET_KEY": "restart-test-" + uuid.uuid4().hex * 2,
         "HTTPS": "false",  # gunicorn is asked over plain HTTP
@@ -150,7 +188,7 @@ def portal(cluster, tmp_path_factory, request):
                 "civiccases.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",
-                *WORKER_SETUPS[request.param],
+                *WORKER_SETUPS[workers],
                 "--timeout",
                 "60",
                 "--graceful-timeout",
@@ -162,7 +200,7 @@ def portal(cluster, tmp_path_factory, request):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    p = Portal(f"http://127.0.0.1:{port}", proc, log)
+    p = Portal(f"http://127.0.0.1:{port}", proc, log, bouncer)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -353,10 +391,12 @@ def check_run(
     results = load.snapshot()
     bad = [r for r in results if r.problem]
     assert not bad, f"{len(bad)} bad answers, e.g. {bad[:5]}\n{portal.log_tail()}"
-    # 503s only for requests in flight while the database was down or restarting.
+    # 503s only for requests in flight while the database was down or restarting (behind
+    # PgBouncer: or until its next login attempt).
+    grace = PGBOUNCER_RETRY_GRACE if portal.bouncer is not None else 0.0
     for r in results:
         if r.status == 503:
-            assert r.finished >= window[0] and r.started <= window[1], (r, window)
+            assert r.finished >= window[0] and r.started <= window[1] + grace, (r, window)
     # Recovered by itself: the same gunicorn master and workers served before and after.
     assert portal.proc.poll() is None
     assert portal.workers() == workers_before, "gunicorn workers were restarted"
@@ -404,3 +444,9 @@ def test_stopped_database_gives_503_then_recovers_when_started(portal, cluster):
     results = check_run(load, portal, cluster, workers, (t0, t1))
     down = [r for r in results if t_down < r.started and r.status == 503]
     assert {r.kind for r in down} == set(KINDS)
+    if portal.bouncer is not None:
+        # PgBouncer refused clients at once while its logins to PostgreSQL failed (libpq shows
+        # its error at connection start as "server closed the connection unexpectedly", an
+        # OperationalError), instead of holding them for query_wait_timeout; each was a 503.
+        assert "pooler error: server login has been failing" in portal.bouncer.log
+        assert "Traceback" not in portal.log_text(), portal.log_tail()

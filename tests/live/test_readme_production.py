@@ -1,20 +1,26 @@
 """README.md's Production section, followed as written: a fresh PostgreSQL database and role,
-the required environment, then every `.venv/bin/…` command of steps 3 and 4 as the README
-spells it (migrate, collectstatic, createsuperuser, gunicorn, worker, beat), and a login.
+the required environment, PgBouncer in front of PostgreSQL as its PgBouncer part says (its
+pgbouncer.ini block, the role's SCRAM secret in the auth_file, the portal's environment block
+and the ALTER DATABASE of its comment), then every `.venv/bin/…` command of steps 3 and 4 as
+the README spells it (migrate, collectstatic, createsuperuser, gunicorn, worker, beat), all
+through PgBouncer, and a login.
 
 Only the placeholders are filled in: `.venv/bin/` is this test's virtualenv (the README's
 `python3 -m venv … pip install` line is what made it), `<cores>` is 1, `<state-dir>` a temporary
-folder, the port a free one instead of 8000; createsuperuser runs without a terminal as the
-README says. Requests carry `X-Forwarded-Proto: https` as the README's reverse proxy does.
+folder, the port a free one instead of 8000 (PgBouncer's instead of 6432), the database and
+role names and paths of the PgBouncer blocks this test's own (PgBouncer's log and pid file are
+kept in its folder); createsuperuser runs without a terminal as the README says. Requests
+carry `X-Forwarded-Proto: https` as the README's reverse proxy does.
 
 Skips (saying why) when PostgreSQL on 127.0.0.1:5432 or Redis on 127.0.0.1:6379 does not
-answer, except in CI (CI=true), where it fails instead.
+answer or pgbouncer is missing, except in CI (CI=true), where it fails instead.
 """
 
 import os
 import re
 import shlex
 import sys
+import textwrap
 import time
 import uuid
 from contextlib import ExitStack
@@ -25,6 +31,7 @@ import pytest
 import redis
 import requests
 
+from tests.pgbouncerkit import file_settings, pgbouncer_problem, running_pgbouncer_ini
 from tests.production import REPO, free_port, manage, page_assets, process, wait_for
 
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
@@ -49,16 +56,55 @@ def _unreachable() -> str | None:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
     except redis.RedisError as exc:
         return f"Redis on 127.0.0.1:6379 does not answer: {exc}"
-    return None
+    return pgbouncer_problem()
+
+
+def _production_section() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return text.split("\n## Production\n", 1)[1].split("\n## ", 1)[0]
 
 
 def _readme_commands() -> list[str]:
     """The `.venv/bin/…` lines of the sh blocks of README.md's Production section."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Production\n", 1)[1].split("\n## ", 1)[0]
+    section = _production_section()
     blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
     lines = [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()]
     return [line for line in lines if line.startswith(".venv/bin/")]
+
+
+def _readme_pgbouncer(name: str, folder: Path, port: int) -> tuple[str, dict[str, str], str]:
+    """The PgBouncer part of the Production section, for database and role `name`: the
+    pgbouncer.ini (listening on `port`, its auth_file in `folder`), the portal's environment
+    variables, and the statement its comment says to run on the server."""
+    section = _production_section()
+    inis = re.findall(r"```ini\n(.*?)```", section, flags=re.S)
+    assert len(inis) == 1, "README's Production section has one pgbouncer.ini block"
+    ini = "\n" + textwrap.dedent(inis[0])  # the block is indented in the numbered list
+    for old, new in (
+        ("\nportal = ", f"\n{name} = "),
+        ("dbname=portal", f"dbname={name}"),
+        ("listen_port = 6432", f"listen_port = {port}"),
+        ("/etc/pgbouncer/userlist.txt", str(folder / "userlist.txt")),
+    ):
+        assert old in ini, f"README's pgbouncer.ini has no {old!r}"
+        ini = ini.replace(old, new)
+    assert ini.rstrip().splitlines()[-1].split("=")[0].strip() != "[pgbouncer]"
+    ini = ini.rstrip("\n") + "\n" + file_settings(folder)  # the [pgbouncer] section is the last
+    block = next(
+        b
+        for b in re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+        if "DATABASE_DISABLE_SERVER_SIDE_CURSORS" in b
+    )
+    env = {}
+    for line in block.splitlines():
+        assignment = re.match(r"\s*([A-Z_]+)=(\S*)", line)
+        if assignment:
+            env[assignment[1]] = assignment[2]
+    assert env["DATABASE_URL"] == "postgres://portal:secret@127.0.0.1:6432/portal"
+    env["DATABASE_URL"] = f"postgres://{name}:{name}@127.0.0.1:{port}/{name}"
+    statement = re.search(r"ALTER DATABASE portal SET random_page_cost = [0-9.]+", block)
+    assert statement is not None, "README says how to set random_page_cost on the server"
+    return ini, env, statement[0].replace("portal", name, 1)
 
 
 def _argv(command: str, *, state: Path, port: int) -> list[str]:
@@ -82,6 +128,20 @@ def _as_admin(*statements: str) -> None:
         conn.close()
 
 
+def _scram_secret(role: str) -> str:
+    conn = psycopg2.connect(_admin_url(), connect_timeout=5)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", [role])
+            row = cursor.fetchone()
+    finally:
+        conn.close()
+    assert row is not None, role
+    secret: str = row[0]
+    assert secret.startswith("SCRAM-SHA-256$")
+    return secret
+
+
 def _get_following_redirects(base: str, path: str, headers: dict[str, str]) -> requests.Response:
     """GET, following redirects by hand: requests drops a hand-set Cookie header on redirects."""
     for _ in range(5):
@@ -103,16 +163,38 @@ def database():
             pytest.fail(f"{reason}; CI=true, so the README test must run", pytrace=False)
         pytest.skip(reason)
     name = f"static_readme_{uuid.uuid4().hex[:8]}"
-    _as_admin(f"CREATE ROLE {name} LOGIN PASSWORD '{name}'", f"CREATE DATABASE {name} OWNER {name}")
+    _as_admin(
+        "SET password_encryption = 'scram-sha-256'",
+        f"CREATE ROLE {name} LOGIN PASSWORD '{name}'",
+        f"CREATE DATABASE {name} OWNER {name}",
+    )
     redis.Redis.from_url(REDIS_URL).flushdb()
     try:
-        yield f"postgres://{name}:{name}@127.0.0.1:5432/{name}"
+        yield name
     finally:
         _as_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"DROP ROLE IF EXISTS {name}")
         redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(database, tmp_path):
+@pytest.fixture
+def readme_pgbouncer(database, tmp_path):
+    """PgBouncer in front of the database as README's PgBouncer part sets it up (its auth_file
+    holding the role's SCRAM secret); yields it and the portal's variables for it."""
+    folder = tmp_path / "pgbouncer"
+    folder.mkdir()
+    port = free_port()
+    ini, env, page_cost = _readme_pgbouncer(database, folder, port)
+    (folder / "userlist.txt").write_text(
+        f'"{database}" "{_scram_secret(database)}"\n', encoding="utf-8"
+    )
+    _as_admin(page_cost)
+    with running_pgbouncer_ini(folder, ini, port) as bouncer:
+        yield bouncer, env
+
+
+def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(
+    database, readme_pgbouncer, tmp_path
+):
     commands = _readme_commands()
     assert [shlex.split(c)[:3] for c in commands] == [
         [".venv/bin/python", "manage.py", "migrate"],
@@ -123,14 +205,21 @@ def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(database, 
         [".venv/bin/celery", "-A", "civiccases"],
     ]
     port = free_port()
-    # Step 2's required variables (DEBUG unset), plus STATIC_ROOT and MEDIA_ROOT of "usually also";
-    # nothing from this test run's own settings.
+    bouncer, bouncer_env = readme_pgbouncer
+    assert set(bouncer_env) == {
+        "DATABASE_URL",
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS",
+        "DATABASE_RANDOM_PAGE_COST",
+    }
+    assert bouncer_env["DATABASE_RANDOM_PAGE_COST"] == ""
+    # Step 2's required variables (DEBUG unset), plus STATIC_ROOT and MEDIA_ROOT of "usually also",
+    # and the PgBouncer block's; nothing from this test run's own settings.
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),
         "SECRET_KEY": "readme-" + uuid.uuid4().hex * 2,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database,
+        **bouncer_env,  # DATABASE_URL on PgBouncer's port
         "CELERY_BROKER_URL": REDIS_URL,
         "CACHE_URL": REDIS_URL,  # the default (db 12) may be another test run's
         "STATIC_ROOT": str(tmp_path / "static"),
@@ -216,6 +305,17 @@ def test_readme_production_steps_give_a_portal_a_superuser_logs_in_to(database, 
         assert len(admin_assets) >= 2
         for _, url in admin_assets:
             assert requests.get(base + url, headers=proxy, timeout=30).status_code == 200, url
+
+        # Every process reached the database through PgBouncer, as the role itself (SCRAM
+        # against the auth_file), and the server-side setting replaces the startup option.
+        assert f"login attempt: db={database} user={database}" in bouncer.log
+        conn = psycopg2.connect(bouncer_env["DATABASE_URL"], connect_timeout=5)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("SHOW random_page_cost")
+                assert cursor.fetchone() == ("1.1",)
+        finally:
+            conn.close()
 
         # Beat runs and keeps its schedule in the state folder.
         assert beat_process.poll() is None, logs["beat"].read_text()

@@ -4,7 +4,9 @@ of the files the portal stores (photos and attachments, known by their checked e
 Who sends the bytes is a setting (PROTECTED_FILES): the worker itself ("python", a streamed
 FileResponse), or nginx ("nginx": an empty answer with X-Accel-Redirect to an `internal`
 location serving MEDIA_ROOT, deploy/nginx/portal.conf). Access is checked by the view in both
-cases, and both answers carry the same Content-Type, Content-Disposition and Cache-Control."""
+cases, and both answers carry the same Content-Type, Content-Disposition and Cache-Control.
+With the media in a bucket (MEDIA_STORAGE=s3) only "python" works, and the settings refuse
+"nginx": the file is opened through the storage and streamed to the client."""
 
 import os
 from urllib.parse import quote

@@ -5,6 +5,7 @@ portal and an outsider gets 404; certificates with a seal are drawn and zipped f
 the orphan sweep lists the bucket and keeps what rows point to; a configuration that cannot
 work is refused at start with a message saying what to set."""
 
+import base64
 import io
 import os
 import subprocess
@@ -24,12 +25,15 @@ from django.utils import timezone
 from certificates import services as certificate_services
 from certificates.archive import stream_zip
 from certificates.models import Certificate
+from publishing import exports
+from publishing.models import PublishedPhoto
 from submissions import services, services_uploads
 from submissions.models import Case, Photo
 
 from .certificates.kit import design, final_call, generate, png_upload
 from .factories import jpeg_bytes, jpeg_upload
 from .judging.setupkit import judge_profile, make_round
+from .publishing.kit import published_series
 from .s3kit import Bucket, s3_endpoint_fixture, s3_media_fixture  # noqa: F401 — fixtures
 from .submissions.casekit import attachment_add, case_with_photos
 from .submissions.test_upload_views import _upload
@@ -187,6 +191,23 @@ def test_the_orphan_sweep_lists_the_bucket_and_keeps_what_rows_point_to(s3_media
 
     assert removed == [orphan]
     assert set(s3_media.keys()) == before - {orphan}
+
+
+def test_a_published_installment_freezes_its_photos_in_the_bucket_and_the_wechat_export_holds_them(
+    s3_media, editor
+):
+    series = published_series(cases=1, photos=2, editor=editor)
+    inst = series.installments.get()
+    copies = list(PublishedPhoto.objects.filter(version__installment=inst).order_by("pk"))
+    assert len(copies) == 2
+    assert {c.file.name for c in copies} <= set(s3_media.keys())
+
+    export = exports.export_installment(installment=inst, fmt="wechat.html", published=True)
+
+    html = export.data.decode("utf-8")
+    for copy in copies:
+        data = base64.b64encode(s3_media.read(str(copy.file.name))).decode("ascii")
+        assert f"data:image/jpeg;base64,{data}" in html
 
 
 # ---- the configuration, as the portal reads it at start -----------------------------------------

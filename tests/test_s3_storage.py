@@ -88,8 +88,13 @@ def test_chunked_photo_goes_to_the_bucket_and_the_unit_and_a_judge_open_it(
     case = Case.objects.get()
     thumb_url = reverse("submissions:photo_file", args=[photo.uid, "thumb"])
     thumb = client.get(thumb_url)
+    stored = s3_media.read(photo.thumb.name)
     assert (thumb.status_code, thumb["Content-Type"]) == (200, "image/jpeg")
-    assert b"".join(thumb.streaming_content) == s3_media.read(photo.thumb.name)
+    assert (thumb["Content-Length"], thumb["Cache-Control"]) == (
+        str(len(stored)),
+        "private, max-age=3600",
+    )
+    assert b"".join(thumb.streaming_content) == stored
     original = client.get(reverse("submissions:photo_file", args=[photo.uid, "original"]))
     assert b"".join(original.streaming_content) == s3_media.read(photo.image.name)
 
@@ -138,9 +143,13 @@ def test_a_file_missing_from_the_bucket_is_a_404_not_an_error(
     client.force_login(user_a)
     case = case_with_photos(photos=1, call=call, unit=unit_a)
     att = attachment_add(case)
+    url = reverse("submissions:attachment_file", args=[att.uid])
+    present = client.get(url)
+    assert (present.status_code, present["Content-Type"]) == (200, "application/pdf")
+    assert b"".join(present.streaming_content) == s3_media.read(att.file.name)
     s3_media.client.delete_object(Bucket=s3_media.name, Key=att.file.name)
 
-    assert client.get(reverse("submissions:attachment_file", args=[att.uid])).status_code == 404
+    assert client.get(url).status_code == 404
     photo = case.photos.get()
     assert (
         client.get(reverse("submissions:photo_file", args=[photo.uid, "original"])).status_code

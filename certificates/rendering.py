@@ -15,11 +15,13 @@ WeasyPrint (core/pdf.py), chosen over ReportLab because:
   (nothing is loaded from the network).
 """
 
+import base64
 import datetime
+import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.urls import reverse
 
 from core.pdf import render_pdf
@@ -82,8 +84,21 @@ def certificate_text(design: CertificateDesign, facts: Facts, *, full_number: st
     )
 
 
-def _file_uri(field) -> str:
-    return Path(field.path).resolve().as_uri() if field else ""
+@functools.lru_cache(maxsize=4)
+def _stored_image_uri(storage: Storage, name: str) -> str:
+    """The stored image `name` as a data: URI. Cached: a design's images get new names when
+    replaced (never overwritten), and a job draws every certificate of a call with one design,
+    so a bucket is asked once per image, not once per certificate."""
+    with storage.open(name, "rb") as fh:
+        data = fh.read()
+    kind = "image/png" if name.lower().endswith(".png") else "image/jpeg"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _image_uri(field) -> str:
+    """A seal or background as a data: URI, read through its storage (a local folder or a
+    bucket: nothing assumes a path on this machine); empty when the design has none."""
+    return _stored_image_uri(field.storage, field.name) if field else ""
 
 
 def certificate_pdf(
@@ -100,7 +115,7 @@ def certificate_pdf(
             "date": chinese_date(issued_on),
             "number": full_number,
             "qr": qr_data_uri(verify_url(full_number), scale=8),
-            "seal": _file_uri(design.seal),
-            "background": _file_uri(design.background),
+            "seal": _image_uri(design.seal),
+            "background": _image_uri(design.background),
         },
     )

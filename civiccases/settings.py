@@ -214,8 +214,79 @@ if PROTECTED_FILES not in ("python", "nginx"):
 PROTECTED_FILES_PREFIX = env.str("PROTECTED_FILES_PREFIX", default="/protected/")
 if not (PROTECTED_FILES_PREFIX.startswith("/") and PROTECTED_FILES_PREFIX.endswith("/")):
     raise ImproperlyConfigured("PROTECTED_FILES_PREFIX must start and end with a slash")
+# Where uploaded and generated files (photos, renditions, attachments, certificates, published
+# copies) are stored: "local" (MEDIA_ROOT, the default and `make run`) or "s3", a bucket of an
+# S3-compatible object store (MinIO, Ceph RGW, a cloud's) through django-storages. The bucket
+# stays private: objects are written with a private ACL and never overwritten, and the portal
+# never hands out bucket URLs: every file still goes through a view's access check and
+# core.files.serve_protected, which streams it from the bucket (PROTECTED_FILES=python).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local").strip().lower()
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f'MEDIA_STORAGE must be "local" or "s3", not {MEDIA_STORAGE!r}')
+S3_BUCKET = env.str("S3_BUCKET", default="").strip()
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="").strip()
+S3_ACCESS_KEY = env.str("S3_ACCESS_KEY", default="")
+S3_SECRET_KEY = env.str("S3_SECRET_KEY", default="")
+S3_REGION = env.str("S3_REGION", default="").strip()
+S3_PREFIX = env.str("S3_PREFIX", default="").strip().strip("/")
+S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="path").strip().lower()
+S3_CA_BUNDLE = env.str("S3_CA_BUNDLE", default="").strip()
+S3_DEFAULT_ACL = env.str("S3_DEFAULT_ACL", default="private").strip()
+
+
+def media_storage() -> dict:
+    """STORAGES["default"] for MEDIA_STORAGE (checked: an S3 store needs its bucket, both keys
+    or neither, and the python file sender)."""
+    if MEDIA_STORAGE == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET (the bucket's name)")
+    if bool(S3_ACCESS_KEY) != bool(S3_SECRET_KEY):
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs both S3_ACCESS_KEY and S3_SECRET_KEY, or neither (then "
+            "boto3 finds credentials itself: AWS_* variables, its config file, an instance role)"
+        )
+    if S3_ADDRESSING_STYLE not in ("path", "virtual", "auto"):
+        raise ImproperlyConfigured(
+            f'S3_ADDRESSING_STYLE must be "path", "virtual" or "auto", not {S3_ADDRESSING_STYLE!r}'
+        )
+    if PROTECTED_FILES == "nginx":
+        # nginx's X-Accel-Redirect sends a file from MEDIA_ROOT on its own disk; the objects of
+        # a bucket are not there. Refused rather than quietly changed: the nginx config and the
+        # worker count were chosen for nginx sending the bytes.
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs PROTECTED_FILES=python: nginx (X-Accel-Redirect) can only "
+            "send files from a local folder, and the media files are in the bucket. Set "
+            "PROTECTED_FILES=python (the portal then streams each file from the bucket after "
+            "its access check)."
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": S3_ACCESS_KEY or None,
+            "secret_key": S3_SECRET_KEY or None,
+            "region_name": S3_REGION or None,
+            "location": S3_PREFIX,
+            "addressing_style": S3_ADDRESSING_STYLE,
+            "signature_version": "s3v4",
+            "verify": S3_CA_BUNDLE or None,
+            # Private objects, never overwritten (a new name instead, as on disk), signed URLs
+            # should anything ever ask for one (the portal itself does not).
+            "default_acl": S3_DEFAULT_ACL or None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # An object read whole (a photo to process) is spooled to a temporary file past
+            # 5 MB instead of being held in memory (django-storages' default: never).
+            "max_memory_size": 5 * 1024 * 1024,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(),
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",

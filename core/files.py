@@ -4,7 +4,9 @@ of the files the portal stores (photos and attachments, known by their checked e
 Who sends the bytes is a setting (PROTECTED_FILES): the worker itself ("python", a streamed
 FileResponse), or nginx ("nginx": an empty answer with X-Accel-Redirect to an `internal`
 location serving MEDIA_ROOT, deploy/nginx/portal.conf). Access is checked by the view in both
-cases, and both answers carry the same Content-Type, Content-Disposition and Cache-Control."""
+cases, and both answers carry the same Content-Type, Content-Disposition and Cache-Control.
+With the media in a bucket (MEDIA_STORAGE=s3) only "python" works, and the settings refuse
+"nginx": the file is opened through the storage and streamed to the client."""
 
 import os
 from urllib.parse import quote
@@ -46,6 +48,40 @@ def accel_path(name: str) -> str:
     return settings.PROTECTED_FILES_PREFIX + quote(name.lstrip("/"), safe="/")
 
 
+class _ObjectBody:
+    """The body of a bucket's object as FileResponse reads it: `read(n)` straight from the
+    HTTP answer of the object store, so the first bytes go out at once and nothing is spooled
+    to memory or disk (django-storages' S3File downloads the whole object first)."""
+
+    def __init__(self, body, *, name: str) -> None:
+        self._body = body
+        self.name = name
+
+    def read(self, size: int = -1) -> bytes:
+        return bytes(self._body.read(None if size < 0 else size))
+
+    def close(self) -> None:
+        self._body.close()
+
+
+def _stored_stream(field):
+    """(file-like, length or None) of the stored file of `field`, through its storage;
+    FileNotFoundError when it is missing. An object of a bucket (django-storages' S3File,
+    which has `obj`) is streamed from the store's answer."""
+    fh = field.storage.open(field.name, "rb")
+    obj = getattr(fh, "obj", None)
+    if obj is None or not hasattr(obj, "get"):
+        return fh, None
+    fh.close()
+    try:
+        answer = obj.get()
+    except Exception as exc:  # botocore's ClientError: the object went since it was opened
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise FileNotFoundError(field.name) from exc
+        raise
+    return _ObjectBody(answer["Body"], name=fh.name), int(answer["ContentLength"])
+
+
 def serve_protected(
     field, *, content_type, filename=None, attachment=False
 ) -> FileResponse | HttpResponse:
@@ -67,12 +103,14 @@ def serve_protected(
         response["Content-Disposition"] = content_disposition_header(attachment, name)
     else:
         try:
-            fh = field.storage.open(field.name, "rb")
+            fh, length = _stored_stream(field)
         except FileNotFoundError:
             raise Http404 from None
         response = FileResponse(
             fh, content_type=content_type, as_attachment=attachment, filename=filename
         )
+        if length is not None:
+            response["Content-Length"] = str(length)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

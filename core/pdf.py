@@ -3,8 +3,9 @@
 WeasyPrint lays out HTML and CSS (paged media: `@page { size: A4 landscape }`) with the CJK fonts
 the machine has (Debian's fonts-noto-cjk), so the organizer's certificate design is a template
 and its text wraps and breaks as Chinese text should. Nothing is fetched from the network: the
-url fetcher only answers data: URIs and files under MEDIA_ROOT and the static folders
-(`static_url`).
+url fetcher only answers data: URIs and files under the static folders (`static_url`). Stored
+files (a certificate's seal and background) are read through their storage, which may be a
+bucket rather than a folder, and given to the template as data: URIs.
 """
 
 from pathlib import Path
@@ -23,7 +24,7 @@ class PdfRefused(Exception):
 
 
 def _allowed_roots() -> list[Path]:
-    roots = [Path(settings.MEDIA_ROOT).resolve()]
+    roots = []
     if settings.STATIC_ROOT:
         roots.append(Path(settings.STATIC_ROOT).resolve())
     roots += [Path(p).resolve() for p in getattr(settings, "STATICFILES_DIRS", [])]
@@ -54,8 +55,8 @@ def _local_fetcher():
     from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):
-        """data: URIs, and file: URLs under the media and static folders; nothing else (no
-        network, no other file). A refused resource stops the rendering."""
+        """data: URIs, and file: URLs under the static folders; nothing else (no network, no
+        other file, no stored upload by its path). A refused resource stops the rendering."""
 
         def fetch(self, url, headers=None):
             if url.startswith("file:"):

@@ -2,6 +2,8 @@
 # Back up the database and the media files into backups/<timestamp>/ (or $1).
 #   make backup                      PostgreSQL: pg_dump custom format; SQLite: a file copy
 # Reads DATABASE_URL and MEDIA_ROOT like the portal (defaults: db.sqlite3, ./media).
+# With MEDIA_STORAGE=s3 the media are in a bucket, not under MEDIA_ROOT: back the bucket up with
+# the store's own tools (versioning, mc mirror, aws s3 sync) at the time of the dump (README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f .env ] && set -a && . ./.env && set +a

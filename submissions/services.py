@@ -1003,7 +1003,7 @@ def staged_uploads_cleanup(*, older_than: datetime, actor: User | None) -> int:
 
 #: The storage folders the portal writes uploads to (the upload_to of every FileField: case
 #: photos and their renditions, attachments, publishing's frozen copies, import files). Only
-#: these are swept: anything else under MEDIA_ROOT is never touched.
+#: these are swept: anything else in the storage (MEDIA_ROOT or the bucket) is never touched.
 UPLOAD_FOLDERS = (
     "photos",
     "renditions",

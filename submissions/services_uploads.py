@@ -54,7 +54,10 @@ class Readable(Protocol):
 
 def partial_dir() -> Path:
     """Where partial files are kept: UPLOAD_PARTIAL_DIR, or "partial" under MEDIA_ROOT (shared
-    by every app host, as the media folder is)."""
+    by every app host, as the media folder is). Always a local (or mounted) folder, also with
+    MEDIA_STORAGE=s3: chunks are written at offsets under an flock, which an object store
+    cannot do. With several app hosts it must be shared between them (NFS), or each upload
+    kept on one host; the finished file goes into the storage (a bucket) through its API."""
     return Path(settings.UPLOAD_PARTIAL_DIR or Path(settings.MEDIA_ROOT) / "partial")
 
 

@@ -18,7 +18,7 @@ static file, each by CEILING_CLIENTS clients for CEILING_SECONDS.
 
     .venv/bin/python -m bench.openloop
     # defaults: RATES=2,5,10 SECONDS=30 GUNICORNS=2 WORKERS=2 TYPE_S=6 PAUSE_S=2 REVIEW_S=3
-    #           PHOTO_MP=12 CEILING_CLIENTS=16 CEILING_SECONDS=8 DRAIN_S=120
+    #           PHOTO_MP=12 CEILING_CLIENTS=16 CEILING_SECONDS=8 DRAIN_S=120 WORKER_NICE=10
 
 Needs PostgreSQL (postgres@127.0.0.1:5432, trust), Redis, nginx; the load generator runs on the
 same machine and takes CPU from the server. Writes the figures as JSON to OUT (default

@@ -321,12 +321,18 @@ def lower_priority(pid: int, nice: int) -> str:
     CPU between sessions (each process started here has its own, as each systemd service does),
     so `nice` alone orders processes only within the worker's own session: the group's niceness
     is set too (/proc/PID/autogroup; systemd: CPUWeight= on the worker's unit)."""
+    enabled = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    if not enabled.exists() or enabled.read_text().strip() == "0":
+        return f"nice {nice} (no autogroups: the process's own niceness orders it)"
     group = Path(f"/proc/{pid}/autogroup")
     try:
         group.write_text(str(nice))
         return group.read_text().strip()
     except OSError as exc:
-        return f"nice {nice} within its session only ({exc.strerror})"
+        print(f"WARNING: the worker's autogroup could not be lowered ({exc.strerror}): it "
+              "competes with the web at the same priority, unlike the shipped unit",
+              flush=True)  # fmt: skip
+        return f"NOT lowered: nice {nice} within its session only ({exc.strerror})"
 
 
 def one_rate(

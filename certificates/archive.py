@@ -6,6 +6,8 @@ they are compressed already, and the archive starts at once."""
 import zipfile
 from collections.abc import Iterable, Iterator
 
+from core.files import stored_stream
+
 from .models import Certificate
 
 CHUNK = 256 * 1024
@@ -47,7 +49,7 @@ def stream_zip(certificates: Iterable[Certificate]) -> Iterator[bytes]:
             if not cert.pdf:
                 continue
             try:
-                src = cert.pdf.storage.open(str(cert.pdf.name), "rb")
+                src, _ = stored_stream(cert.pdf)  # a bucket's object: read as it arrives
             except FileNotFoundError:
                 continue
             info = zipfile.ZipInfo(entry_name(cert), date_time=cert.issued_at.timetuple()[:6])

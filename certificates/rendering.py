@@ -15,7 +15,6 @@ WeasyPrint (core/pdf.py), chosen over ReportLab because:
   (nothing is loaded from the network).
 """
 
-import base64
 import datetime
 import functools
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from django.conf import settings
 from django.core.files.storage import Storage
 from django.urls import reverse
 
+from core.files import data_uri
 from core.pdf import render_pdf
 from core.qr import qr_data_uri
 
@@ -84,15 +84,14 @@ def certificate_text(design: CertificateDesign, facts: Facts, *, full_number: st
     )
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
 def _stored_image_uri(storage: Storage, name: str) -> str:
-    """The stored image `name` as a data: URI. Cached: a design's images get new names when
-    replaced (never overwritten), and a job draws every certificate of a call with one design,
-    so a bucket is asked once per image, not once per certificate."""
+    """The stored image `name` as a data: URI. Cached (a seal and a background): a design's
+    images get new names when replaced (never overwritten), and a job draws every certificate
+    of a call with one design, so a bucket is asked once per image, not once per certificate."""
     with storage.open(name, "rb") as fh:
         data = fh.read()
-    kind = "image/png" if name.lower().endswith(".png") else "image/jpeg"
-    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+    return data_uri(data, "image/png" if name.lower().endswith(".png") else "image/jpeg")
 
 
 def _image_uri(field) -> str:

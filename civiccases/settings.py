@@ -217,8 +217,9 @@ if not (PROTECTED_FILES_PREFIX.startswith("/") and PROTECTED_FILES_PREFIX.endswi
 # Where uploaded and generated files (photos, renditions, attachments, certificates, published
 # copies) are stored: "local" (MEDIA_ROOT, the default and `make run`) or "s3", a bucket of an
 # S3-compatible object store (MinIO, Ceph RGW, a cloud's) through django-storages. The bucket
-# stays private: objects are written with a private ACL and never overwritten, and the portal
-# never hands out bucket URLs: every file still goes through a view's access check and
+# stays private (its own policy; S3_DEFAULT_ACL=private also sends that ACL with each object),
+# objects are never overwritten, and the portal never hands out bucket URLs
+# (core.storage.PrivateS3Storage): every file still goes through a view's access check and
 # core.files.serve_protected, which streams it from the bucket (PROTECTED_FILES=python).
 MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local").strip().lower()
 if MEDIA_STORAGE not in ("local", "s3"):
@@ -231,7 +232,7 @@ S3_REGION = env.str("S3_REGION", default="").strip()
 S3_PREFIX = env.str("S3_PREFIX", default="").strip().strip("/")
 S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="path").strip().lower()
 S3_CA_BUNDLE = env.str("S3_CA_BUNDLE", default="").strip()
-S3_DEFAULT_ACL = env.str("S3_DEFAULT_ACL", default="private").strip()
+S3_DEFAULT_ACL = env.str("S3_DEFAULT_ACL", default="").strip()
 
 
 def media_storage() -> dict:
@@ -261,7 +262,7 @@ def media_storage() -> dict:
             "its access check)."
         )
     return {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "core.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": S3_ENDPOINT_URL or None,
@@ -272,12 +273,11 @@ def media_storage() -> dict:
             "addressing_style": S3_ADDRESSING_STYLE,
             "signature_version": "s3v4",
             "verify": S3_CA_BUNDLE or None,
-            # Private objects, never overwritten (a new name instead, as on disk), signed URLs
-            # should anything ever ask for one (the portal itself does not).
+            # No ACL header unless asked (Amazon S3 then also wants s3:PutObjectAcl, and a
+            # bucket with ACLs switched off refuses most ACLs); never overwritten (a new name
+            # instead, as on disk). No URL of the bucket is ever given out (PrivateS3Storage.url).
             "default_acl": S3_DEFAULT_ACL or None,
             "file_overwrite": False,
-            "querystring_auth": True,
-            "querystring_expire": 300,
             # An object read whole (a photo to process) is spooled to a temporary file past
             # 5 MB instead of being held in memory (django-storages' default: never).
             "max_memory_size": 5 * 1024 * 1024,

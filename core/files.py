@@ -8,6 +8,7 @@ cases, and both answers carry the same Content-Type, Content-Disposition and Cac
 With the media in a bucket (MEDIA_STORAGE=s3) only "python" works, and the settings refuse
 "nginx": the file is opened through the storage and streamed to the client."""
 
+import base64
 import os
 from urllib.parse import quote
 
@@ -43,15 +44,21 @@ def attachment_type(extension: str) -> str:
     return ATTACHMENT_TYPES.get(extension, "application/octet-stream")
 
 
+def data_uri(data: bytes, content_type: str) -> str:
+    """`data` as a data: URI, for a document that must load nothing from anywhere (PDFs,
+    exports to paste into the WeChat editor)."""
+    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def accel_path(name: str) -> str:
     """The internal URI nginx serves the stored file `name` (relative to MEDIA_ROOT) from."""
     return settings.PROTECTED_FILES_PREFIX + quote(name.lstrip("/"), safe="/")
 
 
 class _ObjectBody:
-    """The body of a bucket's object as FileResponse reads it: `read(n)` straight from the
-    HTTP answer of the object store, so the first bytes go out at once and nothing is spooled
-    to memory or disk (django-storages' S3File downloads the whole object first)."""
+    """The body of a bucket's object as FileResponse and zipfile read it: `read(n)` straight
+    from the HTTP answer of the object store, so the first bytes go out at once and nothing is
+    spooled to memory or disk."""
 
     def __init__(self, body, *, name: str) -> None:
         self._body = body
@@ -63,23 +70,22 @@ class _ObjectBody:
     def close(self) -> None:
         self._body.close()
 
+    def __enter__(self) -> "_ObjectBody":
+        return self
 
-def _stored_stream(field):
-    """(file-like, length or None) of the stored file of `field`, through its storage;
-    FileNotFoundError when it is missing. An object of a bucket (django-storages' S3File,
-    which has `obj`) is streamed from the store's answer."""
-    fh = field.storage.open(field.name, "rb")
-    obj = getattr(fh, "obj", None)
-    if obj is None or not hasattr(obj, "get"):
-        return fh, None
-    fh.close()
-    try:
-        answer = obj.get()
-    except Exception as exc:  # botocore's ClientError: the object went since it was opened
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            raise FileNotFoundError(field.name) from exc
-        raise
-    return _ObjectBody(answer["Body"], name=fh.name), int(answer["ContentLength"])
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def stored_stream(field):
+    """(file-like, length or None) of the stored file of `field`, to read in chunks and close;
+    FileNotFoundError when it is missing. A storage that can stream (core.storage's bucket:
+    one request, nothing spooled) streams; a folder's file is opened as usual."""
+    stream = getattr(field.storage, "stream", None)
+    if stream is None:
+        return field.storage.open(field.name, "rb"), None
+    body, length = stream(field.name)
+    return _ObjectBody(body, name=os.path.basename(field.name)), length
 
 
 def serve_protected(
@@ -103,7 +109,7 @@ def serve_protected(
         response["Content-Disposition"] = content_disposition_header(attachment, name)
     else:
         try:
-            fh, length = _stored_stream(field)
+            fh, length = stored_stream(field)
         except FileNotFoundError:
             raise Http404 from None
         response = FileResponse(

@@ -7,7 +7,6 @@
   which survive pasting; images embedded as data: URIs).
 """
 
-import base64
 import io
 from dataclasses import dataclass
 
@@ -17,6 +16,8 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
+
+from core.files import data_uri
 
 from . import content as content_mod
 from .models import Installment, InstallmentVersion
@@ -139,14 +140,13 @@ def to_html(content: dict, photo_data: dict[str, bytes] | None = None) -> bytes:
     """A self-contained page: nothing is loaded from anywhere when it is opened."""
     photo_data = content_photo_data(content) if photo_data is None else photo_data
 
-    def data_uri(item):
-        data = photo_data.get(photo_key(item), b"")
-        return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+    def photo_uri(item):
+        return data_uri(photo_data.get(photo_key(item), b""), "image/jpeg")
 
     html = render_to_string(
         "publishing/export.html",
         {
-            "c": content_mod.with_photo_urls(content, data_uri),
+            "c": content_mod.with_photo_urls(content, photo_uri),
             "stylesheet": _stylesheet(),
         },
     )
@@ -159,12 +159,11 @@ def to_wechat(content: dict, photo_data: dict[str, bytes] | None = None) -> byte
     photo a data: URI of its JPEG web copy, each case with its award tier."""
     photo_data = content_photo_data(content) if photo_data is None else photo_data
 
-    def data_uri(item):
-        data = photo_data.get(photo_key(item), b"")
-        return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+    def photo_uri(item):
+        return data_uri(photo_data.get(photo_key(item), b""), "image/jpeg")
 
     html = render_to_string(
-        "publishing/export_wechat.html", {"c": content_mod.with_photo_urls(content, data_uri)}
+        "publishing/export_wechat.html", {"c": content_mod.with_photo_urls(content, photo_uri)}
     )
     return html.encode("utf-8")
 

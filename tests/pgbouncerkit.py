@@ -17,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.production import free_port
@@ -48,6 +48,8 @@ class PgBouncer:
     port: int
     folder: Path
     proc: subprocess.Popen[bytes]
+    #: The PostgreSQL it stands in front of (running_pgbouncer: host, port, user, password).
+    server: dict[str, str | int] = field(default_factory=dict)
 
     @property
     def log(self) -> str:
@@ -60,7 +62,8 @@ def _quote(value: str) -> str:
 
 
 def config(*, port: int, folder: Path, host: str, server_port: int, user: str, password: str,
-           pool_size: int = 20) -> str:  # fmt: skip
+           pool_size: int = 20, max_client_conn: int = 500,
+           query_wait_timeout: int = 5) -> str:  # fmt: skip
     login = f" user={user}" + (f" password={_quote(password)}" if password else "")
     return (
         "[databases]\n"
@@ -71,7 +74,7 @@ def config(*, port: int, folder: Path, host: str, server_port: int, user: str, p
         "auth_type = any\n"
         "pool_mode = transaction\n"
         f"default_pool_size = {pool_size}\n"
-        "max_client_conn = 500\n"
+        f"max_client_conn = {max_client_conn}\n"
         "server_reset_query =\n"
         # While PostgreSQL is down or restarting (tests/live/test_postgres_restart.py): a client
         # waits for a server connection at most 5 s, as the portal's own connect_timeout
@@ -81,7 +84,7 @@ def config(*, port: int, folder: Path, host: str, server_port: int, user: str, p
         # during which every client is refused with "server login has been failing"), so the
         # portal is back within a second or two of PostgreSQL. The portal answers each of these
         # errors with its 503 page (civiccases/middleware.py).
-        "query_wait_timeout = 5\n"
+        f"query_wait_timeout = {query_wait_timeout}\n"
         "server_connect_timeout = 5\n"
         "server_login_retry = 1\n"
         # psycopg2 sends no startup option the portal relies on; refuse anything else (so a
@@ -115,6 +118,7 @@ def running_pgbouncer(
     text = config(port=port, folder=folder, host=host, server_port=server_port, user=user,
                   password=password, pool_size=pool_size)  # fmt: skip
     with running_pgbouncer_ini(folder, text, port) as bouncer:
+        bouncer.server = {"host": host, "port": server_port, "user": user, "password": password}
         yield bouncer
 
 

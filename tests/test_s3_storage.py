@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
+from django.db.models import FileField
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -61,10 +63,35 @@ def _processed_photo_in_the_bucket(photo: Photo, bucket: Bucket) -> None:
 
 
 def test_every_file_field_stores_in_the_bucket(s3_media):
-    storage = Photo._meta.get_field("image").storage
-    assert type(storages["default"]).__name__ == "S3Storage"
-    assert (storage.bucket_name, storage.default_acl) == (s3_media.name, "private")
-    assert (storage.file_overwrite, storage.querystring_auth) == (False, True)
+    storage = storages["default"]
+    assert type(storage).__name__ == "PrivateS3Storage"
+    assert (storage.bucket_name, storage.default_acl, storage.file_overwrite) == (
+        s3_media.name,
+        None,  # no ACL header: the private bucket decides (S3_DEFAULT_ACL=private sends one)
+        False,
+    )
+    fields = [
+        f for model in apps.get_models() for f in model._meta.fields if isinstance(f, FileField)
+    ]
+    assert len(fields) >= 10  # photos, renditions, attachments, certificates, published copies…
+    for field in fields:
+        assert field.storage is default_storage, f"{field.model.__name__}.{field.name}"
+        assert field.storage.bucket_name == s3_media.name
+
+
+def test_no_page_gives_out_an_address_of_the_bucket(s3_media, s3_endpoint, admin_client):
+    """Django asks a file for its URL in places such as the admin's file widgets; S3Storage
+    would answer a presigned URL (the store's address and the key's id, readable past every
+    access check). PrivateS3Storage answers MEDIA_URL + name, which the portal never serves."""
+    case = case_with_photos(photos=1)
+    photo = case.photos.get()
+    assert default_storage.url(photo.image.name) == f"/media/{photo.image.name}"
+    page = admin_client.get(reverse("admin:submissions_photo_change", args=[photo.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and photo.image.name in html
+    for leak in (s3_endpoint, "X-Amz-", "AWSAccessKeyId", s3_media.name):
+        assert leak not in html
+    assert admin_client.get(f"/media/{photo.image.name}").status_code == 404
 
 
 def test_chunked_photo_goes_to_the_bucket_and_the_unit_and_a_judge_open_it(
@@ -239,7 +266,7 @@ def test_media_stay_in_the_local_folder_unless_the_settings_ask_for_a_bucket():
     result = _check({})
     assert (result.returncode, result.stdout) == (0, "FileSystemStorage\n"), result.stderr
     result = _check({"MEDIA_STORAGE": "s3", "S3_BUCKET": "portal-media"})
-    assert (result.returncode, result.stdout) == (0, "S3Storage\n"), result.stderr
+    assert (result.returncode, result.stdout) == (0, "PrivateS3Storage\n"), result.stderr
 
 
 @pytest.mark.parametrize(

@@ -280,3 +280,28 @@ def test_a_number_taken_meanwhile_by_another_call_is_replaced_by_the_next(monkey
 
     assert (job.status, job.errors, asked) == ("done", [], [2025, 2025])
     assert Certificate.objects.get(call=call).number == "ZS2025-0002"
+
+
+@pytest.mark.parametrize("where", ["media", "network", "elsewhere"])
+def test_a_pdf_template_fetches_nothing_but_data_uris_and_static_files(where, settings, tmp_path):
+    """core/pdf.py: a stored upload is never read by its path (seals and backgrounds come
+    through the storage as data: URIs), nothing from the network, no other file."""
+    from core.pdf import PdfRefused, html_to_pdf, static_url
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    stored = tmp_path / "media" / "certificates" / "design" / "seal.png"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(png_upload().read())
+    outside = tmp_path / "elsewhere.png"
+    outside.write_bytes(stored.read_bytes())
+    url = {
+        "media": stored.as_uri(),
+        "network": "http://198.51.100.7/seal.png",
+        "elsewhere": outside.as_uri(),
+    }[where]
+    # A static file is read (a stylesheet of the portal's own static folder).
+    styled = html_to_pdf(f'<link rel="stylesheet" href="{static_url("css/publication.css")}">')
+    assert styled.startswith(b"%PDF-")
+
+    with pytest.raises(PdfRefused):
+        html_to_pdf(f'<p>证书</p><img src="{url}">')

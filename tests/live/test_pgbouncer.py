@@ -3,10 +3,8 @@ what the portal relies on holds there: the import attempt lock (a transaction-le
 connection of its own, no session state), `.iterator()` without server-side cursors, and no
 `options` startup parameter. Fails in CI when pgbouncer is missing; skips elsewhere."""
 
-import os
 import threading
 
-import environ
 import psycopg2
 import pytest
 from django.db import connection, connections, transaction
@@ -114,14 +112,12 @@ def test_pgbouncer_refusals_are_answered_with_the_503_page(bouncer, tmp_path):
     from tests.pgbouncerkit import config, running_pgbouncer_ini
     from tests.production import free_port
 
-    server = environ.Env.db_url_config(os.environ["DATABASE_URL"])  # PostgreSQL itself
+    server = bouncer.server  # the PostgreSQL the live group's PgBouncer stands in front of
     port = free_port()
-    ini = config(port=port, folder=tmp_path, host=server["HOST"] or "127.0.0.1",
-                 server_port=int(server["PORT"] or 5432), user=server["USER"] or "postgres",
-                 password=server["PASSWORD"] or "", pool_size=1)  # fmt: skip
-    ini = ini.replace("max_client_conn = 500", "max_client_conn = 2").replace(
-        "query_wait_timeout = 5", "query_wait_timeout = 1"
-    )
+    ini = config(port=port, folder=tmp_path, host=str(server["host"]),
+                 server_port=int(server["port"]), user=str(server["user"]),
+                 password=str(server["password"]), pool_size=1, max_client_conn=2,
+                 query_wait_timeout=1)  # fmt: skip
     seen: dict[str, str] = {}
     with running_pgbouncer_ini(tmp_path, ini, port) as own:
         holder, waiter, third = _through(port), _through(port), _through(port)
@@ -137,17 +133,23 @@ def test_pgbouncer_refusals_are_answered_with_the_503_page(bouncer, tmp_path):
                 user="postgres",
                 dbname=connection.settings_dict["NAME"],
             )
-            with pytest.raises(OperationalError) as refused:
-                third.ensure_connection()
-            seen["max_client_conn"] = str(refused.value)
-            occupant.close()
+            try:
+                with pytest.raises(OperationalError) as refused:
+                    third.ensure_connection()
+                seen["max_client_conn"] = str(refused.value)
+            finally:
+                occupant.close()
             with pytest.raises(OperationalError) as waited:
                 with waiter.cursor() as cursor:
                     cursor.execute("SELECT 1")
             seen["query_wait_timeout"] = str(waited.value)
-            killer = psycopg2.connect(os.environ["DATABASE_URL"], connect_timeout=5)
+            killer = psycopg2.connect(
+                host=server["host"], port=server["port"], user=server["user"],
+                password=server["password"] or None, dbname=connection.settings_dict["NAME"],
+                connect_timeout=5,
+            )  # fmt: skip
             killer.autocommit = True
-            with killer.cursor() as cursor:
+            with killer, killer.cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(%s)", [server_pid])
             killer.close()
             with pytest.raises(OperationalError) as crashed:

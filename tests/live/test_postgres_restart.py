@@ -45,7 +45,7 @@ REQUEST_TIMEOUT = 15
 TITLE_ZH = "服务暂时不可用"
 # Behind PgBouncer, requests that start just after PostgreSQL is back may still be refused
 # until PgBouncer's next login attempt (server_login_retry = 1 s in tests/pgbouncerkit.py).
-PGBOUNCER_RETRY_GRACE = 2.0
+PGBOUNCER_RETRY_GRACE = 4.0
 
 
 def _unavailable(reason: str):
@@ -429,6 +429,8 @@ def test_stopped_database_gives_503_then_recovers_when_started(portal, cluster):
     workers = portal.workers()
     with Load(portal.base) as load:
         load.wait(lambda rs: ok_after(rs, 0, 3), "the portal did not serve", 60, portal)
+        # The PgBouncer may have served another run of this module: read only what follows.
+        log_start = len(portal.bouncer.log) if portal.bouncer is not None else 0
         t0 = time.monotonic()
         cluster.stop("fast")
         t_down = time.monotonic()
@@ -448,5 +450,5 @@ def test_stopped_database_gives_503_then_recovers_when_started(portal, cluster):
         # PgBouncer refused clients at once while its logins to PostgreSQL failed (libpq shows
         # its error at connection start as "server closed the connection unexpectedly", an
         # OperationalError), instead of holding them for query_wait_timeout; each was a 503.
-        assert "pooler error: server login has been failing" in portal.bouncer.log
+        assert "pooler error: server login has been failing" in portal.bouncer.log[log_start:]
         assert "Traceback" not in portal.log_text(), portal.log_tail()

@@ -481,13 +481,20 @@ class CategoryForm(forms.ModelForm):
 
 
 class InviteAccountsForm(forms.Form):
-    """The units' accounts to send the invitation to (again)."""
+    """The accounts to send the invitation to (again): units' members, or the accounts of
+    `people` (the expert pool's page passes its experts)."""
 
     users = IdMultipleChoiceField(
-        queryset=get_user_model().objects.filter(memberships__isnull=False).distinct(),
+        queryset=get_user_model().objects.none(),
         widget=forms.MultipleHiddenInput,
         error_messages={"required": _("Choose whom to invite.")},
     )
+
+    def __init__(self, *args, people=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if people is None:
+            people = get_user_model().objects.filter(memberships__isnull=False).distinct()
+        cast(forms.ModelMultipleChoiceField, self.fields["users"]).queryset = people
 
 
 class CallDocumentForm(forms.Form):

@@ -1,7 +1,7 @@
-"""Invitations of units' accounts: a message (event `account_invited`, by the member's own
-channel choice) with a one-time link to choose a password (Django's reset token link, the page of
-civiccases/password_reset.py). The organizer sends it again from the unit list, or right after
-creating or importing accounts."""
+"""Invitations of accounts the organizer made (units' members, experts of the pool): a message
+(event `account_invited`, by the person's own channel choice) with a one-time link to choose a
+password (Django's reset token link, the page of civiccases/password_reset.py). The organizer
+sends it from the unit list or the expert pool, or right after creating or importing accounts."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -68,3 +68,22 @@ def account_invite(*, user: User, actor: User | None) -> list[Message]:
         actor=actor,
     )
     return rows
+
+
+def accounts_invite(*, users, actor: User | None) -> tuple[list[str], list[str]]:
+    """Invite each of `users` (by user name): returns who was invited, as the organizer reads
+    them ("zhang (张伟)"), and one message per refusal saying why."""
+    invited: list[str] = []
+    refused: list[str] = []
+    for user in users.order_by("username"):
+        try:
+            account_invite(user=user, actor=actor)
+        except ValidationError as exc:
+            refused.append(" ".join(exc.messages))
+        else:
+            invited.append(
+                _("%(username)s (%(name)s)") % {"username": user.username, "name": user.full_name}
+                if user.full_name
+                else user.username
+            )
+    return invited, refused

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.models import User
 from accounts.roles import organizer_required
 from core import spreadsheet
 from core.fields import bound_upload
@@ -24,6 +25,7 @@ from core.uploads import takes_uploads
 from submissions import lifecycle
 from submissions.models import Call
 from submissions.selectors import collection_deadline
+from submissions.views.units import invite_posted
 
 from .. import pool_selectors, selectors
 from ..forms import (
@@ -124,6 +126,15 @@ def judge_list(request):
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@organizer_required
+def judge_invite(request):
+    """Send experts of the pool their invitation (again): right after adding or importing
+    them, or one by one from the pool's list."""
+    invite_posted(request, people=User.objects.filter(judge_profile__isnull=False))
+    return redirect("judging:judge_list")
 
 
 @organizer_required

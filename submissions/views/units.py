@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import organizer_required
 from core.fields import bound_upload
+from core.flash import flash_form_errors
 from core.forms import TableUploadForm
 from core.tabular import read_table
 from core.uploads import takes_uploads
@@ -118,32 +119,29 @@ def unit_import(request):
     )
 
 
-@require_POST
-@organizer_required
-def account_invite(request):
-    """Send the chosen units' accounts their invitation (again): one flash message names who
-    was invited, one per refusal says why."""
-    form = InviteAccountsForm(request.POST)
+def invite_posted(request, *, people=None) -> None:
+    """Send the accounts the organizer chose (POST `users`, among `people`: by default units'
+    members) their invitation (again): one flash message names who was invited, one per
+    refusal says why. The expert pool's page uses it too."""
+    form = InviteAccountsForm(request.POST, people=people)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("submissions:unit_list")
-    invited = []
-    for user in form.cleaned_data["users"].order_by("username"):
-        try:
-            invitations.account_invite(user=user, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            invited.append(
-                _("%(username)s (%(name)s)") % {"username": user.username, "name": user.full_name}
-                if user.full_name
-                else user.username
-            )
+        flash_form_errors(request, form, labels=False)
+        return
+    invited, refused = invitations.accounts_invite(
+        users=form.cleaned_data["users"], actor=request.user
+    )
+    for refusal in refused:
+        messages.error(request, refusal)
     if invited:
         messages.success(
             request,
             _("Invitation sent to %(names)s.") % {"names": _(", ").join(invited)},
         )
+
+
+@require_POST
+@organizer_required
+def account_invite(request):
+    """Invite units' accounts (again), from the unit list or after creating or importing."""
+    invite_posted(request)
     return redirect("submissions:unit_list")

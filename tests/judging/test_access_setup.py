@@ -87,6 +87,12 @@ TABLE = [
     _row("judge_list", ORGANIZER_PAGE),
     _row("judge_import", ORGANIZER_PAGE),
     _row("judge_import_template", ORGANIZER_PAGE),
+    Row(
+        "judging:judge_invite",
+        ORGANIZER_ACTION,
+        method="post",
+        data=lambda w: {"users": [w["judges"]["owner"].user_id]},
+    ),
     _row("judge_edit", ORGANIZER_PAGE, lambda w: {"pk": w["judges"]["owner"].pk}),
     _row("round_create", ORGANIZER_PAGE, _call),
     _row("round_detail", ORGANIZER_PAGE, _round),

@@ -25,10 +25,8 @@ same machine and takes CPU from the server. Writes the figures as JSON to OUT (d
 test-artifacts/openloop.json) and prints them.
 """
 
-import io
 import json
 import os
-import random
 import shutil
 import tempfile
 import threading
@@ -39,13 +37,13 @@ from pathlib import Path
 
 import psycopg2
 import requests
-from PIL import Image
 
 from bench.stack import (
     BROKER,
     PY,
     REPO,
     bench_env,
+    camera_jpeg,
     cpu_seconds,
     db_name,
     flush_broker,
@@ -79,18 +77,9 @@ STEPS = ("open", "photo", "save", "submit")
 
 
 def phone_photo(seed: int) -> bytes:
-    """A camera-like JPEG of PHOTO_MP megapixels (4:3, gradient and sensor noise, quality 88)."""
-    rnd = random.Random(seed)
+    """A camera-like JPEG of PHOTO_MP megapixels (4:3)."""
     h = int((PHOTO_MP * 1e6 * 3 / 4) ** 0.5)
-    w = int(h * 4 / 3)
-    base = Image.linear_gradient("L").resize((w, h)).convert("RGB")
-    tint = Image.new("RGB", (w, h), tuple(rnd.randrange(60, 200) for _ in range(3)))
-    img = Image.blend(base, tint, 0.5)
-    noise = Image.effect_noise((w // 4, h // 4), 40).resize((w, h)).convert("RGB")
-    img = Image.blend(img, noise, 0.25)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=88)
-    return buf.getvalue()
+    return camera_jpeg(seed, (int(h * 4 / 3), h), gps=False)
 
 
 SETUP = f"""

@@ -4,7 +4,9 @@ Used by the scripts in bench/. Everything runs on loopback and stops when the sc
 """
 
 import contextlib
+import io
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 import requests
+from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -189,3 +192,25 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+def camera_jpeg(seed: int, size: tuple[int, int] = (4000, 3000), *, gps: bool = True) -> bytes:
+    """A camera-like JPEG (gradient, sensor noise, quality 88), 12 MP by default; with `gps`,
+    EXIF with the camera, orientation and a GPS position, as a phone writes it."""
+    rnd = random.Random(seed)
+    w, h = size
+    base = Image.linear_gradient("L").resize((w, h)).convert("RGB")
+    tint = Image.new("RGB", (w, h), tuple(rnd.randrange(60, 200) for _ in range(3)))
+    img = Image.blend(base, tint, 0.5)
+    noise = Image.effect_noise((w // 4, h // 4), 40).resize((w, h)).convert("RGB")
+    img = Image.blend(img, noise, 0.25)
+    buf = io.BytesIO()
+    if not gps:
+        img.save(buf, "JPEG", quality=88)
+        return buf.getvalue()
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    exif[0x010F] = "BenchCam"
+    exif.get_ifd(0x8825).update({1: "N", 2: (31.0, 14.0, 5.0), 3: "E", 4: (121.0, 28.0, 7.0)})
+    img.save(buf, "JPEG", quality=88, exif=exif)
+    return buf.getvalue()

@@ -8,10 +8,8 @@ Needs the local PostgreSQL (trust auth) and Redis; creates and drops database be
 """
 
 import argparse
-import io
 import json
 import os
-import random
 import statistics
 import sys
 import time
@@ -20,30 +18,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
-from PIL import Image  # noqa: E402
 
-from bench.stack import BASE, cpu_seconds, db_name, login, percentile, running_stack  # noqa: E402
+from bench.stack import (  # noqa: E402
+    BASE,
+    camera_jpeg,
+    cpu_seconds,
+    db_name,
+    login,
+    percentile,
+    running_stack,
+)
 
 PASSWORD = "bench-Pass-123"
-
-
-def make_jpeg(seed: int, size=(4000, 3000)) -> bytes:
-    """A camera-like 12 MP JPEG (gradient, shapes, sensor noise) with GPS and orientation."""
-    rnd = random.Random(seed)
-    w, h = size
-    base = Image.linear_gradient("L").resize((w, h)).convert("RGB")
-    tint = Image.new("RGB", (w, h), tuple(rnd.randrange(60, 200) for _ in range(3)))
-    img = Image.blend(base, tint, 0.5)
-    noise = Image.effect_noise((w // 4, h // 4), 40).resize((w, h)).convert("RGB")
-    img = Image.blend(img, noise, 0.25)
-    exif = Image.Exif()
-    exif[0x0112] = 1
-    exif[0x010F] = "BenchCam"
-    gps = exif.get_ifd(0x8825)
-    gps.update({1: "N", 2: (31.0, 14.0, 5.0), 3: "E", 4: (121.0, 28.0, 7.0)})
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=88, exif=exif)
-    return buf.getvalue()
 
 
 def setup_fixtures():
@@ -122,7 +108,7 @@ def main():
     parser.add_argument("--uploads", type=int, default=24)
     parser.add_argument("--out", default="bench/results/upload.json")
     args = parser.parse_args()
-    photos = [make_jpeg(i) for i in range(5)]
+    photos = [camera_jpeg(i) for i in range(5)]
     sizes = [len(p) for p in photos]
     with running_stack(db_name("upload")) as (env, worker_pid):
         os.environ.update(env)

@@ -14,6 +14,7 @@ from judging.models import Judge
 from messaging.models import Message
 
 from ..factories import unit_user
+from ..submissions.test_invitations import _flashes
 from .setupkit import judge_profile
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +26,6 @@ def _invite(client, *users):
     return client.post(
         reverse("judging:judge_invite"), {"users": [u.pk for u in users]}, follow=True
     )
-
-
-def _flashes(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def test_imported_experts_are_invited_and_choose_their_own_password(org_client):
